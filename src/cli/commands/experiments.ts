@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { collect, resolveExperiment, withStore } from '../context.js';
+
+/** `mlx experiments create|list|rename|delete|restore`. */
+export function registerExperimentCommands(program: Command): void {
+  const exps = program.command('experiments').description('create, list, rename, delete and restore experiments');
+
+  exps
+    .command('create <name>')
+    .description('create an experiment and print its id')
+    .option('-t, --tag <key=value>', 'set a tag (repeatable)', collect)
+    .option('--json', 'print the experiment as JSON')
+    .action(async (name: string, opts: { tag?: string[]; json?: boolean }, cmd: Command) => {
+      const { parseKeyValue } = await import('../../core/validation.js');
+      const tags = Object.fromEntries((opts.tag ?? []).map((t) => parseKeyValue('tag', t)));
+      const exp = await withStore(cmd, true, async (store) => store.getExperiment(await store.createExperiment(name, tags)));
+      process.stdout.write(opts.json ? `${JSON.stringify(exp)}\n` : `${exp.experiment_id}\n`);
+    });
+
+  exps
+    .command('list')
+    .description('list experiments')
+    .option('--view <view>', 'active, deleted or all', 'active')
+    .option('--json', 'print {"experiments":[...]} as JSON')
+    .action(async (opts: { view: string; json?: boolean }, cmd: Command) => {
+      const { invalid } = await import('../../core/errors.js');
+      const { formatTime, print, printJson, renderTable } = await import('../output.js');
+      if (!['active', 'deleted', 'all'].includes(opts.view)) throw invalid(`--view ${JSON.stringify(opts.view)} must be active, deleted or all`);
+      const list = await withStore(cmd, false, (store) => store.listExperiments(opts.view as 'active'));
+      if (opts.json) return printJson({ experiments: list });
+      print(
+        await renderTable(
+          ['id', 'name', 'stage', 'created'],
+          list.map((e) => [e.experiment_id, e.name, e.lifecycle_stage, formatTime(e.creation_time)]),
+        ),
+      );
+    });
+
+  exps
+    .command('rename <experiment> <new-name>')
+    .description('rename an experiment (by name or id)')
+    .action(async (which: string, newName: string, _o: unknown, cmd: Command) => {
+      await withStore(cmd, true, async (store) => store.renameExperiment((await resolveExperiment(store, which)).experiment_id, newName));
+    });
+
+  for (const action of ['delete', 'restore'] as const)
+    exps
+      .command(`${action} <experiment>`)
+      .description(`${action} an experiment and its runs (by name or id)`)
+      .action(async (which: string, _o: unknown, cmd: Command) => {
+        await withStore(cmd, true, async (store) => {
+          const id = (await resolveExperiment(store, which)).experiment_id;
+          await (action === 'delete' ? store.deleteExperiment(id) : store.restoreExperiment(id));
+        });
+      });
+}

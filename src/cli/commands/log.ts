@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { resolveActiveRun, withStore } from '../context.js';
+
+interface RunOpt {
+  run?: string;
+}
+
+/** `mlx log param|metric|tag|artifact|batch|dataset`: write to the active run. Kept light: this is the hot path. */
+export function registerLogCommands(program: Command): void {
+  const log = program.command('log').description('log params, metrics, tags, artifacts and datasets to a run');
+
+  log
+    .command('param <key> <value>')
+    .description('log a parameter (immutable once set)')
+    .option('--run <id>', 'run id or unique prefix (default: MLX_RUN_ID)')
+    .action(async (key: string, value: string, opts: RunOpt, cmd: Command) => {
+      await withStore(cmd, true, async (store) => store.logParam(await resolveActiveRun(store, opts.run), key, value));
+    });
+
+  log
+    .command('metric <key> <value>')
+    .description('log a metric value (NaN and Infinity are kept)')
+    .option('--run <id>', 'run id or unique prefix (default: MLX_RUN_ID)')
+    .option('--step <n>', 'training step or epoch (integer)', '0')
+    .option('--timestamp <ms>', 'epoch milliseconds (default: now)')
+    .action(async (key: string, value: string, opts: RunOpt & { step: string; timestamp?: string }, cmd: Command) => {
+      const { parseInteger, parseMetricValue, validateKey } = await import('../../core/validation.js');
+      validateKey('metric', key);
+      const metric = {
+        key,
+        value: parseMetricValue(key, value),
+        step: parseInteger('--step', opts.step),
+        timestamp: opts.timestamp === undefined ? Date.now() : parseInteger('--timestamp', opts.timestamp),
+      };
+      await withStore(cmd, true, async (store) => store.logMetric(await resolveActiveRun(store, opts.run), metric));
+    });
+
+  log
+    .command('tag <key> <value>')
+    .description('set a tag (tags can change)')
+    .option('--run <id>', 'run id or unique prefix (default: MLX_RUN_ID)')
+    .action(async (key: string, value: string, opts: RunOpt, cmd: Command) => {
+      await withStore(cmd, true, async (store) => store.setTag(await resolveActiveRun(store, opts.run), key, value));
+    });
+
+  log
+    .command('artifact <path>')
+    .description("copy a file or folder into the run's artifacts")
+    .option('--run <id>', 'run id or unique prefix (default: MLX_RUN_ID)')
+    .option('--artifact-path <dir>', 'folder inside the run artifacts to copy into')
+    .option('--json', 'print the stored paths as JSON')
+    .action(async (src: string, opts: RunOpt & { artifactPath?: string; json?: boolean }, cmd: Command) => {
+      const { LocalArtifactRepository, safeJoin } = await import('../../artifacts/local-repository.js');
+      const stored = await withStore(cmd, true, async (store) => {
+        const run = await store.getRun(await resolveActiveRun(store, opts.run));
+        safeJoin(run.info.artifact_uri, opts.artifactPath);
+        if (run.info.lifecycle_stage !== 'active') {
+          const { MlxError } = await import('../../core/errors.js');
+          throw new MlxError('INVALID_STATE', `run ${run.info.run_id} is deleted; restore it first: mlx runs restore ${run.info.run_id}`);
+        }
+        return { run_id: run.info.run_id, paths: new LocalArtifactRepository(run.info.artifact_uri).log(src, opts.artifactPath) };
+      });
+      if (opts.json) process.stdout.write(`${JSON.stringify({ run_id: stored.run_id, artifacts: stored.paths })}\n`);
+    });
+
+  log
+    .command('batch <file>')
+    .description('log JSON lines ({"type":"metric","key":"loss","value":0.3,"step":1}, param, tag) from FILE or - (stdin) in one transaction')
+    .option('--run <id>', 'run id or unique prefix (default: MLX_RUN_ID)')
+    .option('--json', 'print the counts as JSON')
+    .action(async (file: string, opts: RunOpt & { json?: boolean }, cmd: Command) => {
+      const { readBatchLines, atLine } = await import('../../core/batch-reader.js');
+      const { notFound } = await import('../../core/errors.js');
+      const name = file === '-' ? 'stdin' : file;
+      if (file !== '-' && !fs.existsSync(file)) throw notFound(`batch file ${JSON.stringify(file)} does not exist`);
+      const counts = await withStore(cmd, true, async (store) => {
+        const runId = await resolveActiveRun(store, opts.run);
+        const lines = readBatchLines(file === '-' ? process.stdin : fs.createReadStream(file), name);
+        try {
+          return { run_id: runId, ...(await store.logBatch(runId, lines.entries)) };
+        } catch (err) {
+          throw atLine(err, name, lines.line);
+        }
+      });
+      if (opts.json) process.stdout.write(`${JSON.stringify(counts)}\n`);
+      else if (process.stderr.isTTY)
+        process.stderr.write(`logged ${counts.metrics} metrics, ${counts.params} params, ${counts.tags} tags\n`);
+    });
+
+  log
+    .command('dataset <file>')
+    .description("record a dataset the run used: sha256 digest, size, rows and columns of CSV / JSON lines")
+    .option('--run <id>', 'run id or unique prefix (default: MLX_RUN_ID)')
+    .option('--name <name>', 'dataset name (default: the file name)')
+    .option('--context <context>', 'training, validation, testing (or any word)')
+    .option('--json', 'print the recorded dataset as JSON')
+    .action(async (file: string, opts: RunOpt & { name?: string; context?: string; json?: boolean }, cmd: Command) => {
+      const { logDataset } = await import('../../core/log-dataset.js');
+      const input = await withStore(cmd, true, async (store) =>
+        logDataset(store, await resolveActiveRun(store, opts.run), file, opts),
+      );
+      if (opts.json) process.stdout.write(`${JSON.stringify(input)}\n`);
+    });
+}

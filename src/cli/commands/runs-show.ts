@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { LocalArtifactRepository } from '../../artifacts/local-repository.js';
+import { runToJson } from '../../core/entities.js';
+import { withStore } from '../context.js';
+import { colors, formatDuration, formatTime, formatValue, print, printJson, renderTable } from '../output.js';
+
+export async function showRun(cmd: Command, id: string, opts: { json?: boolean }): Promise<void> {
+  const run = await withStore(cmd, false, async (store) => store.getRun(await store.resolveRunId(id)));
+  const artifacts = new LocalArtifactRepository(run.info.artifact_uri).list(undefined, true).filter((a) => !a.is_dir);
+  if (opts.json) return printJson({ ...runToJson(run), artifacts });
+  const c = await colors();
+  const i = run.info;
+  const lines = [
+    `${c.bold('run')}         ${i.run_id}`,
+    `${c.bold('name')}        ${i.run_name}`,
+    `${c.bold('experiment')}  ${i.experiment_id}`,
+    `${c.bold('status')}      ${i.status}${i.lifecycle_stage === 'deleted' ? ' (deleted)' : ''}`,
+    `${c.bold('started')}     ${formatTime(i.start_time)}`,
+    `${c.bold('ended')}       ${formatTime(i.end_time)}${i.end_time != null ? ` (${formatDuration(i.end_time - i.start_time)})` : ''}`,
+    `${c.bold('user')}        ${i.user_id}`,
+    `${c.bold('artifacts')}   ${i.artifact_uri}`,
+  ];
+  print(lines.join('\n'));
+  const section = async (title: string, head: string[], rows: string[][]) => {
+    if (rows.length === 0) return;
+    print(`\n${c.bold(title)}`);
+    print(await renderTable(head, rows));
+  };
+  const sorted = (o: Record<string, string | number>) => Object.keys(o).sort().map((k) => [k, formatValue(o[k])]);
+  await section('params', ['key', 'value'], sorted(run.params));
+  await section('metrics (latest)', ['key', 'value'], sorted(run.metrics));
+  await section('tags', ['key', 'value'], sorted(run.tags));
+  await section(
+    'datasets',
+    ['name', 'context', 'digest', 'rows'],
+    run.inputs.map((d) => [d.name, d.context ?? '', d.digest.slice(0, 12), String(JSON.parse(d.profile ?? '{}').num_rows ?? '')]),
+  );
+  await section('artifacts', ['path', 'bytes'], artifacts.map((a) => [a.path, String(a.file_size ?? '')]));
+}

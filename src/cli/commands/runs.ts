@@ -1,0 +1,105 @@
+import type { Command } from 'commander';
+import { collect, experimentArg, resolveExperiment, withStore } from '../context.js';
+
+interface ListOptions {
+  experiment?: string[];
+  filter?: string;
+  orderBy?: string[];
+  max: string;
+  view: string;
+  json?: boolean;
+}
+
+/** `mlx runs list|show|delete|restore|start|end`. */
+export function registerRunsCommands(program: Command): void {
+  const runs = program.command('runs').description('search, inspect, start, end, delete and restore runs');
+
+  runs
+    .command('list')
+    .description("search runs with MLflow's filter grammar (plus OR and parentheses)")
+    .option('-e, --experiment <name|id>', 'experiment to search (repeatable; default: all active experiments)', collect)
+    .option('-f, --filter <expr>', `e.g. "metrics.acc > 0.9 and params.opt = 'adam'"`)
+    .option('-o, --order-by <clause>', 'e.g. "metrics.acc DESC" (repeatable)', collect)
+    .option('-m, --max <n>', 'most runs to show', '100')
+    .option('--view <view>', 'active, deleted or all', 'active')
+    .option('--json', 'print {"runs":[...]} as JSON')
+    .action(async (opts: ListOptions, cmd: Command) => {
+      const { listRuns } = await import('./runs-list.js');
+      await listRuns(cmd, opts);
+    });
+
+  runs
+    .command('show <run>')
+    .description('everything about a run: info, params, latest metrics, tags, datasets, artifacts')
+    .option('--json', 'print the run as JSON')
+    .action(async (run: string, opts: { json?: boolean }, cmd: Command) => {
+      const { showRun } = await import('./runs-show.js');
+      await showRun(cmd, run, opts);
+    });
+
+  for (const action of ['delete', 'restore'] as const)
+    runs
+      .command(`${action} <runs...>`)
+      .description(`${action} runs (soft delete, as in MLflow)`)
+      .action(async (ids: string[], _opts: unknown, cmd: Command) => {
+        await withStore(cmd, true, async (store) => {
+          const full: string[] = [];
+          for (const id of ids) full.push(await store.resolveRunId(id));
+          for (const id of full) await (action === 'delete' ? store.deleteRun(id) : store.restoreRun(id));
+        });
+      });
+
+  runs
+    .command('start')
+    .description('start a run and print its id (for pipelines whose steps are separate processes)')
+    .option('-e, --experiment <name|id>', 'experiment (created if missing; default: MLX_EXPERIMENT or Default)')
+    .option('-n, --name <name>', 'run name (default: a generated one)')
+    .option('-p, --param <key=value>', 'log a param (repeatable)', collect)
+    .option('-t, --tag <key=value>', 'set a tag (repeatable)', collect)
+    .option('--json', 'print the run info as JSON')
+    .action(async (opts: { experiment?: string; name?: string; param?: string[]; tag?: string[]; json?: boolean }, cmd: Command) => {
+      const { parseKeyValue } = await import('../../core/validation.js');
+      const { sourceTags, currentUser } = await import('../../core/source-info.js');
+      const params = Object.fromEntries((opts.param ?? []).map((p) => parseKeyValue('param', p)));
+      const tags = Object.fromEntries((opts.tag ?? []).map((t) => parseKeyValue('tag', t)));
+      const info = await withStore(cmd, true, async (store) => {
+        const exp = await resolveExperiment(store, experimentArg(opts.experiment), { create: true });
+        const parent = process.env.MLX_RUN_ID ? await store.resolveRunId(process.env.MLX_RUN_ID).catch(() => undefined) : undefined;
+        return store.createRun({
+          experimentId: exp.experiment_id,
+          runName: opts.name,
+          userId: currentUser(),
+          params,
+          parentRunId: parent,
+          tags: { ...sourceTags(process.cwd()), ...tags },
+        });
+      });
+      process.stdout.write(opts.json ? `${JSON.stringify(info)}\n` : `${info.run_id}\n`);
+    });
+
+  runs
+    .command('end <run>')
+    .description('end a run started with `mlx runs start`')
+    .option('-s, --status <status>', 'FINISHED, FAILED or KILLED', 'FINISHED')
+    .option('--json', 'print the run info as JSON')
+    .action(async (run: string, opts: { status: string; json?: boolean }, cmd: Command) => {
+      const { parseRunStatus } = await import('../../core/validation.js');
+      const { invalid } = await import('../../core/errors.js');
+      const status = parseRunStatus(opts.status);
+      if (status === 'RUNNING' || status === 'SCHEDULED')
+        throw invalid(`--status ${opts.status} does not end a run; use FINISHED, FAILED or KILLED`);
+      const info = await withStore(cmd, true, async (store) =>
+        store.updateRun(await store.resolveRunId(run), { status, endTime: Date.now() }),
+      );
+      if (opts.json) process.stdout.write(`${JSON.stringify(info)}\n`);
+    });
+}
+
+/** Experiment ids named by --experiment (repeatable, comma-separated allowed), or every active experiment. */
+export async function experimentIds(store: import('../../store/store.js').Store, given: string[] | undefined): Promise<string[]> {
+  if (!given || given.length === 0) return (await store.listExperiments('active')).map((e) => e.experiment_id);
+  const ids: string[] = [];
+  for (const g of given.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean))
+    ids.push((await resolveExperiment(store, g)).experiment_id);
+  return ids;
+}

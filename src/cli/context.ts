@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import type { Experiment } from '../core/entities.js';
+import { MlxError, notFound } from '../core/errors.js';
+import { openStore, resolveTrackingUri } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+
+/** The options every command inherits from the program (--tracking-uri). */
+export function globals(cmd: Command): { trackingUri?: string } {
+  return cmd.optsWithGlobals() as { trackingUri?: string };
+}
+
+/** Opens the store for a command, runs fn, and always closes the store. */
+export async function withStore<T>(cmd: Command, write: boolean, fn: (store: Store) => Promise<T>): Promise<T> {
+  const uri = resolveTrackingUri({ flag: globals(cmd).trackingUri });
+  const store = await openStore(uri, { write });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The run a logging command writes to: --run, else MLX_RUN_ID, else a clear error. */
+export async function resolveActiveRun(store: Store, flag: string | undefined): Promise<string> {
+  const given = flag ?? process.env.MLX_RUN_ID;
+  if (!given)
+    throw new MlxError(
+      'INVALID_PARAMETER_VALUE',
+      'no active run: pass --run RUN_ID, set MLX_RUN_ID, or start one with `mlx run -- CMD` or `mlx runs start`',
+    );
+  return store.resolveRunId(given);
+}
+
+/** An experiment by id or name; with create, a missing name is created (as mlflow.set_experiment does). */
+export async function resolveExperiment(store: Store, idOrName: string, opts: { create?: boolean } = {}): Promise<Experiment> {
+  const byName = await store.getExperimentByName(idOrName);
+  if (byName) return byName;
+  if (/^\d+$/.test(idOrName)) {
+    try {
+      return await store.getExperiment(idOrName);
+    } catch (err) {
+      if (!(err instanceof MlxError) || err.code !== 'RESOURCE_DOES_NOT_EXIST') throw err;
+    }
+  }
+  if (opts.create) return store.getExperiment(await store.createExperiment(idOrName));
+  throw notFound(`experiment ${JSON.stringify(idOrName)} does not exist; list them with: mlx experiments list`);
+}
+
+/** The experiment a command works in: --experiment, else MLX_EXPERIMENT, else Default (id 0). */
+export function experimentArg(flag: string | undefined): string {
+  return flag ?? process.env.MLX_EXPERIMENT ?? '0';
+}
+
+/** Collects a repeatable option into an array. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

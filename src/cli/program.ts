@@ -1,0 +1,56 @@
+import { createRequire } from 'node:module';
+import { Command, CommanderError, Option } from 'commander';
+import { MlxError, toExitCode } from '../core/errors.js';
+import { registerCompareCommand } from './commands/compare.js';
+import { registerExperimentCommands } from './commands/experiments.js';
+import { registerLogCommands } from './commands/log.js';
+import { registerRunCommand } from './commands/run.js';
+import { registerRunsCommands } from './commands/runs.js';
+
+/** Builds the commander program. Command modules are imported lazily inside each action. */
+export function buildProgram(): Command {
+  const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+  const program = new Command('mlx')
+    .description('The ML lifecycle from a terminal: track experiments, register, serve and monitor models')
+    .version(pkg.version, '-V, --version')
+    .addOption(new Option('--tracking-uri <uri>', 'store location (default: MLX_TRACKING_URI, else the nearest .mlx folder, else ./.mlx)'))
+    .enablePositionalOptions()
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerRunCommand(program);
+  registerRunsCommands(program);
+  registerLogCommands(program);
+  registerExperimentCommands(program);
+  registerCompareCommand(program);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; the one place where errors become messages. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const cmd of allCommands(program)) cmd.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version are "errors" to commander; usage errors were already printed by it.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (err instanceof MlxError) {
+      process.stderr.write(`mlx: ${err.message}\n`);
+      if (process.env.MLX_DEBUG) process.stderr.write(`${err.stack}\n`);
+      return toExitCode(err);
+    }
+    process.stderr.write(`mlx: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    if (process.env.MLX_DEBUG) process.stderr.write(`${(err as Error)?.stack}\n`);
+    else process.stderr.write('mlx: run again with MLX_DEBUG=1 for the stack trace, and report it\n');
+    return 1;
+  }
+}
+
+function allCommands(cmd: Command): Command[] {
+  return [cmd, ...cmd.commands.flatMap((c) => allCommands(c))];
+}

@@ -1,0 +1,116 @@
+/** Plain data types shared by the store, the CLI and (later) the server. Times are epoch milliseconds. */
+
+export type LifecycleStage = 'active' | 'deleted';
+export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+export const RUN_STATUSES: readonly RunStatus[] = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'];
+export type ViewType = 'active' | 'deleted' | 'all';
+
+export interface Experiment {
+  experiment_id: string;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: LifecycleStage;
+  creation_time: number;
+  last_update_time: number;
+  tags: Record<string, string>;
+}
+
+export interface Metric {
+  key: string;
+  /** NaN and ±Infinity are kept as such. */
+  value: number;
+  timestamp: number;
+  step: number;
+}
+
+export interface Param {
+  key: string;
+  value: string;
+}
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+export interface RunInfo {
+  run_id: string;
+  run_name: string;
+  experiment_id: string;
+  user_id: string;
+  status: RunStatus;
+  start_time: number;
+  end_time: number | null;
+  artifact_uri: string;
+  lifecycle_stage: LifecycleStage;
+}
+
+export interface DatasetInput {
+  name: string;
+  digest: string;
+  source_type: string;
+  source: string;
+  /** JSON text: {"columns":[{"name","type"}...]} for tabular files. */
+  schema: string | null;
+  /** JSON text: {"size":bytes,"num_rows":n}. */
+  profile: string | null;
+  context: string | null;
+}
+
+export interface Run {
+  info: RunInfo;
+  params: Record<string, string>;
+  /** Latest value per key (highest step, then latest timestamp). */
+  metrics: Record<string, number>;
+  tags: Record<string, string>;
+  inputs: DatasetInput[];
+}
+
+/** One line of `mlx log batch`. */
+export type BatchEntry =
+  | { type: 'metric'; key: string; value: number; step: number; timestamp: number }
+  | { type: 'param'; key: string; value: string }
+  | { type: 'tag'; key: string; value: string };
+
+export interface BatchCounts {
+  metrics: number;
+  params: number;
+  tags: number;
+}
+
+/** Run as flat JSON, the shape documented for `--json`. */
+export interface RunJson extends RunInfo {
+  params: Record<string, string>;
+  metrics: Record<string, number | string>;
+  tags: Record<string, string>;
+  inputs?: DatasetInput[];
+}
+
+/** JSON cannot carry NaN or Infinity: they travel as the strings "NaN", "Infinity", "-Infinity", as MLflow does. */
+export function jsonNumber(v: number): number | string {
+  if (Number.isFinite(v)) return v;
+  if (Number.isNaN(v)) return 'NaN';
+  return v > 0 ? 'Infinity' : '-Infinity';
+}
+
+export function runToJson(run: Run): RunJson {
+  const metrics: Record<string, number | string> = {};
+  for (const [k, v] of Object.entries(run.metrics)) metrics[k] = jsonNumber(v);
+  return { ...run.info, params: run.params, metrics, tags: run.tags, inputs: run.inputs };
+}
+
+/** Tag keys mlx sets, named as MLflow's so its UI and clients understand them. */
+export const SYSTEM_TAGS = {
+  runName: 'mlflow.runName',
+  user: 'mlflow.user',
+  parentRunId: 'mlflow.parentRunId',
+  sourceName: 'mlflow.source.name',
+  sourceType: 'mlflow.source.type',
+  gitCommit: 'mlflow.source.git.commit',
+  gitBranch: 'mlflow.source.git.branch',
+  gitRepoUrl: 'mlflow.source.git.repoURL',
+  gitDirty: 'mlx.source.git.dirty',
+  command: 'mlx.command',
+  host: 'mlx.host',
+  exitCode: 'mlx.exit_code',
+} as const;

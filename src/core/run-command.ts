@@ -1,0 +1,145 @@
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import type { Writable } from 'node:stream';
+import type { LocalArtifactRepository } from '../artifacts/local-repository.js';
+import type { Store } from '../store/store.js';
+import type { BatchEntry, RunStatus } from './entities.js';
+import { SYSTEM_TAGS } from './entities.js';
+import { parseProtocolLine, PROTOCOL_PREFIX } from './log-protocol.js';
+
+export const OUTPUT_ARTIFACT = 'logs/output.txt';
+
+export interface RunCommandOptions {
+  store: Store;
+  runId: string;
+  command: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  artifacts: LocalArtifactRepository;
+  stdout: Writable;
+  stderr: Writable;
+  /** Where mlx's own warnings go (malformed ::mlx lines, refused values). */
+  warn: (message: string) => void;
+  /** How often buffered ::mlx entries are written, in ms. */
+  flushIntervalMs?: number;
+}
+
+export interface RunCommandResult {
+  status: RunStatus;
+  exitCode: number;
+  signal: NodeJS.Signals | null;
+}
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** Splits a byte stream into lines for protocol parsing while passing bytes through untouched. */
+class LineSplitter {
+  private rest = '';
+  constructor(private readonly onLine: (line: string) => void) {}
+  push(chunk: string): void {
+    const text = this.rest + chunk;
+    const lines = text.split('\n');
+    this.rest = lines.pop() ?? '';
+    for (const l of lines) this.onLine(l);
+  }
+  end(): void {
+    if (this.rest) this.onLine(this.rest);
+    this.rest = '';
+  }
+}
+
+/**
+ * Runs CMD without a shell as the body of a run: streams its output to the terminal and to the
+ * run's logs/output.txt, logs its `::mlx` lines, forwards signals, and records how it ended.
+ */
+export async function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
+  const log = o.artifacts.createWriteStream(OUTPUT_ARTIFACT);
+  const pending: BatchEntry[] = [];
+  let lineNo = 0;
+  const onLine = (line: string) => {
+    lineNo++;
+    if (!line.startsWith(PROTOCOL_PREFIX)) return;
+    try {
+      const e = parseProtocolLine(line);
+      if (e) pending.push(e);
+    } catch (err) {
+      o.warn(`ignored output line ${lineNo}: ${(err as Error).message}`);
+    }
+  };
+  let flushing: Promise<void> = Promise.resolve();
+  const flush = () => {
+    flushing = flushing.then(() => writeEntries(o, pending.splice(0)));
+    return flushing;
+  };
+  const timer = setInterval(flush, o.flushIntervalMs ?? 250);
+
+  const [cmd, ...args] = o.command;
+  const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, stdio: ['inherit', 'pipe', 'pipe'] });
+  let received: NodeJS.Signals | null = null;
+  const forward = (sig: NodeJS.Signals) => {
+    received = sig;
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+  };
+  for (const s of FORWARDED) process.on(s, forward);
+
+  const pipe = (src: NodeJS.ReadableStream, dest: Writable) => {
+    const splitter = new LineSplitter(onLine);
+    src.setEncoding('utf8');
+    src.on('data', (chunk: string) => {
+      dest.write(chunk);
+      log.write(chunk);
+      splitter.push(chunk);
+    });
+    return new Promise<void>((resolve) => src.on('end', () => (splitter.end(), resolve())));
+  };
+  const streams = Promise.all([pipe(child.stdout!, o.stdout), pipe(child.stderr!, o.stderr)]);
+
+  const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+    child.on('error', (error) => resolve({ code: null, signal: null, error }));
+    child.on('close', (code, signal) => resolve({ code, signal }));
+  });
+  for (const s of FORWARDED) process.off(s, forward);
+  if (!ended.error) await streams;
+  clearInterval(timer);
+  await flush();
+  await new Promise<void>((resolve) => log.end(resolve));
+
+  let exitCode: number;
+  let status: RunStatus;
+  if (ended.error) {
+    const notFound = (ended.error as NodeJS.ErrnoException).code === 'ENOENT';
+    o.warn(notFound ? `command not found: ${cmd}` : `could not start ${cmd}: ${ended.error.message}`);
+    exitCode = notFound ? 127 : 126;
+    status = 'FAILED';
+  } else if (ended.signal || received) {
+    const sig = ended.signal ?? received!;
+    exitCode = ended.code ?? 128 + (os.constants.signals[sig] ?? 0);
+    status = 'KILLED';
+  } else {
+    exitCode = ended.code ?? 1;
+    status = exitCode === 0 ? 'FINISHED' : 'FAILED';
+  }
+  await o.store.setTag(o.runId, SYSTEM_TAGS.exitCode, String(exitCode));
+  await o.store.updateRun(o.runId, { status, endTime: Date.now() });
+  return { status, exitCode, signal: ended.signal };
+}
+
+/** Writes entries in one batch; if the batch is refused (say, a param changed), writes them one by one so the rest still land. */
+async function writeEntries(o: RunCommandOptions, entries: BatchEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  try {
+    await o.store.logBatch(o.runId, entries);
+    return;
+  } catch {
+    // fall through to one-by-one
+  }
+  for (const e of entries) {
+    try {
+      if (e.type === 'metric') await o.store.logMetric(o.runId, e);
+      else if (e.type === 'param') await o.store.logParam(o.runId, e.key, e.value);
+      else await o.store.setTag(o.runId, e.key, e.value);
+    } catch (err) {
+      o.warn(`ignored ::mlx ${e.type} ${e.key}: ${(err as Error).message}`);
+    }
+  }
+}

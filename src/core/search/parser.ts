@@ -1,0 +1,249 @@
+import { invalid, type MlxError } from '../errors.js';
+import {
+  ATTRIBUTE_ALIASES,
+  DATASET_FIELDS,
+  NUMERIC_ATTRIBUTES,
+  STRING_ATTRIBUTES,
+  type AttributeKey,
+  type Comparison,
+  type DatasetField,
+  type FilterExpr,
+  type Identifier,
+  type NumericOp,
+  type OrderByTerm,
+  type StringOp,
+} from './ast.js';
+import { SearchSyntaxError, tokenize, type Token } from './tokenizer.js';
+
+type EntityType = Identifier['type'];
+// MLflow accepts the plural, the singular and a few historic spellings for each entity type.
+const ENTITY_TYPES: Readonly<Record<string, EntityType>> = {
+  metrics: 'metric',
+  metric: 'metric',
+  params: 'param',
+  param: 'param',
+  parameter: 'param',
+  parameters: 'param',
+  tags: 'tag',
+  tag: 'tag',
+  attributes: 'attribute',
+  attribute: 'attribute',
+  attr: 'attribute',
+  run: 'attribute',
+  datasets: 'dataset',
+  dataset: 'dataset',
+};
+const ALL_ATTRIBUTES: readonly string[] = [...STRING_ATTRIBUTES, ...NUMERIC_ATTRIBUTES, ...Object.keys(ATTRIBUTE_ALIASES)];
+const NUMERIC_OPS = new Set<string>(['=', '!=', '<', '<=', '>', '>=']);
+const STRING_OPS_TEXT = '=, !=, LIKE, ILIKE, IN or NOT IN';
+
+function fail(tok: Token, reason: string): never {
+  throw new SearchSyntaxError(tok.pos, tok.text, reason);
+}
+
+function shown(near: string): string {
+  const flat = near.replace(/\s+/g, ' ');
+  return flat.length > 40 ? `${flat.slice(0, 37)}...` : flat;
+}
+
+function toFilterError(e: SearchSyntaxError): MlxError {
+  const near = e.near === '' ? 'end of input' : `"${shown(e.near)}"`;
+  return invalid(`Invalid filter at position ${e.pos} near ${near}: ${e.reason}`);
+}
+
+/** Turns an identifier token into a typed Identifier, or fails naming what is valid. */
+function resolveIdent(tok: Token): Identifier {
+  if (tok.kind === 'word') {
+    const hint = ALL_ATTRIBUTES.includes(tok.text) ? `attributes.${tok.text}` : `params.${tok.text} or metrics.${tok.text}`;
+    fail(tok, `identifiers need an entity prefix, e.g. ${hint}`);
+  }
+  if (tok.kind !== 'ident') fail(tok, 'expected an identifier such as metrics.acc, params.lr, tags.team or attributes.status');
+  const type = ENTITY_TYPES[tok.entity.toLowerCase()];
+  if (!type) fail(tok, `invalid entity type '${tok.entity}'. Valid: metrics, params, tags, attributes, datasets`);
+  if (tok.key === '') fail(tok, `missing key after '${tok.entity}.'`);
+  if (type === 'attribute') {
+    const key = (ATTRIBUTE_ALIASES[tok.key] ?? tok.key) as AttributeKey;
+    if ((NUMERIC_ATTRIBUTES as readonly string[]).includes(key)) return { type, key: key as 'start_time' | 'end_time' };
+    if ((STRING_ATTRIBUTES as readonly string[]).includes(key)) return { type, key: key as (typeof STRING_ATTRIBUTES)[number] };
+    fail(tok, `unknown attribute '${tok.key}'. Valid: ${ALL_ATTRIBUTES.join(', ')}`);
+  }
+  if (type === 'dataset') {
+    if (!(DATASET_FIELDS as readonly string[]).includes(tok.key))
+      fail(tok, `unknown dataset field '${tok.key}'. Valid: ${DATASET_FIELDS.join(', ')}`);
+    return { type, key: tok.key as DatasetField };
+  }
+  return { type, key: tok.key };
+}
+
+function isNumericIdent(id: Identifier): boolean {
+  return id.type === 'metric' || (id.type === 'attribute' && (NUMERIC_ATTRIBUTES as readonly string[]).includes(id.key));
+}
+
+class Parser {
+  private i = 0;
+  constructor(private readonly tokens: Token[]) {}
+
+  peek(): Token {
+    return this.tokens[this.i];
+  }
+  next(): Token {
+    const t = this.tokens[this.i];
+    if (t.kind !== 'eof') this.i++;
+    return t;
+  }
+  isKeyword(word: string): boolean {
+    const t = this.peek();
+    return t.kind === 'keyword' && t.value === word;
+  }
+
+  /** expr := and (OR and)* — AND binds tighter than OR, as in SQL. */
+  parseOr(): FilterExpr {
+    const items = [this.parseAnd()];
+    while (this.isKeyword('OR')) {
+      this.next();
+      items.push(this.parseAnd());
+    }
+    return items.length === 1 ? items[0] : { kind: 'or', items: items.flatMap((e) => (e.kind === 'or' ? e.items : [e])) };
+  }
+
+  parseAnd(): FilterExpr {
+    const items = [this.parsePrimary()];
+    while (this.isKeyword('AND')) {
+      this.next();
+      items.push(this.parsePrimary());
+    }
+    return items.length === 1 ? items[0] : { kind: 'and', items: items.flatMap((e) => (e.kind === 'and' ? e.items : [e])) };
+  }
+
+  parsePrimary(): FilterExpr {
+    const t = this.peek();
+    if (t.kind === '(') {
+      this.next();
+      if (this.peek().kind === ')') fail(this.peek(), 'empty parentheses: expected a condition');
+      const inner = this.parseOr();
+      const close = this.peek();
+      if (close.kind !== ')') fail(close, `unbalanced parentheses: missing ')' for the '(' at position ${t.pos}`);
+      this.next();
+      return inner;
+    }
+    if (t.kind === 'eof') fail(t, 'expected a condition such as metrics.acc > 0.9');
+    if (t.kind === ')') fail(t, "unbalanced parentheses: ')' without a matching '('");
+    return this.parseComparison();
+  }
+
+  parseComparison(): Comparison {
+    const identTok = this.next();
+    const ident = resolveIdent(identTok);
+    const opTok = this.next();
+    let op: string;
+    if (opTok.kind === 'op') op = opTok.value;
+    else if (opTok.kind === 'keyword' && ['LIKE', 'ILIKE', 'IN'].includes(opTok.value)) op = opTok.value;
+    else if (opTok.kind === 'keyword' && opTok.value === 'NOT') {
+      if (!this.isKeyword('IN')) fail(this.peek(), "expected IN after NOT (only 'NOT IN' is supported)");
+      this.next();
+      op = 'NOT IN';
+    } else if (opTok.kind === 'keyword' && opTok.value === 'IS') {
+      const negated = this.isKeyword('NOT');
+      if (negated) this.next();
+      if (!this.isKeyword('NULL')) fail(this.peek(), `expected NULL after IS${negated ? ' NOT' : ''}`);
+      this.next();
+      if (ident.type !== 'metric' && ident.type !== 'param' && ident.type !== 'tag')
+        fail(opTok, 'IS NULL and IS NOT NULL work only with metrics, params and tags');
+      return { kind: 'null', ident, negated };
+    } else fail(opTok, `expected a comparison operator (=, !=, <, <=, >, >=, LIKE, ILIKE, IN, NOT IN, IS NULL) after ${identTok.text}`);
+    if (op === '==') fail(opTok, "use '=' for equality");
+    if (op === '<>') fail(opTok, "use '!=' for inequality");
+
+    if (isNumericIdent(ident)) {
+      const what = ident.type === 'metric' ? 'metrics' : `attributes.${ident.key}`;
+      if (!NUMERIC_OPS.has(op))
+        fail(opTok, `${what} ${ident.type === 'metric' ? 'are' : 'is'} numeric: use =, !=, <, <=, >, >=${ident.type === 'metric' ? ', IS NULL or IS NOT NULL' : ''}`);
+      const v = this.next();
+      if (v.kind === 'number') return { kind: 'numeric', ident: ident as Extract<Comparison, { kind: 'numeric' }>['ident'], op: op as NumericOp, value: v.value };
+      if (v.kind === 'string') fail(v, `${what} compare with numbers, not quoted strings, e.g. ${identTok.text} ${op} 0.9`);
+      fail(v, `expected a number after ${identTok.text} ${op}`);
+    }
+
+    const sident = ident as Extract<Comparison, { kind: 'string' }>['ident'];
+    if (!['=', '!=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'].includes(op)) {
+      if (ident.type === 'param')
+        fail(opTok, `params are strings in MLflow, so '${op}' does not apply to ${identTok.text}; use ${STRING_OPS_TEXT} (log it as a metric to compare numerically)`);
+      const what = ident.type === 'tag' ? 'tags are strings' : `${identTok.text} is a string`;
+      fail(opTok, `${what}, so '${op}' does not apply; use ${STRING_OPS_TEXT}`);
+    }
+    if (op === 'IN' || op === 'NOT IN') return { kind: 'in', ident: sident, negated: op === 'NOT IN', values: this.parseList(identTok, op) };
+    const v = this.next();
+    if (v.kind === 'string') return { kind: 'string', ident: sident, op: op as StringOp, value: v.value };
+    if (v.kind === 'number' || v.kind === 'word' || v.kind === 'ident')
+      fail(v, `string values must be quoted, e.g. ${identTok.text} ${op} '${v.text}'`);
+    fail(v, `expected a quoted string after ${identTok.text} ${op}`);
+  }
+
+  parseList(identTok: Token, op: string): string[] {
+    const open = this.next();
+    if (open.kind !== '(') fail(open, `expected '(' after ${op}, e.g. ${identTok.text} ${op} ('a', 'b')`);
+    if (this.peek().kind === ')') fail(this.peek(), `the ${op} list must not be empty`);
+    const values: string[] = [];
+    for (;;) {
+      const v = this.next();
+      if (v.kind !== 'string') {
+        if (v.kind === 'eof') fail(v, `unbalanced parentheses: missing ')' for the '(' at position ${open.pos}`);
+        fail(v, `${op} lists hold quoted strings, e.g. ${identTok.text} ${op} ('a', 'b')`);
+      }
+      values.push(v.value);
+      const sep = this.next();
+      if (sep.kind === ')') return values;
+      if (sep.kind !== ',') {
+        if (sep.kind === 'eof') fail(sep, `unbalanced parentheses: missing ')' for the '(' at position ${open.pos}`);
+        fail(sep, `expected ',' or ')' in the ${op} list`);
+      }
+    }
+  }
+}
+
+/** Parses a run search filter (MLflow grammar plus OR and parentheses); null when the text is empty. */
+export function parseFilter(text: string): FilterExpr | null {
+  if (text.trim() === '') return null;
+  try {
+    const parser = new Parser(tokenize(text));
+    const expr = parser.parseOr();
+    const rest = parser.peek();
+    if (rest.kind === ')') fail(rest, "unbalanced parentheses: ')' without a matching '('");
+    if (rest.kind !== 'eof') fail(rest, 'unexpected text after a complete condition; join conditions with AND or OR');
+    return expr;
+  } catch (e) {
+    throw e instanceof SearchSyntaxError ? toFilterError(e) : e;
+  }
+}
+
+/** Parses order_by clauses like "metrics.acc DESC"; a clause may also hold several, separated by commas. */
+export function parseOrderBy(clauses: string[]): OrderByTerm[] {
+  const terms: OrderByTerm[] = [];
+  for (const clause of clauses) {
+    if (clause.trim() === '') continue;
+    try {
+      const tokens = tokenize(clause);
+      let i = 0;
+      for (;;) {
+        const identTok = tokens[i++];
+        const ident = resolveIdent(identTok);
+        if (ident.type === 'dataset') fail(identTok, 'datasets cannot be used to order runs');
+        let ascending = true;
+        let t = tokens[i];
+        if (t.kind === 'keyword' && (t.value === 'ASC' || t.value === 'DESC')) {
+          ascending = t.value === 'ASC';
+          t = tokens[++i];
+        }
+        terms.push({ ident, ascending });
+        if (t.kind === 'eof') break;
+        if (t.kind !== ',') fail(t, `expected ASC or DESC after ${identTok.text}`);
+        i++;
+      }
+    } catch (e) {
+      if (!(e instanceof SearchSyntaxError)) throw e;
+      const near = e.near === '' ? 'end of clause' : `"${shown(e.near)}"`;
+      throw invalid(`Invalid order_by clause "${shown(clause)}" at position ${e.pos} near ${near}: ${e.reason}`);
+    }
+  }
+  return terms;
+}

@@ -1,0 +1,95 @@
+import { invalid } from './errors.js';
+import { RUN_STATUSES, type RunStatus } from './entities.js';
+
+/** Limits as in MLflow (mlflow/utils/validation.py). */
+export const LIMITS = {
+  keyLength: 250,
+  paramValueLength: 6000,
+  tagValueLength: 5000,
+  runNameLength: 250,
+  experimentNameLength: 500,
+} as const;
+
+const KEY_RE = /^[\p{L}\p{N}_\-./ ]+$/u;
+
+function show(value: string): string {
+  return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+}
+
+/** A param, metric or tag key: letters, digits, `_ - . / space`, at most 250 characters, not a relative path. */
+export function validateKey(kind: 'param' | 'metric' | 'tag', key: string): void {
+  if (typeof key !== 'string' || key.length === 0) throw invalid(`${kind} key must not be empty`);
+  if (key.length > LIMITS.keyLength)
+    throw invalid(`${kind} key ${show(key)} is ${key.length} characters long; the limit is ${LIMITS.keyLength}`);
+  if (!KEY_RE.test(key))
+    throw invalid(
+      `${kind} key ${show(key)} has characters other than letters, digits, underscores (_), dashes (-), periods (.), spaces ( ) and slashes (/)`,
+    );
+  const parts = key.split('/');
+  if (key.startsWith('/') || parts.some((p) => p === '..' || p === '.'))
+    throw invalid(`${kind} key ${show(key)} must be a relative path without "." or ".." segments`);
+}
+
+export function validateParamValue(key: string, value: string): void {
+  if (value.length > LIMITS.paramValueLength)
+    throw invalid(`param ${show(key)} has a value of ${value.length} characters; the limit is ${LIMITS.paramValueLength}`);
+}
+
+export function validateTagValue(key: string, value: string): void {
+  if (value.length > LIMITS.tagValueLength)
+    throw invalid(`tag ${show(key)} has a value of ${value.length} characters; the limit is ${LIMITS.tagValueLength}`);
+}
+
+/** Parses a metric value as given on a command line: a decimal number, NaN, Infinity or -Infinity. */
+export function parseMetricValue(key: string, text: string): number {
+  const t = text.trim();
+  if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
+  if (/^nan$/i.test(t)) return NaN;
+  if (t === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t))
+    throw invalid(`metric ${show(key)} value ${show(text)} is not a number; give a decimal number, NaN or Infinity`);
+  return Number(t);
+}
+
+/** Parses an integer flag such as --step or --timestamp. */
+export function parseInteger(what: string, text: string): number {
+  const t = text.trim();
+  if (!/^[+-]?\d+$/.test(t)) throw invalid(`${what} ${show(text)} is not an integer`);
+  const n = Number(t);
+  if (!Number.isSafeInteger(n)) throw invalid(`${what} ${show(text)} is out of range`);
+  return n;
+}
+
+export function validateStep(step: number): void {
+  if (!Number.isSafeInteger(step)) throw invalid(`metric step ${String(step)} is not an integer`);
+}
+
+export function validateTimestamp(ts: number): void {
+  if (!Number.isSafeInteger(ts) || ts < 0) throw invalid(`timestamp ${String(ts)} is not a non-negative integer of milliseconds`);
+}
+
+export function validateRunName(name: string): void {
+  if (name.length > LIMITS.runNameLength)
+    throw invalid(`run name ${show(name)} is ${name.length} characters long; the limit is ${LIMITS.runNameLength}`);
+}
+
+export function validateExperimentName(name: string): void {
+  if (typeof name !== 'string' || name.trim() === '') throw invalid('experiment name must not be empty');
+  if (name.length > LIMITS.experimentNameLength)
+    throw invalid(`experiment name ${show(name)} is ${name.length} characters long; the limit is ${LIMITS.experimentNameLength}`);
+}
+
+export function parseRunStatus(text: string): RunStatus {
+  const s = text.toUpperCase();
+  if (!(RUN_STATUSES as readonly string[]).includes(s))
+    throw invalid(`run status ${show(text)} is not one of ${RUN_STATUSES.join(', ')}`);
+  return s as RunStatus;
+}
+
+/** Parses `key=value` as given to --param / --tag. */
+export function parseKeyValue(kind: 'param' | 'tag', text: string): [string, string] {
+  const i = text.indexOf('=');
+  if (i <= 0) throw invalid(`--${kind} ${show(text)} is not of the form KEY=VALUE`);
+  const key = text.slice(0, i);
+  validateKey(kind, key);
+  return [key, text.slice(i + 1)];
+}

@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { MlxError } from '../core/errors.js';
+import type { Store } from './store.js';
+
+export const STORE_DIR = '.mlx';
+
+export interface TrackingUriSource {
+  /** --tracking-uri */
+  flag?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/**
+ * The store's location: --tracking-uri, else MLX_TRACKING_URI, else the nearest `.mlx`
+ * folder in the current directory or its parents, else `./.mlx`.
+ */
+export function resolveTrackingUri(src: TrackingUriSource = {}): string {
+  const cwd = src.cwd ?? process.cwd();
+  const given = src.flag ?? (src.env ?? process.env).MLX_TRACKING_URI;
+  if (given !== undefined && given !== '') {
+    if (/^https?:\/\//i.test(given) || /^postgres(ql)?:\/\//i.test(given)) return given;
+    const p = given.startsWith('file://') ? new URL(given).pathname : given;
+    if (/^[a-z][a-z0-9+.-]+:/i.test(p))
+      throw new MlxError('USAGE', `tracking URI ${JSON.stringify(given)} has an unknown scheme; give a folder path for a local store`);
+    return path.resolve(cwd, p);
+  }
+  for (let dir = cwd; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, STORE_DIR);
+    if (isDir(candidate)) return candidate;
+    if (path.dirname(dir) === dir) break;
+  }
+  return path.join(cwd, STORE_DIR);
+}
+
+function isDir(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opens the store a tracking URI names. Writers create a missing local store; readers of a
+ * missing one get an empty in-memory store so that looking never leaves a `.mlx` behind.
+ */
+export async function openStore(uri: string, opts: { write: boolean }): Promise<Store> {
+  if (/^https?:\/\//i.test(uri) || /^postgres(ql)?:\/\//i.test(uri))
+    throw new MlxError(
+      'INVALID_PARAMETER_VALUE',
+      `tracking URI ${JSON.stringify(uri)}: remote stores are not available in this version of mlx; use a local folder path`,
+    );
+  const { SqliteStore } = await import('./sqlite/sqlite-store.js');
+  if (fs.existsSync(uri) && !isDir(uri))
+    throw new MlxError('INVALID_PARAMETER_VALUE', `tracking URI ${uri} is a file; give the store folder (the one holding mlx.db)`);
+  if (!opts.write && !fs.existsSync(path.join(uri, 'mlx.db'))) return new SqliteStore(':memory:');
+  return new SqliteStore(uri, { create: opts.write });
+}

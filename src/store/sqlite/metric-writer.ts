@@ -1,0 +1,122 @@
+import type { BatchCounts, BatchEntry, Metric } from '../../core/entities.js';
+import { invalid, MlxError } from '../../core/errors.js';
+import {
+  validateKey,
+  validateParamValue,
+  validateStep,
+  validateTagValue,
+  validateTimestamp,
+} from '../../core/validation.js';
+import type { Db } from './database.js';
+
+/** True when point a should replace point b as the latest: higher step, then later timestamp, then larger value. */
+export function isLater(a: Metric, b: Metric): boolean {
+  if (a.step !== b.step) return a.step > b.step;
+  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
+  const av = Number.isNaN(a.value) ? -Infinity : a.value;
+  const bv = Number.isNaN(b.value) ? -Infinity : b.value;
+  return av > bv;
+}
+
+const UPSERT_LATEST = `
+INSERT INTO latest_metrics (run_uuid, key, value, is_nan, step, timestamp) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (run_uuid, key) DO UPDATE SET
+  value = excluded.value, is_nan = excluded.is_nan, step = excluded.step, timestamp = excluded.timestamp
+WHERE excluded.step > latest_metrics.step
+   OR (excluded.step = latest_metrics.step AND (excluded.timestamp > latest_metrics.timestamp
+   OR (excluded.timestamp = latest_metrics.timestamp
+       AND coalesce(excluded.value, -9e999) > coalesce(latest_metrics.value, -9e999))))`;
+
+/** Prepared statements for one connection; preparing is the expensive part of a single `mlx log`. */
+export class MetricWriter {
+  private readonly insertMetric;
+  private readonly upsertLatest;
+  private readonly selectParam;
+  private readonly insertParam;
+  private readonly upsertTag;
+
+  constructor(private readonly db: Db) {
+    this.insertMetric = db.prepare(
+      'INSERT INTO metrics (run_uuid, key, value, is_nan, step, timestamp) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.upsertLatest = db.prepare(UPSERT_LATEST);
+    this.selectParam = db.prepare('SELECT value FROM params WHERE run_uuid = ? AND key = ?').pluck();
+    this.insertParam = db.prepare('INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?)');
+    this.upsertTag = db.prepare(
+      'INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value',
+    );
+  }
+
+  metric(runId: string, m: Metric, updateLatest = true): void {
+    const nan = Number.isNaN(m.value);
+    this.insertMetric.run(runId, m.key, nan ? null : m.value, nan ? 1 : 0, m.step, m.timestamp);
+    if (updateLatest) this.latest(runId, m);
+  }
+
+  latest(runId: string, m: Metric): void {
+    const nan = Number.isNaN(m.value);
+    this.upsertLatest.run(runId, m.key, nan ? null : m.value, nan ? 1 : 0, m.step, m.timestamp);
+  }
+
+  /** Params are immutable: the same value again is accepted, another value is refused. */
+  param(runId: string, key: string, value: string): void {
+    const old = this.selectParam.get(runId, key) as string | undefined;
+    if (old === undefined) this.insertParam.run(runId, key, value);
+    else if (old !== value)
+      throw invalid(
+        `param ${JSON.stringify(key)} of run ${runId} is already ${JSON.stringify(old)}; params cannot change (tried ${JSON.stringify(value)}), log a new run or use a tag`,
+      );
+  }
+
+  tag(runId: string, key: string, value: string): void {
+    this.upsertTag.run(runId, key, value);
+  }
+
+  /**
+   * Writes a stream of entries inside an already-open transaction. Keys validated once each;
+   * latest values kept in memory and written once per key at the end.
+   */
+  async batch(
+    runId: string,
+    entries: Iterable<BatchEntry> | AsyncIterable<BatchEntry>,
+  ): Promise<BatchCounts> {
+    const counts: BatchCounts = { metrics: 0, params: 0, tags: 0 };
+    const seenKeys = new Set<string>();
+    const latest = new Map<string, Metric>();
+    const params = new Map<string, string>();
+    for await (const e of entries) {
+      const seen = `${e.type}\0${e.key}`;
+      if (!seenKeys.has(seen)) {
+        validateKey(e.type, e.key);
+        seenKeys.add(seen);
+      }
+      if (e.type === 'metric') {
+        if (typeof e.value !== 'number') throw invalid(`metric ${JSON.stringify(e.key)} value is not a number`);
+        validateStep(e.step);
+        validateTimestamp(e.timestamp);
+        this.metric(runId, e, false);
+        const cur = latest.get(e.key);
+        if (!cur || isLater(e, cur)) latest.set(e.key, e);
+        counts.metrics++;
+      } else if (e.type === 'param') {
+        validateParamValue(e.key, e.value);
+        const prev = params.get(e.key);
+        if (prev !== undefined && prev !== e.value)
+          throw invalid(`param ${JSON.stringify(e.key)} is given twice with different values (${JSON.stringify(prev)}, ${JSON.stringify(e.value)})`);
+        if (prev === undefined) {
+          this.param(runId, e.key, e.value);
+          params.set(e.key, e.value);
+        }
+        counts.params++;
+      } else if (e.type === 'tag') {
+        validateTagValue(e.key, e.value);
+        this.tag(runId, e.key, e.value);
+        counts.tags++;
+      } else {
+        throw new MlxError('INVALID_PARAMETER_VALUE', `unknown entry type ${JSON.stringify((e as { type: unknown }).type)}`);
+      }
+    }
+    for (const m of latest.values()) this.latest(runId, m);
+    return counts;
+  }
+}

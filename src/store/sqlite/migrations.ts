@@ -1,0 +1,94 @@
+/**
+ * Numbered schema migrations. PRAGMA user_version holds the number of the last one
+ * applied; append new ones at the end and never edit a released one.
+ */
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'tracking',
+    sql: `
+CREATE TABLE experiments (
+  experiment_id     INTEGER PRIMARY KEY,
+  name              TEXT NOT NULL UNIQUE,
+  artifact_location TEXT NOT NULL,
+  lifecycle_stage   TEXT NOT NULL DEFAULT 'active',
+  creation_time     INTEGER NOT NULL,
+  last_update_time  INTEGER NOT NULL
+);
+CREATE TABLE experiment_tags (
+  experiment_id INTEGER NOT NULL,
+  key           TEXT NOT NULL,
+  value         TEXT NOT NULL,
+  PRIMARY KEY (experiment_id, key)
+) WITHOUT ROWID;
+CREATE TABLE runs (
+  run_uuid        TEXT PRIMARY KEY,
+  name            TEXT NOT NULL,
+  experiment_id   INTEGER NOT NULL,
+  user_id         TEXT NOT NULL,
+  status          TEXT NOT NULL,
+  start_time      INTEGER NOT NULL,
+  end_time        INTEGER,
+  lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+  artifact_uri    TEXT NOT NULL,
+  deleted_time    INTEGER
+);
+CREATE INDEX runs_by_experiment ON runs (experiment_id, start_time);
+CREATE TABLE params (
+  run_uuid TEXT NOT NULL,
+  key      TEXT NOT NULL,
+  value    TEXT NOT NULL,
+  PRIMARY KEY (run_uuid, key)
+) WITHOUT ROWID;
+CREATE INDEX params_by_key ON params (key, value);
+CREATE TABLE tags (
+  run_uuid TEXT NOT NULL,
+  key      TEXT NOT NULL,
+  value    TEXT NOT NULL,
+  PRIMARY KEY (run_uuid, key)
+) WITHOUT ROWID;
+CREATE INDEX tags_by_key ON tags (key, value);
+-- Every logged point. NaN is stored as value NULL with is_nan = 1 (SQLite turns NaN into NULL).
+CREATE TABLE metrics (
+  run_uuid  TEXT NOT NULL,
+  key       TEXT NOT NULL,
+  value     REAL,
+  is_nan    INTEGER NOT NULL DEFAULT 0,
+  step      INTEGER NOT NULL DEFAULT 0,
+  timestamp INTEGER NOT NULL
+);
+CREATE INDEX metrics_by_run_key ON metrics (run_uuid, key, step);
+-- The latest point per (run, key): highest step, then latest timestamp, then largest value.
+CREATE TABLE latest_metrics (
+  run_uuid  TEXT NOT NULL,
+  key       TEXT NOT NULL,
+  value     REAL,
+  is_nan    INTEGER NOT NULL DEFAULT 0,
+  step      INTEGER NOT NULL,
+  timestamp INTEGER NOT NULL,
+  PRIMARY KEY (run_uuid, key)
+) WITHOUT ROWID;
+CREATE INDEX latest_metrics_by_key ON latest_metrics (key, value);
+CREATE TABLE datasets (
+  dataset_id    INTEGER PRIMARY KEY,
+  experiment_id INTEGER NOT NULL,
+  name          TEXT NOT NULL,
+  digest        TEXT NOT NULL,
+  source_type   TEXT NOT NULL,
+  source        TEXT NOT NULL,
+  schema        TEXT,
+  profile       TEXT,
+  UNIQUE (experiment_id, name, digest)
+);
+CREATE TABLE inputs (
+  run_uuid   TEXT NOT NULL,
+  dataset_id INTEGER NOT NULL,
+  context    TEXT,
+  PRIMARY KEY (run_uuid, dataset_id)
+) WITHOUT ROWID;
+CREATE INDEX inputs_by_dataset ON inputs (dataset_id);
+`,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

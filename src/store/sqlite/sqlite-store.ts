@@ -1,0 +1,404 @@
+import path from 'node:path';
+import type {
+  BatchCounts,
+  BatchEntry,
+  Experiment,
+  LifecycleStage,
+  Metric,
+  Run,
+  RunInfo,
+  ViewType,
+} from '../../core/entities.js';
+import { SYSTEM_TAGS } from '../../core/entities.js';
+import { alreadyExists, invalid, MlxError, notFound } from '../../core/errors.js';
+import { newRunId, newRunName } from '../../core/ids.js';
+import {
+  validateExperimentName,
+  validateKey,
+  validateParamValue,
+  validateRunName,
+  validateStep,
+  validateTagValue,
+  validateTimestamp,
+} from '../../core/validation.js';
+import type {
+  CreateRunInput,
+  LogDatasetInput,
+  SearchRunsInput,
+  SearchRunsResult,
+  Store,
+  UpdateRunInput,
+} from '../store.js';
+import { openDatabase, type Db } from './database.js';
+import { MetricWriter } from './metric-writer.js';
+import { loadRuns, metricValue, resolveArtifactUri, rowToInfo, type RunRow } from './run-loader.js';
+import { searchRuns } from './search-runs.js';
+
+interface ExperimentRow {
+  experiment_id: number;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: string;
+  creation_time: number;
+  last_update_time: number;
+}
+
+const DB_FILE = 'mlx.db';
+
+/** The default store: one SQLite file (WAL) plus an artifacts folder under a `.mlx` directory. */
+export class SqliteStore implements Store {
+  readonly uri: string;
+  readonly root: string;
+  private readonly db: Db;
+  private writerCache?: MetricWriter;
+
+  /** root: the store folder (holding mlx.db and artifacts/), or ':memory:' for an empty throwaway store. */
+  constructor(root: string, opts: { create: boolean } = { create: true }) {
+    this.root = root === ':memory:' ? root : path.resolve(root);
+    this.uri = this.root;
+    this.db = openDatabase(root === ':memory:' ? ':memory:' : path.join(this.root, DB_FILE), opts);
+  }
+
+  private get writer(): MetricWriter {
+    return (this.writerCache ??= new MetricWriter(this.db));
+  }
+
+  // ---- experiments -------------------------------------------------------
+
+  async createExperiment(name: string, tags: Record<string, string> = {}): Promise<string> {
+    validateExperimentName(name);
+    for (const [k, v] of Object.entries(tags)) {
+      validateKey('tag', k);
+      validateTagValue(k, v);
+    }
+    return this.db
+      .transaction(() => {
+        const existing = this.experimentRowByName(name);
+        if (existing)
+          throw alreadyExists(
+            existing.lifecycle_stage === 'deleted'
+              ? `experiment ${JSON.stringify(name)} exists but is deleted; restore it with: mlx experiments restore ${existing.experiment_id}`
+              : `experiment ${JSON.stringify(name)} already exists (id ${existing.experiment_id})`,
+          );
+        const now = Date.now();
+        const id = (this.db.prepare('SELECT coalesce(max(experiment_id), -1) + 1 FROM experiments').pluck().get() as number);
+        this.db
+          .prepare(
+            `INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
+             VALUES (?, ?, ?, 'active', ?, ?)`,
+          )
+          .run(id, name, `artifacts/${id}`, now, now);
+        const ins = this.db.prepare('INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)');
+        for (const [k, v] of Object.entries(tags)) ins.run(id, k, v);
+        return String(id);
+      })
+      .immediate();
+  }
+
+  private experimentRowByName(name: string): ExperimentRow | undefined {
+    return this.db.prepare('SELECT * FROM experiments WHERE name = ?').get(name) as ExperimentRow | undefined;
+  }
+
+  private experimentRow(id: string): ExperimentRow {
+    const row = /^\d+$/.test(id)
+      ? (this.db.prepare('SELECT * FROM experiments WHERE experiment_id = ?').get(Number(id)) as ExperimentRow | undefined)
+      : undefined;
+    if (!row) throw notFound(`experiment ${JSON.stringify(id)} does not exist; list them with: mlx experiments list`);
+    return row;
+  }
+
+  private toExperiment(row: ExperimentRow): Experiment {
+    const tags: Record<string, string> = {};
+    for (const t of this.db.prepare('SELECT key, value FROM experiment_tags WHERE experiment_id = ?').all(row.experiment_id) as {
+      key: string;
+      value: string;
+    }[])
+      tags[t.key] = t.value;
+    return {
+      experiment_id: String(row.experiment_id),
+      name: row.name,
+      artifact_location: resolveArtifactUri(this.root, row.artifact_location),
+      lifecycle_stage: row.lifecycle_stage as LifecycleStage,
+      creation_time: row.creation_time,
+      last_update_time: row.last_update_time,
+      tags,
+    };
+  }
+
+  async getExperiment(experimentId: string): Promise<Experiment> {
+    return this.toExperiment(this.experimentRow(experimentId));
+  }
+
+  async getExperimentByName(name: string): Promise<Experiment | null> {
+    const row = this.experimentRowByName(name);
+    return row ? this.toExperiment(row) : null;
+  }
+
+  async listExperiments(viewType: ViewType = 'active'): Promise<Experiment[]> {
+    const where = viewType === 'all' ? '' : 'WHERE lifecycle_stage = ?';
+    const rows = this.db
+      .prepare(`SELECT * FROM experiments ${where} ORDER BY experiment_id`)
+      .all(...(viewType === 'all' ? [] : [viewType])) as ExperimentRow[];
+    return rows.map((r) => this.toExperiment(r));
+  }
+
+  async renameExperiment(experimentId: string, newName: string): Promise<void> {
+    validateExperimentName(newName);
+    this.db
+      .transaction(() => {
+        const row = this.experimentRow(experimentId);
+        const clash = this.experimentRowByName(newName);
+        if (clash && clash.experiment_id !== row.experiment_id)
+          throw alreadyExists(`experiment ${JSON.stringify(newName)} already exists (id ${clash.experiment_id}); pick another name`);
+        this.db
+          .prepare('UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?')
+          .run(newName, Date.now(), row.experiment_id);
+      })
+      .immediate();
+  }
+
+  async deleteExperiment(experimentId: string): Promise<void> {
+    this.setExperimentStage(experimentId, 'deleted');
+  }
+
+  async restoreExperiment(experimentId: string): Promise<void> {
+    this.setExperimentStage(experimentId, 'active');
+  }
+
+  private setExperimentStage(experimentId: string, stage: LifecycleStage): void {
+    this.db
+      .transaction(() => {
+        const row = this.experimentRow(experimentId);
+        if (stage === 'deleted' && row.experiment_id === 0)
+          throw invalid('the Default experiment (id 0) cannot be deleted');
+        if (row.lifecycle_stage === stage)
+          throw new MlxError('INVALID_STATE', `experiment ${experimentId} (${JSON.stringify(row.name)}) is already ${stage}`);
+        const now = Date.now();
+        this.db
+          .prepare('UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?')
+          .run(stage, now, row.experiment_id);
+        // As in MLflow, deleting an experiment deletes its runs, and restoring it restores them.
+        this.db
+          .prepare('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ?')
+          .run(stage, stage === 'deleted' ? now : null, row.experiment_id);
+      })
+      .immediate();
+  }
+
+  async setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {
+    validateKey('tag', key);
+    validateTagValue(key, value);
+    const row = this.experimentRow(experimentId);
+    this.db
+      .prepare(
+        'INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?) ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value',
+      )
+      .run(row.experiment_id, key, value);
+  }
+
+  // ---- runs --------------------------------------------------------------
+
+  async createRun(input: CreateRunInput): Promise<RunInfo> {
+    const runName = input.runName ?? input.tags?.[SYSTEM_TAGS.runName] ?? newRunName();
+    validateRunName(runName);
+    const tags: Record<string, string> = { ...input.tags, [SYSTEM_TAGS.runName]: runName, [SYSTEM_TAGS.user]: input.userId };
+    if (input.parentRunId) tags[SYSTEM_TAGS.parentRunId] = input.parentRunId;
+    for (const [k, v] of Object.entries(tags)) {
+      validateKey('tag', k);
+      validateTagValue(k, v);
+    }
+    for (const [k, v] of Object.entries(input.params ?? {})) {
+      validateKey('param', k);
+      validateParamValue(k, v);
+    }
+    const startTime = input.startTime ?? Date.now();
+    validateTimestamp(startTime);
+    const runId = newRunId();
+    return this.db
+      .transaction(() => {
+        const exp = this.experimentRow(input.experimentId);
+        if (exp.lifecycle_stage !== 'active')
+          throw new MlxError('INVALID_STATE', `experiment ${JSON.stringify(exp.name)} is deleted; restore it first: mlx experiments restore ${exp.experiment_id}`);
+        const artifactUri = `${exp.artifact_location}/${runId}/artifacts`;
+        this.db
+          .prepare(
+            `INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, end_time, lifecycle_stage, artifact_uri)
+             VALUES (?, ?, ?, ?, 'RUNNING', ?, NULL, 'active', ?)`,
+          )
+          .run(runId, runName, exp.experiment_id, input.userId, startTime, artifactUri);
+        for (const [k, v] of Object.entries(tags)) this.writer.tag(runId, k, v);
+        for (const [k, v] of Object.entries(input.params ?? {})) this.writer.param(runId, k, v);
+        return rowToInfo(this.runRow(runId), this.root);
+      })
+      .immediate();
+  }
+
+  private runRow(runId: string): RunRow {
+    const row = this.db.prepare('SELECT * FROM runs WHERE run_uuid = ?').get(runId) as RunRow | undefined;
+    if (!row) throw notFound(`run ${JSON.stringify(runId)} does not exist; find run ids with: mlx runs list`);
+    return row;
+  }
+
+  private activeRun(runId: string): RunRow {
+    const row = this.runRow(runId);
+    if (row.lifecycle_stage !== 'active')
+      throw new MlxError('INVALID_STATE', `run ${runId} is deleted; restore it first: mlx runs restore ${runId}`);
+    return row;
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    return loadRuns(this.db, [this.runRow(runId)], this.root)[0];
+  }
+
+  async resolveRunId(idOrPrefix: string): Promise<string> {
+    const id = idOrPrefix.trim().toLowerCase();
+    if (!/^[0-9a-f]{6,32}$/.test(id))
+      throw invalid(`run id ${JSON.stringify(idOrPrefix)} is not a run id: give the 32-character id or a unique prefix of 6 or more`);
+    if (id.length === 32) {
+      this.runRow(id);
+      return id;
+    }
+    const hits = this.db
+      .prepare("SELECT run_uuid FROM runs WHERE run_uuid >= ? AND run_uuid < ? LIMIT 3")
+      .pluck()
+      .all(id, `${id}g`) as string[];
+    if (hits.length === 0) throw notFound(`no run id starts with ${JSON.stringify(idOrPrefix)}; find run ids with: mlx runs list`);
+    if (hits.length > 1)
+      throw invalid(`run id prefix ${JSON.stringify(idOrPrefix)} is ambiguous (${hits.slice(0, 2).join(', ')}...); give more characters`);
+    return hits[0];
+  }
+
+  async updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo> {
+    if (input.runName !== undefined) validateRunName(input.runName);
+    if (input.endTime != null) validateTimestamp(input.endTime);
+    return this.db
+      .transaction(() => {
+        const row = this.activeRun(runId);
+        const status = input.status ?? row.status;
+        const endTime = input.endTime !== undefined ? input.endTime : row.end_time;
+        const name = input.runName ?? row.name;
+        this.db.prepare('UPDATE runs SET status = ?, end_time = ?, name = ? WHERE run_uuid = ?').run(status, endTime, name, runId);
+        if (input.runName !== undefined) this.writer.tag(runId, SYSTEM_TAGS.runName, name);
+        return rowToInfo(this.runRow(runId), this.root);
+      })
+      .immediate();
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    this.setRunStage(runId, 'deleted');
+  }
+
+  async restoreRun(runId: string): Promise<void> {
+    this.setRunStage(runId, 'active');
+  }
+
+  private setRunStage(runId: string, stage: LifecycleStage): void {
+    this.db
+      .transaction(() => {
+        const row = this.runRow(runId);
+        if (stage === 'active') {
+          const exp = this.experimentRow(String(row.experiment_id));
+          if (exp.lifecycle_stage !== 'active')
+            throw new MlxError('INVALID_STATE', `run ${runId} belongs to deleted experiment ${JSON.stringify(exp.name)}; restore the experiment instead`);
+        }
+        this.db
+          .prepare('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_uuid = ?')
+          .run(stage, stage === 'deleted' ? Date.now() : null, runId);
+      })
+      .immediate();
+  }
+
+  // ---- logging -----------------------------------------------------------
+
+  async logParam(runId: string, key: string, value: string): Promise<void> {
+    validateKey('param', key);
+    validateParamValue(key, value);
+    this.db.transaction(() => {
+      this.activeRun(runId);
+      this.writer.param(runId, key, value);
+    }).immediate();
+  }
+
+  async logMetric(runId: string, metric: Metric): Promise<void> {
+    validateKey('metric', metric.key);
+    validateStep(metric.step);
+    validateTimestamp(metric.timestamp);
+    this.db.transaction(() => {
+      this.activeRun(runId);
+      this.writer.metric(runId, metric);
+    }).immediate();
+  }
+
+  async setTag(runId: string, key: string, value: string): Promise<void> {
+    validateKey('tag', key);
+    validateTagValue(key, value);
+    this.db.transaction(() => {
+      this.activeRun(runId);
+      this.writer.tag(runId, key, value);
+      if (key === SYSTEM_TAGS.runName) this.db.prepare('UPDATE runs SET name = ? WHERE run_uuid = ?').run(value, runId);
+    }).immediate();
+  }
+
+  async deleteTag(runId: string, key: string): Promise<void> {
+    this.db.transaction(() => {
+      this.activeRun(runId);
+      const res = this.db.prepare('DELETE FROM tags WHERE run_uuid = ? AND key = ?').run(runId, key);
+      if (res.changes === 0) throw notFound(`run ${runId} has no tag ${JSON.stringify(key)}`);
+    }).immediate();
+  }
+
+  async logBatch(
+    runId: string,
+    entries: Iterable<BatchEntry> | AsyncIterable<BatchEntry>,
+  ): Promise<BatchCounts> {
+    // One IMMEDIATE transaction across the whole (possibly streamed) input: all of it lands or none.
+    // better-sqlite3's transaction() cannot span awaits, so BEGIN/COMMIT are issued by hand.
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      this.activeRun(runId);
+      const counts = await this.writer.batch(runId, entries);
+      this.db.exec('COMMIT');
+      return counts;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
+    this.runRow(runId);
+    const rows = this.db
+      .prepare('SELECT key, value, is_nan, step, timestamp FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY step, timestamp')
+      .all(runId, key) as { key: string; value: number | null; is_nan: number; step: number; timestamp: number }[];
+    return rows.map((r) => ({ key: r.key, value: metricValue(r.value, r.is_nan), step: r.step, timestamp: r.timestamp }));
+  }
+
+  async logInputs(runId: string, datasets: LogDatasetInput[]): Promise<void> {
+    this.db.transaction(() => {
+      const run = this.activeRun(runId);
+      const upsert = this.db.prepare(
+        `INSERT INTO datasets (experiment_id, name, digest, source_type, source, schema, profile) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (experiment_id, name, digest) DO UPDATE SET source = excluded.source, schema = excluded.schema, profile = excluded.profile
+         RETURNING dataset_id`,
+      );
+      const link = this.db.prepare(
+        'INSERT INTO inputs (run_uuid, dataset_id, context) VALUES (?, ?, ?) ON CONFLICT (run_uuid, dataset_id) DO UPDATE SET context = excluded.context',
+      );
+      for (const d of datasets) {
+        const id = upsert.pluck().get(run.experiment_id, d.name, d.digest, d.source_type, d.source, d.schema, d.profile) as number;
+        link.run(runId, id, d.context);
+      }
+    }).immediate();
+  }
+
+  // ---- search ------------------------------------------------------------
+
+  async searchRuns(input: SearchRunsInput): Promise<SearchRunsResult> {
+    for (const id of input.experimentIds) this.experimentRow(id);
+    return searchRuns(this.db, this.root, input);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
