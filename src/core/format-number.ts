@@ -40,7 +40,9 @@ export function formatTicks(values: number[], step: number): string[] {
     // A tick that is zero up to float error would otherwise print as 1e-17.
     if (abs < spacing * 1e-9) return '0';
     if (maxAbs >= 1e15 || maxAbs < 1e-3) {
-      return trimExponent(v.toExponential(cap(Math.floor(Math.log10(abs) + 1e-9) - stepExp)));
+      // Untrimmed mantissas, so 1.30e-5 sits under 1.35e-5 with the same number of digits.
+      const [mantissa, exp] = v.toExponential(cap(Math.floor(Math.log10(abs) + 1e-9) - stepExp)).split('e');
+      return `${mantissa}e${Number(exp)}`;
     }
     if (maxAbs >= 1e4) {
       const { unit, suffix } = SUFFIXES.find((s) => maxAbs >= s.unit) ?? SUFFIXES[SUFFIXES.length - 1];

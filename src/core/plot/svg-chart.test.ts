@@ -306,6 +306,7 @@ describe('formatting', () => {
     expect(formatTicks([9500, 10000], 500)).toEqual(['9.5k', '10.0k']);
     expect(formatTicks([1e-5, 2e-5], 1e-5)).toEqual(['1e-5', '2e-5']);
     expect(formatTicks([2e20, 4e20], 2e20)).toEqual(['2e20', '4e20']);
+    expect(formatTicks([1.25e-5, 1.3e-5], 5e-7)).toEqual(['1.25e-5', '1.30e-5']);
   });
   it('formats single numbers compactly', () => {
     expect(formatNumber(0.358512)).toBe('0.3585');

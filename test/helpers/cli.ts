@@ -1,0 +1,55 @@
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+export const MLX_BIN = path.join(ROOT, 'bin/mlx.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A fresh temporary project folder; its store is <dir>/.mlx. */
+export function tempProject(prefix = 'mlx-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Environment for a spawned mlx: no inherited run, no colors, a fixed user. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', MLX_USER: 'tester' };
+  delete env.MLX_RUN_ID;
+  delete env.MLX_TRACKING_URI;
+  delete env.MLX_EXPERIMENT;
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+/** Runs `mlx ARGS` synchronously in cwd as a real process. */
+export function mlx(cwd: string, args: string[], opts: { env?: Record<string, string | undefined>; input?: string } = {}): CliResult {
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [MLX_BIN, ...args], {
+    cwd,
+    env: cleanEnv(opts.env),
+    input: opts.input,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs `mlx ARGS` and parses its stdout as the one JSON document it must be. */
+export function mlxJson<T = any>(cwd: string, args: string[], opts: { env?: Record<string, string | undefined> } = {}): T {
+  const r = mlx(cwd, [...args, '--json'], opts);
+  if (r.code !== 0) throw new Error(`mlx ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+/** Starts `mlx ARGS` without waiting, for signal and concurrency tests. */
+export function mlxSpawn(cwd: string, args: string[], env: Record<string, string | undefined> = {}) {
+  return spawn(process.execPath, [MLX_BIN, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+}
