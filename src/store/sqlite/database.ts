@@ -2,14 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MlxError } from '../../core/errors.js';
-import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
 /** Opens (creating if asked) an mlx SQLite database, refusing foreign or newer files, upgrading older ones. */
-export function openDatabase(file: string, opts: { create: boolean }): Db {
+export function openDatabase(
+  file: string,
+  opts: { create: boolean; migrations?: typeof MIGRATIONS },
+): Db {
   if (file !== ':memory:') {
     const exists = fs.existsSync(file);
     if (!exists && !opts.create) throw new MlxError('RESOURCE_DOES_NOT_EXIST', `no mlx store at ${file}`);
@@ -27,7 +30,7 @@ export function openDatabase(file: string, opts: { create: boolean }): Db {
     db.pragma('busy_timeout = 15000');
     if (file !== ':memory:') db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    migrate(db, file);
+    migrate(db, file, opts.migrations ?? MIGRATIONS);
   } catch (err) {
     db.close();
     if (err instanceof MlxError) throw err;
@@ -59,13 +62,14 @@ function checkMagic(file: string): void {
   }
 }
 
-function migrate(db: Db, file: string): void {
+function migrate(db: Db, file: string, migrations: typeof MIGRATIONS): void {
+  const target = migrations[migrations.length - 1].version;
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current === SCHEMA_VERSION) return;
-  if (current > SCHEMA_VERSION)
+  if (current === target) return;
+  if (current > target)
     throw new MlxError(
       'INVALID_STATE',
-      `the store ${file} has schema version ${current}, newer than this mlx understands (${SCHEMA_VERSION}); upgrade mlx (npm install -g mlx@latest) to use it`,
+      `the store ${file} has schema version ${current}, newer than this mlx understands (${target}); upgrade mlx (npm install -g mlx@latest) to use it`,
     );
   if (current === 0 && hasForeignTables(db))
     throw new MlxError(
@@ -75,12 +79,12 @@ function migrate(db: Db, file: string): void {
   // BEGIN IMMEDIATE takes the write lock first, so two processes opening a new store at once do not both migrate.
   const apply = db.transaction(() => {
     const again = db.pragma('user_version', { simple: true }) as number;
-    for (const m of MIGRATIONS) {
+    for (const m of migrations) {
       if (m.version <= again) continue;
       db.exec(m.sql);
       if (m.version === 1) seedDefaultExperiment(db);
     }
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    db.pragma(`user_version = ${target}`);
   });
   apply.immediate();
 }

@@ -1,0 +1,218 @@
+/**
+ * The shared contract every Store implementation runs (SQLite now; REST and PostgreSQL later).
+ * Call runStoreContract from the implementation's own test file.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BatchEntry } from '../core/entities.js';
+import { MlxError } from '../core/errors.js';
+import type { Store } from './store.js';
+
+async function rejectsWith(p: Promise<unknown>, code: string, text?: RegExp): Promise<void> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err, 'expected an MlxError').toBeInstanceOf(MlxError);
+  expect((err as MlxError).code).toBe(code);
+  if (text) expect((err as MlxError).message).toMatch(text);
+}
+
+export function runStoreContract(name: string, makeStore: () => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+    const newRun = async (extra: Partial<Parameters<Store['createRun']>[0]> = {}) =>
+      store.createRun({ experimentId: '0', userId: 'u', ...extra });
+
+    describe('experiments', () => {
+      it('has the Default experiment with id "0" from the start', async () => {
+        const exps = await store.listExperiments();
+        expect(exps.map((e) => [e.experiment_id, e.name])).toEqual([['0', 'Default']]);
+      });
+
+      it('creates, renames, deletes and restores', async () => {
+        const id = await store.createExperiment('cls', { team: 'vision' });
+        expect((await store.getExperiment(id)).tags).toEqual({ team: 'vision' });
+        await rejectsWith(store.createExperiment('cls'), 'RESOURCE_ALREADY_EXISTS', /already exists/);
+        await store.renameExperiment(id, 'cls-2');
+        expect((await store.getExperimentByName('cls-2'))?.experiment_id).toBe(id);
+        expect(await store.getExperimentByName('cls')).toBeNull();
+        await store.deleteExperiment(id);
+        expect((await store.listExperiments('active')).map((e) => e.name)).toEqual(['Default']);
+        expect((await store.listExperiments('deleted')).map((e) => e.name)).toEqual(['cls-2']);
+        await rejectsWith(store.createExperiment('cls-2'), 'RESOURCE_ALREADY_EXISTS', /deleted/);
+        await store.restoreExperiment(id);
+        expect((await store.getExperiment(id)).lifecycle_stage).toBe('active');
+      });
+
+      it('refuses to delete Default, unknown ids and empty names', async () => {
+        await rejectsWith(store.deleteExperiment('0'), 'INVALID_PARAMETER_VALUE');
+        await rejectsWith(store.getExperiment('999'), 'RESOURCE_DOES_NOT_EXIST', /"999"/);
+        await rejectsWith(store.createExperiment('  '), 'INVALID_PARAMETER_VALUE');
+      });
+
+      it('deleting an experiment deletes its runs; restoring restores them', async () => {
+        const id = await store.createExperiment('gone');
+        const run = await newRun({ experimentId: id });
+        await store.deleteExperiment(id);
+        expect((await store.getRun(run.run_id)).info.lifecycle_stage).toBe('deleted');
+        await rejectsWith(newRun({ experimentId: id }), 'INVALID_STATE', /restore/);
+        await store.restoreExperiment(id);
+        expect((await store.getRun(run.run_id)).info.lifecycle_stage).toBe('active');
+      });
+    });
+
+    describe('runs', () => {
+      it('creates runs with 32-hex ids, names, RUNNING status and system tags', async () => {
+        const a = await newRun({ runName: 'resnet50-adamw', tags: { team: 'x' }, params: { lr: '0.1' } });
+        const b = await newRun();
+        expect(a.run_id).toMatch(/^[0-9a-f]{32}$/);
+        expect(a.run_id).not.toBe(b.run_id);
+        expect(b.run_name).toMatch(/^[a-z]+-[a-z]+-\d+$/);
+        const run = await store.getRun(a.run_id);
+        expect(run.info).toMatchObject({ run_name: 'resnet50-adamw', status: 'RUNNING', end_time: null, lifecycle_stage: 'active' });
+        expect(run.tags).toMatchObject({ team: 'x', 'mlflow.runName': 'resnet50-adamw', 'mlflow.user': 'u' });
+        expect(run.params).toEqual({ lr: '0.1' });
+      });
+
+      it('records the parent of nested runs', async () => {
+        const parent = await newRun();
+        const child = await newRun({ parentRunId: parent.run_id });
+        expect((await store.getRun(child.run_id)).tags['mlflow.parentRunId']).toBe(parent.run_id);
+      });
+
+      it('resolves unique prefixes of 6+ characters', async () => {
+        const r = await newRun();
+        expect(await store.resolveRunId(r.run_id.slice(0, 6))).toBe(r.run_id);
+        expect(await store.resolveRunId(r.run_id.toUpperCase())).toBe(r.run_id);
+        await rejectsWith(store.resolveRunId(r.run_id.slice(0, 5)), 'INVALID_PARAMETER_VALUE', /6 or more/);
+        await rejectsWith(store.resolveRunId('ffffffffff'), 'RESOURCE_DOES_NOT_EXIST', /ffffffffff/);
+        await rejectsWith(store.resolveRunId('zzzzzzzz'), 'INVALID_PARAMETER_VALUE', /zzzzzzzz/);
+      });
+
+      it('ends, renames, deletes and restores runs', async () => {
+        const r = await newRun();
+        const ended = await store.updateRun(r.run_id, { status: 'FINISHED', endTime: r.start_time + 5 });
+        expect(ended).toMatchObject({ status: 'FINISHED', end_time: r.start_time + 5 });
+        await store.updateRun(r.run_id, { runName: 'renamed' });
+        expect((await store.getRun(r.run_id)).tags['mlflow.runName']).toBe('renamed');
+        await store.deleteRun(r.run_id);
+        await rejectsWith(store.logParam(r.run_id, 'a', 'b'), 'INVALID_STATE', /deleted/);
+        await store.restoreRun(r.run_id);
+        await store.logParam(r.run_id, 'a', 'b');
+      });
+    });
+
+    describe('logging', () => {
+      it('keeps params immutable: same value is fine, another is refused', async () => {
+        const r = await newRun();
+        await store.logParam(r.run_id, 'lr', '0.1');
+        await store.logParam(r.run_id, 'lr', '0.1');
+        await rejectsWith(store.logParam(r.run_id, 'lr', '0.2'), 'INVALID_PARAMETER_VALUE', /"0\.1".*"0\.2"/);
+        expect((await store.getRun(r.run_id)).params).toEqual({ lr: '0.1' });
+      });
+
+      it('validates keys and value lengths as MLflow does', async () => {
+        const r = await newRun();
+        await rejectsWith(store.logParam(r.run_id, 'bad*key', 'v'), 'INVALID_PARAMETER_VALUE', /bad\*key/);
+        await rejectsWith(store.logParam(r.run_id, 'k'.repeat(251), 'v'), 'INVALID_PARAMETER_VALUE', /250/);
+        await rejectsWith(store.logParam(r.run_id, 'k', 'v'.repeat(6001)), 'INVALID_PARAMETER_VALUE', /6000/);
+        await rejectsWith(store.setTag(r.run_id, 't', 'v'.repeat(5001)), 'INVALID_PARAMETER_VALUE', /5000/);
+        await rejectsWith(store.logMetric(r.run_id, { key: '../up', value: 1, step: 0, timestamp: 1 }), 'INVALID_PARAMETER_VALUE');
+        await store.logParam(r.run_id, 'k'.repeat(250), 'v'.repeat(6000));
+        await store.setTag(r.run_id, 'val/acc top-1.x', 'v'.repeat(5000));
+      });
+
+      it('keeps every metric point and the latest by step, then timestamp', async () => {
+        const r = await newRun();
+        const id = r.run_id;
+        await store.logMetric(id, { key: 'loss', value: 0.5, step: 2, timestamp: 100 });
+        await store.logMetric(id, { key: 'loss', value: 0.9, step: 1, timestamp: 200 });
+        expect((await store.getRun(id)).metrics.loss).toBe(0.5);
+        await store.logMetric(id, { key: 'loss', value: 0.4, step: 2, timestamp: 300 });
+        expect((await store.getRun(id)).metrics.loss).toBe(0.4);
+        const hist = await store.getMetricHistory(id, 'loss');
+        expect(hist.map((m) => [m.step, m.value])).toEqual([[1, 0.9], [2, 0.5], [2, 0.4]]);
+      });
+
+      it('stores NaN and ±Infinity faithfully', async () => {
+        const r = await newRun();
+        await store.logMetric(r.run_id, { key: 'a', value: NaN, step: 0, timestamp: 1 });
+        await store.logMetric(r.run_id, { key: 'b', value: Infinity, step: 0, timestamp: 1 });
+        await store.logMetric(r.run_id, { key: 'c', value: -Infinity, step: 0, timestamp: 1 });
+        const m = (await store.getRun(r.run_id)).metrics;
+        expect(Number.isNaN(m.a)).toBe(true);
+        expect(m.b).toBe(Infinity);
+        expect(m.c).toBe(-Infinity);
+        expect(Number.isNaN((await store.getMetricHistory(r.run_id, 'a'))[0].value)).toBe(true);
+      });
+
+      it('writes a batch atomically: a bad entry leaves nothing of the batch', async () => {
+        const r = await newRun();
+        await store.logParam(r.run_id, 'opt', 'adam');
+        const entries: BatchEntry[] = [
+          { type: 'metric', key: 'loss', value: 1, step: 0, timestamp: 1 },
+          { type: 'tag', key: 'stage', value: 'x' },
+          { type: 'param', key: 'opt', value: 'sgd' },
+        ];
+        await rejectsWith(store.logBatch(r.run_id, entries), 'INVALID_PARAMETER_VALUE', /opt/);
+        const run = await store.getRun(r.run_id);
+        expect(run.metrics).toEqual({});
+        expect(run.tags.stage).toBeUndefined();
+        expect(await store.getMetricHistory(r.run_id, 'loss')).toEqual([]);
+      });
+
+      it('writes a streamed batch and sets latest values', async () => {
+        const r = await newRun();
+        async function* gen(): AsyncGenerator<BatchEntry> {
+          for (let i = 0; i < 1000; i++) yield { type: 'metric', key: `m${i % 3}`, value: i, step: i, timestamp: 1 };
+          yield { type: 'param', key: 'p', value: '1' };
+          yield { type: 'tag', key: 't', value: 'v' };
+        }
+        expect(await store.logBatch(r.run_id, gen())).toEqual({ metrics: 1000, params: 1, tags: 1 });
+        const run = await store.getRun(r.run_id);
+        expect(run.metrics).toEqual({ m0: 999, m1: 997, m2: 998 });
+        expect((await store.getMetricHistory(r.run_id, 'm1')).length).toBe(333);
+      });
+
+      it('records dataset inputs', async () => {
+        const r = await newRun();
+        const d = { name: 'train', digest: 'ab'.repeat(32), source_type: 'local', source: '/x.csv', schema: null, profile: '{"size":3}' };
+        await store.logInputs(r.run_id, [{ ...d, context: 'training' }]);
+        expect((await store.getRun(r.run_id)).inputs).toEqual([{ ...d, context: 'training' }]);
+      });
+    });
+
+    describe('search', () => {
+      it('filters with AND / OR, orders, pages', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i++) {
+          const r = await newRun({ runName: `r${i}`, startTime: 1000 + i, params: { opt: i % 2 ? 'sgd' : 'adam' } });
+          await store.logMetric(r.run_id, { key: 'acc', value: i / 10, step: 0, timestamp: 1 });
+          ids.push(r.run_id);
+        }
+        const names = async (filter: string, orderBy?: string[]) =>
+          (await store.searchRuns({ experimentIds: ['0'], filter, orderBy })).runs.map((r) => r.info.run_name);
+        expect(await names("metrics.acc >= 0.2 and params.opt = 'adam'")).toEqual(['r4', 'r2']);
+        expect(await names("metrics.acc < 0.1 OR (params.opt = 'sgd' AND metrics.acc > 0.2)", ['metrics.acc ASC'])).toEqual(['r0', 'r3']);
+        expect(await names("attributes.run_name LIKE 'r%'", ['metrics.acc DESC'])).toEqual(['r4', 'r3', 'r2', 'r1', 'r0']);
+        const page1 = await store.searchRuns({ experimentIds: ['0'], maxResults: 2 });
+        expect(page1.runs.map((r) => r.info.run_name)).toEqual(['r4', 'r3']);
+        const page2 = await store.searchRuns({ experimentIds: ['0'], maxResults: 2, pageToken: page1.nextPageToken });
+        expect(page2.runs.map((r) => r.info.run_name)).toEqual(['r2', 'r1']);
+        await store.deleteRun(ids[4]);
+        expect(await names('')).toEqual(['r3', 'r2', 'r1', 'r0']);
+        expect((await store.searchRuns({ experimentIds: ['0'], viewType: 'deleted' })).runs.map((r) => r.info.run_name)).toEqual(['r4']);
+      });
+
+      it('rejects a malformed filter with its position', async () => {
+        await rejectsWith(store.searchRuns({ experimentIds: ['0'], filter: 'metrics.acc >> 1' }), 'INVALID_PARAMETER_VALUE', /position/);
+      });
+    });
+  });
+}
