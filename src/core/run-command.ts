@@ -86,7 +86,11 @@ export async function runCommand(o: RunCommandOptions): Promise<RunCommandResult
     const splitter = new LineSplitter(onLine);
     src.setEncoding('utf8');
     src.on('data', (chunk: string) => {
-      dest.write(chunk);
+      // Respect a slow terminal or pipe instead of buffering the child's output without bound.
+      if (!dest.write(chunk)) {
+        src.pause();
+        dest.once('drain', () => src.resume());
+      }
       log.write(chunk);
       splitter.push(chunk);
     });

@@ -176,6 +176,13 @@ function renderPanel(s: MetricSeries, y0: number, style: (runId: string) => { co
     return out.join('\n');
   }
 
+  // A summary metric (one value per run, such as final_accuracy) has no history to draw:
+  // a dot per run on one value axis compares them at a glance.
+  if (runs.every((r) => r.points.length <= 1)) {
+    out.push(renderSummary(runs, style), '</g>');
+    return out.join('\n');
+  }
+
   // Metrics logged without a step all sit at step 0; wall-clock time is then the only useful x.
   const t0 = extent(finite.map((p) => p.timestamp))[0];
   const byTime = new Set(finite.map((p) => p.step)).size === 1 && new Set(finite.map((p) => p.timestamp)).size > 1;
@@ -228,6 +235,41 @@ function renderPanel(s: MetricSeries, y0: number, style: (runId: string) => { co
     out.push('</g>');
   }
   out.push('</g>');
+  return out.join('\n');
+}
+
+function renderSummary(runs: RunSeries[], style: (runId: string) => { color: string; dash: string }): string {
+  const shown = runs.filter((r) => r.points.length === 1 && Number.isFinite(r.points[0].value));
+  const [lo, hi] = extent(shown.map((r) => r.points[0].value));
+  // Padding keeps the extreme dots and their labels off the frame.
+  const pad = (hi - lo) * 0.12;
+  const xt = niceTicks(lo - pad, hi + pad, 8);
+  const px = (x: number) => LEFT + scale(x, xt) * PLOT_W;
+  const rowH = PLOT_H / Math.max(shown.length, 1);
+  const labels = formatTicks(xt.values, xt.step);
+  const out: string[] = [];
+  xt.values.forEach((v, i) => {
+    const x = fmt(px(v));
+    out.push(`<line x1="${x}" y1="${PLOT_TOP}" x2="${x}" y2="${PLOT_TOP + PLOT_H}" stroke="#e6e6e6"/>`);
+    out.push(`<text class="tick x" x="${x}" y="${PLOT_TOP + PLOT_H + 16}" text-anchor="middle" fill="#555">${labels[i]}</text>`);
+  });
+  out.push(frame());
+  out.push(`<text x="${LEFT + PLOT_W / 2}" y="${PLOT_TOP + PLOT_H + 36}" text-anchor="middle" fill="#333">value (one per run)</text>`);
+  shown.forEach((r, i) => {
+    const { color } = style(r.runId);
+    const p = r.points[0];
+    const y = fmt(PLOT_TOP + rowH * (i + 0.5));
+    const x = px(p.value);
+    const label = `${runLabel(r.runId, r.runName)}: ${formatNumber(p.value, 6)}`;
+    // The value is written beside its dot, on whichever side has room.
+    const right = x < LEFT + PLOT_W * 0.7;
+    out.push(
+      `<g class="series" data-run-id="${escapeXml(r.runId)}"><title>${escapeXml(label)}</title>` +
+        `<line x1="${LEFT}" y1="${y}" x2="${fmt(x)}" y2="${y}" stroke="${color}" stroke-width="2" stroke-opacity="0.35"/>` +
+        `<circle cx="${fmt(x)}" cy="${y}" r="5" fill="${color}"/>` +
+        `<text x="${fmt(right ? x + 9 : x - 9)}" y="${y}" dy="0.35em" text-anchor="${right ? 'start' : 'end'}" fill="#222">${escapeXml(formatNumber(p.value, 6))}</text></g>`,
+    );
+  });
   return out.join('\n');
 }
 
