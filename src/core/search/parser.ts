@@ -160,7 +160,10 @@ class Parser {
         fail(opTok, `${what} ${ident.type === 'metric' ? 'are' : 'is'} numeric: use =, !=, <, <=, >, >=${ident.type === 'metric' ? ', IS NULL or IS NOT NULL' : ''}`);
       const v = this.next();
       if (v.kind === 'number') return { kind: 'numeric', ident: ident as Extract<Comparison, { kind: 'numeric' }>['ident'], op: op as NumericOp, value: v.value };
-      if (v.kind === 'string') fail(v, `${what} compare with numbers, not quoted strings, e.g. ${identTok.text} ${op} 0.9`);
+      if (v.kind === 'string') {
+        const example = v.value.trim() !== '' && Number.isFinite(Number(v.value)) ? v.value.trim() : '0.9';
+        fail(v, `${what} compare with numbers, not quoted strings, e.g. ${identTok.text} ${op} ${example}`);
+      }
       fail(v, `expected a number after ${identTok.text} ${op}`);
     }
 
@@ -230,13 +233,15 @@ export function parseOrderBy(clauses: string[]): OrderByTerm[] {
         if (ident.type === 'dataset') fail(identTok, 'datasets cannot be used to order runs');
         let ascending = true;
         let t = tokens[i];
-        if (t.kind === 'keyword' && (t.value === 'ASC' || t.value === 'DESC')) {
-          ascending = t.value === 'ASC';
+        const dirTok = t.kind === 'keyword' && (t.value === 'ASC' || t.value === 'DESC') ? t : null;
+        if (dirTok) {
+          ascending = dirTok.value === 'ASC';
           t = tokens[++i];
         }
         terms.push({ ident, ascending });
         if (t.kind === 'eof') break;
-        if (t.kind !== ',') fail(t, `expected ASC or DESC after ${identTok.text}`);
+        if (t.kind !== ',')
+          fail(t, dirTok ? `unexpected text after ${dirTok.value}` : `expected ASC or DESC after ${identTok.text}`);
         i++;
       }
     } catch (e) {
