@@ -11,7 +11,6 @@ import type {
 } from '../../core/entities.js';
 import { SYSTEM_TAGS } from '../../core/entities.js';
 import { alreadyExists, invalid, MlxError, notFound } from '../../core/errors.js';
-import { newRunId, newRunName } from '../../core/ids.js';
 import {
   validateExperimentName,
   validateKey,
@@ -32,7 +31,6 @@ import type {
 import { openDatabase, type Db } from './database.js';
 import { MetricWriter } from './metric-writer.js';
 import { loadRuns, metricValue, resolveArtifactUri, rowToInfo, type RunRow } from './run-loader.js';
-import { searchRuns } from './search-runs.js';
 
 interface ExperimentRow {
   experiment_id: number;
@@ -199,6 +197,7 @@ export class SqliteStore implements Store {
   // ---- runs --------------------------------------------------------------
 
   async createRun(input: CreateRunInput): Promise<RunInfo> {
+    const { newRunId, newRunName } = await import('../../core/ids.js');
     const runName = input.runName ?? input.tags?.[SYSTEM_TAGS.runName] ?? newRunName();
     validateRunName(runName);
     const tags: Record<string, string> = { ...input.tags, [SYSTEM_TAGS.runName]: runName, [SYSTEM_TAGS.user]: input.userId };
@@ -395,6 +394,8 @@ export class SqliteStore implements Store {
 
   async searchRuns(input: SearchRunsInput): Promise<SearchRunsResult> {
     for (const id of input.experimentIds) this.experimentRow(id);
+    // The search grammar is only loaded by commands that search: `mlx log` starts faster without it.
+    const { searchRuns } = await import('./search-runs.js');
     return searchRuns(this.db, this.root, input);
   }
 
