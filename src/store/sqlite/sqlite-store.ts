@@ -30,16 +30,9 @@ import type {
 } from '../store.js';
 import { openDatabase, type Db } from './database.js';
 import { MetricWriter } from './metric-writer.js';
+import { experimentRow, experimentRowByName, toExperiment, type ExperimentRow } from './experiment-rows.js';
 import { loadRuns, metricValue, resolveArtifactUri, rowToInfo, type RunRow } from './run-loader.js';
 
-interface ExperimentRow {
-  experiment_id: number;
-  name: string;
-  artifact_location: string;
-  lifecycle_stage: string;
-  creation_time: number;
-  last_update_time: number;
-}
 
 const DB_FILE = 'mlx.db';
 
@@ -71,7 +64,7 @@ export class SqliteStore implements Store {
     }
     return this.db
       .transaction(() => {
-        const existing = this.experimentRowByName(name);
+        const existing = experimentRowByName(this.db, name);
         if (existing)
           throw alreadyExists(
             existing.lifecycle_stage === 'deleted'
@@ -93,43 +86,16 @@ export class SqliteStore implements Store {
       .immediate();
   }
 
-  private experimentRowByName(name: string): ExperimentRow | undefined {
-    return this.db.prepare('SELECT * FROM experiments WHERE name = ?').get(name) as ExperimentRow | undefined;
-  }
 
-  private experimentRow(id: string): ExperimentRow {
-    const row = /^\d+$/.test(id)
-      ? (this.db.prepare('SELECT * FROM experiments WHERE experiment_id = ?').get(Number(id)) as ExperimentRow | undefined)
-      : undefined;
-    if (!row) throw notFound(`experiment ${JSON.stringify(id)} does not exist; list them with: mlx experiments list`);
-    return row;
-  }
 
-  private toExperiment(row: ExperimentRow): Experiment {
-    const tags: Record<string, string> = {};
-    for (const t of this.db.prepare('SELECT key, value FROM experiment_tags WHERE experiment_id = ?').all(row.experiment_id) as {
-      key: string;
-      value: string;
-    }[])
-      tags[t.key] = t.value;
-    return {
-      experiment_id: String(row.experiment_id),
-      name: row.name,
-      artifact_location: resolveArtifactUri(this.root, row.artifact_location),
-      lifecycle_stage: row.lifecycle_stage as LifecycleStage,
-      creation_time: row.creation_time,
-      last_update_time: row.last_update_time,
-      tags,
-    };
-  }
 
   async getExperiment(experimentId: string): Promise<Experiment> {
-    return this.toExperiment(this.experimentRow(experimentId));
+    return toExperiment(this.db, this.root, experimentRow(this.db, experimentId));
   }
 
   async getExperimentByName(name: string): Promise<Experiment | null> {
-    const row = this.experimentRowByName(name);
-    return row ? this.toExperiment(row) : null;
+    const row = experimentRowByName(this.db, name);
+    return row ? toExperiment(this.db, this.root, row) : null;
   }
 
   async listExperiments(viewType: ViewType = 'active'): Promise<Experiment[]> {
@@ -137,15 +103,15 @@ export class SqliteStore implements Store {
     const rows = this.db
       .prepare(`SELECT * FROM experiments ${where} ORDER BY experiment_id`)
       .all(...(viewType === 'all' ? [] : [viewType])) as ExperimentRow[];
-    return rows.map((r) => this.toExperiment(r));
+    return rows.map((r) => toExperiment(this.db, this.root, r));
   }
 
   async renameExperiment(experimentId: string, newName: string): Promise<void> {
     validateExperimentName(newName);
     this.db
       .transaction(() => {
-        const row = this.experimentRow(experimentId);
-        const clash = this.experimentRowByName(newName);
+        const row = experimentRow(this.db, experimentId);
+        const clash = experimentRowByName(this.db, newName);
         if (clash && clash.experiment_id !== row.experiment_id)
           throw alreadyExists(`experiment ${JSON.stringify(newName)} already exists (id ${clash.experiment_id}); pick another name`);
         this.db
@@ -166,7 +132,7 @@ export class SqliteStore implements Store {
   private setExperimentStage(experimentId: string, stage: LifecycleStage): void {
     this.db
       .transaction(() => {
-        const row = this.experimentRow(experimentId);
+        const row = experimentRow(this.db, experimentId);
         if (stage === 'deleted' && row.experiment_id === 0)
           throw invalid('the Default experiment (id 0) cannot be deleted');
         if (row.lifecycle_stage === stage)
@@ -186,7 +152,7 @@ export class SqliteStore implements Store {
   async setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {
     validateKey('tag', key);
     validateTagValue(key, value);
-    const row = this.experimentRow(experimentId);
+    const row = experimentRow(this.db, experimentId);
     this.db
       .prepare(
         'INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?) ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value',
@@ -215,7 +181,7 @@ export class SqliteStore implements Store {
     const runId = newRunId();
     return this.db
       .transaction(() => {
-        const exp = this.experimentRow(input.experimentId);
+        const exp = experimentRow(this.db, input.experimentId);
         if (exp.lifecycle_stage !== 'active')
           throw new MlxError('INVALID_STATE', `experiment ${JSON.stringify(exp.name)} is deleted; restore it first: mlx experiments restore ${exp.experiment_id}`);
         const artifactUri = `${exp.artifact_location}/${runId}/artifacts`;
@@ -296,7 +262,7 @@ export class SqliteStore implements Store {
       .transaction(() => {
         const row = this.runRow(runId);
         if (stage === 'active') {
-          const exp = this.experimentRow(String(row.experiment_id));
+          const exp = experimentRow(this.db, String(row.experiment_id));
           if (exp.lifecycle_stage !== 'active')
             throw new MlxError('INVALID_STATE', `run ${runId} belongs to deleted experiment ${JSON.stringify(exp.name)}; restore the experiment instead`);
         }
@@ -393,7 +359,7 @@ export class SqliteStore implements Store {
   // ---- search ------------------------------------------------------------
 
   async searchRuns(input: SearchRunsInput): Promise<SearchRunsResult> {
-    for (const id of input.experimentIds) this.experimentRow(id);
+    for (const id of input.experimentIds) experimentRow(this.db, id);
     // The search grammar is only loaded by commands that search: `mlx log` starts faster without it.
     const { searchRuns } = await import('./search-runs.js');
     return searchRuns(this.db, this.root, input);
