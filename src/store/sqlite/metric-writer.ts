@@ -7,6 +7,7 @@ import {
   validateTagValue,
   validateTimestamp,
 } from '../../core/validation.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 
 /** True when point a should replace point b as the latest: higher step, then later timestamp, then larger value. */
@@ -27,41 +28,39 @@ WHERE excluded.step > latest_metrics.step
    OR (excluded.timestamp = latest_metrics.timestamp
        AND coalesce(excluded.value, -9e999) > coalesce(latest_metrics.value, -9e999))))`;
 
-/** Prepared statements for one connection; preparing is the expensive part of a single `mlx log`. */
-export class MetricWriter {
-  private readonly insertMetric;
-  private readonly upsertLatest;
-  private readonly selectParam;
-  private readonly insertParam;
-  private readonly upsertTag;
+const INSERT_METRIC = 'INSERT INTO metrics (run_uuid, key, value, is_nan, step, timestamp) VALUES (?, ?, ?, ?, ?, ?)';
+const SELECT_PARAM = 'SELECT value FROM params WHERE run_uuid = ? AND key = ?';
+const INSERT_PARAM = 'INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?)';
+const UPSERT_TAG =
+  'INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value';
 
-  constructor(private readonly db: Db) {
-    this.insertMetric = db.prepare(
-      'INSERT INTO metrics (run_uuid, key, value, is_nan, step, timestamp) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    this.upsertLatest = db.prepare(UPSERT_LATEST);
-    this.selectParam = db.prepare('SELECT value FROM params WHERE run_uuid = ? AND key = ?').pluck();
-    this.insertParam = db.prepare('INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?)');
-    this.upsertTag = db.prepare(
-      'INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value',
-    );
+/** Prepared statements for one connection, each prepared on first use: a single `mlx log` needs one or two. */
+export class MetricWriter {
+  private readonly stmts = new Map<string, Statement>();
+
+  constructor(private readonly db: Db) {}
+
+  private stmt(sql: string): Statement {
+    let s = this.stmts.get(sql);
+    if (!s) this.stmts.set(sql, (s = this.db.prepare(sql)));
+    return s;
   }
 
   metric(runId: string, m: Metric, updateLatest = true): void {
     const nan = Number.isNaN(m.value);
-    this.insertMetric.run(runId, m.key, nan ? null : m.value, nan ? 1 : 0, m.step, m.timestamp);
+    this.stmt(INSERT_METRIC).run(runId, m.key, nan ? null : m.value, nan ? 1 : 0, m.step, m.timestamp);
     if (updateLatest) this.latest(runId, m);
   }
 
   latest(runId: string, m: Metric): void {
     const nan = Number.isNaN(m.value);
-    this.upsertLatest.run(runId, m.key, nan ? null : m.value, nan ? 1 : 0, m.step, m.timestamp);
+    this.stmt(UPSERT_LATEST).run(runId, m.key, nan ? null : m.value, nan ? 1 : 0, m.step, m.timestamp);
   }
 
   /** Params are immutable: the same value again is accepted, another value is refused. */
   param(runId: string, key: string, value: string): void {
-    const old = this.selectParam.get(runId, key) as string | undefined;
-    if (old === undefined) this.insertParam.run(runId, key, value);
+    const old = this.stmt(SELECT_PARAM).pluck().get(runId, key) as string | undefined;
+    if (old === undefined) this.stmt(INSERT_PARAM).run(runId, key, value);
     else if (old !== value)
       throw invalid(
         `param ${JSON.stringify(key)} of run ${runId} is already ${JSON.stringify(old)}; params cannot change (tried ${JSON.stringify(value)}), log a new run or use a tag`,
@@ -69,7 +68,7 @@ export class MetricWriter {
   }
 
   tag(runId: string, key: string, value: string): void {
-    this.upsertTag.run(runId, key, value);
+    this.stmt(UPSERT_TAG).run(runId, key, value);
   }
 
   /**
