@@ -6,15 +6,25 @@ import { withStore } from '../context.js';
 import { formatDuration, formatTime, formatValue, print, printJson, renderTable } from '../output.js';
 import { experimentIds } from './runs.js';
 
-const MAX_KEY_COLUMNS = 4;
+const MAX_METRIC_COLUMNS = 4;
+const MAX_PARAM_COLUMNS = 3;
 
-/** The keys most runs have, so the table shows the columns that matter. */
-function commonKeys(runs: Run[], pick: (r: Run) => Record<string, unknown>): string[] {
-  const count = new Map<string, number>();
-  for (const r of runs) for (const k of Object.keys(pick(r))) count.set(k, (count.get(k) ?? 0) + 1);
-  return [...count]
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .slice(0, MAX_KEY_COLUMNS)
+/**
+ * The keys worth a column: those whose values differ between the runs first (a param every
+ * run shares tells nothing), then those most runs have.
+ */
+function keyColumns(runs: Run[], pick: (r: Run) => Record<string, unknown>, max: number): string[] {
+  const seen = new Map<string, { count: number; values: Set<string> }>();
+  for (const r of runs)
+    for (const [k, v] of Object.entries(pick(r))) {
+      const e = seen.get(k) ?? { count: 0, values: new Set<string>() };
+      e.count++;
+      e.values.add(String(v));
+      seen.set(k, e);
+    }
+  return [...seen]
+    .sort((a, b) => Number(b[1].values.size > 1) - Number(a[1].values.size > 1) || b[1].count - a[1].count || a[0].localeCompare(b[0]))
+    .slice(0, max)
     .map(([k]) => k)
     .sort();
 }
@@ -38,11 +48,14 @@ export async function listRuns(
   });
   if (opts.json) return printJson({ runs: runs.map(runToJson) });
   if (runs.length === 0) return print('no runs');
-  const metricKeys = commonKeys(runs, (r) => r.metrics);
-  const paramKeys = commonKeys(runs, (r) => r.params);
-  const head = ['run id', 'name', 'status', 'started', 'duration', ...paramKeys, ...metricKeys];
+  const metricKeys = keyColumns(runs, (r) => r.metrics, MAX_METRIC_COLUMNS);
+  const paramKeys = keyColumns(runs, (r) => r.params, MAX_PARAM_COLUMNS);
+  // Runs from several experiments say which one each came from.
+  const manyExperiments = new Set(runs.map((r) => r.info.experiment_id)).size > 1;
+  const head = ['run id', ...(manyExperiments ? ['exp'] : []), 'name', 'status', 'started', 'duration', ...paramKeys, ...metricKeys];
   const rows = runs.map((r) => [
     r.info.run_id.slice(0, 8),
+    ...(manyExperiments ? [r.info.experiment_id] : []),
     r.info.run_name,
     r.info.status,
     formatTime(r.info.start_time),
