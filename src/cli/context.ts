@@ -9,10 +9,14 @@ export function globals(cmd: Command): { trackingUri?: string } {
   return cmd.optsWithGlobals() as { trackingUri?: string };
 }
 
-/** Opens the store for a command, runs fn, and always closes the store. */
-export async function withStore<T>(cmd: Command, write: boolean, fn: (store: Store) => Promise<T>): Promise<T> {
+/**
+ * Opens the store for a command, runs fn, and always closes the store. Only commands that
+ * create something (a run, an experiment) create a missing store: the others would fail
+ * anyway, and a refused command must leave nothing behind.
+ */
+export async function withStore<T>(cmd: Command, create: boolean, fn: (store: Store) => Promise<T>): Promise<T> {
   const uri = resolveTrackingUri({ flag: globals(cmd).trackingUri });
-  const store = await openStore(uri, { write });
+  const store = await openStore(uri, { create });
   try {
     return await fn(store);
   } finally {

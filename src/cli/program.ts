@@ -15,7 +15,11 @@ export function buildProgram(): Command {
     .version(pkg.version, '-V, --version')
     .addOption(new Option('--tracking-uri <uri>', 'store location (default: MLX_TRACKING_URI, else the nearest .mlx folder, else ./.mlx)'))
     .enablePositionalOptions()
-    .showHelpAfterError('(run with --help for usage)')
+    // One line, like every other mlx error; set before the subcommands so they inherit it.
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) => write(`mlx: ${s.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()} (see --help)\n`),
+    })
     .exitOverride();
   registerRunCommand(program);
   registerRunsCommands(program);
@@ -28,7 +32,6 @@ export function buildProgram(): Command {
 /** Runs the CLI and returns the exit code; the one place where errors become messages. */
 export async function runCli(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const cmd of allCommands(program)) cmd.exitOverride();
   try {
     await program.parseAsync(argv);

@@ -76,7 +76,8 @@ export function readBatchLines(input: Readable, sourceName: string): BatchLines 
 
 /** Prefixes an error raised while storing an entry with the line it came from. */
 export function atLine(err: unknown, sourceName: string, line: number): unknown {
-  if (err instanceof MlxError && !err.message.startsWith(`${sourceName} line `))
+  // Line 0: nothing was read yet (say, the run is deleted), so no line is at fault.
+  if (err instanceof MlxError && line > 0 && !err.message.startsWith(`${sourceName} line `))
     return new MlxError(err.code, `${sourceName} line ${line}: ${err.message}`);
   return err;
 }

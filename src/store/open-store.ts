@@ -43,18 +43,19 @@ function isDir(p: string): boolean {
 }
 
 /**
- * Opens the store a tracking URI names. Writers create a missing local store; readers of a
- * missing one get an empty in-memory store so that looking never leaves a `.mlx` behind.
+ * Opens the store a tracking URI names. With create, a missing local store is created;
+ * without, a missing one opens as an empty in-memory store, so that looking (or a command
+ * that is refused) never leaves a `.mlx` behind.
  */
-export async function openStore(uri: string, opts: { write: boolean }): Promise<Store> {
+export async function openStore(uri: string, opts: { create: boolean }): Promise<Store> {
   if (/^https?:\/\//i.test(uri) || /^postgres(ql)?:\/\//i.test(uri))
     throw new MlxError(
       'INVALID_PARAMETER_VALUE',
       `tracking URI ${JSON.stringify(uri)}: remote stores are not available in this version of mlx; use a local folder path`,
     );
-  const { SqliteStore } = await import('./sqlite/sqlite-store.js');
+  const { SqliteStore, DB_FILE } = await import('./sqlite/sqlite-store.js');
   if (fs.existsSync(uri) && !isDir(uri))
     throw new MlxError('INVALID_PARAMETER_VALUE', `tracking URI ${uri} is a file; give the store folder (the one holding mlx.db)`);
-  if (!opts.write && !fs.existsSync(path.join(uri, 'mlx.db'))) return new SqliteStore(':memory:');
-  return new SqliteStore(uri, { create: opts.write });
+  if (!opts.create && !fs.existsSync(path.join(uri, DB_FILE))) return new SqliteStore(uri, { create: false, inMemory: true });
+  return new SqliteStore(uri, { create: opts.create });
 }

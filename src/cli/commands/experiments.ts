@@ -40,7 +40,7 @@ export function registerExperimentCommands(program: Command): void {
     .command('rename <experiment> <new-name>')
     .description('rename an experiment (by name or id)')
     .action(async (which: string, newName: string, _o: unknown, cmd: Command) => {
-      await withStore(cmd, true, async (store) => store.renameExperiment((await resolveExperiment(store, which)).experiment_id, newName));
+      await withStore(cmd, false, async (store) => store.renameExperiment((await resolveExperiment(store, which)).experiment_id, newName));
     });
 
   for (const action of ['delete', 'restore'] as const)
@@ -48,7 +48,7 @@ export function registerExperimentCommands(program: Command): void {
       .command(`${action} <experiment>`)
       .description(`${action} an experiment and its runs (by name or id)`)
       .action(async (which: string, _o: unknown, cmd: Command) => {
-        await withStore(cmd, true, async (store) => {
+        await withStore(cmd, false, async (store) => {
           const id = (await resolveExperiment(store, which)).experiment_id;
           await (action === 'delete' ? store.deleteExperiment(id) : store.restoreExperiment(id));
         });

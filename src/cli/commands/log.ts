@@ -15,7 +15,7 @@ export function registerLogCommands(program: Command): void {
     .description('log a parameter (immutable once set)')
     .option('--run <id>', 'run id or unique prefix (default: MLX_RUN_ID)')
     .action(async (key: string, value: string, opts: RunOpt, cmd: Command) => {
-      await withStore(cmd, true, async (store) => store.logParam(await resolveActiveRun(store, opts.run), key, value));
+      await withStore(cmd, false, async (store) => store.logParam(await resolveActiveRun(store, opts.run), key, value));
     });
 
   log
@@ -24,8 +24,17 @@ export function registerLogCommands(program: Command): void {
     .option('--run <id>', 'run id or unique prefix (default: MLX_RUN_ID)')
     .option('--step <n>', 'training step or epoch (integer)', '0')
     .option('--timestamp <ms>', 'epoch milliseconds (default: now)')
+    // Lets -Infinity through as the value rather than as a flag; the action then refuses
+    // what commander would have (unknown options, extra arguments) with the same exit code.
+    .allowUnknownOption()
+    .allowExcessArguments()
     .action(async (key: string, value: string, opts: RunOpt & { step: string; timestamp?: string }, cmd: Command) => {
       const { parseInteger, parseMetricValue, validateKey } = await import('../../core/validation.js');
+      const { MlxError } = await import('../../core/errors.js');
+      const args = cmd.args;
+      const flag = args.find((a) => a.startsWith('-') && !/^-(\d|\.\d|inf(inity)?$|nan$)/i.test(a));
+      if (flag) throw new MlxError('USAGE', `unknown option '${flag}' (see --help)`);
+      if (args.length > 2) throw new MlxError('USAGE', `too many arguments for 'metric': expected KEY VALUE, got ${args.length} (see --help)`);
       validateKey('metric', key);
       const metric = {
         key,
@@ -33,7 +42,7 @@ export function registerLogCommands(program: Command): void {
         step: parseInteger('--step', opts.step),
         timestamp: opts.timestamp === undefined ? Date.now() : parseInteger('--timestamp', opts.timestamp),
       };
-      await withStore(cmd, true, async (store) => store.logMetric(await resolveActiveRun(store, opts.run), metric));
+      await withStore(cmd, false, async (store) => store.logMetric(await resolveActiveRun(store, opts.run), metric));
     });
 
   log
@@ -41,7 +50,7 @@ export function registerLogCommands(program: Command): void {
     .description('set a tag (tags can change)')
     .option('--run <id>', 'run id or unique prefix (default: MLX_RUN_ID)')
     .action(async (key: string, value: string, opts: RunOpt, cmd: Command) => {
-      await withStore(cmd, true, async (store) => store.setTag(await resolveActiveRun(store, opts.run), key, value));
+      await withStore(cmd, false, async (store) => store.setTag(await resolveActiveRun(store, opts.run), key, value));
     });
 
   log
@@ -52,7 +61,7 @@ export function registerLogCommands(program: Command): void {
     .option('--json', 'print the stored paths as JSON')
     .action(async (src: string, opts: RunOpt & { artifactPath?: string; json?: boolean }, cmd: Command) => {
       const { LocalArtifactRepository, safeJoin } = await import('../../artifacts/local-repository.js');
-      const stored = await withStore(cmd, true, async (store) => {
+      const stored = await withStore(cmd, false, async (store) => {
         const run = await store.getRun(await resolveActiveRun(store, opts.run));
         safeJoin(run.info.artifact_uri, opts.artifactPath);
         if (run.info.lifecycle_stage !== 'active') {
@@ -74,7 +83,7 @@ export function registerLogCommands(program: Command): void {
       const { notFound } = await import('../../core/errors.js');
       const name = file === '-' ? 'stdin' : file;
       if (file !== '-' && !fs.existsSync(file)) throw notFound(`batch file ${JSON.stringify(file)} does not exist`);
-      const counts = await withStore(cmd, true, async (store) => {
+      const counts = await withStore(cmd, false, async (store) => {
         const runId = await resolveActiveRun(store, opts.run);
         const lines = readBatchLines(file === '-' ? process.stdin : fs.createReadStream(file), name);
         try {
@@ -97,7 +106,7 @@ export function registerLogCommands(program: Command): void {
     .option('--json', 'print the recorded dataset as JSON')
     .action(async (file: string, opts: RunOpt & { name?: string; context?: string; json?: boolean }, cmd: Command) => {
       const { logDataset } = await import('../../core/log-dataset.js');
-      const input = await withStore(cmd, true, async (store) =>
+      const input = await withStore(cmd, false, async (store) =>
         logDataset(store, await resolveActiveRun(store, opts.run), file, opts),
       );
       if (opts.json) process.stdout.write(`${JSON.stringify(input)}\n`);

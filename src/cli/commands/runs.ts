@@ -42,7 +42,7 @@ export function registerRunsCommands(program: Command): void {
       .command(`${action} <runs...>`)
       .description(`${action} runs (soft delete, as in MLflow)`)
       .action(async (ids: string[], _opts: unknown, cmd: Command) => {
-        await withStore(cmd, true, async (store) => {
+        await withStore(cmd, false, async (store) => {
           const full: string[] = [];
           for (const id of ids) full.push(await store.resolveRunId(id));
           for (const id of full) await (action === 'delete' ? store.deleteRun(id) : store.restoreRun(id));
@@ -88,7 +88,7 @@ export function registerRunsCommands(program: Command): void {
       const status = parseRunStatus(opts.status);
       if (status === 'RUNNING' || status === 'SCHEDULED')
         throw invalid(`--status ${opts.status} does not end a run; use FINISHED, FAILED or KILLED`);
-      const info = await withStore(cmd, true, async (store) =>
+      const info = await withStore(cmd, false, async (store) =>
         store.updateRun(await store.resolveRunId(run), { status, endTime: Date.now() }),
       );
       if (opts.json) process.stdout.write(`${JSON.stringify(info)}\n`);

@@ -5,4 +5,4 @@ import { runStoreContract } from '../store.contract.js';
 import { SqliteStore } from './sqlite-store.js';
 
 runStoreContract('sqlite (file)', async () => new SqliteStore(fs.mkdtempSync(path.join(os.tmpdir(), 'mlx-contract-'))));
-runStoreContract('sqlite (memory)', async () => new SqliteStore(':memory:'));
+runStoreContract('sqlite (memory)', async () => new SqliteStore(os.tmpdir(), { create: true, inMemory: true }));

@@ -34,7 +34,7 @@ import { experimentRow, experimentRowByName, toExperiment, type ExperimentRow } 
 import { loadRuns, metricValue, resolveArtifactUri, rowToInfo, type RunRow } from './run-loader.js';
 
 
-const DB_FILE = 'mlx.db';
+export const DB_FILE = 'mlx.db';
 
 /** The default store: one SQLite file (WAL) plus an artifacts folder under a `.mlx` directory. */
 export class SqliteStore implements Store {
@@ -43,11 +43,14 @@ export class SqliteStore implements Store {
   private readonly db: Db;
   private writerCache?: MetricWriter;
 
-  /** root: the store folder (holding mlx.db and artifacts/), or ':memory:' for an empty throwaway store. */
-  constructor(root: string, opts: { create: boolean } = { create: true }) {
-    this.root = root === ':memory:' ? root : path.resolve(root);
+  /**
+   * root: the store folder (holding mlx.db and artifacts/). inMemory: an empty throwaway
+   * database that still reports paths under root, for looking at a store not yet created.
+   */
+  constructor(root: string, opts: { create: boolean; inMemory?: boolean } = { create: true }) {
+    this.root = path.resolve(root);
     this.uri = this.root;
-    this.db = openDatabase(root === ':memory:' ? ':memory:' : path.join(this.root, DB_FILE), opts);
+    this.db = openDatabase(opts.inMemory ? ':memory:' : path.join(this.root, DB_FILE), opts);
   }
 
   private get writer(): MetricWriter {
