@@ -1,4 +1,5 @@
-// `npm run demo`: the seed's experiment-tracking example, end to end, on the default store (./.mlx).
+// `npm run demo`: the seed's experiment-tracking example, end to end, on the default store (./.mlx,
+// or MLX_TRACKING_URI when set).
 // Every step is a real `mlx` command, printed before it runs, so you can type them yourself.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -39,7 +40,8 @@ try {
   }
   show(mlx('runs', 'list', '--experiment', 'image-classifier-v2', '--filter', 'metrics.final_accuracy > 0.9', '--order-by', 'metrics.final_accuracy DESC', '--max', '10'));
   show(mlx('runs', 'show', runs[0]));
-  const plot = path.join(root, '.mlx', 'demo-compare.svg');
+  const store = process.env.MLX_TRACKING_URI ? path.resolve(process.env.MLX_TRACKING_URI) : path.join(root, '.mlx');
+  const plot = path.join(store, 'demo-compare.svg');
   show(mlx('compare', ...runs, '--plot', plot));
   console.log(`\nOpen ${path.relative(process.cwd(), plot)} in a browser to see both runs' training curves.`);
   console.log('The store is ./.mlx: run `npx mlx runs list` to see everything tracked so far.');
