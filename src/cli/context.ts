@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import type { Experiment } from '../core/entities.js';
-import { MlxError, notFound } from '../core/errors.js';
+import { MlxError } from '../core/errors.js';
 import { openStore, resolveTrackingUri } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 
@@ -35,20 +34,7 @@ export async function resolveActiveRun(store: Store, flag: string | undefined): 
   return store.resolveRunId(given);
 }
 
-/** An experiment by id or name; with create, a missing name is created (as mlflow.set_experiment does). */
-export async function resolveExperiment(store: Store, idOrName: string, opts: { create?: boolean } = {}): Promise<Experiment> {
-  const byName = await store.getExperimentByName(idOrName);
-  if (byName) return byName;
-  if (/^\d+$/.test(idOrName)) {
-    try {
-      return await store.getExperiment(idOrName);
-    } catch (err) {
-      if (!(err instanceof MlxError) || err.code !== 'RESOURCE_DOES_NOT_EXIST') throw err;
-    }
-  }
-  if (opts.create) return store.getExperiment(await store.createExperiment(idOrName));
-  throw notFound(`experiment ${JSON.stringify(idOrName)} does not exist; list them with: mlx experiments list`);
-}
+export { findExperiment as resolveExperiment } from '../core/experiments.js';
 
 /** The experiment a command works in: --experiment, else MLX_EXPERIMENT, else Default (id 0). */
 export function experimentArg(flag: string | undefined): string {

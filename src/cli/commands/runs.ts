@@ -58,22 +58,17 @@ export function registerRunsCommands(program: Command): void {
     .option('-t, --tag <key=value>', 'set a tag (repeatable)', collect)
     .option('--json', 'print the run info as JSON')
     .action(async (opts: { experiment?: string; name?: string; param?: string[]; tag?: string[]; json?: boolean }, cmd: Command) => {
-      const { parseKeyValue } = await import('../../core/validation.js');
-      const { sourceTags, currentUser } = await import('../../core/source-info.js');
-      const params = Object.fromEntries((opts.param ?? []).map((p) => parseKeyValue('param', p)));
-      const tags = Object.fromEntries((opts.tag ?? []).map((t) => parseKeyValue('tag', t)));
-      const info = await withStore(cmd, true, async (store) => {
-        const exp = await resolveExperiment(store, experimentArg(opts.experiment), { create: true });
-        const parent = process.env.MLX_RUN_ID ? await store.resolveRunId(process.env.MLX_RUN_ID).catch(() => undefined) : undefined;
-        return store.createRun({
-          experimentId: exp.experiment_id,
-          runName: opts.name,
-          userId: currentUser(),
-          params,
-          parentRunId: parent,
-          tags: { ...sourceTags(process.cwd()), ...tags },
-        });
+      const { prepareRun, startRun } = await import('../../core/start-run.js');
+      const prepared = prepareRun({
+        experiment: experimentArg(opts.experiment),
+        name: opts.name,
+        params: opts.param,
+        tags: opts.tag,
+        cwd: process.cwd(),
+        env: process.env,
+        warn: (m) => process.stderr.write(`mlx: ${m}\n`),
       });
+      const { info } = await withStore(cmd, true, (store) => startRun(store, prepared));
       process.stdout.write(opts.json ? `${JSON.stringify(info)}\n` : `${info.run_id}\n`);
     });
 
