@@ -114,3 +114,53 @@ export const SYSTEM_TAGS = {
   host: 'mlx.host',
   exitCode: 'mlx.exit_code',
 } as const;
+
+/** One input or output of a model: ONNX element type and shape, -1 for a dynamic dimension. */
+export interface TensorSpec {
+  name: string;
+  type: string;
+  shape: number[];
+  dimNames?: (string | null)[];
+}
+
+export interface ModelSignature {
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+}
+
+export interface RegisteredModel {
+  name: string;
+  description: string;
+  creation_time: number;
+  last_updated_time: number;
+  latest_version: number | null;
+  tags: Record<string, string>;
+  /** alias → version */
+  aliases: Record<string, number>;
+}
+
+export interface ModelVersion {
+  name: string;
+  version: number;
+  description: string;
+  creation_time: number;
+  last_updated_time: number;
+  user_id: string;
+  /** What was registered: a file path or runs:/ URI, as given. */
+  source: string;
+  run_id: string | null;
+  status: 'READY';
+  /** Absolute path of the content-addressed model file. */
+  storage_location: string;
+  sha256: string;
+  size: number;
+  ir_version: number;
+  opset: { domain: string; version: number }[];
+  producer: string;
+  signature: ModelSignature;
+  labels: string[] | null;
+  /** Preprocessing spec text, e.g. "image:224x224,rgb,scale=1/255,layout=nchw" or "tabular". */
+  preprocess: string | null;
+  tags: Record<string, string>;
+  aliases: string[];
+}

@@ -93,3 +93,31 @@ export function parseKeyValue(kind: 'param' | 'tag', text: string): [string, str
   validateKey(kind, key);
   return [key, text.slice(i + 1)];
 }
+
+const MODEL_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const ALIAS_RE = /^[A-Za-z0-9_-]+$/;
+
+/** Registered model names: letters, digits, `_ . -`, starting with a letter or digit, so `models:/NAME/3` URIs stay unambiguous. */
+export function validateModelName(name: string): void {
+  if (typeof name !== 'string' || name === '') throw invalid('model name must not be empty');
+  if (name.length > LIMITS.keyLength)
+    throw invalid(`model name ${show(name)} is ${name.length} characters long; the limit is ${LIMITS.keyLength}`);
+  if (!MODEL_NAME_RE.test(name))
+    throw invalid(`model name ${show(name)} may hold only letters, digits, "_", "." and "-", starting with a letter or digit`);
+}
+
+/** Aliases as in MLflow: letters, digits, `_ -`; `latest` and `v<digits>` are reserved because URIs use them. */
+export function validateAlias(alias: string): void {
+  if (typeof alias !== 'string' || alias === '') throw invalid('alias must not be empty');
+  if (alias.length > 255) throw invalid(`alias ${show(alias)} is longer than 255 characters`);
+  if (!ALIAS_RE.test(alias)) throw invalid(`alias ${show(alias)} may hold only letters, digits, "_" and "-"`);
+  if (alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias))
+    throw invalid(`alias ${show(alias)} is reserved ("latest" and "v<number>" name versions in model URIs); pick another, e.g. "champion"`);
+}
+
+/** A model version number as typed: a positive integer. */
+export function parseVersion(text: string): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || !Number.isSafeInteger(Number(text)))
+    throw invalid(`model version ${show(text)} is not a positive integer`);
+  return Number(text);
+}

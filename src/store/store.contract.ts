@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BatchEntry } from '../core/entities.js';
 import { MlxError } from '../core/errors.js';
-import type { Store } from './store.js';
+import type { CreateModelVersionInput, Store } from './store.js';
 
 async function rejectsWith(p: Promise<unknown>, code: string, text?: RegExp): Promise<void> {
   const err = await p.then(
@@ -185,6 +185,96 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         const d = { name: 'train', digest: 'ab'.repeat(32), source_type: 'local', source: '/x.csv', schema: null, profile: '{"size":3}' };
         await store.logInputs(r.run_id, [{ ...d, context: 'training' }]);
         expect((await store.getRun(r.run_id)).inputs).toEqual([{ ...d, context: 'training' }]);
+      });
+    });
+
+    describe('model registry', () => {
+      const version = (name: string, extra: Partial<CreateModelVersionInput> = {}): CreateModelVersionInput => ({
+        name,
+        source: '/tmp/model.onnx',
+        runId: null,
+        userId: 'u',
+        storageLocation: `models/sha256/${'a'.repeat(64)}.onnx`,
+        sha256: 'a'.repeat(64),
+        size: 123,
+        irVersion: 8,
+        opset: [{ domain: '', version: 17 }],
+        producer: 'mlx',
+        signature: { inputs: [{ name: 'x', type: 'float32', shape: [-1, 5] }], outputs: [{ name: 'y', type: 'float32', shape: [-1, 3] }] },
+        labels: ['a', 'b', 'c'],
+        preprocess: 'tabular',
+        ...extra,
+      });
+
+      it('creates the model on first use and numbers versions N+1, never reusing a number', async () => {
+        const run = await newRun();
+        const v1 = await store.createModelVersion(version('clf', { runId: run.run_id, description: 'first', tags: { k: 'v' } }));
+        expect(v1).toMatchObject({ name: 'clf', version: 1, run_id: run.run_id, description: 'first', tags: { k: 'v' }, status: 'READY' });
+        expect(v1.signature.inputs[0].shape).toEqual([-1, 5]);
+        expect(v1.labels).toEqual(['a', 'b', 'c']);
+        expect((await store.createModelVersion(version('clf'))).version).toBe(2);
+        await store.deleteModelVersion('clf', 2);
+        expect((await store.createModelVersion(version('clf'))).version).toBe(3);
+        const model = await store.getRegisteredModel('clf');
+        expect(model.latest_version).toBe(3);
+        expect((await store.searchModelVersions({ name: 'clf' })).map((v) => v.version)).toEqual([3, 1]);
+        expect((await store.searchModelVersions({ runId: run.run_id })).map((v) => `${v.name}/${v.version}`)).toEqual(['clf/1']);
+        expect((await store.getLatestModelVersion('clf')).version).toBe(3);
+      });
+
+      it('sets, moves and deletes aliases; reserved ones are refused', async () => {
+        await store.createModelVersion(version('m', { alias: 'champion' }));
+        await store.createModelVersion(version('m'));
+        expect((await store.getModelVersionByAlias('m', 'champion')).version).toBe(1);
+        await store.setRegisteredModelAlias('m', 'champion', 2);
+        expect((await store.getModelVersionByAlias('m', 'champion')).version).toBe(2);
+        expect((await store.getRegisteredModel('m')).aliases).toEqual({ champion: 2 });
+        expect((await store.getModelVersion('m', 2)).aliases).toEqual(['champion']);
+        await rejectsWith(store.setRegisteredModelAlias('m', 'latest', 1), 'INVALID_PARAMETER_VALUE', /reserved/);
+        await rejectsWith(store.setRegisteredModelAlias('m', 'v3', 1), 'INVALID_PARAMETER_VALUE', /reserved/);
+        await rejectsWith(store.setRegisteredModelAlias('m', 'prod', 9), 'RESOURCE_DOES_NOT_EXIST', /version 9/);
+        await store.deleteRegisteredModelAlias('m', 'champion');
+        await rejectsWith(store.getModelVersionByAlias('m', 'champion'), 'RESOURCE_DOES_NOT_EXIST', /champion/);
+        await rejectsWith(store.createModelVersion(version('m', { alias: 'latest' })), 'INVALID_PARAMETER_VALUE', /reserved/);
+        expect((await store.getRegisteredModel('m')).latest_version).toBe(2);
+      });
+
+      it('tags and descriptions on models and versions', async () => {
+        await store.createRegisteredModel('t', 'desc', { team: 'vision' });
+        await rejectsWith(store.createRegisteredModel('t'), 'RESOURCE_ALREADY_EXISTS', /"t"/);
+        await store.createModelVersion(version('t'));
+        await store.setRegisteredModelTag('t', 'owner', 'me');
+        await store.setModelVersionTag('t', 1, 'validated', 'yes');
+        await store.updateModelVersion('t', 1, { description: 'v1 notes' });
+        await store.updateRegisteredModel('t', { description: 'new' });
+        expect(await store.getRegisteredModel('t')).toMatchObject({ description: 'new', tags: { team: 'vision', owner: 'me' } });
+        expect(await store.getModelVersion('t', 1)).toMatchObject({ description: 'v1 notes', tags: { validated: 'yes' } });
+        await store.deleteModelVersionTag('t', 1, 'validated');
+        await store.deleteRegisteredModelTag('t', 'owner');
+        await rejectsWith(store.deleteRegisteredModelTag('t', 'owner'), 'RESOURCE_DOES_NOT_EXIST');
+        expect((await store.listRegisteredModels()).map((m) => m.name)).toEqual(['t']);
+      });
+
+      it('reports storage no version uses any more when versions and models are deleted', async () => {
+        const shared = version('a');
+        await store.createModelVersion(shared);
+        await store.createModelVersion(shared);
+        expect(await store.deleteModelVersion('a', 1)).toEqual([]);
+        const freed = await store.deleteModelVersion('a', 2);
+        expect(freed).toHaveLength(1);
+        expect(freed[0]).toMatch(/models\/sha256\/a{64}\.onnx$/);
+        await store.createModelVersion(version('b'));
+        expect(await store.deleteRegisteredModel('b')).toHaveLength(1);
+        await rejectsWith(store.getRegisteredModel('b'), 'RESOURCE_DOES_NOT_EXIST', /"b"/);
+      });
+
+      it('refuses invalid names and unknown models or versions', async () => {
+        await rejectsWith(store.createModelVersion(version('bad/name')), 'INVALID_PARAMETER_VALUE', /bad\/name/);
+        await rejectsWith(store.createRegisteredModel(''), 'INVALID_PARAMETER_VALUE');
+        await rejectsWith(store.getRegisteredModel('nope'), 'RESOURCE_DOES_NOT_EXIST', /"nope"/);
+        await store.createModelVersion(version('x'));
+        await rejectsWith(store.getModelVersion('x', 7), 'RESOURCE_DOES_NOT_EXIST', /version 7/);
+        await rejectsWith(store.getModelVersion('nope', 1), 'RESOURCE_DOES_NOT_EXIST', /"nope"/);
       });
     });
 

@@ -1,4 +1,7 @@
 import type {
+  ModelSignature,
+  ModelVersion,
+  RegisteredModel,
   BatchCounts,
   BatchEntry,
   DatasetInput,
@@ -42,6 +45,27 @@ export interface SearchRunsResult {
   nextPageToken?: string;
 }
 
+export interface CreateModelVersionInput {
+  name: string;
+  source: string;
+  runId: string | null;
+  userId: string;
+  description?: string;
+  /** Store-relative or absolute location of the model bytes (content-addressed). */
+  storageLocation: string;
+  sha256: string;
+  size: number;
+  irVersion: number;
+  opset: { domain: string; version: number }[];
+  producer: string;
+  signature: ModelSignature;
+  labels: string[] | null;
+  preprocess: string | null;
+  tags?: Record<string, string>;
+  /** Set on the new version in the same transaction (moved if it exists). */
+  alias?: string;
+}
+
 export interface LogDatasetInput extends Omit<DatasetInput, 'context'> {
   context: string | null;
 }
@@ -81,6 +105,29 @@ export interface Store {
   logInputs(runId: string, datasets: LogDatasetInput[]): Promise<void>;
 
   searchRuns(input: SearchRunsInput): Promise<SearchRunsResult>;
+
+  // ---- model registry (names as in MLflow's model_registry.proto) ----
+  createRegisteredModel(name: string, description?: string, tags?: Record<string, string>): Promise<RegisteredModel>;
+  getRegisteredModel(name: string): Promise<RegisteredModel>;
+  listRegisteredModels(): Promise<RegisteredModel[]>;
+  updateRegisteredModel(name: string, input: { description?: string }): Promise<RegisteredModel>;
+  /** Deletes the model and all its versions; returns the storage locations no version uses any more. */
+  deleteRegisteredModel(name: string): Promise<string[]>;
+  setRegisteredModelTag(name: string, key: string, value: string): Promise<void>;
+  deleteRegisteredModelTag(name: string, key: string): Promise<void>;
+  /** Creates version N+1 of the model (and the model on first use) in one transaction. */
+  createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion>;
+  getModelVersion(name: string, version: number): Promise<ModelVersion>;
+  getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion>;
+  getLatestModelVersion(name: string): Promise<ModelVersion>;
+  searchModelVersions(filter: { name?: string; runId?: string }): Promise<ModelVersion[]>;
+  updateModelVersion(name: string, version: number, input: { description?: string }): Promise<ModelVersion>;
+  /** Deletes one version (and its aliases); returns its storage location if no other version uses it. */
+  deleteModelVersion(name: string, version: number): Promise<string[]>;
+  setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void>;
+  deleteModelVersionTag(name: string, version: number, key: string): Promise<void>;
+  setRegisteredModelAlias(name: string, alias: string, version: number): Promise<void>;
+  deleteRegisteredModelAlias(name: string, alias: string): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -69,6 +69,18 @@ describe('openDatabase', () => {
     upgraded.close();
   });
 
+  it('upgrades a tracking-only store (schema 1) to the registry schema, keeping its runs', () => {
+    const file = tmpFile();
+    const v1 = openDatabase(file, { create: true, migrations: MIGRATIONS.slice(0, 1) });
+    v1.prepare("INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, artifact_uri) VALUES ('r', 'n', 0, 'u', 'FINISHED', 1, 'a')").run();
+    v1.close();
+    const db = openDatabase(file, { create: false });
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.prepare('SELECT count(*) FROM model_versions').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT name FROM runs').pluck().all()).toEqual(['n']);
+    db.close();
+  });
+
   it('does not create a missing store unless asked', () => {
     const file = tmpFile();
     expect(openError(file, false).code).toBe('RESOURCE_DOES_NOT_EXIST');

@@ -89,6 +89,62 @@ CREATE TABLE inputs (
 CREATE INDEX inputs_by_dataset ON inputs (dataset_id);
 `,
   },
+  {
+    version: 2,
+    name: 'model registry',
+    sql: `
+CREATE TABLE registered_models (
+  name              TEXT PRIMARY KEY,
+  description       TEXT NOT NULL DEFAULT '',
+  creation_time     INTEGER NOT NULL,
+  last_updated_time INTEGER NOT NULL,
+  -- Version numbers are never reused, even after a version is deleted.
+  next_version      INTEGER NOT NULL DEFAULT 1
+) WITHOUT ROWID;
+CREATE TABLE registered_model_tags (
+  name  TEXT NOT NULL,
+  key   TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (name, key)
+) WITHOUT ROWID;
+CREATE TABLE model_versions (
+  name              TEXT NOT NULL,
+  version           INTEGER NOT NULL,
+  description       TEXT NOT NULL DEFAULT '',
+  creation_time     INTEGER NOT NULL,
+  last_updated_time INTEGER NOT NULL,
+  user_id           TEXT NOT NULL,
+  source            TEXT NOT NULL,
+  run_id            TEXT,
+  status            TEXT NOT NULL DEFAULT 'READY',
+  storage_location  TEXT NOT NULL,
+  sha256            TEXT NOT NULL,
+  size              INTEGER NOT NULL,
+  ir_version        INTEGER NOT NULL,
+  opset             TEXT NOT NULL,
+  producer          TEXT NOT NULL,
+  signature         TEXT NOT NULL,
+  labels            TEXT,
+  preprocess        TEXT,
+  PRIMARY KEY (name, version)
+) WITHOUT ROWID;
+CREATE INDEX model_versions_by_run ON model_versions (run_id);
+CREATE INDEX model_versions_by_sha ON model_versions (sha256);
+CREATE TABLE model_version_tags (
+  name    TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  key     TEXT NOT NULL,
+  value   TEXT NOT NULL,
+  PRIMARY KEY (name, version, key)
+) WITHOUT ROWID;
+CREATE TABLE registered_model_aliases (
+  name    TEXT NOT NULL,
+  alias   TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  PRIMARY KEY (name, alias)
+) WITHOUT ROWID;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -28,8 +28,9 @@ import type {
   Store,
   UpdateRunInput,
 } from '../store.js';
-import { openDatabase, type Db } from './database.js';
+import { openDatabase } from './database.js';
 import { MetricWriter } from './metric-writer.js';
+import { SqliteRegistry } from './registry.js';
 import { experimentRow, experimentRowByName, toExperiment, type ExperimentRow } from './experiment-rows.js';
 import { loadRuns, metricValue, resolveArtifactUri, rowToInfo, type RunRow } from './run-loader.js';
 
@@ -37,10 +38,8 @@ import { loadRuns, metricValue, resolveArtifactUri, rowToInfo, type RunRow } fro
 export const DB_FILE = 'mlx.db';
 
 /** The default store: one SQLite file (WAL) plus an artifacts folder under a `.mlx` directory. */
-export class SqliteStore implements Store {
+export class SqliteStore extends SqliteRegistry implements Store {
   readonly uri: string;
-  readonly root: string;
-  private readonly db: Db;
   private writerCache?: MetricWriter;
 
   /**
@@ -48,9 +47,9 @@ export class SqliteStore implements Store {
    * database that still reports paths under root, for looking at a store not yet created.
    */
   constructor(root: string, opts: { create: boolean; inMemory?: boolean } = { create: true }) {
-    this.root = path.resolve(root);
-    this.uri = this.root;
-    this.db = openDatabase(opts.inMemory ? ':memory:' : path.join(this.root, DB_FILE), opts);
+    const abs = path.resolve(root);
+    super(openDatabase(opts.inMemory ? ':memory:' : path.join(abs, DB_FILE), opts), abs);
+    this.uri = abs;
   }
 
   private get writer(): MetricWriter {
