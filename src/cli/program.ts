@@ -4,6 +4,8 @@ import { MlxError, toExitCode } from '../core/errors.js';
 import { registerCompareCommand } from './commands/compare.js';
 import { registerExperimentCommands } from './commands/experiments.js';
 import { registerLogCommands } from './commands/log.js';
+import { registerModelsCommands } from './commands/models.js';
+import { registerRegisterCommand } from './commands/register.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerRunsCommands } from './commands/runs.js';
 
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerLogCommands(program);
   registerExperimentCommands(program);
   registerCompareCommand(program);
+  registerRegisterCommand(program);
+  registerModelsCommands(program);
   return program;
 }
 

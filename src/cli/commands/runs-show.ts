@@ -5,9 +5,14 @@ import { withStore } from '../context.js';
 import { colors, formatDuration, formatTime, formatValue, print, printJson, renderTable } from '../output.js';
 
 export async function showRun(cmd: Command, id: string, opts: { json?: boolean }): Promise<void> {
-  const run = await withStore(cmd, false, async (store) => store.getRun(await store.resolveRunId(id)));
+  const { run, versions } = await withStore(cmd, false, async (store) => {
+    const run = await store.getRun(await store.resolveRunId(id));
+    return { run, versions: await store.searchModelVersions({ runId: run.info.run_id }) };
+  });
   const artifacts = new LocalArtifactRepository(run.info.artifact_uri).list(undefined, true).filter((a) => !a.is_dir);
-  if (opts.json) return printJson({ ...runToJson(run), artifacts });
+  // Lineage both ways: the model versions registered from this run.
+  const modelVersions = versions.map((v) => ({ name: v.name, version: v.version, aliases: v.aliases, uri: `models:/${v.name}/${v.version}` }));
+  if (opts.json) return printJson({ ...runToJson(run), artifacts, model_versions: modelVersions });
   const c = await colors();
   const i = run.info;
   const lines = [
@@ -36,4 +41,5 @@ export async function showRun(cmd: Command, id: string, opts: { json?: boolean }
     run.inputs.map((d) => [d.name, d.context ?? '', d.digest.slice(0, 12), String(JSON.parse(d.profile ?? '{}').num_rows ?? '')]),
   );
   await section('artifacts', ['path', 'bytes'], artifacts.map((a) => [a.path, String(a.file_size ?? '')]));
+  await section('model versions', ['model', 'version', 'aliases'], modelVersions.map((v) => [v.name, String(v.version), v.aliases.map((a) => `@${a}`).join(' ')]));
 }

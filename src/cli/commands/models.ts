@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import { withStore } from '../context.js';
+
+/** `mlx models list|show|alias|tag|card|update|delete`. */
+export function registerModelsCommands(program: Command): void {
+  const models = program.command('models').description('the model registry: versions, aliases, tags, model cards');
+
+  models
+    .command('list')
+    .description('list registered models')
+    .option('--json', 'print {"registered_models":[...]} as JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const { listModels } = await import('./models-show.js');
+      await listModels(cmd, opts);
+    });
+
+  models
+    .command('show <model>')
+    .description('a model (NAME) with its versions, or one version (NAME/3, NAME@alias, NAME/latest)')
+    .option('--json', 'print as JSON')
+    .action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
+      const { showModel } = await import('./models-show.js');
+      await showModel(cmd, ref, opts);
+    });
+
+  models
+    .command('alias <name> <version-or-alias> [alias]')
+    .description('point ALIAS at VERSION (moving it if it exists): alias NAME VERSION ALIAS; remove: alias --delete NAME ALIAS')
+    .option('--delete', 'delete the alias instead')
+    .action(async (name: string, second: string, third: string | undefined, opts: { delete?: boolean }, cmd: Command) => {
+      const { MlxError } = await import('../../core/errors.js');
+      const { parseVersion } = await import('../../core/validation.js');
+      if (opts.delete ? third !== undefined : third === undefined)
+        throw new MlxError('USAGE', opts.delete ? 'usage: mlx models alias --delete NAME ALIAS' : 'usage: mlx models alias NAME VERSION ALIAS');
+      await withStore(cmd, false, async (store) =>
+        opts.delete ? store.deleteRegisteredModelAlias(name, second) : store.setRegisteredModelAlias(name, third!, parseVersion(second)),
+      );
+    });
+
+  models
+    .command('tag <model> <key> [value]')
+    .description('set a tag on a model (NAME) or a version (NAME/3, NAME@alias); --delete removes it')
+    .option('--delete', 'delete the tag instead')
+    .action(async (ref: string, key: string, value: string | undefined, opts: { delete?: boolean }, cmd: Command) => {
+      const { MlxError } = await import('../../core/errors.js');
+      if (opts.delete ? value !== undefined : value === undefined)
+        throw new MlxError('USAGE', opts.delete ? 'usage: mlx models tag --delete MODEL KEY' : 'usage: mlx models tag MODEL KEY VALUE');
+      const { resolveRef } = await import('./models-show.js');
+      await withStore(cmd, false, async (store) => {
+        const r = await resolveRef(store, ref);
+        if (r.version === null)
+          await (opts.delete ? store.deleteRegisteredModelTag(r.name, key) : store.setRegisteredModelTag(r.name, key, value!));
+        else await (opts.delete ? store.deleteModelVersionTag(r.name, r.version, key) : store.setModelVersionTag(r.name, r.version, key, value!));
+      });
+    });
+
+  models
+    .command('update <model>')
+    .description('change the description of a model (NAME) or a version (NAME/3, NAME@alias)')
+    .requiredOption('--description <text>', 'the new description')
+    .action(async (ref: string, opts: { description: string }, cmd: Command) => {
+      const { resolveRef } = await import('./models-show.js');
+      await withStore(cmd, false, async (store) => {
+        const r = await resolveRef(store, ref);
+        if (r.version === null) await store.updateRegisteredModel(r.name, { description: opts.description });
+        else await store.updateModelVersion(r.name, r.version, { description: opts.description });
+      });
+    });
+
+  models
+    .command('card <model>')
+    .description('render the Markdown model card of a version (NAME, NAME/3, NAME@alias; NAME means latest)')
+    .option('--out <file>', 'write the card to FILE instead of stdout')
+    .action(async (ref: string, opts: { out?: string }, cmd: Command) => {
+      const { resolveRef } = await import('./models-show.js');
+      const { modelCardText, writeModelCard } = await import('../../models/register.js');
+      const text = await withStore(cmd, false, async (store) => {
+        const r = await resolveRef(store, ref, { latestForBare: true });
+        const version = await store.getModelVersion(r.name, r.version!);
+        if (opts.out) {
+          await writeModelCard(store, version, opts.out);
+          return null;
+        }
+        return modelCardText(store, version);
+      });
+      if (text !== null) process.stdout.write(text);
+    });
+
+  models
+    .command('delete <model>')
+    .description('delete a version (NAME/3) or a whole model (NAME); aliased versions need --force')
+    .option('--force', 'delete even when aliases point at what is deleted')
+    .action(async (ref: string, opts: { force?: boolean }, cmd: Command) => {
+      const { deleteModel } = await import('./models-show.js');
+      await deleteModel(cmd, ref, opts);
+    });
+}

@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { collect, withStore } from '../context.js';
+
+interface RegisterOptions {
+  name: string;
+  run?: string;
+  alias?: string;
+  description?: string;
+  labels?: string;
+  preprocess?: string;
+  tag?: string[];
+  json?: boolean;
+}
+
+/** `mlx register SOURCE --name NAME …`: an ONNX model becomes version N+1 of NAME. */
+export function registerRegisterCommand(program: Command): void {
+  program
+    .command('register <source>')
+    .description('register an ONNX model (file, runs:/RUN_ID/PATH or models:/…) as the next version of NAME')
+    .requiredOption('--name <name>', 'registered model name (created on first use)')
+    .option('--run <id>', 'the run that produced the model (default: the run of a runs:/ source)')
+    .option('--alias <alias>', 'point this alias (e.g. champion) at the new version')
+    .option('--description <text>', 'what the model is for (goes into the model card)')
+    .option('--labels <file>', 'class names, one per line, in output order')
+    .option('--preprocess <spec>', 'e.g. "image:224x224,rgb,scale=1/255,mean=0.485/0.456/0.406,std=0.229/0.224/0.225,layout=nchw" or "tabular"')
+    .option('-t, --tag <key=value>', 'set a version tag (repeatable)', collect)
+    .option('--json', 'print the new version as JSON')
+    .action(async (source: string, opts: RegisterOptions, cmd: Command) => {
+      const { registerModel } = await import('../../models/register.js');
+      const { parseKeyValue } = await import('../../core/validation.js');
+      const { currentUser } = await import('../../core/source-info.js');
+      const tags = Object.fromEntries((opts.tag ?? []).map((t) => parseKeyValue('tag', t)));
+      const res = await withStore(cmd, true, (store) =>
+        registerModel(store, {
+          source,
+          name: opts.name,
+          runId: opts.run,
+          alias: opts.alias,
+          description: opts.description,
+          labelsFile: opts.labels,
+          preprocess: opts.preprocess,
+          tags,
+          userId: currentUser(),
+        }),
+      );
+      for (const w of res.warnings) process.stderr.write(`mlx: warning: ${w}\n`);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ model_version: res.version, warnings: res.warnings, card: res.card }, null, 2)}\n`);
+        return;
+      }
+      const v = res.version;
+      const alias = v.aliases.length ? ` (${v.aliases.map((a) => `@${a}`).join(', ')})` : '';
+      process.stdout.write(
+        `Registered ${v.name} version ${v.version}${alias}: models:/${v.name}/${v.version}\n` +
+          `  sha256 ${v.sha256}${res.storedNewBytes ? '' : ' (same bytes as an earlier version: stored once)'}\n` +
+          `  model card ${res.card}\n`,
+      );
+    });
+}

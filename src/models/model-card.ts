@@ -1,0 +1,107 @@
+import type { ModelVersion, Run, TensorSpec } from '../core/entities.js';
+import { renderTemplate } from '../core/template.js';
+import { parsePreprocessSpec } from './preprocess-spec.js';
+
+export interface ModelCardData {
+  version: ModelVersion;
+  /** The run that produced the model, when known. */
+  run: Run | null;
+  /** History-free experiment name of that run, for the lineage section. */
+  experimentName?: string;
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function table(head: string[], rows: string[][]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+}
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+}
+
+function shape(t: TensorSpec): string {
+  return `[${t.shape.map((d, i) => (d === -1 ? (t.dimNames?.[i] ?? '?') : String(d))).join(', ')}]`;
+}
+
+function describeSpec(text: string | null): string {
+  if (!text) return 'None recorded: clients send tensors in the shape of the signature.';
+  const s = parsePreprocessSpec(text);
+  if (s.kind === 'tabular') return `\`${text}\`: rows of numbers in the order of the input's features, sent as they are.`;
+  return [
+    `\`${text}\``,
+    '',
+    `- resize to ${s.width}×${s.height} (${s.resize}), ${s.color.toUpperCase()} channels`,
+    `- multiply pixel values (0–255) by ${s.scale}, then subtract mean ${s.mean.join('/')} and divide by std ${s.std.join('/')}`,
+    `- lay out as ${s.layout.toUpperCase()}; softmax on the output: ${s.softmax}`,
+  ].join('\n');
+}
+
+const num = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : String(v));
+
+/** Renders the Markdown model card of a version from templates/model-card.md. */
+export function renderModelCard(template: string, d: ModelCardData): string {
+  const v = d.version;
+  const run = d.run;
+  const created = new Date(v.creation_time).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const sig = [
+    '**Inputs**',
+    '',
+    table(['name', 'type', 'shape'], v.signature.inputs.map((t) => [`\`${t.name}\``, t.type, shape(t)])),
+    '',
+    '**Outputs**',
+    '',
+    table(['name', 'type', 'shape'], v.signature.outputs.map((t) => [`\`${t.name}\``, t.type, shape(t)])),
+  ].join('\n');
+  const training = run
+    ? [
+        `Trained in run \`${run.info.run_id}\` (${run.info.run_name})${d.experimentName ? ` of experiment "${d.experimentName}"` : ''}, status ${run.info.status}.`,
+        '',
+        '**Parameters**',
+        '',
+        Object.keys(run.params).length ? table(['param', 'value'], Object.entries(run.params).sort().map(([k, val]) => [k, val])) : '_none logged_',
+        '',
+        '**Final metrics** (latest value of each)',
+        '',
+        Object.keys(run.metrics).length ? table(['metric', 'value'], Object.entries(run.metrics).sort().map(([k, val]) => [k, num(val)])) : '_none logged_',
+      ].join('\n')
+    : '_No training run recorded. Register with `--run RUN_ID` (or from `runs:/RUN_ID/PATH`) to link one._';
+  const lineage = run
+    ? [
+        `- run: \`${run.info.run_id}\``,
+        run.tags['mlx.command'] ? `- command: \`${(JSON.parse(run.tags['mlx.command']) as string[]).join(' ')}\`` : null,
+        run.tags['mlflow.source.git.commit']
+          ? `- git commit: \`${run.tags['mlflow.source.git.commit']}\`${run.tags['mlx.source.git.dirty'] === 'true' ? ' (with uncommitted changes)' : ''}`
+          : null,
+        ...run.inputs.map((i) => `- dataset: ${i.name}${i.context ? ` (${i.context})` : ''}, sha256 \`${i.digest}\``),
+      ]
+        .filter(Boolean)
+        .join('\n')
+    : `- source: \`${v.source}\``;
+  return renderTemplate(
+    template,
+    {
+      name: v.name,
+      version: String(v.version),
+      summary: v.description ? v.description.split('\n')[0] : `An ONNX model registered with mlx.`,
+      aliases: v.aliases.length ? v.aliases.map((a) => `\`${a}\``).join(', ') : 'none',
+      ir_version: String(v.ir_version),
+      opset: v.opset.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', '),
+      producer: v.producer || 'unknown',
+      sha256: v.sha256,
+      size: bytes(v.size),
+      created,
+      user: v.user_id,
+      source: v.source,
+      intended_use: v.description || '_Not stated. Describe what the model is for and who should use it (`mlx register --description`)._',
+      signature: sig,
+      preprocessing: describeSpec(v.preprocess),
+      labels: v.labels ? v.labels.map((l, i) => `${i}. ${l}`).join('\n') : '_No labels: outputs are reported by index._',
+      training,
+      lineage,
+    },
+    'templates/model-card.md',
+  );
+}

@@ -1,0 +1,130 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { safeJoin } from '../artifacts/local-repository.js';
+import type { ModelVersion } from '../core/entities.js';
+import { invalid, notFound } from '../core/errors.js';
+import { parseVersion, validateModelName } from '../core/validation.js';
+import type { Store } from '../store/store.js';
+import { readVerified } from './model-storage.js';
+
+export type VersionSelector = { version: number } | { alias: string } | { latest: true };
+
+export type ModelRef =
+  | { kind: 'registry'; name: string; selector: VersionSelector }
+  | { kind: 'run'; runId: string; path: string }
+  | { kind: 'file'; path: string };
+
+export const URI_FORMS = 'models:/NAME/VERSION, models:/NAME@ALIAS, models:/NAME/latest, runs:/RUN_ID/PATH or a file path';
+
+/** Parses `NAME`, `NAME/3`, `NAME/latest` or `NAME@alias` (the part after `models:/`). */
+export function parseRegistryRef(text: string, opts: { allowBare?: boolean } = {}): { name: string; selector: VersionSelector | null } {
+  const at = text.indexOf('@');
+  const slash = text.indexOf('/');
+  if (at >= 0) {
+    const name = text.slice(0, at);
+    validateModelName(name);
+    const alias = text.slice(at + 1);
+    if (!alias) throw invalid(`model reference ${JSON.stringify(text)} has an empty alias`);
+    return { name, selector: { alias } };
+  }
+  if (slash >= 0) {
+    const name = text.slice(0, slash);
+    validateModelName(name);
+    const v = text.slice(slash + 1);
+    return { name, selector: v === 'latest' ? { latest: true } : { version: parseVersion(v) } };
+  }
+  validateModelName(text);
+  if (!opts.allowBare) throw invalid(`model reference ${JSON.stringify(text)} needs a version: ${text}/3, ${text}@ALIAS or ${text}/latest`);
+  return { name: text, selector: null };
+}
+
+/** Parses any model URI: models:/…, runs:/…, or a file path. */
+export function parseModelUri(text: string): ModelRef {
+  if (text.startsWith('models:/')) {
+    const { name, selector } = parseRegistryRef(text.slice('models:/'.length));
+    return { kind: 'registry', name, selector: selector! };
+  }
+  if (text.startsWith('runs:/')) {
+    const m = /^runs:\/([0-9a-fA-F]{6,32})(?:\/(.*))?$/.exec(text);
+    if (!m) throw invalid(`model URI ${JSON.stringify(text)} is not of the form runs:/RUN_ID/PATH`);
+    return { kind: 'run', runId: m[1], path: m[2] ?? '' };
+  }
+  if (/^[a-z][a-z0-9+.-]+:\//i.test(text)) throw invalid(`model URI ${JSON.stringify(text)} has an unknown scheme; use ${URI_FORMS}`);
+  return { kind: 'file', path: text };
+}
+
+export interface ResolvedModel {
+  /** Absolute path of the .onnx file. */
+  file: string;
+  /** The registry version when the URI named one. */
+  version?: ModelVersion;
+  /** The run the model came from, when known. */
+  runId?: string;
+  /** How to name the model in messages. */
+  label: string;
+}
+
+/** A folder stands for the one .onnx file in it (model.onnx preferred), as MLflow model folders hold one model. */
+function onnxFileIn(p: string, label: string): string {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(p);
+  } catch {
+    throw notFound(`${label} does not exist`);
+  }
+  if (!stat.isDirectory()) return p;
+  const onnx = fs.readdirSync(p).filter((f) => f.toLowerCase().endsWith('.onnx'));
+  if (onnx.includes('model.onnx')) return path.join(p, 'model.onnx');
+  if (onnx.length === 1) return path.join(p, onnx[0]);
+  throw notFound(`${label} is a folder with ${onnx.length === 0 ? 'no' : onnx.length} .onnx files; name the file`);
+}
+
+/** Resolves a model reference to a file (and the registry version or run behind it). */
+export async function resolveModel(store: Store, ref: ModelRef): Promise<ResolvedModel> {
+  if (ref.kind === 'registry') {
+    const s = ref.selector;
+    const version =
+      'version' in s
+        ? await store.getModelVersion(ref.name, s.version)
+        : 'alias' in s
+          ? await store.getModelVersionByAlias(ref.name, s.alias)
+          : await store.getLatestModelVersion(ref.name);
+    return { file: version.storage_location, version, runId: version.run_id ?? undefined, label: `models:/${version.name}/${version.version}` };
+  }
+  if (ref.kind === 'run') {
+    const runId = await store.resolveRunId(ref.runId);
+    const run = await store.getRun(runId);
+    const label = `runs:/${runId}/${ref.path}`;
+    return { file: onnxFileIn(safeJoin(run.info.artifact_uri, ref.path), `artifact ${JSON.stringify(ref.path)} of run ${runId}`), runId, label };
+  }
+  return { file: path.resolve(onnxFileIn(ref.path, `model file ${JSON.stringify(ref.path)}`)), label: ref.path };
+}
+
+/** Reads a resolved model's bytes; registry versions are verified against their sha256. */
+export function readModelBytes(m: ResolvedModel): Buffer {
+  if (m.version) return readVerified(m.file, m.version.sha256);
+  return fs.readFileSync(m.file);
+}
+
+/**
+ * Resolves what `mlx models` commands take: NAME (the model itself, or its latest version when
+ * latestForBare), NAME/3, NAME/latest or NAME@alias, to a name and a version number (or null).
+ */
+export async function resolveRegistryRef(
+  store: Store,
+  text: string,
+  opts: { latestForBare?: boolean } = {},
+): Promise<{ name: string; version: number | null }> {
+  const { name, selector } = parseRegistryRef(text, { allowBare: true });
+  if (selector === null) {
+    await store.getRegisteredModel(name);
+    return { name, version: opts.latestForBare ? (await store.getLatestModelVersion(name)).version : null };
+  }
+  const v =
+    'version' in selector
+      ? await store.getModelVersion(name, selector.version)
+      : 'alias' in selector
+        ? await store.getModelVersionByAlias(name, selector.alias)
+        : await store.getLatestModelVersion(name);
+  return { name, version: v.version };
+}
