@@ -83,7 +83,8 @@ export async function registerModel(store: Store, input: RegisterInput): Promise
   try {
     version = await store.createModelVersion({
       name: input.name,
-      source: input.source,
+      // Files are recorded by absolute path, so lineage survives a change of directory.
+      source: parseModelUri(input.source).kind === 'file' ? resolved.file : input.source,
       runId: explicitRun ?? resolved.runId ?? null,
       userId: input.userId,
       description: input.description,

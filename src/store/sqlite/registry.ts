@@ -200,7 +200,9 @@ export class SqliteRegistry {
     return this.db
       .transaction(() => {
         const now = Date.now();
-        if (!this.db.prepare('SELECT 1 FROM registered_models WHERE name = ?').get(input.name)) this.insertModel(input.name, '', now);
+        // A model created by its first version takes that version's description.
+        if (!this.db.prepare('SELECT 1 FROM registered_models WHERE name = ?').get(input.name))
+          this.insertModel(input.name, input.description ?? '', now);
         const version = this.modelRow(input.name).next_version;
         this.db
           .prepare(
