@@ -85,8 +85,10 @@ export function readModelInfo(bytes: Uint8Array, fileLabel = 'model'): ModelInfo
     }
   } catch (err) {
     if (err instanceof ProtobufError) {
-      // Only call it truncated when what came before looked like ONNX; random bytes fail the same way.
-      throw err.reason === 'truncated' && sawIr ? truncated(err.message) : notOnnx(err.message);
+      // Only call it truncated when what came before looked like ONNX (every ONNX file starts with the
+      // ir_version tag 0x08); random bytes fail the same way.
+      const looksLikeOnnx = sawIr || bytes[0] === 0x08;
+      throw err.reason === 'truncated' && looksLikeOnnx ? truncated(err.message) : notOnnx(err.message);
     }
     throw err;
   }
