@@ -4,10 +4,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, mlxJson, ROOT, tempProject } from './helpers/cli.js';
 
-describe('npm run demo (examples/seed-tracking)', () => {
+describe('npm run demo (examples/demo.mjs)', () => {
   it('tracks the seed example twice, then lists, shows and compares the runs', () => {
     const store = path.join(tempProject('mlx-demo-'), 'store');
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'examples/seed-tracking/demo.mjs')], {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'examples/demo.mjs')], {
       cwd: ROOT,
       env: cleanEnv({ MLX_TRACKING_URI: store }),
       encoding: 'utf8',
@@ -39,5 +39,21 @@ describe('npm run demo (examples/seed-tracking)', () => {
     const svg = fs.readFileSync(path.join(store, 'demo-compare.svg'), 'utf8');
     expect(svg).toContain('train_loss');
     expect(svg.match(/class="series"/g)?.length).toBe(8);
+
+    // Part 2: real models trained in TypeScript, registered from their runs.
+    const models = mlxJson(ROOT, ['models', 'list'], { env });
+    expect(models.registered_models.map((m: { name: string; aliases: Record<string, number> }) => [m.name, m.aliases])).toEqual([
+      ['pets-classifier', { champion: 1 }],
+      ['value-classifier', { champion: 1 }],
+    ]);
+    const pets = mlxJson(ROOT, ['models', 'show', 'pets-classifier@champion'], { env }).model_version;
+    expect(pets.labels).toEqual(['cat', 'dog', 'bird', 'fish', 'other']);
+    expect(pets.preprocess).toBe('image:32x32,rgb,scale=1/255,layout=nchw');
+    const valueRun = mlxJson(ROOT, ['runs', 'list', '--experiment', 'value-classifier'], { env }).runs[0];
+    expect(valueRun.metrics.val_accuracy).toBeGreaterThan(0.8);
+    expect(mlxJson(ROOT, ['runs', 'show', valueRun.run_id], { env }).model_versions.map((v: { uri: string }) => v.uri)).toEqual([
+      'models:/value-classifier/1',
+    ]);
+    expect(fs.readFileSync(path.join(store, 'pets-classifier-card.md'), 'utf8')).toContain('# Model card: pets-classifier version 1');
   }, 120_000);
 });

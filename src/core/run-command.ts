@@ -32,19 +32,51 @@ export interface RunCommandResult {
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-/** Splits a byte stream into lines for protocol parsing while passing bytes through untouched. */
-class LineSplitter {
-  private rest = '';
+/**
+ * Splits a child's output into lines for `::mlx` parsing and returns what the terminal should
+ * show: everything except complete `::mlx` lines (they are recorded, as GitHub Actions records
+ * its workflow commands, and kept in logs/output.txt). Ordinary text, including partial lines
+ * such as progress bars, passes through at once.
+ */
+export class ProtocolFilter {
+  private held = '';
+  private passing = false;
   constructor(private readonly onLine: (line: string) => void) {}
-  push(chunk: string): void {
-    const text = this.rest + chunk;
-    const lines = text.split('\n');
-    this.rest = lines.pop() ?? '';
-    for (const l of lines) this.onLine(l);
+
+  push(chunk: string): string {
+    let out = '';
+    let pos = 0;
+    for (;;) {
+      const nl = chunk.indexOf('\n', pos);
+      const piece = chunk.slice(pos, nl < 0 ? undefined : nl);
+      if (nl < 0) {
+        if (this.passing) out += piece;
+        else {
+          const cand = this.held + piece;
+          // Hold back only what may still become a protocol line.
+          if (PROTOCOL_PREFIX.startsWith(cand) || cand.startsWith(PROTOCOL_PREFIX)) this.held = cand;
+          else [out, this.held, this.passing] = [out + cand, '', true];
+        }
+        return out;
+      }
+      if (this.passing) {
+        out += `${piece}\n`;
+        this.onLine('');
+      } else {
+        const line = this.held + piece;
+        this.onLine(line);
+        if (!line.startsWith(PROTOCOL_PREFIX)) out += `${line}\n`;
+      }
+      [this.held, this.passing, pos] = ['', false, nl + 1];
+    }
   }
-  end(): void {
-    if (this.rest) this.onLine(this.rest);
-    this.rest = '';
+
+  end(): string {
+    const rest = this.held;
+    this.held = '';
+    if (!rest) return '';
+    this.onLine(rest);
+    return rest.startsWith(PROTOCOL_PREFIX) ? '' : rest;
   }
 }
 
@@ -83,18 +115,24 @@ export async function runCommand(o: RunCommandOptions): Promise<RunCommandResult
   for (const s of FORWARDED) process.on(s, forward);
 
   const pipe = (src: NodeJS.ReadableStream, dest: Writable) => {
-    const splitter = new LineSplitter(onLine);
+    const filter = new ProtocolFilter(onLine);
     src.setEncoding('utf8');
     src.on('data', (chunk: string) => {
+      log.write(chunk);
+      const shown = filter.push(chunk);
       // Respect a slow terminal or pipe instead of buffering the child's output without bound.
-      if (!dest.write(chunk)) {
+      if (shown && !dest.write(shown)) {
         src.pause();
         dest.once('drain', () => src.resume());
       }
-      log.write(chunk);
-      splitter.push(chunk);
     });
-    return new Promise<void>((resolve) => src.on('end', () => (splitter.end(), resolve())));
+    return new Promise<void>((resolve) =>
+      src.on('end', () => {
+        const rest = filter.end();
+        if (rest) dest.write(rest);
+        resolve();
+      }),
+    );
   };
   const streams = Promise.all([pipe(child.stdout!, o.stdout), pipe(child.stderr!, o.stderr)]);
 
