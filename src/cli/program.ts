@@ -8,6 +8,7 @@ import { registerModelsCommands } from './commands/models.js';
 import { registerRegisterCommand } from './commands/register.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerRunsCommands } from './commands/runs.js';
+import { registerServeCommand } from './commands/serve.js';
 
 /** Builds the commander program. Command modules are imported lazily inside each action. */
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerCompareCommand(program);
   registerRegisterCommand(program);
   registerModelsCommands(program);
+  registerServeCommand(program);
   return program;
 }
 

@@ -133,12 +133,3 @@ export function refused(dir: string, args: string[], code: number, ...mentions: 
   expect(registrySnapshot(dir), `mlx ${args.join(' ')} changed the registry`).toEqual(before);
   return line;
 }
-
-/** In a folder with no store: refused, and no .mlx left behind. */
-export function refusedFresh(args: string[], code: number, files: Record<string, Uint8Array | string>, ...mentions: (string | RegExp)[]): string {
-  const dir = tempProject('mlx-reg-fresh-');
-  for (const [f, b] of Object.entries(files)) writeFile(dir, f, b);
-  const line = expectError(mlx(dir, args), code, ...mentions);
-  expect(fs.existsSync(path.join(dir, '.mlx')), `.mlx created by refused: mlx ${args.join(' ')}`).toBe(false);
-  return line;
-}

@@ -1,0 +1,58 @@
+import { createRequire } from 'node:module';
+import { invalid } from '../../core/errors.js';
+import { parseInteger } from '../../core/validation.js';
+import { startServer } from '../../server/inference/start.js';
+import { openStore, resolveTrackingUri } from '../../store/open-store.js';
+
+function positive(name: string, text: string, opts: { min?: number; max?: number; float?: boolean } = {}): number {
+  const n = opts.float ? Number(text) : parseInteger(name, text);
+  const min = opts.min ?? 1;
+  if (!Number.isFinite(n) || n < min || (opts.max !== undefined && n > opts.max))
+    throw invalid(`${name} ${JSON.stringify(text)} must be ${opts.float ? 'a number' : 'an integer'} from ${min}${opts.max !== undefined ? ` to ${opts.max}` : ''}`);
+  return n;
+}
+
+export async function serveModel(
+  uri: string,
+  f: { host: string; port: string; maxBatchSize: string; maxBatchDelayMs: string; maxBodyMb: string; labels?: string; preprocess?: string; threads?: string },
+  trackingUri: string | undefined,
+): Promise<void> {
+  const options = {
+    host: f.host,
+    port: positive('--port', f.port, { min: 0, max: 65535 }),
+    maxBatchSize: positive('--max-batch-size', f.maxBatchSize, { max: 65536 }),
+    maxBatchDelayMs: positive('--max-batch-delay-ms', f.maxBatchDelayMs, { min: 0, max: 10_000, float: true }),
+    maxBodyMb: positive('--max-body-mb', f.maxBodyMb, { min: 0.001, max: 4096, float: true }),
+    labelsFile: f.labels,
+    preprocess: f.preprocess,
+    threads: f.threads === undefined ? undefined : positive('--threads', f.threads, { max: 1024 }),
+    mlxVersion: (createRequire(import.meta.url)('../../../package.json') as { version: string }).version,
+    log: (line: string) => process.stderr.write(`mlx: ${line}\n`),
+  };
+  const store = await openStore(resolveTrackingUri({ flag: trackingUri }), { create: false });
+  const running = await startServer(store, uri, options);
+  process.stderr.write(`mlx: listening on ${running.listening.url}, loading ${uri}\n`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`mlx: ${signal}: finishing in-flight requests, then exiting\n`);
+    await running.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  try {
+    await running.loaded;
+  } catch (err) {
+    await running.close();
+    await store.close();
+    throw err;
+  }
+  const m = running.state.predictor!.model;
+  process.stderr.write(
+    `mlx: serving ${m.name}${m.version !== null ? ` version ${m.version}` : ''} (loaded in ${m.loadSeconds.toFixed(2)} s, ` +
+      `${m.dynamicBatch ? `dynamic batching up to ${options.maxBatchSize} rows` : 'fixed batch size: one request at a time'}) on ${running.listening.url}\n`,
+  );
+}

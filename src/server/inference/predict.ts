@@ -1,0 +1,49 @@
+import type { Hono } from 'hono';
+import { invalid } from '../../core/errors.js';
+import { HttpError } from './errors.js';
+import { requirePredictor, type ServingState } from './state.js';
+
+function topK(text: string | undefined): number {
+  if (text === undefined) return 1;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw invalid(`top_k ${JSON.stringify(text)} must be a positive integer`);
+  return Number(text);
+}
+
+/**
+ * The seed's /predict: a multipart image upload (field "file") → label, confidence, class id,
+ * top_k; several "file" fields → {"predictions": [...]}. Tabular models take JSON
+ * {"instances": [[...], ...]} and answer one prediction per row.
+ */
+export function predictRoutes(app: Hono, state: ServingState): void {
+  app.post('/predict', async (c) => {
+    const predictor = requirePredictor(state);
+    const k = topK(c.req.query('top_k'));
+    const type = (c.req.header('content-type') ?? '').toLowerCase();
+    if (type.startsWith('multipart/form-data')) {
+      let body: Record<string, unknown>;
+      try {
+        body = await c.req.parseBody({ all: true });
+      } catch {
+        throw invalid('cannot read the multipart form; send the image as the form field "file"');
+      }
+      const field = body.file;
+      const files = (Array.isArray(field) ? field : field === undefined ? [] : [field]).filter((f): f is File => f instanceof File);
+      if (files.length === 0) throw invalid('the form has no "file" field with an image; send one, e.g. curl -F "file=@cat.jpg" …/predict');
+      const images = await Promise.all(files.map(async (f) => new Uint8Array(await f.arrayBuffer())));
+      const predictions = await predictor.predictImages(images, k);
+      return c.json(predictions.length === 1 ? predictions[0] : { predictions });
+    }
+    if (type.startsWith('application/json')) {
+      let body: unknown;
+      try {
+        body = await c.req.json();
+      } catch {
+        throw invalid('the body is not valid JSON');
+      }
+      const instances = (body as { instances?: unknown })?.instances;
+      if (!Array.isArray(instances)) throw invalid('JSON requests to /predict hold {"instances": [[...], ...]}, one row per prediction');
+      return c.json({ predictions: await predictor.predictRows(instances as unknown[][], k) });
+    }
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `content type ${JSON.stringify(type || 'none')} is not supported: send multipart/form-data with an image in "file", or application/json {"instances": ...}`);
+  });
+}

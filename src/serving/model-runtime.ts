@@ -1,0 +1,130 @@
+import path from 'node:path';
+import type { InferenceSession } from 'onnxruntime-node';
+import type { ModelSignature, TensorSpec } from '../core/entities.js';
+import { invalid } from '../core/errors.js';
+import { readLabels } from '../models/labels.js';
+import { sha256 } from '../models/model-storage.js';
+import { readModelInfo } from '../models/onnx/model-info.js';
+import { checkSpecFits, inferPreprocessSpec, parsePreprocessSpec, type PreprocessSpec } from '../models/preprocess-spec.js';
+import { parseModelUri, readModelBytes, resolveModel } from '../models/uri.js';
+import type { Store } from '../store/store.js';
+import { ELEMENT_TYPES, type NumericArray } from './tensors.js';
+
+/** A tensor as mlx passes it around: ONNX element type, flat data, dimensions. */
+export interface Tensor {
+  type: string;
+  data: NumericArray;
+  dims: number[];
+}
+
+export interface LoadOptions {
+  /** For models that are not registered: class names and preprocessing. */
+  labelsFile?: string;
+  preprocess?: string;
+  /** onnxruntime intra-op threads (default: onnxruntime's choice). */
+  threads?: number;
+}
+
+/** A model loaded into onnxruntime with everything serving needs to know about it. */
+export interface ServedModel {
+  name: string;
+  /** The registry version, or null for a model served from a file or run artifact. */
+  version: number | null;
+  uri: string;
+  sha256: string;
+  signature: ModelSignature;
+  labels: string[] | null;
+  spec: PreprocessSpec | null;
+  /** Column names for tabular inputs, from the model's metadata (feature_names), if any. */
+  featureNames: string[] | null;
+  /** True when every input and output has a dynamic first (batch) dimension. */
+  dynamicBatch: boolean;
+  loadSeconds: number;
+  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  release(): Promise<void>;
+}
+
+const dynamicFirst = (t: TensorSpec) => t.shape.length > 0 && t.shape[0] === -1;
+
+/** Resolves a model URI through the store, verifies its bytes, and loads it into an onnxruntime session. */
+export async function loadServedModel(store: Store, uri: string, opts: LoadOptions = {}): Promise<ServedModel> {
+  const started = process.hrtime.bigint();
+  const resolved = await resolveModel(store, parseModelUri(uri));
+  const bytes = readModelBytes(resolved);
+  const info = readModelInfo(bytes, resolved.label);
+  const signature: ModelSignature = { inputs: info.inputs, outputs: info.outputs };
+  const v = resolved.version;
+  const labels = opts.labelsFile ? readLabels(opts.labelsFile) : (v?.labels ?? splitMeta(info.metadata.labels));
+  let spec: PreprocessSpec | null;
+  if (opts.preprocess) {
+    spec = parsePreprocessSpec(opts.preprocess);
+    checkSpecFits(spec, signature, opts.preprocess);
+  } else spec = v?.preprocess ? parsePreprocessSpec(v.preprocess) : inferPreprocessSpec(signature);
+
+  const ort = await import('onnxruntime-node');
+  let session: InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, {
+      graphOptimizationLevel: 'all',
+      ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
+    });
+  } catch (err) {
+    throw invalid(`onnxruntime cannot load ${resolved.label}: ${String((err as Error).message).split('\n')[0]}`);
+  }
+  const run = async (feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> => {
+    const ortFeeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(t.type === 'bool' ? 'bool' : (t.type as 'float32'), t.data as Float32Array, t.dims);
+    const out = await session.run(ortFeeds);
+    const result: Record<string, Tensor> = {};
+    for (const [name, t] of Object.entries(out)) result[name] = { type: t.type, data: t.data as NumericArray, dims: [...t.dims] };
+    return result;
+  };
+  const served: ServedModel = {
+    name: v?.name ?? path.basename(resolved.file).replace(/\.onnx$/i, ''),
+    version: v?.version ?? null,
+    uri,
+    sha256: v?.sha256 ?? sha256(bytes),
+    signature,
+    labels,
+    spec,
+    featureNames: splitMeta(info.metadata.feature_names),
+    dynamicBatch: signature.inputs.every(dynamicFirst) && signature.outputs.every((o) => o.shape.length === 0 || dynamicFirst(o)),
+    loadSeconds: 0,
+    run,
+    release: () => session.release(),
+  };
+  await warmUp(served);
+  served.loadSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return served;
+}
+
+function splitMeta(text: string | undefined): string[] | null {
+  return text ? text.split(',').map((s) => s.trim()) : null;
+}
+
+/** One inference on zeros, so the first real request does not pay for onnxruntime's lazy setup. */
+async function warmUp(model: ServedModel): Promise<void> {
+  const feeds: Record<string, Tensor> = {};
+  for (const input of model.signature.inputs) {
+    const t = ELEMENT_TYPES[input.type];
+    if (!t) return;
+    const dims = input.shape.map((d) => (d < 0 ? 1 : d));
+    feeds[input.name] = { type: input.type, data: new t.array(dims.reduce((a, b) => a * b, 1)), dims };
+  }
+  try {
+    await model.run(feeds);
+  } catch {
+    // A model whose dynamic dimensions cannot all be 1 still serves; it just is not warmed up.
+  }
+}
+
+/** Refuses a tensor that does not match the signature, naming the expected type and shape. */
+export function checkTensor(spec: TensorSpec, t: Tensor): void {
+  const expected = `${spec.type} [${spec.shape.join(', ')}]`;
+  const got = `${t.type} [${t.dims.join(', ')}]`;
+  if (t.type !== spec.type) throw invalid(`input "${spec.name}" expects ${expected}, got ${got}`);
+  if (t.dims.length !== spec.shape.length || spec.shape.some((d, i) => d >= 0 && d !== t.dims[i]))
+    throw invalid(`input "${spec.name}" expects shape [${spec.shape.join(', ')}] (-1 = any), got [${t.dims.join(', ')}]`);
+  const n = t.dims.reduce((a, b) => a * b, 1);
+  if (n !== t.data.length) throw invalid(`input "${spec.name}" has ${t.data.length} values but shape [${t.dims.join(', ')}] needs ${n}`);
+}

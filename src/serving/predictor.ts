@@ -1,0 +1,96 @@
+import { invalid } from '../core/errors.js';
+import { DynamicBatcher, type BatcherOptions } from './batcher.js';
+import { imageToTensor } from './image-preprocess.js';
+import { checkTensor, type ServedModel, type Tensor } from './model-runtime.js';
+import { classify, probabilities, type Classification } from './postprocess.js';
+import { toTypedArray } from './tensors.js';
+
+export interface PredictorHooks {
+  onBatch?: (rows: number) => void;
+  /** Seconds spent decoding and preprocessing one image. */
+  onPreprocess?: (seconds: number) => void;
+}
+
+/** What a served model answers: raw tensors, tabular rows or images, through one dynamic batcher. */
+export class Predictor {
+  readonly batcher: DynamicBatcher;
+
+  constructor(
+    readonly model: ServedModel,
+    batching: Omit<BatcherOptions, 'dynamic' | 'onBatch'>,
+    private readonly hooks: PredictorHooks = {},
+  ) {
+    this.batcher = new DynamicBatcher((feeds) => model.run(feeds), { ...batching, dynamic: model.dynamicBatch, onBatch: hooks.onBatch });
+  }
+
+  /** Runs named input tensors, checked against the signature first. */
+  async infer(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    const inputs = this.model.signature.inputs;
+    for (const spec of inputs) {
+      const t = feeds[spec.name];
+      if (!t) throw invalid(`input "${spec.name}" is missing; the model takes ${inputs.map((i) => `"${i.name}"`).join(', ')}`);
+      checkTensor(spec, t);
+    }
+    const unknown = Object.keys(feeds).filter((k) => !inputs.some((i) => i.name === k));
+    if (unknown.length) throw invalid(`input "${unknown[0]}" is not an input of the model; it takes ${inputs.map((i) => `"${i.name}"`).join(', ')}`);
+    return this.batcher.submit(feeds);
+  }
+
+  /** The model's single input as a [rows, features] tensor of its element type. */
+  rowsToFeeds(rows: unknown[][]): Record<string, Tensor> {
+    const inputs = this.model.signature.inputs;
+    if (inputs.length !== 1 || inputs[0].shape.length !== 2)
+      throw invalid(`rows of numbers need a model with one 2-D input; this one takes ${inputs.map((i) => `"${i.name}" [${i.shape.join(', ')}]`).join(', ')}`);
+    const input = inputs[0];
+    const width = rows[0]?.length ?? 0;
+    if (rows.length === 0) throw invalid('no rows to predict');
+    rows.forEach((r, i) => {
+      if (!Array.isArray(r) || r.length !== width) throw invalid(`row ${i} has ${Array.isArray(r) ? r.length : 'no'} values; every row needs ${width}`);
+    });
+    if (input.shape[1] >= 0 && width !== input.shape[1])
+      throw invalid(`input "${input.name}" expects shape [${input.shape.join(', ')}]: rows of ${input.shape[1]} values, got ${width}`);
+    return { [input.name]: { type: input.type, data: toTypedArray(input.type, rows.flat(), `input "${input.name}"`), dims: [rows.length, width] } };
+  }
+
+  /** True when the first output is [batch, classes]: predictions are then classes with confidences. */
+  get classifies(): boolean {
+    const out = this.model.signature.outputs[0];
+    return !!out && out.shape.length === 2 && (out.shape[1] > 1 || (out.shape[1] === -1 && !!this.model.labels));
+  }
+
+  /** Classifications (or raw output rows for non-classifiers) of the first output, one per row. */
+  interpret(out: Record<string, Tensor>, topK: number): (Classification | number[])[] {
+    const first = out[this.model.signature.outputs[0]?.name ?? ''] ?? Object.values(out)[0];
+    const n = first.dims[0] ?? 1;
+    const width = first.data.length / Math.max(n, 1);
+    const mode = this.model.spec?.softmax ?? 'auto';
+    const result: (Classification | number[])[] = [];
+    for (let i = 0; i < n; i++) {
+      const row = Array.from(first.data.subarray(i * width, (i + 1) * width) as ArrayLike<number>, Number);
+      result.push(this.classifies ? classify(probabilities(row, mode), this.model.labels, topK) : row);
+    }
+    return result;
+  }
+
+  /** Predictions for tabular rows. */
+  async predictRows(rows: unknown[][], topK = 1): Promise<(Classification | number[])[]> {
+    return this.interpret(await this.infer(this.rowsToFeeds(rows)), topK);
+  }
+
+  /** Predictions for encoded images, preprocessed by the model's image spec. */
+  async predictImages(images: Uint8Array[], topK = 1): Promise<(Classification | number[])[]> {
+    const spec = this.model.spec;
+    if (spec?.kind !== 'image')
+      throw invalid(`model ${this.model.name} does not take images (preprocessing: ${spec ? 'tabular' : 'none'}); send JSON {"instances": [[...], ...]}`);
+    const input = this.model.signature.inputs[0];
+    const results = await Promise.all(
+      images.map(async (bytes) => {
+        const t0 = process.hrtime.bigint();
+        const tensor = await imageToTensor(bytes, spec);
+        this.hooks.onPreprocess?.(Number(process.hrtime.bigint() - t0) / 1e9);
+        return this.infer({ [input.name]: tensor });
+      }),
+    );
+    return results.flatMap((out) => this.interpret(out, topK));
+  }
+}

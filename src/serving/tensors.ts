@@ -1,0 +1,78 @@
+import { invalid } from '../core/errors.js';
+
+export type NumericArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Int16Array | Uint16Array;
+
+/** ONNX element types mlx serves, with their typed arrays and Open Inference Protocol datatypes. */
+export const ELEMENT_TYPES: Record<string, { array: new (n: number) => NumericArray; v2: string }> = {
+  float32: { array: Float32Array, v2: 'FP32' },
+  float64: { array: Float64Array, v2: 'FP64' },
+  int32: { array: Int32Array, v2: 'INT32' },
+  int64: { array: BigInt64Array, v2: 'INT64' },
+  uint8: { array: Uint8Array, v2: 'UINT8' },
+  int8: { array: Int8Array, v2: 'INT8' },
+  int16: { array: Int16Array, v2: 'INT16' },
+  uint16: { array: Uint16Array, v2: 'UINT16' },
+  bool: { array: Uint8Array, v2: 'BOOL' },
+};
+
+/** The ONNX type for an Open Inference Protocol datatype, or undefined. */
+export function typeOfV2(datatype: string): string | undefined {
+  return Object.entries(ELEMENT_TYPES).find(([, t]) => t.v2 === datatype)?.[0];
+}
+
+/** A flat typed array of the given ONNX type from JS numbers (or booleans), refusing what does not fit. */
+export function toTypedArray(type: string, values: ArrayLike<unknown>, what: string): NumericArray {
+  const t = ELEMENT_TYPES[type];
+  if (!t) throw invalid(`${what}: element type ${type} is not supported for serving`);
+  const out = new t.array(values.length);
+  const isInt = type !== 'float32' && type !== 'float64';
+  for (let i = 0; i < values.length; i++) {
+    let v = values[i];
+    if (typeof v === 'boolean' && type === 'bool') v = v ? 1 : 0;
+    if (typeof v !== 'number' || (isInt && !Number.isInteger(v)))
+      throw invalid(`${what}: value ${JSON.stringify(v)} at position ${i} is not ${isInt ? 'an integer' : 'a number'} (the input is ${type})`);
+    if (out instanceof BigInt64Array) out[i] = BigInt(v as number);
+    else out[i] = v as number;
+  }
+  return out;
+}
+
+/** Plain numbers from a typed array (BigInts become numbers), for JSON responses. */
+export function toNumbers(data: ArrayLike<number | bigint>): number[] {
+  const out = new Array<number>(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = Number(data[i]);
+  return out;
+}
+
+/** Flattens a nested JSON array, returning the values and the shape it had (refusing ragged arrays). */
+export function flatten(value: unknown, what: string): { values: unknown[]; shape: number[] } {
+  const shape: number[] = [];
+  let probe: unknown = value;
+  while (Array.isArray(probe)) {
+    shape.push(probe.length);
+    probe = probe[0];
+  }
+  const values: unknown[] = [];
+  const walk = (v: unknown, depth: number) => {
+    if (depth === shape.length) {
+      if (Array.isArray(v)) throw invalid(`${what}: the nested arrays are ragged (deeper than the first element's)`);
+      values.push(v);
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[depth])
+      throw invalid(`${what}: the nested arrays are ragged (expected ${shape[depth]} elements at depth ${depth})`);
+    for (const x of v) walk(x, depth + 1);
+  };
+  walk(value, 0);
+  return { values, shape };
+}
+
+/** Nests a flat array into the given shape, for JSON responses. */
+export function nest(flat: number[], shape: number[]): unknown {
+  if (shape.length <= 1) return flat;
+  const [first, ...rest] = shape;
+  const size = rest.reduce((a, b) => a * b, 1);
+  const out = new Array(first);
+  for (let i = 0; i < first; i++) out[i] = nest(flat.slice(i * size, (i + 1) * size), rest);
+  return out;
+}
