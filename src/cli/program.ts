@@ -5,6 +5,7 @@ import { registerCompareCommand } from './commands/compare.js';
 import { registerExperimentCommands } from './commands/experiments.js';
 import { registerLogCommands } from './commands/log.js';
 import { registerModelsCommands } from './commands/models.js';
+import { registerPredictCommand } from './commands/predict.js';
 import { registerRegisterCommand } from './commands/register.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerRunsCommands } from './commands/runs.js';
@@ -32,11 +33,17 @@ export function buildProgram(): Command {
   registerRegisterCommand(program);
   registerModelsCommands(program);
   registerServeCommand(program);
+  registerPredictCommand(program);
   return program;
 }
 
 /** Runs the CLI and returns the exit code; the one place where errors become messages. */
 export async function runCli(argv: string[]): Promise<number> {
+  // `mlx … | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const program = buildProgram();
   for (const cmd of allCommands(program)) cmd.exitOverride();
   try {

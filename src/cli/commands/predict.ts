@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { withStore } from '../context.js';
+
+interface PredictFlags {
+  input: string;
+  output?: string;
+  batchSize: string;
+  columns?: string;
+  labels?: string;
+  preprocess?: string;
+}
+
+/** `mlx predict MODEL_URI --input FILE|DIR [--output FILE]`: batch inference without a server. */
+export function registerPredictCommand(program: Command): void {
+  program
+    .command('predict <model-uri>')
+    .description('batch inference: CSV / JSON lines rows or a folder of images in, predictions out (CSV or JSON lines)')
+    .requiredOption('-i, --input <file|dir>', 'a .csv (with header) or .jsonl file, or a folder of images')
+    .option('-o, --output <file>', '.csv or .jsonl (default: JSON lines on stdout)')
+    .option('--batch-size <n>', 'rows or images per inference', '256')
+    .option('--columns <a,b,c>', 'input columns in the order the model takes them (default: the model\'s feature names, else the file\'s order)')
+    .option('--labels <file>', 'class names for a model that is not registered')
+    .option('--preprocess <spec>', 'preprocessing for a model that is not registered')
+    .action(async (uri: string, f: PredictFlags, cmd: Command) => {
+      const { parseInteger } = await import('../../core/validation.js');
+      const { invalid } = await import('../../core/errors.js');
+      const { loadServedModel } = await import('../../serving/model-runtime.js');
+      const { Predictor } = await import('../../serving/predictor.js');
+      const { batchPredict, } = await import('../../serving/batch-predict.js');
+      const { inputKind } = await import('../../serving/batch-input.js');
+      const { Progress } = await import('../progress.js');
+      const batchSize = parseInteger('--batch-size', f.batchSize);
+      if (batchSize < 1 || batchSize > 65536) throw invalid(`--batch-size ${f.batchSize} must be from 1 to 65536`);
+      const kind = inputKind(f.input);
+      const columns = f.columns?.split(',').map((c) => c.trim()).filter(Boolean);
+      const model = await withStore(cmd, false, (store) => loadServedModel(store, uri, { labelsFile: f.labels, preprocess: f.preprocess }));
+      const predictor = new Predictor(model, { maxBatchSize: batchSize, maxDelayMs: 0 });
+      const progress = new Progress(kind === 'images' ? 'images' : 'rows');
+      try {
+        const summary = await batchPredict(predictor, {
+          input: f.input,
+          output: f.output,
+          batchSize,
+          columns,
+          onProgress: (p) => progress.update(p.done, p.fraction),
+        });
+        progress.done();
+        const rate = summary.seconds > 0 ? Math.round(summary.rows / summary.seconds).toLocaleString('en-US') : '-';
+        process.stderr.write(
+          `mlx: predicted ${summary.rows.toLocaleString('en-US')} ${kind === 'images' ? 'images' : 'rows'} in ${summary.seconds.toFixed(2)} s (${rate}/s)${summary.output ? ` → ${summary.output}` : ''}\n`,
+        );
+      } finally {
+        progress.done();
+        await model.release();
+      }
+    });
+}
