@@ -81,6 +81,10 @@ export async function batchPredict(predictor: Predictor, o: BatchPredictOptions)
   const started = process.hrtime.bigint();
   const kind = inputKind(o.input);
   const format = outputFormat(o.output);
+  // Refuse a mismatch between input and model before reading anything.
+  if (kind === 'images' && predictor.model.spec?.kind !== 'image')
+    throw invalid(`model ${predictor.model.name} does not take images; give it a .csv or .jsonl file of rows`);
+  if (kind !== 'images') predictor.rowsShapeCheck();
   const tmp = o.output ? `${o.output}.${process.pid}.tmp` : null;
   if (o.output) fs.mkdirSync(path.dirname(path.resolve(o.output)), { recursive: true });
   const out: Writable = tmp ? fs.createWriteStream(tmp) : process.stdout;

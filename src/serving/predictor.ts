@@ -36,12 +36,17 @@ export class Predictor {
     return this.batcher.submit(feeds);
   }
 
-  /** The model's single input as a [rows, features] tensor of its element type. */
-  rowsToFeeds(rows: unknown[][]): Record<string, Tensor> {
+  /** Refuses models that do not take rows of numbers (one 2-D input). */
+  rowsShapeCheck(): void {
     const inputs = this.model.signature.inputs;
     if (inputs.length !== 1 || inputs[0].shape.length !== 2)
       throw invalid(`rows of numbers need a model with one 2-D input; this one takes ${inputs.map((i) => `"${i.name}" [${i.shape.join(', ')}]`).join(', ')}`);
-    const input = inputs[0];
+  }
+
+  /** The model's single input as a [rows, features] tensor of its element type. */
+  rowsToFeeds(rows: unknown[][]): Record<string, Tensor> {
+    this.rowsShapeCheck();
+    const input = this.model.signature.inputs[0];
     const width = rows[0]?.length ?? 0;
     if (rows.length === 0) throw invalid('no rows to predict');
     rows.forEach((r, i) => {
