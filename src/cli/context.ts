@@ -23,6 +23,32 @@ export async function withStore<T>(cmd: Command, create: boolean, fn: (store: St
   }
 }
 
+/**
+ * For commands that create things only after checking a lot (mlx register): check runs on the
+ * store as it is (an empty stand-in when there is none yet), and the store is created only
+ * for write, once the checks passed.
+ */
+export async function withCheckedStore<P, T>(
+  cmd: Command,
+  check: (store: Store) => Promise<P>,
+  write: (store: Store, checked: P) => Promise<T>,
+): Promise<T> {
+  const uri = resolveTrackingUri({ flag: globals(cmd).trackingUri });
+  const store = await openStore(uri, { create: false });
+  try {
+    const checked = await check(store);
+    if (!store.ephemeral) return await write(store, checked);
+    const created = await openStore(uri, { create: true });
+    try {
+      return await write(created, checked);
+    } finally {
+      await created.close();
+    }
+  } finally {
+    await store.close();
+  }
+}
+
 /** The run a logging command writes to: --run, else MLX_RUN_ID, else a clear error. */
 export async function resolveActiveRun(store: Store, flag: string | undefined): Promise<string> {
   const given = flag ?? process.env.MLX_RUN_ID;

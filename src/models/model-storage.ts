@@ -24,7 +24,9 @@ export class ModelStorage {
   put(bytes: Uint8Array, hash: string): { location: string; created: boolean } {
     const location = this.locationOf(hash);
     const file = path.join(this.root, location);
-    if (fs.existsSync(file) && fs.statSync(file).size === bytes.byteLength) return { location, created: false };
+    // Same content already stored: keep it, unless it was damaged (then write it anew).
+    if (fs.existsSync(file) && fs.statSync(file).size === bytes.byteLength && sha256(fs.readFileSync(file)) === hash)
+      return { location, created: false };
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, bytes);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelVersion } from '../core/entities.js';
-import { validateAlias, validateModelName } from '../core/validation.js';
+import { validateAlias, validateKey, validateModelName, validateTagValue } from '../core/validation.js';
 import type { Store } from '../store/store.js';
 import { checkLabels, readLabels } from './labels.js';
 import { renderModelCard } from './model-card.js';
@@ -44,19 +44,33 @@ export function cardPath(storeRoot: string, name: string, version: number): stri
   return path.join(storeRoot, 'models', 'cards', name, `v${version}.md`);
 }
 
+/** A registration that passed every check and is ready to be written. */
+export interface PreparedRegistration {
+  input: RegisterInput;
+  bytes: Buffer;
+  hash: string;
+  source: string;
+  runId: string | null;
+  info: ReturnType<typeof readModelInfo>;
+  labels: string[] | null;
+  preprocess: string | null;
+  warnings: string[];
+}
+
 /**
- * Registers an ONNX model as version N+1 of NAME: everything is checked first (the file is
- * ONNX, onnxruntime loads it, labels and preprocessing fit it), then the bytes are stored by
- * sha256, the version is created in one transaction, and its model card is written.
+ * Checks everything about a registration without writing anything: the name and alias, the
+ * source resolves, the file is ONNX and onnxruntime loads it, labels and preprocessing fit it.
  */
-export async function registerModel(store: Store, input: RegisterInput): Promise<RegisterResult> {
+export async function prepareRegistration(store: Store, input: RegisterInput): Promise<PreparedRegistration> {
   validateModelName(input.name);
   if (input.alias !== undefined) validateAlias(input.alias);
+  for (const [k, v] of Object.entries(input.tags ?? {})) (validateKey('tag', k), validateTagValue(k, v));
   const labels = input.labelsFile !== undefined ? readLabels(input.labelsFile) : null;
   const givenSpec = input.preprocess !== undefined ? parsePreprocessSpec(input.preprocess) : null;
   const explicitRun = input.runId !== undefined ? await store.resolveRunId(input.runId) : undefined;
 
-  const resolved = await resolveModel(store, parseModelUri(input.source));
+  const ref = parseModelUri(input.source);
+  const resolved = await resolveModel(store, ref);
   const bytes = readModelBytes(resolved);
   const info = readModelInfo(bytes, resolved.label);
   await checkLoadsInRuntime(bytes, resolved.label);
@@ -75,17 +89,23 @@ export async function registerModel(store: Store, input: RegisterInput): Promise
     const inferred = inferPreprocessSpec(signature);
     if (inferred) preprocess = formatPreprocessSpec(inferred);
   }
+  // Sources are recorded so they still mean the same thing later: absolute paths, full run
+  // ids, version numbers rather than aliases that move.
+  const source = ref.kind === 'file' ? resolved.file : ref.kind === 'run' ? `runs:/${resolved.runId}/${ref.path}` : resolved.label;
+  return { input, bytes, hash: sha256(bytes), source, runId: explicitRun ?? resolved.runId ?? null, info, labels, preprocess, warnings };
+}
 
-  const hash = sha256(bytes);
+/** Writes a prepared registration: the bytes by sha256, version N+1 in one transaction, the model card. */
+export async function commitRegistration(store: Store, p: PreparedRegistration): Promise<RegisterResult> {
+  const { input, info, hash, bytes } = p;
   const storage = new ModelStorage(store.uri);
   const { location, created } = storage.put(bytes, hash);
   let version: ModelVersion;
   try {
     version = await store.createModelVersion({
       name: input.name,
-      // Files are recorded by absolute path, so lineage survives a change of directory.
-      source: parseModelUri(input.source).kind === 'file' ? resolved.file : input.source,
-      runId: explicitRun ?? resolved.runId ?? null,
+      source: p.source,
+      runId: p.runId,
       userId: input.userId,
       description: input.description,
       storageLocation: location,
@@ -94,9 +114,9 @@ export async function registerModel(store: Store, input: RegisterInput): Promise
       irVersion: info.irVersion,
       opset: info.opsetImports,
       producer: [info.producerName, info.producerVersion].filter(Boolean).join(' '),
-      signature,
-      labels,
-      preprocess,
+      signature: { inputs: info.inputs, outputs: info.outputs },
+      labels: p.labels,
+      preprocess: p.preprocess,
       tags: input.tags,
       alias: input.alias,
     });
@@ -106,7 +126,12 @@ export async function registerModel(store: Store, input: RegisterInput): Promise
     throw err;
   }
   const card = await writeModelCard(store, version);
-  return { version, warnings, card, storedNewBytes: created };
+  return { version, warnings: p.warnings, card, storedNewBytes: created };
+}
+
+/** Registers an ONNX model as version N+1 of NAME: every check first, then the writes. */
+export async function registerModel(store: Store, input: RegisterInput): Promise<RegisterResult> {
+  return commitRegistration(store, await prepareRegistration(store, input));
 }
 
 /** Renders a version's model card (with its training run, when known) and writes it beside the version. */

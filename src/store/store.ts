@@ -77,6 +77,8 @@ export interface LogDatasetInput extends Omit<DatasetInput, 'context'> {
 export interface Store {
   /** Where this store lives, as a tracking URI a child process can be given. */
   readonly uri: string;
+  /** True for the empty stand-in opened (without creating anything) for a store that does not exist yet. */
+  readonly ephemeral: boolean;
 
   createExperiment(name: string, tags?: Record<string, string>): Promise<string>;
   getExperiment(experimentId: string): Promise<Experiment>;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect, withStore } from '../context.js';
+import { collect, withCheckedStore } from '../context.js';
 
 interface RegisterOptions {
   name: string;
@@ -26,12 +26,14 @@ export function registerRegisterCommand(program: Command): void {
     .option('-t, --tag <key=value>', 'set a version tag (repeatable)', collect)
     .option('--json', 'print the new version as JSON')
     .action(async (source: string, opts: RegisterOptions, cmd: Command) => {
-      const { registerModel } = await import('../../models/register.js');
+      const { prepareRegistration, commitRegistration } = await import('../../models/register.js');
       const { parseKeyValue } = await import('../../core/validation.js');
       const { currentUser } = await import('../../core/source-info.js');
       const tags = Object.fromEntries((opts.tag ?? []).map((t) => parseKeyValue('tag', t)));
-      const res = await withStore(cmd, true, (store) =>
-        registerModel(store, {
+      const res = await withCheckedStore(
+        cmd,
+        (store) =>
+          prepareRegistration(store, {
           source,
           name: opts.name,
           runId: opts.run,
@@ -41,7 +43,8 @@ export function registerRegisterCommand(program: Command): void {
           preprocess: opts.preprocess,
           tags,
           userId: currentUser(),
-        }),
+          }),
+        commitRegistration,
       );
       for (const w of res.warnings) process.stderr.write(`mlx: warning: ${w}\n`);
       if (opts.json) {

@@ -40,6 +40,7 @@ export const DB_FILE = 'mlx.db';
 /** The default store: one SQLite file (WAL) plus an artifacts folder under a `.mlx` directory. */
 export class SqliteStore extends SqliteRegistry implements Store {
   readonly uri: string;
+  readonly ephemeral: boolean;
   private writerCache?: MetricWriter;
 
   /**
@@ -50,6 +51,7 @@ export class SqliteStore extends SqliteRegistry implements Store {
     const abs = path.resolve(root);
     super(openDatabase(opts.inMemory ? ':memory:' : path.join(abs, DB_FILE), opts), abs);
     this.uri = abs;
+    this.ephemeral = !!opts.inMemory;
   }
 
   private get writer(): MetricWriter {
