@@ -1,6 +1,7 @@
 import { invalid } from '../core/errors.js';
 import type { ImageSpec } from '../models/preprocess-spec.js';
 import type { Tensor } from './model-runtime.js';
+import { pilBilinearResize } from './pil-resize.js';
 
 type Sharp = (typeof import('sharp'))['default'];
 let sharpModule: Sharp | undefined;
@@ -16,33 +17,54 @@ async function loadSharp(): Promise<Sharp> {
 
 const FIT = { stretch: 'fill', cover: 'cover', contain: 'contain' } as const;
 
-/**
- * Decodes a JPEG/PNG/WebP and turns it into the model's input row as the spec says: resize,
- * channels, scale, mean/std, layout. The resize matches PIL's bilinear filter (what
- * torchvision's Resize uses): libvips' linear kernel, which reduces with the same widened
- * triangle filter, and no JPEG shrink-on-load, which would pre-shrink with a box filter.
- */
-export async function imageToTensor(bytes: Uint8Array, spec: ImageSpec): Promise<Tensor> {
-  const sharp = await loadSharp();
-  const channels = spec.color === 'gray' ? 1 : 3;
-  let raw: { data: Buffer; info: { width: number; height: number; channels: number } };
+async function decode<T>(work: () => Promise<T>): Promise<T> {
   try {
-    let img = sharp(bytes, { failOn: 'error', limitInputPixels: 100_000_000 });
-    img = spec.color === 'gray' ? img.greyscale() : img.toColourspace('srgb');
-    raw = await img
-      .flatten({ background: '#000000' })
-      .resize(spec.width, spec.height, { fit: FIT[spec.resize], kernel: 'linear', fastShrinkOnLoad: false, background: '#000000' })
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    return await work();
   } catch (err) {
     throw invalid(`cannot decode image: ${String((err as Error).message).split('\n')[0]}; send a JPEG, PNG or WebP file`);
   }
-  const { data, info } = raw;
-  if (info.channels < channels) throw invalid(`cannot decode image: it has ${info.channels} channels, the model wants ${channels}`);
+}
+
+/**
+ * Decodes a JPEG/PNG/WebP and resizes it to the spec's size, matching what the seed's
+ * torchvision pipeline does with PIL: embedded colour profiles are ignored (PIL ignores them),
+ * transparency is dropped keeping the colours beneath (PIL's convert("RGB")), and the resize
+ * is PIL's bilinear. Downscales of opaque images use libvips' linear kernel, which reduces with
+ * the same widened triangle filter (within a grey level or two of PIL, and fast, off the main
+ * thread); enlargements and images with transparency use our port of PIL's resampler
+ * (pil-resize.ts), which is exact.
+ */
+async function decodeResized(bytes: Uint8Array, spec: ImageSpec, channels: number): Promise<{ data: Uint8Array; stride: number }> {
+  const sharp = await loadSharp();
+  const open = () => {
+    const img = sharp(bytes, { failOn: 'error', limitInputPixels: 100_000_000, ignoreIcc: true });
+    return channels === 1 ? img.toColourspace('b-w') : img.toColourspace('srgb');
+  };
+  const meta = await decode(() => sharp(bytes, { failOn: 'error' }).metadata());
+  const enlarging = (meta.width ?? 0) < spec.width || (meta.height ?? 0) < spec.height;
+  if (spec.resize === 'stretch' && (enlarging || meta.hasAlpha)) {
+    const raw = await decode(() => open().removeAlpha().raw().toBuffer({ resolveWithObject: true }));
+    const { width, height, channels: c } = raw.info;
+    return { data: pilBilinearResize(raw.data, width, height, c, spec.width, spec.height), stride: c };
+  }
+  const raw = await decode(() =>
+    open()
+      .flatten({ background: '#000000' })
+      .resize(spec.width, spec.height, { fit: FIT[spec.resize], kernel: 'linear', background: '#000000' })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true }),
+  );
+  return { data: raw.data, stride: raw.info.channels };
+}
+
+/** Decodes an image and turns it into the model's input as the spec says: size, channels, scale, mean/std, layout. */
+export async function imageToTensor(bytes: Uint8Array, spec: ImageSpec): Promise<Tensor> {
+  const channels = spec.color === 'gray' ? 1 : 3;
+  const { data, stride } = await decodeResized(bytes, spec, channels);
+  if (stride < channels) throw invalid(`cannot decode image: it has ${stride} channels, the model wants ${channels}`);
   const hw = spec.width * spec.height;
   const out = new Float32Array(hw * channels);
-  const stride = info.channels;
   for (let c = 0; c < channels; c++) {
     // BGR models read the channels in reverse order.
     const src = spec.color === 'bgr' ? 2 - c : c;
