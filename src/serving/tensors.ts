@@ -20,6 +20,16 @@ export function typeOfV2(datatype: string): string | undefined {
   return Object.entries(ELEMENT_TYPES).find(([, t]) => t.v2 === datatype)?.[0];
 }
 
+const INT_RANGES: Record<string, [number, number]> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int16: [-32768, 32767],
+  uint16: [0, 65535],
+  int32: [-2147483648, 2147483647],
+  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  bool: [0, 1],
+};
+
 /** A flat typed array of the given ONNX type from JS numbers (or booleans), refusing what does not fit. */
 export function toTypedArray(type: string, values: ArrayLike<unknown>, what: string): NumericArray {
   const t = ELEMENT_TYPES[type];
@@ -31,6 +41,10 @@ export function toTypedArray(type: string, values: ArrayLike<unknown>, what: str
     if (typeof v === 'boolean' && type === 'bool') v = v ? 1 : 0;
     if (typeof v !== 'number' || (isInt && !Number.isInteger(v)))
       throw invalid(`${what}: value ${JSON.stringify(v)} at position ${i} is not ${isInt ? 'an integer' : 'a number'} (the input is ${type})`);
+    const range = INT_RANGES[type];
+    // Typed arrays would wrap 300 into a uint8 silently: a wrong answer instead of an error.
+    if (range && ((v as number) < range[0] || (v as number) > range[1]))
+      throw invalid(`${what}: value ${v} at position ${i} does not fit ${type} (${range[0]} to ${range[1]})`);
     if (out instanceof BigInt64Array) out[i] = BigInt(v as number);
     else out[i] = v as number;
   }
