@@ -1,0 +1,128 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { invalid, MlxError, notFound } from '../core/errors.js';
+import { csvRecords } from './csv-lines.js';
+
+export type ColumnKind = 'numerical' | 'categorical';
+
+/** One column as read: numbers while every value parsed as one, else strings; missing values counted. */
+export interface Column {
+  name: string;
+  kind: ColumnKind;
+  numbers: Float64Array;
+  strings: string[];
+  missing: number;
+}
+
+export interface Table {
+  file: string;
+  rows: number;
+  columns: Map<string, Column>;
+}
+
+// pandas' default NA strings, so a file reads the same here as in pd.read_csv.
+const NA = new Set(['', 'NA', 'N/A', 'n/a', 'NaN', 'nan', '-NaN', '-nan', 'null', 'NULL', 'None', '#N/A', '#NA', '<NA>', '1.#IND', '-1.#IND', '1.#QNAN', '-1.#QNAN']);
+
+class ColumnBuilder {
+  kind: ColumnKind;
+  numbers = new Float64Array(1024);
+  n = 0;
+  strings: string[] = [];
+  missing = 0;
+  constructor(
+    readonly name: string,
+    readonly declared: ColumnKind | undefined,
+  ) {
+    this.kind = declared ?? 'numerical';
+  }
+
+  add(raw: unknown, row: number, file: string): void {
+    if (raw === null || raw === undefined || (typeof raw === 'number' && Number.isNaN(raw))) return void this.missing++;
+    const text = typeof raw === 'string' ? raw.trim() : String(raw);
+    if (typeof raw === 'string' && NA.has(text)) return void this.missing++;
+    if (this.kind === 'numerical') {
+      const v = typeof raw === 'number' ? raw : text === '' ? NaN : Number(text);
+      if (!Number.isNaN(v) && typeof raw !== 'boolean') {
+        if (this.n === this.numbers.length) {
+          const grown = new Float64Array(this.numbers.length * 2);
+          grown.set(this.numbers);
+          this.numbers = grown;
+        }
+        this.numbers[this.n++] = v;
+        return;
+      }
+      if (this.declared === 'numerical')
+        throw invalid(`${file} row ${row}, column "${this.name}": ${JSON.stringify(text)} is not a number, and the column is declared numerical`);
+      this.toCategorical();
+    }
+    this.strings.push(text);
+  }
+
+  /** Numbers read so far become their text, and the column takes strings from here on. */
+  toCategorical(): void {
+    if (this.kind === 'categorical') return;
+    this.kind = 'categorical';
+    this.strings = Array.from(this.numbers.subarray(0, this.n), (v) => String(v));
+    this.numbers = new Float64Array(0);
+    this.n = 0;
+  }
+
+  build(): Column {
+    return { name: this.name, kind: this.kind, numbers: this.numbers.subarray(0, this.n), strings: this.strings, missing: this.missing };
+  }
+}
+
+/** Reads a CSV (with header) or JSON lines file column by column, streaming. */
+export async function loadTable(file: string, declared: Map<string, ColumnKind>, wanted: string[] | null): Promise<Table> {
+  if (!fs.existsSync(file)) throw notFound(`file ${JSON.stringify(file)} does not exist`);
+  const ext = path.extname(file).toLowerCase();
+  const builders = new Map<string, ColumnBuilder>();
+  const builder = (name: string, missingSoFar = 0) => {
+    let b = builders.get(name);
+    if (!b) {
+      builders.set(name, (b = new ColumnBuilder(name, declared.get(name))));
+      b.missing = missingSoFar;
+    }
+    return b;
+  };
+  let rows = 0;
+  if (ext === '.jsonl' || ext === '.ndjson') {
+    let line = 0;
+    for await (const text of createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity })) {
+      line++;
+      if (text.trim() === '') continue;
+      let obj: unknown;
+      try {
+        obj = JSON.parse(text);
+      } catch {
+        throw invalid(`${file} line ${line} is not valid JSON`);
+      }
+      if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw invalid(`${file} line ${line} is not a JSON object`);
+      rows++;
+      for (const [k, v] of Object.entries(obj)) if (!wanted || wanted.includes(k)) builder(k, rows - 1).add(v, line, file);
+      // A key absent from this line is a missing value for it.
+      for (const b of builders.values()) if (!(b.name in (obj as object))) b.missing++;
+    }
+  } else if (ext === '.csv' || ext === '.tsv') {
+    let header: string[] | null = null;
+    let picked: { index: number; b: ColumnBuilder }[] = [];
+    try {
+      for await (const record of csvRecords(file, ext === '.tsv' ? '\t' : ',')) {
+        if (!header) {
+          header = record.map((h) => h.trim());
+          picked = header.map((h, index) => ({ h, index })).filter(({ h }) => !wanted || wanted.includes(h)).map(({ h, index }) => ({ index, b: builder(h) }));
+          continue;
+        }
+        rows++;
+        for (const { index, b } of picked) b.add(record[index] ?? '', rows + 1, file);
+      }
+    } catch (err) {
+      if (err instanceof MlxError) throw err;
+      throw invalid(`${file} is not valid CSV: ${(err as Error).message}`);
+    }
+    if (!header) throw invalid(`${file} is empty; it needs a header row and data rows`);
+  } else throw invalid(`${file}: give a .csv, .tsv or .jsonl file`);
+  if (rows === 0) throw invalid(`${file} has no data rows`);
+  return { file, rows, columns: new Map([...builders].map(([k, b]) => [k, b.build()])) };
+}
