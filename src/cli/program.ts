@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { MlxError, toExitCode } from '../core/errors.js';
 import { registerCompareCommand } from './commands/compare.js';
+import { registerDriftCommand } from './commands/drift.js';
 import { registerExperimentCommands } from './commands/experiments.js';
 import { registerLogCommands } from './commands/log.js';
 import { registerModelsCommands } from './commands/models.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerModelsCommands(program);
   registerServeCommand(program);
   registerPredictCommand(program);
+  registerDriftCommand(program);
   return program;
 }
 

@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+
+export interface DriftFlags {
+  reference: string;
+  current: string;
+  columns?: string;
+  categorical?: string;
+  numerical?: string;
+  test: string;
+  threshold?: string;
+  driftShare: string;
+  correction: string;
+  predictionColumn?: string;
+  json?: boolean;
+  html?: string;
+  failOnDrift?: boolean;
+  onDrift?: string;
+  logToRun?: string;
+}
+
+/** `mlx drift --reference FILE --current FILE …`: data and prediction drift, with CI exit codes. */
+export function registerDriftCommand(program: Command): void {
+  program
+    .command('drift')
+    .description('compare a current dataset with a reference one, column by column, and decide whether it drifted')
+    .requiredOption('-r, --reference <file>', 'reference data (.csv or .jsonl)')
+    .requiredOption('-c, --current <file>', 'current data (.csv or .jsonl)')
+    .option('--columns <a,b>', 'columns to compare (default: all of the reference)')
+    .option('--categorical <a,b>', 'columns to treat as categories')
+    .option('--numerical <a,b>', 'columns to treat as numbers (a non-number is then an error)')
+    .option('--test <name>', 'auto, ks, chisquare, z, psi, wasserstein or jensenshannon', 'auto')
+    .option('--threshold <x>', 'significance for p-value tests, distance for the others (default: 0.05 and 0.1)')
+    .option('--drift-share <x>', 'dataset drift when this share of columns drifted', '0.5')
+    .option('--correction <method>', 'none, bonferroni or fdr (Benjamini-Hochberg) for many p-value tests', 'none')
+    .option('--prediction-column <name>', 'the model output column: tested and reported separately')
+    .option('--json', 'print the report as JSON')
+    .option('--html <file>', 'write a self-contained HTML report')
+    .option('--fail-on-drift', 'exit 3 when the dataset (or the prediction) drifted')
+    .option('--on-drift <cmd>', 'run CMD (no shell) when drift is found; the JSON report path is in MLX_DRIFT_REPORT')
+    .option('--log-to-run <run>', 'record drift share and per-column statistics as metrics of RUN')
+    .action(async (f: DriftFlags, cmd: Command) => {
+      const { runDrift } = await import('./drift-run.js');
+      process.exitCode = await runDrift(f, cmd);
+    });
+}
