@@ -12,7 +12,7 @@ export interface Listening {
 }
 
 /** The one place that opens a port: serves a Hono app on host:port (port 0 picks a free one). */
-export async function listen(app: Hono, opts: { host: string; port: number; inFlight: () => number }): Promise<Listening> {
+export async function listen(app: Hono, opts: { host: string; port: number }): Promise<Listening> {
   const { serve } = await import('@hono/node-server');
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port }) as Server;
@@ -29,6 +29,13 @@ export async function listen(app: Hono, opts: { host: string; port: number; inFl
     );
   });
   server.keepAliveTimeout = 65_000;
+  // Requests count as in flight until their response is fully written, not when the handler
+  // returns: a large body is still streaming out then, and shutdown must not cut it off.
+  let active = 0;
+  server.on('request', (_req, res) => {
+    active++;
+    res.once('close', () => active--);
+  });
   const port = (server.address() as AddressInfo).port;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   return {
@@ -39,7 +46,7 @@ export async function listen(app: Hono, opts: { host: string; port: number; inFl
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = Date.now() + graceMs;
-      while (opts.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       server.closeAllConnections();
       await closed;
     },

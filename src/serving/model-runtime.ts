@@ -46,10 +46,31 @@ export interface ServedModel {
 
 const dynamicFirst = (t: TensorSpec) => t.shape.length > 0 && t.shape[0] === -1;
 
-/** Resolves a model URI through the store, verifies its bytes, and loads it into an onnxruntime session. */
-export async function loadServedModel(store: Store, uri: string, opts: LoadOptions = {}): Promise<ServedModel> {
+/** A model found, read and checked, not yet in onnxruntime: what can fail fast before a port opens. */
+export interface ModelSource {
+  uri: string;
+  opts: LoadOptions;
+  resolved: Awaited<ReturnType<typeof resolveModel>>;
+  started: bigint;
+}
+
+/** Resolves a model URI (and its options) without loading it: unknown models fail here, at once. */
+export async function findModel(store: Store, uri: string, opts: LoadOptions = {}): Promise<ModelSource> {
   const started = process.hrtime.bigint();
   const resolved = await resolveModel(store, parseModelUri(uri));
+  if (opts.labelsFile) readLabels(opts.labelsFile);
+  if (opts.preprocess) parsePreprocessSpec(opts.preprocess);
+  return { uri, opts, resolved, started };
+}
+
+/** Resolves a model URI through the store, verifies its bytes, and loads it into an onnxruntime session. */
+export async function loadServedModel(store: Store, uri: string, opts: LoadOptions = {}): Promise<ServedModel> {
+  return loadFoundModel(await findModel(store, uri, opts));
+}
+
+/** Verifies a found model's bytes, loads it into onnxruntime and warms it up. */
+export async function loadFoundModel(src: ModelSource): Promise<ServedModel> {
+  const { uri, opts, resolved, started } = src;
   const bytes = readModelBytes(resolved);
   const info = readModelInfo(bytes, resolved.label);
   const signature: ModelSignature = { inputs: info.inputs, outputs: info.outputs };

@@ -30,27 +30,31 @@ export async function serveModel(
     log: (line: string) => process.stderr.write(`mlx: ${line}\n`),
   };
   const store = await openStore(resolveTrackingUri({ flag: trackingUri }), { create: false });
-  const running = await startServer(store, uri, options);
-  process.stderr.write(`mlx: listening on ${running.listening.url}, loading ${uri}\n`);
+  // Handlers first: a signal at any moment from here on means a clean exit 0.
+  let running: Awaited<ReturnType<typeof startServer>> | null = null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`mlx: ${signal}: finishing in-flight requests, then exiting\n`);
-    await running.close();
+    await running?.close();
     await store.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  running = await startServer(store, uri, options);
+  process.stderr.write(`mlx: listening on ${running.listening.url}, loading ${uri}\n`);
   try {
     await running.loaded;
   } catch (err) {
+    if (stopping) return;
     await running.close();
     await store.close();
     throw err;
   }
-  const m = running.state.predictor!.model;
+  if (stopping || !running.state.predictor) return;
+  const m = running.state.predictor.model;
   process.stderr.write(
     `mlx: serving ${m.name}${m.version !== null ? ` version ${m.version}` : ''} (loaded in ${m.loadSeconds.toFixed(2)} s, ` +
       `${m.dynamicBatch ? `dynamic batching up to ${options.maxBatchSize} rows` : 'fixed batch size: one request at a time'}) on ${running.listening.url}\n`,

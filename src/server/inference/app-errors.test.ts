@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_LABELS, IMAGE_SPEC, encodedImage, imageBytes, imageForm, pairModelBytes, tabularBytes } from '../../../test/helpers/serving-fixtures.js';
+import { IMAGE_LABELS, IMAGE_SPEC, encodedImage, imageBytes, imageForm, pairModelBytes, tabularBytes, json } from '../../../test/helpers/serving-fixtures.js';
 import { loadServedModel, type LoadOptions, type ServedModel } from '../../serving/model-runtime.js';
 import { Predictor } from '../../serving/predictor.js';
 import { servingMetrics } from '../../serving/serving-metrics.js';
@@ -46,7 +46,7 @@ const post = (app: Hono, url: string, body: unknown, type = 'application/json', 
 /** An MLflow-shaped error: status, {"error_code", "message"} only, the model headers, and what the message must name. */
 async function mlflowError(res: Response | Promise<Response>, status: number, code: string, ...mentions: string[]): Promise<string> {
   const r = await res;
-  const body = await r.json();
+  const body = await json(r);
   expect(r.status, JSON.stringify(body)).toBe(status);
   expect(Object.keys(body).sort()).toEqual(['error_code', 'message']);
   expect(body.error_code).toBe(code);
@@ -59,7 +59,7 @@ async function mlflowError(res: Response | Promise<Response>, status: number, co
 /** An Open Inference Protocol error: {"error": message} only. */
 async function v2Error(res: Response | Promise<Response>, status: number, ...mentions: string[]): Promise<string> {
   const r = await res;
-  const body = await r.json();
+  const body = await json(r);
   expect(r.status, JSON.stringify(body)).toBe(status);
   expect(Object.keys(body)).toEqual(['error']);
   for (const m of mentions) expect(body.error).toContain(m);
@@ -92,12 +92,12 @@ describe('before the model is loaded', () => {
     const app = inferenceApp(stateFor(null));
     const ready = await app.request('/ready');
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toEqual({ ready: false });
+    expect(await json(ready)).toEqual({ ready: false });
     expect(ready.headers.get('X-Mlx-Model')).toBe('models:/tab/3');
     expect(ready.headers.has('X-Mlx-Model-Version')).toBe(true);
     const health = await app.request('/health');
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'loading', model_loaded: false, model: 'models:/tab/3', version: null });
+    expect(await json(health)).toEqual({ status: 'loading', model_loaded: false, model: 'models:/tab/3', version: null });
     expect((await app.request('/ping')).status).toBe(503);
     expect((await app.request('/v2/health/ready')).status).toBe(503);
     expect((await app.request('/v2/health/live')).status).toBe(200);
@@ -110,10 +110,10 @@ describe('before the model is loaded', () => {
     const app = inferenceApp(stateFor(null, { loadError: 'model file "x.onnx" does not exist' }));
     const health = await app.request('/health');
     expect(health.status).toBe(503);
-    expect(await health.json()).toMatchObject({ status: 'unhealthy', model_loaded: false, error: 'model file "x.onnx" does not exist' });
+    expect(await json(health)).toMatchObject({ status: 'unhealthy', model_loaded: false, error: 'model file "x.onnx" does not exist' });
     const ready = await app.request('/ready');
     expect(ready.status).toBe(503);
-    expect((await ready.json()).error).toContain('x.onnx');
+    expect((await json(ready)).error).toContain('x.onnx');
     await mlflowError(post(app, '/invocations', { instances: [[1]] }), 503, 'TEMPORARILY_UNAVAILABLE', 'failed to load', 'x.onnx');
   });
 });
@@ -194,7 +194,7 @@ describe('body limit and unknown routes', () => {
     const rows = Array.from({ length: 100 }, () => [40, 52000, 60, 8, 4]);
     const r = await post(tab, '/invocations', { instances: rows });
     expect(r.status).toBe(200);
-    expect((await r.json()).predictions).toHaveLength(100);
+    expect((await json(r)).predictions).toHaveLength(100);
   });
 
   it('404 JSON for an unknown route, in each protocol’s shape', async () => {

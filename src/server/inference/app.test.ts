@@ -6,7 +6,7 @@ import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FEATURES, IMAGE_LABELS, IMAGE_SPEC, SEED_LABELS, VALUE_CLASSES, encodedImage, expectClose, imageBytes, imageForm, metric,
-  pairModelBytes, tabularBytes, tabularExpected, tabularRows,
+  pairModelBytes, tabularBytes, tabularExpected, tabularRows, json,
 } from '../../../test/helpers/serving-fixtures.js';
 import { loadServedModel, type LoadOptions, type ServedModel } from '../../serving/model-runtime.js';
 import { Predictor } from '../../serving/predictor.js';
@@ -70,7 +70,7 @@ describe('health and identity', () => {
   it('/health names the model; /ready, /ping answer 200; /version is the mlx version', async () => {
     const h = await tab.app.request('/health');
     expect(h.status).toBe(200);
-    expect(await h.json()).toEqual({ status: 'healthy', model_loaded: true, model: 'tab', version: null });
+    expect(await json(h)).toEqual({ status: 'healthy', model_loaded: true, model: 'tab', version: null });
     expect((await tab.app.request('/ready')).status).toBe(200);
     expect((await tab.app.request('/ping')).status).toBe(200);
     expect(await (await tab.app.request('/version')).text()).toBe('9.8.7');
@@ -101,7 +101,7 @@ describe('/predict', () => {
     const image = await encodedImage('dog', 3);
     const r = await img.app.request('/predict?top_k=3', { method: 'POST', body: imageForm(image.bytes) });
     expect(r.status).toBe(200);
-    const body = await r.json();
+    const body = await json(r);
     expect(body).toMatchObject({ label: 'dog', class_id: 1 });
     expect(body.confidence).toBeCloseTo(image.probs[1], 5);
     expect(body.top_k).toHaveLength(3);
@@ -110,21 +110,21 @@ describe('/predict', () => {
       expect(s.label).toBe(SEED_LABELS[s.class_id]);
       expect(s.confidence).toBeCloseTo(image.probs[s.class_id], 5);
     });
-    const one = await (await img.app.request('/predict', { method: 'POST', body: imageForm(image.bytes) })).json();
+    const one = await json(img.app.request('/predict', { method: 'POST', body: imageForm(image.bytes) }));
     expect(one.top_k).toHaveLength(1);
   });
 
   it('several "file" fields answer {"predictions": [...]} in order', async () => {
     const images = await Promise.all([encodedImage('cat', 1), encodedImage('fish', 2), encodedImage('bird', 3)]);
     const r = await img.app.request('/predict', { method: 'POST', body: imageForm(...images.map((i) => i.bytes)) });
-    const body = await r.json();
+    const body = await json(r);
     expect(body.predictions.map((p: { label: string }) => p.label)).toEqual(['cat', 'fish', 'bird']);
   });
 
   it('tabular JSON {"instances"} answers one prediction per row', async () => {
     const r = await post(tab.app, '/predict?top_k=2', { instances: rows });
     expect(r.status).toBe(200);
-    const { predictions } = await r.json();
+    const { predictions } = await json(r);
     expect(predictions).toHaveLength(rows.length);
     predictions.forEach((p: { label: string; class_id: number; confidence: number; top_k: unknown[] }, i: number) => {
       const best = expected[i].indexOf(Math.max(...expected[i]));
@@ -153,7 +153,7 @@ describe('/invocations (MLflow scoring protocol)', () => {
     for (const [what, body, type] of bodies) {
       const r = await post(tab.app, '/invocations', body as string, type);
       expect(r.status, what).toBe(200);
-      expectClose((await r.json()).predictions, expected, 1e-5, what);
+      expectClose((await json(r)).predictions, expected, 1e-5, what);
     }
   });
 
@@ -161,19 +161,19 @@ describe('/invocations (MLflow scoring protocol)', () => {
     const body = { inputs: { a: [[0.5, 2, -0.5], [1, 1, 1]], b: [[1, 0, 3], [0, 5, 0]] } };
     const r = await post(pair.app, '/invocations', body);
     expect(r.status).toBe(200);
-    expect((await r.json()).predictions).toEqual({ sum: [[1.5, 2, 2.5], [1, 6, 1]], argmax: [2, 1] });
+    expect((await json(r)).predictions).toEqual({ sum: [[1.5, 2, 2.5], [1, 6, 1]], argmax: [2, 1] });
     // TF-serving rows: one object of named inputs per instance.
     const rowsBody = { instances: [{ a: [0, 0, 1], b: [3, 0, 0] }, { a: [0, 0, 0], b: [0, 0, 9] }] };
-    expect((await (await post(pair.app, '/invocations', rowsBody)).json()).predictions).toEqual({ sum: [[3, 0, 1], [0, 0, 9]], argmax: [0, 2] });
+    expect((await json(post(pair.app, '/invocations', rowsBody))).predictions).toEqual({ sum: [[3, 0, 1], [0, 0, 9]], argmax: [0, 2] });
   });
 });
 
 describe('/v2 (Open Inference Protocol)', () => {
   it('server metadata, liveness, readiness', async () => {
-    expect(await (await tab.app.request('/v2')).json()).toEqual({ name: 'mlx', version: '9.8.7', extensions: [] });
-    expect(await (await tab.app.request('/v2/health/live')).json()).toEqual({ live: true });
-    expect(await (await tab.app.request('/v2/health/ready')).json()).toEqual({ ready: true });
-    expect(await (await tab.app.request('/v2/models/tab/ready')).json()).toEqual({ name: 'tab', ready: true });
+    expect(await json(tab.app.request('/v2'))).toEqual({ name: 'mlx', version: '9.8.7', extensions: [] });
+    expect(await json(tab.app.request('/v2/health/live'))).toEqual({ live: true });
+    expect(await json(tab.app.request('/v2/health/ready'))).toEqual({ ready: true });
+    expect(await json(tab.app.request('/v2/models/tab/ready'))).toEqual({ name: 'tab', ready: true });
     expect((await tab.app.request('/v2/models/tab/versions/1/ready')).status).toBe(200);
   });
 
@@ -183,9 +183,9 @@ describe('/v2 (Open Inference Protocol)', () => {
       inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 5] }],
       outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }],
     };
-    expect(await (await tab.app.request('/v2/models/tab')).json()).toEqual(meta);
-    expect(await (await tab.app.request('/v2/models/tab/versions/1')).json()).toEqual(meta);
-    const p = await (await pair.app.request('/v2/models/pair')).json();
+    expect(await json(tab.app.request('/v2/models/tab'))).toEqual(meta);
+    expect(await json(tab.app.request('/v2/models/tab/versions/1'))).toEqual(meta);
+    const p = await json(pair.app.request('/v2/models/pair'));
     expect(p.inputs).toEqual([{ name: 'a', datatype: 'FP32', shape: [-1, 3] }, { name: 'b', datatype: 'INT64', shape: [-1, 3] }]);
     expect(p.outputs).toEqual([{ name: 'sum', datatype: 'FP32', shape: [-1, 3] }, { name: 'argmax', datatype: 'INT64', shape: [-1] }]);
   });
@@ -195,7 +195,7 @@ describe('/v2 (Open Inference Protocol)', () => {
     for (const [url, data] of [['/v2/models/tab/infer', rows.flat()], ['/v2/models/tab/infer', rows], ['/v2/models/tab/versions/1/infer', rows.flat()]] as const) {
       const r = await post(tab.app, url, input(data));
       expect(r.status, url).toBe(200);
-      const body = await r.json();
+      const body = await json(r);
       expect(body).toMatchObject({ model_name: 'tab', model_version: '1', id: 'req-1' });
       expect(body.outputs).toHaveLength(1);
       expect(body.outputs[0]).toMatchObject({ name: 'probabilities', datatype: 'FP32', shape: [rows.length, 3] });
@@ -208,12 +208,12 @@ describe('/v2 (Open Inference Protocol)', () => {
       { name: 'a', shape: [1, 3], datatype: 'FP32', data: [0.5, 0.25, 0] },
       { name: 'b', shape: [1, 3], datatype: 'INT64', data: [1, 2, 3] },
     ];
-    const all = await (await post(pair.app, '/v2/models/pair/infer', { inputs })).json();
+    const all = await json(post(pair.app, '/v2/models/pair/infer', { inputs }));
     expect(all.outputs).toEqual([
       { name: 'sum', datatype: 'FP32', shape: [1, 3], data: [1.5, 2.25, 3] },
       { name: 'argmax', datatype: 'INT64', shape: [1], data: [2] },
     ]);
-    const some = await (await post(pair.app, '/v2/models/pair/infer', { inputs, outputs: [{ name: 'argmax' }] })).json();
+    const some = await json(post(pair.app, '/v2/models/pair/infer', { inputs, outputs: [{ name: 'argmax' }] }));
     expect(some.outputs.map((o: { name: string }) => o.name)).toEqual(['argmax']);
   });
 });

@@ -27,5 +27,6 @@ export function describeError(err: unknown): { status: number; code: string; mes
 export function errorResponse(c: Context, err: unknown): Response {
   const { status, code, message } = describeError(err);
   const body = c.req.path.startsWith('/v2') ? { error: message } : { error_code: code, message };
-  return c.json(body, status as 400);
+  // A 413 answers before the upload was read: the connection cannot be reused for the next request.
+  return c.json(body, status as 400, status === 413 ? { Connection: 'close' } : undefined);
 }

@@ -1,4 +1,4 @@
-import { loadServedModel, type LoadOptions } from '../../serving/model-runtime.js';
+import { findModel, loadFoundModel, type LoadOptions } from '../../serving/model-runtime.js';
 import { Predictor } from '../../serving/predictor.js';
 import { servingMetrics } from '../../serving/serving-metrics.js';
 import type { Store } from '../../store/store.js';
@@ -39,8 +39,10 @@ export async function startServer(store: Store, uri: string, o: ServeOptions): P
     maxBodyBytes: Math.round(o.maxBodyMb * 1024 * 1024),
     inFlight: 0,
   };
-  const listening = await listen(inferenceApp(state), { host: o.host, port: o.port, inFlight: () => state.inFlight });
-  const loaded = loadServedModel(store, uri, o).then(
+  // An unknown model fails before a port opens; loading into onnxruntime happens after.
+  const found = await findModel(store, uri, o);
+  const listening = await listen(inferenceApp(state), { host: o.host, port: o.port });
+  const loaded = loadFoundModel(found).then(
     (model) => {
       const labels = { model: model.name, version: String(model.version ?? 'file') };
       metrics.loadTime.set(labels, model.loadSeconds);
