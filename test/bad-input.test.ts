@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { mlx, mlxJson, tempProject, type CliResult } from './helpers/cli.js';
+import { SCHEMA_VERSION } from '../src/store/sqlite/migrations.js';
 
 const T = 60_000;
 
@@ -238,7 +239,7 @@ describe('store files', () => {
       expectError(mlx(dir, args), 1, dbFile(dir), /newer/, /999/);
     const check = new Database(dbFile(dir));
     expect(check.pragma('user_version', { simple: true })).toBe(999);
-    check.pragma('user_version = 1');
+    check.pragma(`user_version = ${SCHEMA_VERSION}`);
     check.close();
     expect(snapshot(dir, run)).toEqual(before);
   }, T);
