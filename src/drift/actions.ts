@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { invalid, MlxError } from '../core/errors.js';
 import type { Metric } from '../core/entities.js';
 import type { Store } from '../store/store.js';
@@ -29,10 +31,31 @@ export function splitCommand(text: string): string[] {
   return words;
 }
 
-/** The retraining trigger: runs CMD without a shell, the report's JSON path in MLX_DRIFT_REPORT; resolves with its exit code. */
-export function runOnDrift(command: string[], reportPath: string): Promise<number> {
+/** Finds a command as the OS would (a path, or a name on PATH), so a typo is refused before any work. */
+export function checkCommand(name: string): void {
+  const ok = (p: string) => {
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return fs.statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  const found = name.includes('/') ? ok(name) : (process.env.PATH ?? '').split(path.delimiter).some((d) => d && ok(path.join(d, name)));
+  if (!found) throw invalid(`--on-drift command not found: ${name}`);
+}
+
+/**
+ * The retraining trigger: runs CMD without a shell, the report's JSON path in MLX_DRIFT_REPORT;
+ * resolves with its exit code. With outputToStderr its stdout goes to stderr, so `--json` keeps
+ * stdout one JSON document.
+ */
+export function runOnDrift(command: string[], reportPath: string, outputToStderr = false): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env: { ...process.env, MLX_DRIFT_REPORT: reportPath } });
+    const child = spawn(command[0], command.slice(1), {
+      stdio: ['inherit', outputToStderr ? 2 : 'inherit', 'inherit'],
+      env: { ...process.env, MLX_DRIFT_REPORT: reportPath },
+    });
     child.on('error', (err: NodeJS.ErrnoException) =>
       reject(new MlxError('INVALID_PARAMETER_VALUE', err.code === 'ENOENT' ? `--on-drift command not found: ${command[0]}` : `--on-drift could not start ${command[0]}: ${err.message}`)),
     );

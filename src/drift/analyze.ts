@@ -86,7 +86,8 @@ function runTest(test: StatTestName, ref: Column, cur: Column, threshold: number
 /**
  * Applies the multiple-testing correction to the p-value tests: Bonferroni divides the
  * significance by the number of tests; Benjamini–Hochberg (fdr) rejects the k smallest
- * p-values, k the largest with p(k) <= k/m * alpha, and reports that p(k)-cutoff as threshold.
+ * p-values, k the largest with p(k) <= k/m * alpha (step-up), and reports k/m * alpha as the
+ * threshold (alpha/m when nothing is rejected): every flagged p is at or below it, every other above.
  */
 function correct(reports: ColumnReport[], method: Correction, alpha: number): number {
   const tested = reports.filter((r) => r.p_value !== null);
@@ -104,9 +105,8 @@ function correct(reports: ColumnReport[], method: Correction, alpha: number): nu
   sorted.forEach((r, i) => {
     if (r.p_value! <= ((i + 1) / m) * alpha) k = i + 1;
   });
-  const cutoff = k > 0 ? sorted[k - 1].p_value! : 0;
   sorted.forEach((r, i) => {
-    r.threshold = k > 0 ? cutoff : alpha / m;
+    r.threshold = ((k > 0 ? k : 1) / m) * alpha;
     r.drift = i < k;
   });
   return m;

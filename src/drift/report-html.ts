@@ -33,7 +33,9 @@ function numericBars(ref: Float64Array, cur: Float64Array): Bar[] {
   };
   const r = count(ref);
   const c = count(cur);
-  return r.map((v, i) => ({ label: fmt(lo + i * width), ref: v, cur: c[i] }));
+  // Bin starts rounded to the bin width's precision: no 3.667e-4 where the eye expects 0.
+  const edge = (x: number) => (Math.abs(x) < width / 100 ? '0' : fmt(Number(x.toPrecision(Math.max(2, Math.ceil(Math.log10(Math.abs(x) / width)) + 2)))));
+  return r.map((v, i) => ({ label: edge(lo + i * width), ref: v, cur: c[i] }));
 }
 
 function categoricalBars(ref: string[], cur: string[]): Bar[] {
@@ -108,7 +110,7 @@ export function renderDriftHtml(r: DriftReport, generatedAt: Date = new Date()):
     .join('');
   const verdict = r.dataset_drift
     ? `Dataset drift: ${r.drifted_columns} of ${r.number_of_columns} columns drifted (${(r.drift_share * 100).toFixed(0)}% ≥ ${(r.drift_share_threshold * 100).toFixed(0)}%)`
-    : `No dataset drift: ${r.drifted_columns} of ${r.number_of_columns} columns drifted (${(r.drift_share * 100).toFixed(0)}% < ${(r.drift_share_threshold * 100).toFixed(0)}%)`;
+    : `No dataset drift: ${r.drifted_columns} of ${r.number_of_columns} columns drifted (${(r.drift_share * 100).toFixed(0)}% &lt; ${(r.drift_share_threshold * 100).toFixed(0)}%)`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Drift report: ${esc(r.current.file)}</title>

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { invalid, MlxError } from '../../core/errors.js';
 import { analyzeDrift, reportJson, type ColumnReport, type Correction } from '../../drift/analyze.js';
-import { logDriftToRun, runOnDrift, splitCommand } from '../../drift/actions.js';
+import { checkCommand, logDriftToRun, runOnDrift, splitCommand } from '../../drift/actions.js';
 import { renderDriftHtml } from '../../drift/report-html.js';
 import { parseTestName } from '../../drift/select-test.js';
 import { withStore } from '../context.js';
@@ -24,6 +24,7 @@ export async function runDrift(f: DriftFlags, cmd: Command): Promise<number> {
   const test = parseTestName(f.test);
   if (!['none', 'bonferroni', 'fdr'].includes(f.correction)) throw invalid(`--correction ${JSON.stringify(f.correction)} must be none, bonferroni or fdr`);
   const onDrift = f.onDrift !== undefined ? splitCommand(f.onDrift) : null;
+  if (onDrift) checkCommand(onDrift[0]);
   if (f.html && !/\.html?$/i.test(f.html)) throw invalid(`--html ${JSON.stringify(f.html)} must name an .html file`);
   const report = await analyzeDrift(f.reference, f.current, {
     columns: list(f.columns),
@@ -46,9 +47,15 @@ export async function runDrift(f: DriftFlags, cmd: Command): Promise<number> {
   if (f.json) printJson(reportJson(report));
   else await printTable(report, f.html);
   if (drifted && onDrift) {
-    const reportPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mlx-drift-')), 'report.json');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlx-drift-'));
+    const reportPath = path.join(dir, 'report.json');
     fs.writeFileSync(reportPath, JSON.stringify(reportJson(report), null, 2));
-    const code = await runOnDrift(onDrift, reportPath);
+    let code: number;
+    try {
+      code = await runOnDrift(onDrift, reportPath, !!f.json);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
     if (code !== 0) throw new MlxError('INTERNAL_ERROR', `--on-drift command ${JSON.stringify(onDrift.join(' '))} exited with ${code}`);
   }
   return drifted && f.failOnDrift ? 3 : 0;

@@ -51,20 +51,21 @@ export function ddMul(a: DD, b: DD): DD {
   return twoSum(ph, pl + (a[0] * b[1] + a[1] * b[0]));
 }
 
-/** frexp: v = f·2^e with 0.5 <= |f| < 1. */
+const bits = new DataView(new ArrayBuffer(8));
+
+/** frexp: v = f·2^e with 0.5 <= |f| < 1, read off the IEEE 754 bits (exact). */
 export function frexp(v: number): [number, number] {
   if (v === 0 || !Number.isFinite(v)) return [v, 0];
-  let e = Math.max(-1073, Math.floor(Math.log2(Math.abs(v))) + 1);
-  let f = ldexp(v, -e);
-  // log2 may be off by one next to a power of two; fix the range exactly.
-  while (Math.abs(f) >= 1) {
-    f /= 2;
-    e += 1;
+  let shift = 0;
+  bits.setFloat64(0, v);
+  if (((bits.getUint32(0) >>> 20) & 0x7ff) === 0) {
+    // Subnormal: scale into the normal range first (exact).
+    shift = 64;
+    bits.setFloat64(0, v * 2 ** 64);
   }
-  while (Math.abs(f) < 0.5) {
-    f *= 2;
-    e -= 1;
-  }
-  return [f, e];
+  const hi = bits.getUint32(0);
+  const e = ((hi >>> 20) & 0x7ff) - 1022 - shift;
+  bits.setUint32(0, (hi & 0x800fffff) | (1022 << 20));
+  return [bits.getFloat64(0), e];
 }
 

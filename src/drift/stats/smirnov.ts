@@ -16,25 +16,31 @@ import { CompensatedSum } from './sample.js';
 const SMIRNOV_MAX_COMPUTE_N = 1000000;
 const EPS = 2.220446049250313e-16;
 
+/** f^m as mantissa·2^exponent for 0.5 <= f < 1, splitting m so no Math.pow underflows. */
+function powMantissa(f: number, m: number): [number, number] {
+  const log2f = -Math.log2(f);
+  if (m * log2f < 960) return frexp(Math.pow(f, m));
+  // f^m = (f^c)^q · f^r with f^c about 2^-960, as kolmogorov.h pow2Scaled_D; each level adds
+  // about one ulp, times q, so the error stays near (m / c) ulp.
+  const c = Math.max(1, Math.floor(960 / log2f));
+  const q = Math.floor(m / c);
+  const [pm, pe] = frexp(Math.pow(f, c));
+  const [qm, qe] = powMantissa(pm, q);
+  const [rm, re] = frexp(Math.pow(f, m - q * c));
+  const [mm, me] = frexp(qm * rm);
+  return [mm, me + qe + pe * q + re];
+}
+
 /** (hi + lo)^m as mantissa·2^exponent, never under- or overflowing (kolmogorov.h pow2Scaled_D). */
 function powScaled(base: DD, m: number): [number, number] {
   if (m === 0) return [1, 0];
   const [f, e] = frexp(base[0]);
   const lo = base[1] * 2 ** -e;
-  // f^chunk >= 2^-960 for chunk <= 960 / -log2(f), so each Math.pow stays normal.
-  const maxChunk = Math.max(1, Math.floor(960 / -Math.log2(f)));
-  let man = 1;
-  let exp = 0;
-  for (let left = m; left > 0; ) {
-    const c = Math.min(left, maxChunk);
-    const [pm, pe] = frexp(man * Math.pow(f, c));
-    man = pm;
-    exp += pe;
-    left -= c;
-  }
+  let [man, exp] = powMantissa(f, m);
   // (f + lo)^m = f^m · exp(m·log1p(lo/f)); m·lo/f is below 1e-9, so this is nearly 1 + m·lo/f.
   man += man * expm1(m * Math.log1p(lo / f));
-  return [man, exp + e * m];
+  exp += e * m;
+  return [man, exp];
 }
 
 /** floor(n·x) and whether n·x is an integer, computed exactly (kolmogorov.h modNX). */
@@ -102,6 +108,10 @@ export function smirnovSf(n: number, x: number): number {
     if (binom[0] > 2 ** 64) {
       binom = [binom[0] * 2 ** -64, binom[1] * 2 ** -64];
       binomExp += 64;
+    } else if (binom[0] < 2 ** -64) {
+      // Past v = n/2 the coefficient shrinks again; keep it (and its low part) normal.
+      binom = [binom[0] * 2 ** 64, binom[1] * 2 ** 64];
+      binomExp -= 64;
     }
   }
   return clip01(x * sum.value());

@@ -5,7 +5,7 @@
 
 export const MACHEP = 1.11022302462515654042e-16; // 2^-53 (const.h)
 export const MAXLOG = 7.09782712893383996732e2; // log(DBL_MAX) (const.h)
-export const MINLOG = -7.451332191019412076235e2; // log(2^-1074) (const.h)
+export const MINLOG = -7.451332191019412076235e2; // exp() of anything below underflows to 0 (const.h)
 const MAXITER = 500;
 const LOGPI = 1.1447298858494001741;
 const LS2PI = 0.91893853320467274178; // log(sqrt(2*pi))
