@@ -4,23 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { mlx, mlxJson, tempProject, type CliResult } from './helpers/cli.js';
+import { expectError, mlx, mlxJson, tempProject, type CliResult } from './helpers/cli.js';
 import { SCHEMA_VERSION } from '../src/store/sqlite/migrations.js';
 
 const T = 60_000;
 
-/** Asserts the shape every bad-input answer must have; `mentions` are what the line must name. */
-function expectError(r: CliResult, code: number, ...mentions: (string | RegExp)[]): string {
-  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
-  expect(r.stdout, 'stdout must be empty').toBe('');
-  expect(lines, `stderr must be exactly one line:\n${r.stderr}`).toHaveLength(1);
-  expect(lines[0]).toMatch(/^mlx: /);
-  for (const m of mentions) expect(lines[0]).toMatch(typeof m === 'string' ? new RegExp(escape(m)) : m);
-  expect(r.code, `exit code (stderr: ${r.stderr})`).toBe(code);
-  return lines[0];
-}
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A store with one run holding a param, a metric and a tag. */
 function project(): { dir: string; run: string } {

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 export const MLX_BIN = path.join(ROOT, 'bin/mlx.js');
@@ -52,4 +53,17 @@ export function mlxJson<T = any>(cwd: string, args: string[], opts: { env?: Reco
 /** Starts `mlx ARGS` without waiting, for signal and concurrency tests. */
 export function mlxSpawn(cwd: string, args: string[], env: Record<string, string | undefined> = {}) {
   return spawn(process.execPath, [MLX_BIN, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The house style of a refusal: exactly one `mlx: ` line on stderr naming what was wrong, the exit code, empty stdout. */
+export function expectError(r: CliResult, code: number, ...mentions: (string | RegExp)[]): string {
+  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+  expect(r.stdout, 'stdout must be empty').toBe('');
+  expect(lines, `stderr must be exactly one line:\n${r.stderr}`).toHaveLength(1);
+  expect(lines[0]).toMatch(/^mlx: /);
+  for (const m of mentions) expect(lines[0]).toMatch(typeof m === 'string' ? new RegExp(escape(m)) : m);
+  expect(r.code, `exit code (stderr: ${r.stderr})`).toBe(code);
+  return lines[0];
 }

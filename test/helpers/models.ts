@@ -8,7 +8,9 @@ import { OnnxGraphBuilder } from '../../src/models/onnx/builder.js';
 import {
   brokenModels, imageClassifierOnnx, seedDriftData, tabularClassifierOnnx, trainImageClassifier, trainTabularClassifier,
 } from '../../src/models/onnx/sample-models.js';
-import { mlx, mlxJson, tempProject, type CliResult } from './cli.js';
+import { expectError, mlx, mlxJson, tempProject, type CliResult } from './cli.js';
+
+export { expectError };
 
 export const T = 60_000;
 
@@ -103,18 +105,7 @@ export function runWithModel(dir: string, file: string, artifactPath = 'model'):
   return run;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** The house style of a refusal: one `mlx: ` line naming what was wrong, the exit code, empty stdout. */
-export function expectError(r: CliResult, code: number, ...mentions: (string | RegExp)[]): string {
-  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
-  expect(r.stdout, 'stdout must be empty').toBe('');
-  expect(lines, `stderr must be exactly one line:\n${r.stderr}`).toHaveLength(1);
-  expect(lines[0]).toMatch(/^mlx: /);
-  for (const m of mentions) expect(lines[0]).toMatch(typeof m === 'string' ? new RegExp(escape(m)) : m);
-  expect(r.code, `exit code (stderr: ${r.stderr})`).toBe(code);
-  return lines[0];
-}
 
 /** Everything a user can see of the registry: models, their versions, the files under .mlx/models. */
 export function registrySnapshot(dir: string) {
