@@ -58,9 +58,12 @@ function align(name: string, ref: Column, cur: Column, declared: ColumnKind | un
   const kind = declared ?? (ref.kind === 'numerical' && cur.kind === 'numerical' ? 'numerical' : 'categorical');
   const as = (c: Column): Column => (c.kind === kind ? c : { ...c, kind, strings: categoryValues(c), numbers: new Float64Array(0) });
   const [r, c] = [as(ref), as(cur)];
-  for (const [side, col, file] of [['reference', r, 'reference'], ['current', c, 'current']] as const)
-    if ((col.kind === 'numerical' ? col.numbers.length : col.strings.length) === 0)
-      throw invalid(`column "${name}" has no values in the ${file} file (${col.missing} missing); drop it with --columns or fix the ${side} data`);
+  for (const [side, col] of [['reference', r], ['current', c]] as const) {
+    const n = col.kind === 'numerical' ? col.numbers.length : col.strings.length;
+    if (n === 0) throw invalid(`column "${name}" has no values in the ${side} file (${col.missing} missing); drop it with --columns or fix the ${side} data`);
+    // One value says nothing about a distribution (and makes the normed Wasserstein divide by zero).
+    if (n < 2) throw invalid(`column "${name}" has only 1 value in the ${side} file; drift tests need at least 2 per sample`);
+  }
   return [r, c];
 }
 
