@@ -38,17 +38,23 @@ class ColumnBuilder {
   }
 
   add(raw: unknown, row: number, file: string): void {
+    // The common case first: a number in a numeric column (NA strings never parse as numbers,
+    // except "NaN"-like ones, which Number() turns into NaN and the slow path handles).
+    if (this.kind === 'numerical' && typeof raw === 'string' && raw !== '') {
+      const v = Number(raw);
+      if (!Number.isNaN(v) && raw.trim() !== '') {
+        if (this.n === this.numbers.length) this.grow();
+        this.numbers[this.n++] = v;
+        return;
+      }
+    }
     if (raw === null || raw === undefined || (typeof raw === 'number' && Number.isNaN(raw))) return void this.missing++;
     const text = typeof raw === 'string' ? raw.trim() : String(raw);
     if (typeof raw === 'string' && NA.has(text)) return void this.missing++;
     if (this.kind === 'numerical') {
       const v = typeof raw === 'number' ? raw : text === '' ? NaN : Number(text);
       if (!Number.isNaN(v) && typeof raw !== 'boolean') {
-        if (this.n === this.numbers.length) {
-          const grown = new Float64Array(this.numbers.length * 2);
-          grown.set(this.numbers);
-          this.numbers = grown;
-        }
+        if (this.n === this.numbers.length) this.grow();
         this.numbers[this.n++] = v;
         return;
       }
@@ -57,6 +63,12 @@ class ColumnBuilder {
       this.toCategorical();
     }
     this.strings.push(text);
+  }
+
+  private grow(): void {
+    const grown = new Float64Array(this.numbers.length * 2);
+    grown.set(this.numbers);
+    this.numbers = grown;
   }
 
   /** Numbers read so far become their text, and the column takes strings from here on. */

@@ -28,10 +28,10 @@ function quantile(sorted: Float64Array, q: number): number {
 }
 
 /** Count, missing, mean, std, quartiles of a numeric column; nulls where there are no values. */
-export function numericSummary(c: Column): NumericSummary {
+export function numericSummary(c: Column, presorted = false): NumericSummary {
   const n = c.numbers.length;
   if (n === 0) return { count: 0, missing: c.missing, mean: null, std: null, min: null, p25: null, median: null, p75: null, max: null };
-  const sorted = Float64Array.from(c.numbers).sort();
+  const sorted = presorted ? c.numbers : Float64Array.from(c.numbers).sort();
   let sum = 0;
   for (const v of sorted) sum += v;
   const mean = sum / n;
