@@ -1,9 +1,25 @@
 // Runs every benchmark in turn (never in parallel: they would time each other) and prints one
-// JSON object {machine, startup, log_batch, search}. `npm run bench` builds first, then runs this.
+// JSON object {machine, startup, log_batch, search, drift, serve, pass}. `npm run bench` builds first,
+// then runs this. The serving benchmarks (bench/serve-*.mjs) take about 6 minutes together;
+// BENCH_SKIP_SERVE=1 leaves them out. The drift benchmark (bench/drift.mjs) takes about 4 minutes;
+// BENCH_SKIP_DRIFT=1 leaves it out.
+import { benchDrift } from './drift.mjs';
 import { benchLogBatch } from './log-batch.mjs';
 import { benchSearch } from './search.mjs';
+import { benchServeBatching } from './serve-batching.mjs';
+import { benchServeImages } from './serve-images.mjs';
+import { benchServeOverhead } from './serve-overhead.mjs';
+import { benchServeSoak } from './serve-soak.mjs';
 import { benchStartup } from './startup.mjs';
 import { machine } from './lib/util.mjs';
+
+const timed = async (name, fn) => {
+  process.stderr.write(`bench: ${name}…\n`);
+  const t0 = process.hrtime.bigint();
+  const out = await fn();
+  process.stderr.write(`bench: ${name} done in ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s\n`);
+  return out;
+};
 
 const result = { machine: machine() };
 for (const [name, fn] of [
@@ -11,10 +27,19 @@ for (const [name, fn] of [
   ['log_batch', benchLogBatch],
   ['search', benchSearch],
 ]) {
-  process.stderr.write(`bench: ${name}…\n`);
-  const t0 = process.hrtime.bigint();
-  result[name] = await fn();
-  process.stderr.write(`bench: ${name} done in ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s\n`);
+  result[name] = await timed(name, fn);
+}
+if (process.env.BENCH_SKIP_DRIFT !== '1') result.drift = await timed('drift', benchDrift);
+if (process.env.BENCH_SKIP_SERVE !== '1') {
+  result.serve = {};
+  for (const [name, fn] of [
+    ['overhead', benchServeOverhead],
+    ['batching', benchServeBatching],
+    ['images', benchServeImages],
+    ['soak', benchServeSoak],
+  ]) {
+    result.serve[name] = await timed(`serve.${name}`, fn);
+  }
 }
 result.pass = {
   startup_mlx_version: result.startup.pass_mlx_version,
@@ -24,4 +49,24 @@ result.pass = {
   log_batch_rss: result.log_batch.pass_rss,
   search: result.search.pass,
 };
+if (result.drift) {
+  Object.assign(result.pass, {
+    drift_ratio: result.drift.pass_ratio,
+    drift_same_numbers_as_scipy: result.drift.same_numbers_as_scipy,
+    drift_ks_n_log_n: result.drift.ks_scaling.pass_n_log_n,
+  });
+}
+if (result.serve) {
+  const s = result.serve;
+  Object.assign(result.pass, {
+    serve_overhead: s.overhead.pass,
+    serve_batching_speedup: s.batching.pass_speedup,
+    serve_batching_share: s.batching.pass_share,
+    serve_images_rps: s.images.pass_rps,
+    serve_images_p99: s.images.pass_p99,
+    serve_images_same_label: s.images.pass_same_label,
+    serve_soak_no_valid_failures: s.soak.pass_no_valid_failures,
+    serve_soak_rss: s.soak.pass_rss,
+  });
+}
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

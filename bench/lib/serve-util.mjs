@@ -91,14 +91,17 @@ export async function startServer(name, cmd, args, { env, cwd = ROOT, readyUrl, 
   }
 }
 
+/** The mlx entry point the serving benchmarks start: bin/mlx.js, or BENCH_MLX_BIN (a candidate build elsewhere). */
+export const MLX_BIN = process.env.BENCH_MLX_BIN ? path.resolve(process.env.BENCH_MLX_BIN) : MLX;
+
 /**
  * `mlx serve MODEL --port P …` as a child process, ready when /ready says so. extraNodeArgs
  * (e.g. --cpu-prof) go before bin/mlx.js.
  */
-export async function startMlx(model, args, { env, extraNodeArgs = [], name = 'mlx serve' } = {}) {
+export async function startMlx(model, args, { env, extraNodeArgs = [], name = 'mlx serve', bin = MLX_BIN } = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = await startServer(name, NODE, [...extraNodeArgs, MLX, 'serve', model, '--port', String(port), '--host', '127.0.0.1', ...args], {
+  const server = await startServer(name, NODE, [...extraNodeArgs, bin, 'serve', model, '--port', String(port), '--host', '127.0.0.1', ...args], {
     env,
     readyUrl: `${url}/ready`,
   });
