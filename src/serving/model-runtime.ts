@@ -1,5 +1,4 @@
 import path from 'node:path';
-import type { InferenceSession } from 'onnxruntime-node';
 import type { ModelSignature, TensorSpec } from '../core/entities.js';
 import { invalid } from '../core/errors.js';
 import { readLabels } from '../models/labels.js';
@@ -8,6 +7,7 @@ import { readModelInfo } from '../models/onnx/model-info.js';
 import { checkSpecFits, inferPreprocessSpec, parsePreprocessSpec, type PreprocessSpec } from '../models/preprocess-spec.js';
 import { parseModelUri, readModelBytes, resolveModel } from '../models/uri.js';
 import type { Store } from '../store/store.js';
+import { InferenceWorker } from './inference-worker.js';
 import { ELEMENT_TYPES, type NumericArray } from './tensors.js';
 
 /** A tensor as mlx passes it around: ONNX element type, flat data, dimensions. */
@@ -82,24 +82,19 @@ export async function loadFoundModel(src: ModelSource): Promise<ServedModel> {
     checkSpecFits(spec, signature, opts.preprocess);
   } else spec = v?.preprocess ? parsePreprocessSpec(v.preprocess) : inferPreprocessSpec(signature);
 
-  const ort = await import('onnxruntime-node');
-  let session: InferenceSession;
+  let session: InferenceWorker;
   try {
-    session = await ort.InferenceSession.create(bytes, {
+    session = await InferenceWorker.start(bytes, {
       graphOptimizationLevel: 'all',
       ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
+      // Idle intra-op threads would busy-wait after each run, taking the cores that decode
+      // images and parse requests meanwhile.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
   } catch (err) {
     throw invalid(`onnxruntime cannot load ${resolved.label}: ${String((err as Error).message).split('\n')[0]}`);
   }
-  const run = async (feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> => {
-    const ortFeeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
-    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(t.type === 'bool' ? 'bool' : (t.type as 'float32'), t.data as Float32Array, t.dims);
-    const out = await session.run(ortFeeds);
-    const result: Record<string, Tensor> = {};
-    for (const [name, t] of Object.entries(out)) result[name] = { type: t.type, data: t.data as NumericArray, dims: [...t.dims] };
-    return result;
-  };
+  const run = (feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> => session.run(feeds);
   const served: ServedModel = {
     name: v?.name ?? path.basename(resolved.file).replace(/\.onnx$/i, ''),
     version: v?.version ?? null,

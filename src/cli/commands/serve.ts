@@ -24,7 +24,7 @@ export function registerServeCommand(program: Command): void {
     .option('--max-body-mb <mb>', 'largest request body', '20')
     .option('--labels <file>', 'class names for a model that is not registered')
     .option('--preprocess <spec>', 'preprocessing for a model that is not registered (see mlx register --help)')
-    .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)')
+    .option('--threads <n>', 'onnxruntime intra-op threads (default: one per core; inference runs on its own thread either way)')
     .action(async (uri: string, f: ServeFlags, cmd: Command) => {
       const { serveModel } = await import('./serve-run.js');
       await serveModel(uri, f, globals(cmd).trackingUri);
