@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { notFound, invalid } from './errors.js';
+import { asObject, jsonLines } from './json-lines.js';
 
 export type ColumnType = 'integer' | 'double' | 'boolean' | 'string' | 'null';
 
@@ -93,18 +93,9 @@ async function profileDelimited(file: string, delimiter: string) {
 async function profileJsonLines(file: string) {
   const types = new Map<string, ColumnType>();
   let rows = 0;
-  let lineNo = 0;
-  for await (const line of createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity })) {
-    lineNo++;
-    if (line.trim() === '') continue;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(line);
-    } catch {
-      throw invalid(`dataset ${JSON.stringify(file)} line ${lineNo} is not valid JSON; JSON lines files hold one object per line`);
-    }
-    if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
-      throw invalid(`dataset ${JSON.stringify(file)} line ${lineNo} is not a JSON object`);
+  const label = `dataset ${JSON.stringify(file)}`;
+  for await (const { line, value } of jsonLines(fs.createReadStream(file), label)) {
+    const obj = asObject(value, label, line);
     rows++;
     for (const [k, v] of Object.entries(obj)) types.set(k, widen(types.get(k) ?? 'null', typeOfJson(v)));
   }

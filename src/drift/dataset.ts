@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { invalid, MlxError, notFound } from '../core/errors.js';
+import { asObject, jsonLines } from '../core/json-lines.js';
 import { csvRecords } from './csv-lines.js';
 
 export type ColumnKind = 'numerical' | 'categorical';
@@ -100,17 +100,8 @@ export async function loadTable(file: string, declared: Map<string, ColumnKind>,
   };
   let rows = 0;
   if (ext === '.jsonl' || ext === '.ndjson') {
-    let line = 0;
-    for await (const text of createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity })) {
-      line++;
-      if (text.trim() === '') continue;
-      let obj: unknown;
-      try {
-        obj = JSON.parse(text);
-      } catch {
-        throw invalid(`${file} line ${line} is not valid JSON`);
-      }
-      if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw invalid(`${file} line ${line} is not a JSON object`);
+    for await (const { line, value } of jsonLines(fs.createReadStream(file), file)) {
+      const obj = asObject(value, file, line);
       rows++;
       for (const [k, v] of Object.entries(obj)) if (!wanted || wanted.includes(k)) builder(k, rows - 1).add(v, line, file);
       // A key absent from this line is a missing value for it.

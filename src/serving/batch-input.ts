@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { invalid, notFound } from '../core/errors.js';
+import { jsonLines } from '../core/json-lines.js';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 
@@ -93,16 +93,7 @@ export function readRows(file: string, kind: 'csv' | 'jsonl', columns: string[] 
     }
   }
   async function* jsonRows() {
-    let line = 0;
-    for await (const text of createInterface({ input: open(), crlfDelay: Infinity })) {
-      line++;
-      if (text.trim() === '') continue;
-      let obj: unknown;
-      try {
-        obj = JSON.parse(text);
-      } catch {
-        throw invalid(`${file} line ${line} is not valid JSON`);
-      }
+    for await (const { line, value: obj } of jsonLines(open(), file)) {
       if (Array.isArray(obj)) yield { line, values: obj.map((v, i) => toNumber(v, line, String(i))) };
       else if (obj && typeof obj === 'object') {
         const rec = obj as Record<string, unknown>;

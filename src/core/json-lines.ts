@@ -1,0 +1,28 @@
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { invalid } from './errors.js';
+
+/**
+ * Streams a JSON lines input as parsed values with their 1-based line numbers, skipping blank
+ * lines; a line that is not JSON is an error naming the source and the line.
+ */
+export async function* jsonLines(input: Readable, label: string): AsyncGenerator<{ line: number; value: unknown }> {
+  let line = 0;
+  for await (const text of createInterface({ input, crlfDelay: Infinity })) {
+    line++;
+    if (text.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw invalid(`${label} line ${line} is not valid JSON; JSON lines files hold one value per line`);
+    }
+    yield { line, value };
+  }
+}
+
+/** A JSON object (not an array or a scalar), or an error naming the line. */
+export function asObject(value: unknown, label: string, line: number): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(`${label} line ${line} is not a JSON object`);
+  return value as Record<string, unknown>;
+}
