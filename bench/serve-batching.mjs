@@ -8,7 +8,7 @@
 // Targets: batching ≥ 3× no batching; batching ≥ 0.70× in-process rows/s. p99 reported.
 import fs from 'node:fs';
 import path from 'node:path';
-import { load, medianOf, note, startBareHono, startMlx, summariseProfile } from './lib/serve-util.mjs';
+import { load, medianOf, note, profileServe, startBareHono, startMlx } from './lib/serve-util.mjs';
 import { isMain, makeTemp, median, NODE, rmTemp, rng, ROOT, round, storeEnv, timeSpawn } from './lib/util.mjs';
 
 const SECONDS = Number(process.env.BENCH_SERVE_SECONDS ?? 10);
@@ -152,14 +152,7 @@ export async function benchServeBatching() {
     };
     if (process.env.BENCH_PROFILE === '1' || !result.pass_share || !result.pass_speedup) {
       note('batching: profiling one more batched run (node --cpu-prof)');
-      const profDir = path.join(dir, 'prof');
-      const prof = await startMlx(model, ['--max-batch-size', '32'], { env, extraNodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir] });
-      servers.push(prof);
-      const r = await run(prof.url);
-      servers.splice(servers.indexOf(prof), 1);
-      await prof.stop();
-      result.profile = { rps_while_profiling: r.rps, ...(await summariseProfile(profDir)) };
-      delete result.profile.file;
+      result.profile = await profileServe(model, ['--max-batch-size', '32'], { env, dir, loadOnce: (url) => run(url) });
     }
     return result;
   } finally {

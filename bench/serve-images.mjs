@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { multipartBody, photoJpeg } from './lib/images.mjs';
-import { load, medianOf, note, parseProm, promValue, startMlx, startServer, freePort, summariseProfile } from './lib/serve-util.mjs';
+import { freePort, load, note, parseProm, profileServe, promValue, side, startMlx, startServer } from './lib/serve-util.mjs';
 import { isMain, makeTemp, median, NODE, rmTemp, ROOT, round, storeEnv, timeSpawn } from './lib/util.mjs';
 
 const PYTHON = '/usr/bin/python3';
@@ -68,15 +68,6 @@ async function mlxMetrics(url) {
   };
 }
 
-function side(runs) {
-  return {
-    rps: medianOf(runs, (r) => r.rps),
-    latency_p50_ms: medianOf(runs, (r) => r.latency_ms.p50),
-    latency_p99_ms: medianOf(runs, (r) => r.latency_ms.p99),
-    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
-    errors: runs.reduce((n, r) => n + r.errors, 0),
-  };
-}
 
 export async function benchServeImages() {
   const dir = makeTemp('mlx-bench-images-');
@@ -167,13 +158,7 @@ export async function benchServeImages() {
     };
     if (process.env.BENCH_PROFILE === '1' || !result.pass_rps || !result.pass_p99) {
       note('images: profiling one more mlx run (node --cpu-prof)');
-      const profDir = path.join(dir, 'prof');
-      const prof = await startMlx(model, mlxArgs, { env, extraNodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir] });
-      servers.push(prof);
-      const r = await run(prof.url, 10);
-      await stopAll();
-      result.profile = { rps_while_profiling: r.rps, ...(await summariseProfile(profDir)) };
-      delete result.profile.file;
+      result.profile = await profileServe(model, mlxArgs, { env, dir, loadOnce: (url) => run(url, 10) });
     }
     return result;
   } finally {

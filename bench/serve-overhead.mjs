@@ -6,7 +6,7 @@
 // (node --cpu-prof on the server) and summarised by file.
 import fs from 'node:fs';
 import path from 'node:path';
-import { load, medianOf, note, startBareHono, startMlx, summariseProfile } from './lib/serve-util.mjs';
+import { load, note, profileServe, side, startBareHono, startMlx } from './lib/serve-util.mjs';
 import { isMain, makeTemp, median, rmTemp, rng, round, storeEnv } from './lib/util.mjs';
 
 const SECONDS = Number(process.env.BENCH_SERVE_SECONDS ?? 10);
@@ -39,15 +39,6 @@ function run(url, duration = SECONDS) {
   return load({ url: `${url}/invocations`, connections: CONNECTIONS, duration, method: 'POST', headers: { 'content-type': 'application/json' }, body: REQUEST });
 }
 
-function side(runs) {
-  return {
-    rps: medianOf(runs, (r) => r.rps),
-    latency_p50_ms: medianOf(runs, (r) => r.latency_ms.p50),
-    latency_p99_ms: medianOf(runs, (r) => r.latency_ms.p99),
-    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
-    errors: runs.reduce((n, r) => n + r.errors, 0),
-  };
-}
 
 export async function benchServeOverhead() {
   const dir = makeTemp('mlx-bench-overhead-');
@@ -99,14 +90,7 @@ export async function benchServeOverhead() {
     };
     if (process.env.BENCH_PROFILE === '1' || !result.pass) {
       note('overhead: profiling one more mlx run (node --cpu-prof)');
-      const profDir = path.join(dir, 'prof');
-      const prof = await startMlx(model, [], { env, extraNodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir] });
-      servers.push(prof);
-      const r = await run(prof.url);
-      servers.splice(servers.indexOf(prof), 1);
-      await prof.stop();
-      result.profile = { rps_while_profiling: r.rps, ...(await summariseProfile(profDir)) };
-      delete result.profile.file;
+      result.profile = await profileServe(model, [], { env, dir, loadOnce: (url) => run(url) });
     }
     return result;
   } finally {

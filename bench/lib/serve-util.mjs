@@ -197,3 +197,30 @@ export async function summariseProfile(dir, top = 15) {
 export function note(line) {
   process.stderr.write(`  ${line}\n`);
 }
+
+/** Medians of one side's runs: req/s, p50, p99, and the summed non-2xx and error counts. */
+export function side(runs) {
+  return {
+    rps: medianOf(runs, (r) => r.rps),
+    latency_p50_ms: medianOf(runs, (r) => r.latency_ms.p50),
+    latency_p99_ms: medianOf(runs, (r) => r.latency_ms.p99),
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+  };
+}
+
+/** Starts one more `mlx serve` under --cpu-prof, loads it with `loadOnce(url)`, and summarises the profile. */
+export async function profileServe(model, args, { env, dir, loadOnce }) {
+  const profDir = path.join(dir, 'prof');
+  const prof = await startMlx(model, args, { env, extraNodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir] });
+  try {
+    const r = await loadOnce(prof.url);
+    await prof.stop();
+    const profile = { rps_while_profiling: r.rps, ...(await summariseProfile(profDir)) };
+    delete profile.file;
+    return profile;
+  } catch (err) {
+    await prof.stop();
+    throw err;
+  }
+}
