@@ -74,7 +74,9 @@ export async function benchServeBatching() {
     const maxDiff = Math.max(...a.map((v, i) => Math.abs(v - b[i])));
     const bare = await startBareHono('/invocations', JSON.stringify({ predictions: [a] }), { env });
     servers.push(bare);
-    const urls = { batched: batched.url, single: single.url, bare: bare.url };
+    const rawNode = await startBareHono('/invocations', JSON.stringify({ predictions: [a] }), { env, rawNode: true });
+    servers.push(rawNode);
+    const urls = { batched: batched.url, single: single.url, bare: bare.url, node: rawNode.url };
 
     const run = (url, duration = SECONDS) =>
       load({ url: `${url}/invocations`, connections: CONNECTIONS, duration, method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -82,8 +84,9 @@ export async function benchServeBatching() {
     await run(batched.url, 2);
     await run(single.url, 2);
     await run(bare.url, 2);
-    const res = { batched: [], single: [], bare: [], ort: [] };
-    const order = ['batched', 'single', 'bare', 'ort'];
+    await run(rawNode.url, 2);
+    const res = { batched: [], single: [], bare: [], node: [], ort: [] };
+    const order = ['batched', 'single', 'bare', 'node', 'ort'];
     for (let i = 0; i < ROUNDS; i++) {
       const rot = [...order.slice(i % order.length), ...order.slice(0, i % order.length)];
       for (const name of rot) {
@@ -114,7 +117,7 @@ export async function benchServeBatching() {
     const result = {
       model: `MLP ${DIMS.join(' → ')} (Gemm + Relu, float32, ${round(modelBytes / 2 ** 20, 1)} MB), served from a .onnx file`,
       request: `POST /invocations {"inputs": [[256 floats]]} (${body.length} bytes), one row per request`,
-      load: `autocannon, ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} rounds of (batching, no batching, bare Hono, in-process) with the order rotated, 2 s warm-up per server`,
+      load: `autocannon, ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} rounds of (batching, no batching, bare Hono, bare node:http, in-process) with the order rotated, 2 s warm-up per server`,
       batched_vs_single_max_abs_diff: maxDiff,
       with_batching: {
         flags: '--max-batch-size 32 (default), --max-batch-delay-ms 2 (default)',
@@ -136,6 +139,12 @@ export async function benchServeBatching() {
         rps: medianOf(res.bare, (r) => r.rps),
         latency_p99_ms: medianOf(res.bare, (r) => r.latency_ms.p99),
         share_of_in_process: round(median(res.bare.map((r) => r.rps)) / ortRows, 3),
+      },
+      bare_node_http_same_request: {
+        what: 'the ceiling of any Node server here: plain node:http reads and parses the same body and writes the same JSON (autocannon shares the 2 cores)',
+        rps: medianOf(res.node, (r) => r.rps),
+        latency_p99_ms: medianOf(res.node, (r) => r.latency_ms.p99),
+        share_of_in_process: round(median(res.node.map((r) => r.rps)) / ortRows, 3),
       },
       in_process_batch_32: {
         what: 'onnxruntime-node in a child process, same model bytes and session options, one [32, 256] tensor, session.run back to back',

@@ -109,12 +109,12 @@ export async function startMlx(model, args, { env, extraNodeArgs = [], name = 'm
 }
 
 /** The project's bare Hono app (bench/lib/bare-hono.mjs) answering `body` for POST path. */
-export async function startBareHono(pathName, body, { env } = {}) {
+export async function startBareHono(pathName, body, { env, rawNode = false } = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const script = path.join(ROOT, 'bench', 'lib', 'bare-hono.mjs');
-  const server = await startServer('bare hono', NODE, [script, String(port), pathName], {
-    env: { ...env, BARE_HONO_BODY: body },
+  const server = await startServer(rawNode ? 'bare node:http' : 'bare hono', NODE, [script, String(port), pathName], {
+    env: { ...env, BARE_HONO_BODY: body, ...(rawNode ? { BARE_RAW_NODE: '1' } : {}) },
     readyUrl: `${url}/health`,
   });
   return { ...server, url, port };

@@ -9,7 +9,14 @@ function labelText(labels: Labels, extra?: [string, string]): string {
   return `{${entries.map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"`).join(',')}}`;
 }
 
-const keyOf = (labels: Labels) => JSON.stringify(Object.entries(labels).sort());
+/** A series key; runs on every observation, so plain string building rather than JSON. */
+function keyOf(labels: Labels): string {
+  const names = Object.keys(labels);
+  if (names.length > 1) names.sort();
+  let key = '';
+  for (const n of names) key += `${n}\u0000${labels[n]}\u0001`;
+  return key;
+}
 
 function num(v: number): string {
   if (Number.isNaN(v)) return 'NaN';

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { CONTENT_TYPE } from '../../serving/prometheus.js';
 import { errorResponse, HttpError } from './errors.js';
 import { healthRoutes } from './health.js';
@@ -42,16 +41,6 @@ export function inferenceApp(state: ServingState): Hono {
       m.latency.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
     }
   });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: state.maxBodyBytes,
-      onError: () => {
-        throw new HttpError(413, 'REQUEST_TOO_LARGE', `the request body is over ${Math.round(state.maxBodyBytes / 1024 / 1024)} MB (--max-body-mb)`);
-      },
-    }),
-  );
-
   healthRoutes(app, state);
   predictRoutes(app, state);
   invocationsRoutes(app, state);

@@ -3,6 +3,7 @@ import { invalid } from '../../core/errors.js';
 import type { Tensor } from '../../serving/model-runtime.js';
 import type { Predictor } from '../../serving/predictor.js';
 import { flatten, nest, toNumbers, toTypedArray } from '../../serving/tensors.js';
+import { requestBody, requestJson } from './body.js';
 import { HttpError } from './errors.js';
 import { requirePredictor, type ServingState } from './state.js';
 
@@ -99,14 +100,9 @@ export function invocationsRoutes(app: Hono, state: ServingState): void {
       throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `content type ${JSON.stringify(type || 'none')} is not supported; use application/json or text/csv`);
     const predictor = requirePredictor(state);
     let feeds: Record<string, Tensor>;
-    if (type === 'text/csv') feeds = await fromCsv(predictor, await c.req.text());
+    if (type === 'text/csv') feeds = await fromCsv(predictor, (await requestBody(c, state)).toString('utf8'));
     else {
-      let body: unknown;
-      try {
-        body = await c.req.json();
-      } catch {
-        throw invalid('the body is not valid JSON');
-      }
+      const body = await requestJson(c, state);
       if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid(`the JSON body must be an object with one of ${FORMATS.join(', ')}`);
       const given = FORMATS.filter((f) => f in (body as object));
       if (given.length !== 1)

@@ -1,5 +1,7 @@
 import type { Hono } from 'hono';
 import { invalid } from '../../core/errors.js';
+import { parseMultipart } from '../read-body.js';
+import { requestBody, requestJson } from './body.js';
 import { HttpError } from './errors.js';
 import { requirePredictor, type ServingState } from './state.js';
 
@@ -18,28 +20,23 @@ export function predictRoutes(app: Hono, state: ServingState): void {
   app.post('/predict', async (c) => {
     const predictor = requirePredictor(state);
     const k = topK(c.req.query('top_k'));
-    const type = (c.req.header('content-type') ?? '').toLowerCase();
-    if (type.startsWith('multipart/form-data')) {
-      let body: Record<string, unknown>;
+    const type = c.req.header('content-type') ?? '';
+    if (type.toLowerCase().startsWith('multipart/form-data')) {
+      const bytes = await requestBody(c, state);
+      let form: FormData;
       try {
-        body = await c.req.parseBody({ all: true });
+        form = await parseMultipart(bytes, type);
       } catch {
         throw invalid('cannot read the multipart form; send the image as the form field "file"');
       }
-      const field = body.file;
-      const files = (Array.isArray(field) ? field : field === undefined ? [] : [field]).filter((f): f is File => f instanceof File);
+      const files = form.getAll('file').filter((f) => typeof f !== 'string') as Blob[];
       if (files.length === 0) throw invalid('the form has no "file" field with an image; send one, e.g. curl -F "file=@cat.jpg" …/predict');
       const images = await Promise.all(files.map(async (f) => new Uint8Array(await f.arrayBuffer())));
       const predictions = await predictor.predictImages(images, k);
       return c.json(predictions.length === 1 ? predictions[0] : { predictions });
     }
-    if (type.startsWith('application/json')) {
-      let body: unknown;
-      try {
-        body = await c.req.json();
-      } catch {
-        throw invalid('the body is not valid JSON');
-      }
+    if (type.toLowerCase().startsWith('application/json')) {
+      const body = await requestJson(c, state);
       const instances = (body as { instances?: unknown })?.instances;
       if (!Array.isArray(instances)) throw invalid('JSON requests to /predict hold {"instances": [[...], ...]}, one row per prediction');
       return c.json({ predictions: await predictor.predictRows(instances as unknown[][], k) });

@@ -3,6 +3,7 @@ import { invalid } from '../../core/errors.js';
 import type { TensorSpec } from '../../core/entities.js';
 import type { Tensor } from '../../serving/model-runtime.js';
 import { ELEMENT_TYPES, flatten, toNumbers, toTypedArray, typeOfV2 } from '../../serving/tensors.js';
+import { requestJson } from './body.js';
 import { HttpError } from './errors.js';
 import { requirePredictor, type ServingState } from './state.js';
 
@@ -87,15 +88,8 @@ export function v2Routes(app: Hono, state: ServingState): void {
         .map(([n, t]) => ({ name: n, datatype: v2Type(t.type), shape: t.dims, data: toNumbers(t.data as ArrayLike<number>) })),
     };
   };
-  const readJson = async (c: { req: { json(): Promise<unknown> } }) => {
-    try {
-      return await c.req.json();
-    } catch {
-      throw invalid('the body is not valid JSON');
-    }
-  };
-  app.post('/v2/models/:name/infer', async (c) => c.json(await infer(c.req.param('name'), undefined, await readJson(c))));
+  app.post('/v2/models/:name/infer', async (c) => c.json(await infer(c.req.param('name'), undefined, await requestJson(c, state))));
   app.post('/v2/models/:name/versions/:version/infer', async (c) =>
-    c.json(await infer(c.req.param('name'), c.req.param('version'), await readJson(c))),
+    c.json(await infer(c.req.param('name'), c.req.param('version'), await requestJson(c, state))),
   );
 }
