@@ -62,6 +62,8 @@ export interface Run {
   params: Record<string, string>;
   /** Latest value per key (highest step, then latest timestamp). */
   metrics: Record<string, number>;
+  /** Step and timestamp of each latest value, where the store knows them (the REST API reports them). */
+  metric_steps?: Record<string, { step: number; timestamp: number }>;
   tags: Record<string, string>;
   inputs: DatasetInput[];
 }

@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'INVALID_STATE'
   | 'BAD_REQUEST'
   | 'USAGE'
+  | 'UNAUTHENTICATED'
   | 'INTERNAL_ERROR';
 
 /** The one error type of mlx: a stable code and a one-line message saying what was wrong and what to do. */
@@ -25,6 +26,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   RESOURCE_DOES_NOT_EXIST: 404,
   RESOURCE_ALREADY_EXISTS: 400,
   INVALID_STATE: 400,
+  UNAUTHENTICATED: 401,
   INTERNAL_ERROR: 500,
 };
 

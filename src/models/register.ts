@@ -19,6 +19,8 @@ export interface RegisterInput {
   alias?: string;
   description?: string;
   labelsFile?: string;
+  /** Labels given directly (the tracking server gets them in a tag); labelsFile wins if both. */
+  labels?: string[];
   preprocess?: string;
   tags?: Record<string, string>;
   userId: string;
@@ -65,7 +67,7 @@ export async function prepareRegistration(store: Store, input: RegisterInput): P
   validateModelName(input.name);
   if (input.alias !== undefined) validateAlias(input.alias);
   for (const [k, v] of Object.entries(input.tags ?? {})) (validateKey('tag', k), validateTagValue(k, v));
-  const labels = input.labelsFile !== undefined ? readLabels(input.labelsFile) : null;
+  const labels = input.labelsFile !== undefined ? readLabels(input.labelsFile) : (input.labels ?? null);
   const givenSpec = input.preprocess !== undefined ? parsePreprocessSpec(input.preprocess) : null;
   const explicitRun = input.runId !== undefined ? await store.resolveRunId(input.runId) : undefined;
 
@@ -78,7 +80,7 @@ export async function prepareRegistration(store: Store, input: RegisterInput): P
   const signature = { inputs: info.inputs, outputs: info.outputs };
   const warnings: string[] = [];
   if (labels) {
-    const w = checkLabels(labels, signature, input.labelsFile!);
+    const w = checkLabels(labels, signature, input.labelsFile ?? 'the labels');
     if (w) warnings.push(w);
   }
   let preprocess: string | null = null;

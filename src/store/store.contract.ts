@@ -255,6 +255,18 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         expect((await store.listRegisteredModels()).map((m) => m.name)).toEqual(['t']);
       });
 
+      it('renames a model with its versions, tags and aliases', async () => {
+        await store.createRegisteredModel('old', 'd', { team: 'vision' });
+        await store.createModelVersion(version('old', { alias: 'champion', tags: { k: 'v' } }));
+        await store.createRegisteredModel('taken');
+        await rejectsWith(store.renameRegisteredModel('old', 'taken'), 'RESOURCE_ALREADY_EXISTS', /"taken"/);
+        await rejectsWith(store.renameRegisteredModel('old', 'bad/name'), 'INVALID_PARAMETER_VALUE', /bad\/name/);
+        await rejectsWith(store.renameRegisteredModel('nope', 'x'), 'RESOURCE_DOES_NOT_EXIST', /"nope"/);
+        expect(await store.renameRegisteredModel('old', 'new')).toMatchObject({ name: 'new', tags: { team: 'vision' }, aliases: { champion: 1 } });
+        expect(await store.getModelVersionByAlias('new', 'champion')).toMatchObject({ name: 'new', version: 1, tags: { k: 'v' } });
+        await rejectsWith(store.getRegisteredModel('old'), 'RESOURCE_DOES_NOT_EXIST', /"old"/);
+      });
+
       it('reports storage no version uses any more when versions and models are deleted', async () => {
         const shared = version('a');
         await store.createModelVersion(shared);

@@ -80,7 +80,8 @@ export interface Store {
   /** True for the empty stand-in opened (without creating anything) for a store that does not exist yet. */
   readonly ephemeral: boolean;
 
-  createExperiment(name: string, tags?: Record<string, string>): Promise<string>;
+  /** artifactRoot: where the experiment's run folders go (default: the store's own artifacts folder), e.g. "mlflow-artifacts:". */
+  createExperiment(name: string, tags?: Record<string, string>, artifactRoot?: string): Promise<string>;
   getExperiment(experimentId: string): Promise<Experiment>;
   getExperimentByName(name: string): Promise<Experiment | null>;
   listExperiments(viewType?: ViewType): Promise<Experiment[]>;
@@ -113,6 +114,8 @@ export interface Store {
   getRegisteredModel(name: string): Promise<RegisteredModel>;
   listRegisteredModels(): Promise<RegisteredModel[]>;
   updateRegisteredModel(name: string, input: { description?: string }): Promise<RegisteredModel>;
+  /** Renames a model with all its versions, tags and aliases. */
+  renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel>;
   /** Deletes the model and all its versions; returns the storage locations no version uses any more. */
   deleteRegisteredModel(name: string): Promise<string[]>;
   setRegisteredModelTag(name: string, key: string, value: string): Promise<void>;

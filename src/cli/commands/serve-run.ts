@@ -1,16 +1,7 @@
 import { createRequire } from 'node:module';
-import { invalid } from '../../core/errors.js';
-import { parseInteger } from '../../core/validation.js';
+import { numberFlag } from '../flags.js';
 import { startServer } from '../../server/inference/start.js';
 import { openStore, resolveTrackingUri } from '../../store/open-store.js';
-
-function positive(name: string, text: string, opts: { min?: number; max?: number; float?: boolean } = {}): number {
-  const n = opts.float ? Number(text) : parseInteger(name, text);
-  const min = opts.min ?? 1;
-  if (!Number.isFinite(n) || n < min || (opts.max !== undefined && n > opts.max))
-    throw invalid(`${name} ${JSON.stringify(text)} must be ${opts.float ? 'a number' : 'an integer'} from ${min}${opts.max !== undefined ? ` to ${opts.max}` : ''}`);
-  return n;
-}
 
 export async function serveModel(
   uri: string,
@@ -19,13 +10,13 @@ export async function serveModel(
 ): Promise<void> {
   const options = {
     host: f.host,
-    port: positive('--port', f.port, { min: 0, max: 65535 }),
-    maxBatchSize: positive('--max-batch-size', f.maxBatchSize, { max: 65536 }),
-    maxBatchDelayMs: positive('--max-batch-delay-ms', f.maxBatchDelayMs, { min: 0, max: 10_000, float: true }),
-    maxBodyMb: positive('--max-body-mb', f.maxBodyMb, { min: 0.001, max: 4096, float: true }),
+    port: numberFlag('--port', f.port, { min: 0, max: 65535 }),
+    maxBatchSize: numberFlag('--max-batch-size', f.maxBatchSize, { max: 65536 }),
+    maxBatchDelayMs: numberFlag('--max-batch-delay-ms', f.maxBatchDelayMs, { min: 0, max: 10_000, float: true }),
+    maxBodyMb: numberFlag('--max-body-mb', f.maxBodyMb, { min: 0.001, max: 4096, float: true }),
     labelsFile: f.labels,
     preprocess: f.preprocess,
-    threads: f.threads === undefined ? undefined : positive('--threads', f.threads, { max: 1024 }),
+    threads: f.threads === undefined ? undefined : numberFlag('--threads', f.threads, { max: 1024 }),
     mlxVersion: (createRequire(import.meta.url)('../../../package.json') as { version: string }).version,
     log: (line: string) => process.stderr.write(`mlx: ${line}\n`),
   };

@@ -158,6 +158,21 @@ export class SqliteRegistry {
     return this.toModel(this.modelRow(name));
   }
 
+  async renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel> {
+    validateModelName(newName);
+    return this.db
+      .transaction(() => {
+        this.modelRow(name);
+        if (this.db.prepare('SELECT 1 FROM registered_models WHERE name = ?').get(newName))
+          throw alreadyExists(`registered model ${q(newName)} already exists`);
+        for (const table of ['registered_models', 'registered_model_tags', 'registered_model_aliases', 'model_versions', 'model_version_tags'])
+          this.db.prepare(`UPDATE ${table} SET name = ? WHERE name = ?`).run(newName, name);
+        this.touch(newName);
+        return this.toModel(this.modelRow(newName));
+      })
+      .immediate();
+  }
+
   async deleteRegisteredModel(name: string): Promise<string[]> {
     return this.db
       .transaction(() => {

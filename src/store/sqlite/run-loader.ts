@@ -62,9 +62,12 @@ export function loadRuns(db: Db, rows: RunRow[], root: string): Run[] {
     }[])
       runs.get(t.run_uuid)!.tags[t.key] = t.value;
     for (const m of db
-      .prepare(`SELECT run_uuid, key, value, is_nan FROM latest_metrics WHERE run_uuid IN (${marks})`)
-      .all(...chunk) as { run_uuid: string; key: string; value: number | null; is_nan: number }[])
-      runs.get(m.run_uuid)!.metrics[m.key] = metricValue(m.value, m.is_nan);
+      .prepare(`SELECT run_uuid, key, value, is_nan, step, timestamp FROM latest_metrics WHERE run_uuid IN (${marks})`)
+      .all(...chunk) as { run_uuid: string; key: string; value: number | null; is_nan: number; step: number; timestamp: number }[]) {
+      const run = runs.get(m.run_uuid)!;
+      run.metrics[m.key] = metricValue(m.value, m.is_nan);
+      (run.metric_steps ??= {})[m.key] = { step: m.step, timestamp: m.timestamp };
+    }
     for (const d of db
       .prepare(
         `SELECT i.run_uuid, i.context, d.name, d.digest, d.source_type, d.source, d.schema, d.profile

@@ -60,7 +60,7 @@ export class SqliteStore extends SqliteRegistry implements Store {
 
   // ---- experiments -------------------------------------------------------
 
-  async createExperiment(name: string, tags: Record<string, string> = {}): Promise<string> {
+  async createExperiment(name: string, tags: Record<string, string> = {}, artifactRoot?: string): Promise<string> {
     validateExperimentName(name);
     for (const [k, v] of Object.entries(tags)) {
       validateKey('tag', k);
@@ -82,16 +82,13 @@ export class SqliteStore extends SqliteRegistry implements Store {
             `INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
              VALUES (?, ?, ?, 'active', ?, ?)`,
           )
-          .run(id, name, `artifacts/${id}`, now, now);
+          .run(id, name, artifactRoot ? `${artifactRoot.replace(/\/+$/, '')}/${id}` : `artifacts/${id}`, now, now);
         const ins = this.db.prepare('INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)');
         for (const [k, v] of Object.entries(tags)) ins.run(id, k, v);
         return String(id);
       })
       .immediate();
   }
-
-
-
 
   async getExperiment(experimentId: string): Promise<Experiment> {
     return toExperiment(this.db, this.root, experimentRow(this.db, experimentId));

@@ -1,0 +1,70 @@
+import { createRequire } from 'node:module';
+import { MlxError } from '../../core/errors.js';
+import { startTrackingServer } from '../../server/tracking/start.js';
+import { openStore, resolveTrackingUri } from '../../store/open-store.js';
+import { numberFlag } from '../flags.js';
+import type { ServerFlags } from './server.js';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '[::1]']);
+
+/** Validates the flags, opens (or creates) the store and serves it until SIGINT/SIGTERM. */
+export async function runTrackingServer(f: ServerFlags, trackingUri: string | undefined, mode: 'server' | 'ui'): Promise<void> {
+  const port = numberFlag('--port', f.port, { min: 0, max: 65535 });
+  const maxBodyMb = numberFlag('--max-body-mb', f.maxBodyMb, { min: 0.001, max: 4096, float: true });
+  const maxUploadMb = numberFlag('--max-upload-mb', f.maxUploadMb, { min: 0.001, max: 1024 * 1024, float: true });
+  const token = f.token ?? (process.env.MLX_SERVER_TOKEN || undefined);
+  if (token !== undefined && token.length < 8) throw new MlxError('USAGE', '--token must be at least 8 characters; use a long random value, e.g. from: openssl rand -hex 24');
+  if (!LOOPBACK.has(f.host) && !token && !f.allowUnauthenticated)
+    throw new MlxError(
+      'USAGE',
+      `refusing to serve ${f.host} without a token: anyone who can reach it could read and change every run; pass --token (or MLX_SERVER_TOKEN), or --allow-unauthenticated`,
+    );
+  if (f.corsOrigin !== undefined && !/^https?:\/\/[^/\s]+$/.test(f.corsOrigin))
+    throw new MlxError('USAGE', `--cors-origin ${JSON.stringify(f.corsOrigin)} must be an origin such as https://ml.example.com (scheme and host, no path)`);
+  const uri = resolveTrackingUri({ flag: f.backendStoreUri ?? trackingUri });
+  if (/^https?:\/\//i.test(uri)) throw new MlxError('USAGE', `backend store ${uri} is itself a server; give the server a local store folder`);
+
+  const store = await openStore(uri, { create: true });
+  const mlxVersion = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+  let stopping = false;
+  let close: (() => Promise<void>) | null = null;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`mlx: ${signal}: finishing in-flight requests, then exiting\n`);
+    await close?.();
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  try {
+    const { listening, artifactRoot } = await startTrackingServer(store, {
+      host: f.host,
+      port,
+      artifactsDestination: f.artifactsDestination,
+      token,
+      corsOrigin: f.corsOrigin,
+      maxBodyBytes: Math.round(maxBodyMb * 1024 * 1024),
+      maxUploadBytes: Math.round(maxUploadMb * 1024 * 1024),
+      mlxVersion,
+      ui: await loadUi(),
+      log: (line) => process.stderr.write(`mlx: ${line}\n`),
+    });
+    close = () => listening.close();
+    process.stderr.write(
+      mode === 'ui'
+        ? `mlx: UI on ${listening.url}/ (store ${uri})\n`
+        : `mlx: tracking server listening on ${listening.url} (store ${uri}, artifacts ${artifactRoot}${token ? ', token required' : ''})\n` +
+            `mlx: log to it with MLX_TRACKING_URI=${listening.url}; the UI is at ${listening.url}/\n`,
+    );
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+/** The web UI's routes, when this build has them. */
+async function loadUi() {
+  return undefined;
+}

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { globals } from '../context.js';
+
+export interface ServerFlags {
+  host: string;
+  port: string;
+  backendStoreUri?: string;
+  artifactsDestination?: string;
+  token?: string;
+  allowUnauthenticated?: boolean;
+  corsOrigin?: string;
+  maxBodyMb: string;
+  maxUploadMb: string;
+}
+
+function serverOptions(cmd: Command, port: string): Command {
+  return cmd
+    .option('--host <host>', 'interface to bind (a non-loopback host needs --token or --allow-unauthenticated)', '127.0.0.1')
+    .option('-p, --port <port>', 'port (0 picks a free one)', port)
+    .option('--backend-store-uri <uri>', 'the store to serve (default: --tracking-uri, MLX_TRACKING_URI, else the nearest .mlx folder)')
+    .option('--artifacts-destination <dir>', "where uploaded artifacts go (default: the store's artifacts folder)")
+    .option('--token <token>', 'require Authorization: Bearer <token> on every API request (default: MLX_SERVER_TOKEN)')
+    .option('--allow-unauthenticated', 'serve a non-loopback host without a token')
+    .option('--cors-origin <origin>', 'let browser pages from this origin call the API (none by default)')
+    .option('--max-body-mb <mb>', 'largest JSON request body', '32')
+    .option('--max-upload-mb <mb>', 'largest artifact upload', '2048');
+}
+
+/** `mlx server` (MLflow-compatible tracking server + UI) and `mlx ui` (the same on the local store). */
+export function registerServerCommands(program: Command): void {
+  serverOptions(
+    program
+      .command('server')
+      .description('run an MLflow-compatible tracking server (REST API 2.0, artifact proxy, web UI) over a store')
+      .addHelpText('after', '\nExample:\n  mlx server --port 5000 &\n  MLX_TRACKING_URI=http://127.0.0.1:5000 mlx run -- python train.py'),
+    '5000',
+  ).action(async (f: ServerFlags, cmd: Command) => {
+    const { runTrackingServer } = await import('./server-run.js');
+    await runTrackingServer(f, globals(cmd).trackingUri, 'server');
+  });
+  serverOptions(
+    program
+      .command('ui')
+      .description('open the web UI on the local store (the tracking server on 127.0.0.1)')
+      .addHelpText('after', '\nExample:\n  mlx ui            # then open http://127.0.0.1:5000'),
+    '5000',
+  ).action(async (f: ServerFlags, cmd: Command) => {
+    const { runTrackingServer } = await import('./server-run.js');
+    await runTrackingServer(f, globals(cmd).trackingUri, 'ui');
+  });
+}

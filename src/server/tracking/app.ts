@@ -1,0 +1,95 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { MlxError, toHttpStatus } from '../../core/errors.js';
+import { artifactProxyRoutes } from './artifacts.js';
+import type { TrackingContext } from './context.js';
+import { experimentRoutes } from './experiments.js';
+import { mlxRoutes, registryRoutes } from './registry.js';
+import { TooLarge } from './request.js';
+import { endpoints } from './route.js';
+import { runRoutes } from './runs.js';
+
+export interface TrackingAppOptions {
+  /** Every /api and /ajax-api request must carry `Authorization: Bearer <token>`. */
+  token?: string;
+  /** The one origin allowed to call the API from a browser; none by default. */
+  corsOrigin?: string;
+  maxUploadBytes: number;
+  /** Mounts the web UI (static, public: it asks for the token itself). */
+  ui?: (app: Hono) => void;
+  /** Told about unexpected (500) errors. */
+  log?: (line: string) => void;
+}
+
+const API_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow', '/api/2.0/preview/mlflow'];
+const MLX_PREFIXES = ['/api/2.0/mlx', '/ajax-api/2.0/mlx'];
+
+/** MLflow's error shape: {"error_code", "message"} with its status mapping; never a stack trace. */
+function errorResponse(c: Context, err: unknown, log?: (line: string) => void): Response {
+  if (err instanceof TooLarge) return c.json({ error_code: 'REQUEST_LIMIT_EXCEEDED', message: err.message }, 413, { Connection: 'close' });
+  if (err instanceof MlxError) {
+    const code = err.code === 'USAGE' ? 'INVALID_PARAMETER_VALUE' : err.code;
+    return c.json({ error_code: code, message: err.message }, toHttpStatus(err.code) as 400);
+  }
+  log?.(`internal error on ${c.req.method} ${c.req.path}: ${(err as Error)?.stack ?? String(err)}`);
+  return c.json({ error_code: 'INTERNAL_ERROR', message: `internal error: ${String((err as Error)?.message ?? err).split('\n')[0]}` }, 500);
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  if (!m) return false;
+  const a = Buffer.from(m[1].trim());
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The tracking server of `mlx server`: MLflow REST API 2.0, the artifact proxy, mlx's extensions and the UI. */
+export function trackingApp(ctx: TrackingContext, o: TrackingAppOptions): Hono {
+  const app = new Hono();
+  const onError = (err: unknown, c: Context) => errorResponse(c, err, o.log);
+  app.onError(onError);
+
+  app.use('*', async (c, next) => {
+    await next();
+    c.res.headers.set('X-Content-Type-Options', 'nosniff');
+  });
+  if (o.corsOrigin) {
+    const origin = o.corsOrigin;
+    for (const p of ['/api/*', '/ajax-api/*'])
+      app.use(p, cors({ origin, allowHeaders: ['Authorization', 'Content-Type'], allowMethods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'] }));
+  }
+  if (o.token) {
+    const token = o.token;
+    for (const p of ['/api/*', '/ajax-api/*'])
+      app.use(p, async (c, next) => {
+        if (c.req.method === 'OPTIONS' || tokenMatches(c.req.header('authorization'), token)) return next();
+        return c.json({ error_code: 'UNAUTHENTICATED', message: 'this server needs a token: send Authorization: Bearer <token> (MLX_TRACKING_TOKEN or MLFLOW_TRACKING_TOKEN for clients)' }, 401, {
+          'WWW-Authenticate': 'Bearer',
+        });
+      });
+  }
+
+  app.get('/health', (c) => c.json({ status: 'OK' }));
+  app.get('/version', (c) => c.text(ctx.mlxVersion));
+
+  const api = new Hono();
+  api.onError(onError);
+  const e = endpoints(api, ctx);
+  experimentRoutes(e, ctx);
+  runRoutes(e, ctx);
+  registryRoutes(e, ctx);
+  for (const p of API_PREFIXES) app.route(p, api);
+  const mlx = new Hono();
+  mlx.onError(onError);
+  mlxRoutes(endpoints(mlx, ctx), ctx);
+  for (const p of MLX_PREFIXES) app.route(p, mlx);
+  artifactProxyRoutes(app, ctx, { maxUploadBytes: o.maxUploadBytes });
+
+  o.ui?.(app);
+  app.notFound((c) =>
+    c.json({ error_code: 'ENDPOINT_NOT_FOUND', message: `no endpoint ${c.req.method} ${c.req.path}; the API is under /api/2.0/mlflow/ (MLflow REST API 2.0)` }, 404),
+  );
+  return app;
+}

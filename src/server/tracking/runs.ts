@@ -1,0 +1,129 @@
+import { jsonNumber, type BatchEntry, type Metric } from '../../core/entities.js';
+import { invalid } from '../../core/errors.js';
+import { findExperiment } from '../../core/experiments.js';
+import { parseRunStatus } from '../../core/validation.js';
+import { localArtifactPath, remoteArtifactUri, type TrackingContext } from './context.js';
+import { runInfoJson, runJson } from './convert.js';
+import type { Fields } from './request.js';
+import { viewType, type Endpoints } from './route.js';
+import { pageOf } from './simple-filter.js';
+import { LocalArtifactRepository } from '../../artifacts/local-repository.js';
+
+/** MLflow's log-batch limits (mlflow/utils/validation.py). */
+export const BATCH_LIMITS = { metrics: 1000, params: 100, tags: 100, total: 1000 };
+
+function metricOf(f: Fields): Metric {
+  return {
+    key: f.str('key'),
+    value: f.num('value'),
+    timestamp: f.optInt('timestamp') ?? Date.now(),
+    step: f.optInt('step') ?? 0,
+  };
+}
+
+const runIdOf = (f: Fields) => f.optStr('run_id') ?? f.str('run_uuid');
+
+/** runs/*, metrics/get-history and artifacts/list. */
+export function runRoutes(api: Endpoints, ctx: TrackingContext): void {
+  const { store } = ctx;
+  const runOut = async (id: string) => {
+    const r = await store.getRun(id);
+    return runJson(r, remoteArtifactUri(ctx, r.info.artifact_uri));
+  };
+
+  api.post('/runs/create', async (f) => {
+    const tags = f.tags();
+    const experimentId = f.optStr('experiment_id') ?? (await findExperiment(store, 'Default', { create: true })).experiment_id;
+    const info = await store.createRun({
+      experimentId,
+      runName: f.optStr('run_name') || undefined,
+      userId: f.optStr('user_id') || tags['mlflow.user'] || 'unknown',
+      startTime: f.optInt('start_time'),
+      tags,
+    });
+    return { run: await runOut(info.run_id) };
+  });
+  api.get('/runs/get', async (f) => ({ run: await runOut(await store.resolveRunId(runIdOf(f))) }));
+  api.post('/runs/update', async (f) => {
+    const info = await store.updateRun(runIdOf(f), {
+      ...(f.has('status') ? { status: parseRunStatus(f.str('status')) } : {}),
+      ...(f.has('end_time') ? { endTime: f.int('end_time') } : {}),
+      ...(f.has('run_name') && f.str('run_name') !== '' ? { runName: f.str('run_name') } : {}),
+    });
+    return { run_info: runInfoJson(info, remoteArtifactUri(ctx, info.artifact_uri)) };
+  });
+  api.post('/runs/delete', async (f) => void (await store.deleteRun(f.str('run_id'))));
+  api.post('/runs/restore', async (f) => void (await store.restoreRun(f.str('run_id'))));
+  api.post('/runs/log-metric', async (f) => void (await store.logMetric(runIdOf(f), metricOf(f))));
+  api.post('/runs/log-parameter', async (f) => void (await store.logParam(runIdOf(f), f.str('key'), f.optStr('value') ?? '')));
+  api.post('/runs/set-tag', async (f) => void (await store.setTag(runIdOf(f), f.str('key'), f.optStr('value') ?? '')));
+  api.post('/runs/delete-tag', async (f) => void (await store.deleteTag(f.str('run_id'), f.str('key'))));
+  api.post('/runs/log-batch', async (f) => {
+    const metrics = f.objList('metrics');
+    const params = f.objList('params');
+    const tags = f.objList('tags');
+    const over = (what: string, n: number, max: number) => {
+      if (n > max) throw invalid(`A batch logging request can contain at most ${max} ${what}. Got ${n} ${what}. Please split up ${what} across multiple requests and try again.`);
+    };
+    over('metrics', metrics.length, BATCH_LIMITS.metrics);
+    over('params', params.length, BATCH_LIMITS.params);
+    over('tags', tags.length, BATCH_LIMITS.tags);
+    over('metrics, params, and tags', metrics.length + params.length + tags.length, BATCH_LIMITS.total);
+    // Every entry is read (and so type-checked) before anything is written.
+    const entries: BatchEntry[] = [
+      ...params.map((p) => ({ type: 'param' as const, key: p.str('key'), value: p.optStr('value') ?? '' })),
+      ...tags.map((t) => ({ type: 'tag' as const, key: t.str('key'), value: t.optStr('value') ?? '' })),
+      ...metrics.map((m) => ({ type: 'metric' as const, ...metricOf(m) })),
+    ];
+    await store.logBatch(f.str('run_id'), entries);
+  });
+  api.post('/runs/log-inputs', async (f) => {
+    const datasets = f.objList('datasets').map((d) => {
+      const ds = d.obj('dataset');
+      const context = d.tags()['mlflow.data.context'] ?? null;
+      return {
+        name: ds.str('name'),
+        digest: ds.str('digest'),
+        source_type: ds.str('source_type'),
+        source: ds.str('source'),
+        schema: ds.optStr('schema') ?? null,
+        profile: ds.optStr('profile') ?? null,
+        context,
+      };
+    });
+    await store.logInputs(f.str('run_id'), datasets);
+  });
+  api.read('/runs/search', async (f) => {
+    const experimentIds = f.strList('experiment_ids');
+    const res = await store.searchRuns({
+      experimentIds,
+      filter: f.optStr('filter'),
+      orderBy: f.strList('order_by'),
+      maxResults: f.optInt('max_results') ?? 1000,
+      viewType: viewType(f.optStr('run_view_type')),
+      pageToken: f.optStr('page_token') || undefined,
+    });
+    return {
+      runs: res.runs.map((r) => runJson(r, remoteArtifactUri(ctx, r.info.artifact_uri))),
+      ...(res.nextPageToken ? { next_page_token: res.nextPageToken } : {}),
+    };
+  });
+  api.get('/metrics/get-history', async (f) => {
+    const history = await store.getMetricHistory(runIdOf(f), f.str('metric_key'));
+    const { page, next } = pageOf(history, f.optInt('max_results', { min: 1, max: 1_000_000 }) ?? 1_000_000, f.optStr('page_token') || undefined);
+    return {
+      metrics: page.map((m) => ({ key: m.key, value: jsonNumber(m.value), timestamp: m.timestamp, step: m.step })),
+      ...(next ? { next_page_token: next } : {}),
+    };
+  });
+  api.get('/artifacts/list', async (f) => {
+    const run = await store.getRun(await store.resolveRunId(runIdOf(f)));
+    const sub = f.optStr('path') || undefined;
+    const root = localArtifactPath(ctx, run.info.artifact_uri);
+    const files = new LocalArtifactRepository(root).list(sub, false);
+    return {
+      root_uri: remoteArtifactUri(ctx, run.info.artifact_uri),
+      files: files.map((e) => ({ path: e.path, is_dir: e.is_dir, ...(e.file_size !== undefined ? { file_size: e.file_size } : {}) })),
+    };
+  });
+}

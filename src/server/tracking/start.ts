@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Hono } from 'hono';
+import type { Store } from '../../store/store.js';
+import { listen, type Listening } from '../listen.js';
+import { trackingApp } from './app.js';
+import type { TrackingContext } from './context.js';
+
+export interface TrackingServerOptions {
+  host: string;
+  port: number;
+  /** --artifacts-destination; default: the store's own artifacts folder. */
+  artifactsDestination?: string;
+  token?: string;
+  corsOrigin?: string;
+  maxBodyBytes: number;
+  maxUploadBytes: number;
+  mlxVersion: string;
+  ui?: (app: Hono) => void;
+  log: (line: string) => void;
+}
+
+/** Starts `mlx server` on a store: the MLflow REST API, the artifact proxy and the UI on one port. */
+export async function startTrackingServer(store: Store, o: TrackingServerOptions): Promise<{ listening: Listening; artifactRoot: string }> {
+  const own = path.join(store.uri, 'artifacts');
+  const artifactRoot = path.resolve(o.artifactsDestination ?? own);
+  fs.mkdirSync(artifactRoot, { recursive: true });
+  const ctx: TrackingContext = {
+    store,
+    artifactRoot,
+    experimentArtifactRoot: artifactRoot === own ? undefined : 'mlflow-artifacts:',
+    maxBodyBytes: o.maxBodyBytes,
+    mlxVersion: o.mlxVersion,
+    auth: !!o.token,
+  };
+  const app = trackingApp(ctx, { token: o.token, corsOrigin: o.corsOrigin, maxUploadBytes: o.maxUploadBytes, ui: o.ui, log: o.log });
+  return { listening: await listen(app, { host: o.host, port: o.port }), artifactRoot };
+}
