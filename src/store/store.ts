@@ -51,7 +51,11 @@ export interface CreateModelVersionInput {
   runId: string | null;
   userId: string;
   description?: string;
-  /** Store-relative or absolute location of the model bytes (content-addressed). */
+  /**
+   * Store-relative or absolute location of the model bytes (content-addressed). For a remote
+   * store, the URI its server reads the model from (mlflow-artifacts:/… or runs:/…): the server
+   * recomputes sha256, size and signature from those bytes and refuses a sha256 mismatch.
+   */
   storageLocation: string;
   sha256: string;
   size: number;
@@ -89,6 +93,7 @@ export interface Store {
   deleteExperiment(experimentId: string): Promise<void>;
   restoreExperiment(experimentId: string): Promise<void>;
   setExperimentTag(experimentId: string, key: string, value: string): Promise<void>;
+  deleteExperimentTag(experimentId: string, key: string): Promise<void>;
 
   createRun(input: CreateRunInput): Promise<RunInfo>;
   getRun(runId: string): Promise<Run>;
@@ -116,7 +121,7 @@ export interface Store {
   updateRegisteredModel(name: string, input: { description?: string }): Promise<RegisteredModel>;
   /** Renames a model with all its versions, tags and aliases. */
   renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel>;
-  /** Deletes the model and all its versions; returns the storage locations no version uses any more. */
+  /** Deletes the model and all its versions; returns the storage locations no version uses any more (none for a remote store: its server frees them). */
   deleteRegisteredModel(name: string): Promise<string[]>;
   setRegisteredModelTag(name: string, key: string, value: string): Promise<void>;
   deleteRegisteredModelTag(name: string, key: string): Promise<void>;

@@ -49,6 +49,8 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
       maxUploadBytes: Math.round(maxUploadMb * 1024 * 1024),
       mlxVersion,
       ui: await loadUi(),
+      // Loopback without a token is the everyday local setup: answer only to loopback names there.
+      allowedHosts: LOOPBACK.has(f.host) && !token ? ['localhost', '127.0.0.1', '[::1]', '::1'] : undefined,
       log: (line) => process.stderr.write(`mlx: ${line}\n`),
     });
     close = () => listening.close();

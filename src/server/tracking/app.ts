@@ -19,6 +19,11 @@ export interface TrackingAppOptions {
   maxUploadBytes: number;
   /** Mounts the web UI (static, public: it asks for the token itself). */
   ui?: (app: Hono) => void;
+  /**
+   * Host names a tokenless server answers to. Without a token, a web page whose DNS name is
+   * rebound to 127.0.0.1 would otherwise be same-origin with the server and could read it.
+   */
+  allowedHosts?: string[];
   /** Told about unexpected (500) errors. */
   log?: (line: string) => void;
 }
@@ -71,6 +76,14 @@ export function trackingApp(ctx: TrackingContext, o: TrackingAppOptions): Hono {
       });
   }
 
+  if (!o.token && o.allowedHosts) {
+    const allowed = new Set(o.allowedHosts.map((h) => h.toLowerCase()));
+    app.use('*', async (c, next) => {
+      const host = (c.req.header('host') ?? '').toLowerCase().replace(/:\d+$/, '');
+      if (allowed.has(host) || c.req.path === '/health') return next();
+      return c.json({ error_code: 'PERMISSION_DENIED', message: `host ${JSON.stringify(host)} is not served: a server without --token answers only to ${[...allowed].join(', ')}` }, 403);
+    });
+  }
   app.get('/health', (c) => c.json({ status: 'OK' }));
   app.get('/version', (c) => c.text(ctx.mlxVersion));
 

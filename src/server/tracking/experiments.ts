@@ -62,5 +62,6 @@ export function experimentRoutes(api: Endpoints, ctx: TrackingContext): void {
   });
   api.post('/experiments/delete', async (f) => void (await store.deleteExperiment(f.str('experiment_id'))));
   api.post('/experiments/restore', async (f) => void (await store.restoreExperiment(f.str('experiment_id'))));
+  api.post('/experiments/delete-experiment-tag', async (f) => void (await store.deleteExperimentTag(f.str('experiment_id'), f.str('key'))));
   api.post('/experiments/set-experiment-tag', async (f) => void (await store.setExperimentTag(f.str('experiment_id'), f.str('key'), f.str('value'))));
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { ModelVersion } from '../../core/entities.js';
-import { invalid } from '../../core/errors.js';
+import { invalid, MlxError } from '../../core/errors.js';
 import { commitRegistration, prepareRegistration } from '../../models/register.js';
 import { localArtifactPath, PROXY_SCHEME, proxyPath, REGISTRY_PREFIX, type TrackingContext } from './context.js';
 import type { Fields } from './request.js';
@@ -48,8 +48,9 @@ export async function registerFromSource(ctx: TrackingContext, f: Fields): Promi
     if (!k.startsWith('mlx.')) tags[k] = v;
     else if (!INPUT_TAGS.includes(k)) throw invalid(`tag ${JSON.stringify(k)}: of the mlx.* tags, a new version takes only ${INPUT_TAGS.join(', ')}`);
   }
+  const local = await localSource(ctx, source);
   const prepared = await prepareRegistration(ctx.store, {
-    source: await localSource(ctx, source),
+    source: local,
     name: f.str('name'),
     runId: f.optStr('run_id') || undefined,
     alias: given['mlx.alias'],
@@ -58,6 +59,11 @@ export async function registerFromSource(ctx: TrackingContext, f: Fields): Promi
     preprocess: given['mlx.preprocess'],
     tags,
     userId: f.optStr('user_id') || 'unknown',
+  }).catch((err: unknown) => {
+    // The client knows its source, not this server's folders: name the one, never show the other.
+    if (!(err instanceof MlxError) || local === source) throw err;
+    const message = err.message.split(local).join(source).split(ctx.artifactRoot).join(PROXY_SCHEME);
+    throw invalid(message.startsWith(`source `) ? message : `source ${JSON.stringify(source)}: ${message}`);
   });
   const expected = given['mlx.sha256'];
   if (expected !== undefined && expected.toLowerCase() !== prepared.hash)

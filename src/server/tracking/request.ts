@@ -23,6 +23,11 @@ export class Fields {
       for (const [k, v] of Object.entries(q)) data[k] = v.length === 1 ? v[0] : v;
       return new Fields(data, true);
     }
+    // As MLflow does: a form or text/plain POST needs no CORS preflight, so without this any web
+    // page could change runs on a tokenless local server (cross-site request forgery).
+    const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/json')
+      throw invalid(`Bad Request. Content-Type must be one of ['application/json'], not ${JSON.stringify(type || 'none')}.`);
     const body = await readBody(c, maxBytes, () => new TooLarge(`the request body is over the server's limit of ${Math.round(maxBytes / 1024 / 1024)} MB`));
     if (body.length === 0) return new Fields({}, false);
     const json = parseJsonBody(body, () => new MlxError('BAD_REQUEST', 'the request body is not valid JSON'));

@@ -21,7 +21,14 @@ function metricOf(f: Fields): Metric {
   };
 }
 
-const runIdOf = (f: Fields) => f.optStr('run_id') ?? f.str('run_uuid');
+function runIdOf(f: Fields): string {
+  const id = f.optStr('run_id') ?? f.optStr('run_uuid');
+  if (id === undefined) throw invalid("Missing value for required parameter 'run_id'");
+  return id;
+}
+
+/** RunStatus by name or, as protobuf's JSON mapping allows, by number. */
+const STATUS_NUMBERS: Record<string, string> = { '1': 'RUNNING', '2': 'SCHEDULED', '3': 'FINISHED', '4': 'FAILED', '5': 'KILLED' };
 
 /** runs/*, metrics/get-history and artifacts/list. */
 export function runRoutes(api: Endpoints, ctx: TrackingContext): void {
@@ -46,18 +53,18 @@ export function runRoutes(api: Endpoints, ctx: TrackingContext): void {
   api.get('/runs/get', async (f) => ({ run: await runOut(await store.resolveRunId(runIdOf(f))) }));
   api.post('/runs/update', async (f) => {
     const info = await store.updateRun(runIdOf(f), {
-      ...(f.has('status') ? { status: parseRunStatus(f.str('status')) } : {}),
+      ...(f.has('status') ? { status: parseRunStatus(STATUS_NUMBERS[f.str('status')] ?? f.str('status')) } : {}),
       ...(f.has('end_time') ? { endTime: f.int('end_time') } : {}),
       ...(f.has('run_name') && f.str('run_name') !== '' ? { runName: f.str('run_name') } : {}),
     });
     return { run_info: runInfoJson(info, remoteArtifactUri(ctx, info.artifact_uri)) };
   });
-  api.post('/runs/delete', async (f) => void (await store.deleteRun(f.str('run_id'))));
-  api.post('/runs/restore', async (f) => void (await store.restoreRun(f.str('run_id'))));
+  api.post('/runs/delete', async (f) => void (await store.deleteRun(runIdOf(f))));
+  api.post('/runs/restore', async (f) => void (await store.restoreRun(runIdOf(f))));
   api.post('/runs/log-metric', async (f) => void (await store.logMetric(runIdOf(f), metricOf(f))));
   api.post('/runs/log-parameter', async (f) => void (await store.logParam(runIdOf(f), f.str('key'), f.optStr('value') ?? '')));
   api.post('/runs/set-tag', async (f) => void (await store.setTag(runIdOf(f), f.str('key'), f.optStr('value') ?? '')));
-  api.post('/runs/delete-tag', async (f) => void (await store.deleteTag(f.str('run_id'), f.str('key'))));
+  api.post('/runs/delete-tag', async (f) => void (await store.deleteTag(runIdOf(f), f.str('key'))));
   api.post('/runs/log-batch', async (f) => {
     const metrics = f.objList('metrics');
     const params = f.objList('params');
@@ -75,7 +82,7 @@ export function runRoutes(api: Endpoints, ctx: TrackingContext): void {
       ...tags.map((t) => ({ type: 'tag' as const, key: t.str('key'), value: t.optStr('value') ?? '' })),
       ...metrics.map((m) => ({ type: 'metric' as const, ...metricOf(m) })),
     ];
-    await store.logBatch(f.str('run_id'), entries);
+    await store.logBatch(runIdOf(f), entries);
   });
   api.post('/runs/log-inputs', async (f) => {
     const datasets = f.objList('datasets').map((d) => {
@@ -91,7 +98,7 @@ export function runRoutes(api: Endpoints, ctx: TrackingContext): void {
         context,
       };
     });
-    await store.logInputs(f.str('run_id'), datasets);
+    await store.logInputs(runIdOf(f), datasets);
   });
   api.read('/runs/search', async (f) => {
     const experimentIds = f.strList('experiment_ids');

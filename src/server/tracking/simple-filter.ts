@@ -81,9 +81,9 @@ export function matchesFilter(clauses: Clause[], get: (field: string) => string 
 export function pageOf<T>(items: T[], maxResults: number, token: string | undefined): { page: T[]; next?: string } {
   let offset = 0;
   if (token) {
-    const decoded = Number(Buffer.from(token, 'base64url').toString('utf8'));
-    if (!Number.isSafeInteger(decoded) || decoded < 0) throw invalid(`Invalid page_token ${JSON.stringify(token)}`);
-    offset = decoded;
+    const text = /^[A-Za-z0-9_-]+$/.test(token) ? Buffer.from(token, 'base64url').toString('utf8') : '';
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw invalid(`Invalid page_token ${JSON.stringify(token)}: pass the next_page_token of the previous answer`);
+    offset = Number(text);
   }
   const page = items.slice(offset, offset + maxResults);
   const end = offset + page.length;

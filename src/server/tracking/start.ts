@@ -17,6 +17,7 @@ export interface TrackingServerOptions {
   maxUploadBytes: number;
   mlxVersion: string;
   ui?: (app: Hono) => void;
+  allowedHosts?: string[];
   log: (line: string) => void;
 }
 
@@ -33,6 +34,6 @@ export async function startTrackingServer(store: Store, o: TrackingServerOptions
     mlxVersion: o.mlxVersion,
     auth: !!o.token,
   };
-  const app = trackingApp(ctx, { token: o.token, corsOrigin: o.corsOrigin, maxUploadBytes: o.maxUploadBytes, ui: o.ui, log: o.log });
+  const app = trackingApp(ctx, { token: o.token, corsOrigin: o.corsOrigin, maxUploadBytes: o.maxUploadBytes, ui: o.ui, allowedHosts: o.allowedHosts, log: o.log });
   return { listening: await listen(app, { host: o.host, port: o.port }), artifactRoot };
 }

@@ -161,6 +161,12 @@ export class SqliteStore extends SqliteRegistry implements Store {
       .run(row.experiment_id, key, value);
   }
 
+  async deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    const row = experimentRow(this.db, experimentId);
+    if (this.db.prepare('DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?').run(row.experiment_id, key).changes === 0)
+      throw notFound(`experiment ${experimentId} has no tag ${JSON.stringify(key)}`);
+  }
+
   // ---- runs --------------------------------------------------------------
 
   async createRun(input: CreateRunInput): Promise<RunInfo> {
