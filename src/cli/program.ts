@@ -11,6 +11,8 @@ import { registerRegisterCommand } from './commands/register.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerRunsCommands } from './commands/runs.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerServerCommands } from './commands/server.js';
+import { registerSweepCommand } from './commands/sweep.js';
 
 /** Builds the commander program. Command modules are imported lazily inside each action. */
 export function buildProgram(): Command {
@@ -34,8 +36,10 @@ export function buildProgram(): Command {
   registerRegisterCommand(program);
   registerModelsCommands(program);
   registerServeCommand(program);
+  registerServerCommands(program);
   registerPredictCommand(program);
   registerDriftCommand(program);
+  registerSweepCommand(program);
   return program;
 }
 

@@ -3,21 +3,32 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { buildComparison } from '../../core/compare.js';
 import type { Run } from '../../core/entities.js';
-import { invalid } from '../../core/errors.js';
+import { invalid, MlxError } from '../../core/errors.js';
 import { renderMetricsSvg, type MetricSeries } from '../../core/plot/svg-chart.js';
+import { sweepChildren } from '../../sweep/children.js';
 import { withStore } from '../context.js';
 import { colors, formatValue, print, printJson, renderTable } from '../output.js';
 
 export async function compareRuns(
   cmd: Command,
   ids: string[],
-  opts: { json?: boolean; plot?: string; minimize?: string[]; maximize?: string[] },
+  opts: { json?: boolean; plot?: string; minimize?: string[]; maximize?: string[]; sweep?: string },
 ): Promise<void> {
+  if (ids.length === 0 && opts.sweep === undefined)
+    throw new MlxError('USAGE', 'give the runs to compare (RUN RUN...) or --sweep PARENT_RUN (see --help)');
   if (opts.plot && path.extname(opts.plot).toLowerCase() !== '.svg')
     throw invalid(`--plot ${JSON.stringify(opts.plot)} must name an .svg file`);
   const { runs, series } = await withStore(cmd, false, async (store) => {
     const runs: Run[] = [];
     for (const id of ids) runs.push(await store.getRun(await store.resolveRunId(id)));
+    if (opts.sweep !== undefined) {
+      const sweep = await sweepChildren(store, opts.sweep);
+      runs.push(...sweep.runs);
+      // Mark the best as the sweep judged it, unless told otherwise.
+      const m = sweep.metric;
+      if (m !== null && sweep.goal !== null && !opts.minimize?.includes(m) && !opts.maximize?.includes(m))
+        opts = { ...opts, [sweep.goal === 'min' ? 'minimize' : 'maximize']: [...((sweep.goal === 'min' ? opts.minimize : opts.maximize) ?? []), m] };
+    }
     const series: MetricSeries[] = [];
     if (opts.plot) {
       const keys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
