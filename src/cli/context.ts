@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { MlxError } from '../core/errors.js';
 import { openStore, resolveTrackingUri } from '../store/open-store.js';
+import type { RestClient } from '../store/rest/client.js';
 import type { Store } from '../store/store.js';
 
 /** The options every command inherits from the program (--tracking-uri). */
@@ -65,6 +66,11 @@ export { findExperiment as resolveExperiment } from '../core/experiments.js';
 /** The experiment a command works in: --experiment, else MLX_EXPERIMENT, else Default (id 0). */
 export function experimentArg(flag: string | undefined): string {
   return flag ?? process.env.MLX_EXPERIMENT ?? '0';
+}
+
+/** The HTTP client of a remote store (so artifact transfers reuse its server and token); undefined for a local one. */
+export function httpOf(store: Store): RestClient | undefined {
+  return (store as { http?: RestClient }).http;
 }
 
 /** Collects a repeatable option into an array. */

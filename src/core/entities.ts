@@ -152,7 +152,7 @@ export interface ModelVersion {
   source: string;
   run_id: string | null;
   status: 'READY';
-  /** Absolute path of the content-addressed model file. */
+  /** Absolute path of the content-addressed model file; empty for a remote store (the bytes are on its server: see models/model-files.ts). */
   storage_location: string;
   sha256: string;
   size: number;

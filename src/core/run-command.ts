@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import type { Writable } from 'node:stream';
-import type { LocalArtifactRepository } from '../artifacts/local-repository.js';
+import type { ArtifactRepository } from '../artifacts/repository.js';
 import type { Store } from '../store/store.js';
 import type { BatchEntry, RunStatus } from './entities.js';
 import { SYSTEM_TAGS } from './entities.js';
@@ -15,7 +15,8 @@ export interface RunCommandOptions {
   command: string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
-  artifacts: LocalArtifactRepository;
+  /** Where logs/output.txt goes: a local folder, or a tracking server (uploaded when the command ends). */
+  artifacts: Pick<ArtifactRepository, 'openWriter'>;
   stdout: Writable;
   stderr: Writable;
   /** Where mlx's own warnings go (malformed ::mlx lines, refused values). */
@@ -85,7 +86,8 @@ export class ProtocolFilter {
  * run's logs/output.txt, logs its `::mlx` lines, forwards signals, and records how it ended.
  */
 export async function runCommand(o: RunCommandOptions): Promise<RunCommandResult> {
-  const log = o.artifacts.createWriteStream(OUTPUT_ARTIFACT);
+  const output = o.artifacts.openWriter(OUTPUT_ARTIFACT);
+  const log = output.stream;
   const pending: BatchEntry[] = [];
   let lineNo = 0;
   const onLine = (line: string) => {
@@ -144,7 +146,8 @@ export async function runCommand(o: RunCommandOptions): Promise<RunCommandResult
   if (!ended.error) await streams;
   clearInterval(timer);
   await flush();
-  await new Promise<void>((resolve) => log.end(resolve));
+  // A lost output file is worth a warning, not a failed run: the command itself ran.
+  await output.close().catch((err: Error) => o.warn(`could not store ${OUTPUT_ARTIFACT}: ${err.message}`));
 
   let exitCode: number;
   let status: RunStatus;

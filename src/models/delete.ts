@@ -1,9 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { MlxError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
-import { cardPath } from './register.js';
-import { ModelStorage } from './model-storage.js';
+import { modelFiles } from './model-files.js';
 
 /**
  * Deletes a version (or, with version null, a whole model) with its cards and the model bytes
@@ -22,8 +19,6 @@ export async function deleteModelOrVersion(store: Store, name: string, version: 
         .join(', ')}; move the alias first (mlx models alias) or pass --force`,
     );
   const freed = version === null ? await store.deleteRegisteredModel(name) : await store.deleteModelVersion(name, version);
-  new ModelStorage(store.uri).remove(freed);
-  for (const v of doomed) fs.rmSync(cardPath(store.uri, name, v), { force: true });
-  if (version === null) fs.rmSync(path.dirname(cardPath(store.uri, name, 1)), { recursive: true, force: true });
+  await (await modelFiles(store)).forget(name, doomed, freed, version === null);
   return { deleted: doomed };
 }

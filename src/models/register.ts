@@ -5,7 +5,8 @@ import { validateAlias, validateKey, validateModelName, validateTagValue } from 
 import type { Store } from '../store/store.js';
 import { checkLabels, readLabels } from './labels.js';
 import { renderModelCard } from './model-card.js';
-import { ModelStorage, sha256 } from './model-storage.js';
+import { cardPath, modelFiles } from './model-files.js';
+import { sha256 } from './model-storage.js';
 import { readModelInfo } from './onnx/model-info.js';
 import { checkSpecFits, formatPreprocessSpec, inferPreprocessSpec, parsePreprocessSpec } from './preprocess-spec.js';
 import { checkLoadsInRuntime } from './runtime-check.js';
@@ -41,10 +42,7 @@ export function modelCardTemplate(): string {
   return fs.readFileSync(new URL('../../templates/model-card.md', import.meta.url), 'utf8');
 }
 
-/** Where the card of a version is written, inside the store folder. */
-export function cardPath(storeRoot: string, name: string, version: number): string {
-  return path.join(storeRoot, 'models', 'cards', name, `v${version}.md`);
-}
+export { cardPath };
 
 /** A registration that passed every check and is ready to be written. */
 export interface PreparedRegistration {
@@ -57,6 +55,8 @@ export interface PreparedRegistration {
   labels: string[] | null;
   preprocess: string | null;
   warnings: string[];
+  /** The run artifact the bytes came from (runs:/ sources): a tracking server reads them there. */
+  origin?: { runId: string; path: string };
 }
 
 /**
@@ -94,14 +94,19 @@ export async function prepareRegistration(store: Store, input: RegisterInput): P
   // Sources are recorded so they still mean the same thing later: absolute paths, full run
   // ids, version numbers rather than aliases that move.
   const source = ref.kind === 'file' ? resolved.file : ref.kind === 'run' ? `runs:/${resolved.runId}/${ref.path}` : resolved.label;
-  return { input, bytes, hash: sha256(bytes), source, runId: explicitRun ?? resolved.runId ?? null, info, labels, preprocess, warnings };
+  const origin = ref.kind === 'run' && resolved.runId && resolved.artifactPath ? { runId: resolved.runId, path: resolved.artifactPath } : undefined;
+  return { input, bytes, hash: sha256(bytes), source, runId: explicitRun ?? resolved.runId ?? null, info, labels, preprocess, warnings, origin };
 }
 
-/** Writes a prepared registration: the bytes by sha256, version N+1 in one transaction, the model card. */
+/**
+ * Writes a prepared registration: the bytes (by sha256 in a local store; uploaded through the
+ * artifact proxy for a tracking server), version N+1 in one transaction, the model card.
+ */
 export async function commitRegistration(store: Store, p: PreparedRegistration): Promise<RegisterResult> {
   const { input, info, hash, bytes } = p;
-  const storage = new ModelStorage(store.uri);
-  const { location, created } = storage.put(bytes, hash);
+  const files = await modelFiles(store);
+  const stored = await files.put(bytes, hash, p.origin);
+  const { location, created } = stored;
   let version: ModelVersion;
   try {
     version = await store.createModelVersion({
@@ -124,11 +129,13 @@ export async function commitRegistration(store: Store, p: PreparedRegistration):
     });
   } catch (err) {
     // Nothing registered means no stray bytes either.
-    if (created && (await store.searchModelVersions({})).every((v) => v.sha256 !== hash)) storage.remove([path.join(store.uri, location)]);
+    await stored.discard();
     throw err;
   }
-  const card = await writeModelCard(store, version);
-  return { version, warnings: p.warnings, card, storedNewBytes: created };
+  await stored.settle().catch(() => undefined);
+  const card = await files.writeCard(version, await modelCardText(store, version));
+  const warnings = card.warning ? [...p.warnings, card.warning] : p.warnings;
+  return { version, warnings, card: card.location, storedNewBytes: created };
 }
 
 /** Registers an ONNX model as version N+1 of NAME: every check first, then the writes. */
@@ -136,13 +143,13 @@ export async function registerModel(store: Store, input: RegisterInput): Promise
   return commitRegistration(store, await prepareRegistration(store, input));
 }
 
-/** Renders a version's model card (with its training run, when known) and writes it beside the version. */
+/** Renders a version's model card (with its training run, when known) and writes it to out, else beside the version in the store. */
 export async function writeModelCard(store: Store, version: ModelVersion, out?: string): Promise<string> {
   const text = await modelCardText(store, version);
-  const file = out ?? cardPath(store.uri, version.name, version.version);
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  fs.writeFileSync(file, text);
-  return file;
+  if (out === undefined) return (await (await modelFiles(store)).writeCard(version, text)).location;
+  fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+  fs.writeFileSync(out, text);
+  return out;
 }
 
 /** The Markdown model card of a version. */

@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { safeJoin } from '../artifacts/local-repository.js';
+import { artifactRepository } from '../artifacts/repository.js';
 import type { ModelVersion } from '../core/entities.js';
 import { invalid, notFound } from '../core/errors.js';
 import { parseVersion, validateModelName } from '../core/validation.js';
+import type { RestClient } from '../store/rest/client.js';
 import type { Store } from '../store/store.js';
+import { modelFiles } from './model-files.js';
 import { readVerified } from './model-storage.js';
 
 export type VersionSelector = { version: number } | { alias: string } | { latest: true };
@@ -54,8 +56,10 @@ export function parseModelUri(text: string): ModelRef {
 }
 
 export interface ResolvedModel {
-  /** Absolute path of the .onnx file. */
+  /** Absolute path of the .onnx file (for a remote store: a verified copy in the local model cache). */
   file: string;
+  /** For runs:/ URIs: the .onnx file's path inside the run's artifacts. */
+  artifactPath?: string;
   /** The registry version when the URI named one. */
   version?: ModelVersion;
   /** The run the model came from, when known. */
@@ -79,7 +83,11 @@ function onnxFileIn(p: string, label: string): string {
   throw notFound(`${label} is a folder with ${onnx.length === 0 ? 'no' : onnx.length} .onnx files; name the file`);
 }
 
-/** Resolves a model reference to a file (and the registry version or run behind it). */
+/**
+ * Resolves a model reference to a file on this machine (and the registry version or run behind
+ * it). The store's model files say where a version's bytes are; a run's artifacts may be on a
+ * tracking server, then the .onnx file is downloaded into the local model cache.
+ */
 export async function resolveModel(store: Store, ref: ModelRef): Promise<ResolvedModel> {
   if (ref.kind === 'registry') {
     const s = ref.selector;
@@ -89,20 +97,31 @@ export async function resolveModel(store: Store, ref: ModelRef): Promise<Resolve
         : 'alias' in s
           ? await store.getModelVersionByAlias(ref.name, s.alias)
           : await store.getLatestModelVersion(ref.name);
-    return { file: version.storage_location, version, runId: version.run_id ?? undefined, label: `models:/${version.name}/${version.version}` };
+    const file = await (await modelFiles(store)).localFile(version);
+    return { file, version, runId: version.run_id ?? undefined, label: `models:/${version.name}/${version.version}` };
   }
   if (ref.kind === 'run') {
     const runId = await store.resolveRunId(ref.runId);
     const run = await store.getRun(runId);
     const label = `runs:/${runId}/${ref.path}`;
-    return { file: onnxFileIn(safeJoin(run.info.artifact_uri, ref.path), `artifact ${JSON.stringify(ref.path)} of run ${runId}`), runId, label };
+    const what = `artifact ${JSON.stringify(ref.path)} of run ${runId}`;
+    const repo = await artifactRepository(run.info.artifact_uri, store.uri, (store as { http?: RestClient }).http);
+    const local = repo.localPath(ref.path);
+    if (local !== null) {
+      const file = onnxFileIn(local, what);
+      return { file, runId, label, artifactPath: path.relative(repo.localPath('')!, file).split(path.sep).join('/') };
+    }
+    const { downloadModel, findOnnx } = await import('./remote-model-files.js');
+    const rel = await findOnnx(repo, ref.path.replace(/^\/+|\/+$/g, ''), what);
+    return { file: await downloadModel(repo, rel, what), runId, label, artifactPath: rel };
   }
   return { file: path.resolve(onnxFileIn(ref.path, `model file ${JSON.stringify(ref.path)}`)), label: ref.path };
 }
 
 /** Reads a resolved model's bytes; registry versions are verified against their sha256. */
 export function readModelBytes(m: ResolvedModel): Buffer {
-  if (m.version) return readVerified(m.file, m.version.sha256);
+  // A version from a server without mlx's facts (MLflow) has no sha256 to check against.
+  if (m.version?.sha256) return readVerified(m.file, m.version.sha256);
   return fs.readFileSync(m.file);
 }
 

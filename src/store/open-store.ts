@@ -43,15 +43,21 @@ function isDir(p: string): boolean {
 }
 
 /**
- * Opens the store a tracking URI names. With create, a missing local store is created;
+ * Opens the store a tracking URI names: http(s) → the REST store (a tracking server), else a
+ * local SQLite store. With create, a missing local store is created;
  * without, a missing one opens as an empty in-memory store, so that looking (or a command
  * that is refused) never leaves a `.mlx` behind.
  */
 export async function openStore(uri: string, opts: { create: boolean }): Promise<Store> {
-  if (/^https?:\/\//i.test(uri) || /^postgres(ql)?:\/\//i.test(uri))
+  if (/^https?:\/\//i.test(uri)) {
+    // Loaded only for remote stores: a local `mlx log` never parses the REST client.
+    const { RestStore } = await import('./rest/rest-store.js');
+    return new RestStore(uri);
+  }
+  if (/^postgres(ql)?:\/\//i.test(uri))
     throw new MlxError(
       'INVALID_PARAMETER_VALUE',
-      `tracking URI ${JSON.stringify(uri)}: remote stores are not available in this version of mlx; use a local folder path`,
+      `tracking URI ${JSON.stringify(uri)}: PostgreSQL stores are not available in this version of mlx; run \`mlx server\` and use its http:// URI, or a local folder path`,
     );
   const { SqliteStore, DB_FILE } = await import('./sqlite/sqlite-store.js');
   if (fs.existsSync(uri) && !isDir(uri))

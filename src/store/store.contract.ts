@@ -17,7 +17,19 @@ async function rejectsWith(p: Promise<unknown>, code: string, text?: RegExp): Pr
   if (text) expect((err as MlxError).message).toMatch(text);
 }
 
-export function runStoreContract(name: string, makeStore: () => Promise<Store>): void {
+/** What differs, by design, between stores that keep model bytes themselves and stores behind a server. */
+export interface StoreContractOptions {
+  /**
+   * Runs before every createModelVersion: a store whose server reads the model (REST) stores real
+   * bytes matching the input's signature there and returns the input with their location and
+   * sha256. Default: the input as it is (the local store records what it is told).
+   */
+  placeModel?: (store: Store, input: CreateModelVersionInput) => Promise<CreateModelVersionInput>;
+  /** False when the server frees model bytes itself: deletes then leave the client nothing to remove. Default true. */
+  clientFreesModelBytes?: boolean;
+}
+
+export function runStoreContract(name: string, makeStore: () => Promise<Store>, opts: StoreContractOptions = {}): void {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     beforeEach(async () => {
@@ -189,6 +201,9 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
     });
 
     describe('model registry', () => {
+      // Every version goes through placeModel, so stores that read the model get real bytes.
+      const createVersion = async (input: CreateModelVersionInput) =>
+        store.createModelVersion(opts.placeModel ? await opts.placeModel(store, input) : input);
       const version = (name: string, extra: Partial<CreateModelVersionInput> = {}): CreateModelVersionInput => ({
         name,
         source: '/tmp/model.onnx',
@@ -208,13 +223,13 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
 
       it('creates the model on first use and numbers versions N+1, never reusing a number', async () => {
         const run = await newRun();
-        const v1 = await store.createModelVersion(version('clf', { runId: run.run_id, description: 'first', tags: { k: 'v' } }));
+        const v1 = await createVersion(version('clf', { runId: run.run_id, description: 'first', tags: { k: 'v' } }));
         expect(v1).toMatchObject({ name: 'clf', version: 1, run_id: run.run_id, description: 'first', tags: { k: 'v' }, status: 'READY' });
         expect(v1.signature.inputs[0].shape).toEqual([-1, 5]);
         expect(v1.labels).toEqual(['a', 'b', 'c']);
-        expect((await store.createModelVersion(version('clf'))).version).toBe(2);
+        expect((await createVersion(version('clf'))).version).toBe(2);
         await store.deleteModelVersion('clf', 2);
-        expect((await store.createModelVersion(version('clf'))).version).toBe(3);
+        expect((await createVersion(version('clf'))).version).toBe(3);
         const model = await store.getRegisteredModel('clf');
         expect(model.latest_version).toBe(3);
         expect((await store.searchModelVersions({ name: 'clf' })).map((v) => v.version)).toEqual([3, 1]);
@@ -223,8 +238,8 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
       });
 
       it('sets, moves and deletes aliases; reserved ones are refused', async () => {
-        await store.createModelVersion(version('m', { alias: 'champion' }));
-        await store.createModelVersion(version('m'));
+        await createVersion(version('m', { alias: 'champion' }));
+        await createVersion(version('m'));
         expect((await store.getModelVersionByAlias('m', 'champion')).version).toBe(1);
         await store.setRegisteredModelAlias('m', 'champion', 2);
         expect((await store.getModelVersionByAlias('m', 'champion')).version).toBe(2);
@@ -235,14 +250,14 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         await rejectsWith(store.setRegisteredModelAlias('m', 'prod', 9), 'RESOURCE_DOES_NOT_EXIST', /version 9/);
         await store.deleteRegisteredModelAlias('m', 'champion');
         await rejectsWith(store.getModelVersionByAlias('m', 'champion'), 'RESOURCE_DOES_NOT_EXIST', /champion/);
-        await rejectsWith(store.createModelVersion(version('m', { alias: 'latest' })), 'INVALID_PARAMETER_VALUE', /reserved/);
+        await rejectsWith(createVersion(version('m', { alias: 'latest' })), 'INVALID_PARAMETER_VALUE', /reserved/);
         expect((await store.getRegisteredModel('m')).latest_version).toBe(2);
       });
 
       it('tags and descriptions on models and versions', async () => {
         await store.createRegisteredModel('t', 'desc', { team: 'vision' });
         await rejectsWith(store.createRegisteredModel('t'), 'RESOURCE_ALREADY_EXISTS', /"t"/);
-        await store.createModelVersion(version('t'));
+        await createVersion(version('t'));
         await store.setRegisteredModelTag('t', 'owner', 'me');
         await store.setModelVersionTag('t', 1, 'validated', 'yes');
         await store.updateModelVersion('t', 1, { description: 'v1 notes' });
@@ -257,7 +272,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
 
       it('renames a model with its versions, tags and aliases', async () => {
         await store.createRegisteredModel('old', 'd', { team: 'vision' });
-        await store.createModelVersion(version('old', { alias: 'champion', tags: { k: 'v' } }));
+        await createVersion(version('old', { alias: 'champion', tags: { k: 'v' } }));
         await store.createRegisteredModel('taken');
         await rejectsWith(store.renameRegisteredModel('old', 'taken'), 'RESOURCE_ALREADY_EXISTS', /"taken"/);
         await rejectsWith(store.renameRegisteredModel('old', 'bad/name'), 'INVALID_PARAMETER_VALUE', /bad\/name/);
@@ -268,23 +283,27 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
       });
 
       it('reports storage no version uses any more when versions and models are deleted', async () => {
+        const frees = opts.clientFreesModelBytes ?? true;
         const shared = version('a');
-        await store.createModelVersion(shared);
-        await store.createModelVersion(shared);
+        await createVersion(shared);
+        await createVersion(shared);
         expect(await store.deleteModelVersion('a', 1)).toEqual([]);
         const freed = await store.deleteModelVersion('a', 2);
-        expect(freed).toHaveLength(1);
-        expect(freed[0]).toMatch(/models\/sha256\/a{64}\.onnx$/);
-        await store.createModelVersion(version('b'));
-        expect(await store.deleteRegisteredModel('b')).toHaveLength(1);
+        if (frees) {
+          expect(freed).toHaveLength(1);
+          expect(freed[0]).toMatch(/models\/sha256\/a{64}\.onnx$/);
+        } else expect(freed).toEqual([]);
+        await rejectsWith(store.getModelVersion('a', 2), 'RESOURCE_DOES_NOT_EXIST', /version 2/);
+        await createVersion(version('b'));
+        expect(await store.deleteRegisteredModel('b')).toHaveLength(frees ? 1 : 0);
         await rejectsWith(store.getRegisteredModel('b'), 'RESOURCE_DOES_NOT_EXIST', /"b"/);
       });
 
       it('refuses invalid names and unknown models or versions', async () => {
-        await rejectsWith(store.createModelVersion(version('bad/name')), 'INVALID_PARAMETER_VALUE', /bad\/name/);
+        await rejectsWith(createVersion(version('bad/name')), 'INVALID_PARAMETER_VALUE', /bad\/name/);
         await rejectsWith(store.createRegisteredModel(''), 'INVALID_PARAMETER_VALUE');
         await rejectsWith(store.getRegisteredModel('nope'), 'RESOURCE_DOES_NOT_EXIST', /"nope"/);
-        await store.createModelVersion(version('x'));
+        await createVersion(version('x'));
         await rejectsWith(store.getModelVersion('x', 7), 'RESOURCE_DOES_NOT_EXIST', /version 7/);
         await rejectsWith(store.getModelVersion('nope', 1), 'RESOURCE_DOES_NOT_EXIST', /"nope"/);
       });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { resolveActiveRun, withStore } from '../context.js';
+import { httpOf, resolveActiveRun, withStore } from '../context.js';
 
 interface RunOpt {
   run?: string;
@@ -60,15 +60,16 @@ export function registerLogCommands(program: Command): void {
     .option('--artifact-path <dir>', 'folder inside the run artifacts to copy into')
     .option('--json', 'print the stored paths as JSON')
     .action(async (src: string, opts: RunOpt & { artifactPath?: string; json?: boolean }, cmd: Command) => {
-      const { LocalArtifactRepository, safeJoin } = await import('../../artifacts/local-repository.js');
+      const { artifactRepository, checkArtifactPath } = await import('../../artifacts/repository.js');
+      const artifactPath = checkArtifactPath(opts.artifactPath);
       const stored = await withStore(cmd, false, async (store) => {
         const run = await store.getRun(await resolveActiveRun(store, opts.run));
-        safeJoin(run.info.artifact_uri, opts.artifactPath);
         if (run.info.lifecycle_stage !== 'active') {
           const { MlxError } = await import('../../core/errors.js');
           throw new MlxError('INVALID_STATE', `run ${run.info.run_id} is deleted; restore it first: mlx runs restore ${run.info.run_id}`);
         }
-        return { run_id: run.info.run_id, paths: new LocalArtifactRepository(run.info.artifact_uri).log(src, opts.artifactPath) };
+        const repo = await artifactRepository(run.info.artifact_uri, store.uri, httpOf(store));
+        return { run_id: run.info.run_id, paths: await repo.log(src, artifactPath) };
       });
       if (opts.json) process.stdout.write(`${JSON.stringify({ run_id: stored.run_id, artifacts: stored.paths })}\n`);
     });

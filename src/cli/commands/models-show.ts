@@ -44,7 +44,7 @@ async function printVersion(v: ModelVersion, runName: string | null): Promise<vo
       row('preprocess', v.preprocess ?? '-'),
       row('labels', v.labels ? `${v.labels.length}: ${v.labels.slice(0, 10).join(', ')}${v.labels.length > 10 ? ', …' : ''}` : '-'),
       row('description', v.description || '-'),
-      row('file', v.storage_location),
+      row('file', v.storage_location || 'on the tracking server'),
     ].join('\n'),
   );
   print(`\n${c.bold('signature')}`);

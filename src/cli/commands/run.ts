@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect, experimentArg, withStore } from '../context.js';
+import { collect, experimentArg, httpOf, withStore } from '../context.js';
 
 interface RunOptions {
   experiment?: string;
@@ -22,7 +22,7 @@ export function registerRunCommand(program: Command): void {
     .action(async (command: string[], opts: RunOptions, cmd: Command) => {
       const { prepareRun, startRun } = await import('../../core/start-run.js');
       const { runCommand } = await import('../../core/run-command.js');
-      const { LocalArtifactRepository } = await import('../../artifacts/local-repository.js');
+      const { artifactRepository } = await import('../../artifacts/repository.js');
       const warn = (m: string) => process.stderr.write(`mlx: ${m}\n`);
       const prepared = prepareRun({
         experiment: experimentArg(opts.experiment),
@@ -43,7 +43,8 @@ export function registerRunCommand(program: Command): void {
           command,
           cwd: process.cwd(),
           env: { ...process.env, MLX_RUN_ID: info.run_id, MLX_TRACKING_URI: store.uri, MLX_EXPERIMENT: exp.experiment_id },
-          artifacts: new LocalArtifactRepository(info.artifact_uri),
+          // With a tracking server, the output goes to a temporary file uploaded when the command ends (signals included).
+          artifacts: await artifactRepository(info.artifact_uri, store.uri, httpOf(store)),
           stdout: process.stdout,
           stderr: process.stderr,
           warn,

@@ -1,15 +1,23 @@
 import type { Command } from 'commander';
-import { LocalArtifactRepository } from '../../artifacts/local-repository.js';
+import { artifactRepository } from '../../artifacts/repository.js';
 import { runToJson } from '../../core/entities.js';
-import { withStore } from '../context.js';
+import { httpOf, withStore } from '../context.js';
 import { colors, formatDuration, formatTime, formatValue, print, printJson, renderTable } from '../output.js';
 
 export async function showRun(cmd: Command, id: string, opts: { json?: boolean }): Promise<void> {
-  const { run, versions } = await withStore(cmd, false, async (store) => {
+  const { run, versions, artifacts } = await withStore(cmd, false, async (store) => {
     const run = await store.getRun(await store.resolveRunId(id));
-    return { run, versions: await store.searchModelVersions({ runId: run.info.run_id }) };
+    const repo = await artifactRepository(run.info.artifact_uri, store.uri, httpOf(store)).catch((err: Error) => ({
+      list: async () => Promise.reject(err),
+    }));
+    // Artifacts in a place mlx cannot read (say, S3 behind an MLflow server) leave the rest of the run worth showing.
+    const listing = repo.list(undefined, true).catch((err: Error) => {
+      process.stderr.write(`mlx: warning: cannot list the artifacts of run ${run.info.run_id}: ${err.message}\n`);
+      return [];
+    });
+    const [versions, listed] = await Promise.all([store.searchModelVersions({ runId: run.info.run_id }), listing]);
+    return { run, versions, artifacts: listed.filter((a) => !a.is_dir) };
   });
-  const artifacts = new LocalArtifactRepository(run.info.artifact_uri).list(undefined, true).filter((a) => !a.is_dir);
   // Lineage both ways: the model versions registered from this run.
   const modelVersions = versions.map((v) => ({ name: v.name, version: v.version, aliases: v.aliases, uri: `models:/${v.name}/${v.version}` }));
   if (opts.json) return printJson({ ...runToJson(run), artifacts, model_versions: modelVersions });

@@ -54,6 +54,8 @@ export function experimentRoutes(api: Endpoints, ctx: TrackingContext): void {
     const { page, next } = pageOf(all, f.optInt('max_results', { min: 1, max: 50_000 }) ?? 1000, f.optStr('page_token'));
     return { experiments: page.map(json), ...(next ? { next_page_token: next } : {}) };
   });
+  // MLflow 1.x's list endpoint, still used by older clients.
+  api.get('/experiments/list', async (f) => ({ experiments: (await store.listExperiments(viewType(f.optStr('view_type')))).map(json) }));
   api.post('/experiments/update', async (f) => {
     const id = f.str('experiment_id');
     if (f.has('new_name')) await store.renameExperiment(id, f.str('new_name'));

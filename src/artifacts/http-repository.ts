@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { MlxError, notFound } from '../core/errors.js';
+import type { RestClient } from '../store/rest/client.js';
+import type { ArtifactEntry } from './local-repository.js';
+import { checkArtifactPath, type ArtifactRepository, type ArtifactWriter } from './repository.js';
+
+const PROXY_PATH = '/api/2.0/mlflow-artifacts/artifacts';
+/** Uploads in flight at once when logging a folder. */
+const PARALLEL_UPLOADS = 4;
+
+const join = (...parts: (string | undefined)[]) => parts.filter((p) => p).join('/');
+const encodePath = (p: string) => p.split('/').map(encodeURIComponent).join('/');
+
+/** The files of a local folder (recursively, sorted), as paths relative to it with forward slashes. */
+function filesIn(dir: string, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const d of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const rel = join(prefix, d.name);
+    const full = path.join(dir, d.name);
+    // Links are followed, as the local repository copies them (dereference).
+    const stat = fs.statSync(full);
+    if (stat.isDirectory()) out.push(...filesIn(full, rel));
+    else if (stat.isFile()) out.push(rel);
+  }
+  return out;
+}
+
+/**
+ * A run's artifacts behind a tracking server's artifact proxy (MLflow's mlflow-artifacts API):
+ * PUT uploads, GET downloads, GET ?path= lists. root is the proxy path of the run's artifacts,
+ * e.g. "1/<run id>/artifacts".
+ */
+export class HttpArtifactRepository implements ArtifactRepository {
+  constructor(
+    readonly uri: string,
+    private readonly client: RestClient,
+    private readonly root: string,
+  ) {}
+
+  private fileUrl(rel: string): string {
+    return `${PROXY_PATH}/${encodePath(join(this.root, rel))}`;
+  }
+
+  /** Uploads one local file to rel. */
+  async upload(file: string, rel: string): Promise<void> {
+    const body = await fs.openAsBlob(file);
+    const res = await this.client.fetch('PUT', this.fileUrl(rel), { headers: { 'content-type': 'application/octet-stream' }, body });
+    if (!res.ok) await this.client.fail(res, 'PUT', this.fileUrl(rel));
+    await res.arrayBuffer();
+  }
+
+  /** Deletes one artifact file (best effort: used to take back a partial upload). */
+  async remove(rel: string): Promise<void> {
+    const res = await this.client.fetch('DELETE', this.fileUrl(rel)).catch(() => null);
+    await res?.arrayBuffer().catch(() => undefined);
+  }
+
+  async log(source: string, artifactPath?: string): Promise<string[]> {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(source);
+    } catch {
+      throw notFound(`artifact source ${JSON.stringify(source)} does not exist`);
+    }
+    const dest = join(checkArtifactPath(artifactPath), path.basename(path.resolve(source)));
+    const files = stat.isDirectory() ? filesIn(source).map((f) => ({ local: path.join(source, f), rel: join(dest, f) })) : [{ local: source, rel: dest }];
+    const done: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < files.length) {
+        const f = files[next++];
+        await this.upload(f.local, f.rel);
+        done.push(f.rel);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(PARALLEL_UPLOADS, files.length) }, worker));
+    } catch (err) {
+      // Nothing half-logged: take back what did arrive.
+      next = files.length;
+      await Promise.all(done.map((rel) => this.remove(rel)));
+      throw err;
+    }
+    return files.map((f) => f.rel);
+  }
+
+  private async listDir(rel: string | undefined): Promise<ArtifactEntry[]> {
+    const query = `?path=${encodeURIComponent(join(this.root, rel))}`;
+    const res = await this.client.fetch('GET', `${PROXY_PATH}${query}`);
+    if (res.status === 404) {
+      await res.arrayBuffer();
+      return [];
+    }
+    if (!res.ok) await this.client.fail(res, 'GET', `${PROXY_PATH}${query}`);
+    const body = (await res.json()) as { files?: { path: string; is_dir?: boolean; file_size?: number | string }[] };
+    return (body.files ?? [])
+      .map((f) => {
+        const p = join(rel, path.posix.basename(f.path));
+        return f.is_dir ? { path: p, is_dir: true } : { path: p, is_dir: false, file_size: Number(f.file_size ?? 0) };
+      })
+      .sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  async list(rel?: string, recursive = false): Promise<ArtifactEntry[]> {
+    const base = checkArtifactPath(rel);
+    const entries = await this.listDir(base);
+    if (entries.length === 0 && base) {
+      // The proxy lists a file as nothing: find it in its folder, as the local repository lists a file as itself.
+      const parent = path.posix.dirname(base);
+      const hit = (await this.listDir(parent === '.' ? undefined : parent)).find((e) => e.path === base && !e.is_dir);
+      return hit ? [hit] : [];
+    }
+    const out: ArtifactEntry[] = [];
+    for (const e of entries) {
+      out.push(e);
+      if (recursive && e.is_dir) out.push(...(await this.list(e.path, true)));
+    }
+    return out;
+  }
+
+  /** Writes to a temporary file; close() uploads it (and keeps the file, naming it, if the upload fails). */
+  openWriter(rel: string): ArtifactWriter {
+    const target = checkArtifactPath(rel)!;
+    const tmp = path.join(os.tmpdir(), `mlx-${randomBytes(6).toString('hex')}-${path.posix.basename(target)}`);
+    const stream = fs.createWriteStream(tmp);
+    const close = async () => {
+      await new Promise<void>((resolve, reject) => stream.once('error', reject).end(resolve));
+      try {
+        await this.upload(tmp, target);
+      } catch (err) {
+        throw new MlxError('INTERNAL_ERROR', `could not upload ${target} (${(err as Error).message}); it is kept in ${tmp}`);
+      }
+      fs.rmSync(tmp, { force: true });
+    };
+    return { stream, close };
+  }
+
+  async download(rel: string, dest: string): Promise<void> {
+    const url = this.fileUrl(checkArtifactPath(rel) ?? '');
+    const res = await this.client.fetch('GET', url);
+    if (res.status === 404) {
+      await res.arrayBuffer();
+      throw notFound(`artifact ${JSON.stringify(rel)} does not exist at ${this.uri}`);
+    }
+    if (!res.ok || !res.body) await this.client.fail(res, 'GET', url);
+    const tmp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), fs.createWriteStream(tmp));
+      fs.renameSync(tmp, dest);
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      if (err instanceof MlxError) throw err;
+      throw new MlxError('INTERNAL_ERROR', `downloading ${JSON.stringify(rel)} from ${this.uri} failed: ${(err as Error).message}`);
+    }
+  }
+
+  localPath(): null {
+    return null;
+  }
+}
