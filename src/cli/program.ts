@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { MlxError, toExitCode } from '../core/errors.js';
 import { registerCompareCommand } from './commands/compare.js';
+import { registerContainerizeCommand } from './commands/containerize.js';
 import { registerDriftCommand } from './commands/drift.js';
 import { registerExperimentCommands } from './commands/experiments.js';
 import { registerLogCommands } from './commands/log.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerServerCommands(program);
   registerPredictCommand(program);
+  registerContainerizeCommand(program);
   registerDriftCommand(program);
   registerSweepCommand(program);
   return program;

@@ -1,0 +1,103 @@
+import type { Store } from '../store/store.js';
+import { readModelBundle, modelManifest, type ModelBundle } from './model-bundle.js';
+import { mlxPackage, mlxRoot, checkPackable } from './mlx-package.js';
+import type { ContextOptions } from './options.js';
+import { renderK8sFiles } from './render-k8s.js';
+import { renderReadme } from './render-readme.js';
+import { renderDockerFiles, type ContextSpec } from './render.js';
+import { slug } from './validate.js';
+
+/** One file of a planned build context: text, bytes, or the mlx tarball that `npm pack` writes at write time. */
+export interface PlannedFile {
+  path: string;
+  content?: string | Buffer;
+  /** True for mlx's own tarball, packed when the context is written. */
+  pack?: boolean;
+  /** Bytes, when known before writing. */
+  size: number | null;
+}
+
+/** A whole build context, rendered in memory: nothing is written until every check passed. */
+export interface ContextPlan {
+  out: string;
+  image: string;
+  spec: ContextSpec;
+  bundle: ModelBundle;
+  files: PlannedFile[];
+  mlxRoot: string;
+  warnings: string[];
+}
+
+export interface PlanInput {
+  uri: string;
+  out?: string;
+  labelsFile?: string;
+  preprocess?: string;
+  options: ContextOptions;
+}
+
+/** The default image: the model's name and version (or content hash), e.g. `pets-classifier:3`. */
+export function defaultImage(b: Pick<ModelBundle, 'name' | 'version' | 'sha256'>): string {
+  return `${slug(b.name, 128)}:${b.version !== null ? b.version : b.sha256.slice(0, 12)}`;
+}
+
+/** The default output folder, e.g. `build/pets-classifier-v3`. */
+export function defaultOut(b: Pick<ModelBundle, 'name' | 'version'>): string {
+  return `build/${slug(b.name, 100)}${b.version !== null ? `-v${b.version}` : ''}`;
+}
+
+/** Resolves the model and renders every file of the context in memory. */
+export async function planContext(store: Store, input: PlanInput): Promise<ContextPlan> {
+  const root = mlxRoot();
+  checkPackable(root);
+  const { version: mlxVersion, tarball } = mlxPackage(root);
+  const bundle = await readModelBundle(store, { uri: input.uri, labelsFile: input.labelsFile, preprocess: input.preprocess });
+  const o = input.options;
+  const modelFile = `model/${bundle.name}.onnx`;
+  const labelsFile = bundle.labels ? 'model/labels.txt' : null;
+  const spec: ContextSpec = {
+    ...o,
+    name: bundle.name,
+    version: bundle.version,
+    uri: bundle.uri,
+    resolvedUri: bundle.resolvedUri,
+    sha256: bundle.sha256,
+    description: bundle.registry?.description ?? '',
+    signature: bundle.signature,
+    modelFile,
+    labelsFile,
+    preprocess: bundle.preprocess,
+    mlxVersion,
+    tarball,
+    image: o.tag ?? defaultImage(bundle),
+    app: slug(bundle.name),
+  };
+  const text = (path: string, content: string): PlannedFile => ({ path, content, size: Buffer.byteLength(content) });
+  const modelFiles: PlannedFile[] = [{ path: modelFile, content: bundle.bytes, size: bundle.bytes.byteLength }];
+  if (bundle.labels) modelFiles.push(text('model/labels.txt', `${bundle.labels.join('\n')}\n`));
+  if (bundle.preprocess) modelFiles.push(text('model/preprocess.txt', `${bundle.preprocess}\n`));
+  modelFiles.push(text('model/signature.json', `${JSON.stringify(bundle.signature, null, 2)}\n`));
+  if (bundle.card) modelFiles.push(text('model/MODEL_CARD.md', bundle.card));
+  const manifestFiles = {
+    model: modelFile,
+    labels: labelsFile,
+    preprocess: bundle.preprocess ? 'model/preprocess.txt' : null,
+    signature: 'model/signature.json',
+    card: bundle.card ? 'model/MODEL_CARD.md' : null,
+  };
+  modelFiles.push(text('model/model.json', modelManifest(bundle, mlxVersion, manifestFiles)));
+
+  const docker = renderDockerFiles(spec);
+  const files: PlannedFile[] = [
+    ...docker.slice(0, 3).map((f) => text(f.path, f.content)),
+    { path: tarball, pack: true, size: null },
+    ...modelFiles,
+    ...docker.slice(3).map((f) => text(f.path, f.content)),
+    ...(o.k8s ? renderK8sFiles(spec).map((f) => text(f.path, f.content)) : []),
+  ];
+  files.push(text('README.md', renderReadme(spec, [...files.map((f) => f.path), 'README.md'])));
+  const warnings = [...bundle.warnings];
+  if (o.gpu)
+    warnings.push('--gpu reserves an NVIDIA GPU for the container, but mlx serves with onnxruntime\'s CPU provider: inference does not use the GPU yet');
+  return { out: input.out ?? defaultOut(bundle), image: spec.image, spec, bundle, files, mlxRoot: root, warnings };
+}

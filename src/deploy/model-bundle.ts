@@ -1,0 +1,114 @@
+import path from 'node:path';
+import type { ModelSignature, ModelVersion } from '../core/entities.js';
+import { checkLabels, readLabels } from '../models/labels.js';
+import { sha256 } from '../models/model-storage.js';
+import { readModelInfo } from '../models/onnx/model-info.js';
+import { checkSpecFits, formatPreprocessSpec, inferPreprocessSpec, parsePreprocessSpec } from '../models/preprocess-spec.js';
+import { modelCardText } from '../models/register.js';
+import { parseModelUri, readModelBytes, resolveModel } from '../models/uri.js';
+import type { Store } from '../store/store.js';
+
+/** Everything about one model version that goes into a build context, read and checked in memory. */
+export interface ModelBundle {
+  /** The name the server reports (/health, X-Mlx-Model, /v2/models/NAME): the registered name, or the file's base name. */
+  name: string;
+  /** The registry version, or null for a file or run artifact. */
+  version: number | null;
+  /** The URI as given, and as resolved (models:/NAME/V for registry versions). */
+  uri: string;
+  resolvedUri: string;
+  bytes: Buffer;
+  sha256: string;
+  signature: ModelSignature;
+  labels: string[] | null;
+  /** The canonical preprocessing spec the server will use, when one is known or can be inferred. */
+  preprocess: string | null;
+  /** The model card (registry versions only). */
+  card: string | null;
+  registry: ModelVersion | null;
+  runId: string | null;
+  warnings: string[];
+}
+
+export interface BundleInput {
+  uri: string;
+  /** Override or supply class names (one per line), as `mlx serve --labels`. */
+  labelsFile?: string;
+  /** Override or supply the preprocessing spec, as `mlx serve --preprocess`. */
+  preprocess?: string;
+}
+
+/** Resolves a model URI through the store and reads what the image needs; registry bytes are verified by sha256. */
+export async function readModelBundle(store: Store, input: BundleInput): Promise<ModelBundle> {
+  const flagLabels = input.labelsFile !== undefined ? readLabels(input.labelsFile) : null;
+  const flagSpec = input.preprocess !== undefined ? parsePreprocessSpec(input.preprocess) : null;
+  const resolved = await resolveModel(store, parseModelUri(input.uri));
+  const bytes = readModelBytes(resolved);
+  const info = readModelInfo(bytes, resolved.label);
+  const signature: ModelSignature = { inputs: info.inputs, outputs: info.outputs };
+  const v = resolved.version ?? null;
+  const warnings: string[] = [];
+
+  let labels = v?.labels ?? null;
+  if (flagLabels) {
+    const w = checkLabels(flagLabels, signature, input.labelsFile!);
+    if (w) warnings.push(w);
+    labels = flagLabels;
+  }
+  let preprocess: string | null;
+  if (flagSpec) {
+    checkSpecFits(flagSpec, signature, input.preprocess!);
+    preprocess = formatPreprocessSpec(flagSpec);
+  } else if (v?.preprocess) preprocess = v.preprocess;
+  else {
+    const inferred = inferPreprocessSpec(signature);
+    preprocess = inferred ? formatPreprocessSpec(inferred) : null;
+  }
+  return {
+    name: v?.name ?? path.basename(resolved.file).replace(/\.onnx$/i, ''),
+    version: v?.version ?? null,
+    uri: input.uri,
+    resolvedUri: resolved.label,
+    bytes,
+    sha256: v?.sha256 || sha256(bytes),
+    signature,
+    labels,
+    preprocess,
+    card: v ? await modelCardText(store, v) : null,
+    registry: v,
+    runId: resolved.runId ?? null,
+    warnings,
+  };
+}
+
+/** model/model.json: what the image serves, with the registry facts a file-served model no longer carries. */
+export function modelManifest(b: ModelBundle, mlxVersion: string, files: Record<string, string | null>): string {
+  const v = b.registry;
+  const doc = {
+    name: b.name,
+    version: b.version,
+    uri: b.resolvedUri,
+    sha256: b.sha256,
+    size: b.bytes.byteLength,
+    files,
+    signature: b.signature,
+    labels: b.labels,
+    preprocess: b.preprocess,
+    run_id: b.runId,
+    ...(v
+      ? {
+          description: v.description,
+          source: v.source,
+          aliases: v.aliases,
+          tags: v.tags,
+          creation_time: v.creation_time,
+          user_id: v.user_id,
+          ir_version: v.ir_version,
+          opset: v.opset,
+          producer: v.producer,
+        }
+      : {}),
+    built_with: { mlx: mlxVersion },
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}

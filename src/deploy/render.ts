@@ -1,0 +1,160 @@
+import type { ModelSignature } from '../core/entities.js';
+import type { ContextOptions } from './options.js';
+import { SERVE_DEFAULTS } from './options.js';
+import { dockerQuote, fill, jsonArray, templateText, yamlString } from './templates.js';
+
+/** What the templates need to know: the model as the image will hold it, and the checked options. */
+export interface ContextSpec extends ContextOptions {
+  name: string;
+  version: number | null;
+  /** The URI as the user gave it, and as resolved (models:/NAME/V). */
+  uri: string;
+  resolvedUri: string;
+  sha256: string;
+  description: string;
+  signature: ModelSignature;
+  /** Paths inside the context (and under /app in the image). */
+  modelFile: string;
+  labelsFile: string | null;
+  preprocess: string | null;
+  mlxVersion: string;
+  tarball: string;
+  /** The image reference (--tag or the default). */
+  image: string;
+  /** Kubernetes object name and label value (DNS-1123). */
+  app: string;
+}
+
+/** A file of the build context, ready to be written. */
+export interface TextFile {
+  path: string;
+  content: string;
+}
+
+/** The image lives in /app; the server listens on every interface inside the container. */
+export const APP_DIR = '/app';
+
+/**
+ * `mlx serve` arguments of the image (the Dockerfile's CMD). With `fromEnv`, the tuning flags
+ * read Kubernetes `$(VAR)` references to the ConfigMap instead of fixed values.
+ */
+export function serveArgs(s: ContextSpec, opts: { fromEnv?: boolean } = {}): string[] {
+  const args = ['serve', s.modelFile, '--host', '0.0.0.0', '--port', String(s.port)];
+  if (s.labelsFile) args.push('--labels', s.labelsFile);
+  if (s.preprocess) args.push('--preprocess', s.preprocess);
+  if (opts.fromEnv)
+    return [
+      ...args, '--threads', '$(MLX_THREADS)', '--max-batch-size', '$(MLX_MAX_BATCH_SIZE)',
+      '--max-batch-delay-ms', '$(MLX_MAX_BATCH_DELAY_MS)', '--max-body-mb', '$(MLX_MAX_BODY_MB)',
+    ];
+  args.push('--threads', String(s.threads));
+  if (s.maxBatchSize !== undefined) args.push('--max-batch-size', String(s.maxBatchSize));
+  if (s.maxBatchDelayMs !== undefined) args.push('--max-batch-delay-ms', String(s.maxBatchDelayMs));
+  if (s.maxBodyMb !== undefined) args.push('--max-body-mb', String(s.maxBodyMb));
+  return args;
+}
+
+/** The ConfigMap's serving settings: the chosen values, else `mlx serve`'s defaults. */
+export function tuning(s: ContextSpec): Record<string, string> {
+  return {
+    threads: String(s.threads),
+    max_batch_size: String(s.maxBatchSize ?? SERVE_DEFAULTS.maxBatchSize),
+    max_batch_delay_ms: String(s.maxBatchDelayMs ?? SERVE_DEFAULTS.maxBatchDelayMs),
+    max_body_mb: String(s.maxBodyMb ?? SERVE_DEFAULTS.maxBodyMb),
+  };
+}
+
+/** A node one-liner that exits 0 when /ready answers 200: slim images have no curl or wget. */
+export function healthScript(port: number): string {
+  return `fetch('http://127.0.0.1:${port}/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`;
+}
+
+/** Variables shared by every template. */
+export function commonVars(s: ContextSpec): Record<string, string> {
+  return {
+    name: s.name,
+    version_suffix: s.version !== null ? ` version ${s.version}` : '',
+    uri: s.uri,
+    resolved_uri: s.resolvedUri,
+    sha256: s.sha256,
+    image: s.image,
+    image_yaml: yamlString(s.image),
+    port: String(s.port),
+    // MLX_PORTS range of the README's and compose file's three-replica example.
+    port_scale_end: String(Math.min(65535, s.port + 2)),
+    node_version: s.nodeVersion,
+    mlx_version: s.mlxVersion,
+    tarball: s.tarball,
+    app: s.app,
+  };
+}
+
+/** The image's labels: OCI annotations plus the model's name, version and sha256. */
+export function imageLabels(s: ContextSpec): Record<string, string> {
+  return {
+    'org.opencontainers.image.title': s.name,
+    ...(s.description ? { 'org.opencontainers.image.description': s.description.slice(0, 300) } : {}),
+    'org.opencontainers.image.version': s.version !== null ? String(s.version) : s.sha256.slice(0, 12),
+    'mlx.model.name': s.name,
+    ...(s.version !== null ? { 'mlx.model.version': String(s.version) } : {}),
+    'mlx.model.uri': s.resolvedUri,
+    'mlx.model.sha256': s.sha256,
+    'mlx.version': s.mlxVersion,
+  };
+}
+
+/** The multi-stage Dockerfile. */
+export function renderDockerfile(s: ContextSpec): string {
+  const labels = Object.entries(imageLabels(s))
+    .map(([k, v]) => `${k}=${dockerQuote(v)}`)
+    .join(' \\\n      ');
+  return fill('docker/Dockerfile', {
+    ...commonVars(s),
+    labels,
+    healthcheck: jsonArray(['node', '-e', healthScript(s.port)]),
+    serve_args: jsonArray(serveArgs(s)),
+  });
+}
+
+/** docker-compose.yml: the server (with an optional GPU reservation), Prometheus and, with --grafana, Grafana. */
+export function renderCompose(s: ContextSpec): string {
+  const vars = commonVars(s);
+  return fill('docker/docker-compose.yml', {
+    ...vars,
+    grafana_note: s.grafana ? ' and Grafana' : '',
+    healthcheck: jsonArray(['CMD', 'node', '-e', healthScript(s.port)]),
+    cpus: s.cpu.cores,
+    memory: s.memory.compose,
+    gpu: s.gpu ? fill('docker/compose-gpu.yml', {}).trimEnd() : '',
+    grafana: s.grafana ? fill('docker/compose-grafana.yml', {}).trimEnd() : '',
+    grafana_volume: s.grafana ? '  grafana-data:' : '',
+  });
+}
+
+/** The Docker side of the context: Dockerfile, .dockerignore, package.json, compose, Prometheus, Grafana. */
+export function renderDockerFiles(s: ContextSpec): TextFile[] {
+  const vars = commonVars(s);
+  const pkg = {
+    name: `mlx-image-${s.app}`,
+    private: true,
+    description: `mlx serving ${s.resolvedUri} (generated by mlx containerize)`,
+    dependencies: { mlx: `file:${s.tarball}` },
+    // npm 11+ asks which install scripts may run: better-sqlite3 may compile, onnxruntime-node's CUDA download is skipped.
+    allowScripts: { 'better-sqlite3': true, 'onnxruntime-node': false },
+  };
+  const files: TextFile[] = [
+    { path: 'Dockerfile', content: renderDockerfile(s) },
+    { path: '.dockerignore', content: fill('docker/dockerignore', vars) },
+    { path: 'package.json', content: `${JSON.stringify(pkg, null, 2)}\n` },
+    { path: 'docker-compose.yml', content: renderCompose(s) },
+    { path: 'prometheus.yml', content: fill('docker/prometheus.yml', vars) },
+  ];
+  if (s.grafana)
+    files.push(
+      { path: 'grafana/provisioning/datasources/prometheus.yml', content: fill('docker/grafana/datasource.yml', {}) },
+      { path: 'grafana/provisioning/dashboards/mlx.yml', content: fill('docker/grafana/dashboards.yml', {}) },
+      // Copied as it is: Grafana's legends use {{label}} placeholders of their own.
+      { path: 'grafana/dashboards/mlx-model-server.json', content: templateText('docker/grafana/dashboard.json') },
+    );
+  return files;
+}
