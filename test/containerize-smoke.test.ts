@@ -88,8 +88,9 @@ describe('slow e2e: the containerized model, built and started without Docker', 
 
     const health = await fetch(`${base}/health`);
     expect(health.status).toBe(200);
-    // Served from a file, the model keeps its name (the file is named after it); the version number is in model.json.
-    expect(await json(health)).toEqual({ status: 'healthy', model_loaded: true, model: 'img', version: null });
+    // Served from a file, the model keeps its name (the file is named after it) and its registry version (--model-version).
+    expect(health.headers.get('x-mlx-model-version')).toBe('1');
+    expect(await json(health)).toEqual({ status: 'healthy', model_loaded: true, model: 'img', version: 1 });
     const cat = await encodedImage('cat', 1);
     const p = await json(fetch(`${base}/predict?top_k=2`, { method: 'POST', body: imageForm(cat.bytes) }));
     expect(p).toMatchObject({ label: 'cat', class_id: 0 });
@@ -105,6 +106,6 @@ describe('slow e2e: the containerized model, built and started without Docker', 
     expect(await exited).toBe(0);
     // Serving wrote nothing beside the model and node_modules (the pods run with a read-only root filesystem).
     expect(fs.readdirSync(inRoot(image, '.')).sort()).toEqual(['model', 'node_modules']);
-    expect(stderr).toContain(`serving img (loaded in`);
+    expect(stderr).toContain(`serving img version 1 (loaded in`);
   }, SLOW);
 });

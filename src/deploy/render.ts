@@ -42,6 +42,7 @@ export function serveArgs(s: ContextSpec, opts: { fromEnv?: boolean } = {}): str
   const args = ['serve', s.modelFile, '--host', '0.0.0.0', '--port', String(s.port)];
   if (s.labelsFile) args.push('--labels', s.labelsFile);
   if (s.preprocess) args.push('--preprocess', s.preprocess);
+  if (s.version !== null) args.push('--model-version', String(s.version));
   if (opts.fromEnv)
     return [
       ...args, '--threads', '$(MLX_THREADS)', '--max-batch-size', '$(MLX_MAX_BATCH_SIZE)',

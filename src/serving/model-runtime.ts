@@ -23,6 +23,8 @@ export interface LoadOptions {
   preprocess?: string;
   /** onnxruntime intra-op threads (default: onnxruntime's choice). */
   threads?: number;
+  /** The registry version a model file is (containers serve files): reported by /health, /v2 and headers. */
+  modelVersion?: number;
 }
 
 /** A model loaded into onnxruntime with everything serving needs to know about it. */
@@ -97,7 +99,7 @@ export async function loadFoundModel(src: ModelSource): Promise<ServedModel> {
   const run = (feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> => session.run(feeds);
   const served: ServedModel = {
     name: v?.name ?? path.basename(resolved.file).replace(/\.onnx$/i, ''),
-    version: v?.version ?? null,
+    version: v?.version ?? opts.modelVersion ?? null,
     uri,
     sha256: v?.sha256 ?? sha256(bytes),
     signature,

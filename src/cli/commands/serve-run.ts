@@ -5,7 +5,7 @@ import { openStore, resolveTrackingUri } from '../../store/open-store.js';
 
 export async function serveModel(
   uri: string,
-  f: { host: string; port: string; maxBatchSize: string; maxBatchDelayMs: string; maxBodyMb: string; labels?: string; preprocess?: string; threads?: string },
+  f: { host: string; port: string; maxBatchSize: string; maxBatchDelayMs: string; maxBodyMb: string; labels?: string; preprocess?: string; threads?: string; modelVersion?: string },
   trackingUri: string | undefined,
 ): Promise<void> {
   const options = {
@@ -17,6 +17,7 @@ export async function serveModel(
     labelsFile: f.labels,
     preprocess: f.preprocess,
     threads: f.threads === undefined ? undefined : numberFlag('--threads', f.threads, { max: 1024 }),
+    modelVersion: f.modelVersion === undefined ? undefined : numberFlag('--model-version', f.modelVersion, { max: 2 ** 31 }),
     mlxVersion: (createRequire(import.meta.url)('../../../package.json') as { version: string }).version,
     log: (line: string) => process.stderr.write(`mlx: ${line}\n`),
   };

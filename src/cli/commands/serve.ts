@@ -10,6 +10,7 @@ interface ServeFlags {
   labels?: string;
   preprocess?: string;
   threads?: string;
+  modelVersion?: string;
 }
 
 /** `mlx serve MODEL_URI`: /predict, /invocations, /v2, /health, /ready, /metrics on one port. */
@@ -24,6 +25,7 @@ export function registerServeCommand(program: Command): void {
     .option('--max-body-mb <mb>', 'largest request body', '20')
     .option('--labels <file>', 'class names for a model that is not registered')
     .option('--preprocess <spec>', 'preprocessing for a model that is not registered (see mlx register --help)')
+    .option('--model-version <n>', 'the registry version a model file is, for /health, /v2 and X-Mlx-Model-Version (mlx containerize sets it)')
     .option('--threads <n>', 'onnxruntime intra-op threads (default: one per core; inference runs on its own thread either way)')
     .action(async (uri: string, f: ServeFlags, cmd: Command) => {
       const { serveModel } = await import('./serve-run.js');
