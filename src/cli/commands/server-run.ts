@@ -66,7 +66,8 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
   }
 }
 
-/** The web UI's routes, when this build has them. */
+/** The web UI's routes (static files and the chart library). */
 async function loadUi() {
-  return undefined;
+  const { uiRoutes } = await import('../../server/ui/routes.js');
+  return (app: Parameters<typeof uiRoutes>[0]) => uiRoutes(app);
 }
