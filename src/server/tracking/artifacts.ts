@@ -9,7 +9,7 @@ import { parseVersion } from '../../core/validation.js';
 import { safeJoin } from '../../artifacts/local-repository.js';
 import { readVerified } from '../../models/model-storage.js';
 import { REGISTRY_PREFIX, type TrackingContext } from './context.js';
-import { TooLarge } from './request.js';
+import { sizeText, TooLarge } from './request.js';
 
 const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
@@ -42,7 +42,7 @@ function relPathOf(c: Context, prefix: string): string {
 
 async function writeUpload(c: Context, file: string, maxBytes: number): Promise<void> {
   const declared = Number(c.req.header('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) throw new TooLarge(`the upload is over the server's artifact limit of ${Math.round(maxBytes / 1024 / 1024)} MB`);
+  if (Number.isFinite(declared) && declared > maxBytes) throw new TooLarge(`the upload is over the server's artifact limit of ${sizeText(maxBytes)}`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${Date.now()}.upload`;
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
@@ -51,7 +51,7 @@ async function writeUpload(c: Context, file: string, maxBytes: number): Promise<
   async function* counted() {
     for await (const chunk of source) {
       total += chunk.length;
-      if (total > maxBytes) throw new TooLarge(`the upload is over the server's artifact limit of ${Math.round(maxBytes / 1024 / 1024)} MB`);
+      if (total > maxBytes) throw new TooLarge(`the upload is over the server's artifact limit of ${sizeText(maxBytes)}`);
       yield chunk;
     }
   }

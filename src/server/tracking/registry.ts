@@ -4,7 +4,7 @@ import type { ModelVersion, RegisteredModel } from '../../core/entities.js';
 import { invalid } from '../../core/errors.js';
 import { parseVersion } from '../../core/validation.js';
 import { deleteModelOrVersion } from '../../models/delete.js';
-import { cardPath, modelCardText } from '../../models/register.js';
+import { cardPath, modelCardText, writeModelCard } from '../../models/register.js';
 import { REGISTRY_PREFIX, type TrackingContext } from './context.js';
 import { modelVersionJson, registeredModelJson } from './convert.js';
 import { registerFromSource } from './model-source.js';
@@ -40,9 +40,16 @@ export function registryRoutes(api: Endpoints, ctx: TrackingContext): void {
   });
   api.post('/registered-models/rename', async (f) => {
     const name = f.str('name');
+    // Cards still as generated are rendered again under the new name; edited ones are kept as they are.
+    const generated = new Set<number>();
+    for (const v of await store.searchModelVersions({ name }).catch(() => [])) {
+      const file = cardPath(store.uri, name, v.version);
+      if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === (await modelCardText(store, v))) generated.add(v.version);
+    }
     const renamed = await store.renameRegisteredModel(name, f.str('new_name'));
     const from = path.dirname(cardPath(store.uri, name, 1));
     if (fs.existsSync(from)) fs.renameSync(from, path.dirname(cardPath(store.uri, renamed.name, 1)));
+    for (const n of generated) await writeModelCard(store, await store.getModelVersion(renamed.name, n));
     return { registered_model: await modelOut(renamed) };
   });
   api.patch('/registered-models/update', async (f) => ({

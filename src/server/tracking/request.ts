@@ -2,6 +2,11 @@ import type { Context } from 'hono';
 import { invalid, MlxError } from '../../core/errors.js';
 import { parseJsonBody, readBody } from '../read-body.js';
 
+/** A byte count for messages: KB below 1 MB, so small limits do not read "0 MB". */
+export function sizeText(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${Math.round(bytes / 1024)} KB` : `${Math.round(bytes / 1024 / 1024)} MB`;
+}
+
 /** A body over the limit: 413, in MLflow's error shape. */
 export class TooLarge extends Error {}
 
@@ -28,7 +33,7 @@ export class Fields {
     const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
     if (type !== 'application/json')
       throw invalid(`Bad Request. Content-Type must be one of ['application/json'], not ${JSON.stringify(type || 'none')}.`);
-    const body = await readBody(c, maxBytes, () => new TooLarge(`the request body is over the server's limit of ${Math.round(maxBytes / 1024 / 1024)} MB`));
+    const body = await readBody(c, maxBytes, () => new TooLarge(`the request body is over the server's limit of ${sizeText(maxBytes)}`));
     if (body.length === 0) return new Fields({}, false);
     const json = parseJsonBody(body, () => new MlxError('BAD_REQUEST', 'the request body is not valid JSON'));
     if (!json || typeof json !== 'object' || Array.isArray(json)) throw new MlxError('BAD_REQUEST', 'the request body must be a JSON object');
