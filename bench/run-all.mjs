@@ -1,8 +1,9 @@
 // Runs every benchmark in turn (never in parallel: they would time each other) and prints one
-// JSON object {machine, startup, log_batch, search, drift, serve, pass}. `npm run bench` builds first,
-// then runs this. The serving benchmarks (bench/serve-*.mjs) take about 6 minutes together;
+// JSON object {machine, startup, log_batch, search, drift, serve, server, pass}. `npm run bench` builds
+// first, then runs this. The serving benchmarks (bench/serve-*.mjs) take about 6 minutes together;
 // BENCH_SKIP_SERVE=1 leaves them out. The drift benchmark (bench/drift.mjs) takes about 4 minutes;
-// BENCH_SKIP_DRIFT=1 leaves it out.
+// BENCH_SKIP_DRIFT=1 leaves it out. The tracking server benchmark (bench/server.mjs) takes about
+// 2.5 minutes; BENCH_SKIP_SERVER=1 leaves it out.
 import { benchDrift } from './drift.mjs';
 import { benchLogBatch } from './log-batch.mjs';
 import { benchSearch } from './search.mjs';
@@ -10,6 +11,7 @@ import { benchServeBatching } from './serve-batching.mjs';
 import { benchServeImages } from './serve-images.mjs';
 import { benchServeOverhead } from './serve-overhead.mjs';
 import { benchServeSoak } from './serve-soak.mjs';
+import { benchServer } from './server.mjs';
 import { benchStartup } from './startup.mjs';
 import { machine } from './lib/util.mjs';
 
@@ -41,6 +43,7 @@ if (process.env.BENCH_SKIP_SERVE !== '1') {
     result.serve[name] = await timed(`serve.${name}`, fn);
   }
 }
+if (process.env.BENCH_SKIP_SERVER !== '1') result.server = await timed('server', benchServer);
 result.pass = {
   startup_mlx_version: result.startup.pass_mlx_version,
   startup_log_metric: result.startup.pass_log_metric,
@@ -67,6 +70,13 @@ if (result.serve) {
     serve_images_same_label: s.images.pass_same_label,
     serve_soak_no_valid_failures: s.soak.pass_no_valid_failures,
     serve_soak_rss: s.soak.pass_rss,
+  });
+}
+if (result.server) {
+  Object.assign(result.pass, {
+    server_log_metric_rps: result.server.log_metric.pass,
+    server_all_stored: result.server.stored.pass,
+    server_search_correct: result.server.search.verification.correct,
   });
 }
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
