@@ -28,7 +28,9 @@ import type {
   Store,
   UpdateRunInput,
 } from '../store.js';
-import { openDatabase } from './database.js';
+import type { Statement } from 'better-sqlite3';
+import { openDatabase, type Db } from './database.js';
+import { GroupCommit } from './group-commit.js';
 import { MetricWriter } from './metric-writer.js';
 import { SqliteRegistry } from './registry.js';
 import { experimentRow, experimentRowByName, toExperiment, type ExperimentRow } from './experiment-rows.js';
@@ -42,6 +44,8 @@ export class SqliteStore extends SqliteRegistry implements Store {
   readonly uri: string;
   readonly ephemeral: boolean;
   private writerCache?: MetricWriter;
+  private selectRun?: Statement;
+  private readonly group: GroupCommit;
 
   /**
    * root: the store folder (holding mlx.db and artifacts/). inMemory: an empty throwaway
@@ -52,6 +56,12 @@ export class SqliteStore extends SqliteRegistry implements Store {
     super(openDatabase(opts.inMemory ? ':memory:' : path.join(abs, DB_FILE), opts), abs);
     this.uri = abs;
     this.ephemeral = !!opts.inMemory;
+    this.group = new GroupCommit(this.db);
+  }
+
+  /** The database handle, for local-only features outside the Store interface (the inference log). */
+  get database(): Db {
+    return this.db;
   }
 
   private get writer(): MetricWriter {
@@ -206,7 +216,7 @@ export class SqliteStore extends SqliteRegistry implements Store {
   }
 
   private runRow(runId: string): RunRow {
-    const row = this.db.prepare('SELECT * FROM runs WHERE run_uuid = ?').get(runId) as RunRow | undefined;
+    const row = (this.selectRun ??= this.db.prepare('SELECT * FROM runs WHERE run_uuid = ?')).get(runId) as RunRow | undefined;
     if (!row) throw notFound(`run ${JSON.stringify(runId)} does not exist; find run ids with: mlx runs list`);
     return row;
   }
@@ -285,30 +295,30 @@ export class SqliteStore extends SqliteRegistry implements Store {
   async logParam(runId: string, key: string, value: string): Promise<void> {
     validateKey('param', key);
     validateParamValue(key, value);
-    this.db.transaction(() => {
+    return this.group.run(() => {
       this.activeRun(runId);
       this.writer.param(runId, key, value);
-    }).immediate();
+    });
   }
 
   async logMetric(runId: string, metric: Metric): Promise<void> {
     validateKey('metric', metric.key);
     validateStep(metric.step);
     validateTimestamp(metric.timestamp);
-    this.db.transaction(() => {
+    return this.group.run(() => {
       this.activeRun(runId);
       this.writer.metric(runId, metric);
-    }).immediate();
+    });
   }
 
   async setTag(runId: string, key: string, value: string): Promise<void> {
     validateKey('tag', key);
     validateTagValue(key, value);
-    this.db.transaction(() => {
+    return this.group.run(() => {
       this.activeRun(runId);
       this.writer.tag(runId, key, value);
       if (key === SYSTEM_TAGS.runName) this.db.prepare('UPDATE runs SET name = ? WHERE run_uuid = ?').run(value, runId);
-    }).immediate();
+    });
   }
 
   async deleteTag(runId: string, key: string): Promise<void> {
