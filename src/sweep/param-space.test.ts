@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MlxError } from '../core/errors.js';
-import { discreteCount, envName, gridPoint, gridSize, mulberry32, parseParamSpec, parseParamSpecs, sampleRandom, substitute } from './param-space.js';
+import { mulberry32 } from '../core/random.js';
+import { discreteCount, envName, gridPoint, gridSize, parseParamSpec, parseParamSpecs, sampleRandom, substitute } from './param-space.js';
 
 function refused(text: string, why: RegExp) {
   let err: unknown;

@@ -4,6 +4,7 @@
  */
 import { MlxError } from '../core/errors.js';
 import { LIMITS, validateKey } from '../core/validation.js';
+import { mulberry32 } from '../core/random.js';
 
 export type ParamSpec =
   | { key: string; text: string; kind: 'choice'; values: string[] }
@@ -140,18 +141,6 @@ export function gridPoint(specs: ParamSpec[], index: number): Record<string, str
     rest = Math.floor(rest / n);
   }
   return Object.fromEntries(specs.map((s) => [s.key, values[s.key]]));
-}
-
-/** mulberry32: a small seeded PRNG, the same sequence on every platform. Returns numbers in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `count` independent random draws from the space; a prefix of a longer draw with the same seed. */

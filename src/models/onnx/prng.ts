@@ -1,4 +1,5 @@
 // Seeded randomness so sample data and models are byte-for-byte reproducible (Math.random is not seedable).
+import { mulberry32 } from '../../core/random.js';
 
 export interface Rng {
   /** Uniform in [0, 1). */
@@ -9,17 +10,10 @@ export interface Rng {
   int(n: number): number;
 }
 
-/** mulberry32: a tiny 32-bit PRNG, good enough for synthetic data, same sequence on every platform. */
+/** Uniform, normal and integer draws from mulberry32: good enough for synthetic data, the same on every platform. */
 export function createRng(seed: number): Rng {
-  let a = seed >>> 0;
   let spare: number | null = null;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const normal = (mean = 0, sd = 1): number => {
     if (spare !== null) {
       const z = spare;
