@@ -5,8 +5,10 @@ import { registerCompareCommand } from './commands/compare.js';
 import { registerContainerizeCommand } from './commands/containerize.js';
 import { registerDriftCommand } from './commands/drift.js';
 import { registerExperimentCommands } from './commands/experiments.js';
+import { registerFeedbackCommand } from './commands/feedback.js';
 import { registerLogCommands } from './commands/log.js';
 import { registerModelsCommands } from './commands/models.js';
+import { registerMonitorCommand } from './commands/monitor.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerRegisterCommand } from './commands/register.js';
 import { registerRunCommand } from './commands/run.js';
@@ -41,6 +43,8 @@ export function buildProgram(): Command {
   registerPredictCommand(program);
   registerContainerizeCommand(program);
   registerDriftCommand(program);
+  registerMonitorCommand(program);
+  registerFeedbackCommand(program);
   registerSweepCommand(program);
   return program;
 }

@@ -64,7 +64,7 @@ export function runOnDrift(command: string[], reportPath: string, outputToStderr
 }
 
 /** A metric key from a column name: MLflow's key characters only. */
-function keyOf(column: string): string {
+export function keyOf(column: string): string {
   return column.replace(/[^\p{L}\p{N}_\-./ ]/gu, '_').slice(0, 200) || '_';
 }
 
@@ -76,7 +76,12 @@ function keyOf(column: string): string {
 export async function logDriftToRun(store: Store, runId: string, report: DriftReport): Promise<number> {
   const history = await store.getMetricHistory(runId, 'drift_share');
   const step = history.length ? Math.max(...history.map((m) => m.step)) + 1 : 0;
-  const timestamp = Date.now();
+  await store.logBatch(runId, driftMetrics(report, step, Date.now()).map((m) => ({ type: 'metric' as const, ...m })));
+  return step;
+}
+
+/** A drift check as metrics: drift_share, dataset_drift and each column's statistic, p_value and drift. */
+export function driftMetrics(report: DriftReport, step: number, timestamp: number): Metric[] {
   const metrics: Metric[] = [
     { key: 'drift_share', value: report.drift_share, step, timestamp },
     { key: 'dataset_drift', value: report.dataset_drift ? 1 : 0, step, timestamp },
@@ -87,6 +92,5 @@ export async function logDriftToRun(store: Store, runId: string, report: DriftRe
     if (c.p_value !== null) metrics.push({ key: `${k}.p_value`, value: c.p_value, step, timestamp });
     metrics.push({ key: `${k}.drift`, value: c.drift ? 1 : 0, step, timestamp });
   }
-  await store.logBatch(runId, metrics.map((m) => ({ type: 'metric' as const, ...m })));
-  return step;
+  return metrics;
 }

@@ -48,7 +48,7 @@ export interface DriftReport {
   columns: ColumnReport[];
   prediction: ColumnReport | null;
   reference: { file: string; rows: number };
-  current: { file: string; rows: number };
+  current: { file: string; rows: number; window?: { since: number; until: number } };
 }
 
 const P_VALUE_TESTS = new Set<StatTestName>(['ks', 'chisquare', 'z']);
@@ -116,8 +116,15 @@ function correct(reports: ColumnReport[], method: Correction, alpha: number): nu
   return m;
 }
 
+/** A current table that is not a file (logged serving traffic): loaded once the reference's columns are known. */
+export interface CurrentSource {
+  /** The column holding the model's predictions: tested as the prediction when the table has it. */
+  predictionColumn: string;
+  load(declared: Map<string, ColumnKind>, wanted: string[] | null, referenceColumns: string[]): Promise<Table>;
+}
+
 /** Compares every column of two files with the right test and decides whether the dataset drifted. */
-export async function analyzeDrift(referenceFile: string, currentFile: string, o: DriftOptions): Promise<DriftReport> {
+export async function analyzeDrift(referenceFile: string, current: string | CurrentSource, o: DriftOptions): Promise<DriftReport> {
   if (!(o.driftShare > 0 && o.driftShare <= 1)) throw invalid(`--drift-share ${o.driftShare} must be in (0, 1]`);
   if (o.threshold !== undefined && !(o.threshold > 0)) throw invalid(`--threshold ${o.threshold} must be a positive number`);
   const declared = new Map<string, ColumnKind>();
@@ -127,8 +134,15 @@ export async function analyzeDrift(referenceFile: string, currentFile: string, o
     declared.set(c, 'numerical');
   }
   const wanted = o.columns ? [...o.columns, ...(o.predictionColumn && !o.columns.includes(o.predictionColumn) ? [o.predictionColumn] : [])] : null;
-  const [ref, cur]: Table[] = await Promise.all([loadTable(referenceFile, declared, wanted), loadTable(currentFile, declared, wanted)]);
-  const names = wanted ?? [...ref.columns.keys()];
+  let ref: Table, cur: Table;
+  if (typeof current === 'string') [ref, cur] = await Promise.all([loadTable(referenceFile, declared, wanted), loadTable(current, declared, wanted)]);
+  else {
+    ref = await loadTable(referenceFile, declared, wanted);
+    cur = await current.load(declared, wanted, [...ref.columns.keys()]);
+    if (!o.predictionColumn && cur.columns.has(current.predictionColumn)) o = { ...o, predictionColumn: current.predictionColumn };
+  }
+  // Logged traffic has the model's columns only: the reference's others (its label, ids) are not compared.
+  const names = wanted ?? [...(typeof current === 'string' ? ref : cur).columns.keys()];
   for (const n of names) {
     const missingIn = [ref, cur].filter((t) => !t.columns.has(n)).map((t) => t.file);
     if (missingIn.length) throw invalid(`column "${n}" is not in ${missingIn.join(' nor ')}`);
@@ -183,7 +197,7 @@ export async function analyzeDrift(referenceFile: string, currentFile: string, o
     columns: features,
     prediction: reports.find((r) => r.role === 'prediction') ?? null,
     reference: { file: ref.file, rows: ref.rows },
-    current: { file: cur.file, rows: cur.rows },
+    current: { file: cur.file, rows: cur.rows, ...(cur.window ? { window: cur.window } : {}) },
   };
 }
 

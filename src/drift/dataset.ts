@@ -19,12 +19,15 @@ export interface Table {
   file: string;
   rows: number;
   columns: Map<string, Column>;
+  /** For logged serving traffic: the time window read (epoch ms, until exclusive). */
+  window?: { since: number; until: number };
 }
 
 // pandas' default NA strings, so a file reads the same here as in pd.read_csv.
 const NA = new Set(['', 'NA', 'N/A', 'n/a', 'NaN', 'nan', '-NaN', '-nan', 'null', 'NULL', 'None', '#N/A', '#NA', '<NA>', '1.#IND', '-1.#IND', '1.#QNAN', '-1.#QNAN']);
 
-class ColumnBuilder {
+/** Builds one column value by value, switching to categories at the first value that is not a number. */
+export class ColumnBuilder {
   kind: ColumnKind;
   numbers = new Float64Array(1024);
   n = 0;

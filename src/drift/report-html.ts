@@ -124,7 +124,7 @@ section.col{border:1px solid #e5e5e5;border-radius:6px;padding:8px 14px;margin:1
 </style></head><body>
 <h1>Drift report</h1>
 <p class="verdict">${verdict}</p>
-<p class="meta">reference <code>${esc(r.reference.file)}</code> (${r.reference.rows} rows) · current <code>${esc(r.current.file)}</code> (${r.current.rows} rows) · ${esc(r.correction.note)} · generated ${generatedAt.toISOString()} by mlx</p>
+<p class="meta">reference <code>${esc(r.reference.file)}</code> (${r.reference.rows} rows) · current <code>${esc(r.current.file)}</code> (${r.current.rows} rows${r.current.window ? `, logged ${new Date(r.current.window.since).toISOString()} to ${new Date(r.current.window.until).toISOString()}` : ''}) · ${esc(r.correction.note)} · generated ${generatedAt.toISOString()} by mlx</p>
 <p class="legend">Charts:<span style="background:${REF}"></span>reference<span style="background:${CUR}"></span>current (shares of each sample)</p>
 <table><tr><th>column</th><th>type</th><th>test</th><th>statistic</th><th>p-value</th><th>threshold</th><th>verdict</th></tr>${rows}</table>
 ${all.map(section).join('\n')}

@@ -14,6 +14,9 @@ export interface PredictorHooks {
 /** What a served model answers: raw tensors, tabular rows or images, through one dynamic batcher. */
 export class Predictor {
   readonly batcher: DynamicBatcher;
+  /** Requests (and shadow runs) using this predictor now; a replaced predictor is released once none are left. */
+  private leases = 0;
+  private onIdle: (() => void) | null = null;
 
   constructor(
     readonly model: ServedModel,
@@ -21,6 +24,30 @@ export class Predictor {
     private readonly hooks: PredictorHooks = {},
   ) {
     this.batcher = new DynamicBatcher((feeds) => model.run(feeds), { ...batching, dynamic: model.dynamicBatch, onBatch: hooks.onBatch });
+  }
+
+  /** Marks a request as using this predictor until release(). */
+  acquire(): this {
+    this.leases++;
+    return this;
+  }
+
+  /** Ends a use begun with acquire(). */
+  release(): void {
+    if (--this.leases === 0 && this.onIdle) {
+      const idle = this.onIdle;
+      this.onIdle = null;
+      idle();
+    }
+  }
+
+  /** Releases the model once no request uses it any more (at once when idle). */
+  retire(): Promise<void> {
+    return new Promise((resolve) => {
+      const go = () => void this.model.release().then(resolve, resolve);
+      if (this.leases <= 0) go();
+      else this.onIdle = go;
+    });
   }
 
   /** Runs named input tensors, checked against the signature first. */

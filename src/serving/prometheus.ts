@@ -73,6 +73,10 @@ export class Gauge extends Base {
   dec(labels: Labels = {}, by = 1): void {
     this.inc(labels, -by);
   }
+  /** Drops a series (a model version no longer served). */
+  remove(labels: Labels): void {
+    this.values.delete(keyOf(labels));
+  }
   render(): string {
     return this.header() + [...this.values.values()].map((e) => `${this.name}${labelText(e.labels)} ${num(e.value)}\n`).join('');
   }

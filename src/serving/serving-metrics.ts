@@ -8,14 +8,51 @@ export function servingMetrics() {
   const registry = new Registry();
   return {
     registry,
-    requests: registry.register(new Counter('mlx_requests_total', 'HTTP requests by route, method, status and model version.')),
-    latency: registry.register(new Histogram('mlx_request_duration_seconds', 'HTTP request latency in seconds, by route.', LATENCY_BUCKETS)),
+    requests: registry.register(new Counter('mlx_requests_total', 'HTTP requests by route, method, status, model version and variant.')),
+    latency: registry.register(new Histogram('mlx_request_duration_seconds', 'HTTP request latency in seconds, by route and variant.', LATENCY_BUCKETS)),
     inFlight: registry.register(new Gauge('mlx_requests_in_flight', 'HTTP requests being served now.')),
     batchSize: registry.register(new Histogram('mlx_inference_batch_size', 'Rows per onnxruntime run (dynamic batching).', BATCH_BUCKETS)),
     preprocess: registry.register(new Histogram('mlx_preprocess_duration_seconds', 'Image decoding and preprocessing time in seconds.', LATENCY_BUCKETS)),
     loadTime: registry.register(new Gauge('mlx_model_load_seconds', 'Time to load and warm up the model, in seconds.')),
     info: registry.register(new Gauge('mlx_model_info', 'The model being served (value 1).')),
+    share: registry.register(new Gauge('mlx_variant_share', 'Fraction of requests routed to each variant (0 for shadows).')),
+    swaps: registry.register(new Counter('mlx_model_swaps_total', 'Hot swaps after an alias moved, by variant and result (done, refused, failed).')),
+    shadowRequests: registry.register(new Counter('mlx_shadow_requests_total', 'Requests mirrored to shadows, by variant and result (answered, failed, skipped).')),
+    shadowRows: registry.register(new Counter('mlx_shadow_rows_total', "Rows a shadow predicted, by variant and whether it agreed with the answer returned.")),
   };
 }
 
 export type ServingMetrics = ReturnType<typeof servingMetrics>;
+
+/** What the inference log counts (see serving/inference-log.ts), read at each scrape. */
+export interface LogStats {
+  recorded: number;
+  sampledOut: number;
+  writtenRows: number;
+  dropped: number;
+  deletedRows: number;
+  busy: number;
+  bufferedRows: number;
+}
+
+/** Adds the inference log's counters to /metrics, read from the log when scraped. */
+export function registerLogMetrics(metrics: ServingMetrics, stats: () => LogStats): void {
+  const series = (name: string, type: string, help: string, lines: [string, number][]) =>
+    `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${lines.map(([labels, v]) => `${name}${labels} ${v}\n`).join('')}`;
+  metrics.registry.register({
+    render() {
+      const s = stats();
+      return (
+        series('mlx_inference_log_records_total', 'counter', 'Answered requests offered to the inference log, by what became of them.', [
+          ['{result="recorded"}', s.recorded],
+          ['{result="sampled_out"}', s.sampledOut],
+          ['{result="dropped"}', s.dropped],
+        ]) +
+        series('mlx_inference_log_rows_written_total', 'counter', 'Rows written to the inference log table.', [['', s.writtenRows]]) +
+        series('mlx_inference_log_rows_deleted_total', 'counter', 'Rows deleted by retention (--log-max-rows).', [['', s.deletedRows]]) +
+        series('mlx_inference_log_busy_total', 'counter', 'Writes put off because another process held the store.', [['', s.busy]]) +
+        series('mlx_inference_log_buffered_rows', 'gauge', 'Rows waiting in memory to be written.', [['', s.bufferedRows]])
+      );
+    },
+  });
+}

@@ -3,7 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { invalid, MlxError } from '../../core/errors.js';
-import { analyzeDrift, reportJson, type ColumnReport, type Correction } from '../../drift/analyze.js';
+import { parseTimeFlag } from '../../core/durations.js';
+import { analyzeDrift, reportJson, type ColumnReport, type Correction, type DriftOptions } from '../../drift/analyze.js';
+import { SERVING_SCHEME, servingModel } from '../../drift/live-data.js';
+import type { LogWindow } from '../../store/sqlite/inference-log-store.js';
+import { numberFlag } from '../flags.js';
 import { checkCommand, logDriftToRun, runOnDrift, splitCommand } from '../../drift/actions.js';
 import { renderDriftHtml } from '../../drift/report-html.js';
 import { parseTestName } from '../../drift/select-test.js';
@@ -19,14 +23,11 @@ function number(flag: string, text: string): number {
   return v;
 }
 
-/** Runs the drift check and its actions; returns the exit code (3 = drift with --fail-on-drift). */
-export async function runDrift(f: DriftFlags, cmd: Command): Promise<number> {
+/** The analysis options from the flags `mlx drift` and `mlx monitor` share. */
+export function driftOptions(f: Pick<DriftFlags, 'columns' | 'categorical' | 'numerical' | 'test' | 'threshold' | 'driftShare' | 'correction' | 'predictionColumn'>): DriftOptions {
   const test = parseTestName(f.test);
   if (!['none', 'bonferroni', 'fdr'].includes(f.correction)) throw invalid(`--correction ${JSON.stringify(f.correction)} must be none, bonferroni or fdr`);
-  const onDrift = f.onDrift !== undefined ? splitCommand(f.onDrift) : null;
-  if (onDrift) checkCommand(onDrift[0]);
-  if (f.html && !/\.html?$/i.test(f.html)) throw invalid(`--html ${JSON.stringify(f.html)} must name an .html file`);
-  const report = await analyzeDrift(f.reference, f.current, {
+  return {
     columns: list(f.columns),
     categorical: list(f.categorical),
     numerical: list(f.numerical),
@@ -35,7 +36,23 @@ export async function runDrift(f: DriftFlags, cmd: Command): Promise<number> {
     driftShare: number('--drift-share', f.driftShare),
     correction: f.correction as Correction,
     predictionColumn: f.predictionColumn,
-  });
+  };
+}
+
+/** Runs the drift check and its actions; returns the exit code (3 = drift with --fail-on-drift). */
+export async function runDrift(f: DriftFlags, cmd: Command): Promise<number> {
+  const options = driftOptions(f);
+  const onDrift = f.onDrift !== undefined ? splitCommand(f.onDrift) : null;
+  if (onDrift) checkCommand(onDrift[0]);
+  if (f.html && !/\.html?$/i.test(f.html)) throw invalid(`--html ${JSON.stringify(f.html)} must name an .html file`);
+  const live = liveWindow(f);
+  const report = live
+    ? await withStore(cmd, false, async (store) => {
+        const { inferenceLogOf } = await import('../../store/sqlite/inference-log-store.js');
+        const { liveSource } = await import('../../drift/live-data.js');
+        return analyzeDrift(f.reference, liveSource(await inferenceLogOf(store), live, f.reference, f.predictionColumn), options);
+      })
+    : await analyzeDrift(f.reference, f.current, options);
   const drifted = report.dataset_drift || !!report.prediction?.drift;
   if (f.logToRun) await withStore(cmd, false, async (store) => logDriftToRun(store, await store.resolveRunId(f.logToRun!), report));
   if (f.html) {
@@ -59,6 +76,23 @@ export async function runDrift(f: DriftFlags, cmd: Command): Promise<number> {
     if (code !== 0) throw new MlxError('INTERNAL_ERROR', `--on-drift command ${JSON.stringify(onDrift.join(' '))} exited with ${code}`);
   }
   return drifted && f.failOnDrift ? 3 : 0;
+}
+
+/** The window of logged traffic a `serving:MODEL` current names, or null for a file (whose flags must not be given). */
+function liveWindow(f: DriftFlags): LogWindow | null {
+  const model = f.current.startsWith(SERVING_SCHEME) ? servingModel(f.current) : null;
+  if (!model) {
+    const stray = (['since', 'until', 'variant', 'modelVersion'] as const).find((k) => f[k] !== undefined);
+    if (stray) throw new MlxError('USAGE', `--${stray === 'modelVersion' ? 'model-version' : stray} only applies to --current serving:MODEL`);
+    return null;
+  }
+  const now = Date.now();
+  const since = f.since !== undefined ? parseTimeFlag('--since', f.since, now) : 0;
+  const until = f.until !== undefined ? parseTimeFlag('--until', f.until, now) : now + 1;
+  if (since >= until) throw new MlxError('USAGE', `--since ${f.since} is not before --until ${f.until ?? 'now'}`);
+  if (f.variant !== undefined && f.variant.trim() === '') throw new MlxError('USAGE', '--variant needs a variant name');
+  const version = f.modelVersion !== undefined ? numberFlag('--model-version', f.modelVersion, { max: 2 ** 31 }) : undefined;
+  return { model, since, until, variant: f.variant, version };
 }
 
 async function printTable(report: Awaited<ReturnType<typeof analyzeDrift>>, html: string | undefined): Promise<void> {

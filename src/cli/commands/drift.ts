@@ -16,6 +16,10 @@ export interface DriftFlags {
   failOnDrift?: boolean;
   onDrift?: string;
   logToRun?: string;
+  since?: string;
+  until?: string;
+  variant?: string;
+  modelVersion?: string;
 }
 
 /** `mlx drift --reference FILE --current FILE …`: data and prediction drift, with CI exit codes. */
@@ -24,7 +28,7 @@ export function registerDriftCommand(program: Command): void {
     .command('drift')
     .description('compare a current dataset with a reference one, column by column, and decide whether it drifted')
     .requiredOption('-r, --reference <file>', 'reference data (.csv or .jsonl)')
-    .requiredOption('-c, --current <file>', 'current data (.csv or .jsonl)')
+    .requiredOption('-c, --current <file>', 'current data (.csv or .jsonl), or serving:MODEL for the traffic `mlx serve --log-inputs` logged')
     .option('--columns <a,b>', 'columns to compare (default: all of the reference)')
     .option('--categorical <a,b>', 'columns to treat as categories')
     .option('--numerical <a,b>', 'columns to treat as numbers (a non-number is then an error)')
@@ -38,6 +42,10 @@ export function registerDriftCommand(program: Command): void {
     .option('--fail-on-drift', 'exit 3 when the dataset (or the prediction) drifted')
     .option('--on-drift <cmd>', 'run CMD (no shell) when drift is found; the JSON report path is in MLX_DRIFT_REPORT')
     .option('--log-to-run <run>', 'record drift share and per-column statistics as metrics of RUN')
+    .option('--since <when>', 'with serving:MODEL, traffic since a duration ago (30m, 1h) or a date-time (default: all logged)')
+    .option('--until <when>', 'with serving:MODEL, traffic before this (default: now)')
+    .option('--variant <name>', 'with serving:MODEL, one variant (shadows included); default: the answers clients got')
+    .option('--model-version <n>', 'with serving:MODEL, one model version')
     .action(async (f: DriftFlags, cmd: Command) => {
       const { runDrift } = await import('./drift-run.js');
       process.exitCode = await runDrift(f, cmd);

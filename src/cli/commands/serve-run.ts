@@ -1,13 +1,45 @@
 import { createRequire } from 'node:module';
-import { numberFlag } from '../flags.js';
+import { MlxError } from '../../core/errors.js';
+import type { InferenceSink } from '../../serving/inference-record.js';
+import { planVariants } from '../../serving/router.js';
 import { startServer } from '../../server/inference/start.js';
 import { openStore, resolveTrackingUri } from '../../store/open-store.js';
+import type { Store } from '../../store/store.js';
+import { numberFlag } from '../flags.js';
+import type { ServeFlags } from './serve.js';
 
-export async function serveModel(
-  uri: string,
-  f: { host: string; port: string; maxBatchSize: string; maxBatchDelayMs: string; maxBodyMb: string; labels?: string; preprocess?: string; threads?: string; modelVersion?: string },
-  trackingUri: string | undefined,
-): Promise<void> {
+const usage = (message: string) => new MlxError('USAGE', message);
+const DECIMAL = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/;
+
+/** The rollout and logging flags, checked before anything starts. */
+function rolloutOptions(uri: string, f: ServeFlags) {
+  const rollout = { canary: f.canary ?? [], variant: f.variant ?? [], shadow: f.shadow ?? [] };
+  const plans = planVariants(uri, rollout);
+  const watch = f.watchInterval ?? '5';
+  if (!DECIMAL.test(watch) || Number(watch) > 86_400)
+    throw usage(`--watch-interval ${JSON.stringify(watch)} must be a number of seconds from 0 (only on SIGHUP) to 86400`);
+  if (!f.logInputs && (f.sampleRate !== undefined || f.logMaxRows !== undefined))
+    throw usage(`${f.sampleRate !== undefined ? '--sample-rate' : '--log-max-rows'} needs --log-inputs`);
+  const rate = f.sampleRate ?? '1';
+  if (!DECIMAL.test(rate) || Number(rate) > 1) throw usage(`--sample-rate ${JSON.stringify(rate)} must be a number from 0 to 1 (the fraction of requests logged)`);
+  const maxRows = f.logMaxRows ?? '1000000';
+  if (!/^\d+$/.test(maxRows) || Number(maxRows) < 1 || Number(maxRows) > 1e12)
+    throw usage(`--log-max-rows ${JSON.stringify(maxRows)} must be a positive whole number of rows`);
+  return { rollout, plans, watchIntervalS: Number(watch), sampleRate: Number(rate), maxRows: Number(maxRows) };
+}
+
+/**
+ * The store-backed inference log (loaded only with --log-inputs). Opened once every model is found: a
+ * store that does not exist yet is created only then (by the log), so a refused start leaves none behind.
+ */
+async function openLog(store: Store, opts: { sampleRate: number; maxRows: number; log: (line: string) => void }): Promise<InferenceSink> {
+  const { openInferenceLog } = await import('../../serving/inference-log.js');
+  return openInferenceLog(store, opts);
+}
+
+/** `mlx serve`: validates every flag, finds every model, then serves until SIGINT/SIGTERM (SIGHUP re-resolves aliases). */
+export async function serveModel(uri: string, f: ServeFlags, trackingUri: string | undefined): Promise<void> {
+  const log = (line: string) => process.stderr.write(`mlx: ${line}\n`);
   const options = {
     host: f.host,
     port: numberFlag('--port', f.port, { min: 0, max: 65535 }),
@@ -19,24 +51,41 @@ export async function serveModel(
     threads: f.threads === undefined ? undefined : numberFlag('--threads', f.threads, { max: 1024 }),
     modelVersion: f.modelVersion === undefined ? undefined : numberFlag('--model-version', f.modelVersion, { max: 2 ** 31 }),
     mlxVersion: (createRequire(import.meta.url)('../../../package.json') as { version: string }).version,
-    log: (line: string) => process.stderr.write(`mlx: ${line}\n`),
+    log,
   };
-  const store = await openStore(resolveTrackingUri({ flag: trackingUri }), { create: false });
+  const r = rolloutOptions(uri, f);
+  const storeUri = resolveTrackingUri({ flag: trackingUri });
+  const store = await openStore(storeUri, { create: false });
   // Handlers first: a signal at any moment from here on means a clean exit 0.
   let running: Awaited<ReturnType<typeof startServer>> | null = null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`mlx: ${signal}: finishing in-flight requests, then exiting\n`);
+    log(`${signal}: finishing in-flight requests, then exiting`);
     await running?.close();
     await store.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
-  running = await startServer(store, uri, options);
-  process.stderr.write(`mlx: listening on ${running.listening.url}, loading ${uri}\n`);
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    if (!running || !running.state.variants?.loaded) return log('SIGHUP: the models are still loading; nothing to re-resolve yet');
+    log(running.checkNow() ? 'SIGHUP: re-resolving model aliases now' : 'SIGHUP: no served URI uses an alias; nothing to re-resolve');
+  });
+  try {
+    running = await startServer(store, uri, {
+      ...options,
+      rollout: r.rollout,
+      watchIntervalS: r.watchIntervalS,
+      openSink: f.logInputs ? () => openLog(store, { sampleRate: r.sampleRate, maxRows: r.maxRows, log }) : undefined,
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  log(`listening on ${running.listening.url}, loading ${[...new Set(r.plans.map((p) => p.uri))].join(', ')}`);
   try {
     await running.loaded;
   } catch (err) {
@@ -46,9 +95,26 @@ export async function serveModel(
     throw err;
   }
   if (stopping || !running.state.predictor) return;
-  const m = running.state.predictor.model;
-  process.stderr.write(
-    `mlx: serving ${m.name}${m.version !== null ? ` version ${m.version}` : ''} (loaded in ${m.loadSeconds.toFixed(2)} s, ` +
-      `${m.dynamicBatch ? `dynamic batching up to ${options.maxBatchSize} rows` : 'fixed batch size: one request at a time'}) on ${running.listening.url}\n`,
+  announce(running, options.maxBatchSize, r, storeUri, !!f.logInputs);
+}
+
+function announce(running: NonNullable<Awaited<ReturnType<typeof startServer>>>, maxBatchSize: number, r: ReturnType<typeof rolloutOptions>, storeUri: string, logging: boolean): void {
+  const m = running.state.predictor!.model;
+  const set = running.state.variants!;
+  const log = (line: string) => process.stderr.write(`mlx: ${line}\n`);
+  const version = (v: { version: number | null }) => (v.version !== null ? ` version ${v.version}` : '');
+  log(
+    `serving ${m.name}${version(m)} (loaded in ${m.loadSeconds.toFixed(2)} s, ` +
+      `${m.dynamicBatch ? `dynamic batching up to ${maxBatchSize} rows` : 'fixed batch size: one request at a time'}) on ${running.listening.url}`,
   );
+  if (set.all.length > 1)
+    for (const v of set.all) {
+      const vm = v.predictor!.model;
+      const what = v.isShadow ? 'sees every request, answers none' : `${Math.round(v.plan.share * 10000) / 100}% of requests`;
+      log(`${v.plan.role} ${v.name}: ${vm.name}${version(vm)}, ${what}`);
+    }
+  const watched = set.all.filter((v) => /^models:\/[^/@]+(@.+|\/latest)$/.test(v.plan.uri)).map((v) => v.plan.uri);
+  if (watched.length)
+    log(`watching ${watched.join(', ')} for alias moves ${r.watchIntervalS > 0 ? `every ${r.watchIntervalS} s and ` : ''}on SIGHUP (kill -HUP ${process.pid})`);
+  if (logging) log(`logging inputs to ${storeUri} (sample rate ${r.sampleRate}, at most ${r.maxRows} rows)`);
 }

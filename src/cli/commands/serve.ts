@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { globals } from '../context.js';
 
-interface ServeFlags {
+export interface ServeFlags {
   host: string;
   port: string;
   maxBatchSize: string;
@@ -11,13 +11,22 @@ interface ServeFlags {
   preprocess?: string;
   threads?: string;
   modelVersion?: string;
+  canary: string[];
+  variant: string[];
+  shadow: string[];
+  watchInterval: string;
+  logInputs?: boolean;
+  sampleRate?: string;
+  logMaxRows?: string;
 }
 
-/** `mlx serve MODEL_URI`: /predict, /invocations, /v2, /health, /ready, /metrics on one port. */
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** `mlx serve MODEL_URI`: /predict, /invocations, /v2, /health, /ready, /metrics, /variants, /feedback on one port. */
 export function registerServeCommand(program: Command): void {
   program
     .command('serve <model-uri>')
-    .description('serve a model over HTTP: /predict, /invocations (MLflow), /v2 (Open Inference Protocol), /metrics')
+    .description('serve a model over HTTP: /predict, /invocations (MLflow), /v2 (Open Inference Protocol), /metrics; canary, A/B, shadow and hot swap')
     .option('--host <host>', 'interface to bind (0.0.0.0 for all)', '127.0.0.1')
     .option('-p, --port <port>', 'port (0 picks a free one)', '8000')
     .option('--max-batch-size <n>', 'most rows coalesced into one inference (1 turns batching off)', '32')
@@ -27,6 +36,21 @@ export function registerServeCommand(program: Command): void {
     .option('--preprocess <spec>', 'preprocessing for a model that is not registered (see mlx register --help)')
     .option('--model-version <n>', 'the registry version a model file is, for /health, /v2 and X-Mlx-Model-Version (mlx containerize sets it)')
     .option('--threads <n>', 'onnxruntime intra-op threads (default: one per core; inference runs on its own thread either way)')
+    .option('--canary <[name:]uri=percent>', 'send PERCENT% of the requests to another model (repeatable); the main model answers the rest', collect, [])
+    .option('--variant <[name:]uri=weight>', 'A/B: another model with a percentage of the requests (repeatable); give the main URI too for relative weights', collect, [])
+    .option('--shadow <[name:]uri>', 'mirror every request to this model: its answers are compared and logged, never returned (repeatable)', collect, [])
+    .option('--watch-interval <seconds>', 're-resolve models:/NAME@ALIAS URIs this often and hot-swap when an alias moves (0: only on SIGHUP)', '5')
+    .option('--log-inputs', 'log sampled inputs, predictions, variant, version and latency to the store (for mlx drift, mlx monitor, /feedback)')
+    .option('--sample-rate <r>', 'with --log-inputs: the fraction of requests logged, 0 to 1 (default 1)')
+    .option('--log-max-rows <n>', 'with --log-inputs: keep at most this many logged rows, dropping the oldest (default 1000000)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  mlx serve models:/clf@champion --canary models:/clf@challenger=10\n' +
+        '  mlx serve models:/clf/1 --variant models:/clf/1=50 --variant models:/clf/2=50      # A/B, relative weights\n' +
+        '  mlx serve models:/clf@champion --shadow models:/clf/3 --log-inputs --sample-rate 0.1\n' +
+        'Requests with X-Mlx-Route-Key always meet the same variant; GET /variants reports the split.',
+    )
     .action(async (uri: string, f: ServeFlags, cmd: Command) => {
       const { serveModel } = await import('./serve-run.js');
       await serveModel(uri, f, globals(cmd).trackingUri);

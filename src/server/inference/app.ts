@@ -1,29 +1,27 @@
 import { Hono } from 'hono';
 import { CONTENT_TYPE } from '../../serving/prometheus.js';
+import { variantName } from '../../serving/router.js';
 import { errorResponse, HttpError } from './errors.js';
+import { feedbackRoutes } from './feedback.js';
 import { healthRoutes } from './health.js';
 import { invocationsRoutes } from './invocations.js';
 import { predictRoutes } from './predict.js';
+import { beginRequest } from './request-context.js';
+import { routeLabel } from './route-label.js';
 import type { ServingState } from './state.js';
 import { v2Routes } from './v2.js';
+import { variantsRoutes } from './variants.js';
 
-/** A bounded set of route labels for metrics, so paths typed by clients cannot blow up cardinality. */
-export function routeLabel(path: string): string {
-  if (/^\/v2\/models\/[^/]+(\/versions\/[^/]+)?\/infer$/.test(path)) return '/v2/models/:name/infer';
-  if (/^\/v2\/models\/[^/]+(\/versions\/[^/]+)?\/ready$/.test(path)) return '/v2/models/:name/ready';
-  if (/^\/v2\/models\/[^/]+(\/versions\/[^/]+)?$/.test(path)) return '/v2/models/:name';
-  if (['/predict', '/invocations', '/health', '/ready', '/ping', '/version', '/metrics', '/v2', '/v2/health/live', '/v2/health/ready'].includes(path))
-    return path;
-  return 'other';
-}
+export { routeLabel };
 
-/** The inference server of `mlx serve`: /predict, /invocations, /v2, /health, /ready, /metrics. */
+/** The inference server of `mlx serve`: /predict, /invocations, /v2, /health, /ready, /metrics, /variants, /feedback. */
 export function inferenceApp(state: ServingState): Hono {
   const app = new Hono();
   const m = state.metrics;
+  let fallbackName: string | undefined;
 
   app.use('*', async (c, next) => {
-    const started = process.hrtime.bigint();
+    const info = beginRequest(c);
     const route = routeLabel(c.req.path);
     state.inFlight++;
     m.inFlight.inc();
@@ -32,22 +30,35 @@ export function inferenceApp(state: ServingState): Hono {
     } finally {
       state.inFlight--;
       m.inFlight.dec();
-      const model = state.predictor?.model;
+      // The predictor the route held answered this response: its version is the one named, even if an
+      // alias swap installed another meanwhile. Requests that were not routed name the primary.
+      const held = info.predictor;
+      if (held) held.release();
+      const model = (held ?? state.predictor)?.model;
       const version = model ? String(model.version ?? 'file') : '';
-      // Every response names the model that answered it (useful behind a load balancer or a canary).
-      c.res.headers.set('X-Mlx-Model', model?.name ?? state.modelName);
-      c.res.headers.set('X-Mlx-Model-Version', version);
-      m.requests.inc({ route, method: c.req.method, status: String(c.res.status), model_version: version });
-      m.latency.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
+      const variant = info.variant?.name ?? state.variants?.primary.name ?? (fallbackName ??= variantName(state.modelName));
+      const headers = c.res.headers;
+      headers.set('X-Mlx-Model', model?.name ?? state.modelName);
+      headers.set('X-Mlx-Model-Version', version);
+      headers.set('X-Mlx-Variant', variant);
+      headers.set('X-Mlx-Request-Id', info.id);
+      const seconds = Number(process.hrtime.bigint() - info.started) / 1e9;
+      m.requests.inc({ route, method: c.req.method, status: String(c.res.status), model_version: version, variant });
+      m.latency.observe({ route, variant }, seconds);
+      if (held && info.variant) info.variant.observe(seconds * 1000, c.res.status);
     }
   });
   healthRoutes(app, state);
   predictRoutes(app, state);
   invocationsRoutes(app, state);
   v2Routes(app, state);
+  variantsRoutes(app, state);
+  feedbackRoutes(app, state);
   app.get('/metrics', (c) => c.body(m.registry.render(), 200, { 'Content-Type': CONTENT_TYPE }));
 
-  app.notFound((c) => errorResponse(c, new HttpError(404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}; see /health, /predict, /invocations, /v2, /metrics`)));
+  app.notFound((c) =>
+    errorResponse(c, new HttpError(404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}; see /health, /predict, /invocations, /v2, /variants, /feedback, /metrics`)),
+  );
   app.onError((err, c) => errorResponse(c, err));
   return app;
 }

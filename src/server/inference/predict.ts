@@ -3,7 +3,9 @@ import { invalid } from '../../core/errors.js';
 import { parseMultipart } from '../read-body.js';
 import { requestBody, requestJson } from './body.js';
 import { HttpError } from './errors.js';
-import { requirePredictor, type ServingState } from './state.js';
+import { answer, defaultColumns, numberRows, rowPredictions } from './observe.js';
+import { lease } from './request-context.js';
+import type { ServingState } from './state.js';
 
 function topK(text: string | undefined): number {
   if (text === undefined) return 1;
@@ -18,7 +20,7 @@ function topK(text: string | undefined): number {
  */
 export function predictRoutes(app: Hono, state: ServingState): void {
   app.post('/predict', async (c) => {
-    const predictor = requirePredictor(state);
+    const predictor = lease(c, state);
     const k = topK(c.req.query('top_k'));
     const type = c.req.header('content-type') ?? '';
     if (type.toLowerCase().startsWith('multipart/form-data')) {
@@ -32,14 +34,26 @@ export function predictRoutes(app: Hono, state: ServingState): void {
       const files = form.getAll('file').filter((f) => typeof f !== 'string') as Blob[];
       if (files.length === 0) throw invalid('the form has no "file" field with an image; send one, e.g. curl -F "file=@cat.jpg" …/predict');
       const images = await Promise.all(files.map(async (f) => new Uint8Array(await f.arrayBuffer())));
-      const predictions = await predictor.predictImages(images, k);
+      const predictions = await answer(c, state, predictor, {
+        run: (p) => p.predictImages(images, k),
+        predictions: (_p, r) => rowPredictions(r),
+        columns: null,
+        rows: null,
+      });
       return c.json(predictions.length === 1 ? predictions[0] : { predictions });
     }
     if (type.toLowerCase().startsWith('application/json')) {
       const body = await requestJson(c, state);
       const instances = (body as { instances?: unknown })?.instances;
       if (!Array.isArray(instances)) throw invalid('JSON requests to /predict hold {"instances": [[...], ...]}, one row per prediction');
-      return c.json({ predictions: await predictor.predictRows(instances as unknown[][], k) });
+      const rows = instances as unknown[][];
+      const predictions = await answer(c, state, predictor, {
+        run: (p) => p.predictRows(rows, k),
+        predictions: (_p, r) => rowPredictions(r),
+        columns: () => defaultColumns(predictor, rows[0].length),
+        rows: () => numberRows(rows),
+      });
+      return c.json({ predictions });
     }
     throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `content type ${JSON.stringify(type || 'none')} is not supported: send multipart/form-data with an image in "file", or application/json {"instances": ...}`);
   });

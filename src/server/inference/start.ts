@@ -1,6 +1,11 @@
-import { findModel, loadFoundModel, type LoadOptions } from '../../serving/model-runtime.js';
+import { MlxError } from '../../core/errors.js';
+import type { InferenceSink } from '../../serving/inference-record.js';
+import { findModel, loadFoundModel, type LoadOptions, type ModelSource, type ServedModel } from '../../serving/model-runtime.js';
+import { ModelWatcher, signatureDiff, watchTargets } from '../../serving/model-watcher.js';
 import { Predictor } from '../../serving/predictor.js';
-import { servingMetrics } from '../../serving/serving-metrics.js';
+import { planVariants, seededRandom, type RolloutFlags } from '../../serving/router.js';
+import { registerLogMetrics, servingMetrics, type LogStats, type ServingMetrics } from '../../serving/serving-metrics.js';
+import { VariantSet, type Variant } from '../../serving/variant-set.js';
 import type { Store } from '../../store/store.js';
 import { listen, type Listening } from '../listen.js';
 import { inferenceApp } from './app.js';
@@ -14,57 +19,152 @@ export interface ServeOptions extends LoadOptions {
   maxBodyMb: number;
   mlxVersion: string;
   log: (line: string) => void;
+  /** --canary, --variant, --shadow. */
+  rollout?: RolloutFlags;
+  /** Seconds between alias checks (default 5); 0: only when checkNow() is called (SIGHUP). */
+  watchIntervalS?: number;
+  /** Opens the inference log; called once every model is found, before the port opens. */
+  openSink?: () => Promise<InferenceSink>;
+  /** Seeds the random routing of requests without a route key (tests). */
+  routeSeed?: number;
 }
 
 export interface RunningServer {
   listening: Listening;
   state: ServingState;
-  /** Resolves when the model is loaded (rejects if it cannot be). */
+  /** Resolves when every model is loaded (rejects if one cannot be). */
   loaded: Promise<void>;
+  /** Re-resolves every alias now, retrying versions refused before (SIGHUP); false when no URI uses an alias. */
+  checkNow(): boolean;
   close(): Promise<void>;
 }
 
+const FLAG = { primary: '', canary: '--canary', variant: '--variant', shadow: '--shadow' } as const;
+
+/** An error about a variant's model, naming the flag that gave it. */
+function named(v: Variant, err: unknown): unknown {
+  if (v.plan.role === 'primary' || !(err instanceof MlxError)) return err;
+  return new MlxError(err.code, `${FLAG[v.plan.role]} ${v.plan.uri}: ${err.message}`);
+}
+
+/** Puts a loaded model in as a variant's predictor, with its metrics; the one it replaces is released when idle. */
+export function installer(metrics: ServingMetrics, o: { maxBatchSize: number; maxBatchDelayMs: number }) {
+  return (v: Variant, model: ServedModel): void => {
+    const old = v.predictor?.model;
+    if (old) {
+      const labels = { model: old.name, version: String(old.version ?? 'file'), variant: v.name };
+      metrics.loadTime.remove(labels);
+      metrics.info.remove({ ...labels, sha256: old.sha256 });
+    }
+    const labels = { model: model.name, version: String(model.version ?? 'file'), variant: v.name };
+    metrics.loadTime.set(labels, model.loadSeconds);
+    metrics.info.set({ ...labels, sha256: model.sha256 }, 1);
+    const predictor = new Predictor(
+      model,
+      { maxBatchSize: o.maxBatchSize, maxDelayMs: o.maxBatchDelayMs },
+      { onBatch: (rows) => metrics.batchSize.observe({ variant: v.name }, rows), onPreprocess: (s) => metrics.preprocess.observe({ variant: v.name }, s) },
+    );
+    void v.swap(predictor);
+  };
+}
+
+/** One line per variant whose signature differs from the primary's: requests must then fit both. */
+function warnSignatures(variants: VariantSet, log: (line: string) => void): void {
+  const p = variants.primary;
+  for (const v of variants.all.slice(1)) {
+    const diff = signatureDiff(p.predictor!.model.signature, v.predictor!.model.signature, [`for ${p.name}`, `for ${v.name}`]);
+    if (diff) log(`warning: ${v.plan.role} ${v.name} does not take what ${p.name} takes (${diff}); a request that fits one may fail on the other`);
+  }
+}
+
 /**
- * Starts serving: the port opens at once (so /health and /ready can answer while the model
- * loads), then the model is loaded, warmed up and handed to the routes.
+ * Starts serving: every model (main, canaries, variants, shadows) is found first, so an unknown one
+ * fails before the port opens; then the port opens (/health and /ready answer while loading), then
+ * the models load and warm up, and are handed to the routes together. Aliases are then watched.
  */
 export async function startServer(store: Store, uri: string, o: ServeOptions): Promise<RunningServer> {
   const metrics = servingMetrics();
+  const variants = new VariantSet(planVariants(uri, o.rollout), o.routeSeed === undefined ? undefined : seededRandom(o.routeSeed));
   const state: ServingState = {
-    predictor: null,
+    get predictor() {
+      return variants.primary.predictor;
+    },
+    set predictor(p) {
+      variants.primary.predictor = p;
+    },
     loadError: null,
     metrics,
     modelName: uri,
     mlxVersion: o.mlxVersion,
     maxBodyBytes: Math.round(o.maxBodyMb * 1024 * 1024),
     inFlight: 0,
+    variants,
+    sink: null,
+    log: o.log,
   };
-  // An unknown model fails before a port opens; loading into onnxruntime happens after.
-  const found = await findModel(store, uri, o);
-  const listening = await listen(inferenceApp(state), { host: o.host, port: o.port });
-  const loaded = loadFoundModel(found).then(
-    (model) => {
-      const labels = { model: model.name, version: String(model.version ?? 'file') };
-      metrics.loadTime.set(labels, model.loadSeconds);
-      metrics.info.set({ ...labels, sha256: model.sha256 }, 1);
-      state.predictor = new Predictor(
-        model,
-        { maxBatchSize: o.maxBatchSize, maxDelayMs: o.maxBatchDelayMs },
-        { onBatch: (rows) => metrics.batchSize.observe({}, rows), onPreprocess: (s) => metrics.preprocess.observe({}, s) },
-      );
+  const optsFor = (v: Variant): LoadOptions =>
+    v.plan.role === 'primary' ? o : { labelsFile: o.labelsFile, preprocess: o.preprocess, threads: o.threads };
+  const found: ModelSource[] = [];
+  for (const v of variants.all) found.push(await findModel(store, v.plan.uri, optsFor(v)).catch((err) => Promise.reject(named(v, err))));
+  for (const v of variants.all) metrics.share.set({ variant: v.name, role: v.plan.role }, v.plan.share);
+
+  state.sink = o.openSink ? await o.openSink() : null;
+  const sink = state.sink as (InferenceSink & { stats?: () => LogStats }) | null;
+  if (sink?.stats) registerLogMetrics(metrics, () => sink.stats!());
+  let listening: Listening;
+  try {
+    listening = await listen(inferenceApp(state), { host: o.host, port: o.port });
+  } catch (err) {
+    await state.sink?.close();
+    throw err;
+  }
+  const install = installer(metrics, o);
+  const targets = watchTargets(variants.all);
+  const watcher = new ModelWatcher(
+    targets,
+    {
+      resolve: (t) => (t.alias === null ? store.getLatestModelVersion(t.model) : store.getModelVersionByAlias(t.model, t.alias)),
+      load: async (t, v) => loadFoundModel(await findModel(store, `models:/${v.name}/${v.version}`, optsFor(t.variant))),
+      install,
+      log: o.log,
+      count: (v, result) => metrics.swaps.inc({ variant: v.name, result }),
     },
-    (err: unknown) => {
+    Math.round((o.watchIntervalS ?? 5) * 1000),
+  );
+  for (const t of targets) for (const result of ['done', 'refused', 'failed']) metrics.swaps.inc({ variant: t.variant.name, result }, 0);
+
+  const loaded = (async () => {
+    const results = await Promise.allSettled(found.map((f) => loadFoundModel(f)));
+    const failed = results.findIndex((r) => r.status === 'rejected');
+    if (failed >= 0) {
+      for (const r of results) if (r.status === 'fulfilled') await r.value.release();
+      const err = named(variants.all[failed], (results[failed] as PromiseRejectedResult).reason);
       state.loadError = String((err as Error)?.message ?? err);
       throw err;
-    },
-  );
+    }
+    // All at once: no request meets a half-loaded rollout.
+    results.forEach((r, i) => install(variants.all[i], (r as PromiseFulfilledResult<ServedModel>).value));
+    warnSignatures(variants, o.log);
+    watcher.start();
+  })();
+  let closing = false;
   return {
     listening,
     state,
     loaded,
+    checkNow() {
+      if (targets.length === 0) return false;
+      if (variants.loaded && !closing) void watcher.check(true);
+      return true;
+    },
     async close() {
+      closing = true;
+      await watcher.stop();
       await listening.close();
-      await state.predictor?.model.release();
+      // Shadows may still be running mirrored requests; each predictor is released once idle.
+      const released = Promise.all(variants.all.map((v) => v.predictor?.retire()));
+      await Promise.race([released, new Promise((r) => setTimeout(r, 5000).unref())]);
+      await state.sink?.close().catch((err: unknown) => o.log(`inference log: ${String((err as Error)?.message ?? err).split('\n')[0]}`));
     },
   };
 }

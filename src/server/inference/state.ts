@@ -1,8 +1,11 @@
+import type { InferenceSink } from '../../serving/inference-record.js';
 import type { Predictor } from '../../serving/predictor.js';
 import type { ServingMetrics } from '../../serving/serving-metrics.js';
+import type { VariantSet } from '../../serving/variant-set.js';
 
 /** What the inference routes share: the predictor (absent while loading), metrics, limits. */
 export interface ServingState {
+  /** The primary variant's current predictor (with variants, kept in step with variants.primary). */
   predictor: Predictor | null;
   /** Set when loading failed: /ready then explains instead of waiting forever. */
   loadError: string | null;
@@ -13,12 +16,23 @@ export interface ServingState {
   maxBodyBytes: number;
   /** Requests being handled, for graceful shutdown. */
   inFlight: number;
+  /** The rollout (canary, A/B variants, shadows); absent: one model, `predictor`, answers everything. */
+  variants?: VariantSet | null;
+  /** Where answered predictions and feedback go (--log-inputs); absent: nothing is logged. */
+  sink?: InferenceSink | null;
+  /** One line for stderr (problems that concern no single request). */
+  log?: (line: string) => void;
 }
 
 /** The predictor, or a 503 explaining that the model is not ready yet. */
 export function requirePredictor(state: ServingState): Predictor {
   if (state.predictor) return state.predictor;
-  throw new NotReadyError(state.loadError ? `the model failed to load: ${state.loadError}` : 'the model is still loading; retry when GET /ready answers 200');
+  throw notReady(state);
+}
+
+/** The 503 for a request that arrives before the models are loaded (or after they failed to). */
+export function notReady(state: ServingState): NotReadyError {
+  return new NotReadyError(state.loadError ? `the model failed to load: ${state.loadError}` : 'the model is still loading; retry when GET /ready answers 200');
 }
 
 export class NotReadyError extends Error {}

@@ -1,25 +1,16 @@
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { invalid } from '../../core/errors.js';
 import type { TensorSpec } from '../../core/entities.js';
 import type { Tensor } from '../../serving/model-runtime.js';
+import type { Predictor } from '../../serving/predictor.js';
 import { ELEMENT_TYPES, flatten, toNumbers, toTypedArray, typeOfV2 } from '../../serving/tensors.js';
 import { requestJson } from './body.js';
-import { HttpError } from './errors.js';
-import { requirePredictor, type ServingState } from './state.js';
+import { answer, defaultColumns, numberRows, rowPredictions } from './observe.js';
+import { findServed, lease, v2Version } from './request-context.js';
+import type { ServingState } from './state.js';
 
 const v2Type = (t: string) => ELEMENT_TYPES[t]?.v2 ?? t.toUpperCase();
 const tensorMeta = (t: TensorSpec) => ({ name: t.name, datatype: v2Type(t.type), shape: t.shape });
-
-/** The served model if the path names it (and its version, when given); 404 otherwise. */
-function modelFor(state: ServingState, name: string, version: string | undefined) {
-  const p = requirePredictor(state);
-  const served = p.model;
-  if (name !== served.name) throw new HttpError(404, 'NOT_FOUND', `model "${name}" is not served here; this server serves "${served.name}"`);
-  const v = served.version === null ? '1' : String(served.version);
-  if (version !== undefined && version !== v)
-    throw new HttpError(404, 'NOT_FOUND', `model "${name}" has no version "${version}" here; version ${v} is served`);
-  return { p, v };
-}
 
 interface V2Input {
   name?: unknown;
@@ -49,10 +40,11 @@ export function v2Routes(app: Hono, state: ServingState): void {
   app.get('/v2/health/ready', (c) => c.json({ ready: !!state.predictor }, state.predictor ? 200 : 503));
 
   const metadata = (name: string, version?: string) => {
-    const { p, v } = modelFor(state, name, version);
+    const served = findServed(state, name, version);
+    const p = served[0].predictor;
     return {
       name,
-      versions: [v],
+      versions: [...new Set(served.map((s) => v2Version(s.predictor.model)))],
       platform: 'onnxruntime_onnx',
       inputs: p.model.signature.inputs.map(tensorMeta),
       outputs: p.model.signature.outputs.map(tensorMeta),
@@ -60,36 +52,55 @@ export function v2Routes(app: Hono, state: ServingState): void {
   };
   app.get('/v2/models/:name', (c) => c.json(metadata(c.req.param('name'))));
   app.get('/v2/models/:name/versions/:version', (c) => c.json(metadata(c.req.param('name'), c.req.param('version'))));
-  app.get('/v2/models/:name/ready', (c) => (modelFor(state, c.req.param('name'), undefined), c.json({ name: c.req.param('name'), ready: true })));
+  app.get('/v2/models/:name/ready', (c) => (findServed(state, c.req.param('name')), c.json({ name: c.req.param('name'), ready: true })));
   app.get('/v2/models/:name/versions/:version/ready', (c) => {
-    modelFor(state, c.req.param('name'), c.req.param('version'));
+    findServed(state, c.req.param('name'), c.req.param('version'));
     return c.json({ name: c.req.param('name'), ready: true });
   });
 
-  const infer = async (name: string, version: string | undefined, body: unknown) => {
-    const { p, v } = modelFor(state, name, version);
+  // A path with a version pins that version; without one, the request is routed like any other.
+  const infer = async (c: Context, name: string, version: string | undefined) => {
+    const p = lease(c, state, { model: name, version });
+    const body = await requestJson(c, state);
     const req = body as { id?: unknown; inputs?: unknown; outputs?: unknown };
     if (!req || typeof req !== 'object' || !Array.isArray(req.inputs) || req.inputs.length === 0)
       throw invalid('the request needs "inputs": [{"name", "shape", "datatype", "data"}, ...]');
-    const feeds: Record<string, Tensor> = {};
-    (req.inputs as V2Input[]).forEach((input, i) => {
-      const [n, t] = toTensor(p.model.signature.inputs.find((s) => s.name === input?.name), input ?? {}, i);
-      feeds[n] = t;
-    });
-    const out = await p.infer(feeds);
+    const inputs = req.inputs as V2Input[];
+    const build = (q: Predictor) => {
+      const feeds: Record<string, Tensor> = {};
+      inputs.forEach((input, i) => {
+        const [n, t] = toTensor(q.model.signature.inputs.find((s) => s.name === input?.name), input ?? {}, i);
+        feeds[n] = t;
+      });
+      return feeds;
+    };
+    const feeds = build(p);
     const wanted = Array.isArray(req.outputs) ? (req.outputs as { name?: string }[]).map((o) => o?.name) : null;
-    if (wanted) for (const w of wanted) if (!w || !(w in out)) throw invalid(`output ${JSON.stringify(w)} is not an output of the model`);
+    const outputNames = p.model.signature.outputs.map((o) => o.name);
+    if (wanted) for (const w of wanted) if (!w || !outputNames.includes(w)) throw invalid(`output ${JSON.stringify(w)} is not an output of the model`);
+    const single = inputs.length === 1 && feeds[String(inputs[0].name)]?.dims.length === 2 ? inputs[0] : null;
+    const out = await answer(c, state, p, {
+      run: (q) => q.infer(q === p ? feeds : build(q)),
+      predictions: (q, result) => rowPredictions(q.interpret(result, 1)),
+      columns: single ? () => defaultColumns(p, (single.shape as number[])[1]) : null,
+      rows: single ? () => chunk(flatten(single.data, 'input').values as unknown[], (single.shape as number[])[1]) : null,
+    });
     return {
-      model_name: name,
-      model_version: v,
+      model_name: p.model.name,
+      model_version: v2Version(p.model),
       ...(typeof req.id === 'string' ? { id: req.id } : {}),
       outputs: Object.entries(out)
         .filter(([n]) => !wanted || wanted.includes(n))
         .map(([n, t]) => ({ name: n, datatype: v2Type(t.type), shape: t.dims, data: toNumbers(t.data as ArrayLike<number>) })),
     };
   };
-  app.post('/v2/models/:name/infer', async (c) => c.json(await infer(c.req.param('name'), undefined, await requestJson(c, state))));
-  app.post('/v2/models/:name/versions/:version/infer', async (c) =>
-    c.json(await infer(c.req.param('name'), c.req.param('version'), await requestJson(c, state))),
-  );
+  app.post('/v2/models/:name/infer', async (c) => c.json(await infer(c, c.req.param('name'), undefined)));
+  app.post('/v2/models/:name/versions/:version/infer', async (c) => c.json(await infer(c, c.req.param('name'), c.req.param('version'))));
+}
+
+/** Flat values as rows of numbers of the given width. */
+function chunk(values: unknown[], width: number): number[][] {
+  const rows: number[][] = [];
+  for (let i = 0; i + width <= values.length && width > 0; i += width) rows.push(numberRows([values.slice(i, i + width)])[0]);
+  return rows;
 }

@@ -145,6 +145,50 @@ CREATE TABLE registered_model_aliases (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    version: 3,
+    name: 'inference log',
+    // One row per input row (an image counts as one), so drift reads columns straight from the
+    // rows of a window and retention counts what --log-max-rows counts. A request's shadow and
+    // primary answers share its request_id; feedback is kept apart, keyed by that id, so one
+    // label scores both answers and lives no longer than the rows it labels. Request ids are
+    // looked up through request_key, a 53-bit hash: an index of random text ids costs several
+    // times more per logged row (every commit dirties pages all over it).
+    sql: `
+CREATE TABLE inference_columns (
+  columns_id INTEGER PRIMARY KEY,
+  names      TEXT NOT NULL UNIQUE
+);
+CREATE TABLE inference_log (
+  id          INTEGER PRIMARY KEY,
+  request_key INTEGER NOT NULL,
+  request_id  TEXT NOT NULL,
+  row_index   INTEGER NOT NULL,
+  timestamp   INTEGER NOT NULL,
+  model       TEXT NOT NULL,
+  version     INTEGER,
+  variant     TEXT NOT NULL,
+  shadow      INTEGER NOT NULL DEFAULT 0,
+  route       TEXT NOT NULL,
+  latency_ms  REAL NOT NULL,
+  columns_id  INTEGER,
+  input       TEXT,
+  prediction  TEXT NOT NULL
+);
+CREATE INDEX inference_log_by_model_time ON inference_log (model, timestamp);
+CREATE INDEX inference_log_by_request ON inference_log (request_key);
+-- label has no declared type: a class name stays text and a regression target a number.
+-- matched = 0 keeps unknown request ids, so monitors can count them.
+CREATE TABLE inference_feedback (
+  request_id  TEXT PRIMARY KEY,
+  request_key INTEGER NOT NULL,
+  label,
+  timestamp   INTEGER NOT NULL,
+  matched     INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX inference_feedback_by_time ON inference_feedback (matched, timestamp);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,0 +1,37 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { notFound } from '../../core/errors.js';
+import { parseFeedbackText } from '../../serving/feedback-items.js';
+import { inferenceLogOf } from '../../store/sqlite/inference-log-store.js';
+import { withStore } from '../context.js';
+import { print, printJson } from '../output.js';
+
+/** Unknown request ids shown to people; --json lists them all. */
+const SHOW = 10;
+
+async function readInput(file: string): Promise<string> {
+  if (file === '-') {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  if (!fs.existsSync(file)) throw notFound(`file ${JSON.stringify(file)} does not exist`);
+  return fs.readFileSync(file, 'utf8');
+}
+
+/** Reads and checks every item, then joins them all in one transaction. */
+export async function runFeedback(file: string, f: { json?: boolean }, cmd: Command): Promise<void> {
+  const items = await parseFeedbackText(await readInput(file), file === '-' ? 'stdin' : file);
+  // Without a store there is nothing to join to: every id is unknown and nothing is created.
+  const result = await withStore(cmd, false, async (store) => (await inferenceLogOf(store)).feedback(items)!);
+  if (f.json) {
+    printJson({ items: items.length, matched: result.matched, unknown_count: result.unknown.length, unknown: result.unknown });
+    return;
+  }
+  print(`${result.matched} of ${items.length} feedback items joined to logged predictions`);
+  if (result.unknown.length) {
+    const shown = result.unknown.slice(0, SHOW).join(', ');
+    const more = result.unknown.length > SHOW ? `, and ${result.unknown.length - SHOW} more (--json lists them all)` : '';
+    print(`${result.unknown.length} unknown request ids (not logged, or deleted by retention): ${shown}${more}`);
+  }
+}

@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+
+/** `mlx feedback FILE|-`: joins labels that arrived later to the predictions `mlx serve --log-inputs` logged. */
+export function registerFeedbackCommand(program: Command): void {
+  program
+    .command('feedback <file>')
+    .description('join true labels to logged predictions by request id: CSV (request_id,label) or JSON lines; - for stdin')
+    .option('--json', 'print {matched, unknown, unknown_count, items} as JSON')
+    .action(async (file: string, f: { json?: boolean }, cmd: Command) => {
+      const { runFeedback } = await import('./feedback-run.js');
+      await runFeedback(file, f, cmd);
+    });
+}

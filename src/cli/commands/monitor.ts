@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+
+export interface MonitorFlags {
+  reference: string;
+  every: string;
+  window?: string;
+  onDrift?: string;
+  logToRun?: string | true;
+  experiment?: string;
+  name?: string;
+  minAccuracy?: string;
+  maxMae?: string;
+  minLabels: string;
+  minRows: string;
+  variant?: string;
+  modelVersion?: string;
+  maxChecks?: string;
+  json?: boolean;
+  columns?: string;
+  categorical?: string;
+  numerical?: string;
+  test: string;
+  threshold?: string;
+  driftShare: string;
+  correction: string;
+  predictionColumn?: string;
+}
+
+/** `mlx monitor MODEL --reference FILE --every 10m`: drift and live accuracy of served traffic on a schedule, with a retraining trigger. */
+export function registerMonitorCommand(program: Command): void {
+  program
+    .command('monitor <model>')
+    .description('check the traffic `mlx serve --log-inputs` logs for MODEL on a schedule: drift against a reference, live accuracy from feedback, a retraining trigger')
+    .requiredOption('-r, --reference <file>', 'reference data (.csv or .jsonl) with the columns the model is sent')
+    .option('--every <duration>', 'time between checks: 30s, 10m, 1h', '10m')
+    .option('--window <duration>', 'traffic each check looks at, ending at the check (default: --every, so windows tile)')
+    .option('--on-drift <cmd>', 'run CMD (no shell) when a window drifts or a score is past its bound, once per episode; the check report is in MLX_DRIFT_REPORT')
+    .option('--log-to-run [run]', 'record every check as metrics of a new monitoring run (or of RUN)')
+    .option('-e, --experiment <name>', 'experiment of the new monitoring run', 'monitoring')
+    .option('-n, --name <name>', 'name of the new monitoring run (default: monitor-MODEL)')
+    .option('--min-accuracy <a>', 'alert when live accuracy (from feedback) of the traffic or a variant is below A (0 to 1)')
+    .option('--max-mae <x>', 'alert when the live mean absolute error of a regression model is above X')
+    .option('--min-labels <n>', 'labels a window needs before its accuracy / MAE is judged', '10')
+    .option('--min-rows <n>', 'logged rows a window needs before its drift is tested', '30')
+    .option('--variant <name>', 'one variant only (shadows included); default: the answers clients got')
+    .option('--model-version <n>', 'one model version only')
+    .option('--max-checks <n>', 'stop after N checks (default: until Ctrl-C)')
+    .option('--json', 'print each check as one JSON object per line')
+    .option('--columns <a,b>', 'columns to compare (default: every logged column)')
+    .option('--categorical <a,b>', 'columns to treat as categories')
+    .option('--numerical <a,b>', 'columns to treat as numbers')
+    .option('--test <name>', 'auto, ks, chisquare, z, psi, wasserstein or jensenshannon', 'auto')
+    .option('--threshold <x>', 'significance for p-value tests, distance for the others')
+    .option('--drift-share <x>', 'dataset drift when this share of columns drifted', '0.5')
+    .option('--correction <method>', 'none, bonferroni or fdr', 'none')
+    .option('--prediction-column <name>', "the reference's column the logged predictions are compared with (default: prediction, when it has one)")
+    .action(async (model: string, f: MonitorFlags, cmd: Command) => {
+      const { runMonitorCommand } = await import('./monitor-run.js');
+      process.exitCode = await runMonitorCommand(model, f, cmd);
+    });
+}

@@ -1,0 +1,190 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { MlxError } from '../core/errors.js';
+import type { InferenceLogStore, LogRow } from '../store/sqlite/inference-log-store.js';
+import type { Store } from '../store/store.js';
+import type { FeedbackItem, FeedbackResult } from './inference-record.js';
+
+export type WriteResult = { rows: number; deleted: number };
+
+/** Where the inference log's rows and feedback are written: a thread of its own, or (without the compiled modules) this one. */
+export interface LogWriter {
+  readonly threaded: boolean;
+  /** Writes rows in one transaction. Null: the store was busy and wait was false (nothing written; try again). */
+  write(rows: LogRow[], maxRows: number, wait: boolean): Promise<WriteResult | null>;
+  feedback(items: FeedbackItem[], wait: boolean): Promise<FeedbackResult | null>;
+  /** Resolves once every row written before it is committed. */
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** On the serving thread, never waiting for a store another process has locked (the caller retries). */
+class LocalWriter implements LogWriter {
+  readonly threaded = false;
+  constructor(
+    private readonly table: InferenceLogStore,
+    private readonly own: Store | null,
+  ) {}
+
+  async write(rows: LogRow[], maxRows: number, wait: boolean): Promise<WriteResult | null> {
+    return this.table.writeRows(rows, maxRows, { wait });
+  }
+
+  async feedback(items: FeedbackItem[], wait: boolean): Promise<FeedbackResult | null> {
+    return this.table.feedback(items, { wait });
+  }
+
+  async sync(): Promise<void> {}
+
+  async close(): Promise<void> {
+    await this.own?.close();
+  }
+}
+
+// A small CommonJS script evaluated in place, as the inference worker is; it loads the compiled
+// store modules by URL, so the SQL lives in one place (inference-log-store.ts). Rows arrive in
+// small, frequent messages (so the serving thread holds them only briefly) and are committed
+// together, every COMMIT_MS or COMMIT_ROWS rows, or at once before feedback, a flush or close.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const COMMIT_MS = 250, COMMIT_ROWS = 5000;
+let db, log, timer = null;
+let pending = [];
+const ready = (async () => {
+  const { openDatabase } = await import(workerData.databaseUrl);
+  const { InferenceLogStore } = await import(workerData.storeUrl);
+  db = openDatabase(workerData.file, { create: true });
+  log = new InferenceLogStore(db);
+})();
+ready.then(() => parentPort.postMessage({ type: 'ready' }), (err) => parentPort.postMessage({ type: 'failed', id: -1, message: String((err && err.message) || err) }));
+const message = (err) => String((err && err.message) || err);
+function commit() {
+  if (timer) clearTimeout(timer);
+  timer = null;
+  const batch = pending;
+  pending = [];
+  if (!batch.length) return;
+  const rows = batch.length === 1 ? batch[0].rows : [].concat(...batch.map((m) => m.rows));
+  try {
+    const result = log.writeRows(rows, batch[batch.length - 1].maxRows);
+    batch.forEach((m, i) => parentPort.postMessage({ type: 'done', id: m.id, result: { rows: m.rows.length, deleted: i === batch.length - 1 ? result.deleted : 0 } }));
+  } catch (err) {
+    for (const m of batch) parentPort.postMessage({ type: 'failed', id: m.id, message: message(err) });
+  }
+}
+parentPort.on('message', async (msg) => {
+  await ready.catch(() => undefined);
+  if (!log) return parentPort.postMessage({ type: 'failed', id: msg.id, message: 'the inference log could not be opened' });
+  if (msg.type === 'write') {
+    pending.push(msg);
+    if (pending.reduce((n, m) => n + m.rows.length, 0) >= COMMIT_ROWS) commit();
+    else if (!timer) timer = setTimeout(commit, COMMIT_MS);
+    return;
+  }
+  commit();
+  if (msg.type === 'close') {
+    if (db.open) db.close();
+    parentPort.postMessage({ type: 'done', id: msg.id, result: null });
+    parentPort.close();
+    return;
+  }
+  try {
+    parentPort.postMessage({ type: 'done', id: msg.id, result: msg.type === 'feedback' ? log.feedback(msg.items) : null });
+  } catch (err) {
+    parentPort.postMessage({ type: 'failed', id: msg.id, message: message(err) });
+  }
+});
+`;
+
+/** A writer thread with its own connection: SQLite's work, and any wait on a busy store, stay off the serving thread. */
+class ThreadWriter implements LogWriter {
+  readonly threaded = true;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (m: { type: string; id: number; result?: unknown; message?: string }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (this.pending.size === 0) worker.unref();
+      if (m.type === 'done') p.resolve(m.result);
+      else p.reject(new MlxError('INTERNAL_ERROR', m.message ?? 'the inference log writer failed'));
+    });
+    worker.on('error', (err) => this.failAll(err));
+    worker.on('exit', () => this.failAll(new Error('the inference log writer stopped')));
+  }
+
+  static start(file: string, modules: URL): Promise<ThreadWriter> {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { file, storeUrl: new URL('inference-log-store.js', modules).href, databaseUrl: new URL('database.js', modules).href },
+    });
+    return new Promise((resolve, reject) => {
+      worker.once('message', (m: { type: string; message?: string }) => {
+        if (m.type === 'ready') {
+          worker.unref();
+          resolve(new ThreadWriter(worker));
+        } else {
+          void worker.terminate();
+          reject(new MlxError('INTERNAL_ERROR', `cannot open the inference log: ${m.message}`));
+        }
+      });
+      worker.once('error', reject);
+    });
+  }
+
+  private failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  private call<T>(msg: object): Promise<T> {
+    const id = this.nextId++;
+    // Referenced while a call is pending, so the process stays up for the answer (and not otherwise).
+    if (this.pending.size === 0) this.worker.ref();
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ ...msg, id });
+    });
+  }
+
+  write(rows: LogRow[], maxRows: number): Promise<WriteResult | null> {
+    return this.call<WriteResult>({ type: 'write', rows, maxRows });
+  }
+
+  feedback(items: FeedbackItem[]): Promise<FeedbackResult | null> {
+    return this.call<FeedbackResult>({ type: 'feedback', items });
+  }
+
+  sync(): Promise<void> {
+    return this.call<void>({ type: 'sync' });
+  }
+
+  async close(): Promise<void> {
+    await this.call({ type: 'close' }).catch(() => undefined);
+    await this.worker.terminate();
+  }
+}
+
+/** The compiled store modules next to this one (dist/), or null when running from the TypeScript sources. */
+function compiledModules(): URL | null {
+  const dir = new URL('../store/sqlite/', import.meta.url);
+  return fs.existsSync(fileURLToPath(new URL('inference-log-store.js', dir))) ? dir : null;
+}
+
+/**
+ * The writer of a store's inference log: a thread when the compiled modules are there (always,
+ * for the installed CLI), else the serving thread. `modules` points at another compiled copy.
+ */
+export async function openWriter(store: Store, modules: URL | null = compiledModules()): Promise<LogWriter> {
+  const { inferenceLogOf } = await import('../store/sqlite/inference-log-store.js');
+  const { SqliteStore, DB_FILE } = await import('../store/sqlite/sqlite-store.js');
+  if (!store.ephemeral) await inferenceLogOf(store);
+  if (modules) return ThreadWriter.start(path.join(store.uri, DB_FILE), modules);
+  // Serving a model file from a folder with no store yet: logging is what creates it.
+  const own = store.ephemeral ? new SqliteStore(store.uri, { create: true }) : null;
+  return new LocalWriter(await inferenceLogOf(own ?? store), own);
+}
