@@ -1,5 +1,5 @@
-// Data and checks for bench/server.mjs: the 10,000-run search store (the same shape as
-// bench/search.mjs: 10 params, 2 tags, 10 metrics × 10 steps per run, written with better-sqlite3
+// Data and checks for bench/server.mjs and bench/search.mjs: the 10,000-run search store
+// (10 params, 2 tags, 10 metrics × 10 steps per run, written with better-sqlite3
 // following src/store/sqlite/migrations.ts), the SQL reference answer for the search, and a
 // by-function summary of a .cpuprofile.
 import { randomBytes } from 'node:crypto';
@@ -7,8 +7,8 @@ import { rng, round } from './util.mjs';
 
 export const SEARCH = { filter: "metrics.acc > 0.9 and params.opt = 'adam'", orderBy: 'metrics.acc DESC', max: 100 };
 const OPTS = ['adam', 'sgd', 'rmsprop'];
-const METRICS = ['acc', 'loss', 'val_acc', 'val_loss', 'f1', 'precision', 'recall', 'auc', 'lr_now', 'grad_norm'];
-const PARAMS = ['opt', 'lr', 'batch_size', 'epochs', 'dropout', 'layers', 'hidden', 'seed', 'weight_decay', 'momentum'];
+export const SEARCH_METRICS = ['acc', 'loss', 'val_acc', 'val_loss', 'f1', 'precision', 'recall', 'auc', 'lr_now', 'grad_norm'];
+export const SEARCH_PARAMS = ['opt', 'lr', 'batch_size', 'epochs', 'dropout', 'layers', 'hidden', 'seed', 'weight_decay', 'momentum'];
 const STEPS = 10;
 const T0 = 1_700_000_000_000;
 
@@ -43,8 +43,8 @@ export function fillSearchStore(db, experimentId, runs) {
         weight_decay: String(round(rand() * 1e-3, 6)),
         momentum: String(round(0.8 + rand() * 0.19, 3)),
       };
-      for (const k of PARAMS) insParam.run(id, k, params[k]);
-      for (const key of METRICS) {
+      for (const k of SEARCH_PARAMS) insParam.run(id, k, params[k]);
+      for (const key of SEARCH_METRICS) {
         let value = 0;
         for (let step = 0; step < STEPS; step++) {
           value = rand();
@@ -72,7 +72,7 @@ export function verifySearch(db, experimentId, runs) {
   runs.forEach((r, i) => {
     if (!(acc(r) > 0.9)) problems.push(`run ${r.info.run_id} has acc ${acc(r)}`);
     if (r.data.params.find((p) => p.key === 'opt')?.value !== 'adam') problems.push(`run ${r.info.run_id} is not adam`);
-    if (r.data.params.length !== PARAMS.length || r.data.metrics.length !== METRICS.length) problems.push(`run ${r.info.run_id} is incomplete`);
+    if (r.data.params.length !== SEARCH_PARAMS.length || r.data.metrics.length !== SEARCH_METRICS.length) problems.push(`run ${r.info.run_id} is incomplete`);
     if (i > 0 && acc(runs[i - 1]) < acc(r)) problems.push(`not sorted at ${i}`);
   });
   const sameIds = runs.length === expected.length && runs.every((r, i) => r.info.run_id === expected[i]);
