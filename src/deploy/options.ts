@@ -55,7 +55,7 @@ export interface ContextOptions {
 export const DEFAULTS = { port: '8000', nodeVersion: '20', replicas: '2', cpu: '1', memory: '1Gi', cpuTarget: 70 } as const;
 
 /** `mlx serve`'s own defaults, written into the Kubernetes ConfigMap (a test keeps them equal to serve's). */
-export const SERVE_DEFAULTS = { maxBatchSize: 32, maxBatchDelayMs: 2, maxBodyMb: 20 } as const;
+export const SERVE_DEFAULTS = { maxBatchDelayMs: 2, maxBodyMb: 20 } as const;
 
 const usage = (message: string) => new MlxError('USAGE', message);
 

@@ -8,8 +8,9 @@ import { buildProgram } from '../cli/program.js';
 import { parseContainerizeFlags, SERVE_DEFAULTS, type ContainerizeFlags } from './options.js';
 import { K8S_FILES, renderK8sFiles } from './render-k8s.js';
 import { exampleRequest, renderReadme } from './render-readme.js';
-import { healthScript, renderDockerFiles, serveArgs, type ContextSpec } from './render.js';
+import { defaultBatch, healthScript, renderDockerFiles, serveArgs, type ContextSpec } from './render.js';
 import { fill, templateText } from './templates.js';
+import { defaultMaxBatchSize } from '../serving/batch-defaults.js';
 
 const IMAGE_SIG = {
   inputs: [{ name: 'image', type: 'float32', shape: [-1, 3, 32, 32] }],
@@ -192,7 +193,7 @@ describe.each(CASES)('rendering: %s', (_, s) => {
     expect(c.envFrom[0].configMapRef.name).toBe(cm.metadata.name);
     expect(c.args.slice(0, 6)).toEqual(serveArgs(s).slice(0, 6));
     for (const a of c.args) for (const [, v] of a.matchAll(/\$\((\w+)\)/g)) expect(typeof cm.data[v], v).toBe('string');
-    expect(cm.data).toMatchObject({ MLX_THREADS: String(s.threads), MLX_MAX_BATCH_SIZE: String(s.maxBatchSize ?? SERVE_DEFAULTS.maxBatchSize) });
+    expect(cm.data).toMatchObject({ MLX_THREADS: String(s.threads), MLX_MAX_BATCH_SIZE: String(s.maxBatchSize ?? defaultBatch(s)) });
 
     const svc = docs['service.yaml'];
     expect(podLabels).toMatchObject(svc.spec.selector);
@@ -240,6 +241,12 @@ describe('templates', () => {
   it('the ConfigMap defaults are mlx serve\'s own', () => {
     const serve = buildProgram().commands.find((c) => c.name() === 'serve')!;
     const def = (flag: string) => Number(serve.options.find((o) => o.long === flag)!.defaultValue);
-    expect(SERVE_DEFAULTS).toEqual({ maxBatchSize: def('--max-batch-size'), maxBatchDelayMs: def('--max-batch-delay-ms'), maxBodyMb: def('--max-body-mb') });
+    expect(SERVE_DEFAULTS).toEqual({ maxBatchDelayMs: def('--max-batch-delay-ms'), maxBodyMb: def('--max-body-mb') });
+    // The batch size has no commander default: mlx serve picks it per model (rows or images).
+    expect(serve.options.find((o) => o.long === '--max-batch-size')!.defaultValue).toBeUndefined();
+    const spec = (preprocess: string | null) => ({ preprocess }) as ContextSpec;
+    expect(defaultBatch(spec('image:224x224,rgb'))).toBe(defaultMaxBatchSize({ spec: { kind: 'image' } }));
+    expect(defaultBatch(spec('tabular'))).toBe(defaultMaxBatchSize({ spec: { kind: 'tabular' } }));
+    expect(defaultBatch(spec(null))).toBe(defaultMaxBatchSize({ spec: null }));
   });
 });

@@ -1,4 +1,5 @@
 import type { ModelSignature } from '../core/entities.js';
+import { DEFAULT_MAX_BATCH } from '../serving/batch-defaults.js';
 import type { ContextOptions } from './options.js';
 import { SERVE_DEFAULTS } from './options.js';
 import { dockerQuote, fill, jsonArray, templateText, yamlString } from './templates.js';
@@ -55,11 +56,16 @@ export function serveArgs(s: ContextSpec, opts: { fromEnv?: boolean } = {}): str
   return args;
 }
 
+/** `mlx serve`'s own default for this model: fewer images than rows per batch. */
+export function defaultBatch(s: ContextSpec): number {
+  return s.preprocess?.startsWith('image') ? DEFAULT_MAX_BATCH.images : DEFAULT_MAX_BATCH.rows;
+}
+
 /** The ConfigMap's serving settings: the chosen values, else `mlx serve`'s defaults. */
 export function tuning(s: ContextSpec): Record<string, string> {
   return {
     threads: String(s.threads),
-    max_batch_size: String(s.maxBatchSize ?? SERVE_DEFAULTS.maxBatchSize),
+    max_batch_size: String(s.maxBatchSize ?? defaultBatch(s)),
     max_batch_delay_ms: String(s.maxBatchDelayMs ?? SERVE_DEFAULTS.maxBatchDelayMs),
     max_body_mb: String(s.maxBodyMb ?? SERVE_DEFAULTS.maxBodyMb),
   };

@@ -7,6 +7,7 @@ import { openStore, resolveTrackingUri } from '../../store/open-store.js';
 import type { Store } from '../../store/store.js';
 import { numberFlag } from '../flags.js';
 import type { ServeFlags } from './serve.js';
+import { defaultMaxBatchSize } from '../../serving/batch-defaults.js';
 
 const usage = (message: string) => new MlxError('USAGE', message);
 const DECIMAL = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/;
@@ -43,7 +44,7 @@ export async function serveModel(uri: string, f: ServeFlags, trackingUri: string
   const options = {
     host: f.host,
     port: numberFlag('--port', f.port, { min: 0, max: 65535 }),
-    maxBatchSize: numberFlag('--max-batch-size', f.maxBatchSize, { max: 65536 }),
+    maxBatchSize: f.maxBatchSize === undefined ? undefined : numberFlag('--max-batch-size', f.maxBatchSize, { max: 65536 }),
     maxBatchDelayMs: numberFlag('--max-batch-delay-ms', f.maxBatchDelayMs, { min: 0, max: 10_000, float: true }),
     maxBodyMb: numberFlag('--max-body-mb', f.maxBodyMb, { min: 0.001, max: 4096, float: true }),
     labelsFile: f.labels,
@@ -98,14 +99,14 @@ export async function serveModel(uri: string, f: ServeFlags, trackingUri: string
   announce(running, options.maxBatchSize, r, storeUri, !!f.logInputs);
 }
 
-function announce(running: NonNullable<Awaited<ReturnType<typeof startServer>>>, maxBatchSize: number, r: ReturnType<typeof rolloutOptions>, storeUri: string, logging: boolean): void {
+function announce(running: NonNullable<Awaited<ReturnType<typeof startServer>>>, maxBatchSize: number | undefined, r: ReturnType<typeof rolloutOptions>, storeUri: string, logging: boolean): void {
   const m = running.state.predictor!.model;
   const set = running.state.variants!;
   const log = (line: string) => process.stderr.write(`mlx: ${line}\n`);
   const version = (v: { version: number | null }) => (v.version !== null ? ` version ${v.version}` : '');
   log(
     `serving ${m.name}${version(m)} (loaded in ${m.loadSeconds.toFixed(2)} s, ` +
-      `${m.dynamicBatch ? `dynamic batching up to ${maxBatchSize} rows` : 'fixed batch size: one request at a time'}) on ${running.listening.url}`,
+      `${m.dynamicBatch ? `dynamic batching up to ${maxBatchSize ?? defaultMaxBatchSize(m)} ${m.spec?.kind === 'image' ? 'images' : 'rows'}` : 'fixed batch size: one request at a time'}) on ${running.listening.url}`,
   );
   if (set.all.length > 1)
     for (const v of set.all) {

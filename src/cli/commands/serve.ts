@@ -4,7 +4,7 @@ import { globals } from '../context.js';
 export interface ServeFlags {
   host: string;
   port: string;
-  maxBatchSize: string;
+  maxBatchSize?: string;
   maxBatchDelayMs: string;
   maxBodyMb: string;
   labels?: string;
@@ -29,7 +29,7 @@ export function registerServeCommand(program: Command): void {
     .description('serve a model over HTTP: /predict, /invocations (MLflow), /v2 (Open Inference Protocol), /metrics; canary, A/B, shadow and hot swap')
     .option('--host <host>', 'interface to bind (0.0.0.0 for all)', '127.0.0.1')
     .option('-p, --port <port>', 'port (0 picks a free one)', '8000')
-    .option('--max-batch-size <n>', 'most rows coalesced into one inference (1 turns batching off)', '32')
+    .option('--max-batch-size <n>', 'most rows coalesced into one inference (1 turns batching off; default: 32, or 4 for image models)')
     .option('--max-batch-delay-ms <ms>', 'longest wait for a batch to fill', '2')
     .option('--max-body-mb <mb>', 'largest request body', '20')
     .option('--labels <file>', 'class names for a model that is not registered')

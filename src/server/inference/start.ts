@@ -2,6 +2,7 @@ import { MlxError } from '../../core/errors.js';
 import type { InferenceSink } from '../../serving/inference-record.js';
 import { findModel, loadFoundModel, type LoadOptions, type ModelSource, type ServedModel } from '../../serving/model-runtime.js';
 import { ModelWatcher, signatureDiff, watchTargets } from '../../serving/model-watcher.js';
+import { defaultMaxBatchSize } from '../../serving/batch-defaults.js';
 import { Predictor } from '../../serving/predictor.js';
 import { planVariants, seededRandom, type RolloutFlags } from '../../serving/router.js';
 import { registerLogMetrics, servingMetrics, type LogStats, type ServingMetrics } from '../../serving/serving-metrics.js';
@@ -14,7 +15,8 @@ import type { ServingState } from './state.js';
 export interface ServeOptions extends LoadOptions {
   host: string;
   port: number;
-  maxBatchSize: number;
+  /** Unset: defaultMaxBatchSize of each model (32 rows, 4 images). */
+  maxBatchSize?: number;
   maxBatchDelayMs: number;
   maxBodyMb: number;
   mlxVersion: string;
@@ -48,7 +50,7 @@ function named(v: Variant, err: unknown): unknown {
 }
 
 /** Puts a loaded model in as a variant's predictor, with its metrics; the one it replaces is released when idle. */
-export function installer(metrics: ServingMetrics, o: { maxBatchSize: number; maxBatchDelayMs: number }) {
+export function installer(metrics: ServingMetrics, o: { maxBatchSize?: number; maxBatchDelayMs: number }) {
   return (v: Variant, model: ServedModel): void => {
     const old = v.predictor?.model;
     if (old) {
@@ -61,7 +63,7 @@ export function installer(metrics: ServingMetrics, o: { maxBatchSize: number; ma
     metrics.info.set({ ...labels, sha256: model.sha256 }, 1);
     const predictor = new Predictor(
       model,
-      { maxBatchSize: o.maxBatchSize, maxDelayMs: o.maxBatchDelayMs },
+      { maxBatchSize: o.maxBatchSize ?? defaultMaxBatchSize(model), maxDelayMs: o.maxBatchDelayMs },
       { onBatch: (rows) => metrics.batchSize.observe({ variant: v.name }, rows), onPreprocess: (s) => metrics.preprocess.observe({ variant: v.name }, s) },
     );
     void v.swap(predictor);
