@@ -1,5 +1,5 @@
 import { invalid } from './errors.js';
-import { RUN_STATUSES, type RunStatus } from './entities.js';
+import { RUN_STATUSES, type BatchEntry, type RunStatus } from './entities.js';
 
 /** Limits as in MLflow (mlflow/utils/validation.py). */
 export const LIMITS = {
@@ -120,4 +120,36 @@ export function parseVersion(text: string): number {
   if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || !Number.isSafeInteger(Number(text)))
     throw invalid(`model version ${show(text)} is not a positive integer`);
   return Number(text);
+}
+
+/**
+ * Checks one `log batch` entry before any store writes it: its key (once per type and key), a
+ * metric's value, step and timestamp, a param's or tag's value, and a param given twice with
+ * different values (`params` holds the batch's params so far). Returns true for a param not
+ * seen before in the batch.
+ */
+export function checkBatchEntry(e: BatchEntry, seenKeys: Set<string>, params: Map<string, string>): boolean {
+  const seen = `${e.type}\0${e.key}`;
+  if (!seenKeys.has(seen)) {
+    validateKey(e.type, e.key);
+    seenKeys.add(seen);
+  }
+  if (e.type === 'metric') {
+    if (typeof e.value !== 'number') throw invalid(`metric ${JSON.stringify(e.key)} value is not a number`);
+    validateStep(e.step);
+    validateTimestamp(e.timestamp);
+    return false;
+  }
+  if (e.type === 'param') {
+    validateParamValue(e.key, e.value);
+    const prev = params.get(e.key);
+    if (prev !== undefined && prev !== e.value)
+      throw invalid(`param ${JSON.stringify(e.key)} is given twice with different values (${JSON.stringify(prev)}, ${JSON.stringify(e.value)})`);
+    return prev === undefined;
+  }
+  if (e.type === 'tag') {
+    validateTagValue(e.key, e.value);
+    return false;
+  }
+  throw invalid(`unknown entry type ${JSON.stringify((e as { type: unknown }).type)}`);
 }

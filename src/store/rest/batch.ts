@@ -1,7 +1,7 @@
 import type { BatchCounts, BatchEntry, Run } from '../../core/entities.js';
 import { jsonNumber } from '../../core/entities.js';
 import { invalid, MlxError } from '../../core/errors.js';
-import { validateKey, validateParamValue, validateStep, validateTagValue, validateTimestamp } from '../../core/validation.js';
+import { checkBatchEntry } from '../../core/validation.js';
 
 /** MLflow's log-batch limits per request (mlflow/utils/validation.py). */
 export const BATCH_LIMITS = { metrics: 1000, params: 100, tags: 100, total: 1000 } as const;
@@ -28,22 +28,11 @@ export async function collectBatch(
   const seenKeys = new Set<string>();
   let existing: Record<string, string> | undefined;
   for await (const e of entries) {
-    const seen = `${e.type}\0${e.key}`;
-    if (!seenKeys.has(seen)) {
-      validateKey(e.type, e.key);
-      seenKeys.add(seen);
-    }
+    checkBatchEntry(e, seenKeys, batch.params);
     if (e.type === 'metric') {
-      if (typeof e.value !== 'number') throw invalid(`metric ${JSON.stringify(e.key)} value is not a number`);
-      validateStep(e.step);
-      validateTimestamp(e.timestamp);
       batch.metrics.push({ key: e.key, value: jsonNumber(e.value), timestamp: e.timestamp, step: e.step });
       batch.counts.metrics++;
     } else if (e.type === 'param') {
-      validateParamValue(e.key, e.value);
-      const prev = batch.params.get(e.key);
-      if (prev !== undefined && prev !== e.value)
-        throw invalid(`param ${JSON.stringify(e.key)} is given twice with different values (${JSON.stringify(prev)}, ${JSON.stringify(e.value)})`);
       if (existing === undefined) {
         const run = await loadRun();
         if (run.info.lifecycle_stage !== 'active')
@@ -57,13 +46,10 @@ export async function collectBatch(
         );
       batch.params.set(e.key, e.value);
       batch.counts.params++;
-    } else if (e.type === 'tag') {
-      validateTagValue(e.key, e.value);
+    } else {
       batch.tags.delete(e.key);
       batch.tags.set(e.key, e.value);
       batch.counts.tags++;
-    } else {
-      throw invalid(`unknown entry type ${JSON.stringify((e as { type: unknown }).type)}`);
     }
   }
   return batch;

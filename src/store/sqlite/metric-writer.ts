@@ -1,12 +1,6 @@
 import type { BatchCounts, BatchEntry, Metric } from '../../core/entities.js';
-import { invalid, MlxError } from '../../core/errors.js';
-import {
-  validateKey,
-  validateParamValue,
-  validateStep,
-  validateTagValue,
-  validateTimestamp,
-} from '../../core/validation.js';
+import { invalid } from '../../core/errors.js';
+import { checkBatchEntry } from '../../core/validation.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 
@@ -84,35 +78,21 @@ export class MetricWriter {
     const latest = new Map<string, Metric>();
     const params = new Map<string, string>();
     for await (const e of entries) {
-      const seen = `${e.type}\0${e.key}`;
-      if (!seenKeys.has(seen)) {
-        validateKey(e.type, e.key);
-        seenKeys.add(seen);
-      }
+      const newParam = checkBatchEntry(e, seenKeys, params);
       if (e.type === 'metric') {
-        if (typeof e.value !== 'number') throw invalid(`metric ${JSON.stringify(e.key)} value is not a number`);
-        validateStep(e.step);
-        validateTimestamp(e.timestamp);
         this.metric(runId, e, false);
         const cur = latest.get(e.key);
         if (!cur || isLater(e, cur)) latest.set(e.key, e);
         counts.metrics++;
       } else if (e.type === 'param') {
-        validateParamValue(e.key, e.value);
-        const prev = params.get(e.key);
-        if (prev !== undefined && prev !== e.value)
-          throw invalid(`param ${JSON.stringify(e.key)} is given twice with different values (${JSON.stringify(prev)}, ${JSON.stringify(e.value)})`);
-        if (prev === undefined) {
+        if (newParam) {
           this.param(runId, e.key, e.value);
           params.set(e.key, e.value);
         }
         counts.params++;
-      } else if (e.type === 'tag') {
-        validateTagValue(e.key, e.value);
+      } else {
         this.tag(runId, e.key, e.value);
         counts.tags++;
-      } else {
-        throw new MlxError('INVALID_PARAMETER_VALUE', `unknown entry type ${JSON.stringify((e as { type: unknown }).type)}`);
       }
     }
     for (const m of latest.values()) this.latest(runId, m);
