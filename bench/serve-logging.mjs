@@ -8,7 +8,7 @@
 // in process: its cost per record on the serving thread and its writer thread's rate.
 // Target: logging costs < 10% of throughput.
 import path from 'node:path';
-import { load, note, side, startMlx } from './lib/serve-util.mjs';
+import { cpuMs, load, note, side, startMlx } from './lib/serve-util.mjs';
 import { isMain, makeTemp, median, openDb, rmTemp, rng, round, storeEnv } from './lib/util.mjs';
 
 const SECONDS = Number(process.env.BENCH_SERVE_SECONDS ?? 10);
@@ -58,8 +58,10 @@ async function measureRound(model, dir, i, sides) {
     }
     for (const name of order) await run(servers[name].url, 2);
     for (const name of order) {
+      const cpu0 = cpuMs(servers[name].pid);
       const r = await run(servers[name].url);
-      note(`logging round ${i + 1} ${name}: ${r.rps} req/s, p50 ${r.latency_ms.p50} ms, p99 ${r.latency_ms.p99} ms, non2xx ${r.non2xx}, errors ${r.errors}`);
+      r.cpu_us_per_request = round((cpuMs(servers[name].pid) - cpu0) * 1000 / r.requests, 1);
+      note(`logging round ${i + 1} ${name}: ${r.rps} req/s, ${r.cpu_us_per_request} µs CPU/request, p50 ${r.latency_ms.p50} ms, p99 ${r.latency_ms.p99} ms, non2xx ${r.non2xx}, errors ${r.errors}`);
       sides[name].push(r);
     }
     return servers.logged.stderr();
@@ -70,8 +72,9 @@ async function measureRound(model, dir, i, sides) {
 
 /**
  * The sink alone, in this process, on records like the ones serving hands it: the serving
- * thread's cost per record (sampling, flattening, handing rows to the writer thread) and the
- * writer thread's rate (rows committed per second, retention deleting throughout).
+ * thread's cost per record (sampling, encoding rows, handing them to the writer thread; all but the
+ * handing over happens in record(), on the answer's path) and the writer thread's rate (rows
+ * committed per second, retention deleting throughout).
  */
 async function sinkCost(dir) {
   const { SqliteStore } = await import('../dist/store/sqlite/sqlite-store.js');
@@ -87,7 +90,7 @@ async function sinkCost(dir) {
     for (let j = i; j < i + 100; j++)
       log.record({ requestId: `00000000-0000-4000-8000-${String(j).padStart(12, '0')}`, timestamp: Date.now(), route: '/invocations', model: 'tiny', version: null, variant: 'tiny', shadow: false, latencyMs: 1.25, columns, rows: [[0.5, -1.25, 2, 0.75]], predictions: [[0.1, 0.2, 0.7]] });
     inRecord += performance.now() - t;
-    // A turn of the event loop, as serving has between batches of requests: the records become rows, and go to the writer.
+    // A turn of the event loop, as serving has between batches of requests (the writer's timer and answers run there).
     await new Promise((r) => setImmediate(r));
   }
   const serving = performance.now() - started;
@@ -124,6 +127,9 @@ export async function benchServeLogging() {
       with_logging: { flags: `--log-inputs --sample-rate 1 --log-max-rows ${MAX_ROWS}`, ...side(sides.logged) },
       ratio_logged_to_plain: round(ratio, 3),
       ratio_per_round: sides.logged.map((r, i) => round(r.rps / sides.plain[i].rps, 3)),
+      // The server's CPU per request (all threads): the cost of logging that the load on a shared machine does not blur.
+      cpu_us_per_request: { plain: median(sides.plain.map((r) => r.cpu_us_per_request)), logged: median(sides.logged.map((r) => r.cpu_us_per_request)) },
+      cpu_ratio_plain_to_logged: round(median(sides.plain.map((r) => r.cpu_us_per_request)) / median(sides.logged.map((r) => r.cpu_us_per_request)), 3),
       overhead_percent: round((1 - ratio) * 100, 1),
       rows_in_log_after_last_round: rows,
       retention_held: rows <= MAX_ROWS,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { MlxError } from '../core/errors.js';
-import type { InferenceLogStore, LogRow } from '../store/sqlite/inference-log-store.js';
+import { decodeLogRows, type EncodedRows, type InferenceLogStore } from '../store/sqlite/inference-log-store.js';
 import type { Store } from '../store/store.js';
 import type { FeedbackItem, FeedbackResult } from './inference-record.js';
 
@@ -12,8 +12,11 @@ export type WriteResult = { rows: number; deleted: number };
 /** Where the inference log's rows and feedback are written: a thread of its own, or (without the compiled modules) this one. */
 export interface LogWriter {
   readonly threaded: boolean;
-  /** Writes rows in one transaction. Null: the store was busy and wait was false (nothing written; try again). */
-  write(rows: LogRow[], maxRows: number, wait: boolean): Promise<WriteResult | null>;
+  /**
+   * Writes rows in one transaction. Null: the store was busy and wait was false (nothing written;
+   * try again with the same rows). A thread writer takes the rows' buffer (it is moved, and empty here after).
+   */
+  write(rows: EncodedRows, maxRows: number, wait: boolean): Promise<WriteResult | null>;
   feedback(items: FeedbackItem[], wait: boolean): Promise<FeedbackResult | null>;
   /** Resolves once every row written before it is committed. */
   sync(): Promise<void>;
@@ -28,8 +31,8 @@ class LocalWriter implements LogWriter {
     private readonly own: Store | null,
   ) {}
 
-  async write(rows: LogRow[], maxRows: number, wait: boolean): Promise<WriteResult | null> {
-    return this.table.writeRows(rows, maxRows, { wait });
+  async write(rows: EncodedRows, maxRows: number, wait: boolean): Promise<WriteResult | null> {
+    return this.table.writeRows(decodeLogRows(rows.bytes), maxRows, { wait });
   }
 
   async feedback(items: FeedbackItem[], wait: boolean): Promise<FeedbackResult | null> {
@@ -44,17 +47,19 @@ class LocalWriter implements LogWriter {
 }
 
 // A small CommonJS script evaluated in place, as the inference worker is; it loads the compiled
-// store modules by URL, so the SQL lives in one place (inference-log-store.ts). Rows arrive in
-// small, frequent messages (so the serving thread holds them only briefly) and are committed
-// together, every COMMIT_MS or COMMIT_ROWS rows, or at once before feedback, a flush or close.
+// store modules by URL, so the SQL lives in one place (inference-log-store.ts). Rows arrive as
+// encoded bytes in small, frequent messages (so the serving thread holds them only briefly) and
+// are committed together, every COMMIT_MS or COMMIT_ROWS rows, or at once before feedback, a flush
+// or close.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const COMMIT_MS = 250, COMMIT_ROWS = 5000;
-let db, log, timer = null;
+let db, log, decode, timer = null;
 let pending = [];
 const ready = (async () => {
   const { openDatabase } = await import(workerData.databaseUrl);
-  const { InferenceLogStore } = await import(workerData.storeUrl);
+  const { InferenceLogStore, decodeLogRows } = await import(workerData.storeUrl);
+  decode = decodeLogRows;
   db = openDatabase(workerData.file, { create: true });
   log = new InferenceLogStore(db);
 })();
@@ -66,10 +71,10 @@ function commit() {
   const batch = pending;
   pending = [];
   if (!batch.length) return;
-  const rows = batch.length === 1 ? batch[0].rows : [].concat(...batch.map((m) => m.rows));
   try {
+    const rows = batch.length === 1 ? decode(batch[0].bytes) : [].concat(...batch.map((m) => decode(m.bytes)));
     const result = log.writeRows(rows, batch[batch.length - 1].maxRows);
-    batch.forEach((m, i) => parentPort.postMessage({ type: 'done', id: m.id, result: { rows: m.rows.length, deleted: i === batch.length - 1 ? result.deleted : 0 } }));
+    batch.forEach((m, i) => parentPort.postMessage({ type: 'done', id: m.id, result: { rows: m.rows, deleted: i === batch.length - 1 ? result.deleted : 0 } }));
   } catch (err) {
     for (const m of batch) parentPort.postMessage({ type: 'failed', id: m.id, message: message(err) });
   }
@@ -79,7 +84,7 @@ parentPort.on('message', async (msg) => {
   if (!log) return parentPort.postMessage({ type: 'failed', id: msg.id, message: 'the inference log could not be opened' });
   if (msg.type === 'write') {
     pending.push(msg);
-    if (pending.reduce((n, m) => n + m.rows.length, 0) >= COMMIT_ROWS) commit();
+    if (pending.reduce((n, m) => n + m.rows, 0) >= COMMIT_ROWS) commit();
     else if (!timer) timer = setTimeout(commit, COMMIT_MS);
     return;
   }
@@ -141,18 +146,18 @@ class ThreadWriter implements LogWriter {
     this.pending.clear();
   }
 
-  private call<T>(msg: object): Promise<T> {
+  private call<T>(msg: object, transfer?: ArrayBuffer[]): Promise<T> {
     const id = this.nextId++;
     // Referenced while a call is pending, so the process stays up for the answer (and not otherwise).
     if (this.pending.size === 0) this.worker.ref();
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ ...msg, id });
+      this.worker.postMessage({ ...msg, id }, transfer);
     });
   }
 
-  write(rows: LogRow[], maxRows: number): Promise<WriteResult | null> {
-    return this.call<WriteResult>({ type: 'write', rows, maxRows });
+  write(rows: EncodedRows, maxRows: number): Promise<WriteResult | null> {
+    return this.call<WriteResult>({ type: 'write', bytes: rows.bytes, rows: rows.rows, maxRows }, [rows.bytes.buffer as ArrayBuffer]);
   }
 
   feedback(items: FeedbackItem[]): Promise<FeedbackResult | null> {

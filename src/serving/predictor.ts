@@ -104,6 +104,30 @@ export class Predictor {
     return result;
   }
 
+  /**
+   * One prediction per row of the first output, as the inference log and shadow comparisons keep
+   * them: the top class's label for classifiers (the argmax: softmax keeps the order, ties go to the
+   * lower class id as in interpret), else the output row (a single value as a number).
+   */
+  predictions(out: Record<string, Tensor>): (string | number | number[])[] {
+    const first = out[this.model.signature.outputs[0]?.name ?? ''] ?? Object.values(out)[0];
+    const n = first.dims[0] ?? 1;
+    const width = first.data.length / Math.max(n, 1);
+    const data = first.data as ArrayLike<number | bigint>;
+    const labels = this.model.labels;
+    const result: (string | number | number[])[] = [];
+    for (let i = 0; i < n; i++) {
+      const at = i * width;
+      if (this.classifies) {
+        let best = 0;
+        for (let j = 1; j < width; j++) if (Number(data[at + j]) > Number(data[at + best])) best = j;
+        result.push(labels?.[best] ?? String(best));
+      } else if (width === 1) result.push(Number(data[at]));
+      else result.push(Array.from({ length: width }, (_, j) => Number(data[at + j])));
+    }
+    return result;
+  }
+
   /** Predictions for tabular rows. */
   async predictRows(rows: unknown[][], topK = 1): Promise<(Classification | number[])[]> {
     return this.interpret(await this.infer(this.rowsToFeeds(rows)), topK);

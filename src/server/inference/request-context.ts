@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
+import { newRequestId } from '../../core/ids.js';
 import type { ServedModel } from '../../serving/model-runtime.js';
 import type { Predictor } from '../../serving/predictor.js';
 import { ROUTE_KEY_HEADER } from '../../serving/router.js';
@@ -9,7 +9,7 @@ import { notReady, requirePredictor, type ServingState } from './state.js';
 
 /** What one request carries from the middleware to its route and back. */
 export interface RequestInfo {
-  /** X-Mlx-Request-Id: the client's X-Request-Id when sane, else a fresh UUID. */
+  /** X-Mlx-Request-Id: the client's X-Request-Id when sane, else a fresh time-ordered UUID (v7). */
   id: string;
   /** Epoch milliseconds at arrival. */
   arrived: number;
@@ -32,7 +32,7 @@ const SANE_ID = /^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}$/;
 export function beginRequest(c: Context): RequestInfo {
   const given = c.req.header('x-request-id');
   const info: RequestInfo = {
-    id: given !== undefined && SANE_ID.test(given) ? given : randomUUID(),
+    id: given !== undefined && SANE_ID.test(given) ? given : newRequestId(),
     arrived: Date.now(),
     started: process.hrtime.bigint(),
     variant: null,

@@ -5,7 +5,7 @@ import type { Tensor } from '../../serving/model-runtime.js';
 import type { Predictor } from '../../serving/predictor.js';
 import { ELEMENT_TYPES, flatten, toNumbers, toTypedArray, typeOfV2 } from '../../serving/tensors.js';
 import { requestJson } from './body.js';
-import { answer, defaultColumns, numberRows, rowPredictions } from './observe.js';
+import { answer, defaultColumns, numberRows } from './observe.js';
 import { findServed, lease, v2Version } from './request-context.js';
 import type { ServingState } from './state.js';
 
@@ -81,7 +81,7 @@ export function v2Routes(app: Hono, state: ServingState): void {
     const single = inputs.length === 1 && feeds[String(inputs[0].name)]?.dims.length === 2 ? inputs[0] : null;
     const out = await answer(c, state, p, {
       run: (q) => q.infer(q === p ? feeds : build(q)),
-      predictions: (q, result) => rowPredictions(q.interpret(result, 1)),
+      predictions: (q, result) => q.predictions(result),
       columns: single ? () => defaultColumns(p, (single.shape as number[])[1]) : null,
       rows: single ? () => chunk(flatten(single.data, 'input').values as unknown[], (single.shape as number[])[1]) : null,
     });

@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import type { InferenceRecord } from '../../serving/inference-record.js';
 import type { Store } from '../store.js';
 import { openDatabase } from './database.js';
-import { inferenceLogOf, InferenceLogStore, requestKey, UNKNOWN_FEEDBACK_KEEP } from './inference-log-store.js';
+import { decodeLogRows, inferenceLogOf, InferenceLogStore, LogRowEncoder, requestKey, toLogRows, UNKNOWN_FEEDBACK_KEEP } from './inference-log-store.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { newRequestId } from '../../core/ids.js';
 
 const tmpFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mlx-ilog-')), 'mlx.db');
 
@@ -163,5 +164,60 @@ describe('inferenceLogOf', () => {
   it('refuses a store that is not local, in one line', async () => {
     const remote = { uri: 'http://127.0.0.1:5000', ephemeral: false } as Store;
     await expect(inferenceLogOf(remote)).rejects.toThrow(/^inference logging needs a local store; http:\/\/127\.0\.0\.1:5000 is a tracking server/);
+  });
+});
+
+describe('LogRowEncoder (rows as bytes, from the serving thread to the writer)', () => {
+  it('decodes to exactly the rows toLogRows makes, through growth, odd text and several takes', () => {
+    const enc = new LogRowEncoder(64);
+    const records = Array.from({ length: 300 }, (_, i) =>
+      rec({ requestId: `r${i}`, columns: ['ä "quoted"', 'b,\n'], rows: [[i, -0.5], [1e-300, 2]], predictions: [`λ${i}`, [0.25, 0.75]], version: i % 2 ? null : i }),
+    );
+    for (const r of records.slice(0, 200)) enc.append(r);
+    const first = enc.take()!;
+    expect(first.rows).toBe(400);
+    records.push(
+      rec({ requestId: 'odd', rows: [[NaN, Infinity], [-0, 1e21]], predictions: [NaN, 2.5], shadow: true }),
+      rec({ requestId: 'mixed', rows: [[1, 2]], predictions: [[1, true, 'x'] as unknown as number[]], columns: null }),
+      rec({ requestId: 'image', rows: null, columns: null, predictions: ['cat'] }),
+    );
+    for (const r of records.slice(200)) enc.append(r);
+    const second = enc.take()!;
+    expect(enc.take()).toBeNull();
+    expect([...decodeLogRows(first.bytes), ...decodeLogRows(second.bytes)]).toEqual(toLogRows(records));
+  });
+
+  it('writes a latency that is not a number as 0 (the column is NOT NULL)', () => {
+    const enc = new LogRowEncoder();
+    enc.append(rec({ latencyMs: NaN }));
+    expect(decodeLogRows(enc.take()!.bytes)[0][8]).toBe(0);
+  });
+
+  it('drops the oldest rows it holds, keeping the rest whole', () => {
+    const enc = new LogRowEncoder(64);
+    for (let i = 0; i < 10; i++) enc.append(rec({ requestId: `r${i}` }));
+    expect(enc.dropOldest(7)).toBe(7);
+    enc.append(rec({ requestId: 'r10' }));
+    expect(enc.dropOldest(0)).toBe(0);
+    expect(decodeLogRows(enc.take()!.bytes).map((r) => r[0])).toEqual(['r7', 'r8', 'r9', 'r10']);
+    enc.append(rec());
+    expect(enc.dropOldest(5)).toBe(1);
+    expect(enc.take()).toBeNull();
+  });
+});
+
+describe('requestKey', () => {
+  it('orders the ids serving makes by time (the index grows at its end) and stays a safe integer', () => {
+    const t = Date.UTC(2030, 0, 1);
+    const keys = Array.from({ length: 100 }, (_, i) => requestKey(newRequestId(t + i * 7)));
+    expect([...keys].sort((a, b) => a - b)).toEqual(keys);
+    expect(keys.every((k) => Number.isSafeInteger(k) && k >= 0)).toBe(true);
+    expect(requestKey(newRequestId(2 ** 48 - 1))).toBeLessThanOrEqual(Number.MAX_SAFE_INTEGER);
+  });
+
+  it('hashes other ids, the same way every time', () => {
+    expect(requestKey('client-7')).toBe(requestKey('client-7'));
+    expect(requestKey('client-7')).not.toBe(requestKey('client-8'));
+    expect(Number.isSafeInteger(requestKey('x'.repeat(128)))).toBe(true);
   });
 });
