@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { MlxError, toExitCode } from '../core/errors.js';
 import { registerCompareCommand } from './commands/compare.js';
 import { registerContainerizeCommand } from './commands/containerize.js';
+import { registerDbCommands } from './commands/db.js';
 import { registerDriftCommand } from './commands/drift.js';
 import { registerExperimentCommands } from './commands/experiments.js';
 import { registerFeedbackCommand } from './commands/feedback.js';
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerMonitorCommand(program);
   registerFeedbackCommand(program);
   registerSweepCommand(program);
+  registerDbCommands(program);
   return program;
 }
 

@@ -43,10 +43,11 @@ function isDir(p: string): boolean {
 }
 
 /**
- * Opens the store a tracking URI names: http(s) → the REST store (a tracking server), else a
- * local SQLite store. With create, a missing local store is created;
- * without, a missing one opens as an empty in-memory store, so that looking (or a command
- * that is refused) never leaves a `.mlx` behind.
+ * Opens the store a tracking URI names: http(s) → the REST store (a tracking server),
+ * postgresql:// → the PostgreSQL store, else a local SQLite store. With create, a missing local
+ * store (or the schema of an empty database) is created; without, a missing one opens as an
+ * empty stand-in that writes nothing, so that looking (or a command that is refused) never
+ * leaves a `.mlx` folder or tables behind.
  */
 export async function openStore(uri: string, opts: { create: boolean }): Promise<Store> {
   if (/^https?:\/\//i.test(uri)) {
@@ -54,11 +55,11 @@ export async function openStore(uri: string, opts: { create: boolean }): Promise
     const { RestStore } = await import('./rest/rest-store.js');
     return new RestStore(uri);
   }
-  if (/^postgres(ql)?:\/\//i.test(uri))
-    throw new MlxError(
-      'INVALID_PARAMETER_VALUE',
-      `tracking URI ${JSON.stringify(uri)}: PostgreSQL stores are not available in this version of mlx; run \`mlx server\` and use its http:// URI, or a local folder path`,
-    );
+  if (/^postgres(ql)?:\/\//i.test(uri)) {
+    // Loaded only for PostgreSQL stores: pg is not parsed by anything else.
+    const { PostgresStore } = await import('./postgres/postgres-store.js');
+    return PostgresStore.open(uri, { create: opts.create });
+  }
   const { SqliteStore, DB_FILE } = await import('./sqlite/sqlite-store.js');
   if (fs.existsSync(uri) && !isDir(uri))
     throw new MlxError('INVALID_PARAMETER_VALUE', `tracking URI ${uri} is a file; give the store folder (the one holding mlx.db)`);

@@ -1,16 +1,9 @@
-import type { Experiment, LifecycleStage } from '../../core/entities.js';
-import { notFound } from '../../core/errors.js';
+import type { Experiment } from '../../core/entities.js';
+import { experimentNotFound } from '../sql/checks.js';
+import { toExperiment as fromRow, type ExperimentRow } from '../sql/rows.js';
 import type { Db } from './database.js';
-import { resolveArtifactUri } from './run-loader.js';
 
-export interface ExperimentRow {
-  experiment_id: number;
-  name: string;
-  artifact_location: string;
-  lifecycle_stage: string;
-  creation_time: number;
-  last_update_time: number;
-}
+export type { ExperimentRow };
 
 export function experimentRowByName(db: Db, name: string): ExperimentRow | undefined {
   return db.prepare('SELECT * FROM experiments WHERE name = ?').get(name) as ExperimentRow | undefined;
@@ -21,24 +14,11 @@ export function experimentRow(db: Db, id: string): ExperimentRow {
   const row = /^\d+$/.test(id)
     ? (db.prepare('SELECT * FROM experiments WHERE experiment_id = ?').get(Number(id)) as ExperimentRow | undefined)
     : undefined;
-  if (!row) throw notFound(`experiment ${JSON.stringify(id)} does not exist; list them with: mlx experiments list`);
+  if (!row) throw experimentNotFound(id);
   return row;
 }
 
 export function toExperiment(db: Db, root: string, row: ExperimentRow): Experiment {
-  const tags: Record<string, string> = {};
-  for (const t of db.prepare('SELECT key, value FROM experiment_tags WHERE experiment_id = ?').all(row.experiment_id) as {
-    key: string;
-    value: string;
-  }[])
-    tags[t.key] = t.value;
-  return {
-    experiment_id: String(row.experiment_id),
-    name: row.name,
-    artifact_location: resolveArtifactUri(root, row.artifact_location),
-    lifecycle_stage: row.lifecycle_stage as LifecycleStage,
-    creation_time: row.creation_time,
-    last_update_time: row.last_update_time,
-    tags,
-  };
+  const tags = db.prepare('SELECT key, value FROM experiment_tags WHERE experiment_id = ?').all(row.experiment_id) as { key: string; value: string }[];
+  return fromRow(row, root, tags);
 }

@@ -1,26 +1,13 @@
 import type { BatchCounts, BatchEntry, Metric } from '../../core/entities.js';
-import { invalid } from '../../core/errors.js';
 import { checkBatchEntry } from '../../core/validation.js';
 import type { Statement } from 'better-sqlite3';
+import { paramChanged } from '../sql/checks.js';
+import { isLater, upsertLatestSql } from '../sql/rows.js';
 import type { Db } from './database.js';
 
-/** True when point a should replace point b as the latest: higher step, then later timestamp, then larger value. */
-export function isLater(a: Metric, b: Metric): boolean {
-  if (a.step !== b.step) return a.step > b.step;
-  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
-  const av = Number.isNaN(a.value) ? -Infinity : a.value;
-  const bv = Number.isNaN(b.value) ? -Infinity : b.value;
-  return av > bv;
-}
+export { isLater };
 
-const UPSERT_LATEST = `
-INSERT INTO latest_metrics (run_uuid, key, value, is_nan, step, timestamp) VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (run_uuid, key) DO UPDATE SET
-  value = excluded.value, is_nan = excluded.is_nan, step = excluded.step, timestamp = excluded.timestamp
-WHERE excluded.step > latest_metrics.step
-   OR (excluded.step = latest_metrics.step AND (excluded.timestamp > latest_metrics.timestamp
-   OR (excluded.timestamp = latest_metrics.timestamp
-       AND coalesce(excluded.value, -9e999) > coalesce(latest_metrics.value, -9e999))))`;
+const UPSERT_LATEST = upsertLatestSql(['?', '?', '?', '?', '?', '?'], '-9e999');
 
 const INSERT_METRIC = 'INSERT INTO metrics (run_uuid, key, value, is_nan, step, timestamp) VALUES (?, ?, ?, ?, ?, ?)';
 const SELECT_PARAM = 'SELECT value FROM params WHERE run_uuid = ? AND key = ?';
@@ -56,9 +43,7 @@ export class MetricWriter {
     const old = this.stmt(SELECT_PARAM).pluck().get(runId, key) as string | undefined;
     if (old === undefined) this.stmt(INSERT_PARAM).run(runId, key, value);
     else if (old !== value)
-      throw invalid(
-        `param ${JSON.stringify(key)} of run ${runId} is already ${JSON.stringify(old)}; params cannot change (tried ${JSON.stringify(value)}), log a new run or use a tag`,
-      );
+      throw paramChanged(runId, key, old, value);
   }
 
   tag(runId: string, key: string, value: string): void {

@@ -1,40 +1,12 @@
 import type { ModelVersion, RegisteredModel } from '../../core/entities.js';
-import { alreadyExists, invalid, notFound } from '../../core/errors.js';
 import { validateAlias, validateKey, validateModelName, validateTagValue } from '../../core/validation.js';
+import {
+  aliasNotFound, modelExists, modelNotFound, noAliasToDelete, noModelTag, noVersions, noVersionTag, validateTags,
+  validateVersionInput, versionNotFound,
+} from '../sql/checks.js';
+import { resolveArtifactUri, toModel, toVersion, type ModelRow, type VersionRow } from '../sql/rows.js';
 import type { CreateModelVersionInput } from '../store.js';
 import type { Db } from './database.js';
-import { resolveArtifactUri } from './run-loader.js';
-
-interface ModelRow {
-  name: string;
-  description: string;
-  creation_time: number;
-  last_updated_time: number;
-  next_version: number;
-}
-
-interface VersionRow {
-  name: string;
-  version: number;
-  description: string;
-  creation_time: number;
-  last_updated_time: number;
-  user_id: string;
-  source: string;
-  run_id: string | null;
-  status: string;
-  storage_location: string;
-  sha256: string;
-  size: number;
-  ir_version: number;
-  opset: string;
-  producer: string;
-  signature: string;
-  labels: string | null;
-  preprocess: string | null;
-}
-
-const q = JSON.stringify;
 
 /**
  * The model registry half of the SQLite store (registered models, versions, tags, aliases);
@@ -49,7 +21,7 @@ export class SqliteRegistry {
 
   private modelRow(name: string): ModelRow {
     const row = this.db.prepare('SELECT * FROM registered_models WHERE name = ?').get(name) as ModelRow | undefined;
-    if (!row) throw notFound(`registered model ${q(name)} does not exist; list models with: mlx models list`);
+    if (!row) throw modelNotFound(name);
     return row;
   }
 
@@ -57,65 +29,30 @@ export class SqliteRegistry {
     const row = this.db.prepare('SELECT * FROM model_versions WHERE name = ? AND version = ?').get(name, version) as VersionRow | undefined;
     if (!row) {
       this.modelRow(name);
-      throw notFound(`model ${q(name)} has no version ${version}; see its versions with: mlx models show ${name}`);
+      throw versionNotFound(name, version);
     }
     return row;
   }
 
   private toModel(row: ModelRow): RegisteredModel {
-    const tags: Record<string, string> = {};
-    for (const t of this.db.prepare('SELECT key, value FROM registered_model_tags WHERE name = ?').all(row.name) as { key: string; value: string }[])
-      tags[t.key] = t.value;
-    const aliases: Record<string, number> = {};
-    for (const a of this.db.prepare('SELECT alias, version FROM registered_model_aliases WHERE name = ? ORDER BY alias').all(row.name) as {
+    const tags = this.db.prepare('SELECT key, value FROM registered_model_tags WHERE name = ?').all(row.name) as { key: string; value: string }[];
+    const aliases = this.db.prepare('SELECT alias, version FROM registered_model_aliases WHERE name = ? ORDER BY alias').all(row.name) as {
       alias: string;
       version: number;
-    }[])
-      aliases[a.alias] = a.version;
+    }[];
     const latest = this.db.prepare('SELECT max(version) FROM model_versions WHERE name = ?').pluck().get(row.name) as number | null;
-    return {
-      name: row.name,
-      description: row.description,
-      creation_time: row.creation_time,
-      last_updated_time: row.last_updated_time,
-      latest_version: latest,
-      tags,
-      aliases,
-    };
+    return toModel(row, tags, aliases, latest);
   }
 
   private toVersion(row: VersionRow): ModelVersion {
-    const tags: Record<string, string> = {};
-    for (const t of this.db
+    const tags = this.db
       .prepare('SELECT key, value FROM model_version_tags WHERE name = ? AND version = ?')
-      .all(row.name, row.version) as { key: string; value: string }[])
-      tags[t.key] = t.value;
+      .all(row.name, row.version) as { key: string; value: string }[];
     const aliases = this.db
       .prepare('SELECT alias FROM registered_model_aliases WHERE name = ? AND version = ? ORDER BY alias')
       .pluck()
       .all(row.name, row.version) as string[];
-    return {
-      name: row.name,
-      version: row.version,
-      description: row.description,
-      creation_time: row.creation_time,
-      last_updated_time: row.last_updated_time,
-      user_id: row.user_id,
-      source: row.source,
-      run_id: row.run_id,
-      status: 'READY',
-      storage_location: resolveArtifactUri(this.root, row.storage_location),
-      sha256: row.sha256,
-      size: row.size,
-      ir_version: row.ir_version,
-      opset: JSON.parse(row.opset),
-      producer: row.producer,
-      signature: JSON.parse(row.signature),
-      labels: row.labels === null ? null : JSON.parse(row.labels),
-      preprocess: row.preprocess,
-      tags,
-      aliases,
-    };
+    return toVersion(row, this.root, tags, aliases);
   }
 
   private insertModel(name: string, description: string, now: number): void {
@@ -130,11 +67,10 @@ export class SqliteRegistry {
 
   async createRegisteredModel(name: string, description = '', tags: Record<string, string> = {}): Promise<RegisteredModel> {
     validateModelName(name);
-    for (const [k, v] of Object.entries(tags)) (validateKey('tag', k), validateTagValue(k, v));
+    validateTags(tags);
     return this.db
       .transaction(() => {
-        if (this.db.prepare('SELECT 1 FROM registered_models WHERE name = ?').get(name))
-          throw alreadyExists(`registered model ${q(name)} already exists`);
+        if (this.db.prepare('SELECT 1 FROM registered_models WHERE name = ?').get(name)) throw modelExists(name);
         this.insertModel(name, description, Date.now());
         const ins = this.db.prepare('INSERT INTO registered_model_tags (name, key, value) VALUES (?, ?, ?)');
         for (const [k, v] of Object.entries(tags)) ins.run(name, k, v);
@@ -163,8 +99,7 @@ export class SqliteRegistry {
     return this.db
       .transaction(() => {
         this.modelRow(name);
-        if (this.db.prepare('SELECT 1 FROM registered_models WHERE name = ?').get(newName))
-          throw alreadyExists(`registered model ${q(newName)} already exists`);
+        if (this.db.prepare('SELECT 1 FROM registered_models WHERE name = ?').get(newName)) throw modelExists(newName);
         for (const table of ['registered_models', 'registered_model_tags', 'registered_model_aliases', 'model_versions', 'model_version_tags'])
           this.db.prepare(`UPDATE ${table} SET name = ? WHERE name = ?`).run(newName, name);
         this.touch(newName);
@@ -204,14 +139,11 @@ export class SqliteRegistry {
   async deleteRegisteredModelTag(name: string, key: string): Promise<void> {
     this.modelRow(name);
     if (this.db.prepare('DELETE FROM registered_model_tags WHERE name = ? AND key = ?').run(name, key).changes === 0)
-      throw notFound(`registered model ${q(name)} has no tag ${q(key)}`);
+      throw noModelTag(name, key);
   }
 
   async createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion> {
-    validateModelName(input.name);
-    if (input.alias !== undefined) validateAlias(input.alias);
-    for (const [k, v] of Object.entries(input.tags ?? {})) (validateKey('tag', k), validateTagValue(k, v));
-    if (!/^[0-9a-f]{64}$/.test(input.sha256)) throw invalid(`sha256 ${q(input.sha256)} is not 64 hex characters`);
+    validateVersionInput(input);
     return this.db
       .transaction(() => {
         const now = Date.now();
@@ -248,13 +180,13 @@ export class SqliteRegistry {
     const version = this.db.prepare('SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?').pluck().get(name, alias) as
       | number
       | undefined;
-    if (version === undefined) throw notFound(`model ${q(name)} has no alias ${q(alias)}; see its aliases with: mlx models show ${name}`);
+    if (version === undefined) throw aliasNotFound(name, alias);
     return this.toVersion(this.versionRow(name, version));
   }
 
   async getLatestModelVersion(name: string): Promise<ModelVersion> {
     const latest = this.toModel(this.modelRow(name)).latest_version;
-    if (latest === null) throw notFound(`registered model ${q(name)} has no versions`);
+    if (latest === null) throw noVersions(name);
     return this.toVersion(this.versionRow(name, latest));
   }
 
@@ -304,7 +236,7 @@ export class SqliteRegistry {
   async deleteModelVersionTag(name: string, version: number, key: string): Promise<void> {
     this.versionRow(name, version);
     if (this.db.prepare('DELETE FROM model_version_tags WHERE name = ? AND version = ? AND key = ?').run(name, version, key).changes === 0)
-      throw notFound(`model ${q(name)} version ${version} has no tag ${q(key)}`);
+      throw noVersionTag(name, version, key);
   }
 
   private upsertAlias(name: string, alias: string, version: number): void {
@@ -329,7 +261,7 @@ export class SqliteRegistry {
   async deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
     this.modelRow(name);
     if (this.db.prepare('DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?').run(name, alias).changes === 0)
-      throw notFound(`model ${q(name)} has no alias ${q(alias)}`);
+      throw noAliasToDelete(name, alias);
     this.touch(name);
   }
 }

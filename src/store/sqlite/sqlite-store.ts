@@ -10,7 +10,6 @@ import type {
   ViewType,
 } from '../../core/entities.js';
 import { SYSTEM_TAGS } from '../../core/entities.js';
-import { alreadyExists, invalid, MlxError, notFound } from '../../core/errors.js';
 import {
   validateExperimentName,
   validateKey,
@@ -20,6 +19,11 @@ import {
   validateTagValue,
   validateTimestamp,
 } from '../../core/validation.js';
+import {
+  checkExperimentStage, experimentDeleted, experimentExists, experimentNameTaken, noExperimentTag, noRunTag, onePrefixHit,
+  prepareRun, runDeleted, runIdPrefix, runInDeletedExperiment, runNotFound, validateTags,
+} from '../sql/checks.js';
+import { experimentArtifactLocation } from '../sql/rows.js';
 import type {
   CreateRunInput,
   LogDatasetInput,
@@ -34,7 +38,7 @@ import { GroupCommit } from './group-commit.js';
 import { MetricWriter } from './metric-writer.js';
 import { SqliteRegistry } from './registry.js';
 import { experimentRow, experimentRowByName, toExperiment, type ExperimentRow } from './experiment-rows.js';
-import { loadRuns, metricValue, resolveArtifactUri, rowToInfo, type RunRow } from './run-loader.js';
+import { loadRuns, metricValue, rowToInfo, type RunRow } from './run-loader.js';
 
 
 export const DB_FILE = 'mlx.db';
@@ -72,19 +76,11 @@ export class SqliteStore extends SqliteRegistry implements Store {
 
   async createExperiment(name: string, tags: Record<string, string> = {}, artifactRoot?: string): Promise<string> {
     validateExperimentName(name);
-    for (const [k, v] of Object.entries(tags)) {
-      validateKey('tag', k);
-      validateTagValue(k, v);
-    }
+    validateTags(tags);
     return this.db
       .transaction(() => {
         const existing = experimentRowByName(this.db, name);
-        if (existing)
-          throw alreadyExists(
-            existing.lifecycle_stage === 'deleted'
-              ? `experiment ${JSON.stringify(name)} exists but is deleted; restore it with: mlx experiments restore ${existing.experiment_id}`
-              : `experiment ${JSON.stringify(name)} already exists (id ${existing.experiment_id})`,
-          );
+        if (existing) throw experimentExists(name, existing);
         const now = Date.now();
         const id = (this.db.prepare('SELECT coalesce(max(experiment_id), -1) + 1 FROM experiments').pluck().get() as number);
         this.db
@@ -92,7 +88,7 @@ export class SqliteStore extends SqliteRegistry implements Store {
             `INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
              VALUES (?, ?, ?, 'active', ?, ?)`,
           )
-          .run(id, name, artifactRoot ? `${artifactRoot.replace(/\/+$/, '')}/${id}` : `artifacts/${id}`, now, now);
+          .run(id, name, experimentArtifactLocation(id, artifactRoot, 'artifacts'), now, now);
         const ins = this.db.prepare('INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)');
         for (const [k, v] of Object.entries(tags)) ins.run(id, k, v);
         return String(id);
@@ -123,8 +119,7 @@ export class SqliteStore extends SqliteRegistry implements Store {
       .transaction(() => {
         const row = experimentRow(this.db, experimentId);
         const clash = experimentRowByName(this.db, newName);
-        if (clash && clash.experiment_id !== row.experiment_id)
-          throw alreadyExists(`experiment ${JSON.stringify(newName)} already exists (id ${clash.experiment_id}); pick another name`);
+        if (clash && clash.experiment_id !== row.experiment_id) throw experimentNameTaken(newName, clash.experiment_id);
         this.db
           .prepare('UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?')
           .run(newName, Date.now(), row.experiment_id);
@@ -144,10 +139,7 @@ export class SqliteStore extends SqliteRegistry implements Store {
     this.db
       .transaction(() => {
         const row = experimentRow(this.db, experimentId);
-        if (stage === 'deleted' && row.experiment_id === 0)
-          throw invalid('the Default experiment (id 0) cannot be deleted');
-        if (row.lifecycle_stage === stage)
-          throw new MlxError('INVALID_STATE', `experiment ${experimentId} (${JSON.stringify(row.name)}) is already ${stage}`);
+        checkExperimentStage(experimentId, row, stage);
         const now = Date.now();
         this.db
           .prepare('UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?')
@@ -174,33 +166,17 @@ export class SqliteStore extends SqliteRegistry implements Store {
   async deleteExperimentTag(experimentId: string, key: string): Promise<void> {
     const row = experimentRow(this.db, experimentId);
     if (this.db.prepare('DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?').run(row.experiment_id, key).changes === 0)
-      throw notFound(`experiment ${experimentId} has no tag ${JSON.stringify(key)}`);
+      throw noExperimentTag(experimentId, key);
   }
 
   // ---- runs --------------------------------------------------------------
 
   async createRun(input: CreateRunInput): Promise<RunInfo> {
-    const { newRunId, newRunName } = await import('../../core/ids.js');
-    const runName = input.runName ?? input.tags?.[SYSTEM_TAGS.runName] ?? newRunName();
-    validateRunName(runName);
-    const tags: Record<string, string> = { ...input.tags, [SYSTEM_TAGS.runName]: runName, [SYSTEM_TAGS.user]: input.userId };
-    if (input.parentRunId) tags[SYSTEM_TAGS.parentRunId] = input.parentRunId;
-    for (const [k, v] of Object.entries(tags)) {
-      validateKey('tag', k);
-      validateTagValue(k, v);
-    }
-    for (const [k, v] of Object.entries(input.params ?? {})) {
-      validateKey('param', k);
-      validateParamValue(k, v);
-    }
-    const startTime = input.startTime ?? Date.now();
-    validateTimestamp(startTime);
-    const runId = newRunId();
+    const { runId, runName, tags, params, startTime } = prepareRun(input);
     return this.db
       .transaction(() => {
         const exp = experimentRow(this.db, input.experimentId);
-        if (exp.lifecycle_stage !== 'active')
-          throw new MlxError('INVALID_STATE', `experiment ${JSON.stringify(exp.name)} is deleted; restore it first: mlx experiments restore ${exp.experiment_id}`);
+        if (exp.lifecycle_stage !== 'active') throw experimentDeleted(exp);
         const artifactUri = `${exp.artifact_location}/${runId}/artifacts`;
         this.db
           .prepare(
@@ -209,7 +185,7 @@ export class SqliteStore extends SqliteRegistry implements Store {
           )
           .run(runId, runName, exp.experiment_id, input.userId, startTime, artifactUri);
         for (const [k, v] of Object.entries(tags)) this.writer.tag(runId, k, v);
-        for (const [k, v] of Object.entries(input.params ?? {})) this.writer.param(runId, k, v);
+        for (const [k, v] of Object.entries(params)) this.writer.param(runId, k, v);
         return rowToInfo(this.runRow(runId), this.root);
       })
       .immediate();
@@ -217,14 +193,13 @@ export class SqliteStore extends SqliteRegistry implements Store {
 
   private runRow(runId: string): RunRow {
     const row = (this.selectRun ??= this.db.prepare('SELECT * FROM runs WHERE run_uuid = ?')).get(runId) as RunRow | undefined;
-    if (!row) throw notFound(`run ${JSON.stringify(runId)} does not exist; find run ids with: mlx runs list`);
+    if (!row) throw runNotFound(runId);
     return row;
   }
 
   private activeRun(runId: string): RunRow {
     const row = this.runRow(runId);
-    if (row.lifecycle_stage !== 'active')
-      throw new MlxError('INVALID_STATE', `run ${runId} is deleted; restore it first: mlx runs restore ${runId}`);
+    if (row.lifecycle_stage !== 'active') throw runDeleted(runId);
     return row;
   }
 
@@ -233,9 +208,7 @@ export class SqliteStore extends SqliteRegistry implements Store {
   }
 
   async resolveRunId(idOrPrefix: string): Promise<string> {
-    const id = idOrPrefix.trim().toLowerCase();
-    if (!/^[0-9a-f]{6,32}$/.test(id))
-      throw invalid(`run id ${JSON.stringify(idOrPrefix)} is not a run id: give the 32-character id or a unique prefix of 6 or more`);
+    const id = runIdPrefix(idOrPrefix);
     if (id.length === 32) {
       this.runRow(id);
       return id;
@@ -244,10 +217,7 @@ export class SqliteStore extends SqliteRegistry implements Store {
       .prepare("SELECT run_uuid FROM runs WHERE run_uuid >= ? AND run_uuid < ? LIMIT 3")
       .pluck()
       .all(id, `${id}g`) as string[];
-    if (hits.length === 0) throw notFound(`no run id starts with ${JSON.stringify(idOrPrefix)}; find run ids with: mlx runs list`);
-    if (hits.length > 1)
-      throw invalid(`run id prefix ${JSON.stringify(idOrPrefix)} is ambiguous (${hits.slice(0, 2).join(', ')}...); give more characters`);
-    return hits[0];
+    return onePrefixHit(idOrPrefix, hits);
   }
 
   async updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo> {
@@ -280,8 +250,7 @@ export class SqliteStore extends SqliteRegistry implements Store {
         const row = this.runRow(runId);
         if (stage === 'active') {
           const exp = experimentRow(this.db, String(row.experiment_id));
-          if (exp.lifecycle_stage !== 'active')
-            throw new MlxError('INVALID_STATE', `run ${runId} belongs to deleted experiment ${JSON.stringify(exp.name)}; restore the experiment instead`);
+          if (exp.lifecycle_stage !== 'active') throw runInDeletedExperiment(runId, exp);
         }
         this.db
           .prepare('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_uuid = ?')
@@ -325,7 +294,7 @@ export class SqliteStore extends SqliteRegistry implements Store {
     this.db.transaction(() => {
       this.activeRun(runId);
       const res = this.db.prepare('DELETE FROM tags WHERE run_uuid = ? AND key = ?').run(runId, key);
-      if (res.changes === 0) throw notFound(`run ${runId} has no tag ${JSON.stringify(key)}`);
+      if (res.changes === 0) throw noRunTag(runId, key);
     }).immediate();
   }
 

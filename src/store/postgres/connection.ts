@@ -1,0 +1,122 @@
+import type { Pool, PoolClient, QueryConfig } from 'pg';
+import { MlxError } from '../../core/errors.js';
+
+/** What queries run on: the pool (one statement each) or a client inside a transaction. */
+export type Queryable = Pick<Pool, 'query'> | PoolClient;
+
+const INT8 = 20;
+
+/** True for a postgresql:// or postgres:// tracking URI. */
+export function isPostgresUri(uri: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(uri);
+}
+
+/**
+ * The URI without its password (in the user part or a `password=` parameter) and other query
+ * parameters, for every message and log line: postgresql://user@host:port/db.
+ */
+export function redactUri(uri: string): string {
+  try {
+    const u = new URL(uri);
+    const user = u.username ? `${u.username}@` : '';
+    return `${u.protocol}//${user}${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+  } catch {
+    // Unparseable: keep the scheme and the part after the last '@' only, which cannot hold the password.
+    const m = /^([a-z]+:\/\/)(?:.*@)?([^?#]*)/i.exec(uri);
+    return m ? `${m[1]}${m[2]}` : 'postgresql://…';
+  }
+}
+
+/** A one-line reason for a connection or server error, without the password. */
+function describe(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return 'connection refused; is PostgreSQL running?';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host not found; check the host name';
+    case 'ETIMEDOUT':
+      return 'connection timed out; check the host, port and firewall';
+    case '28P01':
+    case '28000':
+      return `${e.message ?? 'authentication failed'}; check the user and password (PGPASSWORD or the URI)`;
+    case '3D000':
+      return `${e.message}; create it first (createdb, or CREATE DATABASE)`;
+  }
+  return (e.message ?? String(err)).replace(/\s*\n\s*/g, ' ');
+}
+
+/** The error for a server that cannot be reached or refuses us. */
+export function connectError(uri: string, err: unknown): MlxError {
+  return new MlxError('INTERNAL_ERROR', `cannot connect to ${redactUri(uri)}: ${describe(err)}`);
+}
+
+/** Opens a pool (pg is loaded here, on first use of a PostgreSQL store) and checks that the server answers. */
+export async function openPool(uri: string, opts: { max?: number; options?: string; keepIdle?: boolean } = {}): Promise<Pool> {
+  const pg = (await import('pg')).default;
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new MlxError('INVALID_PARAMETER_VALUE', `${redactUri(uri)} is not a valid PostgreSQL URI; use postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE`);
+  }
+  if (url.pathname.length <= 1)
+    throw new MlxError('INVALID_PARAMETER_VALUE', `${redactUri(uri)} names no database; use postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE`);
+  const pool = new pg.Pool({
+    connectionString: uri,
+    max: opts.max ?? 10,
+    options: opts.options,
+    connectionTimeoutMillis: 15_000,
+    idleTimeoutMillis: opts.keepIdle ? 0 : 30_000,
+    // BIGINT columns hold epoch milliseconds and counts, all safe integers: numbers, not strings.
+    types: { getTypeParser: (oid: number, format?: string) => (oid === INT8 ? Number : pg.types.getTypeParser(oid, format as 'text')) } as never,
+  });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  try {
+    (await pool.connect()).release();
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw connectError(uri, err);
+  }
+  return pool;
+}
+
+/** Runs fn in one transaction on one client: committed if it returns, rolled back if it throws. */
+export async function inTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    const out = await fn(c);
+    await c.query('COMMIT');
+    return out;
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
+/** The rows of a query; config may name a prepared statement. */
+export async function rows<T>(db: Queryable, text: string | QueryConfig, values?: unknown[]): Promise<T[]> {
+  const res = typeof text === 'string' ? await db.query(text, values) : await db.query(text);
+  return res.rows as T[];
+}
+
+/** The first row of a query, or undefined. */
+export async function row<T>(db: Queryable, text: string | QueryConfig, values?: unknown[]): Promise<T | undefined> {
+  return (await rows<T>(db, text, values))[0];
+}
+
+/** `?` placeholders → `$1, $2…`: the shared SQL is written with `?` and holds no literal question marks. */
+export function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/** True for PostgreSQL's unique_violation: a concurrent writer took the name or key first. */
+export function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string }).code === '23505';
+}
