@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelVersion } from '../core/entities.js';
+import { MlxError } from '../core/errors.js';
+import { redactUri } from '../store/postgres/connection.js';
 import type { Store } from '../store/store.js';
 import { ModelStorage } from './model-storage.js';
 
@@ -45,14 +47,22 @@ export async function modelFiles(store: Store): Promise<ModelFiles> {
     const { RemoteModelFiles } = await import('./remote-model-files.js');
     return new RemoteModelFiles(store);
   }
-  return new LocalModelFiles(store);
+  if (store.fileRoot === null)
+    throw new MlxError(
+      'INVALID_PARAMETER_VALUE',
+      `the store ${redactUri(store.uri)} keeps no model files on this machine; run \`mlx server --backend-store-uri ${redactUri(store.uri)} --artifacts-destination DIR\` and use the registry through it (MLX_TRACKING_URI=http://HOST:PORT)`,
+    );
+  return new LocalModelFiles(store, store.fileRoot);
 }
 
-/** Model bytes by sha256 under `<store>/models/sha256/`, cards under `<store>/models/cards/`. */
+/** Model bytes by sha256 under `<fileRoot>/models/sha256/`, cards under `<fileRoot>/models/cards/`. */
 class LocalModelFiles implements ModelFiles {
   private readonly storage: ModelStorage;
-  constructor(private readonly store: Store) {
-    this.storage = new ModelStorage(store.uri);
+  constructor(
+    private readonly store: Store,
+    private readonly root: string,
+  ) {
+    this.storage = new ModelStorage(root);
   }
 
   async put(bytes: Uint8Array, hash: string): Promise<StoredModel> {
@@ -62,7 +72,7 @@ class LocalModelFiles implements ModelFiles {
       created,
       discard: async () => {
         if (created && (await this.store.searchModelVersions({})).every((v) => v.sha256 !== hash))
-          this.storage.remove([path.join(this.store.uri, location)]);
+          this.storage.remove([path.join(this.root, location)]);
       },
       settle: async () => undefined,
     };
@@ -73,7 +83,7 @@ class LocalModelFiles implements ModelFiles {
   }
 
   async writeCard(version: ModelVersion, markdown: string): Promise<{ location: string }> {
-    const file = cardPath(this.store.uri, version.name, version.version);
+    const file = cardPath(this.root, version.name, version.version);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, markdown);
     return { location: file };
@@ -81,7 +91,7 @@ class LocalModelFiles implements ModelFiles {
 
   async forget(name: string, versions: number[], freed: string[], wholeModel: boolean): Promise<void> {
     this.storage.remove(freed);
-    for (const v of versions) fs.rmSync(cardPath(this.store.uri, name, v), { force: true });
-    if (wholeModel) fs.rmSync(path.dirname(cardPath(this.store.uri, name, 1)), { recursive: true, force: true });
+    for (const v of versions) fs.rmSync(cardPath(this.root, name, v), { force: true });
+    if (wholeModel) fs.rmSync(path.dirname(cardPath(this.root, name, 1)), { recursive: true, force: true });
   }
 }

@@ -49,7 +49,7 @@ function isDir(p: string): boolean {
  * empty stand-in that writes nothing, so that looking (or a command that is refused) never
  * leaves a `.mlx` folder or tables behind.
  */
-export async function openStore(uri: string, opts: { create: boolean }): Promise<Store> {
+export async function openStore(uri: string, opts: { create: boolean; fileRoot?: string }): Promise<Store> {
   if (/^https?:\/\//i.test(uri)) {
     // Loaded only for remote stores: a local `mlx log` never parses the REST client.
     const { RestStore } = await import('./rest/rest-store.js');
@@ -58,7 +58,7 @@ export async function openStore(uri: string, opts: { create: boolean }): Promise
   if (/^postgres(ql)?:\/\//i.test(uri)) {
     // Loaded only for PostgreSQL stores: pg is not parsed by anything else.
     const { PostgresStore } = await import('./postgres/postgres-store.js');
-    return PostgresStore.open(uri, { create: opts.create });
+    return PostgresStore.open(uri, { create: opts.create, fileRoot: opts.fileRoot });
   }
   const { SqliteStore, DB_FILE } = await import('./sqlite/sqlite-store.js');
   if (fs.existsSync(uri) && !isDir(uri))

@@ -83,6 +83,14 @@ export interface Store {
   readonly uri: string;
   /** True for the empty stand-in opened (without creating anything) for a store that does not exist yet. */
   readonly ephemeral: boolean;
+  /**
+   * The folder on this machine where the store keeps the files it owns (registered model bytes
+   * under models/sha256/, model cards under models/cards/), and relative locations resolve
+   * against: a SQLite store's own folder; for a PostgreSQL store, the folder it was opened with
+   * (`mlx server` gives `<--artifacts-destination>/_mlx-registry`); null for a tracking server's
+   * REST store, whose server keeps them.
+   */
+  readonly fileRoot: string | null;
 
   /** artifactRoot: where the experiment's run folders go (default: the store's own artifacts folder), e.g. "mlflow-artifacts:". */
   createExperiment(name: string, tags?: Record<string, string>, artifactRoot?: string): Promise<string>;

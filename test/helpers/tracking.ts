@@ -68,6 +68,7 @@ export function trackingFixture(opts: Partial<TrackingAppOptions> & { maxBodyByt
   const ctx: TrackingContext = {
     store,
     artifactRoot,
+    fileRoot: store.fileRoot,
     experimentArtifactRoot: opts.artifactsDestination ? 'mlflow-artifacts:' : undefined,
     maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024,
     mlxVersion: '0.0.0-test',

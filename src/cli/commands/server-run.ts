@@ -1,6 +1,9 @@
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { MlxError } from '../../core/errors.js';
+import { REGISTRY_PREFIX } from '../../server/tracking/context.js';
 import { startTrackingServer } from '../../server/tracking/start.js';
+import { redactUri } from '../../store/postgres/connection.js';
 import { openStore, resolveTrackingUri } from '../../store/open-store.js';
 import { numberFlag } from '../flags.js';
 import type { ServerFlags } from './server.js';
@@ -24,7 +27,15 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
   const uri = resolveTrackingUri({ flag: f.backendStoreUri ?? trackingUri });
   if (/^https?:\/\//i.test(uri)) throw new MlxError('USAGE', `backend store ${uri} is itself a server; give the server a local store folder`);
 
-  const store = await openStore(uri, { create: true });
+  const postgres = /^postgres(ql)?:\/\//i.test(uri);
+  if (postgres && !f.artifactsDestination)
+    throw new MlxError(
+      'USAGE',
+      `a PostgreSQL store (${redactUri(uri)}) keeps no files: pass --artifacts-destination DIR for run artifacts and registered models (with several servers, a folder they all share)`,
+    );
+  // PostgreSQL: registered model files and cards go beside the artifacts, under the proxy's read-only _mlx-registry/.
+  const store = await openStore(uri, { create: true, fileRoot: postgres ? path.resolve(f.artifactsDestination!, REGISTRY_PREFIX) : undefined });
+  const shown = postgres ? redactUri(uri) : uri;
   const mlxVersion = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
   let stopping = false;
   let close: (() => Promise<void>) | null = null;
@@ -56,8 +67,8 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
     close = () => listening.close();
     process.stderr.write(
       mode === 'ui'
-        ? `mlx: UI on ${listening.url}/ (store ${uri})\n`
-        : `mlx: tracking server listening on ${listening.url} (store ${uri}, artifacts ${artifactRoot}${token ? ', token required' : ''})\n` +
+        ? `mlx: UI on ${listening.url}/ (store ${shown})\n`
+        : `mlx: tracking server listening on ${listening.url} (store ${shown}, artifacts ${artifactRoot}${token ? ', token required' : ''})\n` +
             `mlx: log to it with MLX_TRACKING_URI=${listening.url}; the UI is at ${listening.url}/\n`,
     );
   } catch (err) {

@@ -8,6 +8,8 @@ export interface TrackingContext {
   store: Store;
   /** The local folder behind `mlflow-artifacts:/` (--artifacts-destination, else the store's artifacts folder). */
   artifactRoot: string;
+  /** Where registered model files and cards live (Store.fileRoot: the SQLite store's folder, `<artifactRoot>/_mlx-registry` for PostgreSQL). */
+  fileRoot: string;
   /** Given to new experiments, so their runs' artifacts go under artifactRoot: set when it is not the store's own folder. */
   experimentArtifactRoot?: string;
   maxBodyBytes: number;

@@ -43,12 +43,12 @@ export function registryRoutes(api: Endpoints, ctx: TrackingContext): void {
     // Cards still as generated are rendered again under the new name; edited ones are kept as they are.
     const generated = new Set<number>();
     for (const v of await store.searchModelVersions({ name }).catch(() => [])) {
-      const file = cardPath(store.uri, name, v.version);
+      const file = cardPath(ctx.fileRoot, name, v.version);
       if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === (await modelCardText(store, v))) generated.add(v.version);
     }
     const renamed = await store.renameRegisteredModel(name, f.str('new_name'));
-    const from = path.dirname(cardPath(store.uri, name, 1));
-    if (fs.existsSync(from)) fs.renameSync(from, path.dirname(cardPath(store.uri, renamed.name, 1)));
+    const from = path.dirname(cardPath(ctx.fileRoot, name, 1));
+    if (fs.existsSync(from)) fs.renameSync(from, path.dirname(cardPath(ctx.fileRoot, renamed.name, 1)));
     for (const n of generated) await writeModelCard(store, await store.getModelVersion(renamed.name, n));
     return { registered_model: await modelOut(renamed) };
   });
@@ -102,7 +102,7 @@ export function mlxRoutes(api: Endpoints, ctx: TrackingContext): void {
   const { store } = ctx;
   api.get('/model-versions/card', async (f) => {
     const v = await store.getModelVersion(f.str('name'), parseVersion(f.str('version')));
-    const file = cardPath(store.uri, v.name, v.version);
+    const file = cardPath(ctx.fileRoot, v.name, v.version);
     const markdown = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : await modelCardText(store, v);
     return { name: v.name, version: String(v.version), markdown };
   });
@@ -110,11 +110,11 @@ export function mlxRoutes(api: Endpoints, ctx: TrackingContext): void {
     const v = await store.getModelVersion(f.str('name'), parseVersion(f.str('version')));
     const markdown = f.str('markdown');
     if (Buffer.byteLength(markdown) > 1024 * 1024) throw invalid('a model card is limited to 1 MB of Markdown');
-    const file = cardPath(store.uri, v.name, v.version);
+    const file = cardPath(ctx.fileRoot, v.name, v.version);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(`${file}.tmp`, markdown);
     fs.renameSync(`${file}.tmp`, file);
     return { name: v.name, version: String(v.version) };
   });
-  api.get('/server-info', () => ({ mlx_version: ctx.mlxVersion, store: 'sqlite', auth: ctx.auth }));
+  api.get('/server-info', () => ({ mlx_version: ctx.mlxVersion, store: /^postgres(ql)?:/i.test(store.uri) ? 'postgresql' : 'sqlite', auth: ctx.auth }));
 }

@@ -21,6 +21,8 @@ export interface PostgresOpenOptions {
   artifactRoot?: string;
   /** Pool size (default 10). */
   maxConnections?: number;
+  /** The folder for registered model files and cards (Store.fileRoot); without it, registering needs a tracking server. */
+  fileRoot?: string;
 }
 
 /** The store in a PostgreSQL database: one pool, shared by every request, for teams running several servers. */
@@ -30,8 +32,9 @@ export class PostgresStore extends PostgresExperiments implements Store {
     readonly uri: string,
     readonly ephemeral: boolean,
     protected readonly defaultArtifactRoot: string,
+    readonly fileRoot: string | null,
   ) {
-    super(pool, undefined);
+    super(pool, fileRoot ?? undefined);
   }
 
   /**
@@ -49,11 +52,11 @@ export class PostgresStore extends PostgresExperiments implements Store {
         // One connection that never idles out: temporary tables live as long as their session.
         pool = await openPool(uri, { max: 1, options: '-c search_path=pg_temp', keepIdle: true });
         await applyMigrations(pool, uri, { migrations: opts.migrations, defaultArtifactRoot: artifactRoot, lock: false });
-        return new PostgresStore(pool, uri, true, artifactRoot);
+        return new PostgresStore(pool, uri, true, artifactRoot, opts.fileRoot ?? null);
       }
       if (version === 0) await applyMigrations(pool, uri, { migrations: opts.migrations, defaultArtifactRoot: artifactRoot });
       else checkVersion(uri, version, opts.migrations);
-      return new PostgresStore(pool, uri, false, artifactRoot);
+      return new PostgresStore(pool, uri, false, artifactRoot, opts.fileRoot ?? null);
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw err;

@@ -28,6 +28,7 @@ const isNotFound = (err: unknown) => err instanceof MlxError && err.code === 'RE
 export class RestStore extends RestRegistry implements Store {
   readonly uri: string;
   readonly ephemeral = false;
+  readonly fileRoot = null;
 
   /** uri: the server's http(s) URL; the token defaults to MLX_TRACKING_TOKEN / MLFLOW_TRACKING_TOKEN. */
   constructor(uri: string, opts: { env?: NodeJS.ProcessEnv; token?: string } = {}) {

@@ -1,5 +1,6 @@
 import { MlxError } from '../../core/errors.js';
 import { requestIdTime } from '../../core/ids.js';
+import { redactUri } from '../postgres/connection.js';
 import type { FeedbackItem, FeedbackResult, InferenceRecord } from '../../serving/inference-record.js';
 import type { Store } from '../store.js';
 import type { Statement } from 'better-sqlite3';
@@ -437,7 +438,7 @@ export async function inferenceLogOf(store: Store): Promise<InferenceLogStore> {
   if (!(store instanceof SqliteStore))
     throw new MlxError(
       'INVALID_PARAMETER_VALUE',
-      `inference logging needs a local store; ${store.uri} is a tracking server. Point --tracking-uri / MLX_TRACKING_URI at a local folder (the server's own store) to log and read served traffic`,
+      `inference logging needs a local store folder; ${redactUri(store.uri)} is ${/^https?:/i.test(store.uri) ? 'a tracking server' : 'a database server'}. Point --tracking-uri / MLX_TRACKING_URI at a local folder to log and read served traffic`,
     );
   return new InferenceLogStore(store.database);
 }

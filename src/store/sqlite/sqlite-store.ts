@@ -47,6 +47,9 @@ export const DB_FILE = 'mlx.db';
 export class SqliteStore extends SqliteRegistry implements Store {
   readonly uri: string;
   readonly ephemeral: boolean;
+  get fileRoot(): string {
+    return this.uri;
+  }
   private writerCache?: MetricWriter;
   private selectRun?: Statement;
   private readonly group: GroupCommit;
