@@ -1,82 +1,138 @@
-// `npm run demo`: the ML lifecycle of the seed tutorial, end to end, on the default store (./.mlx,
-// or MLX_TRACKING_URI when set): track the seed's experiment, train real models in TypeScript
-// under `mlx run`, register them with labels, aliases and model cards.
-// Every step is a real `mlx` command, printed before it runs, so you can type them yourself.
-import { execFileSync } from 'node:child_process';
+// `npm run demo`: the seed tutorial's whole ML lifecycle on this machine, with no Python, no Docker
+// and no network: experiment tracking, the model registry, serving, containerizing, drift
+// detection, and the monitoring loop (live traffic logged, drift from it). Every step is a real
+// `mlx` command, printed before it runs, so you can type it yourself afterwards.
+//
+// Everything goes into ./mlx-demo/ (made afresh on each run): the embedded default store in
+// mlx-demo/.mlx, the examples' data, the container build context and the drift reports. The
+// servers it starts are stopped at the end, also on Ctrl-C or a failure.
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const examples = path.join(root, 'examples');
+const work = path.resolve(process.env.MLX_DEMO_DIR ?? path.join(process.cwd(), 'mlx-demo'));
+const store = path.join(work, '.mlx');
+const started = Date.now();
 
-// Put an `mlx` command on PATH for the demo, as `npm install -g .` or `npm link` would.
+// `mlx` on PATH for the demo and the example scripts, as `npm link` would put it there.
 const binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlx-bin-'));
 fs.symlinkSync(path.join(root, 'bin/mlx.js'), path.join(binDir, 'mlx'));
-const env = { ...process.env, PATH: `${binDir}${path.delimiter}${process.env.PATH}` };
+const env = { ...process.env, PATH: `${binDir}${path.delimiter}${process.env.PATH}`, MLX_TRACKING_URI: store };
 delete env.MLX_RUN_ID;
+delete env.MLX_EXPERIMENT;
 
-const quote = (a) => (/[\s'"*>]/.test(a) ? `'${a.replace(/'/g, "'\\''")}'` : a);
-/** Runs an mlx command for you to see: printed, then run with its output streaming. */
-function show(...args) {
-  console.log(`\n$ mlx ${args.map(quote).join(' ')}`);
-  execFileSync('mlx', args, { cwd: root, env, stdio: 'inherit' });
+const servers = new Set();
+const quote = (a) => (/^[\w./:=@,+%-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
+const rel = (p) => (path.relative(process.cwd(), p).startsWith('..') ? p : `./${path.relative(process.cwd(), p)}`);
+const section = (title) => console.log(`\n\x1b[1m=== ${title} ${'='.repeat(Math.max(0, 72 - title.length))}\x1b[0m`);
+
+/** Prints a command as you would type it, then runs it with its output streaming. ok: exit codes that are not failures. */
+function show(cmd, args, { cwd = work, ok = [0] } = {}) {
+  console.log(`\n$ ${[cmd, ...args].map(quote).join(' ')}`);
+  try {
+    execFileSync(cmd, args, { cwd, env, stdio: 'inherit' });
+    return 0;
+  } catch (err) {
+    if (ok.includes(err.status)) return err.status;
+    throw err;
+  }
 }
-/** Asks mlx for JSON, quietly (the demo's own bookkeeping). */
-const query = (...args) => JSON.parse(execFileSync('mlx', [...args, '--json'], { cwd: root, env, encoding: 'utf8' }));
-const shown = (file) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));
-const section = (title) => console.log(`\n=== ${title} ${'='.repeat(Math.max(0, 70 - title.length))}`);
-const lastRun = (experiment) =>
-  query('runs', 'list', '--experiment', experiment, '--order-by', 'attributes.start_time DESC', '--max', '1').runs[0];
+const mlxJson = (...args) => JSON.parse(execFileSync('mlx', [...args, '--json'], { cwd: work, env, encoding: 'utf8' }));
+
+/** Starts `mlx serve` in the background on a free port; resolves once /ready answers 200. */
+async function serve(args) {
+  console.log(`\n$ ${['mlx', 'serve', ...args, '--port', '0'].map(quote).join(' ')} &`);
+  const proc = spawn('mlx', ['serve', ...args, '--port', '0'], { cwd: work, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  servers.add(proc);
+  proc.on('exit', () => servers.delete(proc));
+  let log = '';
+  const url = await new Promise((resolve, reject) => {
+    proc.stderr.setEncoding('utf8').on('data', (d) => {
+      log += d;
+      const m = /listening on (http:\/\/[^\s,]+)/.exec(log);
+      if (m) resolve(m[1]);
+    });
+    proc.on('exit', (code) => reject(new Error(`mlx serve exited (${code}) before listening:\n${log}`)));
+  });
+  for (let i = 0; i < 300; i++) {
+    if ((await fetch(`${url}/ready`).catch(() => null))?.status === 200) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  process.stdout.write(log);
+  return { url, proc };
+}
+
+async function stop(server) {
+  if (server.proc.exitCode !== null) return;
+  const exited = new Promise((r) => server.proc.once('exit', r));
+  server.proc.kill('SIGTERM');
+  await exited;
+}
+
+function cleanup() {
+  for (const p of servers) p.kill('SIGTERM');
+  fs.rmSync(binDir, { recursive: true, force: true });
+}
+process.on('SIGINT', () => (cleanup(), process.exit(130)));
+process.on('SIGTERM', () => (cleanup(), process.exit(143)));
+
+/** POSTs CSV rows to /invocations as MLflow's dataframe_split, in requests of 20 rows. */
+async function sendRows(url, csvFile, limit) {
+  const [header, ...lines] = fs.readFileSync(csvFile, 'utf8').trim().split('\n');
+  const columns = header.split(',');
+  const features = ['age', 'income', 'score', 'clicks', 'time'].map((c) => columns.indexOf(c));
+  const rows = lines.slice(0, limit).map((l) => l.split(',')).map((cells) => features.map((i) => Number(cells[i])));
+  for (let i = 0; i < rows.length; i += 20) {
+    const res = await fetch(`${url}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dataframe_split: { columns: ['age', 'income', 'score', 'clicks', 'time'], data: rows.slice(i, i + 20) } }),
+    });
+    if (res.status !== 200) throw new Error(`/invocations answered ${res.status}: ${await res.text()}`);
+  }
+  return rows.length;
+}
 
 try {
-  section('1. Track the seed experiment (simulated training, as in the tutorial)');
-  const runs = [];
-  for (const [name, optimizer, lr] of [
-    ['resnet50-adamw', 'AdamW', '0.001'],
-    ['resnet50-sgd', 'SGD', '0.01'],
-  ]) {
-    show(
-        'run', '--experiment', 'image-classifier-v2', '--name', name,
-        '--param', 'model=resnet50', '--param', `optimizer=${optimizer}`, '--param', `learning_rate=${lr}`,
-        '--param', 'batch_size=64', '--param', 'epochs=20',
-        '--', process.execPath, path.join(examples, 'seed-tracking/train.mjs'), optimizer, lr, '20',
-    );
-    runs.push(lastRun('image-classifier-v2').run_id);
-  }
-  show('runs', 'list', '--experiment', 'image-classifier-v2', '--filter', 'metrics.final_accuracy > 0.9', '--order-by', 'metrics.final_accuracy DESC', '--max', '10');
-  show('runs', 'show', runs[0]);
-  const store = process.env.MLX_TRACKING_URI ? path.resolve(process.env.MLX_TRACKING_URI) : path.join(root, '.mlx');
-  const plot = path.join(store, 'demo-compare.svg');
-  show('compare', ...runs, '--plot', plot);
-  console.log(`\nOpen ${shown(plot)} in a browser to see both runs' training curves.`);
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work, { recursive: true });
+  console.log(`mlx demo: everything goes into ${rel(work)} (the store is ${rel(store)})`);
 
-  section('2. Train real models in TypeScript and register them');
-  show(
-      'run', '--experiment', 'value-classifier', '--name', 'mlp-16',
-      '--param', 'hidden=16', '--param', 'epochs=60', '--param', 'lr=0.05',
-      '--', process.execPath, path.join(examples, 'value-classifier/train.mjs'), '16', '60', '0.05',
-  );
-  const valueRun = lastRun('value-classifier');
-  const valueLabels = path.join(valueRun.artifact_uri, 'model', 'labels.txt');
-  show(
-      'register', `runs:/${valueRun.run_id.slice(0, 8)}/model`, '--name', 'value-classifier', '--alias', 'champion',
-      '--labels', valueLabels, '--preprocess', 'tabular',
-      '--description', 'Predicts a customer\'s value class (low, medium, high) from age, income, score, clicks and time',
-  );
-  show('run', '--experiment', 'pets-classifier', '--name', 'conv-gap-head', '--param', 'epochs=400', '--', process.execPath, path.join(examples, 'pets-classifier/train.mjs'));
-  const petsRun = lastRun('pets-classifier');
-  show(
-      'register', `runs:/${petsRun.run_id.slice(0, 8)}/model`, '--name', 'pets-classifier', '--alias', 'champion',
-      '--labels', path.join(petsRun.artifact_uri, 'model', 'labels.txt'), '--preprocess', 'image:32x32,rgb,scale=1/255,layout=nchw',
-      '--description', 'Classifies pet photos into cat, dog, bird, fish and other (the seed tutorial\'s classes)',
-  );
-  show('models', 'list');
-  show('models', 'show', 'pets-classifier@champion');
-  const card = path.join(store, 'pets-classifier-card.md');
-  show('models', 'card', 'pets-classifier@champion', '--out', card);
-  console.log(`\nModel card written to ${shown(card)}.`);
-  console.log('The store is ./.mlx: `npx mlx runs list`, `npx mlx models list` show everything so far.');
+  section('Part 1 of 4. Track experiments, register the best model, serve it (examples/image-classifier)');
+  show('bash', [path.join(examples, 'image-classifier/run.sh'), path.join(work, 'image-classifier')]);
+
+  section('Part 2 of 4. Detect drift between training data and production (examples/tabular-drift)');
+  show('bash', [path.join(examples, 'tabular-drift/run.sh'), path.join(work, 'tabular-drift')]);
+
+  section('Part 3 of 4. Containerize the champion: Dockerfile, compose with Prometheus, Kubernetes');
+  show('mlx', ['containerize', 'models:/pets-classifier@champion', '--out', path.join(work, 'container'), '--k8s']);
+
+  section('Part 4 of 4. The monitoring loop: log live traffic, then test it for drift');
+  const data = path.join(work, 'tabular-drift', 'data');
+  const server = await serve(['models:/customer-value@champion', '--log-inputs']);
+  const calm = await sendRows(server.url, path.join(data, 'reference.csv'), 400);
+  const shifted = await sendRows(server.url, path.join(data, 'production.csv'), 400);
+  console.log(`sent ${calm} rows like the training data, then ${shifted} rows of the shifted production sample, to ${server.url}/invocations`);
+  await stop(server);
+  const live = path.join(work, 'live_drift.html');
+  const liveExit = show('mlx', ['drift', '--reference', path.join(data, 'reference.csv'), '--current', 'serving:customer-value', '--since', '10m', '--html', live, '--fail-on-drift'], { ok: [0, 3] });
+  console.log(liveExit === 3 ? 'exit code 3: drift detected in the served traffic (what a CI job or `mlx monitor --on-drift` acts on)' : 'no drift detected');
+
+  section('Done');
+  const runs = mlxJson('runs', 'list', '--experiment', 'image-classifier').runs.length + mlxJson('runs', 'list', '--experiment', 'customer-value').runs.length;
+  const models = mlxJson('models', 'list');
+  console.log(`In ${((Date.now() - started) / 1000).toFixed(0)} s: ${runs} runs tracked, ${models.registered_models.length} models registered, a model served and containerized, drift found twice.`);
+  console.log(`
+What next (from ${rel(work)}, with mlx on your PATH via \`npm link\`, or \`npx mlx\`):
+  cd ${rel(work)} && mlx ui                        # browse runs, charts, models: http://127.0.0.1:5000
+  mlx serve models:/pets-classifier@champion       # then the seed's curl:
+      curl -X POST "http://localhost:8000/predict" -F "file=@image-classifier/data/test_image.jpg"
+  open ${rel(path.join(work, 'tabular-drift', 'drift_report.html'))}   # the drift report, column by column
+  open ${rel(live)}                   # drift of the served traffic
+  cat ${rel(path.join(work, 'container', 'README.md'))}               # build, run and deploy the container`);
 } finally {
-  fs.rmSync(binDir, { recursive: true, force: true });
+  cleanup();
 }

@@ -1,3 +1,5 @@
+// `npm run demo` end to end (slow e2e, about 15–30 s): the whole lifecycle into a folder of its own,
+// every step printed with its mlx command, and no server left running afterwards.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -5,55 +7,44 @@ import { describe, expect, it } from 'vitest';
 import { cleanEnv, mlxJson, ROOT, tempProject } from './helpers/cli.js';
 
 describe('npm run demo (examples/demo.mjs)', () => {
-  it('tracks the seed example twice, then lists, shows and compares the runs', () => {
-    const store = path.join(tempProject('mlx-demo-'), 'store');
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'examples/demo.mjs')], {
-      cwd: ROOT,
-      env: cleanEnv({ MLX_TRACKING_URI: store }),
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain('$ mlx run --experiment image-classifier-v2 --name resnet50-adamw');
-    expect(r.stdout).toContain('$ mlx compare');
+  it('tracks, registers, serves, containerizes and finds drift in ./mlx-demo, then stops its servers', async () => {
+    const cwd = tempProject('mlx-demo-');
+    const work = path.join(cwd, 'mlx-demo');
+    // A stale file from an earlier demo is cleared: the demo starts afresh.
+    fs.mkdirSync(work);
+    fs.writeFileSync(path.join(work, 'stale.txt'), 'old');
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'examples/demo.mjs')], { cwd, env: cleanEnv({}), encoding: 'utf8', timeout: 170_000 });
+    expect(r.status, `${r.stdout.slice(-3000)}\n${r.stderr}`).toBe(0);
+    expect(fs.existsSync(path.join(work, 'stale.txt'))).toBe(false);
+    // Nothing outside its folder.
+    expect(fs.readdirSync(cwd)).toEqual(['mlx-demo']);
 
-    const env = { MLX_TRACKING_URI: store };
-    const { runs } = mlxJson(ROOT, ['runs', 'list', '--experiment', 'image-classifier-v2', '--order-by', 'attributes.run_name'], { env });
-    expect(runs.map((x: { run_name: string }) => x.run_name)).toEqual(['resnet50-adamw', 'resnet50-sgd']);
-    const adamw = runs[0];
-    expect(adamw.status).toBe('FINISHED');
-    expect(adamw.params).toEqual({ model: 'resnet50', optimizer: 'AdamW', learning_rate: '0.001', batch_size: '64', epochs: '20' });
-    // The seed's numbers exactly: 0.5 * 0.95^19 and min(0.95, 0.6 + 19 * 0.02).
-    expect(adamw.metrics.train_loss).toBeCloseTo(0.5 * 0.95 ** 19, 12);
-    expect(adamw.metrics.val_accuracy).toBeCloseTo(0.95, 12);
-    expect(adamw.metrics).toMatchObject({ final_accuracy: 0.94, final_loss: 0.18 });
+    // Each part is a heading, each step the command it ran.
+    for (const heading of ['Part 1 of 4', 'Part 2 of 4', 'Part 3 of 4', 'Part 4 of 4', '=== Done'])
+      expect(r.stdout).toContain(heading);
+    for (const command of ['$ mlx run --experiment image-classifier', '$ mlx compare', '$ mlx register runs:/', '$ curl -X POST', '$ mlx drift', '$ mlx containerize models:/pets-classifier@champion', '$ mlx serve models:/customer-value@champion --log-inputs'])
+      expect(r.stdout).toContain(command);
+    expect(r.stdout).toMatch(/"label":"dog"/);
+    expect(r.stdout).toContain('exit code 3: drift detected in the served traffic');
+    expect(r.stdout).toMatch(/What next[\s\S]*mlx ui[\s\S]*drift_report\.html/);
 
-    const cmp = mlxJson(ROOT, ['compare', adamw.run_id, runs[1].run_id], { env });
-    expect(cmp.differingParams).toEqual(['learning_rate', 'optimizer']);
-    const shown = mlxJson(ROOT, ['runs', 'show', adamw.run_id], { env });
-    expect(shown.inputs.map((d: { name: string; context: string }) => `${d.name}/${d.context}`).sort()).toEqual([
-      'pets-train/training',
-      'pets-val/validation',
-    ]);
-    expect(shown.artifacts.map((a: { path: string }) => a.path)).toEqual(['config/config.json', 'logs/output.txt']);
-    const svg = fs.readFileSync(path.join(store, 'demo-compare.svg'), 'utf8');
-    expect(svg).toContain('train_loss');
-    expect(svg.match(/class="series"/g)?.length).toBe(8);
-
-    // Part 2: real models trained in TypeScript, registered from their runs.
-    const models = mlxJson(ROOT, ['models', 'list'], { env });
-    expect(models.registered_models.map((m: { name: string; aliases: Record<string, number> }) => [m.name, m.aliases])).toEqual([
+    // The embedded default store in the demo's folder holds what the steps made.
+    const env = { MLX_TRACKING_URI: path.join(work, '.mlx') };
+    const images = mlxJson(cwd, ['runs', 'list', '--experiment', 'image-classifier'], { env }).runs;
+    expect(images).toHaveLength(2);
+    expect(new Set(images.map((x: { params: { hidden: string } }) => x.params.hidden)).size).toBe(2);
+    const models = mlxJson(cwd, ['models', 'list'], { env }).registered_models.map((m: { name: string; aliases: Record<string, number> }) => [m.name, m.aliases]);
+    expect(models).toEqual([
+      ['customer-value', { champion: 1 }],
       ['pets-classifier', { champion: 1 }],
-      ['value-classifier', { champion: 1 }],
     ]);
-    const pets = mlxJson(ROOT, ['models', 'show', 'pets-classifier@champion'], { env }).model_version;
-    expect(pets.labels).toEqual(['cat', 'dog', 'bird', 'fish', 'other']);
-    expect(pets.preprocess).toBe('image:32x32,rgb,scale=1/255,layout=nchw');
-    const valueRun = mlxJson(ROOT, ['runs', 'list', '--experiment', 'value-classifier'], { env }).runs[0];
-    expect(valueRun.metrics.val_accuracy).toBeGreaterThan(0.8);
-    expect(mlxJson(ROOT, ['runs', 'show', valueRun.run_id], { env }).model_versions.map((v: { uri: string }) => v.uri)).toEqual([
-      'models:/value-classifier/1',
-    ]);
-    expect(fs.readFileSync(path.join(store, 'pets-classifier-card.md'), 'utf8')).toContain('# Model card: pets-classifier version 1');
-  }, 120_000);
+    for (const file of ['container/Dockerfile', 'container/docker-compose.yml', 'container/k8s/deployment.yaml', 'tabular-drift/drift_report.html', 'live_drift.html', 'image-classifier/compare.svg'])
+      expect(fs.existsSync(path.join(work, file)), file).toBe(true);
+
+    // The servers it started are gone.
+    for (const url of new Set(r.stdout.match(/http:\/\/(?:127\.0\.0\.1|localhost):\d+/g) ?? [])) {
+      const answered = await fetch(`${url}/health`).then(() => true, () => false);
+      expect(answered, url).toBe(false);
+    }
+  }, 180_000);
 });
