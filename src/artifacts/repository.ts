@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { invalid } from '../core/errors.js';
+import { redactUri } from '../store/postgres/connection.js';
 import type { RestClient } from '../store/rest/client.js';
 import { LocalArtifactRepository, safeJoin, type ArtifactEntry } from './local-repository.js';
 
@@ -85,7 +86,7 @@ export async function artifactRepository(artifactUri: string, trackingUri: strin
     }
     if (!isHttp)
       throw invalid(
-        `artifact URI ${JSON.stringify(artifactUri)} is served by a tracking server, but the tracking URI ${JSON.stringify(trackingUri)} is not one; set MLX_TRACKING_URI=http://HOST:PORT`,
+        `artifact URI ${JSON.stringify(artifactUri)} is served by a tracking server, but the tracking URI ${JSON.stringify(redactUri(trackingUri))} is not one; set MLX_TRACKING_URI=http://HOST:PORT`,
       );
     return new HttpArtifactRepository(artifactUri, client ?? new RestClient(trackingUri), root);
   }

@@ -16,6 +16,8 @@ export function isPostgresUri(uri: string): boolean {
  * parameters, for every message and log line: postgresql://user@host:port/db.
  */
 export function redactUri(uri: string): string {
+  // A folder path (a SQLite store) has no password to hide.
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) return uri;
   try {
     const u = new URL(uri);
     const user = u.username ? `${u.username}@` : '';

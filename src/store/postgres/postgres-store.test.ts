@@ -148,6 +148,9 @@ describe('PostgreSQL connection errors', () => {
     expect(redactUri('postgres://h/db')).toBe('postgres://h/db');
     expect(redactUri('postgresql://u:p%40ss@h/db')).toBe('postgresql://u@h/db');
     expect(redactUri('postgresql://u:pw@[bad')).not.toContain('pw');
+    // Folder paths (SQLite stores) and http URIs without credentials pass through.
+    expect(redactUri('/home/me/project/.mlx')).toBe('/home/me/project/.mlx');
+    expect(redactUri('http://127.0.0.1:5000')).toBe('http://127.0.0.1:5000');
   });
 
   it.runIf(!!pg)('names a wrong password or a missing database without showing the password', async () => {
