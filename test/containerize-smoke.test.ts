@@ -7,10 +7,10 @@
 // python3, make and g++); npm is told to prefer its cache.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempProject } from './helpers/cli.js';
+import { freePort } from './helpers/net.js';
 import { cleanHostEnv, emulateBuild, hostPath, inRoot, which } from './helpers/dockerfile.js';
 import { ok } from './helpers/models.js';
 import { servingProject } from './helpers/serve.js';
@@ -19,16 +19,6 @@ import { IMAGE_LABELS, encodedImage, imageForm, json } from './helpers/serving-f
 const SLOW = 900_000;
 const cleanup: (() => void)[] = [];
 afterAll(() => cleanup.forEach((f) => f()));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 async function waitUntil(check: () => Promise<boolean>, exited: () => string | null, ms: number): Promise<void> {
   const end = Date.now() + ms;

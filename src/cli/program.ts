@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { MlxError, toExitCode } from '../core/errors.js';
 import { registerCompareCommand } from './commands/compare.js';
+import { registerCompletionCommand } from './commands/completion.js';
 import { registerContainerizeCommand } from './commands/containerize.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerDriftCommand } from './commands/drift.js';
@@ -18,6 +19,14 @@ import { registerServeCommand } from './commands/serve.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerSweepCommand } from './commands/sweep.js';
 
+const GET_STARTED = `
+Get started:
+  npm run demo                            # in the mlx repository: the whole lifecycle
+  mlx run -e image-classifier-v2 -- python train.py
+  mlx runs list -e image-classifier-v2
+  mlx ui                                  # browse runs and models at http://127.0.0.1:5000
+Run \`mlx COMMAND --help\` for its flags and examples.`;
+
 /** Builds the commander program. Command modules are imported lazily inside each action. */
 export function buildProgram(): Command {
   const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -31,7 +40,8 @@ export function buildProgram(): Command {
       writeErr: (s) => process.stderr.write(s),
       outputError: (s, write) => write(`mlx: ${s.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()} (see --help)\n`),
     })
-    .exitOverride();
+    .exitOverride()
+    .addHelpText('after', GET_STARTED);
   registerRunCommand(program);
   registerRunsCommands(program);
   registerLogCommands(program);
@@ -48,6 +58,7 @@ export function buildProgram(): Command {
   registerFeedbackCommand(program);
   registerSweepCommand(program);
   registerDbCommands(program);
+  registerCompletionCommand(program);
   return program;
 }
 

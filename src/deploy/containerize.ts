@@ -5,27 +5,13 @@ import type { ContextOptions } from './options.js';
 import { renderK8sFiles } from './render-k8s.js';
 import { renderReadme } from './render-readme.js';
 import { renderDockerFiles, type ContextSpec } from './render.js';
+import { imageCommand, textFile as text, type BuildPlan, type PlannedFile } from './plan.js';
 import { slug } from './validate.js';
 
-/** One file of a planned build context: text, bytes, or the mlx tarball that `npm pack` writes at write time. */
-export interface PlannedFile {
-  path: string;
-  content?: string | Buffer;
-  /** True for mlx's own tarball, packed when the context is written. */
-  pack?: boolean;
-  /** Bytes, when known before writing. */
-  size: number | null;
-}
-
-/** A whole build context, rendered in memory: nothing is written until every check passed. */
-export interface ContextPlan {
-  out: string;
-  image: string;
+/** A model's build context, rendered in memory. */
+export interface ContextPlan extends BuildPlan {
   spec: ContextSpec;
   bundle: ModelBundle;
-  files: PlannedFile[];
-  mlxRoot: string;
-  warnings: string[];
 }
 
 export interface PlanInput {
@@ -72,7 +58,6 @@ export async function planContext(store: Store, input: PlanInput): Promise<Conte
     image: o.tag ?? defaultImage(bundle),
     app: slug(bundle.name),
   };
-  const text = (path: string, content: string): PlannedFile => ({ path, content, size: Buffer.byteLength(content) });
   const modelFiles: PlannedFile[] = [{ path: modelFile, content: bundle.bytes, size: bundle.bytes.byteLength }];
   if (bundle.labels) modelFiles.push(text('model/labels.txt', `${bundle.labels.join('\n')}\n`));
   if (bundle.preprocess) modelFiles.push(text('model/preprocess.txt', `${bundle.preprocess}\n`));
@@ -99,5 +84,22 @@ export async function planContext(store: Store, input: PlanInput): Promise<Conte
   const warnings = [...bundle.warnings];
   if (o.gpu)
     warnings.push('--gpu reserves an NVIDIA GPU for the container, but mlx serves with onnxruntime\'s CPU provider: inference does not use the GPU yet');
-  return { out: input.out ?? defaultOut(bundle), image: spec.image, spec, bundle, files, mlxRoot: root, warnings };
+  return {
+    out: input.out ?? defaultOut(bundle),
+    image: spec.image,
+    spec,
+    bundle,
+    files,
+    mlxRoot: root,
+    warnings,
+    subject: `the build context for ${bundle.resolvedUri}`,
+    port: o.port,
+    k8s: o.k8s,
+    runCommand: `docker run --rm -p ${o.port}:${o.port} ${spec.image}`,
+    describe: {
+      model: { name: bundle.name, version: bundle.version, uri: bundle.resolvedUri, sha256: bundle.sha256 },
+      serve_command: imageCommand(files),
+    },
+    notes: [],
+  };
 }

@@ -4,39 +4,46 @@ import {
   type CpuQuantity, type MemoryQuantity,
 } from './validate.js';
 
-/** The flags of `mlx containerize` as typed (strings; undefined when not given). */
-export interface ContainerizeFlags {
+/** Flags of every build context (model or tracking server): the image and its Kubernetes sizing. */
+export interface ImageFlags {
   out?: string;
   port?: string;
   tag?: string;
   nodeVersion?: string;
-  gpu?: boolean;
-  grafana?: boolean;
   k8s?: boolean;
   replicas?: string;
   maxReplicas?: string;
   cpu?: string;
   memory?: string;
   namespace?: string;
+  force?: boolean;
+  dryRun?: boolean;
+  build?: boolean;
+}
+
+/** The flags of `mlx containerize` as typed (strings; undefined when not given). */
+export interface ContainerizeFlags extends ImageFlags {
+  gpu?: boolean;
+  grafana?: boolean;
   threads?: string;
   maxBatchSize?: string;
   maxBatchDelayMs?: string;
   maxBodyMb?: string;
   labels?: string;
   preprocess?: string;
-  force?: boolean;
-  dryRun?: boolean;
-  build?: boolean;
+  /** --tracking-server mode (src/deploy/server-options.ts). */
+  trackingServer?: boolean;
+  secretName?: string;
+  artifactsStorage?: string;
+  storageClass?: string;
 }
 
-/** Checked options, with defaults applied. */
-export interface ContextOptions {
+/** Checked image options, with defaults applied. */
+export interface ImageOptions {
   port: number;
-  /** Given by --tag, else derived from the model once it is known. */
+  /** Given by --tag, else derived once the image's content is known. */
   tag?: string;
   nodeVersion: string;
-  gpu: boolean;
-  grafana: boolean;
   k8s: boolean;
   replicas: number;
   maxReplicas: number;
@@ -45,6 +52,12 @@ export interface ContextOptions {
   /** HPA target, % of the CPU request. */
   cpuTarget: number;
   namespace?: string;
+}
+
+/** Checked options of a model's build context, with defaults applied. */
+export interface ContextOptions extends ImageOptions {
+  gpu: boolean;
+  grafana: boolean;
   /** onnxruntime threads: --threads, else the CPU budget rounded up (onnxruntime would otherwise start one per host core). */
   threads: number;
   maxBatchSize?: number;
@@ -57,15 +70,25 @@ export const DEFAULTS = { port: '8000', nodeVersion: '20', replicas: '2', cpu: '
 /** `mlx serve`'s own defaults, written into the Kubernetes ConfigMap (a test keeps them equal to serve's). */
 export const SERVE_DEFAULTS = { maxBatchDelayMs: 2, maxBodyMb: 20 } as const;
 
-const usage = (message: string) => new MlxError('USAGE', message);
+export const usage = (message: string) => new MlxError('USAGE', message);
 
-/** Checks every flag (nothing is read or written yet) and applies the defaults. */
-export function parseContainerizeFlags(f: ContainerizeFlags): ContextOptions {
+/** Throws a usage error for the first flag given that does not apply, saying why. */
+export function refuseFlags(given: [flag: string, value: unknown][], why: string): void {
+  for (const [flag, v] of given) if (v !== undefined && v !== false) throw usage(`${flag} ${why}`);
+}
+
+/**
+ * Checks the flags shared by every build context (nothing is read or written yet) and applies
+ * the defaults; k8sOnly lists the flags that need --k8s.
+ */
+export function parseImageFlags(
+  f: ImageFlags,
+  defaults: { port: string; cpu: string; memory: string },
+  k8sOnly: [flag: string, value: unknown][],
+): ImageOptions {
   if (f.build && f.dryRun) throw usage('--build and --dry-run exclude each other: a dry run writes nothing to build');
-  if (!f.k8s)
-    for (const [flag, v] of [['--replicas', f.replicas], ['--max-replicas', f.maxReplicas], ['--namespace', f.namespace]] as const)
-      if (v !== undefined) throw usage(`${flag} applies to the Kubernetes manifests: add --k8s`);
-  const port = intFlag('--port', f.port ?? DEFAULTS.port, 1, 65535);
+  if (!f.k8s) refuseFlags(k8sOnly, 'applies to the Kubernetes manifests: add --k8s');
+  const port = intFlag('--port', f.port ?? defaults.port, 1, 65535);
   if (f.tag !== undefined) validateImageTag(f.tag);
   const nodeVersion = f.nodeVersion ?? DEFAULTS.nodeVersion;
   validateNodeVersion(nodeVersion);
@@ -73,22 +96,32 @@ export function parseContainerizeFlags(f: ContainerizeFlags): ContextOptions {
   const maxReplicas = intFlag('--max-replicas', f.maxReplicas ?? String(Math.max(10, replicas)), 1, 1000);
   if (maxReplicas < replicas) throw new MlxError('INVALID_PARAMETER_VALUE', `--max-replicas ${maxReplicas} is below --replicas ${replicas}`);
   if (f.namespace !== undefined) validateNamespace(f.namespace);
-  const cpu = parseCpu(f.cpu ?? DEFAULTS.cpu);
-  const memory = parseMemory(f.memory ?? DEFAULTS.memory);
   return {
     port,
     tag: f.tag,
     nodeVersion,
-    gpu: !!f.gpu,
-    grafana: !!f.grafana,
     k8s: !!f.k8s,
     replicas,
     maxReplicas,
-    cpu,
-    memory,
+    cpu: parseCpu(f.cpu ?? defaults.cpu),
+    memory: parseMemory(f.memory ?? defaults.memory),
     cpuTarget: DEFAULTS.cpuTarget,
     namespace: f.namespace,
-    threads: f.threads !== undefined ? intFlag('--threads', f.threads, 1, 1024) : Math.max(1, Math.ceil(cpu.millis / 1000)),
+  };
+}
+
+/** Checks every flag of a model's build context and applies the defaults. */
+export function parseContainerizeFlags(f: ContainerizeFlags): ContextOptions {
+  refuseFlags(
+    [['--secret-name', f.secretName], ['--artifacts-storage', f.artifactsStorage], ['--storage-class', f.storageClass]],
+    'applies to the tracking server\'s manifests: add --tracking-server (without a MODEL_URI)',
+  );
+  const o = parseImageFlags(f, DEFAULTS, [['--replicas', f.replicas], ['--max-replicas', f.maxReplicas], ['--namespace', f.namespace]]);
+  return {
+    ...o,
+    gpu: !!f.gpu,
+    grafana: !!f.grafana,
+    threads: f.threads !== undefined ? intFlag('--threads', f.threads, 1, 1024) : Math.max(1, Math.ceil(o.cpu.millis / 1000)),
     maxBatchSize: f.maxBatchSize !== undefined ? intFlag('--max-batch-size', f.maxBatchSize, 1, 65536) : undefined,
     maxBatchDelayMs: f.maxBatchDelayMs !== undefined ? numberFlag('--max-batch-delay-ms', f.maxBatchDelayMs, 0, 10_000) : undefined,
     maxBodyMb: f.maxBodyMb !== undefined ? numberFlag('--max-body-mb', f.maxBodyMb, 0.001, 4096) : undefined,

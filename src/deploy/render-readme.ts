@@ -2,11 +2,18 @@ import { commonVars, type ContextSpec } from './render.js';
 import { fill } from './templates.js';
 
 /** What each file of a context is for, in the README's list (files not named here are listed bare). */
-const PURPOSE: [RegExp, string][] = [
-  [/^Dockerfile$/, 'multi-stage build on `node:NODE-slim`: installs the packed mlx with `--omit=dev`, runs as `node`'],
+export type Purposes = [RegExp, string][];
+
+/** The files every build context has beside its Dockerfile. */
+export const IMAGE_PURPOSES: Purposes = [
   [/^\.dockerignore$/, 'sends only what the Dockerfile copies to the Docker engine'],
   [/^package\.json$/, 'the image\'s one dependency: the packed mlx below'],
   [/^mlx-.*\.tgz$/, '`npm pack` of the mlx that wrote this folder'],
+];
+
+const PURPOSE: Purposes = [
+  [/^Dockerfile$/, 'multi-stage build on `node:NODE-slim`: installs the packed mlx with `--omit=dev`, runs as `node`'],
+  ...IMAGE_PURPOSES,
   [/^model\/.*\.onnx$/, 'the model (sha256 checked against the registry when copied)'],
   [/^model\/labels\.txt$/, 'class names, one per line, in output order'],
   [/^model\/preprocess\.txt$/, 'the preprocessing spec the server applies'],
@@ -19,11 +26,12 @@ const PURPOSE: [RegExp, string][] = [
   [/^k8s\//, 'Kubernetes manifests (`kubectl apply -k k8s/`)'],
 ];
 
-function contents(paths: string[]): string {
+/** The README's list of files, each with its purpose; the files of grafana/ and k8s/ as one line each. */
+export function contents(paths: string[], purposes: Purposes = PURPOSE): string {
   const lines: string[] = [];
   const seen = new Set<string>();
   for (const p of paths) {
-    const purpose = PURPOSE.find(([re]) => re.test(p))?.[1];
+    const purpose = purposes.find(([re]) => re.test(p))?.[1];
     const group = /^(grafana|k8s)\//.exec(p)?.[1];
     if (group) {
       if (seen.has(group)) continue;

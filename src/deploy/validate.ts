@@ -39,10 +39,20 @@ export function slug(text: string, max = 63): string {
   return s || 'model';
 }
 
+/**
+ * A Kubernetes object name: a DNS-1123 label (namespaces: up to 63 lowercase letters, digits, "-")
+ * or, with subdomain, a DNS-1123 subdomain (Secrets, StorageClasses: up to 253, "." allowed too).
+ */
+export function validateK8sName(flag: string, name: string, what: string, subdomain = false): void {
+  const re = subdomain ? /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/ : /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+  const max = subdomain ? 253 : 63;
+  if (!re.test(name) || name.length > max)
+    throw invalid(`${flag} ${show(name)} is not a valid Kubernetes ${what}: up to ${max} lowercase letters, digits and "-"${subdomain ? ' or "."' : ''}`);
+}
+
 /** A Kubernetes namespace (a DNS-1123 label). */
 export function validateNamespace(ns: string): void {
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns) || ns.length > 63)
-    throw invalid(`--namespace ${show(ns)} is not a valid Kubernetes namespace: up to 63 lowercase letters, digits and "-"`);
+  validateK8sName('--namespace', ns, 'namespace');
 }
 
 /** A node.js version for the base image tag: 20, 22 or 22.11.0; mlx needs 20 or newer. */
@@ -81,14 +91,22 @@ export interface MemoryQuantity {
   bytes: number;
 }
 
-/** Parses a memory quantity as Kubernetes does ("512Mi", "1Gi", "1G"); Docker's "512m" is refused, since Kubernetes reads it as millibytes. */
-export function parseMemory(text: string): MemoryQuantity {
+/**
+ * Parses a byte quantity as Kubernetes does ("512Mi", "1Gi", "1G") for a flag such as --memory or
+ * --artifacts-storage; Docker's "512m" is refused, since Kubernetes reads it as millibytes.
+ */
+export function parseByteQuantity(flag: string, text: string, what: string, examples: string): MemoryQuantity {
   const t = text.trim();
   const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(t);
   const hint = /^\d+(\.\d+)?[mg]b?$/i.test(t) ? `; Kubernetes units are Mi and Gi (${t.replace(/[mg]b?$/i, (u) => (u[0].toLowerCase() === 'm' ? 'Mi' : 'Gi'))})` : '';
   const bytes = m ? Math.round(Number(m[1]) * MEMORY_UNITS[m[2] ?? '']) : NaN;
   if (!m || !(bytes >= 64 * 2 ** 20) || bytes > 2 ** 50)
-    throw invalid(`--memory ${show(text)} must be a memory quantity of at least 64Mi, e.g. 512Mi, 1Gi or 2G${hint}`);
+    throw invalid(`${flag} ${show(text)} must be a ${what} quantity of at least 64Mi, e.g. ${examples}${hint}`);
   const mib = bytes / 2 ** 20;
   return { k8s: t, compose: Number.isInteger(mib) ? `${mib}M` : `${bytes}b`, bytes };
+}
+
+/** Parses a memory quantity (--memory) as Kubernetes does. */
+export function parseMemory(text: string): MemoryQuantity {
+  return parseByteQuantity('--memory', text, 'memory', '512Mi, 1Gi or 2G');
 }

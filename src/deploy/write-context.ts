@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MlxError, alreadyExists, invalid } from '../core/errors.js';
-import type { ContextPlan } from './containerize.js';
 import { packMlx } from './mlx-package.js';
+import type { BuildPlan } from './plan.js';
+import type { Written } from './report.js';
 
 /** What is at the output folder now: nothing, an empty folder, or a folder with files. */
 type OutState = 'missing' | 'empty' | 'full';
@@ -35,11 +36,12 @@ export function checkOutDir(out: string, force: boolean): OutState {
   return 'full';
 }
 
-function writeFile(file: string, data: string | Buffer): void {
+function writeFile(file: string, data: string | Buffer, secret: boolean): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, data);
+  // A secret is created private, never readable by others even for a moment.
+  fs.writeFileSync(file, data, { mode: secret ? 0o600 : 0o644 });
   // Explicit modes, whatever the umask: Docker's COPY keeps them, and the image's user must read the files.
-  fs.chmodSync(file, 0o644);
+  fs.chmodSync(file, secret ? 0o600 : 0o644);
 }
 
 function chmodDirs(dir: string): void {
@@ -51,7 +53,7 @@ function chmodDirs(dir: string): void {
  * Writes a planned context into a hidden sibling folder, packs mlx into it, then puts it in
  * place with a rename: a failure at any point leaves the output folder as it was.
  */
-export function writeContext(plan: ContextPlan, force: boolean): { out: string; files: { path: string; size: number }[] } {
+export function writeContext(plan: BuildPlan, force: boolean): Written {
   const out = path.resolve(plan.out);
   const state = checkOutDir(plan.out, force);
   const parent = path.dirname(out);
@@ -59,7 +61,7 @@ export function writeContext(plan: ContextPlan, force: boolean): { out: string; 
   const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(out)}.mlx-`));
   let old: string | null = null;
   try {
-    for (const f of plan.files) if (!f.pack) writeFile(path.join(tmp, f.path), f.content!);
+    for (const f of plan.files) if (!f.pack) writeFile(path.join(tmp, f.path), f.content!, !!f.secret);
     for (const f of plan.files) if (f.pack) fs.chmodSync(packMlx(tmp, plan.mlxRoot), 0o644);
     chmodDirs(tmp);
     if (state === 'empty') fs.rmdirSync(out);

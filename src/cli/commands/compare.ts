@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { collect, withStore } from '../context.js';
+import { examples } from '../help.js';
 
 interface CompareOptions {
   json?: boolean;
@@ -14,11 +15,17 @@ export function registerCompareCommand(program: Command): void {
   program
     .command('compare [runs...]')
     .description('params and latest metrics side by side; differing params and best metrics marked')
+    .summary('compare runs side by side')
     .option('--json', 'print {"runs","params","metrics"} as JSON')
     .option('--plot <file.svg>', "write an SVG chart of every metric's history, one line per run")
     .option('--minimize <metric>', 'lower is better for this metric (repeatable)', collect)
     .option('--maximize <metric>', 'higher is better for this metric (repeatable)', collect)
     .option('--sweep <run>', 'compare the child runs of this sweep (or any parent) run')
+    .addHelpText('after', examples([
+      'mlx compare 060a59 0a132d --plot curves.svg',
+      'mlx compare --sweep 3f9c2a1e --maximize val_accuracy',
+      'mlx compare 060a59 0a132d --json',
+    ]))
     .action(async (ids: string[], opts: CompareOptions, cmd: Command) => {
       const { compareRuns } = await import('./compare-run.js');
       await compareRuns(cmd, ids, opts);

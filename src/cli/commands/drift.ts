@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { examples } from '../help.js';
 
 export interface DriftFlags {
   reference: string;
@@ -27,6 +28,7 @@ export function registerDriftCommand(program: Command): void {
   program
     .command('drift')
     .description('compare a current dataset with a reference one, column by column, and decide whether it drifted')
+    .summary('detect drift between two datasets')
     .requiredOption('-r, --reference <file>', 'reference data (.csv or .jsonl)')
     .requiredOption('-c, --current <file>', 'current data (.csv or .jsonl), or serving:MODEL for the traffic `mlx serve --log-inputs` logged')
     .option('--columns <a,b>', 'columns to compare (default: all of the reference)')
@@ -46,6 +48,11 @@ export function registerDriftCommand(program: Command): void {
     .option('--until <when>', 'with serving:MODEL, traffic before this (default: now)')
     .option('--variant <name>', 'with serving:MODEL, one variant (shadows included); default: the answers clients got')
     .option('--model-version <n>', 'with serving:MODEL, one model version')
+    .addHelpText('after', examples([
+      'mlx drift --reference reference.csv --current production.csv --html drift.html --fail-on-drift',
+      'mlx drift -r reference.csv -c production.csv --columns age,income,score --test psi --json',
+      'mlx drift --reference reference.csv --current serving:customer-value --since 1h  # what mlx serve --log-inputs logged',
+    ], 'Exit codes: 0 no drift, 3 drift found (with --fail-on-drift), 1 error, 2 bad flags.'))
     .action(async (f: DriftFlags, cmd: Command) => {
       const { runDrift } = await import('./drift-run.js');
       process.exitCode = await runDrift(f, cmd);

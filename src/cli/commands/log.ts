@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { httpOf, resolveActiveRun, withStore } from '../context.js';
+import { examples } from '../help.js';
 
 interface RunOpt {
   run?: string;
@@ -8,12 +9,24 @@ interface RunOpt {
 
 /** `mlx log param|metric|tag|artifact|batch|dataset`: write to the active run. Kept light: this is the hot path. */
 export function registerLogCommands(program: Command): void {
-  const log = program.command('log').description('log params, metrics, tags, artifacts and datasets to a run');
+  const log = program
+    .command('log')
+    .description('log params, metrics, tags, artifacts and datasets to a run')
+    .summary('log params, metrics, artifacts to a run')
+    .addHelpText('after', examples([
+      'mlx log metric val_accuracy 0.91 --step 3  # inside `mlx run`, MLX_RUN_ID names the run',
+      'mlx log param batch_size 64 --run 060a59',
+      'mlx log artifact confusion_matrix.png --artifact-path plots',
+    ]));
 
   log
     .command('param <key> <value>')
     .description('log a parameter (immutable once set)')
     .option('--run <id>', 'run id or unique prefix (default: MLX_RUN_ID)')
+    .addHelpText('after', examples([
+      'mlx log param learning_rate 0.001  # inside `mlx run`',
+      'mlx log param optimizer AdamW --run 060a59',
+    ]))
     .action(async (key: string, value: string, opts: RunOpt, cmd: Command) => {
       await withStore(cmd, false, async (store) => store.logParam(await resolveActiveRun(store, opts.run), key, value));
     });
@@ -28,6 +41,10 @@ export function registerLogCommands(program: Command): void {
     // what commander would have (unknown options, extra arguments) with the same exit code.
     .allowUnknownOption()
     .allowExcessArguments()
+    .addHelpText('after', examples([
+      'mlx log metric train_loss 0.42 --step 3  # inside `mlx run`',
+      'mlx log metric val_accuracy 0.91 --run 060a59 --step 20',
+    ]))
     .action(async (key: string, value: string, opts: RunOpt & { step: string; timestamp?: string }, cmd: Command) => {
       const { parseInteger, parseMetricValue, validateKey } = await import('../../core/validation.js');
       const { MlxError } = await import('../../core/errors.js');
@@ -49,6 +66,10 @@ export function registerLogCommands(program: Command): void {
     .command('tag <key> <value>')
     .description('set a tag (tags can change)')
     .option('--run <id>', 'run id or unique prefix (default: MLX_RUN_ID)')
+    .addHelpText('after', examples([
+      'mlx log tag stage baseline  # inside `mlx run`',
+      'mlx log tag reviewed yes --run 060a59',
+    ]))
     .action(async (key: string, value: string, opts: RunOpt, cmd: Command) => {
       await withStore(cmd, false, async (store) => store.setTag(await resolveActiveRun(store, opts.run), key, value));
     });
@@ -59,6 +80,10 @@ export function registerLogCommands(program: Command): void {
     .option('--run <id>', 'run id or unique prefix (default: MLX_RUN_ID)')
     .option('--artifact-path <dir>', 'folder inside the run artifacts to copy into')
     .option('--json', 'print the stored paths as JSON')
+    .addHelpText('after', examples([
+      'mlx log artifact model.onnx --artifact-path model',
+      'mlx log artifact plots/ --run 060a59  # a folder, recursively',
+    ]))
     .action(async (src: string, opts: RunOpt & { artifactPath?: string; json?: boolean }, cmd: Command) => {
       const { artifactRepository, checkArtifactPath } = await import('../../artifacts/repository.js');
       const artifactPath = checkArtifactPath(opts.artifactPath);
@@ -79,6 +104,10 @@ export function registerLogCommands(program: Command): void {
     .description('log JSON lines ({"type":"metric","key":"loss","value":0.3,"step":1}, param, tag) from FILE or - (stdin) in one transaction')
     .option('--run <id>', 'run id or unique prefix (default: MLX_RUN_ID)')
     .option('--json', 'print the counts as JSON')
+    .addHelpText('after', examples([
+      'mlx log batch metrics.jsonl --run 060a59',
+      'echo \'{"type":"metric","key":"train_loss","value":0.3,"step":1}\' | mlx log batch -',
+    ]))
     .action(async (file: string, opts: RunOpt & { json?: boolean }, cmd: Command) => {
       const { readBatchLines, atLine } = await import('../../core/batch-reader.js');
       const { notFound } = await import('../../core/errors.js');
@@ -105,6 +134,10 @@ export function registerLogCommands(program: Command): void {
     .option('--name <name>', 'dataset name (default: the file name)')
     .option('--context <context>', 'training, validation, testing (or any word)')
     .option('--json', 'print the recorded dataset as JSON')
+    .addHelpText('after', examples([
+      'mlx log dataset data/train.csv --name pets-train --context training',
+      'mlx log dataset reference.csv --run 060a59 --context validation',
+    ]))
     .action(async (file: string, opts: RunOpt & { name?: string; context?: string; json?: boolean }, cmd: Command) => {
       const { logDataset } = await import('../../core/log-dataset.js');
       const input = await withStore(cmd, false, async (store) =>

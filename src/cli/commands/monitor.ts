@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { examples } from '../help.js';
 
 export interface MonitorFlags {
   reference: string;
@@ -31,6 +32,7 @@ export function registerMonitorCommand(program: Command): void {
   program
     .command('monitor <model>')
     .description('check the traffic `mlx serve --log-inputs` logs for MODEL on a schedule: drift against a reference, live accuracy from feedback, a retraining trigger')
+    .summary('watch served traffic: drift, accuracy')
     .requiredOption('-r, --reference <file>', 'reference data (.csv or .jsonl) with the columns the model is sent')
     .option('--every <duration>', 'time between checks: 30s, 10m, 1h', '10m')
     .option('--window <duration>', 'traffic each check looks at, ending at the check (default: --every, so windows tile)')
@@ -54,6 +56,11 @@ export function registerMonitorCommand(program: Command): void {
     .option('--drift-share <x>', 'dataset drift when this share of columns drifted', '0.5')
     .option('--correction <method>', 'none, bonferroni or fdr', 'none')
     .option('--prediction-column <name>', "the reference's column the logged predictions are compared with (default: prediction, when it has one)")
+    .addHelpText('after', examples([
+      'mlx monitor customer-value --reference reference.csv --every 10m --min-accuracy 0.85 --log-to-run',
+      'mlx monitor customer-value -r reference.csv --every 1h --on-drift "mlx run --experiment customer-value -- python retrain.py"',
+      'mlx monitor customer-value -r reference.csv --every 30s --max-checks 3 --json',
+    ]))
     .action(async (model: string, f: MonitorFlags, cmd: Command) => {
       const { runMonitorCommand } = await import('./monitor-run.js');
       process.exitCode = await runMonitorCommand(model, f, cmd);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { withStore } from '../context.js';
+import { examples } from '../help.js';
 
 interface PredictFlags {
   input: string;
@@ -15,12 +16,18 @@ export function registerPredictCommand(program: Command): void {
   program
     .command('predict <model-uri>')
     .description('batch inference: CSV / JSON lines rows or a folder of images in, predictions out (CSV or JSON lines)')
+    .summary('batch inference on CSV, JSON lines, images')
     .requiredOption('-i, --input <file|dir>', 'a .csv (with header) or .jsonl file, or a folder of images')
     .option('-o, --output <file>', '.csv or .jsonl (default: JSON lines on stdout)')
     .option('--batch-size <n>', 'rows or images per inference', '256')
     .option('--columns <a,b,c>', 'input columns in the order the model takes them (default: the model\'s feature names, else the file\'s order)')
     .option('--labels <file>', 'class names for a model that is not registered')
     .option('--preprocess <spec>', 'preprocessing for a model that is not registered')
+    .addHelpText('after', examples([
+      'mlx predict models:/customer-value@champion --input production.csv --output predictions.csv',
+      'mlx predict models:/pets-classifier/1 --input photos/  # JSON lines on stdout',
+      'mlx predict value.onnx -i customers.jsonl --columns age,income,score,clicks,time --preprocess tabular',
+    ]))
     .action(async (uri: string, f: PredictFlags, cmd: Command) => {
       const { parseInteger } = await import('../../core/validation.js');
       const { invalid } = await import('../../core/errors.js');

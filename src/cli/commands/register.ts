@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { collect, withCheckedStore } from '../context.js';
+import { examples } from '../help.js';
 
 interface RegisterOptions {
   name: string;
@@ -17,6 +18,7 @@ export function registerRegisterCommand(program: Command): void {
   program
     .command('register <source>')
     .description('register an ONNX model (file, runs:/RUN_ID/PATH or models:/…) as the next version of NAME')
+    .summary('register an ONNX model version')
     .requiredOption('--name <name>', 'registered model name (created on first use)')
     .option('--run <id>', 'the run that produced the model (default: the run of a runs:/ source)')
     .option('--alias <alias>', 'point this alias (e.g. champion) at the new version')
@@ -25,6 +27,11 @@ export function registerRegisterCommand(program: Command): void {
     .option('--preprocess <spec>', 'e.g. "image:224x224,rgb,scale=1/255,mean=0.485/0.456/0.406,std=0.229/0.224/0.225,layout=nchw" or "tabular"')
     .option('-t, --tag <key=value>', 'set a version tag (repeatable)', collect)
     .option('--json', 'print the new version as JSON')
+    .addHelpText('after', examples([
+      'mlx register model.onnx --name pets-classifier --run 060a59 --alias champion --labels labels.txt',
+      'mlx register runs:/060a59/model --name pets-classifier --description "Classifies pet photos into cat, dog, bird, fish, other"',
+      'mlx register value.onnx --name customer-value --preprocess tabular --tag validated=yes',
+    ]))
     .action(async (source: string, opts: RegisterOptions, cmd: Command) => {
       const { prepareRegistration, commitRegistration } = await import('../../models/register.js');
       const { parseKeyValue } = await import('../../core/validation.js');

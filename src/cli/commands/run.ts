@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { collect, experimentArg, httpOf, withStore } from '../context.js';
+import { examples } from '../help.js';
 
 interface RunOptions {
   experiment?: string;
@@ -13,12 +14,18 @@ export function registerRunCommand(program: Command): void {
   program
     .command('run')
     .description('run CMD (without a shell) as a tracked run; exits with its exit code')
+    .summary('run a command as a tracked run')
     .argument('<cmd...>', 'the command and its arguments (put them after --)')
     .option('-e, --experiment <name|id>', 'experiment (created if missing; default: MLX_EXPERIMENT or Default)')
     .option('-n, --name <name>', 'run name (default: a generated one)')
     .option('-p, --param <key=value>', 'log a param (repeatable)', collect)
     .option('-t, --tag <key=value>', 'set a tag (repeatable)', collect)
     .passThroughOptions()
+    .addHelpText('after', examples([
+      'mlx run --experiment image-classifier-v2 --name resnet50-adamw --param optimizer=AdamW --param learning_rate=0.001 -- python train.py --epochs 20',
+      'mlx run -e image-classifier-v2 --tag stage=baseline -- python train.py',
+      'MLX_TRACKING_URI=http://127.0.0.1:5000 mlx run -- python train.py  # log to a tracking server',
+    ]))
     .action(async (command: string[], opts: RunOptions, cmd: Command) => {
       const { prepareRun, startRun } = await import('../../core/start-run.js');
       const { runCommand } = await import('../../core/run-command.js');

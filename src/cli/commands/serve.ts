@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { globals } from '../context.js';
+import { examples } from '../help.js';
 
 export interface ServeFlags {
   host: string;
@@ -27,6 +28,7 @@ export function registerServeCommand(program: Command): void {
   program
     .command('serve <model-uri>')
     .description('serve a model over HTTP: /predict, /invocations (MLflow), /v2 (Open Inference Protocol), /metrics; canary, A/B, shadow and hot swap')
+    .summary('serve a model over HTTP')
     .option('--host <host>', 'interface to bind (0.0.0.0 for all)', '127.0.0.1')
     .option('-p, --port <port>', 'port (0 picks a free one)', '8000')
     .option('--max-batch-size <n>', 'most rows coalesced into one inference (1 turns batching off; default: 32, or 4 for image models)')
@@ -43,14 +45,12 @@ export function registerServeCommand(program: Command): void {
     .option('--log-inputs', 'log sampled inputs, predictions, variant, version and latency to the store (for mlx drift, mlx monitor, /feedback)')
     .option('--sample-rate <r>', 'with --log-inputs: the fraction of requests logged, 0 to 1 (default 1)')
     .option('--log-max-rows <n>', 'with --log-inputs: keep at most this many logged rows, dropping the oldest (default 1000000)')
-    .addHelpText(
-      'after',
-      '\nExamples:\n' +
-        '  mlx serve models:/clf@champion --canary models:/clf@challenger=10\n' +
-        '  mlx serve models:/clf/1 --variant models:/clf/1=50 --variant models:/clf/2=50      # A/B, relative weights\n' +
-        '  mlx serve models:/clf@champion --shadow models:/clf/3 --log-inputs --sample-rate 0.1\n' +
-        'Requests with X-Mlx-Route-Key always meet the same variant; GET /variants reports the split.',
-    )
+    .addHelpText('after', examples([
+      'mlx serve models:/pets-classifier@champion --port 8080',
+      'mlx serve models:/pets-classifier@champion --canary models:/pets-classifier@challenger=10',
+      'mlx serve models:/customer-value@champion --shadow models:/customer-value/3 --log-inputs --sample-rate 0.1',
+    ], 'A/B: --variant models:/pets-classifier/1=50 --variant models:/pets-classifier/2=50 (relative weights).',
+       'Requests with X-Mlx-Route-Key always meet the same variant; GET /variants reports the split.'))
     .action(async (uri: string, f: ServeFlags, cmd: Command) => {
       const { serveModel } = await import('./serve-run.js');
       await serveModel(uri, f, globals(cmd).trackingUri);

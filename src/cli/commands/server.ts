@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { globals } from '../context.js';
+import { examples } from '../help.js';
 
 export interface ServerFlags {
   host: string;
@@ -32,7 +33,12 @@ export function registerServerCommands(program: Command): void {
     program
       .command('server')
       .description('run an MLflow-compatible tracking server (REST API 2.0, artifact proxy, web UI) over a store')
-      .addHelpText('after', '\nExample:\n  mlx server --port 5000 &\n  MLX_TRACKING_URI=http://127.0.0.1:5000 mlx run -- python train.py'),
+      .summary('run an MLflow-compatible tracking server')
+      .addHelpText('after', examples([
+        'mlx server --port 5000 &',
+        'MLX_TRACKING_URI=http://127.0.0.1:5000 mlx run -- python train.py',
+        'mlx server --host 0.0.0.0 --backend-store-uri postgresql://mlx@db.internal/mlx  # token from MLX_SERVER_TOKEN',
+      ])),
     '5000',
   ).action(async (f: ServerFlags, cmd: Command) => {
     const { runTrackingServer } = await import('./server-run.js');
@@ -42,7 +48,8 @@ export function registerServerCommands(program: Command): void {
     program
       .command('ui')
       .description('open the web UI on the local store (the tracking server on 127.0.0.1)')
-      .addHelpText('after', '\nExample:\n  mlx ui            # then open http://127.0.0.1:5000'),
+      .summary('open the web UI on the local store')
+      .addHelpText('after', examples(['mlx ui  # then open http://127.0.0.1:5000', 'mlx --tracking-uri mlx-demo/.mlx ui --port 8080  # the demo\'s store'])),
     '5000',
   ).action(async (f: ServerFlags, cmd: Command) => {
     const { runTrackingServer } = await import('./server-run.js');

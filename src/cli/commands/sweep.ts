@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { collect } from '../context.js';
+import { examples } from '../help.js';
 
 export interface SweepCliOptions {
   param?: string[];
@@ -27,6 +28,7 @@ export function registerSweepCommand(program: Command): void {
   program
     .command('sweep')
     .description('run CMD once per combination of params, each as a child run of one sweep run')
+    .summary('hyperparameter search over a command')
     .argument('[cmd...]', 'the command and its arguments (after --); {KEY} in them is replaced by the value')
     .option(
       '-p, --param <key=spec>',
@@ -51,6 +53,11 @@ export function registerSweepCommand(program: Command): void {
     .option('--stream', "show the children's output on stderr, each line prefixed with its trial number")
     .option('--json', 'print the outcome as one JSON document')
     .passThroughOptions()
+    .addHelpText('after', examples([
+      'mlx sweep --experiment image-classifier-v2 --name lr-bs-grid --param lr=0.001,0.01,0.1 --param batch_size=32,64 --metric val_accuracy --parallel 2 -- python train.py --lr {lr} --batch-size {batch_size}',
+      'mlx sweep --param lr=loguniform:1e-4:1e-1 --param dropout=uniform:0:0.5 --max-runs 20 --seed 42 --metric val_loss -- python train.py',
+      'mlx sweep --resume 3f9c2a1e --retry-failed',
+    ]))
     .action(async (command: string[], opts: SweepCliOptions, cmd: Command) => {
       const { sweepAction } = await import('./sweep-run.js');
       process.exitCode = await sweepAction(cmd, command, opts);

@@ -80,11 +80,21 @@ export function trackingApp(ctx: TrackingContext, o: TrackingAppOptions): Hono {
     const allowed = new Set(o.allowedHosts.map((h) => h.toLowerCase()));
     app.use('*', async (c, next) => {
       const host = (c.req.header('host') ?? '').toLowerCase().replace(/:\d+$/, '');
-      if (allowed.has(host) || c.req.path === '/health') return next();
+      if (allowed.has(host) || c.req.path === '/health' || c.req.path === '/ready') return next();
       return c.json({ error_code: 'PERMISSION_DENIED', message: `host ${JSON.stringify(host)} is not served: a server without --token answers only to ${[...allowed].join(', ')}` }, 403);
     });
   }
   app.get('/health', (c) => c.json({ status: 'OK' }));
+  // Ready when the store answers a query: a replica whose database is gone is taken out of rotation.
+  app.get('/ready', async (c) => {
+    try {
+      await ctx.store.getExperimentByName('Default');
+      return c.json({ status: 'READY' });
+    } catch {
+      // The reason (which database, why) stays out of an unauthenticated answer.
+      return c.json({ status: 'NOT_READY' }, 503);
+    }
+  });
   app.get('/version', (c) => c.text(ctx.mlxVersion));
 
   const api = new Hono();

@@ -54,6 +54,15 @@ describe('routes outside the MLflow API', () => {
     expect(ok(await open.get('/ajax-api/2.0/mlx/server-info')).store).toBe('sqlite');
   });
 
+  it('/ready answers 200 while the store answers, 503 (without the reason) once it does not; no token needed', async () => {
+    expect(ok(await locked.raw('GET', '/ready'))).toEqual({ status: 'READY' });
+    const broken = trackingFixture();
+    await broken.store.close();
+    const r = await broken.raw('GET', '/ready');
+    expect(r.status).toBe(503);
+    expect(r.body).toEqual({ status: 'NOT_READY' });
+  });
+
   it('answers carry X-Content-Type-Options: nosniff', async () => {
     expect((await open.get(`${API}/experiments/search`)).headers.get('x-content-type-options')).toBe('nosniff');
   });
