@@ -3,7 +3,9 @@
 // first, then runs this. The serving benchmarks (bench/serve-*.mjs) take about 6 minutes together;
 // BENCH_SKIP_SERVE=1 leaves them out. The drift benchmark (bench/drift.mjs) takes about 4 minutes;
 // BENCH_SKIP_DRIFT=1 leaves it out. The tracking server benchmark (bench/server.mjs) takes about
-// 2.5 minutes; BENCH_SKIP_SERVER=1 leaves it out.
+// 2.5 minutes; BENCH_SKIP_SERVER=1 leaves it out. The same server on SQLite vs PostgreSQL
+// (bench/server-postgres.mjs, key server_postgres) takes about 5 minutes; BENCH_SKIP_SERVER_POSTGRES=1
+// leaves it out, and it is skipped (with the reason) where PostgreSQL is not installed.
 import { benchDrift } from './drift.mjs';
 import { benchLogBatch } from './log-batch.mjs';
 import { benchSearch } from './search.mjs';
@@ -12,7 +14,9 @@ import { benchServeImages } from './serve-images.mjs';
 import { benchServeOverhead } from './serve-overhead.mjs';
 import { benchServeSoak } from './serve-soak.mjs';
 import { benchServer } from './server.mjs';
+import { benchServerPostgres } from './server-postgres.mjs';
 import { benchStartup } from './startup.mjs';
+import { postgresInstalled } from './lib/postgres.mjs';
 import { machine } from './lib/util.mjs';
 
 const timed = async (name, fn) => {
@@ -44,6 +48,11 @@ if (process.env.BENCH_SKIP_SERVE !== '1') {
   }
 }
 if (process.env.BENCH_SKIP_SERVER !== '1') result.server = await timed('server', benchServer);
+if (process.env.BENCH_SKIP_SERVER_POSTGRES !== '1') {
+  result.server_postgres = postgresInstalled()
+    ? await timed('server_postgres', benchServerPostgres)
+    : { skipped: 'initdb/pg_ctl not found: install PostgreSQL (Debian: postgresql) to run it' };
+}
 result.pass = {
   startup_mlx_version: result.startup.pass_mlx_version,
   startup_log_metric: result.startup.pass_log_metric,
@@ -77,6 +86,12 @@ if (result.server) {
     server_log_metric_rps: result.server.log_metric.pass,
     server_all_stored: result.server.stored.pass,
     server_search_correct: result.server.search.verification.correct,
+  });
+}
+if (result.server_postgres?.pass) {
+  Object.assign(result.pass, {
+    server_postgres_all_stored: result.server_postgres.pass.all_stored,
+    server_postgres_search_correct: result.server_postgres.pass.search_correct,
   });
 }
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -13,72 +13,16 @@
 // BENCH_SERVER_SECONDS, BENCH_SERVER_ROUNDS and BENCH_SERVER_RUNS shorten it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { load, note, startServer, freePort, summariseProfile, MLX_BIN } from './lib/serve-util.mjs';
-import { fillSearchStore, SEARCH, topFunctions, verifySearch } from './lib/server-data.mjs';
-import { isMain, makeTemp, median, mlx, NODE, openDb, quantile, rmTemp, round, storeEnv } from './lib/util.mjs';
+import { load, note, summariseProfile } from './lib/serve-util.mjs';
+import { SEARCH, topFunctions, verifySearch } from './lib/server-data.mjs';
+import { api, batchEntries, latencies, postEach as postFor, postSame, sideOf, sqliteSearchStore, startTracking, stepper, storedCheck, T0, API, timeLoop } from './lib/server-load.mjs';
+import { isMain, makeTemp, median, openDb, rmTemp, round, storeEnv } from './lib/util.mjs';
 
 const SECONDS = Number(process.env.BENCH_SERVER_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_SERVER_ROUNDS ?? 3);
 const RUNS = Number(process.env.BENCH_SERVER_RUNS ?? 10_000);
 const GOAL_RPS = 5000;
-const T0 = 1_700_000_000_000;
-const API = '/api/2.0/mlflow';
-
-async function startTracking(storeDir, { env, extraNodeArgs = [] } = {}) {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const s = await startServer('mlx server', NODE, [...extraNodeArgs, MLX_BIN, 'server', '--port', String(port), '--backend-store-uri', storeDir], { env, readyUrl: `${url}/health` });
-  return { ...s, url };
-}
-
-async function api(url, endpoint, body) {
-  const r = await fetch(`${url}${API}/${endpoint}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const json = await r.json();
-  if (r.status !== 200) throw new Error(`${endpoint}: ${r.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-/** Times `n` awaited calls of fn(i); returns per-call µs (mean) and calls/s. */
-async function timeLoop(n, fn) {
-  const t = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) await fn(i);
-  const us = Number(process.hrtime.bigint() - t) / 1e3;
-  return { n, us_per_op: round(us / n, 1), ops_per_s: round(n / (us / 1e6), 0) };
-}
-
-const sideOf = (runs, pick) => ({ median: round(median(runs.map(pick)), 2), runs: runs.map((r) => round(pick(r), 2)) });
-
-/** Bodies with steps that only grow, as a training loop logs them (fixed bodies would pile rows on one step). */
-function stepper(runId, key, perRequest) {
-  let next = 0;
-  return () => {
-    const first = next;
-    next += perRequest;
-    if (perRequest === 1) return JSON.stringify({ run_id: runId, key, value: 0.5, timestamp: T0 + first, step: first });
-    return JSON.stringify({ run_id: runId, metrics: Array.from({ length: perRequest }, (_, i) => ({ key, value: i / perRequest, timestamp: T0 + first + i, step: first + i })) });
-  };
-}
-
-/** autocannon POSTs whose body comes from `body()` for every request. */
-function postEach(url, endpoint, body, connections, duration = SECONDS) {
-  return load({
-    url,
-    connections,
-    duration,
-    requests: [{ method: 'POST', path: `${API}/${endpoint}`, headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: body() }) }],
-  });
-}
-
-/** n sequential calls, each timed; p50/p99 in ms. */
-async function latencies(n, fn) {
-  const times = [];
-  for (let i = 0; i < n; i++) {
-    const t = process.hrtime.bigint();
-    await fn();
-    times.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  return { n, p50: round(quantile(times, 0.5), 2), p99: round(quantile(times, 0.99), 2) };
-}
+const postEach = (url, endpoint, body, connections, duration = SECONDS) => postFor(url, endpoint, body, connections, duration);
 
 export async function benchServer() {
   const dir = makeTemp('mlx-bench-server-');
@@ -89,15 +33,7 @@ export async function benchServer() {
     const writeStore = path.join(dir, 'write', '.mlx');
     const searchStore = path.join(dir, 'search', '.mlx');
     const env = storeEnv(writeStore);
-    mlx(['experiments', 'create', 'bench'], storeEnv(searchStore));
-    const searchExp = JSON.parse(mlx(['experiments', 'list', '--json'], storeEnv(searchStore))).experiments.find((e) => e.name === 'bench').experiment_id;
-    const db = await openDb(searchStore);
-    const t = process.hrtime.bigint();
-    const counts = fillSearchStore(db, Number(searchExp), RUNS);
-    const fillMs = Number(process.hrtime.bigint() - t) / 1e6;
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    db.close();
-    note(`server: search store filled (${RUNS} runs) in ${round(fillMs, 0)} ms`);
+    const { experimentId: searchExp, counts, fillMs } = await sqliteSearchStore(searchStore, RUNS);
 
     const local = new SqliteStore(path.join(dir, 'local', '.mlx'), { create: true });
     const localRun = (await local.createRun({ experimentId: await local.createExperiment('bench'), userId: 'bench' })).run_id;
@@ -139,7 +75,7 @@ export async function benchServer() {
         await timeLoop(100, () => {
           const first = localStep;
           localStep += 1000;
-          return local.logBatch(localRun, Array.from({ length: 1000 }, (_, i) => ({ type: 'metric', key: 'batched', value: i / 1000, timestamp: T0 + first + i, step: first + i })));
+          return local.logBatch(localRun, batchEntries('batched', first));
         }),
       );
       const s = await latencies(200, () => api(searchSrv.url, 'runs/search', searchRequest));
@@ -148,19 +84,17 @@ export async function benchServer() {
       sides.search.push(s);
       sides.localSearch.push(ls);
     }
-    const searchLoad = await load({ url: `${searchSrv.url}${API}/runs/search`, connections: 8, duration: SECONDS, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(searchRequest) });
+    const searchLoad = await postSame(searchSrv.url, 'runs/search', searchRequest, 8, SECONDS);
     for (const s of servers.splice(0)) await s.stop();
     await local.close();
     await searchLocal.close();
 
     // Correctness: every 2xx was stored (a few more may land when a run stops mid-flight), search answers like SQL.
     const wdb = await openDb(writeStore);
-    const stored = (key) => wdb.prepare('SELECT count(*) FROM metrics WHERE key = ?').pluck().get(key);
-    const okMetric = sides.metric.reduce((n, x) => n + x.requests - x.non2xx, 0);
-    const okBatch = sides.batch.reduce((n, x) => n + x.requests - x.non2xx, 0);
-    const storedCheck = { loss: stored('loss'), loss_2xx: okMetric, batched: stored('batched'), batched_2xx_points: okBatch * 1000 };
+    const stored = await storedCheck((key) => wdb.prepare('SELECT count(*) FROM metrics WHERE key = ?').pluck().get(key), {
+      metricKey: 'loss', metricRuns: sides.metric, connections: 32, batchKey: 'batched', batchRuns: sides.batch,
+    });
     wdb.close();
-    storedCheck.pass = storedCheck.loss >= okMetric && storedCheck.loss - okMetric <= 32 * ROUNDS && storedCheck.batched >= okBatch * 1000 && (storedCheck.batched - okBatch * 1000) % 1000 === 0;
     const sdb = await openDb(searchStore);
     const searchCheck = verifySearch(sdb, searchExp, firstAnswer.runs);
     sdb.close();
@@ -216,7 +150,7 @@ export async function benchServer() {
         log_batch: round(1 - med(sides.batch, (x) => x.ok_rps * 1000) / med(sides.localBatch, (x) => x.ops_per_s * 1000), 3),
         search_p50: round(1 - med(sides.localSearch, (x) => x.p50) / med(sides.search, (x) => x.p50), 3),
       },
-      stored: storedCheck,
+      stored,
       mlflow_context: 'MLflow users report about 90 ms per logged metric (mlflow/mlflow issue 5269), about 11 sequential log-metric calls per second per client; not measured here (no MLflow on this machine)',
     };
     const profileAll = process.env.BENCH_PROFILE === '1';
