@@ -137,6 +137,36 @@ describePg('PostgresStore', () => {
   });
 });
 
+describePg('single metric points logged at once (group commit)', () => {
+  it('are all stored with the right latest values; a point for a deleted or unknown run fails alone', async () => {
+    const store = await open();
+    try {
+      const exp = await store.createExperiment('burst');
+      const [a, b, gone] = await Promise.all([0, 1, 2].map(() => store.createRun({ experimentId: exp, userId: 'u' })));
+      await store.deleteRun(gone.run_id);
+      const point = (step: number) => ({ key: 'loss', value: step === 7 ? NaN : 1 / (step + 1), timestamp: 1000 + step, step });
+      const results = await Promise.allSettled([
+        ...Array.from({ length: 300 }, (_, i) => store.logMetric(i % 2 ? a.run_id : b.run_id, point(i))),
+        store.logMetric(gone.run_id, point(1)),
+        store.logMetric('f'.repeat(32), point(1)),
+      ]);
+      expect(results.slice(0, 300).every((r) => r.status === 'fulfilled')).toBe(true);
+      const [deleted, unknown] = results.slice(300).map((r) => (r as PromiseRejectedResult).reason as MlxError);
+      expect(deleted).toBeInstanceOf(MlxError);
+      expect(deleted.message).toContain(gone.run_id);
+      expect(unknown.code).toBe('RESOURCE_DOES_NOT_EXIST');
+      expect((await store.getMetricHistory(a.run_id, 'loss')).map((m) => m.step).sort((x, y) => x - y)).toEqual(Array.from({ length: 150 }, (_, i) => 2 * i + 1));
+      const ra = await store.getRun(a.run_id);
+      expect(ra.metrics).toEqual({ loss: 1 / 300 });
+      expect(ra.metric_steps?.loss.step ?? 299).toBe(299);
+      expect((await store.getRun(b.run_id)).metrics).toEqual({ loss: 1 / 299 });
+      expect(await store.getMetricHistory(gone.run_id, 'loss')).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('PostgreSQL connection errors', () => {
   it('says which server cannot be reached, in one line, without the password', async () => {
     const err = await errorOf(PostgresStore.open('postgresql://mlx:s3cret-pw@127.0.0.1:9/mlx', { create: true }));

@@ -9,7 +9,8 @@ import { metricValue, rowToInfo, type RunRow } from '../sql/rows.js';
 import type { CreateRunInput, LogDatasetInput, SearchRunsInput, SearchRunsResult, Store, UpdateRunInput } from '../store.js';
 import { inTransaction, openPool, row, rows, type Queryable } from './connection.js';
 import { PostgresExperiments } from './experiments.js';
-import { writeBatch, writeMetric, writeParams, writeTag } from './run-writes.js';
+import { MetricGroupCommit } from './metric-group.js';
+import { writeBatch, writeParams, writeTag } from './run-writes.js';
 import { applyMigrations, checkVersion, PG_DEFAULT_ARTIFACT_ROOT, schemaVersion, type Migrations } from './schema.js';
 import { loadRuns, searchRuns } from './search.js';
 
@@ -35,7 +36,11 @@ export class PostgresStore extends PostgresExperiments implements Store {
     readonly fileRoot: string | null,
   ) {
     super(pool, fileRoot ?? undefined);
+    this.metrics = new MetricGroupCommit(pool);
   }
+
+  /** Single metric points, committed together when they arrive together. */
+  private readonly metrics: MetricGroupCommit;
 
   /**
    * Connects and checks the schema version: an empty database is initialised (with create), an
@@ -154,8 +159,7 @@ export class PostgresStore extends PostgresExperiments implements Store {
     validateKey('metric', metric.key);
     validateStep(metric.step);
     validateTimestamp(metric.timestamp);
-    await this.activeRun(this.pool, runId);
-    await writeMetric(this.pool, runId, metric);
+    await this.metrics.log(runId, metric);
   }
 
   async setTag(runId: string, key: string, value: string): Promise<void> {

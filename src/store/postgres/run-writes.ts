@@ -7,13 +7,6 @@ import { rows, type Queryable } from './connection.js';
 
 const MINUS_INF = "'-Infinity'::float8";
 
-// One statement writes the point and moves the latest value: atomic without BEGIN/COMMIT round trips.
-const LOG_METRIC = {
-  name: 'mlx_log_metric',
-  text: `WITH point AS (INSERT INTO metrics (run_uuid, key, value, is_nan, step, timestamp) VALUES ($1, $2, $3, $4, $5, $6))
-${upsertLatestSql(['$1', '$2', '$3', '$4', '$5', '$6'], MINUS_INF)}`,
-};
-
 // Many points per round trip: arrays unnested server-side, one prepared statement for any count.
 const INSERT_POINTS = {
   name: 'mlx_insert_points',
@@ -32,11 +25,6 @@ const pointValues = (runId: string, m: Metric) => {
   const nan = Number.isNaN(m.value);
   return [runId, m.key, nan ? null : m.value, nan ? 1 : 0, m.step, m.timestamp];
 };
-
-/** Logs one metric point and moves the latest value, in one statement. */
-export async function writeMetric(db: Queryable, runId: string, m: Metric): Promise<void> {
-  await db.query({ ...LOG_METRIC, values: pointValues(runId, m) });
-}
 
 /** Sets a run tag (insert or replace). */
 export async function writeTag(db: Queryable, runId: string, key: string, value: string): Promise<void> {
@@ -97,6 +85,11 @@ export async function writeBatch(c: PoolClient, runId: string, entries: Iterable
   await flush();
   await writeParams(c, runId, params);
   for (const [k, v] of tags) await writeTag(c, runId, k, v);
-  for (const m of latest.values()) await c.query({ ...UPSERT_LATEST, values: pointValues(runId, m) });
+  for (const m of latest.values()) await upsertLatest(c, runId, m);
   return counts;
+}
+
+/** Moves a run's latest value of a metric to m, unless the stored one is later. */
+export async function upsertLatest(db: Queryable, runId: string, m: Metric): Promise<void> {
+  await db.query({ ...UPSERT_LATEST, values: pointValues(runId, m) });
 }
