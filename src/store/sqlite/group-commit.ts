@@ -21,6 +21,11 @@ export class GroupCommit {
   }
 
   private commit(): void {
+    // A streamed log-batch holds a transaction open across awaits: wait for it to end.
+    if (this.db.inTransaction) {
+      setImmediate(() => this.commit());
+      return;
+    }
     const items = this.pending.splice(0);
     const failed = new Map<number, unknown>();
     // A transaction function called inside another runs as a savepoint (better-sqlite3).

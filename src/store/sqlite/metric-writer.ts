@@ -58,11 +58,19 @@ export class MetricWriter {
     runId: string,
     entries: Iterable<BatchEntry> | AsyncIterable<BatchEntry>,
   ): Promise<BatchCounts> {
+    const b = this.begin(runId);
+    if (Symbol.asyncIterator in entries) for await (const e of entries) b.add(e);
+    else for (const e of entries) b.add(e);
+    return b.finish();
+  }
+
+  /** A batch written entry by entry, synchronously (inside the caller's transaction); finish() moves the latest values. */
+  begin(runId: string): { add(e: BatchEntry): void; finish(): BatchCounts } {
     const counts: BatchCounts = { metrics: 0, params: 0, tags: 0 };
     const seenKeys = new Set<string>();
     const latest = new Map<string, Metric>();
     const params = new Map<string, string>();
-    for await (const e of entries) {
+    const add = (e: BatchEntry) => {
       const newParam = checkBatchEntry(e, seenKeys, params);
       if (e.type === 'metric') {
         this.metric(runId, e, false);
@@ -79,8 +87,11 @@ export class MetricWriter {
         this.tag(runId, e.key, e.value);
         counts.tags++;
       }
-    }
-    for (const m of latest.values()) this.latest(runId, m);
-    return counts;
+    };
+    const finish = () => {
+      for (const m of latest.values()) this.latest(runId, m);
+      return counts;
+    };
+    return { add, finish };
   }
 }

@@ -305,19 +305,37 @@ export class SqliteStore extends SqliteRegistry implements Store {
     runId: string,
     entries: Iterable<BatchEntry> | AsyncIterable<BatchEntry>,
   ): Promise<BatchCounts> {
-    // One IMMEDIATE transaction across the whole (possibly streamed) input: all of it lands or none.
-    // better-sqlite3's transaction() cannot span awaits, so BEGIN/COMMIT are issued by hand.
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      this.activeRun(runId);
-      const counts = await this.writer.batch(runId, entries);
-      this.db.exec('COMMIT');
-      return counts;
-    } catch (err) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      throw err;
-    }
+    // One IMMEDIATE transaction across the whole input: all of it lands or none.
+    if (!(Symbol.asyncIterator in entries))
+      // In memory (a server's request): written without yielding, so no other write can land inside it.
+      return this.db
+        .transaction(() => {
+          this.activeRun(runId);
+          const b = this.writer.begin(runId);
+          for (const e of entries) b.add(e);
+          return b.finish();
+        })
+        .immediate();
+    // Streamed (mlx log batch -): better-sqlite3's transaction() cannot span awaits, so BEGIN/COMMIT
+    // by hand, one streamed batch at a time (group commits wait for it: GroupCommit.commit).
+    const turn = this.streamed.then(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        this.activeRun(runId);
+        const counts = await this.writer.batch(runId, entries);
+        this.db.exec('COMMIT');
+        return counts;
+      } catch (err) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw err;
+      }
+    });
+    this.streamed = turn.catch(() => undefined);
+    return turn;
   }
+
+  /** The streamed batch in progress (or done): the next one starts after it. */
+  private streamed: Promise<unknown> = Promise.resolve();
 
   async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
     this.runRow(runId);
