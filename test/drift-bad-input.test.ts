@@ -81,7 +81,7 @@ describe('files', () => {
     refused(pair('no-income.csv', 'seed-current.csv'), 1, ['"income"', 'no-income.csv']);
     refused(pair('seed-reference.csv', 'extra-col.csv'), 1, ['"extra"', 'seed-reference.csv']);
     refused([...SEED_PAIR, '--columns', 'age,salary'], 1, ['"salary"']);
-    refused([...SEED_PAIR, '--prediction-column', 'pred'], 1, ['pred']);
+    refused([...SEED_PAIR, '--prediction-column', 'pred'], 1, ['"pred" is not a column of', 'reference']);
   }, T);
 
   it('a non-numeric value in a column declared --numerical names the file, row and column', () => {

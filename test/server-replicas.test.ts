@@ -150,6 +150,15 @@ describePg('two mlx server replicas on one PostgreSQL database', () => {
     }
   });
 
+  it('mlx run straight against the database refuses before creating a run (its output needs the artifact proxy)', () => {
+    const before = JSON.parse(mlx(dir, ['runs', 'list', '--json'], { env: { MLX_TRACKING_URI: url } }).stdout).runs.length;
+    const r = mlx(dir, ['run', '--name', 'direct', '--', process.execPath, '-e', '1'], { env: { MLX_TRACKING_URI: url } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/keeps artifacts through its tracking server: run `mlx server --backend-store-uri postgresql:\/\/postgres@/);
+    expect(r.stderr).not.toContain(PASSWORD);
+    expect(JSON.parse(mlx(dir, ['runs', 'list', '--json'], { env: { MLX_TRACKING_URI: url } }).stdout).runs.length).toBe(before);
+  });
+
   it('registering straight against the database (no server) says to go through a tracking server', () => {
     fs.writeFileSync(path.join(dir, 'direct.onnx'), tabularBytes());
     const r = mlx(dir, ['register', 'direct.onnx', '--name', 'direct'], { env: { MLX_TRACKING_URI: url } });

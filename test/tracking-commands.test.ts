@@ -75,6 +75,20 @@ describe('experiments', () => {
   }, T);
 });
 
+describe('--tracking-uri', () => {
+  it('is taken before or after the command name; after it, it wins', () => {
+    const dir = tempProject('mlx-uri-');
+    const elsewhere = path.join(dir, 'elsewhere');
+    ok(dir, ['experiments', 'create', 'there', '--tracking-uri', elsewhere]);
+    expect(fs.existsSync(path.join(elsewhere, 'mlx.db'))).toBe(true);
+    expect(fs.existsSync(path.join(dir, '.mlx'))).toBe(false);
+    const listed = (args: string[]) => json(dir, args).experiments.map((e: { name: string }) => e.name);
+    expect(listed(['--tracking-uri', elsewhere, 'experiments', 'list'])).toEqual(['Default', 'there']);
+    expect(listed(['experiments', 'list', '--tracking-uri', elsewhere])).toEqual(['Default', 'there']);
+    expect(listed(['--tracking-uri', path.join(dir, 'nowhere'), 'experiments', 'list', '--tracking-uri', elsewhere])).toEqual(['Default', 'there']);
+  });
+});
+
 describe('runs', () => {
   it('runs start prints the id; runs end sets status and end time; delete and restore', () => {
     const dir = tempProject('mlx-runs-');

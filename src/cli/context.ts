@@ -6,7 +6,9 @@ import type { Store } from '../store/store.js';
 
 /** The options every command inherits from the program (--tracking-uri). */
 export function globals(cmd: Command): { trackingUri?: string } {
-  return cmd.optsWithGlobals() as { trackingUri?: string };
+  // Given after the command name too: that one (the command's own) wins over the program's.
+  const own = cmd.opts() as { trackingUri?: string };
+  return { ...(cmd.optsWithGlobals() as { trackingUri?: string }), ...(own.trackingUri !== undefined ? { trackingUri: own.trackingUri } : {}) };
 }
 
 /**

@@ -4,7 +4,7 @@ import { examples } from './help.js';
 import { buildProgram } from './program.js';
 
 /** Commands deliberately without an example yet (containerize is being reworked elsewhere). */
-const SKIPPED = new Set(['containerize']);
+const SKIPPED = new Set<string>();
 
 interface Node {
   path: string[];
@@ -213,7 +213,7 @@ describe('the example checker', () => {
   it.each([
     ['mlx runs list --bogus', /unknownOption/],
     ['mlx register model.onnx', /missingMandatoryOptionValue/],
-    ['mlx ui --tracking-uri .mlx', /unknownOption/], // a program option, valid only before the command
+    ['mlx ui --tracking-url .mlx', /unknownOption/],
     ['mlx models show', /missingArgument/],
     ['mlx runs lst', /unknownCommand|excessArguments/],
     ['mlx log metric loss', /missingArgument/],
@@ -229,6 +229,7 @@ describe('the example checker', () => {
   it('accepts what the shell would run', async () => {
     expect(await parse(['log', 'metric', 'loss', '-Infinity'])).toEqual(['log', 'metric']);
     expect(await parse(['--tracking-uri', '.mlx', 'ui'])).toEqual(['ui']);
+    expect(await parse(['runs', 'list', '--tracking-uri', '.mlx'])).toEqual(['runs', 'list']);
     expect(await parse(['run', '--', 'python', 'train.py', '--epochs', '3'])).toEqual(['run']);
   });
 

@@ -59,6 +59,11 @@ export function buildProgram(): Command {
   registerSweepCommand(program);
   registerDbCommands(program);
   registerCompletionCommand(program);
+  // Also after the command name (`mlx runs list --tracking-uri X`, as MLflow's CLI takes it): the
+  // program's own option is read only before it, since `mlx run` passes the rest to its command.
+  for (const cmd of allCommands(program))
+    if (cmd !== program && cmd.commands.length === 0 && !cmd.options.some((o) => o.long === '--tracking-uri') && cmd.name() !== 'completion')
+      cmd.addOption(new Option('--tracking-uri <uri>', 'store location (as `mlx --tracking-uri URI COMMAND`)'));
   return program;
 }
 

@@ -149,7 +149,12 @@ export async function analyzeDrift(referenceFile: string, current: string | Curr
   }
   const extra = [...cur.columns.keys()].filter((n) => !wanted && !ref.columns.has(n));
   if (extra.length) throw invalid(`column "${extra[0]}" is in ${cur.file} but not in ${ref.file}; choose columns with --columns`);
-  if (o.predictionColumn && !names.includes(o.predictionColumn)) throw invalid(`--prediction-column "${o.predictionColumn}" is not in the files`);
+  if (o.predictionColumn && !names.includes(o.predictionColumn)) {
+    const lacking = [ref, cur].filter((t) => !t.columns.has(o.predictionColumn!)).map((t) => t.file);
+    throw invalid(
+      `--prediction-column "${o.predictionColumn}" is not a column of ${lacking.length ? lacking.join(' nor ') : 'the compared columns (add it to --columns)'}`,
+    );
+  }
 
   const reports: ColumnReport[] = names.map((name) => {
     const [r, c] = align(name, ref.columns.get(name)!, cur.columns.get(name)!, declared.get(name));

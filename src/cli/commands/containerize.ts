@@ -26,6 +26,7 @@ async function plan(uri: string | undefined, f: Flags, cmd: Command) {
 export function registerContainerizeCommand(program: Command): void {
   program
     .command('containerize [model-uri]')
+    .summary('package a model (or the server) to deploy')
     .description(
       'write a Docker build context serving a model, with docker-compose, Prometheus and (--k8s) Kubernetes manifests; ' +
         'or, with --tracking-server, one for replicas of the tracking server over PostgreSQL',
@@ -59,7 +60,8 @@ export function registerContainerizeCommand(program: Command): void {
     .addHelpText(
       'after',
       examples([
-        'mlx containerize models:/pets@champion --k8s  # build/pets-vN: Dockerfile, compose, k8s/',
+        'mlx containerize models:/pets-classifier@champion --k8s  # build/pets-classifier-vN: Dockerfile, compose, k8s/',
+        'mlx containerize models:/pets-classifier@champion --out build/pets --tag registry.example.com/ml/pets:3 --grafana',
         'mlx containerize --tracking-server --k8s --replicas 3 --storage-class nfs-client  # mlx server over PostgreSQL',
       ]),
     )

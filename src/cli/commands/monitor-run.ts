@@ -113,7 +113,7 @@ async function watch(
       trigger: o.onDrift ? (r) => trigger(o.onDrift!, r, !!o.f.json) : undefined,
     });
     if (created) await store.updateRun(runId!, { status: summary.outcome === 'done' ? 'FINISHED' : 'KILLED', endTime: Date.now() });
-    o.warn(`monitor ${summary.outcome === 'done' ? 'finished' : 'stopped'}: ${summary.checks} checks, ${summary.alerts} alerting, ${summary.triggers} triggered`);
+    o.warn(`monitor ${summary.outcome === 'done' ? 'finished' : 'stopped'}: ${summary.checks} check${summary.checks === 1 ? '' : 's'}, ${summary.alerts} alerting, ${summary.triggers} triggered`);
     return 0;
   } catch (err) {
     if (created) await store.updateRun(runId!, { status: 'FAILED', endTime: Date.now() }).catch(() => undefined);

@@ -54,7 +54,7 @@ export function registerPredictCommand(program: Command): void {
         progress.done();
         const rate = summary.seconds > 0 ? Math.round(summary.rows / summary.seconds).toLocaleString('en-US') : '-';
         process.stderr.write(
-          `mlx: predicted ${summary.rows.toLocaleString('en-US')} ${kind === 'images' ? 'images' : 'rows'} in ${summary.seconds.toFixed(2)} s (${rate}/s)${summary.output ? ` → ${summary.output}` : ''}\n`,
+          `mlx: predicted ${summary.rows.toLocaleString('en-US')} ${kind === 'images' ? 'image' : 'row'}${summary.rows === 1 ? '' : 's'} in ${summary.seconds.toFixed(2)} s (${rate}/s)${summary.output ? ` → ${summary.output}` : ''}\n`,
         );
       } finally {
         progress.done();

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { MlxError } from '../../core/errors.js';
+import { redactUri } from '../../store/postgres/connection.js';
 import { collect, experimentArg, httpOf, withStore } from '../context.js';
 import { examples } from '../help.js';
 
@@ -42,6 +44,12 @@ export function registerRunCommand(program: Command): void {
         warn,
       });
       const result = await withStore(cmd, true, async (store) => {
+        // The command's output is a run artifact: refuse a store that cannot keep one before the run exists.
+        if (store.fileRoot === null && !httpOf(store))
+          throw new MlxError(
+            'INVALID_PARAMETER_VALUE',
+            `mlx run keeps the command's output as a run artifact, and ${redactUri(store.uri)} keeps artifacts through its tracking server: run \`mlx server --backend-store-uri ${redactUri(store.uri)} --artifacts-destination DIR\` and set MLX_TRACKING_URI=http://HOST:PORT`,
+          );
         const { info, experiment: exp } = await startRun(store, prepared);
         process.stderr.write(`mlx: run ${info.run_id} (${info.run_name}) in experiment ${JSON.stringify(exp.name)}\n`);
         const res = await runCommand({
