@@ -5,8 +5,8 @@
 // artifacts folder. What one replica records, the other serves. Left out: the apt-get line (this
 // machine has python3, make and g++) and the mkdir of the artifacts folder (made here, inside the
 // image's folder). Without PostgreSQL, the replicas share a SQLite store folder instead.
-// It takes 60-100 s (the npm install, a PostgreSQL cluster), so it runs with `npm run test:slow`
-// (MLX_SLOW_TESTS=1) and is skipped, saying so, by plain `npm test`.
+// It takes 60-100 s (the npm install, a PostgreSQL cluster): a slow e2e, as its name says, run by
+// `npm test` like the model image's smoke test.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -24,9 +24,7 @@ const cleanup: (() => void | Promise<void>)[] = [];
 afterAll(async () => {
   for (const f of cleanup) await f();
 });
-const slow = !!process.env.MLX_SLOW_TESTS;
-if (!slow) console.warn('[skipped] the tracking server image smoke test: set MLX_SLOW_TESTS=1 (npm run test:slow)');
-const pg = slow ? await postgresForTests() : null;
+const pg = await postgresForTests();
 
 /** One replica: the image's command line, as its container would run it, on its own port. */
 function replica(image: Stage, argv: string[], env: Record<string, string>): { proc: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
@@ -48,7 +46,7 @@ async function waitHealthy(base: string, r: ReturnType<typeof replica>): Promise
   }
 }
 
-(slow ? describe : describe.skip)('slow e2e: the tracking server image, built without Docker, as two replicas over one store', () => {
+describe('slow e2e: the tracking server image, built without Docker, as two replicas over one store', () => {
   it('migrates with the initContainer\'s command, then serves /health, the API with a token, and shared artifacts', async () => {
     const dir = tempProject('mlx-server-smoke-');
     const root = tempProject('mlx-server-smoke-image-');
