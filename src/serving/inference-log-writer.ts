@@ -14,7 +14,7 @@ export interface LogWriter {
   readonly threaded: boolean;
   /**
    * Writes rows in one transaction. Null: the store was busy and wait was false (nothing written;
-   * try again with the same rows). A thread writer takes the rows' buffer (it is moved, and empty here after).
+   * try again with the same rows). A thread writer copies the bytes before it returns.
    */
   write(rows: EncodedRows, maxRows: number, wait: boolean): Promise<WriteResult | null>;
   feedback(items: FeedbackItem[], wait: boolean): Promise<FeedbackResult | null>;
@@ -157,7 +157,8 @@ class ThreadWriter implements LogWriter {
   }
 
   write(rows: EncodedRows, maxRows: number): Promise<WriteResult | null> {
-    return this.call<WriteResult>({ type: 'write', bytes: rows.bytes, rows: rows.rows, maxRows }, [rows.bytes.buffer as ArrayBuffer]);
+    // Copied, not transferred: the serving thread keeps reusing its one buffer.
+    return this.call<WriteResult>({ type: 'write', bytes: rows.bytes, rows: rows.rows, maxRows });
   }
 
   feedback(items: FeedbackItem[]): Promise<FeedbackResult | null> {

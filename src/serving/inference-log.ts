@@ -157,10 +157,11 @@ class BufferedLog implements InferenceLog {
    * may be in flight); a local one writes them now, or answers busy, and they go back in front.
    */
   private post(wait: boolean): Promise<boolean> {
-    const current = this.encoder.take();
-    if (current) this.queue.push(current);
-    if (this.queue.length === 0) return Promise.resolve(true);
+    if (this.encoder.rows === 0 && this.queue.length === 0) return Promise.resolve(true);
     if (this.unacked >= this.maxBufferedRows) return Promise.resolve(false);
+    const current = this.encoder.take();
+    // A thread writer copies the bytes now (postMessage); rows kept for a retry need a copy of their own.
+    if (current) this.queue.push(this.writer.threaded ? current : { bytes: Uint8Array.from(current.bytes), rows: current.rows });
     const batch = this.queue.length === 1 ? this.queue[0] : concatRows(this.queue);
     this.queue = [];
     const n = batch.rows;

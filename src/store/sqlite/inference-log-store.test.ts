@@ -176,8 +176,10 @@ describe('LogRowEncoder (rows as bytes, from the serving thread to the writer)',
       rec({ requestId: `r${i}`, columns: ['ä "quoted"', 'b,\n'], rows: [[i, -0.5], [1e-300, 2]], predictions: [`λ${i}`, [0.25, 0.75]], version: i % 2 ? null : i }),
     );
     for (const r of records.slice(0, 200)) enc.append(r);
-    const first = enc.take()!;
-    expect(first.rows).toBe(400);
+    const taken = enc.take()!;
+    expect(taken.rows).toBe(400);
+    // A view of the encoder's buffer: valid until the next append.
+    const first = { bytes: Uint8Array.from(taken.bytes) };
     records.push(
       rec({ requestId: 'odd', rows: [[NaN, Infinity], [-0, 1e21]], predictions: [NaN, 2.5], shadow: true }),
       rec({ requestId: 'mixed', rows: [[1, 2]], predictions: [[1, true, 'x'] as unknown as number[]], columns: null }),
