@@ -6,7 +6,8 @@
  *   afterAll(() => pg?.stop());
  *   const url = pg!.url(await pg!.createDatabase()); // a fresh, empty database of its own
  *
- * startPostgres() uses MLX_TEST_POSTGRES_URL when set (a server you run; databases are created
+ * startPostgres() uses MLX_TEST_POSTGRES_URL when set (a server you run, or the one cluster
+ * test/global-setup.ts starts for a whole `vitest run` and always stops; databases are created
  * and dropped on it), else starts a throwaway cluster once per test process: initdb into a temp
  * folder (as the `postgres` user when running as root: initdb refuses root), trust auth, fsync
  * off, on a free 127.0.0.1 port; stop() stops it and removes the folder. With CI set, a missing
@@ -98,7 +99,7 @@ function server(base: string, onStop: () => Promise<void>): TestPostgres {
   };
 }
 
-async function startCluster(): Promise<TestPostgres> {
+export async function startCluster(): Promise<TestPostgres> {
   const initdb = findBin('initdb');
   const pgCtl = findBin('pg_ctl');
   if (!initdb || !pgCtl) throw new Error('initdb/pg_ctl not found (install Debian\'s postgresql package, or set MLX_TEST_POSTGRES_URL)');
