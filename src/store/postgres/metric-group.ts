@@ -1,9 +1,8 @@
 import type { Pool } from 'pg';
 import type { Metric } from '../../core/entities.js';
 import { runDeleted, runNotFound } from '../sql/checks.js';
-import { isLater } from '../sql/rows.js';
 import { inTransaction, rows } from './connection.js';
-import { upsertLatest } from './run-writes.js';
+import { isLater, upsertLatestSql } from '../sql/rows.js';
 
 interface Pending {
   runId: string;
@@ -17,6 +16,11 @@ const INSERT_MANY = {
   name: 'mlx_insert_points_many',
   text: `INSERT INTO metrics (run_uuid, key, value, is_nan, step, timestamp)
          SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::smallint[], $5::bigint[], $6::bigint[])`,
+};
+// The latest values of several runs and keys in one statement (one row per run and key).
+const UPSERT_LATEST_MANY = {
+  name: 'mlx_upsert_latest_many',
+  text: upsertLatestSql({ select: 'SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::smallint[], $5::bigint[], $6::bigint[])' }, "'-Infinity'::float8"),
 };
 const RUN_STAGES = { name: 'mlx_run_stages', text: 'SELECT run_uuid, lifecycle_stage FROM runs WHERE run_uuid = ANY($1)' };
 
@@ -69,7 +73,12 @@ export class MetricGroupCommit {
           if (!was || isLater(m, was.metric)) latest.set(key, { runId: it.runId, metric: m });
         }
         if (cols[0].length) await c.query({ ...INSERT_MANY, values: cols });
-        for (const { runId, metric } of latest.values()) await upsertLatest(c, runId, metric);
+        const up: unknown[][] = [[], [], [], [], [], []];
+        for (const { runId, metric: m } of latest.values()) {
+          const nan = Number.isNaN(m.value);
+          [runId, m.key, nan ? null : m.value, nan ? 1 : 0, m.step, m.timestamp].forEach((v, i) => up[i].push(v));
+        }
+        if (up[0].length) await c.query({ ...UPSERT_LATEST_MANY, values: up });
         return bad;
       });
       for (const it of items) {

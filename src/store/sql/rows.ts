@@ -174,10 +174,14 @@ export function isLater(a: Metric, b: Metric): boolean {
   return av > bv;
 }
 
-/** The latest-metric upsert with isLater's order, NaN (NULL) lowest; minusInfinity is the dialect's -∞ literal. */
-export function upsertLatestSql(placeholders: string[], minusInfinity: string): string {
+/**
+ * The latest-metric upsert with isLater's order, NaN (NULL) lowest; minusInfinity is the dialect's
+ * -∞ literal. The rows come from placeholders (one row) or a SELECT (several, one per run and key).
+ */
+export function upsertLatestSql(placeholders: string[] | { select: string }, minusInfinity: string): string {
+  const rows = Array.isArray(placeholders) ? `VALUES (${placeholders.join(', ')})` : placeholders.select;
   return `
-INSERT INTO latest_metrics (run_uuid, key, value, is_nan, step, timestamp) VALUES (${placeholders.join(', ')})
+INSERT INTO latest_metrics (run_uuid, key, value, is_nan, step, timestamp) ${rows}
 ON CONFLICT (run_uuid, key) DO UPDATE SET
   value = excluded.value, is_nan = excluded.is_nan, step = excluded.step, timestamp = excluded.timestamp
 WHERE excluded.step > latest_metrics.step
