@@ -1,97 +1,12 @@
-import type { Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { commandSpec, walk, type CommandSpec, type OptionSpec, type Shell, type ValueKind } from './completion-spec.js';
 
 /**
  * Shell completion scripts generated from the commander tree itself, so they list exactly the
  * commands and flags mlx has. Pure functions: a Command in, script text out.
  */
 
-export const SHELLS = ['bash', 'zsh', 'fish'] as const;
-export type Shell = (typeof SHELLS)[number];
-
-/** What the value of an option or argument is, for completing it. */
-export type ValueKind = { kind: 'file' } | { kind: 'dir' } | { kind: 'command' } | { kind: 'text' } | { kind: 'choices'; choices: string[] };
-
-export interface OptionSpec {
-  long?: string;
-  short?: string;
-  description: string;
-  /** undefined for a flag without a value. */
-  value?: ValueKind & { name: string; optional: boolean };
-  repeatable: boolean;
-}
-
-export interface ArgSpec {
-  name: string;
-  required: boolean;
-  variadic: boolean;
-  value: ValueKind;
-}
-
-export interface CommandSpec {
-  /** Command names from the program down, e.g. ['runs', 'list']; [] for the program. */
-  path: string[];
-  name: string;
-  description: string;
-  options: OptionSpec[];
-  args: ArgSpec[];
-  subcommands: CommandSpec[];
-}
-
-/** The completion-relevant shape of a commander program: visible commands and options, `help` left out. */
-export function commandSpec(cmd: Command, path: string[] = []): CommandSpec {
-  const help = cmd.createHelp();
-  return {
-    path,
-    name: cmd.name(),
-    description: shortDescription(cmd.summary() || cmd.description()),
-    options: help.visibleOptions(cmd).map(optionSpec),
-    args: cmd.registeredArguments.map((a) => ({
-      name: a.name(),
-      required: a.required,
-      variadic: a.variadic,
-      value: a.argChoices ? { kind: 'choices', choices: a.argChoices } : kindOf(a.name()),
-    })),
-    subcommands: help
-      .visibleCommands(cmd)
-      .filter((c) => c.name() !== 'help')
-      .map((c) => commandSpec(c, [...path, c.name()])),
-  };
-}
-
-function optionSpec(o: Option): OptionSpec {
-  const placeholder = /[<[]([^>\]]*)[>\]]/.exec(o.flags)?.[1];
-  return {
-    long: o.long,
-    short: o.short,
-    description: shortDescription(o.description),
-    value:
-      placeholder === undefined
-        ? undefined
-        : { ...(o.argChoices ? { kind: 'choices' as const, choices: o.argChoices } : kindOf(placeholder)), name: placeholder, optional: o.optional },
-    repeatable: o.variadic || /\brepeatable\b/i.test(o.description),
-  };
-}
-
-/** Guesses what a value is from its placeholder or argument name: <file>, <file|dir>, <dir>, <path>, <cmd...>. */
-export function kindOf(name: string): ValueKind {
-  const n = name.toLowerCase().replace(/\.\.\.$/, '');
-  if (n === 'cmd' || n === 'command') return { kind: 'command' };
-  if (/\bfile\b|^path$|^file\.|^source$|^model-uri$/.test(n)) return { kind: 'file' };
-  if (/^dir$/.test(n)) return { kind: 'dir' };
-  return { kind: 'text' };
-}
-
-/** The first clause of a description, short enough for a completion menu. */
-function shortDescription(d: string): string {
-  const first = d.replace(/\s*\([^()]*\)/g, '').split(/; |: /)[0]!.trim();
-  if (first.length <= 70) return first;
-  const cut = first.slice(0, 69);
-  return `${cut.slice(0, cut.lastIndexOf(' ') > 40 ? cut.lastIndexOf(' ') : 69).replace(/[,\s]+$/, '')}…`;
-}
-
-function walk(spec: CommandSpec): CommandSpec[] {
-  return [spec, ...spec.subcommands.flatMap(walk)];
-}
+export { commandSpec, kindOf, SHELLS, type CommandSpec, type Shell } from './completion-spec.js';
 
 const names = (o: OptionSpec) => [o.short, o.long].filter((x): x is string => !!x);
 /** Single-quoted for sh-like shells (bash, zsh). */

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { MlxError } from '../core/errors.js';
-import { decodeLogRows, type EncodedRows, type InferenceLogStore } from '../store/sqlite/inference-log-store.js';
+import type { InferenceLogStore } from '../store/sqlite/inference-log-store.js';
+import { decodeLogRows, type EncodedRows } from '../store/sqlite/log-rows.js';
 import type { Store } from '../store/store.js';
 import type { FeedbackItem, FeedbackResult } from './inference-record.js';
 

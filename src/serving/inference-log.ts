@@ -1,5 +1,5 @@
 import { invalid, MlxError } from '../core/errors.js';
-import { LogRowEncoder, type EncodedRows } from '../store/sqlite/inference-log-store.js';
+import { LogRowEncoder, type EncodedRows } from '../store/sqlite/log-rows.js';
 import type { Store } from '../store/store.js';
 import { toFeedbackItem } from './feedback-items.js';
 import type { FeedbackItem, FeedbackResult, InferenceRecord, InferenceSink } from './inference-record.js';

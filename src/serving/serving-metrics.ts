@@ -1,3 +1,4 @@
+import type { InferenceLogStats } from './inference-log.js';
 import { Counter, Gauge, Histogram, Registry } from './prometheus.js';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -24,16 +25,8 @@ export function servingMetrics() {
 
 export type ServingMetrics = ReturnType<typeof servingMetrics>;
 
-/** What the inference log counts (see serving/inference-log.ts), read at each scrape. */
-export interface LogStats {
-  recorded: number;
-  sampledOut: number;
-  writtenRows: number;
-  dropped: number;
-  deletedRows: number;
-  busy: number;
-  bufferedRows: number;
-}
+/** What the inference log counts, read at each scrape. */
+export type LogStats = InferenceLogStats;
 
 /** Adds the inference log's counters to /metrics, read from the log when scraped. */
 export function registerLogMetrics(metrics: ServingMetrics, stats: () => LogStats): void {
