@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { MlxError } from '../../core/errors.js';
-import { redactUri } from '../../store/postgres/connection.js';
 import { collect, experimentArg, httpOf, withStore } from '../context.js';
 import { examples } from '../help.js';
 
@@ -32,6 +30,8 @@ export function registerRunCommand(program: Command): void {
       const { prepareRun, startRun } = await import('../../core/start-run.js');
       const { runCommand } = await import('../../core/run-command.js');
       const { artifactRepository } = await import('../../artifacts/repository.js');
+      const { MlxError } = await import('../../core/errors.js');
+      const { redactUri } = await import('../../store/postgres/connection.js');
       const warn = (m: string) => process.stderr.write(`mlx: ${m}\n`);
       const prepared = prepareRun({
         experiment: experimentArg(opts.experiment),
