@@ -83,17 +83,8 @@ export function summary(xs) {
   };
 }
 
-/** Deterministic PRNG (mulberry32) so every run of a benchmark builds the same data. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mlx's own mulberry32, from the build) so every run of a benchmark builds the same data. */
+export { mulberry32 as rng } from '../../dist/core/random.js';
 
 /** Facts about the machine, for the results. */
 export function machine() {

@@ -9,7 +9,7 @@ import { servingMetrics } from '../../src/serving/serving-metrics.js';
 import { VariantSet } from '../../src/serving/variant-set.js';
 import { inferenceApp } from '../../src/server/inference/app.js';
 import { installer } from '../../src/server/inference/start.js';
-import type { ServingState } from '../../src/server/inference/state.js';
+import { rolloutState } from '../../src/server/inference/state.js';
 
 /** Runs wait at the gate until it opens (for requests that must be in flight during a swap). */
 export class Gate {
@@ -118,24 +118,7 @@ export function rolloutApp(main: string, flags: RolloutFlags, models: Record<str
   const metrics = servingMetrics();
   const variants = new VariantSet(planVariants(main, flags), seededRandom(opts.seed ?? 7));
   const lines: string[] = [];
-  const state: ServingState = {
-    get predictor() {
-      return variants.primary.predictor;
-    },
-    set predictor(p) {
-      variants.primary.predictor = p;
-    },
-    loadError: null,
-    metrics,
-    modelName: main,
-    mlxVersion: '0.0.0',
-    maxBodyBytes: 1024 * 1024,
-    inFlight: 0,
-    variants,
-    sink: opts.sink ?? null,
-    log: (line) => lines.push(line),
-  };
-  for (const v of variants.all) metrics.share.set({ variant: v.name, role: v.plan.role }, v.plan.share);
+  const state = rolloutState(variants, metrics, { modelName: main, mlxVersion: '0.0.0', maxBodyBytes: 1024 * 1024, sink: opts.sink ?? null, log: (line) => lines.push(line) });
   const install = installer(metrics, { maxBatchSize: 32, maxBatchDelayMs: 0 });
   for (const v of variants.all) install(v, models[v.plan.uri]);
   return { app: inferenceApp(state), state, variants, install, metrics, lines };

@@ -10,7 +10,7 @@ import { VariantSet, type Variant } from '../../serving/variant-set.js';
 import type { Store } from '../../store/store.js';
 import { listen, type Listening } from '../listen.js';
 import { inferenceApp } from './app.js';
-import type { ServingState } from './state.js';
+import { rolloutState, type ServingState } from './state.js';
 
 export interface ServeOptions extends LoadOptions {
   host: string;
@@ -87,28 +87,11 @@ function warnSignatures(variants: VariantSet, log: (line: string) => void): void
 export async function startServer(store: Store, uri: string, o: ServeOptions): Promise<RunningServer> {
   const metrics = servingMetrics();
   const variants = new VariantSet(planVariants(uri, o.rollout), o.routeSeed === undefined ? undefined : seededRandom(o.routeSeed));
-  const state: ServingState = {
-    get predictor() {
-      return variants.primary.predictor;
-    },
-    set predictor(p) {
-      variants.primary.predictor = p;
-    },
-    loadError: null,
-    metrics,
-    modelName: uri,
-    mlxVersion: o.mlxVersion,
-    maxBodyBytes: Math.round(o.maxBodyMb * 1024 * 1024),
-    inFlight: 0,
-    variants,
-    sink: null,
-    log: o.log,
-  };
+  const state = rolloutState(variants, metrics, { modelName: uri, mlxVersion: o.mlxVersion, maxBodyBytes: Math.round(o.maxBodyMb * 1024 * 1024), sink: null, log: o.log });
   const optsFor = (v: Variant): LoadOptions =>
     v.plan.role === 'primary' ? o : { labelsFile: o.labelsFile, preprocess: o.preprocess, threads: o.threads };
   const found: ModelSource[] = [];
   for (const v of variants.all) found.push(await findModel(store, v.plan.uri, optsFor(v)).catch((err) => Promise.reject(named(v, err))));
-  for (const v of variants.all) metrics.share.set({ variant: v.name, role: v.plan.role }, v.plan.share);
 
   state.sink = o.openSink ? await o.openSink() : null;
   const sink = state.sink as (InferenceSink & { stats?: () => LogStats }) | null;

@@ -24,6 +24,31 @@ export interface ServingState {
   log?: (line: string) => void;
 }
 
+/**
+ * The state of a server over a rollout: the primary variant's predictor stands for `predictor`,
+ * and each variant's planned share is published in /metrics. (startServer and the tests' apps.)
+ */
+export function rolloutState(
+  variants: VariantSet,
+  metrics: ServingMetrics,
+  o: Pick<ServingState, 'modelName' | 'mlxVersion' | 'maxBodyBytes' | 'sink' | 'log'>,
+): ServingState {
+  for (const v of variants.all) metrics.share.set({ variant: v.name, role: v.plan.role }, v.plan.share);
+  return {
+    get predictor() {
+      return variants.primary.predictor;
+    },
+    set predictor(p) {
+      variants.primary.predictor = p;
+    },
+    loadError: null,
+    metrics,
+    inFlight: 0,
+    variants,
+    ...o,
+  };
+}
+
 /** The predictor, or a 503 explaining that the model is not ready yet. */
 export function requirePredictor(state: ServingState): Predictor {
   if (state.predictor) return state.predictor;
