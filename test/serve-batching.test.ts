@@ -5,13 +5,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../src/models/onnx/prng.js';
 import { postJson, register, scrape, servingProject, startServe, stopAll, type Server } from './helpers/serve.js';
-import { expectClose, fixedBatchModel, metric, pairModelBytes, tabularExpected, tabularRows, json } from './helpers/serving-fixtures.js';
+import { SEED_LABELS, encodedImage, expectClose, fixedBatchModel, imageForm, metric, pairModelBytes, tabularExpected, tabularRows, json } from './helpers/serving-fixtures.js';
 
 let dir: string;
 let batched: Server;
 let oneByOne: Server;
 let fixed: Server;
 let pair: Server;
+let images: Server;
 const fixedModel = fixedBatchModel();
 
 beforeAll(async () => {
@@ -19,13 +20,14 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, 'fixed.onnx'), fixedModel.bytes);
   fs.writeFileSync(path.join(dir, 'pair.onnx'), pairModelBytes());
   register(dir, ['fixed.onnx', '--name', 'fixed']);
-  [batched, oneByOne, fixed, pair] = await Promise.all([
+  [batched, oneByOne, fixed, pair, images] = await Promise.all([
     // A wider window than the default 2 ms: on a busy test machine the 64 requests may take longer than 2 ms to
     // arrive, and this test is about what batching computes, not how fast it forms.
     startServe(dir, 'models:/tab/1', ['--max-batch-delay-ms', '20']),
     startServe(dir, 'models:/tab/1', ['--max-batch-size', '1']),
     startServe(dir, 'models:/fixed/1'),
     startServe(dir, path.join(dir, 'pair.onnx'), ['--max-batch-delay-ms', '20']),
+    startServe(dir, 'models:/img/1', ['--max-batch-delay-ms', '20']),
   ]);
 }, 60_000);
 
@@ -80,6 +82,28 @@ describe('dynamic batching', () => {
       expect((concurrent[i] as unknown[]).length, `request ${i}`).toBe(rows.length);
       expectClose(concurrent[i], sequential[i], 1e-6, `request ${i}`);
       expectClose(concurrent[i], tabularExpected(rows), 1e-5, `request ${i} vs the model`);
+    });
+  });
+
+  it('image uploads batch as 8-bit pixels, scaled on the inference thread: each answer equals the model on that image alone', async () => {
+    const uploads = await Promise.all(Array.from({ length: 16 }, (_, i) => encodedImage(SEED_LABELS[i % SEED_LABELS.length], 300 + i)));
+    const predict = async (bytes: Uint8Array) => {
+      const r = await fetch(`${images.base}/predict?top_k=5`, { method: 'POST', body: imageForm(bytes) });
+      expect(r.status).toBe(200);
+      return json(r);
+    };
+    await Promise.all(uploads.map(() => fetch(`${images.base}/ping`).then((r) => r.text())));
+    const before = await batchStats(images);
+    const answers = await Promise.all(uploads.map((u) => predict(u.bytes)));
+    const after = await batchStats(images);
+    const runs = after.runs - before.runs;
+    expect(after.rows - before.rows).toBe(16);
+    expect(runs, `16 uploads made ${runs} runs: images were coalesced`).toBeLessThan(16);
+    answers.forEach((a, i) => {
+      expect(a.class_id, `upload ${i}`).toBe(uploads[i].classId);
+      // top_k lists all 5 classes by confidence; compare them by class id with the model's own probabilities.
+      for (const t of a.top_k as { class_id: number; confidence: number }[])
+        expect(Math.abs(t.confidence - uploads[i].probs[t.class_id]), `upload ${i}, class ${t.class_id}`).toBeLessThan(1e-5);
     });
   });
 
@@ -144,6 +168,7 @@ describe('a model with a fixed batch size', () => {
     expect(fixed.stderr()).toContain('fixed batch size');
     expect(batched.stderr()).toContain('dynamic batching up to 32 rows');
     expect(pair.stderr()).toContain('dynamic batching');
+    expect(images.stderr()).toContain('dynamic batching up to 4 images');
     expect(oneByOne.stderr()).toContain('up to 1 rows');
   });
 });

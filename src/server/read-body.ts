@@ -48,8 +48,3 @@ export function parseJsonBody(body: Buffer, bad: () => Error): unknown {
     throw bad();
   }
 }
-
-/** A multipart/form-data body parsed with the platform's own parser (undici), as Hono does. */
-export async function parseMultipart(body: Buffer, contentType: string): Promise<FormData> {
-  return new Response(body, { headers: { 'content-type': contentType } }).formData();
-}

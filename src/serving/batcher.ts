@@ -19,7 +19,8 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-type Runner = (feeds: Record<string, Tensor>) => Promise<Record<string, Tensor>>;
+/** Runs feeds; owned says the feeds are the batcher's own copy, which the runner may hand off (transfer) instead of copying. */
+type Runner = (feeds: Record<string, Tensor>, owned: boolean) => Promise<Record<string, Tensor>>;
 
 /** Rows of the first input; every input of a request must agree (checked by the caller's signature check). */
 function rowsOf(feeds: Record<string, Tensor>): number {
@@ -27,11 +28,14 @@ function rowsOf(feeds: Record<string, Tensor>): number {
   return first && first.dims.length > 0 ? first.dims[0] : 1;
 }
 
-/** Requests can share a run only when every input has the same shape past the batch dimension. */
+/**
+ * Requests can share a run only when every input has the same shape past the batch dimension,
+ * and images still in 8-bit pixels only with other images (one predictor has one image spec).
+ */
 function shapeKey(feeds: Record<string, Tensor>): string {
   return Object.keys(feeds)
     .sort()
-    .map((k) => `${k}:${feeds[k].type}:${feeds[k].dims.slice(1).join('x')}`)
+    .map((k) => `${k}:${feeds[k].type}:${feeds[k].dims.slice(1).join('x')}${feeds[k].pixels ? ':pixels' : ''}`)
     .join('|');
 }
 
@@ -99,7 +103,7 @@ export class DynamicBatcher {
     this.opts.onBatch?.(rows);
     if (group.length === 1) {
       try {
-        group[0].resolve(await this.runner(group[0].feeds));
+        group[0].resolve(await this.runner(group[0].feeds, false));
       } catch (err) {
         group[0].reject(err);
       }
@@ -107,15 +111,15 @@ export class DynamicBatcher {
     }
     let out: Record<string, Tensor>;
     try {
-      out = await this.runner(concat(group.map((p) => p.feeds)));
+      out = await this.runner(concat(group.map((p) => p.feeds)), true);
     } catch {
       // One bad request must not fail its neighbours: run each alone to find out whose it was.
-      for (const p of group) await this.runner(p.feeds).then(p.resolve, p.reject);
+      for (const p of group) await this.runner(p.feeds, false).then(p.resolve, p.reject);
       return;
     }
     const parts = split(out, group.map((p) => p.rows), rows);
     if (!parts) {
-      for (const p of group) await this.runner(p.feeds).then(p.resolve, p.reject);
+      for (const p of group) await this.runner(p.feeds, false).then(p.resolve, p.reject);
       return;
     }
     group.forEach((p, i) => p.resolve(parts[i]));
@@ -134,7 +138,7 @@ function concat(feedsList: Record<string, Tensor>[]): Record<string, Tensor> {
       (data as Float32Array).set(t.data as Float32Array, offset);
       offset += t.data.length;
     }
-    out[name] = { type: parts[0].type, data, dims: [parts.reduce((n, t) => n + t.dims[0], 0), ...parts[0].dims.slice(1)] };
+    out[name] = { type: parts[0].type, data, dims: [parts.reduce((n, t) => n + t.dims[0], 0), ...parts[0].dims.slice(1)], pixels: parts[0].pixels };
   }
   return out;
 }

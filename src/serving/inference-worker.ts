@@ -1,16 +1,20 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { scalePixels, type PixelScaling } from './pixels.js';
 import type { NumericArray } from './tensors.js';
 
 interface WireTensor {
   type: string;
   data: NumericArray;
   dims: number[];
+  pixels?: PixelScaling;
 }
 
 // The worker is a small CommonJS script evaluated in place (no file to find next to the
-// compiled module, so it works from dist/ and from the TypeScript sources alike).
+// compiled module, so it works from dist/ and from the TypeScript sources alike). Image batches
+// arrive as 8-bit pixels and are scaled to floats here, off the serving thread.
 const WORKER_SOURCE = `
+${scalePixels.toString()}
 const { parentPort, workerData } = require('node:worker_threads');
 const ort = require(workerData.ortPath);
 const ready = ort.InferenceSession.create(workerData.bytes, workerData.options);
@@ -24,7 +28,7 @@ parentPort.on('message', async (msg) => {
   }
   try {
     const feeds = {};
-    for (const [name, t] of Object.entries(msg.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
+    for (const [name, t] of Object.entries(msg.feeds)) feeds[name] = new ort.Tensor(t.type, t.pixels ? scalePixels(t.data, t.dims, t.pixels) : t.data, t.dims);
     const out = await session.run(feeds);
     const outputs = {};
     const transfer = [];
@@ -87,12 +91,13 @@ export class InferenceWorker {
     });
   }
 
-  /** Runs the session on feeds (copied to the thread) and returns its outputs. */
-  run(feeds: Record<string, WireTensor>): Promise<Record<string, WireTensor>> {
+  /** Runs the session on feeds and returns its outputs. Feeds are copied to the thread, or moved there when owned (their buffers are then detached here). */
+  run(feeds: Record<string, WireTensor>, owned = false): Promise<Record<string, WireTensor>> {
     const id = this.nextId++;
+    const transfer = owned ? Object.values(feeds).map((t) => t.data.buffer as ArrayBuffer) : [];
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type: 'run', id, feeds });
+      this.worker.postMessage({ type: 'run', id, feeds }, transfer);
     });
   }
 

@@ -8,6 +8,7 @@ import { checkSpecFits, inferPreprocessSpec, parsePreprocessSpec, type Preproces
 import { parseModelUri, readModelBytes, resolveModel } from '../models/uri.js';
 import type { Store } from '../store/store.js';
 import { InferenceWorker } from './inference-worker.js';
+import type { PixelScaling } from './pixels.js';
 import { ELEMENT_TYPES, type NumericArray } from './tensors.js';
 
 /** A tensor as mlx passes it around: ONNX element type, flat data, dimensions. */
@@ -15,6 +16,8 @@ export interface Tensor {
   type: string;
   data: NumericArray;
   dims: number[];
+  /** Set when data holds packed 8-bit pixels that the inference thread scales into this float tensor. */
+  pixels?: PixelScaling;
 }
 
 export interface LoadOptions {
@@ -42,7 +45,8 @@ export interface ServedModel {
   /** True when every input and output has a dynamic first (batch) dimension. */
   dynamicBatch: boolean;
   loadSeconds: number;
-  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  /** Runs feeds on the inference thread; owned feeds (nobody else holds them) move there instead of being copied. */
+  run(feeds: Record<string, Tensor>, owned?: boolean): Promise<Record<string, Tensor>>;
   release(): Promise<void>;
 }
 
@@ -96,7 +100,7 @@ export async function loadFoundModel(src: ModelSource): Promise<ServedModel> {
   } catch (err) {
     throw invalid(`onnxruntime cannot load ${resolved.label}: ${String((err as Error).message).split('\n')[0]}`);
   }
-  const run = (feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> => session.run(feeds);
+  const run = (feeds: Record<string, Tensor>, owned = false): Promise<Record<string, Tensor>> => session.run(feeds, owned);
   const served: ServedModel = {
     name: v?.name ?? path.basename(resolved.file).replace(/\.onnx$/i, ''),
     version: v?.version ?? opts.modelVersion ?? null,

@@ -1,6 +1,6 @@
 import { invalid } from '../core/errors.js';
 import { DynamicBatcher, type BatcherOptions } from './batcher.js';
-import { imageToTensor } from './image-preprocess.js';
+import { imagePixels } from './image-preprocess.js';
 import { checkTensor, type ServedModel, type Tensor } from './model-runtime.js';
 import { classify, probabilities, type Classification } from './postprocess.js';
 import { toTypedArray } from './tensors.js';
@@ -23,7 +23,7 @@ export class Predictor {
     batching: Omit<BatcherOptions, 'dynamic' | 'onBatch'>,
     private readonly hooks: PredictorHooks = {},
   ) {
-    this.batcher = new DynamicBatcher((feeds) => model.run(feeds), { ...batching, dynamic: model.dynamicBatch, onBatch: hooks.onBatch });
+    this.batcher = new DynamicBatcher((feeds, owned) => model.run(feeds, owned), { ...batching, dynamic: model.dynamicBatch, onBatch: hooks.onBatch });
   }
 
   /** Marks a request as using this predictor until release(). */
@@ -142,7 +142,7 @@ export class Predictor {
     const results = await Promise.all(
       images.map(async (bytes) => {
         const t0 = process.hrtime.bigint();
-        const tensor = await imageToTensor(bytes, spec);
+        const tensor = await imagePixels(bytes, spec);
         this.hooks.onPreprocess?.(Number(process.hrtime.bigint() - t0) / 1e9);
         return this.infer({ [input.name]: tensor });
       }),

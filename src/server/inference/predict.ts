@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import { invalid } from '../../core/errors.js';
-import { parseMultipart } from '../read-body.js';
+import { parseFormData, type FormPart } from '../multipart.js';
 import { requestBody, requestJson } from './body.js';
 import { HttpError } from './errors.js';
 import { answer, defaultColumns, numberRows, rowPredictions } from './observe.js';
@@ -25,15 +25,14 @@ export function predictRoutes(app: Hono, state: ServingState): void {
     const type = c.req.header('content-type') ?? '';
     if (type.toLowerCase().startsWith('multipart/form-data')) {
       const bytes = await requestBody(c, state);
-      let form: FormData;
+      let parts: FormPart[];
       try {
-        form = await parseMultipart(bytes, type);
+        parts = parseFormData(bytes, type);
       } catch {
         throw invalid('cannot read the multipart form; send the image as the form field "file"');
       }
-      const files = form.getAll('file').filter((f) => typeof f !== 'string') as Blob[];
-      if (files.length === 0) throw invalid('the form has no "file" field with an image; send one, e.g. curl -F "file=@cat.jpg" …/predict');
-      const images = await Promise.all(files.map(async (f) => new Uint8Array(await f.arrayBuffer())));
+      const images = parts.filter((p) => p.name === 'file' && p.filename !== undefined).map((p) => p.data);
+      if (images.length === 0) throw invalid('the form has no "file" field with an image; send one, e.g. curl -F "file=@cat.jpg" …/predict');
       const predictions = await answer(c, state, predictor, {
         run: (p) => p.predictImages(images, k),
         predictions: (_p, r) => rowPredictions(r),

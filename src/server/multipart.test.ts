@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../models/onnx/prng.js';
+import { parseFormData } from './multipart.js';
+
+/** A form serialized by the platform (undici), as fetch sends it: its bytes and content type. */
+async function encode(form: FormData): Promise<{ body: Uint8Array; type: string }> {
+  const r = new Response(form);
+  return { body: new Uint8Array(await r.arrayBuffer()), type: r.headers.get('content-type')! };
+}
+
+const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
+
+describe('parseFormData', () => {
+  it('reads 200 random forms exactly as undici does: names, filenames, types and bytes', async () => {
+    const rng = createRng(77);
+    const tricky = ['\r\n', '--', '\r\n--', 'Content-Disposition: form-data; name="x"', '\r\n\r\n', 'é☃', '"', ';'];
+    const bytes = (n: number) => Uint8Array.from({ length: n }, () => (rng.next() < 0.1 ? 0x2d : rng.int(256)));
+    for (let round = 0; round < 200; round++) {
+      const form = new FormData();
+      const fields = 1 + rng.int(4);
+      for (let f = 0; f < fields; f++) {
+        const name = `f${f}${tricky[rng.int(tricky.length)].replace(/[\r\n"]/g, '')}`;
+        if (rng.next() < 0.5) {
+          const data = new Uint8Array([...bytes(rng.int(300)), ...Buffer.from(tricky[rng.int(tricky.length)]), ...bytes(rng.int(50))]);
+          form.append(name, new Blob([data], rng.next() < 0.5 ? { type: 'image/png' } : {}), `img ${f}${rng.next() < 0.3 ? 'é' : ''}.png`);
+        } else form.append(name, `value ${tricky[rng.int(tricky.length)]} ${rng.int(1000)}`);
+      }
+      const { body, type } = await encode(form);
+      const ours = parseFormData(body, type);
+      const theirs = [...(await new Response(body, { headers: { 'content-type': type } }).formData()).entries()];
+      expect(ours.map((p) => p.name), `round ${round}`).toEqual(theirs.map(([n]) => n));
+      for (let i = 0; i < ours.length; i++) {
+        const v = theirs[i][1];
+        if (typeof v === 'string') {
+          expect(ours[i].filename).toBeUndefined();
+          expect(text(ours[i].data)).toBe(v);
+        } else {
+          expect(ours[i].filename).toBe(v.name);
+          expect(Buffer.from(ours[i].data).equals(Buffer.from(await v.arrayBuffer())), `round ${round} part ${i}`).toBe(true);
+          if (v.type) expect(ours[i].contentType).toBe(v.type);
+        }
+      }
+    }
+  });
+
+  it('gives views into the body, not copies', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(1000).fill(7)]), 'a.bin');
+    const { body, type } = await encode(form);
+    const [part] = parseFormData(body, type);
+    expect(part.data.buffer).toBe(body.buffer);
+    expect(part.data.length).toBe(1000);
+  });
+
+  const handmade = (type: string, ...lines: string[]) => parseFormData(Buffer.from(lines.join('\r\n')), type);
+
+  it('reads curl-style bodies with a preamble, an epilogue, transport padding and a quoted boundary', () => {
+    const parts = handmade(
+      'multipart/form-data; boundary="a b:c"',
+      'preamble text',
+      '--a b:c  ',
+      'Content-Disposition: form-data; name=file; filename="cat \\"1\\".jpg"',
+      'Content-Type: image/jpeg',
+      '',
+      'JPEGDATA',
+      '--a b:c',
+      'content-disposition: FORM-DATA; name="note"',
+      '',
+      'hi',
+      '--a b:c--',
+      'epilogue',
+    );
+    expect(parts).toHaveLength(2);
+    expect(parts[0]).toMatchObject({ name: 'file', filename: 'cat "1".jpg', contentType: 'image/jpeg' });
+    expect(text(parts[0].data)).toBe('JPEGDATA');
+    expect(parts[1]).toMatchObject({ name: 'note', filename: undefined });
+    expect(text(parts[1].data)).toBe('hi');
+  });
+
+  it('reads a part with no headers but its disposition, and an empty part', () => {
+    const parts = handmade('multipart/form-data; boundary=XX', '--XX', 'Content-Disposition: form-data; name="e"; filename=""', '', '', '--XX--');
+    expect(parts).toEqual([{ name: 'e', filename: '', contentType: undefined, data: expect.any(Uint8Array) }]);
+    expect(parts[0].data.length).toBe(0);
+  });
+
+  const refusals: [string, string, string[]][] = [
+    ['no boundary in the content type', 'multipart/form-data', ['--XX', 'Content-Disposition: form-data; name="a"', '', 'x', '--XX--']],
+    ['a boundary over 70 characters', `multipart/form-data; boundary=${'b'.repeat(71)}`, ['--x']],
+    ['no boundary in the body', 'multipart/form-data; boundary=XX', ['just text']],
+    ['no closing boundary', 'multipart/form-data; boundary=XX', ['--XX', 'Content-Disposition: form-data; name="a"', '', 'x']],
+    ['a part without a name', 'multipart/form-data; boundary=XX', ['--XX', 'Content-Disposition: form-data', '', 'x', '--XX--']],
+    ['a part without a disposition', 'multipart/form-data; boundary=XX', ['--XX', 'Content-Type: text/plain', '', 'x', '--XX--']],
+    ['a header line without a colon', 'multipart/form-data; boundary=XX', ['--XX', 'Content-Disposition: form-data; name="a"', 'garbage', '', 'x', '--XX--']],
+    ['headers that never end', 'multipart/form-data; boundary=XX', ['--XX', 'Content-Disposition: form-data; name="a"']],
+    ['a boundary line with text after it', 'multipart/form-data; boundary=XX', ['--XXjunk', 'Content-Disposition: form-data; name="a"', '', 'x', '--XX--']],
+  ];
+  for (const [what, type, lines] of refusals)
+    it(`refuses ${what}`, () => {
+      expect(() => handmade(type, ...lines)).toThrow();
+    });
+});
