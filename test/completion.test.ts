@@ -79,6 +79,7 @@ describe('bash', () => {
 
   it("completes each command's own options", () => {
     expect(complete('mlx', 'serve', '--max-b')).toEqual(['--max-batch-delay-ms', '--max-batch-size', '--max-body-mb']);
+    expect(complete('mlx', 'serve', '--max-q')).toEqual(['--max-queue']);
     expect(complete('mlx', 'log', 'metric', '--')).toEqual(['--help', '--run', '--step', '--timestamp', '--tracking-uri']);
     expect(complete('mlx', 'runs', 'list', '-e', 'image-classifier-v2', '--o')).toEqual(['--order-by']);
     expect(complete('mlx', '--')).toEqual(['--help', '--tracking-uri', '--version']);

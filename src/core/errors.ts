@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'BAD_REQUEST'
   | 'USAGE'
   | 'UNAUTHENTICATED'
+  | 'TEMPORARILY_UNAVAILABLE'
   | 'INTERNAL_ERROR';
 
 /** The one error type of mlx: a stable code and a one-line message saying what was wrong and what to do. */
@@ -27,6 +28,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   RESOURCE_ALREADY_EXISTS: 400,
   INVALID_STATE: 400,
   UNAUTHENTICATED: 401,
+  TEMPORARILY_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
 };
 

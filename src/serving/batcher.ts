@@ -9,6 +9,8 @@ export interface BatcherOptions {
   dynamic: boolean;
   /** Called with the rows of every session.run, for the batch-size histogram. */
   onBatch?: (rows: number) => void;
+  /** Most requests waiting for a run before the predictor refuses more (0 or unset: no limit). */
+  maxQueue?: number;
 }
 
 interface Pending {
@@ -66,6 +68,12 @@ export class DynamicBatcher {
   /** Requests waiting to run. */
   get pending(): number {
     return this.queue.length;
+  }
+
+  /** True when maxQueue requests are waiting: more would only wait longer (load shedding, as Triton's max_queue_size). */
+  get full(): boolean {
+    const max = this.opts.maxQueue ?? 0;
+    return max > 0 && this.queue.length >= max;
   }
 
   private schedule(): void {

@@ -1,4 +1,4 @@
-import { invalid } from '../core/errors.js';
+import { MlxError, invalid } from '../core/errors.js';
 import { DynamicBatcher, type BatcherOptions } from './batcher.js';
 import { imagePixels } from './image-preprocess.js';
 import { checkTensor, type ServedModel, type Tensor } from './model-runtime.js';
@@ -50,8 +50,16 @@ export class Predictor {
     });
   }
 
+  /** Refuses a request while the batcher's queue is full (503 over HTTP), before any work is done for it. */
+  admit(): void {
+    if (!this.batcher.full) return;
+    const n = this.batcher.pending;
+    throw new MlxError('TEMPORARILY_UNAVAILABLE', `model ${this.model.name} is busy: ${n} requests are waiting for inference (--max-queue ${n}); retry shortly, or raise --max-queue`);
+  }
+
   /** Runs named input tensors, checked against the signature first. */
   async infer(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    this.admit();
     const inputs = this.model.signature.inputs;
     for (const spec of inputs) {
       const t = feeds[spec.name];
@@ -138,6 +146,7 @@ export class Predictor {
     const spec = this.model.spec;
     if (spec?.kind !== 'image')
       throw invalid(`model ${this.model.name} does not take images (preprocessing: ${spec ? 'tabular' : 'none'}); send JSON {"instances": [[...], ...]}`);
+    this.admit();
     const input = this.model.signature.inputs[0];
     const results = await Promise.all(
       images.map(async (bytes) => {

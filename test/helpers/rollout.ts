@@ -114,12 +114,17 @@ export class FakeSink implements InferenceSink {
 }
 
 /** The inference app over a rollout of fake (or real) models, wired as startServer wires it. */
-export function rolloutApp(main: string, flags: RolloutFlags, models: Record<string, ServedModel>, opts: { seed?: number; sink?: InferenceSink } = {}) {
+export function rolloutApp(
+  main: string,
+  flags: RolloutFlags,
+  models: Record<string, ServedModel>,
+  opts: { seed?: number; sink?: InferenceSink; maxBatchSize?: number; maxQueue?: number } = {},
+) {
   const metrics = servingMetrics();
   const variants = new VariantSet(planVariants(main, flags), seededRandom(opts.seed ?? 7));
   const lines: string[] = [];
   const state = rolloutState(variants, metrics, { modelName: main, mlxVersion: '0.0.0', maxBodyBytes: 1024 * 1024, sink: opts.sink ?? null, log: (line) => lines.push(line) });
-  const install = installer(metrics, { maxBatchSize: 32, maxBatchDelayMs: 0 });
+  const install = installer(metrics, { maxBatchSize: opts.maxBatchSize ?? 32, maxBatchDelayMs: 0, maxQueue: opts.maxQueue });
   for (const v of variants.all) install(v, models[v.plan.uri]);
   return { app: inferenceApp(state), state, variants, install, metrics, lines };
 }

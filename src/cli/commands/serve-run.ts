@@ -46,6 +46,7 @@ export async function serveModel(uri: string, f: ServeFlags, trackingUri: string
     port: numberFlag('--port', f.port, { min: 0, max: 65535 }),
     maxBatchSize: f.maxBatchSize === undefined ? undefined : numberFlag('--max-batch-size', f.maxBatchSize, { max: 65536 }),
     maxBatchDelayMs: numberFlag('--max-batch-delay-ms', f.maxBatchDelayMs, { min: 0, max: 10_000, float: true }),
+    maxQueue: numberFlag('--max-queue', f.maxQueue, { min: 0, max: 1_000_000 }),
     maxBodyMb: numberFlag('--max-body-mb', f.maxBodyMb, { min: 0.001, max: 4096, float: true }),
     labelsFile: f.labels,
     preprocess: f.preprocess,

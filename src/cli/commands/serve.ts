@@ -7,6 +7,7 @@ export interface ServeFlags {
   port: string;
   maxBatchSize?: string;
   maxBatchDelayMs: string;
+  maxQueue: string;
   maxBodyMb: string;
   labels?: string;
   preprocess?: string;
@@ -33,6 +34,7 @@ export function registerServeCommand(program: Command): void {
     .option('-p, --port <port>', 'port (0 picks a free one)', '8000')
     .option('--max-batch-size <n>', 'most rows coalesced into one inference (1 turns batching off; default: 32, or 4 for image models)')
     .option('--max-batch-delay-ms <ms>', 'longest wait for a batch to fill', '2')
+    .option('--max-queue <n>', 'most requests waiting for inference per model; more are answered 503 with Retry-After (0: no limit)', '1000')
     .option('--max-body-mb <mb>', 'largest request body', '20')
     .option('--labels <file>', 'class names for a model that is not registered')
     .option('--preprocess <spec>', 'preprocessing for a model that is not registered (see mlx register --help)')

@@ -54,7 +54,10 @@ export function inferenceApp(state: ServingState): Hono {
   v2Routes(app, state);
   variantsRoutes(app, state);
   feedbackRoutes(app, state);
-  app.get('/metrics', (c) => c.body(m.registry.render(), 200, { 'Content-Type': CONTENT_TYPE }));
+  app.get('/metrics', (c) => {
+    for (const v of state.variants?.all ?? []) if (v.predictor) m.queued.set({ variant: v.name }, v.predictor.batcher.pending);
+    return c.body(m.registry.render(), 200, { 'Content-Type': CONTENT_TYPE });
+  });
 
   app.notFound((c) =>
     errorResponse(c, new HttpError(404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}; see /health, /predict, /invocations, /v2, /variants, /feedback, /metrics`)),

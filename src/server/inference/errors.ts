@@ -28,5 +28,7 @@ export function errorResponse(c: Context, err: unknown): Response {
   const { status, code, message } = describeError(err);
   const body = c.req.path.startsWith('/v2') ? { error: message } : { error_code: code, message };
   // A 413 answers before the upload was read: the connection cannot be reused for the next request.
-  return c.json(body, status as 400, status === 413 ? { Connection: 'close' } : undefined);
+  // A 503 (loading, or the queue is full) tells clients when to try again.
+  const headers: Record<string, string> | undefined = status === 413 ? { Connection: 'close' } : status === 503 ? { 'Retry-After': '1' } : undefined;
+  return c.json(body, status as 400, headers);
 }

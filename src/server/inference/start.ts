@@ -18,6 +18,8 @@ export interface ServeOptions extends LoadOptions {
   /** Unset: defaultMaxBatchSize of each model (32 rows, 4 images). */
   maxBatchSize?: number;
   maxBatchDelayMs: number;
+  /** Most requests waiting for inference per model before new ones are answered 503 (unset or 0: no limit). */
+  maxQueue?: number;
   maxBodyMb: number;
   mlxVersion: string;
   log: (line: string) => void;
@@ -50,7 +52,7 @@ function named(v: Variant, err: unknown): unknown {
 }
 
 /** Puts a loaded model in as a variant's predictor, with its metrics; the one it replaces is released when idle. */
-export function installer(metrics: ServingMetrics, o: { maxBatchSize?: number; maxBatchDelayMs: number }) {
+export function installer(metrics: ServingMetrics, o: { maxBatchSize?: number; maxBatchDelayMs: number; maxQueue?: number }) {
   return (v: Variant, model: ServedModel): void => {
     const old = v.predictor?.model;
     if (old) {
@@ -63,7 +65,7 @@ export function installer(metrics: ServingMetrics, o: { maxBatchSize?: number; m
     metrics.info.set({ ...labels, sha256: model.sha256 }, 1);
     const predictor = new Predictor(
       model,
-      { maxBatchSize: o.maxBatchSize ?? defaultMaxBatchSize(model), maxDelayMs: o.maxBatchDelayMs },
+      { maxBatchSize: o.maxBatchSize ?? defaultMaxBatchSize(model), maxDelayMs: o.maxBatchDelayMs, maxQueue: o.maxQueue },
       { onBatch: (rows) => metrics.batchSize.observe({ variant: v.name }, rows), onPreprocess: (s) => metrics.preprocess.observe({ variant: v.name }, s) },
     );
     void v.swap(predictor);
