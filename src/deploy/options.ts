@@ -29,6 +29,7 @@ export interface ContainerizeFlags extends ImageFlags {
   maxBatchSize?: string;
   maxBatchDelayMs?: string;
   maxBodyMb?: string;
+  maxQueue?: string;
   labels?: string;
   preprocess?: string;
   /** --tracking-server mode (src/deploy/server-options.ts). */
@@ -63,12 +64,13 @@ export interface ContextOptions extends ImageOptions {
   maxBatchSize?: number;
   maxBatchDelayMs?: number;
   maxBodyMb?: number;
+  maxQueue?: number;
 }
 
 export const DEFAULTS = { port: '8000', nodeVersion: '20', replicas: '2', cpu: '1', memory: '1Gi', cpuTarget: 70 } as const;
 
 /** `mlx serve`'s own defaults, written into the Kubernetes ConfigMap (a test keeps them equal to serve's). */
-export const SERVE_DEFAULTS = { maxBatchDelayMs: 2, maxBodyMb: 20 } as const;
+export const SERVE_DEFAULTS = { maxBatchDelayMs: 2, maxBodyMb: 20, maxQueue: 1000 } as const;
 
 export const usage = (message: string) => new MlxError('USAGE', message);
 
@@ -125,5 +127,6 @@ export function parseContainerizeFlags(f: ContainerizeFlags): ContextOptions {
     maxBatchSize: f.maxBatchSize !== undefined ? intFlag('--max-batch-size', f.maxBatchSize, 1, 65536) : undefined,
     maxBatchDelayMs: f.maxBatchDelayMs !== undefined ? numberFlag('--max-batch-delay-ms', f.maxBatchDelayMs, 0, 10_000) : undefined,
     maxBodyMb: f.maxBodyMb !== undefined ? numberFlag('--max-body-mb', f.maxBodyMb, 0.001, 4096) : undefined,
+    maxQueue: f.maxQueue !== undefined ? intFlag('--max-queue', f.maxQueue, 0, 1_000_000) : undefined,
   };
 }

@@ -91,5 +91,7 @@ describe('parseContainerizeFlags', () => {
     expect(code(() => parseContainerizeFlags({ k8s: true, replicas: '5', maxReplicas: '3' }))).toBe('INVALID_PARAMETER_VALUE');
     expect(code(() => parseContainerizeFlags({ maxBatchSize: '0' }))).toBe('INVALID_PARAMETER_VALUE');
     expect(code(() => parseContainerizeFlags({ maxBatchDelayMs: 'soon' }))).toBe('INVALID_PARAMETER_VALUE');
+    expect(code(() => parseContainerizeFlags({ maxQueue: '-1' }))).toBe('INVALID_PARAMETER_VALUE');
+    expect(parseContainerizeFlags({ maxQueue: '0' }).maxQueue).toBe(0);
   });
 });
