@@ -77,6 +77,22 @@ describe('parseFormData', () => {
     expect(text(parts[1].data)).toBe('hi');
   });
 
+  it("reads RFC 5987 filenames (filename*=UTF-8''…), which older Python clients send for non-ASCII names", () => {
+    const parts = handmade(
+      'multipart/form-data; boundary=XX',
+      '--XX',
+      "Content-Disposition: form-data; name=\"file\"; filename*=UTF-8''caf%C3%A9%20%E2%98%83.jpg",
+      '',
+      'x',
+      '--XX',
+      'Content-Disposition: form-data; name="file"; filename="plain.jpg"; filename*=UTF-8\'\'fancy.jpg',
+      '',
+      'y',
+      '--XX--',
+    );
+    expect(parts.map((p) => p.filename)).toEqual(['café ☃.jpg', 'fancy.jpg']);
+  });
+
   it('reads a part with no headers but its disposition, and an empty part', () => {
     const parts = handmade('multipart/form-data; boundary=XX', '--XX', 'Content-Disposition: form-data; name="e"; filename=""', '', '', '--XX--');
     expect(parts).toEqual([{ name: 'e', filename: '', contentType: undefined, data: expect.any(Uint8Array) }]);

@@ -25,6 +25,17 @@ function param(header: string, key: string): string | undefined {
   return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2];
 }
 
+/** RFC 5987's `filename*=UTF-8''caf%C3%A9.jpg` (older urllib3 sends only this for non-ASCII names). */
+function extendedFilename(value: string | undefined): string | undefined {
+  const m = value === undefined ? null : /^([\w!#$%&+^`{}~-]*)'[^']*'(.*)$/.exec(value);
+  if (!m) return value;
+  try {
+    return decodeURIComponent(m[2]);
+  } catch {
+    return m[2];
+  }
+}
+
 /**
  * Parses a multipart/form-data body (RFC 7578) into its parts, as views of the body. Serving
  * reads image uploads this way instead of through undici's FormData, which copied each upload
@@ -68,7 +79,8 @@ export function parseFormData(body: Uint8Array, contentType: string): FormPart[]
     if (!disposition || !/^form-data\s*(;|$)/i.test(disposition)) throw new Error('a part has no form-data Content-Disposition');
     const name = param(disposition, 'name');
     if (name === undefined) throw new Error('a part has no name');
-    const filename = param(disposition, 'filename');
+    // RFC 6266: filename* wins when a client sends both.
+    const filename = extendedFilename(param(disposition, 'filename\\*')) ?? param(disposition, 'filename');
     parts.push({
       name,
       filename,
