@@ -116,7 +116,7 @@ export async function migrateStore(from: string, to: string, onTable?: (table: s
   if (!/^postgres(ql)?:\/\//i.test(to))
     throw new MlxError('INVALID_PARAMETER_VALUE', `--to ${JSON.stringify(to)} is not a PostgreSQL URI; give postgresql://USER@HOST[:PORT]/DATABASE`);
   const dir = sourceFolder(from);
-  const { openPool, redactUri } = await import('./postgres/connection.js');
+  const { connectionLost, openPool, redactUri } = await import('./postgres/connection.js');
   const { checkVersion, MIGRATION_LOCK, runMigrations, schemaVersion, PG_DEFAULT_ARTIFACT_ROOT } = await import('./postgres/schema.js');
   const { PG_MIGRATIONS } = await import('./postgres/migrations.js');
   const shown = redactUri(to);
@@ -144,7 +144,7 @@ export async function migrateStore(from: string, to: string, onTable?: (table: s
         return { from: dir, to: shown, counts, usesSourceFolder: seen.inSource };
       } catch (err) {
         await c.query('ROLLBACK').catch(() => undefined);
-        throw err;
+        throw connectionLost(err) ?? err;
       } finally {
         await c.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
       }

@@ -49,6 +49,50 @@ function describe(err: unknown): string {
   return (e.message ?? String(err)).replace(/\s*\n\s*/g, ' ');
 }
 
+/** SQLSTATEs of a session the server ended (57P0x) or a connection that failed (class 08), and Node's socket errors. */
+const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+const CONNECTION_MESSAGES = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect)/i;
+
+/**
+ * A PostgreSQL connection lost in the middle of a command (the server restarted or went away, an
+ * administrator ended the session, the network dropped) as a one-line error that says so and what
+ * to do, with the status of a server that is briefly unavailable (503); null for any other error.
+ * Without it the driver's own text reached users as an "internal error" to report. Only for errors
+ * from this store's own queries: a Node socket code alone does not say which connection failed.
+ */
+export function connectionLost(err: unknown): MlxError | null {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object' || err instanceof MlxError) return null;
+  const lost = (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) || (typeof e.message === 'string' && CONNECTION_MESSAGES.test(e.message));
+  if (!lost) return null;
+  const why = String(e.message ?? e.code).replace(/\s*\n\s*/g, ' ');
+  return new MlxError('TEMPORARILY_UNAVAILABLE', `lost the connection to PostgreSQL: ${why}; check that the database is up, then retry`);
+}
+
+/**
+ * The store with every method's failures passed through connectionLost: one place for every query
+ * of every method, sync or async. Methods run on the store itself (its private state intact).
+ */
+export function reportingLostConnections<T extends object>(store: T): T {
+  const rethrow = (err: unknown): never => {
+    throw connectionLost(err) ?? err;
+  };
+  return new Proxy(store, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        try {
+          const out = (value as (...a: unknown[]) => unknown).apply(target, args);
+          return out instanceof Promise ? out.catch(rethrow) : out;
+        } catch (err) {
+          return rethrow(err);
+        }
+      };
+    },
+  });
+}
+
 /** The error for a server that cannot be reached or refuses us. */
 export function connectError(uri: string, err: unknown): MlxError {
   return new MlxError('INTERNAL_ERROR', `cannot connect to ${redactUri(uri)}: ${describe(err)}`);

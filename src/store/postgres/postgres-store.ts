@@ -7,7 +7,7 @@ import {
 } from '../sql/checks.js';
 import { metricValue, rowToInfo, type RunRow } from '../sql/rows.js';
 import type { CreateRunInput, LogDatasetInput, SearchRunsInput, SearchRunsResult, Store, UpdateRunInput } from '../store.js';
-import { inTransaction, openPool, row, rows, type Queryable } from './connection.js';
+import { inTransaction, openPool, reportingLostConnections, row, rows, type Queryable } from './connection.js';
 import { PostgresExperiments } from './experiments.js';
 import { MetricGroupCommit } from './metric-group.js';
 import { writeBatch, writeParams, writeTag } from './run-writes.js';
@@ -57,11 +57,11 @@ export class PostgresStore extends PostgresExperiments implements Store {
         // One connection that never idles out: temporary tables live as long as their session.
         pool = await openPool(uri, { max: 1, options: '-c search_path=pg_temp', keepIdle: true });
         await applyMigrations(pool, uri, { migrations: opts.migrations, defaultArtifactRoot: artifactRoot, lock: false });
-        return new PostgresStore(pool, uri, true, artifactRoot, opts.fileRoot ?? null);
+        return reportingLostConnections(new PostgresStore(pool, uri, true, artifactRoot, opts.fileRoot ?? null));
       }
       if (version === 0) await applyMigrations(pool, uri, { migrations: opts.migrations, defaultArtifactRoot: artifactRoot });
       else checkVersion(uri, version, opts.migrations);
-      return new PostgresStore(pool, uri, false, artifactRoot, opts.fileRoot ?? null);
+      return reportingLostConnections(new PostgresStore(pool, uri, false, artifactRoot, opts.fileRoot ?? null));
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw err;
