@@ -13,6 +13,7 @@ let oneByOne: Server;
 let fixed: Server;
 let pair: Server;
 let images: Server;
+let twoInstances: Server;
 const fixedModel = fixedBatchModel();
 
 beforeAll(async () => {
@@ -20,7 +21,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, 'fixed.onnx'), fixedModel.bytes);
   fs.writeFileSync(path.join(dir, 'pair.onnx'), pairModelBytes());
   register(dir, ['fixed.onnx', '--name', 'fixed']);
-  [batched, oneByOne, fixed, pair, images] = await Promise.all([
+  [batched, oneByOne, fixed, pair, images, twoInstances] = await Promise.all([
     // A wider window than the default 2 ms: on a busy test machine the 64 requests may take longer than 2 ms to
     // arrive, and this test is about what batching computes, not how fast it forms.
     startServe(dir, 'models:/tab/1', ['--max-batch-delay-ms', '20']),
@@ -28,6 +29,7 @@ beforeAll(async () => {
     startServe(dir, 'models:/fixed/1'),
     startServe(dir, path.join(dir, 'pair.onnx'), ['--max-batch-delay-ms', '20']),
     startServe(dir, 'models:/img/1', ['--max-batch-delay-ms', '20']),
+    startServe(dir, 'models:/tab/1', ['--instances', '2', '--max-batch-size', '4']),
   ]);
 }, 60_000);
 
@@ -83,6 +85,18 @@ describe('dynamic batching', () => {
       expectClose(concurrent[i], sequential[i], 1e-6, `request ${i}`);
       expectClose(concurrent[i], tabularExpected(rows), 1e-5, `request ${i} vs the model`);
     });
+  });
+
+  it('--instances 2: batches run on two sessions side by side, and every answer is still the one-by-one answer', async () => {
+    const requests = Array.from({ length: 40 }, (_, i) => tabularRows(1 + (i % 3), 500 + i));
+    const before = await batchStats(twoInstances);
+    const answers = await Promise.all(requests.map((rows) => invoke(twoInstances, { instances: rows })));
+    const after = await batchStats(twoInstances);
+    expect(after.rows - before.rows).toBe(requests.reduce((n, r) => n + r.length, 0));
+    for (const [i, rows] of requests.entries()) {
+      expectClose(answers[i], await invoke(oneByOne, { instances: rows }), 1e-6, `request ${i}`);
+      expectClose(answers[i], tabularExpected(rows), 1e-5, `request ${i} vs the model`);
+    }
   });
 
   it('image uploads batch as 8-bit pixels, scaled on the inference thread: each answer equals the model on that image alone', async () => {
@@ -168,7 +182,8 @@ describe('a model with a fixed batch size', () => {
     expect(fixed.stderr()).toContain('fixed batch size');
     expect(batched.stderr()).toContain('dynamic batching up to 32 rows');
     expect(pair.stderr()).toContain('dynamic batching');
-    expect(images.stderr()).toContain('dynamic batching up to 4 images');
+    expect(images.stderr()).toContain('dynamic batching up to 4 images)');
+    expect(twoInstances.stderr()).toContain('dynamic batching up to 4 rows, 2 instances)');
     expect(oneByOne.stderr()).toContain('up to 1 rows');
   });
 });

@@ -170,5 +170,6 @@ describe('mlx serve refuses to start', () => {
     refusal(['models:/tab/1', '--max-body-mb', '0'], '--max-body-mb');
     refusal(['models:/tab/1', '--max-batch-delay-ms', 'soon'], '--max-batch-delay-ms');
     for (const v of ['-1', 'many', '2.5']) refusal(['models:/tab/1', '--max-queue', v], '--max-queue', `"${v}"`);
+    for (const v of ['0', '65', 'two']) refusal(['models:/tab/1', '--instances', v], '--instances', `"${v}"`);
   });
 });

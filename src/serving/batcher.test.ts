@@ -155,6 +155,24 @@ describe('DynamicBatcher', () => {
     expect(fake.maxActive).toBe(1);
   });
 
+  it('with maxRuns 2 (two instances), a second batch starts while the first runs; never a third', async () => {
+    const fake = fakeRunner({ hold: true });
+    const { b, batches } = batcher(fake, { maxBatchSize: 2, maxDelayMs: 5, maxRuns: 2 });
+    const outs = [1, 1, 1, 1, 1, 1].map((n, i) => b.submit(rows(n, 2, 10 * i)));
+    await settle();
+    expect(fake.calls, 'two full batches in flight at once').toHaveLength(2);
+    expect(fake.maxActive).toBe(2);
+    fake.release();
+    await settle();
+    expect(fake.calls, 'the freed instance takes the next batch').toHaveLength(3);
+    fake.release();
+    fake.release();
+    const answers = await Promise.all(outs);
+    answers.forEach((o, i) => expect(values(o.y)).toEqual(values(rows(1, 2, 10 * i).x).map((v) => 2 * v)));
+    expect(batches).toEqual([2, 2, 2]);
+    expect(fake.maxActive).toBe(2);
+  });
+
   it('never puts requests with different shapes past the batch dimension (or types) in one run', async () => {
     const fake = fakeRunner();
     const { b } = batcher(fake, { maxDelayMs: 1 });

@@ -11,6 +11,8 @@ export interface BatcherOptions {
   onBatch?: (rows: number) => void;
   /** Most requests waiting for a run before the predictor refuses more (0 or unset: no limit). */
   maxQueue?: number;
+  /** Runs in flight at once (the model's instances; default 1). */
+  maxRuns?: number;
 }
 
 interface Pending {
@@ -45,11 +47,12 @@ function shapeKey(feeds: Record<string, Tensor>): string {
  * Dynamic batching as in Triton: requests that arrive while a run is in flight, or within
  * maxDelayMs of an idle batcher, are concatenated along the batch dimension into one
  * session.run of at most maxBatchSize rows, and the outputs are split back per request.
- * One run at a time: onnxruntime already spreads a run over the cores.
+ * One run at a time per instance of the model (onnxruntime spreads each run over its threads);
+ * with several instances, the next batch starts as soon as one is free.
  */
 export class DynamicBatcher {
   private queue: Pending[] = [];
-  private running = false;
+  private running = 0;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -76,8 +79,13 @@ export class DynamicBatcher {
     return max > 0 && this.queue.length >= max;
   }
 
+  /** True while every instance has a run in flight. */
+  private get busy(): boolean {
+    return this.running >= (this.opts.maxRuns ?? 1);
+  }
+
   private schedule(): void {
-    if (this.running || this.queue.length === 0) return;
+    if (this.busy || this.queue.length === 0) return;
     const batching = this.opts.dynamic && this.opts.maxBatchSize > 1;
     const queuedRows = this.queue.reduce((n, p) => n + p.rows, 0);
     if (!batching || queuedRows >= this.opts.maxBatchSize || this.opts.maxDelayMs <= 0) return void this.flush();
@@ -87,7 +95,7 @@ export class DynamicBatcher {
   private flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.running || this.queue.length === 0) return;
+    if (this.busy || this.queue.length === 0) return;
     const batching = this.opts.dynamic && this.opts.maxBatchSize > 1;
     const first = this.queue[0];
     const group: Pending[] = [first];
@@ -99,9 +107,9 @@ export class DynamicBatcher {
         rows += p.rows;
       }
     this.queue = this.queue.filter((p) => !group.includes(p));
-    this.running = true;
+    this.running++;
     this.execute(group, rows).finally(() => {
-      this.running = false;
+      this.running--;
       // Whatever queued up during the run goes next, without waiting: the batch formed itself.
       if (this.queue.length) this.flush();
     });

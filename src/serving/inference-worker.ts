@@ -91,6 +91,11 @@ export class InferenceWorker {
     });
   }
 
+  /** Runs sent and not yet answered. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
   /** Runs the session on feeds and returns its outputs. Feeds are copied to the thread, or moved there when owned (their buffers are then detached here). */
   run(feeds: Record<string, WireTensor>, owned = false): Promise<Record<string, WireTensor>> {
     const id = this.nextId++;

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { ModelSignature, TensorSpec } from '../core/entities.js';
 import { invalid } from '../core/errors.js';
@@ -24,8 +25,10 @@ export interface LoadOptions {
   /** For models that are not registered: class names and preprocessing. */
   labelsFile?: string;
   preprocess?: string;
-  /** onnxruntime intra-op threads (default: onnxruntime's choice). */
+  /** onnxruntime intra-op threads per instance (default: onnxruntime's choice, or the cores shared out between instances). */
   threads?: number;
+  /** Sessions of the model, each on its own thread, running batches side by side (Triton's instance count; default 1). */
+  instances?: number;
   /** The registry version a model file is (containers serve files): reported by /health, /v2 and headers. */
   modelVersion?: number;
 }
@@ -44,6 +47,8 @@ export interface ServedModel {
   featureNames: string[] | null;
   /** True when every input and output has a dynamic first (batch) dimension. */
   dynamicBatch: boolean;
+  /** Sessions running side by side: the batcher keeps up to this many runs in flight. */
+  instances: number;
   loadSeconds: number;
   /** Runs feeds on the inference thread; owned feeds (nobody else holds them) move there instead of being copied. */
   run(feeds: Record<string, Tensor>, owned?: boolean): Promise<Record<string, Tensor>>;
@@ -88,19 +93,27 @@ export async function loadFoundModel(src: ModelSource): Promise<ServedModel> {
     checkSpecFits(spec, signature, opts.preprocess);
   } else spec = v?.preprocess ? parsePreprocessSpec(v.preprocess) : inferPreprocessSpec(signature);
 
-  let session: InferenceWorker;
+  const instances = opts.instances ?? 1;
+  const threads = opts.threads ?? (instances > 1 ? Math.max(1, Math.floor(availableParallelism() / instances)) : undefined);
+  let sessions: InferenceWorker[];
   try {
-    session = await InferenceWorker.start(bytes, {
-      graphOptimizationLevel: 'all',
-      ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
-      // Idle intra-op threads would busy-wait after each run, taking the cores that decode
-      // images and parse requests meanwhile.
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
+    sessions = await Promise.all(
+      Array.from({ length: instances }, () =>
+        InferenceWorker.start(bytes, {
+          graphOptimizationLevel: 'all',
+          ...(threads ? { intraOpNumThreads: threads } : {}),
+          // Idle intra-op threads would busy-wait after each run, taking the cores that decode
+          // images and parse requests meanwhile.
+          extra: { session: { intra_op: { allow_spinning: '0' } } },
+        }),
+      ),
+    );
   } catch (err) {
     throw invalid(`onnxruntime cannot load ${resolved.label}: ${String((err as Error).message).split('\n')[0]}`);
   }
-  const run = (feeds: Record<string, Tensor>, owned = false): Promise<Record<string, Tensor>> => session.run(feeds, owned);
+  // Each run goes to the session with the fewest runs in flight.
+  const run = (feeds: Record<string, Tensor>, owned = false): Promise<Record<string, Tensor>> =>
+    sessions.reduce((a, b) => (b.inFlight < a.inFlight ? b : a)).run(feeds, owned);
   const served: ServedModel = {
     name: v?.name ?? path.basename(resolved.file).replace(/\.onnx$/i, ''),
     version: v?.version ?? opts.modelVersion ?? null,
@@ -111,9 +124,10 @@ export async function loadFoundModel(src: ModelSource): Promise<ServedModel> {
     spec,
     featureNames: splitMeta(info.metadata.feature_names),
     dynamicBatch: signature.inputs.every(dynamicFirst) && signature.outputs.every((o) => o.shape.length === 0 || dynamicFirst(o)),
+    instances,
     loadSeconds: 0,
     run,
-    release: () => session.release(),
+    release: async () => void (await Promise.all(sessions.map((s) => s.release()))),
   };
   await warmUp(served);
   served.loadSeconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -23,7 +23,12 @@ export class Predictor {
     batching: Omit<BatcherOptions, 'dynamic' | 'onBatch'>,
     private readonly hooks: PredictorHooks = {},
   ) {
-    this.batcher = new DynamicBatcher((feeds, owned) => model.run(feeds, owned), { ...batching, dynamic: model.dynamicBatch, onBatch: hooks.onBatch });
+    this.batcher = new DynamicBatcher((feeds, owned) => model.run(feeds, owned), {
+      ...batching,
+      dynamic: model.dynamicBatch,
+      maxRuns: model.instances,
+      onBatch: hooks.onBatch,
+    });
   }
 
   /** Marks a request as using this predictor until release(). */

@@ -68,6 +68,7 @@ export function fakeModel(o: FakeOptions = {}): FakeModel {
     spec: null,
     featureNames: o.featureNames ?? null,
     dynamicBatch: true,
+    instances: 1,
     loadSeconds: 0.01,
     runs: 0,
     released: false,

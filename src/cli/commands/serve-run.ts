@@ -51,6 +51,7 @@ export async function serveModel(uri: string, f: ServeFlags, trackingUri: string
     labelsFile: f.labels,
     preprocess: f.preprocess,
     threads: f.threads === undefined ? undefined : numberFlag('--threads', f.threads, { max: 1024 }),
+    instances: numberFlag('--instances', f.instances, { max: 64 }),
     modelVersion: f.modelVersion === undefined ? undefined : numberFlag('--model-version', f.modelVersion, { max: 2 ** 31 }),
     mlxVersion: (createRequire(import.meta.url)('../../../package.json') as { version: string }).version,
     log,
@@ -107,7 +108,8 @@ function announce(running: NonNullable<Awaited<ReturnType<typeof startServer>>>,
   const version = (v: { version: number | null }) => (v.version !== null ? ` version ${v.version}` : '');
   log(
     `serving ${m.name}${version(m)} (loaded in ${m.loadSeconds.toFixed(2)} s, ` +
-      `${m.dynamicBatch ? `dynamic batching up to ${maxBatchSize ?? defaultMaxBatchSize(m)} ${m.spec?.kind === 'image' ? 'images' : 'rows'}` : 'fixed batch size: one request at a time'}) on ${running.listening.url}`,
+      `${m.dynamicBatch ? `dynamic batching up to ${maxBatchSize ?? defaultMaxBatchSize(m)} ${m.spec?.kind === 'image' ? 'images' : 'rows'}` : 'fixed batch size: one request at a time'}` +
+      `${m.instances > 1 ? `, ${m.instances} instances` : ''}) on ${running.listening.url}`,
   );
   if (set.all.length > 1)
     for (const v of set.all) {

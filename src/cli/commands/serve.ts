@@ -8,6 +8,7 @@ export interface ServeFlags {
   maxBatchSize?: string;
   maxBatchDelayMs: string;
   maxQueue: string;
+  instances: string;
   maxBodyMb: string;
   labels?: string;
   preprocess?: string;
@@ -39,7 +40,8 @@ export function registerServeCommand(program: Command): void {
     .option('--labels <file>', 'class names for a model that is not registered')
     .option('--preprocess <spec>', 'preprocessing for a model that is not registered (see mlx register --help)')
     .option('--model-version <n>', 'the registry version a model file is, for /health, /v2 and X-Mlx-Model-Version (mlx containerize sets it)')
-    .option('--threads <n>', 'onnxruntime intra-op threads (default: one per core; inference runs on its own thread either way)')
+    .option('--threads <n>', 'onnxruntime intra-op threads per instance (default: one per core, shared out between instances; inference runs on its own thread either way)')
+    .option('--instances <n>', 'sessions of each model running batches side by side, each on its own thread (Triton\'s instance count)', '1')
     .option('--canary <[name:]uri=percent>', 'send PERCENT% of the requests to another model (repeatable); the main model answers the rest', collect, [])
     .option('--variant <[name:]uri=weight>', 'A/B: another model with a percentage of the requests (repeatable); give the main URI too for relative weights', collect, [])
     .option('--shadow <[name:]uri>', 'mirror every request to this model: its answers are compared and logged, never returned (repeatable)', collect, [])

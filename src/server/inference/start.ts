@@ -91,7 +91,7 @@ export async function startServer(store: Store, uri: string, o: ServeOptions): P
   const variants = new VariantSet(planVariants(uri, o.rollout), o.routeSeed === undefined ? undefined : seededRandom(o.routeSeed));
   const state = rolloutState(variants, metrics, { modelName: uri, mlxVersion: o.mlxVersion, maxBodyBytes: Math.round(o.maxBodyMb * 1024 * 1024), sink: null, log: o.log });
   const optsFor = (v: Variant): LoadOptions =>
-    v.plan.role === 'primary' ? o : { labelsFile: o.labelsFile, preprocess: o.preprocess, threads: o.threads };
+    v.plan.role === 'primary' ? o : { labelsFile: o.labelsFile, preprocess: o.preprocess, threads: o.threads, instances: o.instances };
   const found: ModelSource[] = [];
   for (const v of variants.all) found.push(await findModel(store, v.plan.uri, optsFor(v)).catch((err) => Promise.reject(named(v, err))));
 
