@@ -30,6 +30,7 @@ export interface ContainerizeFlags extends ImageFlags {
   maxBatchDelayMs?: string;
   maxBodyMb?: string;
   maxQueue?: string;
+  instances?: string;
   labels?: string;
   preprocess?: string;
   /** --tracking-server mode (src/deploy/server-options.ts). */
@@ -59,18 +60,20 @@ export interface ImageOptions {
 export interface ContextOptions extends ImageOptions {
   gpu: boolean;
   grafana: boolean;
-  /** onnxruntime threads: --threads, else the CPU budget rounded up (onnxruntime would otherwise start one per host core). */
+  /** onnxruntime threads per instance: --threads, else the CPU budget shared out between instances, rounded up (onnxruntime would otherwise start one per host core). */
   threads: number;
   maxBatchSize?: number;
   maxBatchDelayMs?: number;
   maxBodyMb?: number;
   maxQueue?: number;
+  /** mlx serve --instances: sessions side by side, each with `threads` threads. */
+  instances?: number;
 }
 
 export const DEFAULTS = { port: '8000', nodeVersion: '20', replicas: '2', cpu: '1', memory: '1Gi', cpuTarget: 70 } as const;
 
 /** `mlx serve`'s own defaults, written into the Kubernetes ConfigMap (a test keeps them equal to serve's). */
-export const SERVE_DEFAULTS = { maxBatchDelayMs: 2, maxBodyMb: 20, maxQueue: 1000 } as const;
+export const SERVE_DEFAULTS = { maxBatchDelayMs: 2, maxBodyMb: 20, maxQueue: 1000, instances: 1 } as const;
 
 export const usage = (message: string) => new MlxError('USAGE', message);
 
@@ -119,11 +122,13 @@ export function parseContainerizeFlags(f: ContainerizeFlags): ContextOptions {
     'applies to the tracking server\'s manifests: add --tracking-server (without a MODEL_URI)',
   );
   const o = parseImageFlags(f, DEFAULTS, [['--replicas', f.replicas], ['--max-replicas', f.maxReplicas], ['--namespace', f.namespace]]);
+  const instances = f.instances !== undefined ? intFlag('--instances', f.instances, 1, 64) : undefined;
   return {
     ...o,
     gpu: !!f.gpu,
     grafana: !!f.grafana,
-    threads: f.threads !== undefined ? intFlag('--threads', f.threads, 1, 1024) : Math.max(1, Math.ceil(o.cpu.millis / 1000)),
+    threads: f.threads !== undefined ? intFlag('--threads', f.threads, 1, 1024) : Math.max(1, Math.ceil(o.cpu.millis / 1000 / (instances ?? 1))),
+    instances,
     maxBatchSize: f.maxBatchSize !== undefined ? intFlag('--max-batch-size', f.maxBatchSize, 1, 65536) : undefined,
     maxBatchDelayMs: f.maxBatchDelayMs !== undefined ? numberFlag('--max-batch-delay-ms', f.maxBatchDelayMs, 0, 10_000) : undefined,
     maxBodyMb: f.maxBodyMb !== undefined ? numberFlag('--max-body-mb', f.maxBodyMb, 0.001, 4096) : undefined,

@@ -48,7 +48,7 @@ const CASES: [string, ContextSpec][] = [
   ['defaults, image model', spec({})],
   ['everything: --k8s --gpu --grafana, custom port, quantities, namespace, tuning', spec({
     k8s: true, gpu: true, grafana: true, port: '9001', cpu: '2500m', memory: '512Mi', replicas: '3', maxReplicas: '7',
-    namespace: 'ml-prod', nodeVersion: '22', maxBatchSize: '64', maxBatchDelayMs: '0.5', maxBodyMb: '5', maxQueue: '200', tag: 'registry.example.com:5000/team/pets:3',
+    namespace: 'ml-prod', nodeVersion: '22', maxBatchSize: '64', maxBatchDelayMs: '0.5', maxBodyMb: '5', maxQueue: '200', instances: '2', tag: 'registry.example.com:5000/team/pets:3',
   })],
   ['tabular model with --k8s --grafana, decimal memory', spec({ k8s: true, grafana: true, memory: '2G', cpu: '500m' }, {
     name: 'value', signature: TABULAR_SIG, preprocess: 'tabular', modelFile: 'model/value.onnx', app: 'value', image: 'value:1', version: 1,
@@ -244,7 +244,7 @@ describe('templates', () => {
   it('the ConfigMap defaults are mlx serve\'s own', () => {
     const serve = buildProgram().commands.find((c) => c.name() === 'serve')!;
     const def = (flag: string) => Number(serve.options.find((o) => o.long === flag)!.defaultValue);
-    expect(SERVE_DEFAULTS).toEqual({ maxBatchDelayMs: def('--max-batch-delay-ms'), maxBodyMb: def('--max-body-mb'), maxQueue: def('--max-queue') });
+    expect(SERVE_DEFAULTS).toEqual({ maxBatchDelayMs: def('--max-batch-delay-ms'), maxBodyMb: def('--max-body-mb'), maxQueue: def('--max-queue'), instances: def('--instances') });
     // The batch size has no commander default: mlx serve picks it per model (rows or images).
     expect(serve.options.find((o) => o.long === '--max-batch-size')!.defaultValue).toBeUndefined();
     const spec = (preprocess: string | null) => ({ preprocess }) as ContextSpec;

@@ -48,12 +48,14 @@ export function serveArgs(s: ContextSpec, opts: { fromEnv?: boolean } = {}): str
     return [
       ...args, '--threads', '$(MLX_THREADS)', '--max-batch-size', '$(MLX_MAX_BATCH_SIZE)',
       '--max-batch-delay-ms', '$(MLX_MAX_BATCH_DELAY_MS)', '--max-body-mb', '$(MLX_MAX_BODY_MB)', '--max-queue', '$(MLX_MAX_QUEUE)',
+      '--instances', '$(MLX_INSTANCES)',
     ];
   args.push('--threads', String(s.threads));
   if (s.maxBatchSize !== undefined) args.push('--max-batch-size', String(s.maxBatchSize));
   if (s.maxBatchDelayMs !== undefined) args.push('--max-batch-delay-ms', String(s.maxBatchDelayMs));
   if (s.maxBodyMb !== undefined) args.push('--max-body-mb', String(s.maxBodyMb));
   if (s.maxQueue !== undefined) args.push('--max-queue', String(s.maxQueue));
+  if (s.instances !== undefined) args.push('--instances', String(s.instances));
   return args;
 }
 
@@ -70,6 +72,7 @@ export function tuning(s: ContextSpec): Record<string, string> {
     max_batch_delay_ms: String(s.maxBatchDelayMs ?? SERVE_DEFAULTS.maxBatchDelayMs),
     max_body_mb: String(s.maxBodyMb ?? SERVE_DEFAULTS.maxBodyMb),
     max_queue: String(s.maxQueue ?? SERVE_DEFAULTS.maxQueue),
+    instances: String(s.instances ?? SERVE_DEFAULTS.instances),
   };
 }
 
