@@ -12,8 +12,16 @@ export interface PixelScaling {
   add: number[];
 }
 
-/** The scaling a spec asks for. */
+const scalings = new WeakMap<ImageSpec, PixelScaling>();
+
+/** The scaling a spec asks for, worked out once per spec (a served model keeps one spec object). */
 export function pixelScaling(spec: ImageSpec): PixelScaling {
+  let s = scalings.get(spec);
+  if (!s) scalings.set(spec, (s = computeScaling(spec)));
+  return s;
+}
+
+function computeScaling(spec: ImageSpec): PixelScaling {
   const channels = spec.color === 'gray' ? 1 : 3;
   const order = Array.from({ length: channels }, (_, c) => (spec.color === 'bgr' ? 2 - c : c));
   const mul = order.map((_, c) => spec.scale / spec.std[c]);

@@ -77,18 +77,26 @@ export function reportingLostConnections<T extends object>(store: T): T {
   const rethrow = (err: unknown): never => {
     throw connectionLost(err) ?? err;
   };
+  // One wrapper per method, made on first use: the store's calls (every metric a server logs) allocate nothing more.
+  const wrapped = new Map<PropertyKey, (...args: unknown[]) => unknown>();
   return new Proxy(store, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target) as unknown;
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        try {
-          const out = (value as (...a: unknown[]) => unknown).apply(target, args);
-          return out instanceof Promise ? out.catch(rethrow) : out;
-        } catch (err) {
-          return rethrow(err);
-        }
-      };
+      let w = wrapped.get(prop);
+      if (!w) {
+        const method = value as (...a: unknown[]) => unknown;
+        w = (...args: unknown[]) => {
+          try {
+            const out = method.apply(target, args);
+            return out instanceof Promise ? out.catch(rethrow) : out;
+          } catch (err) {
+            return rethrow(err);
+          }
+        };
+        wrapped.set(prop, w);
+      }
+      return w;
     },
   });
 }
