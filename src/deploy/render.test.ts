@@ -96,6 +96,8 @@ describe.each(CASES)('rendering: %s', (_, s) => {
     expect(cmd).toEqual(serveArgs(s));
     if (s.maxQueue !== undefined) expect(cmd.slice(cmd.indexOf('--max-queue'), cmd.indexOf('--max-queue') + 2)).toEqual(['--max-queue', String(s.maxQueue)]);
     expect(cmd.slice(0, 6)).toEqual(['serve', s.modelFile, '--host', '0.0.0.0', '--port', String(s.port)]);
+    // Every interface needs a token or this flag; the token, when MLX_SERVE_TOKEN is set, still wins.
+    expect(cmd).toContain('--allow-unauthenticated');
     expect(JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(df)![1])).toEqual(['mlx']);
     const health = JSON.parse(/^HEALTHCHECK .* CMD (\[.*\])$/m.exec(ins.join('\n'))![1]);
     expect(health).toEqual(['node', '-e', healthScript(s.port)]);
@@ -124,7 +126,7 @@ describe.each(CASES)('rendering: %s', (_, s) => {
     expect(api.image).toBe(s.image);
     expect(api.ports).toEqual([`\${MLX_PORTS:-${s.port}}:${s.port}`]);
     expect(api.volumes).toEqual(['./model:/app/model:ro']);
-    expect(api.environment).toEqual({ NODE_ENV: 'production' });
+    expect(api.environment).toEqual({ NODE_ENV: 'production', MLX_SERVE_TOKEN: '${MLX_SERVE_TOKEN:-}' });
     expect(api.restart).toBe('unless-stopped');
     expect(api.healthcheck.test).toEqual(['CMD', 'node', '-e', healthScript(s.port)]);
     expect(api.deploy.resources.limits).toEqual({ cpus: s.cpu.cores, memory: s.memory.compose });
@@ -193,6 +195,9 @@ describe.each(CASES)('rendering: %s', (_, s) => {
     const cm = docs['configmap.yaml'];
     expect(c.envFrom[0].configMapRef.name).toBe(cm.metadata.name);
     expect(c.args.slice(0, 6)).toEqual(serveArgs(s).slice(0, 6));
+    expect(c.args).toContain('--allow-unauthenticated');
+    // The token is on once the optional Secret exists.
+    expect(c.env).toEqual([{ name: 'MLX_SERVE_TOKEN', valueFrom: { secretKeyRef: { name: `${s.app}-token`, key: 'MLX_SERVE_TOKEN', optional: true } } }]);
     for (const a of c.args) for (const [, v] of a.matchAll(/\$\((\w+)\)/g)) expect(typeof cm.data[v], v).toBe('string');
     expect(cm.data).toMatchObject({
       MLX_THREADS: String(s.threads), MLX_MAX_BATCH_SIZE: String(s.maxBatchSize ?? defaultBatch(s)), MLX_MAX_QUEUE: String(s.maxQueue ?? SERVE_DEFAULTS.maxQueue),
@@ -220,6 +225,9 @@ describe.each(CASES)('rendering: %s', (_, s) => {
     expect(readme).toContain(exampleRequest(s));
     expect(readme.includes('kubectl apply -k k8s/')).toBe(s.k8s);
     expect(readme.includes('## GPU')).toBe(s.gpu);
+    expect(readme).toContain(`docker run --rm -p ${s.port}:${s.port} -e MLX_SERVE_TOKEN ${s.image}`);
+    expect(readme).toContain('MLX_SERVE_TOKEN=$(openssl rand -hex 24) docker-compose up -d');
+    expect(readme.includes(`kubectl create secret generic ${s.app}-token --from-literal=MLX_SERVE_TOKEN=`)).toBe(s.k8s);
     expect(readme).not.toMatch(/\{\{/);
   });
 });

@@ -44,6 +44,9 @@ export function serveArgs(s: ContextSpec, opts: { fromEnv?: boolean } = {}): str
   if (s.labelsFile) args.push('--labels', s.labelsFile);
   if (s.preprocess) args.push('--preprocess', s.preprocess);
   if (s.version !== null) args.push('--model-version', String(s.version));
+  // No token by default, as `mlflow models serve` and BentoML images: the container's network is the
+  // boundary. MLX_SERVE_TOKEN, when set, still turns the token on (the README says how).
+  args.push('--allow-unauthenticated');
   if (opts.fromEnv)
     return [
       ...args, '--threads', '$(MLX_THREADS)', '--max-batch-size', '$(MLX_MAX_BATCH_SIZE)',

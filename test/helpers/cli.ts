@@ -24,6 +24,8 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   delete env.MLX_RUN_ID;
   delete env.MLX_TRACKING_URI;
   delete env.MLX_EXPERIMENT;
+  // A token in the developer's shell would lock every spawned `mlx serve`.
+  delete env.MLX_SERVE_TOKEN;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

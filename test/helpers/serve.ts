@@ -25,8 +25,8 @@ const running = new Set<Server>();
  * Starts `mlx serve URI --port 0 ARGS` in cwd; resolves once it listens (and, unless ready is false, once the model
  * is loaded). Rejects with the server's stderr if it exits first.
  */
-export async function startServe(cwd: string, uri: string, args: string[] = [], opts: { ready?: boolean } = {}): Promise<Server> {
-  const proc = mlxSpawn(cwd, ['serve', uri, '--port', '0', ...args]);
+export async function startServe(cwd: string, uri: string, args: string[] = [], opts: { ready?: boolean; env?: Record<string, string | undefined> } = {}): Promise<Server> {
+  const proc = mlxSpawn(cwd, ['serve', uri, '--port', '0', ...args], opts.env);
   let err = '';
   const waiters: { test: string | RegExp; resolve: () => void }[] = [];
   const matches = (t: string | RegExp) => (typeof t === 'string' ? err.includes(t) : t.test(err));
@@ -55,8 +55,9 @@ export async function startServe(cwd: string, uri: string, args: string[] = [], 
   const server: Server = { proc, port: 0, base: '', stderr: () => err, exited, waitFor };
   running.add(server);
   exited.then(() => running.delete(server));
-  await waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
-  server.port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err)![1]);
+  // --host 0.0.0.0 (tests of the public bind) is reached on 127.0.0.1 too.
+  await waitFor(/listening on http:\/\/(127\.0\.0\.1|0\.0\.0\.0):(\d+)/);
+  server.port = Number(/listening on http:\/\/(127\.0\.0\.1|0\.0\.0\.0):(\d+)/.exec(err)![2]);
   server.base = `http://127.0.0.1:${server.port}`;
   if (opts.ready !== false) await waitFor(/mlx: serving /);
   return server;

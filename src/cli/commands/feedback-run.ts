@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { notFound } from '../../core/errors.js';
+import { MlxError, notFound } from '../../core/errors.js';
 import { parseFeedbackText } from '../../serving/feedback-items.js';
 import { inferenceLogOf } from '../../store/sqlite/inference-log-store.js';
 import { withStore } from '../context.js';
 import { print, printJson } from '../output.js';
+import { postFeedback, serverUrl } from './feedback-post.js';
 
 /** Unknown request ids shown to people; --json lists them all. */
 const SHOW = 10;
@@ -19,11 +20,21 @@ async function readInput(file: string): Promise<string> {
   return fs.readFileSync(file, 'utf8');
 }
 
-/** Reads and checks every item, then joins them all in one transaction. */
-export async function runFeedback(file: string, f: { json?: boolean }, cmd: Command): Promise<void> {
+export interface FeedbackFlags {
+  json?: boolean;
+  server?: string;
+  token?: string;
+}
+
+/** Reads and checks every item, then joins them all in one transaction: in the local store, or on a model server (--server). */
+export async function runFeedback(file: string, f: FeedbackFlags, cmd: Command): Promise<void> {
+  if (f.token !== undefined && f.server === undefined) throw new MlxError('USAGE', '--token is the token of a model server: add --server URL (mlx serve\'s address)');
+  const server = f.server === undefined ? undefined : serverUrl(f.server);
   const items = await parseFeedbackText(await readInput(file), file === '-' ? 'stdin' : file);
-  // Without a store there is nothing to join to: every id is unknown and nothing is created.
-  const result = await withStore(cmd, false, async (store) => (await inferenceLogOf(store)).feedback(items)!);
+  const result = server
+    ? await postFeedback(server, items, f.token ?? (process.env.MLX_SERVE_TOKEN || undefined))
+    : // Without a store there is nothing to join to: every id is unknown and nothing is created.
+      await withStore(cmd, false, async (store) => (await inferenceLogOf(store)).feedback(items)!);
   if (f.json) {
     printJson({ items: items.length, matched: result.matched, unknown_count: result.unknown.length, unknown: result.unknown });
     return;

@@ -6,6 +6,7 @@ import { startServer } from '../../server/inference/start.js';
 import { openStore, resolveTrackingUri } from '../../store/open-store.js';
 import type { Store } from '../../store/store.js';
 import { numberFlag } from '../flags.js';
+import { serverAccess } from '../server-access.js';
 import type { ServeFlags } from './serve.js';
 import { defaultMaxBatchSize } from '../../serving/batch-defaults.js';
 
@@ -41,7 +42,10 @@ async function openLog(store: Store, opts: { sampleRate: number; maxRows: number
 /** `mlx serve`: validates every flag, finds every model, then serves until SIGINT/SIGTERM (SIGHUP re-resolves aliases). */
 export async function serveModel(uri: string, f: ServeFlags, trackingUri: string | undefined): Promise<void> {
   const log = (line: string) => process.stderr.write(`mlx: ${line}\n`);
+  // First: a refused public bind opens nothing and reads no store.
+  const access = serverAccess(f, 'MLX_SERVE_TOKEN', 'run the model and rewrite its ground truth (/feedback)');
   const options = {
+    ...access,
     host: f.host,
     port: numberFlag('--port', f.port, { min: 0, max: 65535 }),
     maxBatchSize: f.maxBatchSize === undefined ? undefined : numberFlag('--max-batch-size', f.maxBatchSize, { max: 65536 }),
@@ -88,7 +92,7 @@ export async function serveModel(uri: string, f: ServeFlags, trackingUri: string
     await store.close();
     throw err;
   }
-  log(`listening on ${running.listening.url}, loading ${[...new Set(r.plans.map((p) => p.uri))].join(', ')}`);
+  log(`listening on ${running.listening.url}${access.token ? ' (token required)' : ''}, loading ${[...new Set(r.plans.map((p) => p.uri))].join(', ')}`);
   try {
     await running.loaded;
   } catch (err) {

@@ -5,6 +5,8 @@ import { examples } from '../help.js';
 export interface ServeFlags {
   host: string;
   port: string;
+  token?: string;
+  allowUnauthenticated?: boolean;
   maxBatchSize?: string;
   maxBatchDelayMs: string;
   maxQueue: string;
@@ -31,8 +33,10 @@ export function registerServeCommand(program: Command): void {
     .command('serve <model-uri>')
     .description('serve a model over HTTP: /predict, /invocations (MLflow), /v2 (Open Inference Protocol), /metrics; canary, A/B, shadow and hot swap')
     .summary('serve a model over HTTP')
-    .option('--host <host>', 'interface to bind (0.0.0.0 for all)', '127.0.0.1')
+    .option('--host <host>', 'interface to bind (0.0.0.0 for all; a non-loopback host needs --token or --allow-unauthenticated)', '127.0.0.1')
     .option('-p, --port <port>', 'port (0 picks a free one)', '8000')
+    .option('--token <token>', 'require Authorization: Bearer <token> on every route but the probes (/health, /ready, /ping, /v2/health/*) and /metrics (default: MLX_SERVE_TOKEN)')
+    .option('--allow-unauthenticated', 'serve a non-loopback host without a token')
     .option('--max-batch-size <n>', 'most rows coalesced into one inference (1 turns batching off; default: 32, or 4 for image models)')
     .option('--max-batch-delay-ms <ms>', 'longest wait for a batch to fill', '2')
     .option('--max-queue <n>', 'most requests waiting for inference per model; more are answered 503 with Retry-After (0: no limit)', '1000')
@@ -53,6 +57,7 @@ export function registerServeCommand(program: Command): void {
       'mlx serve models:/pets-classifier@champion --port 8080',
       'mlx serve models:/pets-classifier@champion --canary models:/pets-classifier@challenger=10',
       'mlx serve models:/customer-value@champion --shadow models:/customer-value/3 --log-inputs --sample-rate 0.1',
+      'MLX_SERVE_TOKEN=$(openssl rand -hex 24) mlx serve models:/pets-classifier@champion --host 0.0.0.0',
     ], 'A/B: --variant models:/pets-classifier/1=50 --variant models:/pets-classifier/2=50 (relative weights).',
        'Requests with X-Mlx-Route-Key always meet the same variant; GET /variants reports the split.'))
     .action(async (uri: string, f: ServeFlags, cmd: Command) => {

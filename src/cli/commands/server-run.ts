@@ -6,22 +6,15 @@ import { startTrackingServer } from '../../server/tracking/start.js';
 import { redactUri } from '../../store/postgres/connection.js';
 import { openStore, resolveTrackingUri } from '../../store/open-store.js';
 import { numberFlag } from '../flags.js';
+import { serverAccess } from '../server-access.js';
 import type { ServerFlags } from './server.js';
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '[::1]']);
 
 /** Validates the flags, opens (or creates) the store and serves it until SIGINT/SIGTERM. */
 export async function runTrackingServer(f: ServerFlags, trackingUri: string | undefined, mode: 'server' | 'ui'): Promise<void> {
   const port = numberFlag('--port', f.port, { min: 0, max: 65535 });
   const maxBodyMb = numberFlag('--max-body-mb', f.maxBodyMb, { min: 0.001, max: 4096, float: true });
   const maxUploadMb = numberFlag('--max-upload-mb', f.maxUploadMb, { min: 0.001, max: 1024 * 1024, float: true });
-  const token = f.token ?? (process.env.MLX_SERVER_TOKEN || undefined);
-  if (token !== undefined && token.length < 8) throw new MlxError('USAGE', '--token must be at least 8 characters; use a long random value, e.g. from: openssl rand -hex 24');
-  if (!LOOPBACK.has(f.host) && !token && !f.allowUnauthenticated)
-    throw new MlxError(
-      'USAGE',
-      `refusing to serve ${f.host} without a token: anyone who can reach it could read and change every run; pass --token (or MLX_SERVER_TOKEN), or --allow-unauthenticated`,
-    );
+  const { token, allowedHosts } = serverAccess(f, 'MLX_SERVER_TOKEN', 'read and change every run');
   if (f.corsOrigin !== undefined && !/^https?:\/\/[^/\s]+$/.test(f.corsOrigin))
     throw new MlxError('USAGE', `--cors-origin ${JSON.stringify(f.corsOrigin)} must be an origin such as https://ml.example.com (scheme and host, no path)`);
   const uri = resolveTrackingUri({ flag: f.backendStoreUri ?? trackingUri });
@@ -61,7 +54,7 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
       mlxVersion,
       ui: await loadUi(),
       // Loopback without a token is the everyday local setup: answer only to loopback names there.
-      allowedHosts: LOOPBACK.has(f.host) && !token ? ['localhost', '127.0.0.1', '[::1]', '::1'] : undefined,
+      allowedHosts,
       log: (line) => process.stderr.write(`mlx: ${line}\n`),
     });
     close = () => listening.close();

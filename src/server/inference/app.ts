@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { CONTENT_TYPE } from '../../serving/prometheus.js';
 import { variantName } from '../../serving/router.js';
+import { useAccessChecks, type InferenceAccess } from './access.js';
 import { errorResponse, HttpError } from './errors.js';
 import { feedbackRoutes } from './feedback.js';
 import { healthRoutes } from './health.js';
@@ -15,7 +16,7 @@ import { variantsRoutes } from './variants.js';
 export { routeLabel };
 
 /** The inference server of `mlx serve`: /predict, /invocations, /v2, /health, /ready, /metrics, /variants, /feedback. */
-export function inferenceApp(state: ServingState): Hono {
+export function inferenceApp(state: ServingState, access: InferenceAccess = {}): Hono {
   const app = new Hono();
   const m = state.metrics;
   let fallbackName: string | undefined;
@@ -48,6 +49,8 @@ export function inferenceApp(state: ServingState): Hono {
       if (held && info.variant) info.variant.observe(seconds * 1000, c.res.status);
     }
   });
+  // After the middleware above: refused requests are counted in /metrics and carry a request id too.
+  useAccessChecks(app, access);
   healthRoutes(app, state);
   predictRoutes(app, state);
   invocationsRoutes(app, state);

@@ -17,3 +17,14 @@ export function requestBody(c: Context, state: ServingState): Promise<Buffer> {
 export async function requestJson(c: Context, state: ServingState): Promise<unknown> {
   return parseJsonBody(await requestBody(c, state), () => invalid('the body is not valid JSON'));
 }
+
+/**
+ * A 415 unless the request says it is JSON. Web pages can send text/plain, form-encoded and multipart
+ * bodies (or bytes with no type) to any server without a CORS preflight; application/json they cannot.
+ * allowNone: a missing type passes too (Triton's HTTP client sends JSON without one).
+ */
+export function requireJsonType(c: Context, what: string, opts: { allowNone?: boolean } = {}): void {
+  const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'application/json' || (opts.allowNone && type === '')) return;
+  throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `content type ${JSON.stringify(type || 'none')} is not accepted: ${what} takes application/json (curl: -H 'content-type: application/json')`);
+}

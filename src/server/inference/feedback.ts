@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { invalid } from '../../core/errors.js';
 import { toFeedbackItem } from '../../serving/feedback-items.js';
 import type { FeedbackItem } from '../../serving/inference-record.js';
-import { requestJson } from './body.js';
+import { requestJson, requireJsonType } from './body.js';
 import { HttpError } from './errors.js';
 import type { ServingState } from './state.js';
 
@@ -24,6 +24,8 @@ export function feedbackItems(body: unknown): FeedbackItem[] {
 /** POST /feedback: ground truth for logged predictions, joined by request id (needs --log-inputs). */
 export function feedbackRoutes(app: Hono, state: ServingState): void {
   app.post('/feedback', async (c) => {
+    // Ground truth drives mlx monitor's accuracy and its retraining trigger: no other site's page may write it.
+    requireJsonType(c, '/feedback');
     const sink = state.sink;
     if (!sink) throw new HttpError(409, 'INVALID_STATE', 'start mlx serve with --log-inputs to collect feedback');
     const items = feedbackItems(await requestJson(c, state));

@@ -9,10 +9,11 @@ import { registerLogMetrics, servingMetrics, type LogStats, type ServingMetrics 
 import { VariantSet, type Variant } from '../../serving/variant-set.js';
 import type { Store } from '../../store/store.js';
 import { listen, type Listening } from '../listen.js';
+import type { InferenceAccess } from './access.js';
 import { inferenceApp } from './app.js';
 import { rolloutState, type ServingState } from './state.js';
 
-export interface ServeOptions extends LoadOptions {
+export interface ServeOptions extends LoadOptions, InferenceAccess {
   host: string;
   port: number;
   /** Unset: defaultMaxBatchSize of each model (32 rows, 4 images). */
@@ -100,7 +101,7 @@ export async function startServer(store: Store, uri: string, o: ServeOptions): P
   if (sink?.stats) registerLogMetrics(metrics, () => sink.stats!());
   let listening: Listening;
   try {
-    listening = await listen(inferenceApp(state), { host: o.host, port: o.port });
+    listening = await listen(inferenceApp(state, { token: o.token, allowedHosts: o.allowedHosts }), { host: o.host, port: o.port });
   } catch (err) {
     await state.sink?.close();
     throw err;

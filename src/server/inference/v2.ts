@@ -4,7 +4,7 @@ import type { TensorSpec } from '../../core/entities.js';
 import type { Tensor } from '../../serving/model-runtime.js';
 import type { Predictor } from '../../serving/predictor.js';
 import { ELEMENT_TYPES, flatten, toNumbers, toTypedArray, typeOfV2 } from '../../serving/tensors.js';
-import { requestJson } from './body.js';
+import { requestJson, requireJsonType } from './body.js';
 import { answer, defaultColumns, numberRows } from './observe.js';
 import { findServed, lease, v2Version } from './request-context.js';
 import type { ServingState } from './state.js';
@@ -60,6 +60,8 @@ export function v2Routes(app: Hono, state: ServingState): void {
 
   // A path with a version pins that version; without one, the request is routed like any other.
   const infer = async (c: Context, name: string, version: string | undefined) => {
+    // With --log-inputs an answer is logged: a page could otherwise fill the log (and skew drift) with text/plain posts.
+    requireJsonType(c, 'the Open Inference Protocol', { allowNone: true });
     const p = lease(c, state, { model: name, version });
     const body = await requestJson(c, state);
     const req = body as { id?: unknown; inputs?: unknown; outputs?: unknown };

@@ -1,8 +1,8 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { MlxError, toHttpStatus } from '../../core/errors.js';
+import { hostGuard, hostRefusal, tokenGuard } from '../access.js';
 import { artifactProxyRoutes } from './artifacts.js';
 import type { TrackingContext } from './context.js';
 import { experimentRoutes } from './experiments.js';
@@ -42,14 +42,6 @@ function errorResponse(c: Context, err: unknown, log?: (line: string) => void): 
   return c.json({ error_code: 'INTERNAL_ERROR', message: `internal error: ${String((err as Error)?.message ?? err).split('\n')[0]}` }, 500);
 }
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
-  if (!m) return false;
-  const a = Buffer.from(m[1].trim());
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /** The tracking server of `mlx server`: MLflow REST API 2.0, the artifact proxy, mlx's extensions and the UI. */
 export function trackingApp(ctx: TrackingContext, o: TrackingAppOptions): Hono {
   const app = new Hono();
@@ -66,24 +58,23 @@ export function trackingApp(ctx: TrackingContext, o: TrackingAppOptions): Hono {
       app.use(p, cors({ origin, allowHeaders: ['Authorization', 'Content-Type'], allowMethods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'] }));
   }
   if (o.token) {
-    const token = o.token;
-    for (const p of ['/api/*', '/ajax-api/*'])
-      app.use(p, async (c, next) => {
-        if (c.req.method === 'OPTIONS' || tokenMatches(c.req.header('authorization'), token)) return next();
-        return c.json({ error_code: 'UNAUTHENTICATED', message: 'this server needs a token: send Authorization: Bearer <token> (MLX_TRACKING_TOKEN or MLFLOW_TRACKING_TOKEN for clients)' }, 401, {
-          'WWW-Authenticate': 'Bearer',
-        });
-      });
+    // Preflights pass: browsers never send credentials on OPTIONS.
+    const guard = tokenGuard(o.token, {
+      open: (c) => c.req.method === 'OPTIONS',
+      deny: (c) =>
+        c.json({ error_code: 'UNAUTHENTICATED', message: 'this server needs a token: send Authorization: Bearer <token> (MLX_TRACKING_TOKEN or MLFLOW_TRACKING_TOKEN for clients)' }, 401),
+    });
+    for (const p of ['/api/*', '/ajax-api/*']) app.use(p, guard);
   }
 
-  if (!o.token && o.allowedHosts) {
-    const allowed = new Set(o.allowedHosts.map((h) => h.toLowerCase()));
-    app.use('*', async (c, next) => {
-      const host = (c.req.header('host') ?? '').toLowerCase().replace(/:\d+$/, '');
-      if (allowed.has(host) || c.req.path === '/health' || c.req.path === '/ready') return next();
-      return c.json({ error_code: 'PERMISSION_DENIED', message: `host ${JSON.stringify(host)} is not served: a server without --token answers only to ${[...allowed].join(', ')}` }, 403);
-    });
-  }
+  if (!o.token && o.allowedHosts)
+    app.use(
+      '*',
+      hostGuard(o.allowedHosts, {
+        exempt: (c) => c.req.path === '/health' || c.req.path === '/ready',
+        deny: (c, host, allowed) => c.json({ error_code: 'PERMISSION_DENIED', message: hostRefusal(host, allowed) }, 403),
+      }),
+    );
   app.get('/health', (c) => c.json({ status: 'OK' }));
   // Ready when the store answers a query: a replica whose database is gone is taken out of rotation.
   app.get('/ready', async (c) => {
