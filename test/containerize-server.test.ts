@@ -32,13 +32,13 @@ function readEnv(file: string): Record<string, string> {
   return Object.fromEntries(fs.readFileSync(file, 'utf8').split('\n').filter((l) => /^\w+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 }
 
-const FILES = ['.dockerignore', '.env', 'Dockerfile', 'README.md', 'docker-compose.yml', 'mlx-0.1.0.tgz', 'nginx.conf', 'package.json'];
+const FILES = ['.dockerignore', '.env', '.mlx-build-context', 'Dockerfile', 'README.md', 'docker-compose.yml', 'mlx-0.1.0.tgz', 'nginx.conf', 'package.json'];
 const K8S = ['k8s/', 'k8s/deployment.yaml', 'k8s/hpa.yaml', 'k8s/kustomization.yaml', 'k8s/pdb.yaml', 'k8s/pvc.yaml', 'k8s/secret.example.yaml', 'k8s/service.yaml'];
 
 describe('mlx containerize --tracking-server', () => {
   it('writes the image context, compose try-out and .env: secrets generated, mode 0600, never on stdout or stderr', () => {
     const r = ok(dir, ['containerize', '--tracking-server', '--out', 'srv']);
-    expect(r.stdout).toMatch(/^Wrote the tracking server's build context to .*srv \(8 files/);
+    expect(r.stdout).toMatch(/^Wrote the tracking server's build context to .*srv \(9 files/);
     expect(r.stdout).toContain('docker build -t mlx-tracking-server:0.1.0 srv');
     expect(r.stdout).toContain('docker-compose -f srv/docker-compose.yml up -d --build');
     const ctx = path.join(dir, 'srv');

@@ -53,11 +53,11 @@ function composeConfig(file: string): { code: number; out: string } {
 describe('mlx containerize MODEL_URI --out DIR', () => {
   it('writes a complete build context: Dockerfile, compose, Prometheus, the model version\'s files and mlx packed', () => {
     const r = ok(dir, ['containerize', 'models:/pets-classifier@champion', '--out', 'ctx']);
-    expect(r.stdout).toMatch(/^Wrote the build context for models:\/pets-classifier\/1 to .*ctx \(13 files/);
+    expect(r.stdout).toMatch(/^Wrote the build context for models:\/pets-classifier\/1 to .*ctx \(14 files/);
     expect(r.stdout).toContain('docker build -t pets-classifier:1 ctx');
     const ctx = path.join(dir, 'ctx');
     expect(tree(ctx)).toEqual([
-      '.dockerignore', 'Dockerfile', 'README.md', 'docker-compose.yml', 'mlx-0.1.0.tgz', 'model/', 'model/MODEL_CARD.md',
+      '.dockerignore', '.mlx-build-context', 'Dockerfile', 'README.md', 'docker-compose.yml', 'mlx-0.1.0.tgz', 'model/', 'model/MODEL_CARD.md',
       'model/labels.txt', 'model/model.json', 'model/pets-classifier.onnx', 'model/preprocess.txt', 'model/signature.json',
       'package.json', 'prometheus.yml',
     ].sort());
@@ -139,11 +139,12 @@ describe('--dry-run and --force', () => {
     expect(outside()).toEqual(before);
     const doc = mlxJson(dir, ['containerize', 'models:/pets-classifier/1', '--out', 'dry', '--dry-run']);
     expect(doc.dry_run).toBe(true);
-    expect(doc.files.find((f: { path: string }) => f.path === 'Dockerfile').content).toMatch(/^# pets-classifier version 1/);
+    expect(doc.files.find((f: { path: string }) => f.path === 'Dockerfile').content).toMatch(/^# An image serving one model .*\n# pets-classifier version 1/);
     expect(outside()).toEqual(before);
   }, T);
 
-  it('a non-empty folder is refused without --force, and replaced whole with it', () => {
+  it('a non-empty folder is refused without --force; with it, a folder mlx wrote is replaced whole', () => {
+    ok(dir, ['containerize', 'models:/pets-classifier/1', '--out', 'taken']);
     writeFile(dir, 'taken/stale.txt', 'old');
     refused(['models:/pets-classifier/1', '--out', 'taken'], 1, '--out "taken" is not empty', '--force');
     expect(fs.readFileSync(path.join(dir, 'taken/stale.txt'), 'utf8')).toBe('old');
@@ -157,7 +158,7 @@ describe('--dry-run and --force', () => {
     expect(fs.existsSync(path.join(dir, 'empty/Dockerfile'))).toBe(true);
   }, T);
 
-  it('--force never replaces the current folder or a git checkout', () => {
+  it('--force never replaces the current folder or a git checkout (test/security/containerize-force.test.ts has the rest)', () => {
     refused(['models:/pets-classifier/1', '--out', '.', '--force'], 1, 'holds the current folder');
     writeFile(dir, 'repo/.git/HEAD', 'ref: refs/heads/main\n');
     refused(['models:/pets-classifier/1', '--out', 'repo', '--force'], 1, '"repo"', 'git checkout');

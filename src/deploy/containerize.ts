@@ -1,3 +1,4 @@
+import { escapeControlChars, safeJson } from '../core/control-chars.js';
 import type { Store } from '../store/store.js';
 import { readModelBundle, modelManifest, type ModelBundle } from './model-bundle.js';
 import { mlxPackage, mlxRoot, checkPackable } from './mlx-package.js';
@@ -5,7 +6,7 @@ import type { ContextOptions } from './options.js';
 import { renderK8sFiles } from './render-k8s.js';
 import { renderReadme } from './render-readme.js';
 import { renderDockerFiles, type ContextSpec } from './render.js';
-import { imageCommand, textFile as text, type BuildPlan, type PlannedFile } from './plan.js';
+import { imageCommand, markerFile, textFile as text, type BuildPlan, type PlannedFile } from './plan.js';
 import { slug } from './validate.js';
 
 /** A model's build context, rendered in memory. */
@@ -61,7 +62,7 @@ export async function planContext(store: Store, input: PlanInput): Promise<Conte
   const modelFiles: PlannedFile[] = [{ path: modelFile, content: bundle.bytes, size: bundle.bytes.byteLength }];
   if (bundle.labels) modelFiles.push(text('model/labels.txt', `${bundle.labels.join('\n')}\n`));
   if (bundle.preprocess) modelFiles.push(text('model/preprocess.txt', `${bundle.preprocess}\n`));
-  modelFiles.push(text('model/signature.json', `${JSON.stringify(bundle.signature, null, 2)}\n`));
+  modelFiles.push(text('model/signature.json', `${safeJson(bundle.signature, 2)}\n`));
   if (bundle.card) modelFiles.push(text('model/MODEL_CARD.md', bundle.card));
   const manifestFiles = {
     model: modelFile,
@@ -80,6 +81,8 @@ export async function planContext(store: Store, input: PlanInput): Promise<Conte
     ...docker.slice(3).map((f) => text(f.path, f.content)),
     ...(o.k8s ? renderK8sFiles(spec).map((f) => text(f.path, f.content)) : []),
   ];
+  const subject = `the build context for ${escapeControlChars(bundle.resolvedUri)}`;
+  files.push(markerFile(subject, mlxVersion));
   files.push(text('README.md', renderReadme(spec, [...files.map((f) => f.path), 'README.md'])));
   const warnings = [...bundle.warnings];
   if (o.gpu)
@@ -92,7 +95,7 @@ export async function planContext(store: Store, input: PlanInput): Promise<Conte
     files,
     mlxRoot: root,
     warnings,
-    subject: `the build context for ${bundle.resolvedUri}`,
+    subject,
     port: o.port,
     k8s: o.k8s,
     runCommand: `docker run --rm -p ${o.port}:${o.port} ${spec.image}`,

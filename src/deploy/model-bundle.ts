@@ -1,5 +1,7 @@
 import path from 'node:path';
+import { escapeChar, findControlChar, quoteJson, safeJson } from '../core/control-chars.js';
 import type { ModelSignature, ModelVersion } from '../core/entities.js';
+import { invalid } from '../core/errors.js';
 import { checkLabels, readLabels } from '../models/labels.js';
 import { sha256 } from '../models/model-storage.js';
 import { readModelInfo } from '../models/onnx/model-info.js';
@@ -64,8 +66,11 @@ export async function readModelBundle(store: Store, input: BundleInput): Promise
     const inferred = inferPreprocessSpec(signature);
     preprocess = inferred ? formatPreprocessSpec(inferred) : null;
   }
+  const name = v?.name ?? path.basename(resolved.file).replace(/\.onnx$/i, '');
+  checkModelName(name, v ? null : path.basename(resolved.file));
+  if (labels) checkLabelLines(labels);
   return {
-    name: v?.name ?? path.basename(resolved.file).replace(/\.onnx$/i, ''),
+    name,
     version: v?.version ?? null,
     uri: input.uri,
     resolvedUri: resolved.label,
@@ -79,6 +84,25 @@ export async function readModelBundle(store: Store, input: BundleInput): Promise
     runId: resolved.runId ?? null,
     warnings,
   };
+}
+
+/**
+ * Refuses a model name holding a control character (a line break, an escape, a bidi override): the name
+ * is the served model's (X-Mlx-Model, /v2/models/NAME), a file in the image, and it is shown in the
+ * comments of the Dockerfile, compose file and manifests, where a line break would make text live.
+ */
+export function checkModelName(name: string, file: string | null): void {
+  const c = findControlChar(name);
+  if (c === null) return;
+  const fix = file !== null ? `rename the file ${quoteJson(file)}` : 'register the model under a name without one';
+  throw invalid(`model name ${quoteJson(name)} holds a control character (${escapeChar(c)}); it would name the served model and a file in the image: ${fix}`);
+}
+
+/** model/labels.txt holds one class name per line: a label with a line break would shift every label after it. */
+function checkLabelLines(labels: string[]): void {
+  const i = labels.findIndex((l) => /[\r\n]/.test(l));
+  if (i >= 0)
+    throw invalid(`the label of class ${i}, ${quoteJson(labels[i])}, holds a line break; model/labels.txt has one class name per line: fix the model version's labels or give --labels FILE`);
 }
 
 /** model/model.json: what the image serves, with the registry facts a file-served model no longer carries. */
@@ -110,5 +134,5 @@ export function modelManifest(b: ModelBundle, mlxVersion: string, files: Record<
       : {}),
     built_with: { mlx: mlxVersion },
   };
-  return `${JSON.stringify(doc, null, 2)}\n`;
+  return `${safeJson(doc, 2)}\n`;
 }

@@ -37,6 +37,19 @@ export const textFile = (path: string, content: string, secret = false): Planned
   ...(secret ? { secret } : {}),
 });
 
+/** The file at the top of every build context mlx writes: `--force` replaces only a folder that holds it (or an empty one). */
+export const MARKER_FILE = '.mlx-build-context';
+
+/** The marker of a context: what wrote it, and why the file is there. */
+export function markerFile(subject: string, mlxVersion: string): PlannedFile {
+  return textFile(
+    MARKER_FILE,
+    `# Written by \`mlx containerize\` (mlx ${mlxVersion}): ${subject}.\n` +
+      '# `mlx containerize --out THIS_FOLDER --force` replaces a folder only when it holds this file;\n' +
+      '# delete the file to keep mlx from ever replacing the folder.\n',
+  );
+}
+
 /** The image's command line, ENTRYPOINT + CMD, parsed back from the Dockerfile (its source of truth). */
 export function imageCommand(files: PlannedFile[]): string[] {
   const dockerfile = files.find((f) => f.path === 'Dockerfile')!.content as string;

@@ -1,3 +1,4 @@
+import { escapeControlChars } from '../core/control-chars.js';
 import { commonVars, type ContextSpec } from './render.js';
 import { fill } from './templates.js';
 
@@ -9,6 +10,7 @@ export const IMAGE_PURPOSES: Purposes = [
   [/^\.dockerignore$/, 'sends only what the Dockerfile copies to the Docker engine'],
   [/^package\.json$/, 'the image\'s one dependency: the packed mlx below'],
   [/^mlx-.*\.tgz$/, '`npm pack` of the mlx that wrote this folder'],
+  [/^\.mlx-build-context$/, 'marks the folder as written by mlx: `mlx containerize --force` replaces only such a folder'],
 ];
 
 const PURPOSE: Purposes = [
@@ -37,7 +39,7 @@ export function contents(paths: string[], purposes: Purposes = PURPOSE): string 
       if (seen.has(group)) continue;
       seen.add(group);
       lines.push(`- \`${group}/\`: ${purpose}`);
-    } else lines.push(`- \`${p}\`${purpose ? `: ${purpose}` : ''}`);
+    } else lines.push(`- \`${escapeControlChars(p)}\`${purpose ? `: ${purpose}` : ''}`);
   }
   return lines.join('\n');
 }

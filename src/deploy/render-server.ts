@@ -1,6 +1,6 @@
 import { contents, IMAGE_PURPOSES, type Purposes } from './render-readme.js';
 import { k8sObjectVars, k8sSelector, kustomization, type K8sWorkload } from './render-k8s.js';
-import { baseStages, healthScript, imagePackageJson, labelArgs, type TextFile } from './render.js';
+import { baseStages, healthScript, imagePackageJson, labelInstruction, type TextFile } from './render.js';
 import { ARTIFACTS_DIR, type ServerOptions } from './server-options.js';
 import { fill, jsonArray, yamlList, yamlMap, yamlString } from './templates.js';
 
@@ -70,7 +70,7 @@ export function renderServerDockerFiles(s: ServerSpec): TextFile[] {
       content: fill('tracking-server/Dockerfile', {
         ...vars,
         base_stages: baseStages(s.nodeVersion, s.tarball, 'node_modules only, no compilers, not root'),
-        labels: labelArgs(serverImageLabels(s)),
+        labels: labelInstruction(serverImageLabels(s)),
         healthcheck: jsonArray(['node', '-e', healthScript(s.port, '/health')]),
         server_args: jsonArray(serverArgs(s)),
       }),

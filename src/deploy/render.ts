@@ -1,3 +1,4 @@
+import { escapeControlChars, safeJson } from '../core/control-chars.js';
 import type { ModelSignature } from '../core/entities.js';
 import { DEFAULT_MAX_BATCH } from '../serving/batch-defaults.js';
 import type { ContextOptions } from './options.js';
@@ -84,13 +85,17 @@ export function healthScript(port: number, path = '/ready'): string {
   return `fetch('http://127.0.0.1:${port}${path}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`;
 }
 
-/** Variables shared by every template. */
+/**
+ * Variables shared by every template. The URIs are shown in comments and the README with their control
+ * characters escaped (a folder may be named so); the name is refused earlier (checkModelName), and a
+ * name that was not is stopped by the renderer rather than written.
+ */
 export function commonVars(s: ContextSpec): Record<string, string> {
   return {
     name: s.name,
     version_suffix: s.version !== null ? ` version ${s.version}` : '',
-    uri: s.uri,
-    resolved_uri: s.resolvedUri,
+    uri: escapeControlChars(s.uri),
+    resolved_uri: escapeControlChars(s.resolvedUri),
     sha256: s.sha256,
     image: s.image,
     image_yaml: yamlString(s.image),
@@ -118,11 +123,12 @@ export function imageLabels(s: ContextSpec): Record<string, string> {
   };
 }
 
-/** The image's labels as the arguments of one LABEL instruction, one per line. */
-export function labelArgs(labels: Record<string, string>): string {
-  return Object.entries(labels)
+/** One LABEL instruction with the image's labels, one per line (a block: the template's line holds only it). */
+export function labelInstruction(labels: Record<string, string>): string {
+  const args = Object.entries(labels)
     .map(([k, v]) => `${k}=${dockerQuote(v)}`)
     .join(' \\\n      ');
+  return `LABEL ${args}`;
 }
 
 /**
@@ -144,15 +150,19 @@ export function imagePackageJson(app: string, description: string, tarball: stri
     // npm 11+ asks which install scripts may run: better-sqlite3 may compile, onnxruntime-node's CUDA download is skipped.
     allowScripts: { 'better-sqlite3': true, 'onnxruntime-node': false },
   };
-  return `${JSON.stringify(pkg, null, 2)}\n`;
+  return `${safeJson(pkg, 2)}\n`;
 }
 
-/** The multi-stage Dockerfile. */
+/**
+ * The multi-stage Dockerfile. Its template's first line holds no value: Docker reads the comments at the
+ * top of a Dockerfile as parser directives, so a model file named `syntax=…` would pick the frontend
+ * that builds the image.
+ */
 export function renderDockerfile(s: ContextSpec): string {
   return fill('docker/Dockerfile', {
     ...commonVars(s),
     base_stages: baseStages(s.nodeVersion, s.tarball, 'node_modules and the model, no compilers, not root'),
-    labels: labelArgs(imageLabels(s)),
+    labels: labelInstruction(imageLabels(s)),
     healthcheck: jsonArray(['node', '-e', healthScript(s.port)]),
     serve_args: jsonArray(serveArgs(s)),
   });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { checkPackable, mlxPackage, mlxRoot } from './mlx-package.js';
-import { imageCommand, textFile, type BuildPlan } from './plan.js';
+import { imageCommand, markerFile, textFile, type BuildPlan } from './plan.js';
 import {
   renderServerDockerFiles, renderServerK8sFiles, renderServerReadme, SECRETS_FILE, SERVER_APP, type ServerSpec,
 } from './render-server.js';
@@ -60,6 +60,8 @@ export function planServerContext(input: { out?: string; options: ServerOptions 
     ...docker.slice(3),
     ...(o.k8s ? renderServerK8sFiles(spec).map((f) => textFile(f.path, f.content)) : []),
   ];
+  const subject = 'the tracking server\'s build context';
+  files.push(markerFile(subject, mlxVersion));
   files.push(textFile('README.md', renderServerReadme(spec, [...files.map((f) => f.path), 'README.md'])));
   const env = path.join(out, SECRETS_FILE);
   return {
@@ -69,7 +71,7 @@ export function planServerContext(input: { out?: string; options: ServerOptions 
     files,
     mlxRoot: root,
     warnings: kept ? [`kept the database password and API token of ${env}: the PostgreSQL volume was created with that password`] : [],
-    subject: 'the tracking server\'s build context',
+    subject,
     port: o.port,
     k8s: o.k8s,
     runCommand: `docker run --rm -p ${o.port}:${o.port} -e MLX_TRACKING_URI -e MLX_SERVER_TOKEN ${spec.image}`,

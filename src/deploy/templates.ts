@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { escapeControlChars, flattenLineBreaks, quoteJson } from '../core/control-chars.js';
 import { renderTemplate } from '../core/template.js';
 
 const cache = new Map<string, string>();
@@ -24,8 +25,11 @@ export function fill(name: string, vars: Record<string, string>): string {
   return renderTemplate(text, vars, `templates/${name}`);
 }
 
-/** A YAML string scalar (JSON strings are valid YAML and need no further escaping). */
-export const yamlString = (s: string) => JSON.stringify(s);
+/**
+ * A YAML string scalar: a JSON string is a YAML double-quoted scalar, once the characters JSON leaves raw
+ * but YAML 1.1 reads as line breaks (U+0085, U+2028, U+2029) or refuses (C1 controls) are escaped too.
+ */
+export const yamlString = (s: string) => quoteJson(s);
 
 /** `key: "value"` lines of a YAML map at an indentation. */
 export function yamlMap(entries: Record<string, string>, indent: number): string {
@@ -43,10 +47,15 @@ export function yamlList(items: string[], indent: number): string {
 
 /** A JSON array as Dockerfiles and YAML flow sequences write it: `["a", "b"]`. */
 export function jsonArray(items: string[]): string {
-  return `[${items.map((i) => JSON.stringify(i)).join(', ')}]`;
+  return `[${items.map(quoteJson).join(', ')}]`;
 }
 
-/** A double-quoted Dockerfile word: quotes, backslashes and `$` (variable expansion) escaped, newlines flattened. */
+/**
+ * A double-quoted Dockerfile word, e.g. a LABEL value: line breaks of every kind flattened to spaces (a
+ * label is one line), other control characters written as escapes (`\u001b`), then quotes, backslashes
+ * and `$` (variable expansion) escaped.
+ */
 export function dockerQuote(s: string): string {
-  return `"${s.replace(/[\r\n]+/g, ' ').replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
+  const flat = escapeControlChars(flattenLineBreaks(s));
+  return `"${flat.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
 }

@@ -1,6 +1,8 @@
+import { quoteJson } from '../core/control-chars.js';
 import { invalid } from '../core/errors.js';
 
-const show = (s: string) => JSON.stringify(s);
+/** A flag's value as messages quote it: control characters escaped, so the message stays one visible line. */
+const show = (s: string) => quoteJson(s);
 
 /** An integer flag within [min, max], with the same message shape as `mlx serve`'s flags. */
 export function intFlag(name: string, text: string, min: number, max: number): number {

@@ -1,3 +1,4 @@
+import { escapeControlChars } from '../core/control-chars.js';
 import type { ModelVersion, Run, TensorSpec } from '../core/entities.js';
 import { renderTemplate } from '../core/template.js';
 import { parsePreprocessSpec } from './preprocess-spec.js';
@@ -10,7 +11,13 @@ export interface ModelCardData {
   experimentName?: string;
 }
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+// Values from the ONNX file, the run and the registry stay on their line: control characters (line
+// breaks, terminal escapes) are shown as escapes, and a table cell's pipes are escaped as GFM asks.
+const text = (s: string) => escapeControlChars(s);
+const cell = (s: string) => text(s).replace(/\|/g, '\\|');
+
+/** The description as Markdown of the owner's: its own line breaks kept (\r\n and \r as \n), other controls escaped. */
+const markdown = (s: string) => escapeControlChars(s.replace(/\r\n?/g, '\n'), '\n\t');
 
 function table(head: string[], rows: string[][]): string {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
@@ -57,7 +64,7 @@ export function renderModelCard(template: string, d: ModelCardData): string {
   ].join('\n');
   const training = run
     ? [
-        `Trained in run \`${run.info.run_id}\` (${run.info.run_name})${d.experimentName ? ` of experiment "${d.experimentName}"` : ''}, status ${run.info.status}.`,
+        `Trained in run \`${text(run.info.run_id)}\` (${text(run.info.run_name)})${d.experimentName ? ` of experiment "${text(d.experimentName)}"` : ''}, status ${run.info.status}.`,
         '',
         '**Parameters**',
         '',
@@ -70,35 +77,35 @@ export function renderModelCard(template: string, d: ModelCardData): string {
     : '_No training run recorded. Register with `--run RUN_ID` (or from `runs:/RUN_ID/PATH`) to link one._';
   const lineage = run
     ? [
-        `- run: \`${run.info.run_id}\``,
-        run.tags['mlx.command'] ? `- command: \`${(JSON.parse(run.tags['mlx.command']) as string[]).join(' ')}\`` : null,
+        `- run: \`${text(run.info.run_id)}\``,
+        run.tags['mlx.command'] ? `- command: \`${text((JSON.parse(run.tags['mlx.command']) as string[]).join(' '))}\`` : null,
         run.tags['mlflow.source.git.commit']
-          ? `- git commit: \`${run.tags['mlflow.source.git.commit']}\`${run.tags['mlx.source.git.dirty'] === 'true' ? ' (with uncommitted changes)' : ''}`
+          ? `- git commit: \`${text(run.tags['mlflow.source.git.commit'])}\`${run.tags['mlx.source.git.dirty'] === 'true' ? ' (with uncommitted changes)' : ''}`
           : null,
-        ...run.inputs.map((i) => `- dataset: ${i.name}${i.context ? ` (${i.context})` : ''}, sha256 \`${i.digest}\``),
+        ...run.inputs.map((i) => `- dataset: ${text(i.name)}${i.context ? ` (${text(i.context)})` : ''}, sha256 \`${text(i.digest)}\``),
       ]
         .filter(Boolean)
         .join('\n')
-    : `- source: \`${v.source}\``;
+    : `- source: \`${text(v.source)}\``;
   return renderTemplate(
     template,
     {
-      name: v.name,
+      name: text(v.name),
       version: String(v.version),
-      summary: v.description ? v.description.split('\n')[0] : `An ONNX model registered with mlx.`,
-      aliases: v.aliases.length ? v.aliases.map((a) => `\`${a}\``).join(', ') : 'none',
+      summary: v.description ? text(v.description.split(/\r\n|\r|\n/)[0]) : `An ONNX model registered with mlx.`,
+      aliases: v.aliases.length ? v.aliases.map((a) => `\`${cell(a)}\``).join(', ') : 'none',
       ir_version: String(v.ir_version),
-      opset: v.opset.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', '),
-      producer: v.producer || 'unknown',
-      sha256: v.sha256,
+      opset: cell(v.opset.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ')),
+      producer: cell(v.producer || 'unknown'),
+      sha256: cell(v.sha256),
       size: bytes(v.size),
       created,
-      user: v.user_id,
-      source: v.source,
-      intended_use: v.description || '_Not stated. Describe what the model is for and who should use it (`mlx register --description`)._',
+      user: cell(v.user_id),
+      source: cell(v.source),
+      intended_use: v.description ? markdown(v.description) : '_Not stated. Describe what the model is for and who should use it (`mlx register --description`)._',
       signature: sig,
       preprocessing: describeSpec(v.preprocess),
-      labels: v.labels ? v.labels.map((l, i) => `${i}. ${l}`).join('\n') : '_No labels: outputs are reported by index._',
+      labels: v.labels ? v.labels.map((l, i) => `${i}. ${text(l)}`).join('\n') : '_No labels: outputs are reported by index._',
       training,
       lineage,
     },

@@ -32,7 +32,7 @@ export function registerContainerizeCommand(program: Command): void {
         'or, with --tracking-server, one for replicas of the tracking server over PostgreSQL',
     )
     .option('-o, --out <dir>', 'output folder (default: build/NAME-vVERSION, build/mlx-tracking-server)')
-    .option('--force', 'replace the contents of a non-empty output folder')
+    .option('--force', 'replace an output folder mlx wrote before (it holds .mlx-build-context); never any other non-empty folder')
     .option('--dry-run', 'list and print the files, write nothing')
     .option('-t, --tag <image>', 'image reference (default: NAME:VERSION, mlx-tracking-server:MLX_VERSION), e.g. registry.example.com/team/pets:3')
     .option('--build', 'run docker build -t TAG on the written context (needs a Docker engine)')
