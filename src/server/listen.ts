@@ -11,11 +11,24 @@ export interface Listening {
   close(graceMs?: number): Promise<void>;
 }
 
+/** Node's own limit on the time to receive a whole request (http.Server requestTimeout). */
+const NODE_REQUEST_TIMEOUT_MS = 300_000;
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+  /** The time a request may take to arrive, headers and body (default Node's 300 s); tests scale it down. */
+  requestTimeoutMs?: number;
+}
+
 /** The one place that opens a port: serves a Hono app on host:port (port 0 picks a free one). */
-export async function listen(app: Hono, opts: { host: string; port: number }): Promise<Listening> {
+export async function listen(app: Hono, opts: ListenOptions): Promise<Listening> {
   const { serve } = await import('@hono/node-server');
+  const requestTimeout = opts.requestTimeoutMs ?? NODE_REQUEST_TIMEOUT_MS;
+  // Node checks these limits every connectionsCheckingInterval (30 s): a shorter limit is checked more often.
+  const serverOptions = { requestTimeout, headersTimeout: Math.min(60_000, requestTimeout), connectionsCheckingInterval: Math.min(30_000, Math.max(50, requestTimeout / 4)) };
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port }) as Server;
+    const s = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port, serverOptions }) as Server;
     s.once('listening', () => resolve(s));
     s.once('error', (err: NodeJS.ErrnoException) =>
       reject(

@@ -21,6 +21,8 @@ export interface TrackingServerOptions {
   ui?: (app: Hono) => void;
   allowedHosts?: string[];
   log: (line: string) => void;
+  /** Node's limit on the time to receive a request (default 300 s); tests scale it down. */
+  requestTimeoutMs?: number;
 }
 
 /** Starts `mlx server` on a store: the MLflow REST API, the artifact proxy and the UI on one port. */
@@ -41,5 +43,5 @@ export async function startTrackingServer(store: Store, o: TrackingServerOptions
     auth: !!o.token,
   };
   const app = trackingApp(ctx, { token: o.token, corsOrigin: o.corsOrigin, maxUploadBytes: o.maxUploadBytes, ui: o.ui, allowedHosts: o.allowedHosts, log: o.log });
-  return { listening: await listen(app, { host: o.host, port: o.port }), artifactRoot };
+  return { listening: await listen(app, { host: o.host, port: o.port, requestTimeoutMs: o.requestTimeoutMs }), artifactRoot };
 }
