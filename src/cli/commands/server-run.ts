@@ -15,6 +15,7 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
   const port = numberFlag('--port', f.port, { min: 0, max: 65535 });
   const maxBodyMb = numberFlag('--max-body-mb', f.maxBodyMb, { min: 0.001, max: 4096, float: true });
   const maxUploadMb = numberFlag('--max-upload-mb', f.maxUploadMb, { min: 0.001, max: 1024 * 1024, float: true });
+  const uploadIdleS = usage(() => numberFlag('--upload-idle-timeout', f.uploadIdleTimeout, { min: 0.1, max: 86_400, float: true }));
   const token = f.token ?? (process.env.MLX_SERVER_TOKEN || undefined);
   if (token !== undefined && token.length < 8) throw new MlxError('USAGE', '--token must be at least 8 characters; use a long random value, e.g. from: openssl rand -hex 24');
   if (!LOOPBACK.has(f.host) && !token && !f.allowUnauthenticated)
@@ -58,6 +59,7 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
       corsOrigin: f.corsOrigin,
       maxBodyBytes: Math.round(maxBodyMb * 1024 * 1024),
       maxUploadBytes: Math.round(maxUploadMb * 1024 * 1024),
+      uploadIdleTimeoutMs: Math.round(uploadIdleS * 1000),
       mlxVersion,
       ui: await loadUi(),
       // Loopback without a token is the everyday local setup: answer only to loopback names there.
@@ -74,6 +76,15 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
   } catch (err) {
     await store.close();
     throw err;
+  }
+}
+
+/** A bad flag value is a usage error (exit 2). */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw err instanceof MlxError ? new MlxError('USAGE', err.message) : err;
   }
 }
 
