@@ -40,19 +40,19 @@ export class ModelStorage {
   }
 }
 
-/** Reads a registered model's bytes and verifies them against the recorded sha256. */
-export function readVerified(file: string, expected: string): Buffer {
+/** Reads a registered model's bytes and verifies them against the recorded sha256; shown names the file in messages (a server names it store-relative). */
+export function readVerified(file: string, expected: string, shown = file): Buffer {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
   } catch {
-    throw new MlxError('RESOURCE_DOES_NOT_EXIST', `model file ${file} is missing from the store; re-register the model`);
+    throw new MlxError('RESOURCE_DOES_NOT_EXIST', `model file ${shown} is missing from the store; re-register the model`);
   }
   const actual = sha256(bytes);
   if (actual !== expected)
     throw new MlxError(
       'INVALID_STATE',
-      `model file ${file} does not match its recorded sha256 (expected ${expected.slice(0, 12)}…, found ${actual.slice(0, 12)}…): it was changed or corrupted; re-register the model`,
+      `model file ${shown} does not match its recorded sha256 (expected ${expected.slice(0, 12)}…, found ${actual.slice(0, 12)}…): it was changed or corrupted; re-register the model`,
     );
   return bytes;
 }

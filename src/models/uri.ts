@@ -68,6 +68,14 @@ export interface ResolvedModel {
   label: string;
 }
 
+/** Which of a folder's entries is its model: model.onnx, else the only .onnx file; else how many .onnx files there are. */
+export function chooseOnnx(names: string[]): { file: string } | { count: number } {
+  const onnx = names.filter((f) => f.toLowerCase().endsWith('.onnx'));
+  if (onnx.includes('model.onnx')) return { file: 'model.onnx' };
+  if (onnx.length === 1) return { file: onnx[0] };
+  return { count: onnx.length };
+}
+
 /** A folder stands for the one .onnx file in it (model.onnx preferred), as MLflow model folders hold one model. */
 function onnxFileIn(p: string, label: string): string {
   let stat: fs.Stats;
@@ -77,10 +85,9 @@ function onnxFileIn(p: string, label: string): string {
     throw notFound(`${label} does not exist`);
   }
   if (!stat.isDirectory()) return p;
-  const onnx = fs.readdirSync(p).filter((f) => f.toLowerCase().endsWith('.onnx'));
-  if (onnx.includes('model.onnx')) return path.join(p, 'model.onnx');
-  if (onnx.length === 1) return path.join(p, onnx[0]);
-  throw notFound(`${label} is a folder with ${onnx.length === 0 ? 'no' : onnx.length} .onnx files; name the file`);
+  const chosen = chooseOnnx(fs.readdirSync(p));
+  if ('file' in chosen) return path.join(p, chosen.file);
+  throw notFound(`${label} is a folder with ${chosen.count === 0 ? 'no' : chosen.count} .onnx files; name the file`);
 }
 
 /**

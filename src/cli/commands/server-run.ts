@@ -15,6 +15,7 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
   const maxBodyMb = numberFlag('--max-body-mb', f.maxBodyMb, { min: 0.001, max: 4096, float: true });
   const maxUploadMb = numberFlag('--max-upload-mb', f.maxUploadMb, { min: 0.001, max: 1024 * 1024, float: true });
   const { token, allowedHosts } = serverAccess(f, 'MLX_SERVER_TOKEN', 'read and change every run');
+  const uploadIdleS = usage(() => numberFlag('--upload-idle-timeout', f.uploadIdleTimeout, { min: 0.1, max: 86_400, float: true }));
   if (f.corsOrigin !== undefined && !/^https?:\/\/[^/\s]+$/.test(f.corsOrigin))
     throw new MlxError('USAGE', `--cors-origin ${JSON.stringify(f.corsOrigin)} must be an origin such as https://ml.example.com (scheme and host, no path)`);
   const uri = resolveTrackingUri({ flag: f.backendStoreUri ?? trackingUri });
@@ -51,6 +52,7 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
       corsOrigin: f.corsOrigin,
       maxBodyBytes: Math.round(maxBodyMb * 1024 * 1024),
       maxUploadBytes: Math.round(maxUploadMb * 1024 * 1024),
+      uploadIdleTimeoutMs: Math.round(uploadIdleS * 1000),
       mlxVersion,
       ui: await loadUi(),
       // Loopback without a token is the everyday local setup: answer only to loopback names there.
@@ -67,6 +69,15 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
   } catch (err) {
     await store.close();
     throw err;
+  }
+}
+
+/** A bad flag value is a usage error (exit 2). */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw err instanceof MlxError ? new MlxError('USAGE', err.message) : err;
   }
 }
 

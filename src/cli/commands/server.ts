@@ -12,6 +12,7 @@ export interface ServerFlags {
   corsOrigin?: string;
   maxBodyMb: string;
   maxUploadMb: string;
+  uploadIdleTimeout: string;
 }
 
 function serverOptions(cmd: Command, port: string): Command {
@@ -24,7 +25,8 @@ function serverOptions(cmd: Command, port: string): Command {
     .option('--allow-unauthenticated', 'serve a non-loopback host without a token')
     .option('--cors-origin <origin>', 'let browser pages from this origin call the API (none by default)')
     .option('--max-body-mb <mb>', 'largest JSON request body', '32')
-    .option('--max-upload-mb <mb>', 'largest artifact upload', '2048');
+    .option('--max-upload-mb <mb>', 'largest artifact upload', '2048')
+    .option('--upload-idle-timeout <seconds>', 'cut a request body (an upload) that sends nothing for this long, with 408; uploads have no total time limit', '60');
 }
 
 /** `mlx server` (MLflow-compatible tracking server + UI) and `mlx ui` (the same on the local store). */

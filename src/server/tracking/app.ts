@@ -1,10 +1,11 @@
+import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { MlxError, toHttpStatus } from '../../core/errors.js';
 import { hostGuard, hostRefusal, tokenGuard } from '../access.js';
 import { artifactProxyRoutes } from './artifacts.js';
-import type { TrackingContext } from './context.js';
+import { storeRelative, type TrackingContext } from './context.js';
 import { experimentRoutes } from './experiments.js';
 import { mlxRoutes, registryRoutes } from './registry.js';
 import { TooLarge } from './request.js';
@@ -31,21 +32,29 @@ export interface TrackingAppOptions {
 const API_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow', '/api/2.0/preview/mlflow'];
 const MLX_PREFIXES = ['/api/2.0/mlx', '/ajax-api/2.0/mlx'];
 
-/** MLflow's error shape: {"error_code", "message"} with its status mapping; never a stack trace. */
-function errorResponse(c: Context, err: unknown, log?: (line: string) => void): Response {
+/**
+ * MLflow's error shape: {"error_code", "message"} with its status mapping; never a stack trace,
+ * never the server's own folders (store-relative paths instead; the log keeps the full ones).
+ */
+function errorResponse(ctx: TrackingContext, c: Context, err: unknown, log?: (line: string) => void): Response {
   if (err instanceof TooLarge) return c.json({ error_code: 'REQUEST_LIMIT_EXCEEDED', message: err.message }, 413, { Connection: 'close' });
   if (err instanceof MlxError) {
     const code = err.code === 'USAGE' ? 'INVALID_PARAMETER_VALUE' : err.code;
-    return c.json({ error_code: code, message: err.message }, toHttpStatus(err.code) as 400);
+    return c.json({ error_code: code, message: storeRelative(ctx, err.message) }, toHttpStatus(err.code) as 400);
   }
+  // The connection is gone (the client left, or listen() cut a body that stopped arriving and
+  // answered 408 itself): the failed read is not the server's error, and nobody hears this answer.
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (incoming && !incoming.complete && incoming.socket?.destroyed !== false) return c.json({ error_code: 'BAD_REQUEST', message: 'the connection closed before the request arrived' }, 400);
   log?.(`internal error on ${c.req.method} ${c.req.path}: ${(err as Error)?.stack ?? String(err)}`);
-  return c.json({ error_code: 'INTERNAL_ERROR', message: `internal error: ${String((err as Error)?.message ?? err).split('\n')[0]}` }, 500);
+  const first = String((err as Error)?.message ?? err).split('\n')[0];
+  return c.json({ error_code: 'INTERNAL_ERROR', message: `internal error: ${storeRelative(ctx, first)}` }, 500);
 }
 
 /** The tracking server of `mlx server`: MLflow REST API 2.0, the artifact proxy, mlx's extensions and the UI. */
 export function trackingApp(ctx: TrackingContext, o: TrackingAppOptions): Hono {
   const app = new Hono();
-  const onError = (err: unknown, c: Context) => errorResponse(c, err, o.log);
+  const onError = (err: unknown, c: Context) => errorResponse(ctx, c, err, o.log);
   app.onError(onError);
 
   app.use('*', async (c, next) => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
@@ -6,9 +7,9 @@ import { pipeline } from 'node:stream/promises';
 import type { Context, Hono } from 'hono';
 import { invalid, MlxError, notFound } from '../../core/errors.js';
 import { parseVersion } from '../../core/validation.js';
-import { safeJoin } from '../../artifacts/local-repository.js';
+import { parseArtifactPath, reservedName } from '../../artifacts/artifact-path.js';
 import { readVerified } from '../../models/model-storage.js';
-import { REGISTRY_PREFIX, type TrackingContext } from './context.js';
+import { artifactTree, REGISTRY_PREFIX, RESERVED_NAMES, UPLOAD_TMP, type TrackingContext } from './context.js';
 import { sizeText, TooLarge } from './request.js';
 
 const TYPES: Record<string, string> = {
@@ -30,34 +31,81 @@ const TYPES: Record<string, string> = {
 /** Artifacts are user content: never run as a page of this origin (an SVG or HTML artifact could carry script). */
 const SAFE_HEADERS = { 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox", 'X-Content-Type-Options': 'nosniff' };
 
+/** Temporary uploads older than this are left over from a server that stopped mid-upload. */
+const STALE_UPLOAD_MS = 24 * 60 * 60 * 1000;
+
+/** The path after the route, URL-decoded exactly once (Hono leaves %2F and %25 encoded in c.req.path). */
 function relPathOf(c: Context, prefix: string): string {
-  let rel: string;
   try {
-    rel = decodeURIComponent(c.req.path.slice(prefix.length));
+    return decodeURIComponent(c.req.path.slice(prefix.length));
   } catch {
-    throw invalid(`artifact path ${JSON.stringify(c.req.path)} is not valid URL encoding`);
+    throw invalid(`artifact path ${JSON.stringify(c.req.path.slice(prefix.length))} is not valid URL encoding`);
   }
-  return rel.replace(/^\/+/, '');
 }
 
-async function writeUpload(c: Context, file: string, maxBytes: number): Promise<void> {
+/** Refuses paths under the reserved top-level folders, on what they name in any case or spelling. */
+function refuseReserved(names: string[], writing: boolean): void {
+  const r = reservedName(names[0], RESERVED_NAMES);
+  if (r === REGISTRY_PREFIX)
+    throw invalid(
+      writing
+        ? `${REGISTRY_PREFIX}/ is read-only: register models with model-versions/create`
+        : `artifact ${JSON.stringify(names.join('/'))}: under ${REGISTRY_PREFIX}/ only NAME/VERSION/model.onnx can be downloaded (model-versions/get-download-uri gives it)`,
+    );
+  if (r === UPLOAD_TMP) throw invalid(`${UPLOAD_TMP}/ is reserved for the server's uploads in progress; use another folder name`);
+}
+
+/** The upload folder, made if missing; a link there (planted by someone with access to the folder) is refused. */
+function uploadFolder(root: string): string {
+  const dir = path.join(root, UPLOAD_TMP);
+  try {
+    fs.mkdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  if (!fs.lstatSync(dir).isDirectory())
+    throw new MlxError('INVALID_STATE', `${UPLOAD_TMP} in the artifact root is not a folder (a link?); the server writes uploads in progress there: remove it`);
+  return dir;
+}
+
+/** Makes the temporary upload folder and removes uploads a stopped server left there (replicas share it: only old ones). */
+export function prepareUploadFolder(artifactRoot: string): void {
+  const dir = uploadFolder(artifactRoot);
+  for (const name of fs.readdirSync(dir)) {
+    const file = path.join(dir, name);
+    try {
+      if (Date.now() - fs.lstatSync(file).mtimeMs > STALE_UPLOAD_MS) fs.rmSync(file, { force: true, recursive: true });
+    } catch {
+      // gone meanwhile (another replica swept it)
+    }
+  }
+}
+
+/** Streams the request body into a new file of the upload folder, within maxBytes; nothing is left behind on failure. */
+async function receive(c: Context, folder: string, maxBytes: number): Promise<string> {
+  const tooLarge = () => new TooLarge(`the upload is over the server's artifact limit of ${sizeText(maxBytes)}`);
   const declared = Number(c.req.header('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) throw new TooLarge(`the upload is over the server's artifact limit of ${sizeText(maxBytes)}`);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.upload`;
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
+  const tmp = path.join(folder, `${randomUUID()}.part`);
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  const source: AsyncIterable<Uint8Array> = incoming && incoming.readableFlowing === null ? incoming : c.req.raw.body ? Readable.fromWeb(c.req.raw.body as never) : Readable.from([]);
+  // Not destroyed when reading stops early (too large): the socket stays up for the 413 answer.
+  const source: AsyncIterable<Uint8Array> =
+    incoming && incoming.readableFlowing === null
+      ? incoming.iterator({ destroyOnReturn: false })
+      : c.req.raw.body
+        ? Readable.fromWeb(c.req.raw.body as never)
+        : Readable.from([]);
   let total = 0;
   async function* counted() {
     for await (const chunk of source) {
       total += chunk.length;
-      if (total > maxBytes) throw new TooLarge(`the upload is over the server's artifact limit of ${sizeText(maxBytes)}`);
+      if (total > maxBytes) throw tooLarge();
       yield chunk;
     }
   }
   try {
-    await pipeline(counted, fs.createWriteStream(tmp));
-    fs.renameSync(tmp, file);
+    await pipeline(counted, fs.createWriteStream(tmp, { flags: 'wx' }));
+    return tmp;
   } catch (err) {
     fs.rmSync(tmp, { force: true });
     throw err;
@@ -66,47 +114,58 @@ async function writeUpload(c: Context, file: string, maxBytes: number): Promise<
 
 /** The artifact proxy (`mlflow-artifacts`): uploads, downloads, listings and deletes under the artifact root. */
 export function artifactProxyRoutes(app: Hono, ctx: TrackingContext, opts: { maxUploadBytes: number }): void {
+  const tree = artifactTree(ctx);
   for (const base of ['/api/2.0/mlflow-artifacts/artifacts', '/ajax-api/2.0/mlflow-artifacts/artifacts']) {
     app.get(base, (c) => {
-      const rel = (c.req.query('path') ?? '').replace(/^\/+|\/+$/g, '');
-      const dir = safeJoin(ctx.artifactRoot, rel || undefined);
-      if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return c.json({});
-      const files = fs
-        .readdirSync(dir, { withFileTypes: true })
-        .filter((d) => !d.name.endsWith('.upload'))
-        .sort((a, b) => a.name.localeCompare(b.name))
-        .map((d) => (d.isDirectory() ? { path: d.name, is_dir: true } : { path: d.name, is_dir: false, file_size: fs.statSync(path.join(dir, d.name)).size }));
-      return c.json({ files });
+      const names = parseArtifactPath(c.req.query('path') ?? '', { trailingSlash: true });
+      // Listed as nothing, as a file is: MLflow clients list a path before downloading it, and
+      // get-download-uri hands out _mlx-registry/NAME/VERSION/model.onnx.
+      if (reservedName(names[0], RESERVED_NAMES) === REGISTRY_PREFIX) return c.json({});
+      refuseReserved(names, false);
+      const listed = tree.list(names);
+      if (!listed || !('dir' in listed)) return c.json({});
+      return c.json({ files: listed.dir.map((e) => (e.is_dir ? { path: e.name, is_dir: true } : { path: e.name, is_dir: false, file_size: e.file_size })) });
     });
     app.get(`${base}/*`, async (c) => {
-      const rel = relPathOf(c, base);
-      const reg = new RegExp(`^${REGISTRY_PREFIX}/([^/]+)/(\\d+)/model\\.onnx$`).exec(rel);
-      if (reg) {
-        const v = await ctx.store.getModelVersion(reg[1], parseVersion(reg[2]));
-        return c.body(new Uint8Array(readVerified(v.storage_location, v.sha256)), 200, { 'Content-Type': 'application/octet-stream', ...SAFE_HEADERS });
+      const names = parseArtifactPath(relPathOf(c, base));
+      if (names.length === 0) throw invalid('a download needs a file path after /artifacts/');
+      if (names[0] === REGISTRY_PREFIX && names.length === 4 && names[3] === 'model.onnx' && /^\d+$/.test(names[2])) {
+        const v = await ctx.store.getModelVersion(names[1], parseVersion(names[2]));
+        const shown = path.relative(ctx.fileRoot, v.storage_location).split(path.sep).join('/');
+        return c.body(new Uint8Array(readVerified(v.storage_location, v.sha256, shown)), 200, { 'Content-Type': 'application/octet-stream', ...SAFE_HEADERS });
       }
-      const file = safeJoin(ctx.artifactRoot, rel);
-      if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw notFound(`artifact ${JSON.stringify(rel)} does not exist`);
-      const stream = Readable.toWeb(fs.createReadStream(file)) as ReadableStream;
+      refuseReserved(names, false);
+      const rel = names.join('/');
+      const file = tree.openFile(names);
+      if (!file) throw notFound(`artifact ${JSON.stringify(rel)} does not exist`);
+      const stream = Readable.toWeb(fs.createReadStream('', { fd: file.fd })) as ReadableStream;
       return c.body(stream, 200, {
-        'Content-Type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-        'Content-Length': String(fs.statSync(file).size),
+        'Content-Type': TYPES[path.extname(rel).toLowerCase()] ?? 'application/octet-stream',
+        'Content-Length': String(file.size),
         ...SAFE_HEADERS,
       });
     });
     app.put(`${base}/*`, async (c) => {
-      const rel = relPathOf(c, base);
-      if (!rel || rel.endsWith('/')) throw invalid('an upload needs a file path after /artifacts/');
-      if (rel.split('/')[0] === REGISTRY_PREFIX) throw new MlxError('INVALID_PARAMETER_VALUE', `${REGISTRY_PREFIX}/ is read-only: register models with model-versions/create`);
-      await writeUpload(c, safeJoin(ctx.artifactRoot, rel), opts.maxUploadBytes);
+      const text = relPathOf(c, base);
+      if (text.replace(/^\//, '') === '' || text.endsWith('/')) throw invalid(`an upload needs a file path after /artifacts/, not a folder (${JSON.stringify(text)})`);
+      const names = parseArtifactPath(text);
+      refuseReserved(names, true);
+      const shown = `artifact path ${JSON.stringify(names.join('/'))}`;
+      // Checked before the body is read, and again (with the folders made) before the rename.
+      tree.checkWrite(names, shown);
+      const tmp = await receive(c, uploadFolder(tree.realRoot ?? ctx.artifactRoot), opts.maxUploadBytes);
+      try {
+        tree.commitWrite(names, tmp, shown);
+      } finally {
+        fs.rmSync(tmp, { force: true });
+      }
       return c.json({});
     });
     app.delete(`${base}/*`, (c) => {
-      const rel = relPathOf(c, base);
-      if (!rel || rel.split('/')[0] === REGISTRY_PREFIX) throw invalid(`artifact ${JSON.stringify(rel)} cannot be deleted`);
-      const target = safeJoin(ctx.artifactRoot, rel);
-      if (!fs.existsSync(target)) throw notFound(`artifact ${JSON.stringify(rel)} does not exist`);
-      fs.rmSync(target, { recursive: true, force: true });
+      const names = parseArtifactPath(relPathOf(c, base));
+      if (names.length === 0) throw invalid('the artifact root itself cannot be deleted; name a file or folder under it');
+      refuseReserved(names, true);
+      tree.remove(names, `artifact ${JSON.stringify(names.join('/'))}`);
       return c.json({});
     });
   }

@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { invalid } from '../../core/errors.js';
+import { ArtifactTree } from '../../artifacts/artifact-tree.js';
 import { safeJoin } from '../../artifacts/local-repository.js';
 import type { Store } from '../../store/store.js';
 
@@ -21,6 +23,48 @@ export interface TrackingContext {
 export const PROXY_SCHEME = 'mlflow-artifacts:';
 /** Registered model files are served read-only under this proxy prefix (they live in the store, by sha256). */
 export const REGISTRY_PREFIX = '_mlx-registry';
+/**
+ * Uploads in flight are written here, under the artifact root (the same filesystem, so the
+ * final rename is atomic) but out of the artifact tree: no user file can be mistaken for one.
+ */
+export const UPLOAD_TMP = '.mlx-tmp';
+/** Top-level names of the artifact root that are not artifacts: refused as paths (in any case), never listed. */
+export const RESERVED_NAMES = [REGISTRY_PREFIX, UPLOAD_TMP] as const;
+
+const trees = new WeakMap<TrackingContext, ArtifactTree>();
+
+/** The artifact root as a tree whose paths never lead out of it (links resolved) nor into its reserved folders. */
+export function artifactTree(ctx: TrackingContext): ArtifactTree {
+  let tree = trees.get(ctx);
+  if (!tree) trees.set(ctx, (tree = new ArtifactTree(ctx.artifactRoot, RESERVED_NAMES)));
+  return tree;
+}
+
+/**
+ * A message with the server's own folders replaced by what a client knows: paths under the
+ * artifact root as mlflow-artifacts:/…, the store's files relative to the store (models/sha256/…).
+ * The last line of defence for messages built from file-system errors; the operator's log keeps
+ * the full paths.
+ */
+export function storeRelative(ctx: TrackingContext, message: string): string {
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync.native(p);
+    } catch {
+      return p;
+    }
+  };
+  const roots: [string, string][] = [];
+  for (const p of new Set([ctx.artifactRoot, real(ctx.artifactRoot)])) roots.push([p, `${PROXY_SCHEME}/`]);
+  for (const p of new Set([ctx.fileRoot, real(ctx.fileRoot)])) roots.push([p, '']);
+  roots.sort((a, b) => b[0].length - a[0].length);
+  let out = message;
+  for (const [root, shown] of roots) {
+    out = out.split(`${root}${path.sep}`).join(shown);
+    out = out.split(root).join(shown === '' ? '<store>' : PROXY_SCHEME);
+  }
+  return out;
+}
 
 /** A stored artifact location as clients see it: a path under the artifact root becomes mlflow-artifacts:/…. */
 export function remoteArtifactUri(ctx: TrackingContext, stored: string): string {

@@ -1,8 +1,13 @@
 import path from 'node:path';
 import type { ModelVersion } from '../../core/entities.js';
 import { invalid, MlxError } from '../../core/errors.js';
+import { parseArtifactPath, reservedName } from '../../artifacts/artifact-path.js';
+import { ArtifactTree } from '../../artifacts/artifact-tree.js';
 import { commitRegistration, prepareRegistration } from '../../models/register.js';
-import { localArtifactPath, PROXY_SCHEME, proxyPath, REGISTRY_PREFIX, type TrackingContext } from './context.js';
+import { chooseOnnx } from '../../models/uri.js';
+import {
+  artifactTree, localArtifactPath, PROXY_SCHEME, proxyPath, REGISTRY_PREFIX, RESERVED_NAMES, storeRelative, type TrackingContext,
+} from './context.js';
 import type { Fields } from './request.js';
 
 /** Input tags that carry what MLflow's CreateModelVersion has no field for; consumed, not stored. */
@@ -20,23 +25,58 @@ function labelsOf(text: string | undefined): string[] | undefined {
   return v;
 }
 
-/** The local file or folder a model version's source names; only places under the artifact root are read. */
+/**
+ * The ONNX file in a tree that a source names (a folder stands for its model.onnx, or its one
+ * .onnx file), by its real path: links are followed only while they stay in the tree, as MLflow
+ * requires a local source to lie inside the run's artifact folder.
+ */
+function modelFileIn(tree: ArtifactTree, names: string[], source: string): string {
+  const shown = `source ${JSON.stringify(source)}`;
+  // 400 as for any unusable source (MLflow answers INVALID_PARAMETER_VALUE for a bad source).
+  const missing = () => invalid(`${shown} does not exist under the artifacts this server keeps (links that lead out of them are not followed)`);
+  let found = tree.find(names);
+  if (!found) throw missing();
+  if (found.stat.isDirectory()) {
+    const listed = tree.list(names);
+    const files = listed && 'dir' in listed ? listed.dir.filter((e) => !e.is_dir).map((e) => e.name) : [];
+    const chosen = chooseOnnx(files);
+    if (!('file' in chosen)) throw invalid(`${shown} is a folder with ${chosen.count === 0 ? 'no' : chosen.count} .onnx files; name the file`);
+    found = tree.find([...names, chosen.file]);
+    if (!found) throw missing();
+  }
+  if (!found.stat.isFile()) throw invalid(`${shown} is not a regular file; give an uploaded .onnx file`);
+  return found.real;
+}
+
+/** The local file a model version's source names; only files under the artifact root (a run's: under its folder) are read. */
 async function localSource(ctx: TrackingContext, source: string): Promise<string> {
+  const what = `source ${JSON.stringify(source)}`;
   if (source.startsWith(PROXY_SCHEME)) {
-    if (proxyPath(source).startsWith(`${REGISTRY_PREFIX}/`)) throw invalid(`source ${JSON.stringify(source)} is a registered model file; register it with models:/NAME/VERSION instead`);
-    return localArtifactPath(ctx, source);
+    const names = parseArtifactPath(proxyPath(source), { what });
+    const reserved = reservedName(names[0], RESERVED_NAMES);
+    if (reserved === REGISTRY_PREFIX) throw invalid(`${what} is a registered model file; register it with models:/NAME/VERSION instead`);
+    if (reserved) throw invalid(`${what} is in the server's ${reserved}/ folder, which holds no artifacts`);
+    return modelFileIn(artifactTree(ctx), names, source);
   }
   const run = /^runs:\/([^/]+)\/?(.*)$/.exec(source);
   if (run) {
     const r = await ctx.store.getRun(await ctx.store.resolveRunId(run[1]));
-    return localArtifactPath(ctx, r.info.artifact_uri, run[2]);
+    const names = parseArtifactPath(run[2], { what, trailingSlash: true });
+    return modelFileIn(new ArtifactTree(localArtifactPath(ctx, r.info.artifact_uri)), names, source);
   }
   if (source.startsWith('models:/')) return source;
   if (path.isAbsolute(source)) {
-    const rel = path.relative(ctx.artifactRoot, source);
-    if (!rel.startsWith('..') && !path.isAbsolute(rel)) return source;
+    const tree = artifactTree(ctx);
+    for (const root of [ctx.artifactRoot, tree.realRoot]) {
+      if (root === null) continue;
+      const rel = path.relative(root, path.normalize(source));
+      if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) continue;
+      const names = rel.split(path.sep);
+      if (reservedName(names[0], RESERVED_NAMES)) break;
+      return modelFileIn(tree, names, source);
+    }
   }
-  throw invalid(`source ${JSON.stringify(source)} is not readable by this server: upload the model through the artifact proxy and pass its mlflow-artifacts:/ URI, or a runs:/RUN_ID/PATH`);
+  throw invalid(`${what} is not readable by this server: upload the model through the artifact proxy and pass its mlflow-artifacts:/ URI, or a runs:/RUN_ID/PATH`);
 }
 
 /** model-versions/create: reads the ONNX model at the source, checks it as `mlx register` does, and stores version N+1. */
@@ -62,7 +102,7 @@ export async function registerFromSource(ctx: TrackingContext, f: Fields): Promi
   }).catch((err: unknown) => {
     // The client knows its source, not this server's folders: name the one, never show the other.
     if (!(err instanceof MlxError) || local === source) throw err;
-    const message = err.message.split(local).join(source).split(ctx.artifactRoot).join(PROXY_SCHEME);
+    const message = storeRelative(ctx, err.message.split(local).join(source));
     throw invalid(message.startsWith(`source `) ? message : `source ${JSON.stringify(source)}: ${message}`);
   });
   const expected = given['mlx.sha256'];

@@ -7,7 +7,8 @@ import { runInfoJson, runJson } from './convert.js';
 import type { Fields } from './request.js';
 import { viewType, type Endpoints } from './route.js';
 import { pageOf } from './simple-filter.js';
-import { LocalArtifactRepository } from '../../artifacts/local-repository.js';
+import { parseArtifactPath } from '../../artifacts/artifact-path.js';
+import { ArtifactTree } from '../../artifacts/artifact-tree.js';
 
 /** MLflow's log-batch limits (mlflow/utils/validation.py). */
 export const BATCH_LIMITS = { metrics: 1000, params: 100, tags: 100, total: 1000 };
@@ -125,12 +126,15 @@ export function runRoutes(api: Endpoints, ctx: TrackingContext): void {
   });
   api.get('/artifacts/list', async (f) => {
     const run = await store.getRun(await store.resolveRunId(runIdOf(f)));
-    const sub = f.optStr('path') || undefined;
-    const root = localArtifactPath(ctx, run.info.artifact_uri);
-    const files = new LocalArtifactRepository(root).list(sub, false);
-    return {
-      root_uri: remoteArtifactUri(ctx, run.info.artifact_uri),
-      files: files.map((e) => ({ path: e.path, is_dir: e.is_dir, ...(e.file_size !== undefined ? { file_size: e.file_size } : {}) })),
-    };
+    const names = parseArtifactPath(f.optStr('path') ?? '', { trailingSlash: true });
+    // The run's folder is the root here: links that lead out of it are neither listed nor followed.
+    const listed = new ArtifactTree(localArtifactPath(ctx, run.info.artifact_uri)).list(names);
+    const under = (name: string) => [...names, name].join('/');
+    const files = !listed
+      ? []
+      : 'dir' in listed
+        ? listed.dir.map((e) => ({ path: under(e.name), is_dir: e.is_dir, ...(e.file_size !== undefined ? { file_size: e.file_size } : {}) }))
+        : [{ path: names.join('/'), is_dir: false, file_size: listed.file }];
+    return { root_uri: remoteArtifactUri(ctx, run.info.artifact_uri), files };
   });
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import type { Hono } from 'hono';
 import { MlxError } from '../../core/errors.js';
@@ -6,6 +7,7 @@ import { redactUri } from '../../store/postgres/connection.js';
 import type { Store } from '../../store/store.js';
 import { listen, type Listening } from '../listen.js';
 import { trackingApp } from './app.js';
+import { prepareUploadFolder } from './artifacts.js';
 import type { TrackingContext } from './context.js';
 
 export interface TrackingServerOptions {
@@ -21,7 +23,17 @@ export interface TrackingServerOptions {
   ui?: (app: Hono) => void;
   allowedHosts?: string[];
   log: (line: string) => void;
+  /** Node's limit on the time to receive a request other than an upload (default 300 s); tests scale it down. */
+  requestTimeoutMs?: number;
+  /** A request body (an upload above all) that sends no bytes for this long is cut with 408; default 60 s. */
+  uploadIdleTimeoutMs?: number;
 }
+
+/** nginx's client_body_timeout: long enough for a stalled network to recover, short enough to free a stuck upload. */
+export const DEFAULT_UPLOAD_IDLE_TIMEOUT_MS = 60_000;
+
+/** Artifact uploads (PUT …/mlflow-artifacts/artifacts/…) may take as long as their bytes keep coming. */
+const UPLOAD = /^\/(?:api|ajax-api)\/2\.0\/mlflow-artifacts\/artifacts\//;
 
 /** Starts `mlx server` on a store: the MLflow REST API, the artifact proxy and the UI on one port. */
 export async function startTrackingServer(store: Store, o: TrackingServerOptions): Promise<{ listening: Listening; artifactRoot: string }> {
@@ -31,6 +43,7 @@ export async function startTrackingServer(store: Store, o: TrackingServerOptions
     throw new MlxError('USAGE', `the store ${redactUri(store.uri)} has no folder for artifacts and model files; pass --artifacts-destination DIR (a folder every replica of the server shares)`);
   const artifactRoot = path.resolve(destination);
   fs.mkdirSync(artifactRoot, { recursive: true });
+  prepareUploadFolder(artifactRoot);
   const ctx: TrackingContext = {
     store,
     artifactRoot,
@@ -41,5 +54,10 @@ export async function startTrackingServer(store: Store, o: TrackingServerOptions
     auth: !!o.token,
   };
   const app = trackingApp(ctx, { token: o.token, corsOrigin: o.corsOrigin, maxUploadBytes: o.maxUploadBytes, ui: o.ui, allowedHosts: o.allowedHosts, log: o.log });
-  return { listening: await listen(app, { host: o.host, port: o.port }), artifactRoot };
+  const bodyTimeouts = {
+    idleMs: o.uploadIdleTimeoutMs ?? DEFAULT_UPLOAD_IDLE_TIMEOUT_MS,
+    idleSetting: 'mlx server --upload-idle-timeout',
+    unlimited: (req: IncomingMessage) => req.method === 'PUT' && UPLOAD.test(req.url ?? ''),
+  };
+  return { listening: await listen(app, { host: o.host, port: o.port, requestTimeoutMs: o.requestTimeoutMs, bodyTimeouts }), artifactRoot };
 }
