@@ -9,3 +9,6 @@ export function numberFlag(name: string, text: string, opts: { min?: number; max
     throw invalid(`${name} ${JSON.stringify(text)} must be ${opts.float ? 'a number' : 'an integer'} from ${min}${opts.max !== undefined ? ` to ${opts.max}` : ''}`);
   return n;
 }
+
+/** The most --max-image-pixels may be: 1 Gpx decodes to 3-4 GB, near what one Node.js buffer can hold. */
+export const MAX_IMAGE_PIXELS_FLAG = 1_000_000_000;

@@ -31,6 +31,8 @@ export interface ContainerizeFlags extends ImageFlags {
   maxBodyMb?: string;
   maxQueue?: string;
   instances?: string;
+  maxImagePixels?: string;
+  maxImages?: string;
   labels?: string;
   preprocess?: string;
   /** --tracking-server mode (src/deploy/server-options.ts). */
@@ -68,12 +70,15 @@ export interface ContextOptions extends ImageOptions {
   maxQueue?: number;
   /** mlx serve --instances: sessions side by side, each with `threads` threads. */
   instances?: number;
+  /** mlx serve --max-image-pixels and --max-images: what one upload may cost the pod's memory. */
+  maxImagePixels?: number;
+  maxImages?: number;
 }
 
 export const DEFAULTS = { port: '8000', nodeVersion: '20', replicas: '2', cpu: '1', memory: '1Gi', cpuTarget: 70 } as const;
 
 /** `mlx serve`'s own defaults, written into the Kubernetes ConfigMap (a test keeps them equal to serve's). */
-export const SERVE_DEFAULTS = { maxBatchDelayMs: 2, maxBodyMb: 20, maxQueue: 1000, instances: 1 } as const;
+export const SERVE_DEFAULTS = { maxBatchDelayMs: 2, maxBodyMb: 20, maxQueue: 1000, instances: 1, maxImagePixels: 40_000_000, maxImages: 64 } as const;
 
 export const usage = (message: string) => new MlxError('USAGE', message);
 
@@ -133,5 +138,7 @@ export function parseContainerizeFlags(f: ContainerizeFlags): ContextOptions {
     maxBatchDelayMs: f.maxBatchDelayMs !== undefined ? numberFlag('--max-batch-delay-ms', f.maxBatchDelayMs, 0, 10_000) : undefined,
     maxBodyMb: f.maxBodyMb !== undefined ? numberFlag('--max-body-mb', f.maxBodyMb, 0.001, 4096) : undefined,
     maxQueue: f.maxQueue !== undefined ? intFlag('--max-queue', f.maxQueue, 0, 1_000_000) : undefined,
+    maxImagePixels: f.maxImagePixels !== undefined ? intFlag('--max-image-pixels', f.maxImagePixels, 1, 1_000_000_000) : undefined,
+    maxImages: f.maxImages !== undefined ? intFlag('--max-images', f.maxImages, 1, 65_536) : undefined,
   };
 }

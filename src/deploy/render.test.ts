@@ -11,6 +11,7 @@ import { exampleRequest, renderReadme } from './render-readme.js';
 import { defaultBatch, healthScript, renderDockerFiles, serveArgs, type ContextSpec } from './render.js';
 import { fill, templateText } from './templates.js';
 import { defaultMaxBatchSize } from '../serving/batch-defaults.js';
+import { DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_IMAGES } from '../serving/image-limits.js';
 
 const IMAGE_SIG = {
   inputs: [{ name: 'image', type: 'float32', shape: [-1, 3, 32, 32] }],
@@ -48,7 +49,7 @@ const CASES: [string, ContextSpec][] = [
   ['defaults, image model', spec({})],
   ['everything: --k8s --gpu --grafana, custom port, quantities, namespace, tuning', spec({
     k8s: true, gpu: true, grafana: true, port: '9001', cpu: '2500m', memory: '512Mi', replicas: '3', maxReplicas: '7',
-    namespace: 'ml-prod', nodeVersion: '22', maxBatchSize: '64', maxBatchDelayMs: '0.5', maxBodyMb: '5', maxQueue: '200', instances: '2', tag: 'registry.example.com:5000/team/pets:3',
+    namespace: 'ml-prod', nodeVersion: '22', maxBatchSize: '64', maxBatchDelayMs: '0.5', maxBodyMb: '5', maxQueue: '200', instances: '2', maxImagePixels: '12000000', maxImages: '8', tag: 'registry.example.com:5000/team/pets:3',
   })],
   ['tabular model with --k8s --grafana, decimal memory', spec({ k8s: true, grafana: true, memory: '2G', cpu: '500m' }, {
     name: 'value', signature: TABULAR_SIG, preprocess: 'tabular', modelFile: 'model/value.onnx', app: 'value', image: 'value:1', version: 1,
@@ -95,6 +96,8 @@ describe.each(CASES)('rendering: %s', (_, s) => {
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(df)![1]);
     expect(cmd).toEqual(serveArgs(s));
     if (s.maxQueue !== undefined) expect(cmd.slice(cmd.indexOf('--max-queue'), cmd.indexOf('--max-queue') + 2)).toEqual(['--max-queue', String(s.maxQueue)]);
+    if (s.maxImagePixels !== undefined) expect(cmd.slice(cmd.indexOf('--max-image-pixels'), cmd.indexOf('--max-image-pixels') + 2)).toEqual(['--max-image-pixels', String(s.maxImagePixels)]);
+    if (s.maxImages !== undefined) expect(cmd.slice(cmd.indexOf('--max-images'), cmd.indexOf('--max-images') + 2)).toEqual(['--max-images', String(s.maxImages)]);
     expect(cmd.slice(0, 6)).toEqual(['serve', s.modelFile, '--host', '0.0.0.0', '--port', String(s.port)]);
     // Every interface needs a token or this flag; the token, when MLX_SERVE_TOKEN is set, still wins.
     expect(cmd).toContain('--allow-unauthenticated');
@@ -201,7 +204,9 @@ describe.each(CASES)('rendering: %s', (_, s) => {
     for (const a of c.args) for (const [, v] of a.matchAll(/\$\((\w+)\)/g)) expect(typeof cm.data[v], v).toBe('string');
     expect(cm.data).toMatchObject({
       MLX_THREADS: String(s.threads), MLX_MAX_BATCH_SIZE: String(s.maxBatchSize ?? defaultBatch(s)), MLX_MAX_QUEUE: String(s.maxQueue ?? SERVE_DEFAULTS.maxQueue),
+      MLX_MAX_IMAGE_PIXELS: String(s.maxImagePixels ?? SERVE_DEFAULTS.maxImagePixels), MLX_MAX_IMAGES: String(s.maxImages ?? SERVE_DEFAULTS.maxImages),
     });
+    expect(c.args.join(' ')).toContain('--max-image-pixels $(MLX_MAX_IMAGE_PIXELS) --max-images $(MLX_MAX_IMAGES)');
 
     const svc = docs['service.yaml'];
     expect(podLabels).toMatchObject(svc.spec.selector);
@@ -252,7 +257,10 @@ describe('templates', () => {
   it('the ConfigMap defaults are mlx serve\'s own', () => {
     const serve = buildProgram().commands.find((c) => c.name() === 'serve')!;
     const def = (flag: string) => Number(serve.options.find((o) => o.long === flag)!.defaultValue);
-    expect(SERVE_DEFAULTS).toEqual({ maxBatchDelayMs: def('--max-batch-delay-ms'), maxBodyMb: def('--max-body-mb'), maxQueue: def('--max-queue'), instances: def('--instances') });
+    expect(SERVE_DEFAULTS).toEqual({ maxBatchDelayMs: def('--max-batch-delay-ms'), maxBodyMb: def('--max-body-mb'), maxQueue: def('--max-queue'), instances: def('--instances'),
+      maxImagePixels: def('--max-image-pixels'), maxImages: def('--max-images'),
+    });
+    expect([SERVE_DEFAULTS.maxImagePixels, SERVE_DEFAULTS.maxImages]).toEqual([DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_IMAGES]);
     // The batch size has no commander default: mlx serve picks it per model (rows or images).
     expect(serve.options.find((o) => o.long === '--max-batch-size')!.defaultValue).toBeUndefined();
     const spec = (preprocess: string | null) => ({ preprocess }) as ContextSpec;

@@ -94,6 +94,9 @@ describe('parseContainerizeFlags', () => {
     expect(code(() => parseContainerizeFlags({ maxQueue: '-1' }))).toBe('INVALID_PARAMETER_VALUE');
     expect(parseContainerizeFlags({ maxQueue: '0' }).maxQueue).toBe(0);
     expect(code(() => parseContainerizeFlags({ instances: '0' }))).toBe('INVALID_PARAMETER_VALUE');
+    for (const v of ['0', 'lots', '2000000000']) expect(code(() => parseContainerizeFlags({ maxImagePixels: v }))).toBe('INVALID_PARAMETER_VALUE');
+    for (const v of ['0', '65537']) expect(code(() => parseContainerizeFlags({ maxImages: v }))).toBe('INVALID_PARAMETER_VALUE');
+    expect(parseContainerizeFlags({ maxImagePixels: '12000000', maxImages: '8' })).toMatchObject({ maxImagePixels: 12_000_000, maxImages: 8 });
     // The CPU budget is shared out: 3 CPUs over 2 instances is 2 threads each (rounded up).
     expect(parseContainerizeFlags({ cpu: '3', instances: '2' }).threads).toBe(2);
     expect(parseContainerizeFlags({ cpu: '3' }).threads).toBe(3);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../models/onnx/prng.js';
-import { parseFormData } from './multipart.js';
+import { parseFormData, TooManyParts } from './multipart.js';
 
 /** A form serialized by the platform (undici), as fetch sends it: its bytes and content type. */
 async function encode(form: FormData): Promise<{ body: Uint8Array; type: string }> {
@@ -97,6 +97,31 @@ describe('parseFormData', () => {
     const parts = handmade('multipart/form-data; boundary=XX', '--XX', 'Content-Disposition: form-data; name="e"; filename=""', '', '', '--XX--');
     expect(parts).toEqual([{ name: 'e', filename: '', contentType: undefined, data: expect.any(Uint8Array) }]);
     expect(parts[0].data.length).toBe(0);
+  });
+
+  it('stops at file maxFiles + 1 or field maxFields + 1, before reading the rest (even a malformed rest)', () => {
+    const part = (i: number, file: boolean) => [`--XX`, `Content-Disposition: form-data; name="f${i}"${file ? `; filename="${i}.png"` : ''}`, '', 'x'];
+    const form = (files: number, fields: number, tail: string[] = ['--XX--']) => [
+      ...Array.from({ length: files }, (_, i) => part(i, true)).flat(),
+      ...Array.from({ length: fields }, (_, i) => part(i, false)).flat(),
+      ...tail,
+    ];
+    const limits = { maxFiles: 3, maxFields: 2 };
+    const type = 'multipart/form-data; boundary=XX';
+    const parse = (lines: string[]) => parseFormData(new TextEncoder().encode(lines.join('\r\n')), type, limits);
+    expect(parse(form(3, 2))).toHaveLength(5);
+    const refused = (lines: string[]) => {
+      try {
+        parse(lines);
+      } catch (err) {
+        return err instanceof TooManyParts ? [err.kind, err.limit, err.message] : err;
+      }
+      return 'parsed';
+    };
+    // The malformed tail (no closing boundary) is never reached: counting stopped first.
+    expect(refused(form(4, 0, ['--XX', 'junk']))).toEqual(['files', 3, 'the form has more than 3 files']);
+    expect(refused(form(0, 3, ['--XX', 'junk']))).toEqual(['fields', 2, 'the form has more than 2 fields']);
+    expect(handmade(type, ...form(50, 50))).toHaveLength(100);
   });
 
   const refusals: [string, string, string[]][] = [

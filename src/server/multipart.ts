@@ -7,6 +7,16 @@ export interface FormPart {
   data: Uint8Array;
 }
 
+/** A form with more file parts than parseFormData's maxFiles, or other fields than maxFields: parsing stopped there. */
+export class TooManyParts extends Error {
+  constructor(
+    readonly kind: 'files' | 'fields',
+    readonly limit: number,
+  ) {
+    super(`the form has more than ${limit} ${kind}`);
+  }
+}
+
 const CRLF = Buffer.from('\r\n');
 const HEADER_END = Buffer.from('\r\n\r\n');
 
@@ -40,9 +50,14 @@ function extendedFilename(value: string | undefined): string | undefined {
  * Parses a multipart/form-data body (RFC 7578) into its parts, as views of the body. Serving
  * reads image uploads this way instead of through undici's FormData, which copied each upload
  * twice and built web streams and Blobs per request; the garbage of that showed as old-space
- * collections on the serving thread. Throws on a body that is not well-formed.
+ * collections on the serving thread. Throws on a body that is not well-formed, and TooManyParts
+ * as soon as it meets file part maxFiles + 1 or field maxFields + 1 (busboy's limits.files and
+ * limits.fields), so a form of 10,000 uploads is refused after counting 65 of them: 200,000 empty
+ * fields in 12 MB took 0.7 s of the serving thread to read in full.
  */
-export function parseFormData(body: Uint8Array, contentType: string): FormPart[] {
+export function parseFormData(body: Uint8Array, contentType: string, opts: { maxFiles?: number; maxFields?: number } = {}): FormPart[] {
+  let files = 0;
+  let fields = 0;
   const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const dash = Buffer.from(`--${boundaryOf(contentType)}`);
   const delimiter = Buffer.concat([CRLF, dash]);
@@ -81,6 +96,8 @@ export function parseFormData(body: Uint8Array, contentType: string): FormPart[]
     if (name === undefined) throw new Error('a part has no name');
     // RFC 6266: filename* wins when a client sends both.
     const filename = extendedFilename(param(disposition, 'filename\\*')) ?? param(disposition, 'filename');
+    if (filename !== undefined && opts.maxFiles !== undefined && ++files > opts.maxFiles) throw new TooManyParts('files', opts.maxFiles);
+    if (filename === undefined && opts.maxFields !== undefined && ++fields > opts.maxFields) throw new TooManyParts('fields', opts.maxFields);
     parts.push({
       name,
       filename,

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { invalid } from '../core/errors.js';
+import { MlxError, invalid } from '../core/errors.js';
 import { inputKind, listImages, readRows } from './batch-input.js';
 import type { Classification } from './postprocess.js';
 import type { Predictor } from './predictor.js';
@@ -99,8 +99,10 @@ export async function batchPredict(predictor: Predictor, o: BatchPredictOptions)
         const images = await Promise.all(batch.map((f) => fs.promises.readFile(f)));
         let preds: (Classification | number[])[];
         try {
-          preds = await predictor.predictImages(images, all);
+          preds = await predictor.predictImages(images, all, { label: (j) => path.basename(batch[j]) });
         } catch (err) {
+          // An image's own error (too large, not an image) already names its file.
+          if (err instanceof MlxError) throw err;
           // Say which file it was: run the batch one by one to find it.
           for (const f of batch) await predictor.predictImages([fs.readFileSync(f)], 1).catch((e: Error) => {
             throw invalid(`${path.basename(f)}: ${e.message}`);

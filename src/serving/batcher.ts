@@ -9,7 +9,7 @@ export interface BatcherOptions {
   dynamic: boolean;
   /** Called with the rows of every session.run, for the batch-size histogram. */
   onBatch?: (rows: number) => void;
-  /** Most requests waiting for a run before the predictor refuses more (0 or unset: no limit). */
+  /** Most requests (each image of an upload counts as one) waiting for a run before the predictor refuses more (0 or unset: no limit). */
   maxQueue?: number;
   /** Runs in flight at once (the model's instances; default 1). */
   maxRuns?: number;
@@ -19,6 +19,8 @@ interface Pending {
   feeds: Record<string, Tensor>;
   rows: number;
   key: string;
+  /** An uploaded image (8-bit pixels), not a request's own tensors. */
+  image: boolean;
   resolve: (out: Record<string, Tensor>) => void;
   reject: (err: unknown) => void;
 }
@@ -63,20 +65,24 @@ export class DynamicBatcher {
   /** Runs one request's feeds, possibly together with others'. */
   submit(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ feeds, rows: rowsOf(feeds), key: shapeKey(feeds), resolve, reject });
+      this.queue.push({ feeds, rows: rowsOf(feeds), key: shapeKey(feeds), image: Object.values(feeds).some((t) => t.pixels), resolve, reject });
       this.schedule();
     });
   }
 
-  /** Requests waiting to run. */
+  /** Requests waiting to run (each image of an upload is one). */
   get pending(): number {
     return this.queue.length;
   }
 
-  /** True when maxQueue requests are waiting: more would only wait longer (load shedding, as Triton's max_queue_size). */
-  get full(): boolean {
-    const max = this.opts.maxQueue ?? 0;
-    return max > 0 && this.queue.length >= max;
+  /** How many of the pending are uploaded images. */
+  get pendingImages(): number {
+    return this.queue.reduce((n, p) => n + (p.image ? 1 : 0), 0);
+  }
+
+  /** The most that may wait (0: no limit): more would only wait longer (load shedding, as Triton's max_queue_size; Predictor.admit). */
+  get maxQueue(): number {
+    return this.opts.maxQueue ?? 0;
   }
 
   /** True while every instance has a run in flight. */

@@ -130,6 +130,7 @@ export async function loadFoundModel(src: ModelSource): Promise<ServedModel> {
     release: async () => void (await Promise.all(sessions.map((s) => s.release()))),
   };
   await warmUp(served);
+  if (spec?.kind === 'image') await (await import('./image-preprocess.js')).warmImageDecoding();
   served.loadSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   return served;
 }

@@ -84,3 +84,26 @@ export function pilBilinearResize(src: Uint8Array, w: number, h: number, channel
   }
   return out;
 }
+
+/** Multiply-adds pilBilinearResize does for a w×h image to ow×oh: how long it would hold the thread it runs on. */
+export function pilResizeCost(w: number, h: number, channels: number, ow: number, oh: number): number {
+  const taps = (inSize: number, outSize: number) => Math.ceil(Math.max(inSize / outSize, 1)) * 2 + 1;
+  const horizontal = ow !== w ? h * ow * channels * taps(w, ow) : 0;
+  const vertical = oh !== h ? oh * ow * channels * taps(h, oh) : 0;
+  return horizontal + vertical;
+}
+
+/**
+ * This module's resampler as script text, for the resize thread (resize-worker.ts): a worker
+ * evaluated from source needs no file next to the compiled module, so it runs from dist/ and from
+ * the TypeScript sources alike, and the code it runs is this very code, byte for byte in output.
+ */
+export function pilResizeSource(): string {
+  return [
+    `const PRECISION_BITS = ${PRECISION_BITS};`,
+    `const HALF = ${HALF};`,
+    `const clip8 = ${clip8.toString()};`,
+    coefficients.toString(),
+    pilBilinearResize.toString(),
+  ].join('\n');
+}

@@ -1,9 +1,15 @@
 import { MlxError, invalid } from '../core/errors.js';
 import { DynamicBatcher, type BatcherOptions } from './batcher.js';
-import { imagePixels } from './image-preprocess.js';
+import { checkImageSize, maxPixelsFor, relabel } from './image-limits.js';
+import { decodeImagePixels, readImageHeader, type ImageHeader } from './image-preprocess.js';
 import { checkTensor, type ServedModel, type Tensor } from './model-runtime.js';
 import { classify, probabilities, type Classification } from './postprocess.js';
 import { toTypedArray } from './tensors.js';
+
+export interface PredictorLimits {
+  /** Decoded pixels per uploaded image (--max-image-pixels; default 40 Mpx, never below the model's input size). */
+  maxImagePixels?: number;
+}
 
 export interface PredictorHooks {
   onBatch?: (rows: number) => void;
@@ -17,12 +23,18 @@ export class Predictor {
   /** Requests (and shadow runs) using this predictor now; a replaced predictor is released once none are left. */
   private leases = 0;
   private onIdle: (() => void) | null = null;
+  /** Images admitted and not yet handed to the batcher (being checked or decoded): they count as waiting. */
+  private decoding = 0;
+  /** The pixel limit per image for this model (--max-image-pixels); null for models that take no images. */
+  readonly maxImagePixels: number | null;
 
   constructor(
     readonly model: ServedModel,
     batching: Omit<BatcherOptions, 'dynamic' | 'onBatch'>,
     private readonly hooks: PredictorHooks = {},
+    limits: PredictorLimits = {},
   ) {
+    this.maxImagePixels = model.spec?.kind === 'image' ? maxPixelsFor(model.spec, limits.maxImagePixels) : null;
     this.batcher = new DynamicBatcher((feeds, owned) => model.run(feeds, owned), {
       ...batching,
       dynamic: model.dynamicBatch,
@@ -55,16 +67,36 @@ export class Predictor {
     });
   }
 
-  /** Refuses a request while the batcher's queue is full (503 over HTTP), before any work is done for it. */
-  admit(): void {
-    if (!this.batcher.full) return;
-    const n = this.batcher.pending;
-    throw new MlxError('TEMPORARILY_UNAVAILABLE', `model ${this.model.name} is busy: ${n} requests are waiting for inference (--max-queue ${n}); retry shortly, or raise --max-queue`);
+  /**
+   * Refuses a request while --max-queue requests and images are waiting (503 over HTTP), before any
+   * work is done for it. Otherwise admits it whole, with its `images` (as Triton admits a batch
+   * request while its queue has room): they count as waiting from now on, until they are queued.
+   */
+  admit(images = 0): void {
+    const max = this.batcher.maxQueue;
+    if (max > 0 && this.batcher.pending + this.decoding >= max) {
+      const waitingImages = this.batcher.pendingImages + this.decoding;
+      const requests = this.batcher.pending - this.batcher.pendingImages;
+      const what = [
+        requests > 0 ? `${requests} request${requests === 1 ? '' : 's'}` : '',
+        waitingImages > 0 ? `${waitingImages} image${waitingImages === 1 ? '' : 's'}` : '',
+      ].filter(Boolean).join(' and ');
+      throw new MlxError(
+        'TEMPORARILY_UNAVAILABLE',
+        `model ${this.model.name} is busy: ${what} ${requests + waitingImages === 1 ? 'is' : 'are'} waiting for inference (--max-queue ${max}); retry shortly, or raise --max-queue`,
+      );
+    }
+    this.decoding += images;
   }
 
   /** Runs named input tensors, checked against the signature first. */
   async infer(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
     this.admit();
+    return this.submit(feeds);
+  }
+
+  /** Checks feeds against the signature and queues them for the batcher (the request was admitted). */
+  private submit(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
     const inputs = this.model.signature.inputs;
     for (const spec of inputs) {
       const t = feeds[spec.name];
@@ -146,21 +178,55 @@ export class Predictor {
     return this.interpret(await this.infer(this.rowsToFeeds(rows)), topK);
   }
 
-  /** Predictions for encoded images, preprocessed by the model's image spec. */
-  async predictImages(images: Uint8Array[], topK = 1): Promise<(Classification | number[])[]> {
+  /**
+   * Predictions for encoded images, preprocessed by the model's image spec. Every image's header is
+   * read and checked against the pixel limit before any is decoded, so a request with one bomb among
+   * its images costs no decoding; an error names its image with `label(i)` when given.
+   */
+  async predictImages(images: Uint8Array[], topK = 1, opts: { label?: (index: number) => string } = {}): Promise<(Classification | number[])[]> {
     const spec = this.model.spec;
     if (spec?.kind !== 'image')
       throw invalid(`model ${this.model.name} does not take images (preprocessing: ${spec ? 'tabular' : 'none'}); send JSON {"instances": [[...], ...]}`);
-    this.admit();
-    const input = this.model.signature.inputs[0];
-    const results = await Promise.all(
-      images.map(async (bytes) => {
-        const t0 = process.hrtime.bigint();
-        const tensor = await imagePixels(bytes, spec);
-        this.hooks.onPreprocess?.(Number(process.hrtime.bigint() - t0) / 1e9);
-        return this.infer({ [input.name]: tensor });
-      }),
-    );
-    return results.flatMap((out) => this.interpret(out, topK));
+    const maxPixels = this.maxImagePixels!;
+    this.admit(images.length);
+    let queued = 0;
+    const stop = new AbortController();
+    // The first failure (by image order) is the request's answer; the images after it are not decoded.
+    const first = (results: PromiseSettledResult<unknown>[]) => {
+      const i = results.findIndex((r) => r.status === 'rejected' && !(stop.signal.aborted && r.reason === stop.signal.reason));
+      return i < 0 ? null : opts.label ? relabel((results[i] as PromiseRejectedResult).reason, opts.label(i)) : (results[i] as PromiseRejectedResult).reason;
+    };
+    try {
+      const headers = await Promise.allSettled(
+        images.map(async (bytes): Promise<ImageHeader> => {
+          const h = await readImageHeader(bytes);
+          checkImageSize(h.width, h.height, maxPixels);
+          return h;
+        }),
+      );
+      const refused = first(headers);
+      if (refused) throw refused;
+      const input = this.model.signature.inputs[0];
+      const results = await Promise.allSettled(
+        images.map(async (bytes, i) => {
+          try {
+            const t0 = process.hrtime.bigint();
+            const tensor = await decodeImagePixels(bytes, spec, (headers[i] as PromiseFulfilledResult<ImageHeader>).value, maxPixels, stop.signal);
+            this.hooks.onPreprocess?.(Number(process.hrtime.bigint() - t0) / 1e9);
+            this.decoding--;
+            queued++;
+            return await this.submit({ [input.name]: tensor });
+          } catch (err) {
+            stop.abort();
+            throw err;
+          }
+        }),
+      );
+      const failed = first(results);
+      if (failed) throw failed;
+      return results.flatMap((r) => this.interpret((r as PromiseFulfilledResult<Record<string, Tensor>>).value, topK));
+    } finally {
+      this.decoding -= images.length - queued;
+    }
   }
 }

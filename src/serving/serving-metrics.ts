@@ -12,7 +12,7 @@ export function servingMetrics() {
     requests: registry.register(new Counter('mlx_requests_total', 'HTTP requests by route, method, status, model version and variant.')),
     latency: registry.register(new Histogram('mlx_request_duration_seconds', 'HTTP request latency in seconds, by route and variant.', LATENCY_BUCKETS)),
     inFlight: registry.register(new Gauge('mlx_requests_in_flight', 'HTTP requests being served now.')),
-    queued: registry.register(new Gauge('mlx_inference_queue_requests', 'Requests waiting for an inference run, by variant (at the time of the scrape).')),
+    queued: registry.register(new Gauge('mlx_inference_queue_requests', 'Requests waiting for an inference run (each uploaded image counts as one), by variant (at the time of the scrape).')),
     batchSize: registry.register(new Histogram('mlx_inference_batch_size', 'Rows per onnxruntime run (dynamic batching).', BATCH_BUCKETS)),
     preprocess: registry.register(new Histogram('mlx_preprocess_duration_seconds', 'Image decoding and preprocessing time in seconds.', LATENCY_BUCKETS)),
     loadTime: registry.register(new Gauge('mlx_model_load_seconds', 'Time to load and warm up the model, in seconds.')),

@@ -52,6 +52,8 @@ export function registerContainerizeCommand(program: Command): void {
     .option('--max-body-mb <mb>', 'mlx serve --max-body-mb in the image')
     .option('--max-queue <n>', 'mlx serve --max-queue in the image')
     .option('--instances <n>', 'mlx serve --instances in the image (the CPU budget is shared out between them)')
+    .option('--max-image-pixels <n>', 'mlx serve --max-image-pixels in the image')
+    .option('--max-images <n>', 'mlx serve --max-images in the image')
     .option('--labels <file>', 'class names (one per line) for a model that is not registered, or to replace the registered ones')
     .option('--preprocess <spec>', 'preprocessing spec for a model that is not registered, or to replace the registered one')
     .option('--tracking-server', 'instead of a model: the tracking server (mlx server) for replicas over PostgreSQL, with a shared artifacts folder')

@@ -6,6 +6,7 @@ interface PredictFlags {
   input: string;
   output?: string;
   batchSize: string;
+  maxImagePixels: string;
   columns?: string;
   labels?: string;
   preprocess?: string;
@@ -20,6 +21,7 @@ export function registerPredictCommand(program: Command): void {
     .requiredOption('-i, --input <file|dir>', 'a .csv (with header) or .jsonl file, or a folder of images')
     .option('-o, --output <file>', '.csv or .jsonl (default: JSON lines on stdout)')
     .option('--batch-size <n>', 'rows or images per inference', '256')
+    .option('--max-image-pixels <n>', 'most pixels an image may decode to (width × height; never below the model\'s input); a larger one stops the run naming it', '40000000')
     .option('--columns <a,b,c>', 'input columns in the order the model takes them (default: the model\'s feature names, else the file\'s order)')
     .option('--labels <file>', 'class names for a model that is not registered')
     .option('--preprocess <spec>', 'preprocessing for a model that is not registered')
@@ -36,12 +38,14 @@ export function registerPredictCommand(program: Command): void {
       const { batchPredict, } = await import('../../serving/batch-predict.js');
       const { inputKind } = await import('../../serving/batch-input.js');
       const { Progress } = await import('../progress.js');
+      const { MAX_IMAGE_PIXELS_FLAG, numberFlag } = await import('../flags.js');
+      const maxImagePixels = numberFlag('--max-image-pixels', f.maxImagePixels, { max: MAX_IMAGE_PIXELS_FLAG });
       const batchSize = parseInteger('--batch-size', f.batchSize);
       if (batchSize < 1 || batchSize > 65536) throw invalid(`--batch-size ${f.batchSize} must be from 1 to 65536`);
       const kind = inputKind(f.input);
       const columns = f.columns?.split(',').map((c) => c.trim()).filter(Boolean);
       const model = await withStore(cmd, false, (store) => loadServedModel(store, uri, { labelsFile: f.labels, preprocess: f.preprocess }));
-      const predictor = new Predictor(model, { maxBatchSize: batchSize, maxDelayMs: 0 });
+      const predictor = new Predictor(model, { maxBatchSize: batchSize, maxDelayMs: 0 }, {}, { maxImagePixels });
       const progress = new Progress(kind === 'images' ? 'images' : 'rows');
       try {
         const summary = await batchPredict(predictor, {

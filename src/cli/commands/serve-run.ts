@@ -5,7 +5,7 @@ import { planVariants } from '../../serving/router.js';
 import { startServer } from '../../server/inference/start.js';
 import { openStore, resolveTrackingUri } from '../../store/open-store.js';
 import type { Store } from '../../store/store.js';
-import { numberFlag } from '../flags.js';
+import { MAX_IMAGE_PIXELS_FLAG, numberFlag } from '../flags.js';
 import { serverAccess } from '../server-access.js';
 import type { ServeFlags } from './serve.js';
 import { defaultMaxBatchSize } from '../../serving/batch-defaults.js';
@@ -52,6 +52,8 @@ export async function serveModel(uri: string, f: ServeFlags, trackingUri: string
     maxBatchDelayMs: numberFlag('--max-batch-delay-ms', f.maxBatchDelayMs, { min: 0, max: 10_000, float: true }),
     maxQueue: numberFlag('--max-queue', f.maxQueue, { min: 0, max: 1_000_000 }),
     maxBodyMb: numberFlag('--max-body-mb', f.maxBodyMb, { min: 0.001, max: 4096, float: true }),
+    maxImagePixels: numberFlag('--max-image-pixels', f.maxImagePixels, { max: MAX_IMAGE_PIXELS_FLAG }),
+    maxImages: numberFlag('--max-images', f.maxImages, { max: 65_536 }),
     labelsFile: f.labels,
     preprocess: f.preprocess,
     threads: f.threads === undefined ? undefined : numberFlag('--threads', f.threads, { max: 1024 }),

@@ -12,6 +12,8 @@ export interface ServeFlags {
   maxQueue: string;
   instances: string;
   maxBodyMb: string;
+  maxImagePixels: string;
+  maxImages: string;
   labels?: string;
   preprocess?: string;
   threads?: string;
@@ -39,8 +41,10 @@ export function registerServeCommand(program: Command): void {
     .option('--allow-unauthenticated', 'serve a non-loopback host without a token')
     .option('--max-batch-size <n>', 'most rows coalesced into one inference (1 turns batching off; default: 32, or 4 for image models)')
     .option('--max-batch-delay-ms <ms>', 'longest wait for a batch to fill', '2')
-    .option('--max-queue <n>', 'most requests waiting for inference per model; more are answered 503 with Retry-After (0: no limit)', '1000')
+    .option('--max-queue <n>', 'most requests waiting for inference per model, each uploaded image counting as one; more are answered 503 with Retry-After (0: no limit)', '1000')
     .option('--max-body-mb <mb>', 'largest request body', '20')
+    .option('--max-image-pixels <n>', 'most pixels an uploaded image may decode to (width × height; never below the model\'s input); larger ones are answered 413 before decoding', '40000000')
+    .option('--max-images <n>', 'most images in one /predict upload; more are answered 413 before any is decoded', '64')
     .option('--labels <file>', 'class names for a model that is not registered')
     .option('--preprocess <spec>', 'preprocessing for a model that is not registered (see mlx register --help)')
     .option('--model-version <n>', 'the registry version a model file is, for /health, /v2 and X-Mlx-Model-Version (mlx containerize sets it)')

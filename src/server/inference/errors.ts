@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { MlxError, toHttpStatus } from '../../core/errors.js';
+import { ImageTooLarge } from '../../serving/image-limits.js';
 import { NotReadyError } from './state.js';
 
 export class HttpError extends Error {
@@ -15,6 +16,8 @@ export class HttpError extends Error {
 /** Status, code and message for anything a route threw. */
 export function describeError(err: unknown): { status: number; code: string; message: string } {
   if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message };
+  // The body was within --max-body-mb; what it decodes to is not.
+  if (err instanceof ImageTooLarge) return { status: 413, code: 'REQUEST_TOO_LARGE', message: err.message };
   if (err instanceof NotReadyError) return { status: 503, code: 'TEMPORARILY_UNAVAILABLE', message: err.message };
   if (err instanceof MlxError) return { status: toHttpStatus(err.code), code: err.code === 'INVALID_PARAMETER_VALUE' ? 'BAD_REQUEST' : err.code, message: err.message };
   return { status: 500, code: 'INTERNAL_ERROR', message: `inference failed: ${String((err as Error)?.message ?? err).split('\n')[0]}` };

@@ -1,11 +1,14 @@
 import type { Hono } from 'hono';
 import { invalid } from '../../core/errors.js';
-import { parseFormData, type FormPart } from '../multipart.js';
+import { parseFormData, TooManyParts, type FormPart } from '../multipart.js';
 import { requestBody, requestJson } from './body.js';
 import { HttpError } from './errors.js';
 import { answer, defaultColumns, numberRows, rowPredictions } from './observe.js';
 import { lease } from './request-context.js';
 import type { ServingState } from './state.js';
+
+/** Fields (parts without a file) a /predict form may have: /predict reads none of them (Starlette's max_fields, as the seed's FastAPI had). */
+const MAX_FORM_FIELDS = 1000;
 
 function topK(text: string | undefined): number {
   if (text === undefined) return 1;
@@ -27,14 +30,22 @@ export function predictRoutes(app: Hono, state: ServingState): void {
       const bytes = await requestBody(c, state);
       let parts: FormPart[];
       try {
-        parts = parseFormData(bytes, type);
-      } catch {
+        // Counted before anything is decoded: each image costs a decode, and all of a request's are admitted together.
+        parts = parseFormData(bytes, type, { maxFiles: state.maxImages, maxFields: MAX_FORM_FIELDS });
+      } catch (err) {
+        if (err instanceof TooManyParts && err.kind === 'files')
+          throw new HttpError(413, 'REQUEST_TOO_LARGE', `the form has more than ${err.limit} files; send at most ${err.limit} images per request (--max-images), or raise --max-images`);
+        if (err instanceof TooManyParts)
+          throw new HttpError(413, 'REQUEST_TOO_LARGE', `the form has more than ${err.limit} fields besides its files; /predict reads only the "file" fields`);
         throw invalid('cannot read the multipart form; send the image as the form field "file"');
       }
-      const images = parts.filter((p) => p.name === 'file' && p.filename !== undefined).map((p) => p.data);
+      const files = parts.filter((p) => p.name === 'file' && p.filename !== undefined);
+      const images = files.map((p) => p.data);
       if (images.length === 0) throw invalid('the form has no "file" field with an image; send one, e.g. curl -F "file=@cat.jpg" …/predict');
+      // With several images, an error says which one it was about.
+      const label = images.length > 1 ? (i: number) => `image ${i + 1} of ${images.length} (${JSON.stringify(files[i].filename)})` : undefined;
       const predictions = await answer(c, state, predictor, {
-        run: (p) => p.predictImages(images, k),
+        run: (p) => p.predictImages(images, k, { label }),
         predictions: (_p, r) => rowPredictions(r),
         columns: null,
         rows: null,

@@ -69,6 +69,33 @@ describe('--max-queue', () => {
     expect((await waiting).status).toBe(200);
   });
 
+  it('the images of one request are admitted together, and the 503 counts waiting images as images', async () => {
+    const gate = new Gate();
+    gate.close();
+    const model = {
+      ...fakeModel({ gate }),
+      spec: parsePreprocessSpec('image:2x2,rgb'),
+      signature: { inputs: [{ name: 'x', type: 'float32', shape: [-1, 3, 2, 2] }], outputs: [{ name: 'y', type: 'float32', shape: [-1, 1] }] },
+    };
+    const { app, variants } = rolloutApp('models:/clf/1', {}, { 'models:/clf/1': model }, { maxBatchSize: 1, maxQueue: 2 });
+    const batcher = variants.primary.predictor!.batcher;
+    const image = (await encodedImage('cat', 1)).bytes;
+    const upload = (n: number) => app.request('/predict', { method: 'POST', body: imageForm(...Array.from({ length: n }, () => image)) });
+    const running = upload(1);
+    await until('running', () => gate.held === 1);
+    // Nothing waits yet: the request is admitted whole, though it brings more images than --max-queue.
+    const three = upload(3);
+    await until('its three images wait', () => batcher.pending === 3);
+    const refused = await upload(1);
+    expect(refused.status).toBe(503);
+    expect((await json(refused)).message).toMatch(/^model clf is busy: 3 images are waiting for inference \(--max-queue 2\); retry shortly/);
+    gate.open();
+    expect((await running).status).toBe(200);
+    const answered = await three;
+    expect(answered.status).toBe(200);
+    expect((await json(answered)).predictions).toHaveLength(3);
+  });
+
   it('0 means no limit', async () => {
     const gate = new Gate();
     gate.close();

@@ -22,6 +22,10 @@ export interface ServeOptions extends LoadOptions, InferenceAccess {
   /** Most requests waiting for inference per model before new ones are answered 503 (unset or 0: no limit). */
   maxQueue?: number;
   maxBodyMb: number;
+  /** Decoded pixels per uploaded image (unset: 40 Mpx), never below the model's own input size. */
+  maxImagePixels?: number;
+  /** Images per /predict upload (unset: no limit; mlx serve's default is 64). */
+  maxImages?: number;
   mlxVersion: string;
   log: (line: string) => void;
   /** --canary, --variant, --shadow. */
@@ -53,7 +57,7 @@ function named(v: Variant, err: unknown): unknown {
 }
 
 /** Puts a loaded model in as a variant's predictor, with its metrics; the one it replaces is released when idle. */
-export function installer(metrics: ServingMetrics, o: { maxBatchSize?: number; maxBatchDelayMs: number; maxQueue?: number }) {
+export function installer(metrics: ServingMetrics, o: { maxBatchSize?: number; maxBatchDelayMs: number; maxQueue?: number; maxImagePixels?: number }) {
   return (v: Variant, model: ServedModel): void => {
     const old = v.predictor?.model;
     if (old) {
@@ -68,6 +72,7 @@ export function installer(metrics: ServingMetrics, o: { maxBatchSize?: number; m
       model,
       { maxBatchSize: o.maxBatchSize ?? defaultMaxBatchSize(model), maxDelayMs: o.maxBatchDelayMs, maxQueue: o.maxQueue },
       { onBatch: (rows) => metrics.batchSize.observe({ variant: v.name }, rows), onPreprocess: (s) => metrics.preprocess.observe({ variant: v.name }, s) },
+      { maxImagePixels: o.maxImagePixels },
     );
     void v.swap(predictor);
   };
@@ -90,7 +95,7 @@ function warnSignatures(variants: VariantSet, log: (line: string) => void): void
 export async function startServer(store: Store, uri: string, o: ServeOptions): Promise<RunningServer> {
   const metrics = servingMetrics();
   const variants = new VariantSet(planVariants(uri, o.rollout), o.routeSeed === undefined ? undefined : seededRandom(o.routeSeed));
-  const state = rolloutState(variants, metrics, { modelName: uri, mlxVersion: o.mlxVersion, maxBodyBytes: Math.round(o.maxBodyMb * 1024 * 1024), sink: null, log: o.log });
+  const state = rolloutState(variants, metrics, { modelName: uri, mlxVersion: o.mlxVersion, maxBodyBytes: Math.round(o.maxBodyMb * 1024 * 1024), maxImages: o.maxImages, sink: null, log: o.log });
   const optsFor = (v: Variant): LoadOptions =>
     v.plan.role === 'primary' ? o : { labelsFile: o.labelsFile, preprocess: o.preprocess, threads: o.threads, instances: o.instances };
   const found: ModelSource[] = [];
