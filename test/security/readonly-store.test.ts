@@ -42,7 +42,8 @@ function asReader(reader: Reader, dir: string, args: string[]): CliResult {
 /** `mlx server` on the store, run as the reader; resolves with its URL once it listens. */
 async function serverAsReader(reader: Reader, dir: string, store: string) {
   const [cmd, argv] = command(reader, dir, ['server', '--port', '0', '--backend-store-uri', store]);
-  const proc = spawn(cmd, argv, { cwd: dir, env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group: runuser waits for mlx as a child, and killing runuser alone would leave mlx running.
+  const proc = spawn(cmd, argv, { cwd: dir, env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   servers.push(proc);
   let err = '';
   const base = await new Promise<string>((resolve, reject) => {
@@ -130,7 +131,7 @@ function project(opts: { folderWritable?: boolean; keepModes?: boolean } = {}): 
 
 afterAll(async () => {
   if (home) fs.rmSync(home, { recursive: true, force: true });
-  for (const proc of servers) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  for (const proc of servers) if (proc.exitCode === null && proc.signalCode === null) process.kill(-proc.pid!, 'SIGKILL');
   for (const p of projects) {
     fs.chmodSync(p.dir, 0o755);
     for (const rel of fs.readdirSync(p.dir, { recursive: true }) as string[]) fs.chmodSync(path.join(p.dir, rel), 0o755);

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { MlxError } from '../../core/errors.js';
+import { defaultModelLimit } from '../../models/model-file.js';
 import { REGISTRY_PREFIX } from '../../server/tracking/context.js';
 import { startTrackingServer } from '../../server/tracking/start.js';
 import { redactUri } from '../../store/postgres/connection.js';
@@ -15,6 +16,7 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
   const port = numberFlag('--port', f.port, { min: 0, max: 65535 });
   const maxBodyMb = numberFlag('--max-body-mb', f.maxBodyMb, { min: 0.001, max: 4096, float: true });
   const maxUploadMb = numberFlag('--max-upload-mb', f.maxUploadMb, { min: 0.001, max: 1024 * 1024, float: true });
+  defaultModelLimit(); // a bad MLX_MAX_MODEL_MB stops the start, not each model-versions/create
   const token = f.token ?? (process.env.MLX_SERVER_TOKEN || undefined);
   if (token !== undefined && token.length < 8) throw new MlxError('USAGE', '--token must be at least 8 characters; use a long random value, e.g. from: openssl rand -hex 24');
   if (!LOOPBACK.has(f.host) && !token && !f.allowUnauthenticated)
