@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProtoWriter } from '../../src/models/onnx/protobuf.js';
-import { expectError, mlx, mlxJson, tempProject } from '../helpers/cli.js';
+import { expectError, mlx, mlxJson, ROOT, tempProject } from '../helpers/cli.js';
 import { call, startTrackingServer, stopServers, type TrackingServer } from '../helpers/mlx-server.js';
 import { postgresForTests } from '../helpers/postgres.js';
 
@@ -238,5 +238,39 @@ describe('ONNX files', () => {
     const line = expectError(mlx(dir, ['register', 'deep.onnx', '--name', 'deep']), 1, 'deep.onnx', /more than 100 deep/);
     expect(line).not.toMatch(/internal error|call stack/);
     expect(mlxJson(dir, ['models', 'list']).registered_models ?? []).toEqual([]);
+  }, T);
+});
+
+describe('model cards', () => {
+  it('a run whose mlx.command tag is not a JSON list of strings: the card shows the tag as it is', () => {
+    const dir = project();
+    fs.writeFileSync(path.join(dir, 'model.onnx'), fs.readFileSync(path.join(ROOT, 'test/fixtures/seed-pipeline/seed-cnn.onnx')));
+    const values = ['"just text"', 'not json', `${'['.repeat(2500)}${']'.repeat(2500)}`, '[["nested"], 1]'];
+    values.forEach((value, i) => {
+      const run = mlx(dir, ['runs', 'start', '--name', `r${i}`]).stdout.trim();
+      expect(mlx(dir, ['log', 'tag', 'mlx.command', value, '--run', run]).code).toBe(0);
+      const r = mlx(dir, ['register', 'model.onnx', '--name', `m${i}`, '--run', run]);
+      expect(r.code, r.stderr).toBe(0);
+      const card = mlx(dir, ['models', 'card', `m${i}/1`]);
+      expect(card.code, card.stderr).toBe(0);
+      expect(card.stdout).toContain(`- command: \`${value.length > 200 ? `${value.slice(0, 197)}...` : value}\``);
+    });
+  }, T);
+});
+
+describe('values other clients record', () => {
+  it('mlx runs show: a dataset whose profile is not JSON (logged through the REST API) shows without a row count', async () => {
+    const dir = project();
+    const run = mlxJson(dir, ['runs', 'list']).runs[0].run_id as string;
+    const s = await startTrackingServer(dir, ['--backend-store-uri', path.join(dir, '.mlx')]);
+    for (const [name, profile] of [['text', 'not json'], ['deep', `${'['.repeat(100_000)}${']'.repeat(100_000)}`], ['null', 'null']]) {
+      const dataset = { name, digest: `d-${name}`, source_type: 'local', source: 's', profile, schema: '[[[' };
+      const r = await call(s.base, 'POST', `${API}/runs/log-inputs`, { run_id: run, datasets: [{ dataset }] });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+    }
+    const show = mlx(dir, ['runs', 'show', run]);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toMatch(/text .* d-text/);
+    expect(show.stderr).toBe('');
   }, T);
 });
