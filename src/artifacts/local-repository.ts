@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { invalid, notFound } from '../core/errors.js';
+import { writeDenied } from '../core/write-access.js';
 
 export interface ArtifactEntry {
   path: string;
@@ -34,16 +35,24 @@ export class LocalArtifactRepository {
     }
     const destDir = safeJoin(this.root, artifactPath);
     const dest = path.join(destDir, path.basename(path.resolve(source)));
-    fs.mkdirSync(destDir, { recursive: true });
-    if (stat.isDirectory()) fs.cpSync(source, dest, { recursive: true, dereference: true });
-    else fs.copyFileSync(source, dest);
+    try {
+      fs.mkdirSync(destDir, { recursive: true });
+      if (stat.isDirectory()) fs.cpSync(source, dest, { recursive: true, dereference: true });
+      else fs.copyFileSync(source, dest);
+    } catch (err) {
+      throw writeDenied(err, `the run's artifact folder ${this.root}`) ?? err;
+    }
     return stat.isDirectory() ? this.list(path.relative(this.root, dest), true).map((e) => e.path) : [path.relative(this.root, dest)];
   }
 
   /** Opens a write stream to a file in the repository (used for `mlx run`'s captured output). */
   createWriteStream(rel: string): fs.WriteStream {
     const full = safeJoin(this.root, rel);
-    fs.mkdirSync(path.dirname(full), { recursive: true });
+    try {
+      fs.mkdirSync(path.dirname(full), { recursive: true });
+    } catch (err) {
+      throw writeDenied(err, `the run's artifact folder ${this.root}`) ?? err;
+    }
     return fs.createWriteStream(full, { flags: 'a' });
   }
 

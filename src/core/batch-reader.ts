@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { BatchEntry } from './entities.js';
 import { invalid, MlxError } from './errors.js';
+import { jsonNestsDeeperThan, tooDeepText } from './json-depth.js';
 
 function decodeValue(v: unknown): number | undefined {
   if (typeof v === 'number') return v;
@@ -53,6 +54,8 @@ export function readBatchLines(input: Readable, sourceName: string): BatchLines 
       for await (const line of rl) {
         state.line++;
         if (line.trim() === '') continue;
+        // The messages below quote the value with JSON.stringify, which recurses.
+        if (jsonNestsDeeperThan(line)) throw invalid(`${sourceName} line ${state.line} ${tooDeepText()}`);
         let entry: BatchEntry;
         try {
           entry = toBatchEntry(JSON.parse(line), now);

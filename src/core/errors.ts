@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'BAD_REQUEST'
   | 'USAGE'
   | 'UNAUTHENTICATED'
+  | 'PERMISSION_DENIED'
   | 'TEMPORARILY_UNAVAILABLE'
   | 'INTERNAL_ERROR';
 
@@ -28,6 +29,9 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   RESOURCE_ALREADY_EXISTS: 400,
   INVALID_STATE: 400,
   UNAUTHENTICATED: 401,
+  // A store mlx may read but not write: refused like a read-only index (Elasticsearch's 403), not
+  // a 500 that MLflow clients would retry for minutes.
+  PERMISSION_DENIED: 403,
   TEMPORARILY_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
 };

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { invalid } from './errors.js';
+import { jsonNestsDeeperThan, tooDeepText } from './json-depth.js';
 
 /**
  * Streams a JSON lines input as parsed values with their 1-based line numbers, skipping blank
@@ -11,6 +12,8 @@ export async function* jsonLines(input: Readable, label: string): AsyncGenerator
   for await (const text of createInterface({ input, crlfDelay: Infinity })) {
     line++;
     if (text.trim() === '') continue;
+    // Rows are read by walkers that recurse (String(), JSON.stringify): refuse before they overflow.
+    if (jsonNestsDeeperThan(text)) throw invalid(`${label} line ${line} ${tooDeepText()}`);
     let value: unknown;
     try {
       value = JSON.parse(text);

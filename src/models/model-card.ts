@@ -78,7 +78,7 @@ export function renderModelCard(template: string, d: ModelCardData): string {
   const lineage = run
     ? [
         `- run: \`${text(run.info.run_id)}\``,
-        run.tags['mlx.command'] ? `- command: \`${text((JSON.parse(run.tags['mlx.command']) as string[]).join(' '))}\`` : null,
+        run.tags['mlx.command'] ? `- command: \`${text(commandText(run.tags['mlx.command']))}\`` : null,
         run.tags['mlflow.source.git.commit']
           ? `- git commit: \`${text(run.tags['mlflow.source.git.commit'])}\`${run.tags['mlx.source.git.dirty'] === 'true' ? ' (with uncommitted changes)' : ''}`
           : null,
@@ -111,4 +111,20 @@ export function renderModelCard(template: string, d: ModelCardData): string {
     },
     'templates/model-card.md',
   );
+}
+
+/**
+ * The command of `mlx run`, recorded as a JSON list of strings. Anyone may set the tag, to text
+ * that is not JSON, or to other JSON (a list nested thousands deep made join() recurse past the
+ * stack): those show as they are, cut at 200 characters.
+ */
+function commandText(tag: string): string {
+  let argv: unknown;
+  try {
+    argv = JSON.parse(tag);
+  } catch {
+    argv = null;
+  }
+  if (Array.isArray(argv) && argv.every((a) => typeof a === 'string')) return argv.join(' ');
+  return tag.length > 200 ? `${tag.slice(0, 197)}...` : tag;
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelVersion } from '../core/entities.js';
 import { MlxError } from '../core/errors.js';
+import { writeDenied } from '../core/write-access.js';
 import { redactUri } from '../store/postgres/connection.js';
 import type { Store } from '../store/store.js';
 import { ModelStorage } from './model-storage.js';
@@ -66,7 +67,13 @@ class LocalModelFiles implements ModelFiles {
   }
 
   async put(bytes: Uint8Array, hash: string): Promise<StoredModel> {
-    const { location, created } = this.storage.put(bytes, hash);
+    let stored: { location: string; created: boolean };
+    try {
+      stored = this.storage.put(bytes, hash);
+    } catch (err) {
+      throw writeDenied(err, `the store ${this.root}`) ?? err;
+    }
+    const { location, created } = stored;
     return {
       location,
       created,
@@ -84,8 +91,12 @@ class LocalModelFiles implements ModelFiles {
 
   async writeCard(version: ModelVersion, markdown: string): Promise<{ location: string }> {
     const file = cardPath(this.root, version.name, version.version);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, markdown);
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, markdown);
+    } catch (err) {
+      throw writeDenied(err, `the store ${this.root}`) ?? err;
+    }
     return { location: file };
   }
 

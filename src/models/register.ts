@@ -7,6 +7,7 @@ import { checkLabels, readLabels } from './labels.js';
 import { renderModelCard } from './model-card.js';
 import { cardPath, modelFiles } from './model-files.js';
 import { sha256 } from './model-storage.js';
+import type { ModelLimit } from './model-file.js';
 import { readModelInfo } from './onnx/model-info.js';
 import { checkSpecFits, formatPreprocessSpec, inferPreprocessSpec, parsePreprocessSpec } from './preprocess-spec.js';
 import { checkLoadsInRuntime } from './runtime-check.js';
@@ -25,6 +26,8 @@ export interface RegisterInput {
   preprocess?: string;
   tags?: Record<string, string>;
   userId: string;
+  /** The largest model file to read (default: MLX_MAX_MODEL_MB, else 2048 MB). */
+  modelLimit?: ModelLimit;
 }
 
 export interface RegisterResult {
@@ -73,7 +76,7 @@ export async function prepareRegistration(store: Store, input: RegisterInput): P
 
   const ref = parseModelUri(input.source);
   const resolved = await resolveModel(store, ref);
-  const bytes = readModelBytes(resolved);
+  const bytes = readModelBytes(resolved, input.modelLimit);
   const info = readModelInfo(bytes, resolved.label);
   await checkLoadsInRuntime(bytes, resolved.label);
 

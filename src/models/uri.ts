@@ -7,6 +7,7 @@ import { parseVersion, validateModelName } from '../core/validation.js';
 import type { RestClient } from '../store/rest/client.js';
 import type { Store } from '../store/store.js';
 import { modelFiles } from './model-files.js';
+import { readModelFile, type ModelLimit } from './model-file.js';
 import { readVerified } from './model-storage.js';
 
 export type VersionSelector = { version: number } | { alias: string } | { latest: true };
@@ -125,11 +126,17 @@ export async function resolveModel(store: Store, ref: ModelRef): Promise<Resolve
   return { file: path.resolve(onnxFileIn(ref.path, `model file ${JSON.stringify(ref.path)}`)), label: ref.path };
 }
 
-/** Reads a resolved model's bytes; registry versions are verified against their sha256. */
-export function readModelBytes(m: ResolvedModel): Buffer {
+/**
+ * Reads a resolved model's bytes; registry versions are verified against their sha256. Files
+ * given by users (paths, run artifacts) must be regular files within the model size limit
+ * (default: MLX_MAX_MODEL_MB, else 2048 MB).
+ */
+export function readModelBytes(m: ResolvedModel, limit?: ModelLimit): Buffer {
   // A version from a server without mlx's facts (MLflow) has no sha256 to check against.
   if (m.version?.sha256) return readVerified(m.file, m.version.sha256);
-  return fs.readFileSync(m.file);
+  // The path as the user gave it, unless it named a folder (then the file picked in it).
+  const shown = m.artifactPath !== undefined || path.resolve(m.label) === m.file ? m.label : m.file;
+  return readModelFile(m.file, `model file ${JSON.stringify(shown)}`, limit);
 }
 
 /**

@@ -64,5 +64,7 @@ export async function openStore(uri: string, opts: { create: boolean; fileRoot?:
   if (fs.existsSync(uri) && !isDir(uri))
     throw new MlxError('INVALID_PARAMETER_VALUE', `tracking URI ${uri} is a file; give the store folder (the one holding mlx.db)`);
   if (!opts.create && !fs.existsSync(path.join(uri, DB_FILE))) return new SqliteStore(uri, { create: false, inMemory: true });
-  return new SqliteStore(uri, { create: opts.create });
+  const { reportingReadOnly } = await import('./sqlite/read-only.js');
+  const store = new SqliteStore(uri, { create: opts.create });
+  return reportingReadOnly(store, store.uri, path.join(store.uri, DB_FILE));
 }

@@ -34,13 +34,23 @@ function append(el, children) {
   }
 }
 
-/** Only relative links, fragments and http(s)/mailto URLs; anything else (javascript:, data:) becomes inert. */
+/**
+ * Only relative links, fragments and http(s)/mailto URLs; anything else (javascript:, data:, a
+ * host of its own: //evil.example) becomes inert. The link is first read as the browser's URL
+ * parser (WHATWG URL) will read it, so that what is judged is what gets followed: leading and
+ * trailing C0 controls and spaces dropped ("\x01javascript:" is javascript:), tabs and newlines
+ * dropped anywhere ("java\tscript:"), and before any ? or #, \ read as / ("\\evil.example" and
+ * "/\evil.example" are //evil.example). The cleaned-up link is the one returned. This is the one
+ * check of the UI's links: h() applies it to every href, the Markdown renderer's included.
+ */
 export function safeHref(href) {
-  const s = href.trim();
-  if (s.startsWith('#') || s.startsWith('/') || s.startsWith('./') || s.startsWith('../')) return s;
-  if (/^(https?:|mailto:)/i.test(s)) return s;
-  if (!/^[a-z][a-z0-9+.-]*:/i.test(s) && !s.startsWith('//')) return s;
-  return '#';
+  const s = String(href).replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '').replace(/[\t\n\r]/g, '');
+  const cut = s.search(/[?#]/);
+  const head = (cut < 0 ? s : s.slice(0, cut)).replaceAll('\\', '/');
+  const url = head + (cut < 0 ? '' : s.slice(cut));
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(head);
+  if (scheme) return /^(https?|mailto)$/i.test(scheme[1]) ? url : '#';
+  return head.startsWith('//') ? '#' : url;
 }
 
 /** Replaces the children of el. */

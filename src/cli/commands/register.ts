@@ -10,6 +10,7 @@ interface RegisterOptions {
   labels?: string;
   preprocess?: string;
   tag?: string[];
+  maxModelMb?: string;
   json?: boolean;
 }
 
@@ -26,6 +27,7 @@ export function registerRegisterCommand(program: Command): void {
     .option('--labels <file>', 'class names, one per line, in output order')
     .option('--preprocess <spec>', 'e.g. "image:224x224,rgb,scale=1/255,mean=0.485/0.456/0.406,std=0.229/0.224/0.225,layout=nchw" or "tabular"')
     .option('-t, --tag <key=value>', 'set a version tag (repeatable)', collect)
+    .option('--max-model-mb <mb>', 'refuse model files larger than this (default: MLX_MAX_MODEL_MB, else 2048, the most protobuf reads)')
     .option('--json', 'print the new version as JSON')
     .addHelpText('after', examples([
       'mlx register model.onnx --name pets-classifier --run 060a59 --alias champion --labels labels.txt',
@@ -37,6 +39,8 @@ export function registerRegisterCommand(program: Command): void {
       const { parseKeyValue } = await import('../../core/validation.js');
       const { currentUser } = await import('../../core/source-info.js');
       const tags = Object.fromEntries((opts.tag ?? []).map((t) => parseKeyValue('tag', t)));
+      const { modelLimitBytes } = await import('../../models/model-file.js');
+      const modelLimit = opts.maxModelMb === undefined ? undefined : { bytes: modelLimitBytes(opts.maxModelMb, '--max-model-mb'), from: '--max-model-mb' };
       const res = await withCheckedStore(
         cmd,
         (store) =>
@@ -50,6 +54,7 @@ export function registerRegisterCommand(program: Command): void {
           preprocess: opts.preprocess,
           tags,
           userId: currentUser(),
+          modelLimit,
           }),
         commitRegistration,
       );

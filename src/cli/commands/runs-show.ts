@@ -46,8 +46,19 @@ export async function showRun(cmd: Command, id: string, opts: { json?: boolean }
   await section(
     'datasets',
     ['name', 'context', 'digest', 'rows'],
-    run.inputs.map((d) => [d.name, d.context ?? '', d.digest.slice(0, 12), String(JSON.parse(d.profile ?? '{}').num_rows ?? '')]),
+    run.inputs.map((d) => [d.name, d.context ?? '', d.digest.slice(0, 12), rowCount(d.profile)]),
   );
   await section('artifacts', ['path', 'bytes'], artifacts.map((a) => [a.path, String(a.file_size ?? '')]));
   await section('model versions', ['model', 'version', 'aliases'], modelVersions.map((v) => [v.name, String(v.version), v.aliases.map((a) => `@${a}`).join(' ')]));
+}
+
+// The profile is free text from whichever client logged the dataset (MLflow's is JSON by
+// convention only): anything without a num_rows number shows no count, never an error.
+function rowCount(profile: string | null): string {
+  try {
+    const n = (JSON.parse(profile ?? '{}') as { num_rows?: unknown } | null)?.num_rows;
+    return typeof n === 'number' ? String(n) : '';
+  } catch {
+    return '';
+  }
 }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { MlxError } from '../../core/errors.js';
+import { defaultModelLimit } from '../../models/model-file.js';
 import { REGISTRY_PREFIX } from '../../server/tracking/context.js';
 import { startTrackingServer } from '../../server/tracking/start.js';
 import { redactUri } from '../../store/postgres/connection.js';
@@ -14,6 +15,7 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
   const port = numberFlag('--port', f.port, { min: 0, max: 65535 });
   const maxBodyMb = numberFlag('--max-body-mb', f.maxBodyMb, { min: 0.001, max: 4096, float: true });
   const maxUploadMb = numberFlag('--max-upload-mb', f.maxUploadMb, { min: 0.001, max: 1024 * 1024, float: true });
+  defaultModelLimit(); // a bad MLX_MAX_MODEL_MB stops the start, not each model-versions/create
   const { token, allowedHosts } = serverAccess(f, 'MLX_SERVER_TOKEN', 'read and change every run');
   const uploadIdleS = usage(() => numberFlag('--upload-idle-timeout', f.uploadIdleTimeout, { min: 0.1, max: 86_400, float: true }));
   if (f.corsOrigin !== undefined && !/^https?:\/\/[^/\s]+$/.test(f.corsOrigin))

@@ -17,5 +17,5 @@ export type {
   StringOp,
 } from './ast.js';
 export { ATTRIBUTE_ALIASES, DATASET_FIELDS, NUMERIC_ATTRIBUTES, STRING_ATTRIBUTES } from './ast.js';
-export { parseFilter, parseOrderBy } from './parser.js';
+export { parseFilter, parseOrderBy, SEARCH_LIMITS } from './parser.js';
 export { compareCodePoints, compareRuns, likeMatch, matchesFilter, parseLikePattern, type LikePart } from './evaluate.js';

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { MlxError } from '../errors.js';
-import { parseFilter, parseOrderBy } from './parser.js';
+import { parseFilter, parseOrderBy, SEARCH_LIMITS } from './parser.js';
 import { tokenize } from './tokenizer.js';
 
 function errorOf(fn: () => unknown): MlxError {
@@ -159,5 +159,37 @@ describe('parseOrderBy', () => {
     ["metrics.'x", /unterminated string/],
   ])('rejects %s', (clause, re) => {
     expect(errorOf(() => parseOrderBy([clause])).message).toMatch(re);
+  });
+});
+
+describe('search limits', () => {
+  const ors = (n: number) => Array.from({ length: n }, () => 'metrics.a > 0').join(' OR ');
+  it('bounds the depth of parentheses at 100, naming the position of the 101st', () => {
+    expect(parseFilter(`${'('.repeat(100)}metrics.a > 0${')'.repeat(100)}`)).toMatchObject({ kind: 'numeric' });
+    expect(errorOf(() => parseFilter(`metrics.b > 1 AND ${'('.repeat(101)}metrics.a > 0${')'.repeat(101)}`)).message).toMatch(
+      /^Invalid filter at position 119 near "\(": parentheses nest more than 100 deep \(the limit\)/,
+    );
+    // Far past the limit: refused, not a stack overflow.
+    expect(errorOf(() => parseFilter(`${'('.repeat(1_000)}metrics.a > 0${')'.repeat(1_000)}`)).message).toMatch(/more than 100 deep/);
+  });
+
+  it('bounds the length, the conditions, the IN values and the order_by terms', () => {
+    expect(SEARCH_LIMITS).toEqual({ filterLength: 100_000, depth: 100, conditions: 1000, inValues: 10_000, likePattern: 5000, orderTerms: 20 });
+    expect(parseFilter(`params.p ILIKE '${'é'.repeat(5000)}'`)).toMatchObject({ op: 'ILIKE' });
+    expect(errorOf(() => parseFilter(`params.p LIKE '${'a'.repeat(5001)}'`)).message).toMatch(
+      /^Invalid filter at position 15 near "'a{36}\.\.\.": LIKE patterns are at most 5000 characters \(the limit\); compare a whole value with =$/,
+    );
+    expect(parseFilter('metrics.a > 0'.padEnd(100_000))).toMatchObject({ kind: 'numeric' });
+    expect(errorOf(() => parseFilter('metrics.a > 0'.padEnd(100_001))).message).toBe(
+      'Invalid filter: 100001 characters, over the limit of 100000; search with fewer conditions (one IN list rather than many ORs)',
+    );
+    expect((parseFilter(ors(1000)) as { items: unknown[] }).items).toHaveLength(1000);
+    expect(errorOf(() => parseFilter(ors(1001))).message).toMatch(/^Invalid filter: 1001 conditions, over the limit of 1000; .*IN list/);
+    const list = (n: number) => `params.p IN (${Array.from({ length: n }, (_, i) => `'${i}'`).join(',')})`;
+    expect(parseFilter(list(10_000))).toMatchObject({ kind: 'in' });
+    expect(errorOf(() => parseFilter(`${list(5000)} OR ${list(5001)}`)).message).toMatch(/IN lists hold 10001 values in all, over the limit of 10000/);
+    const terms = (n: number) => Array.from({ length: n }, (_, i) => `metrics.m${i}`);
+    expect(parseOrderBy(terms(20))).toHaveLength(20);
+    expect(errorOf(() => parseOrderBy([terms(15).join(', '), ...terms(6)])).message).toBe('Invalid order_by: 21 terms, over the limit of 20; order by fewer keys');
   });
 });

@@ -37,6 +37,27 @@ const ALL_ATTRIBUTES: readonly string[] = [...STRING_ATTRIBUTES, ...NUMERIC_ATTR
 const NUMERIC_OPS = new Set<string>(['=', '!=', '<', '<=', '>', '>=']);
 const STRING_OPS_TEXT = '=, !=, LIKE, ILIKE, IN or NOT IN';
 
+/**
+ * Bounds on a search, so that no filter reaches a recursion or database limit (SQLite stops at
+ * 1000 levels of expression, 32766 bound values and 64 joined tables; every level of parentheses
+ * is three stack frames here). MLflow's own grammar has no parentheses at all and real filters
+ * nest two or three deep; the condition cap is Lucene's classic maxClauseCount (1024), rounded.
+ */
+export const SEARCH_LIMITS = {
+  /** Characters in one filter. */
+  filterLength: 100_000,
+  /** Levels of parentheses. */
+  depth: 100,
+  /** Comparisons in one filter (each one is a subquery per candidate run). */
+  conditions: 1000,
+  /** Values in all IN / NOT IN lists of one filter. */
+  inValues: 10_000,
+  /** Characters in one LIKE / ILIKE pattern: SQLite refuses GLOB patterns over 50,000 bytes, and ILIKE's [xX] classes take up to 10 bytes a character. */
+  likePattern: 5000,
+  /** order_by keys (each one joins a table). */
+  orderTerms: 20,
+} as const;
+
 function fail(tok: Token, reason: string): never {
   throw new SearchSyntaxError(tok.pos, tok.text, reason);
 }
@@ -81,6 +102,9 @@ function isNumericIdent(id: Identifier): boolean {
 
 class Parser {
   private i = 0;
+  private depth = 0;
+  conditions = 0;
+  inValues = 0;
   constructor(private readonly tokens: Token[]) {}
 
   peek(): Token {
@@ -118,9 +142,13 @@ class Parser {
   parsePrimary(): FilterExpr {
     const t = this.peek();
     if (t.kind === '(') {
+      if (this.depth === SEARCH_LIMITS.depth)
+        fail(t, `parentheses nest more than ${SEARCH_LIMITS.depth} deep (the limit); AND and OR need no parentheses of their own, e.g. a AND b AND c`);
       this.next();
       if (this.peek().kind === ')') fail(this.peek(), 'empty parentheses: expected a condition');
+      this.depth++;
       const inner = this.parseOr();
+      this.depth--;
       const close = this.peek();
       if (close.kind !== ')') fail(close, `unbalanced parentheses: missing ')' for the '(' at position ${t.pos}`);
       this.next();
@@ -132,6 +160,7 @@ class Parser {
   }
 
   parseComparison(): Comparison {
+    this.conditions++;
     const identTok = this.next();
     const ident = resolveIdent(identTok);
     const opTok = this.next();
@@ -176,7 +205,11 @@ class Parser {
     }
     if (op === 'IN' || op === 'NOT IN') return { kind: 'in', ident: sident, negated: op === 'NOT IN', values: this.parseList(identTok, op) };
     const v = this.next();
-    if (v.kind === 'string') return { kind: 'string', ident: sident, op: op as StringOp, value: v.value };
+    if (v.kind === 'string') {
+      if ((op === 'LIKE' || op === 'ILIKE') && [...v.value].length > SEARCH_LIMITS.likePattern)
+        fail(v, `${op} patterns are at most ${SEARCH_LIMITS.likePattern} characters (the limit); compare a whole value with =`);
+      return { kind: 'string', ident: sident, op: op as StringOp, value: v.value };
+    }
     if (v.kind === 'number' || v.kind === 'word' || v.kind === 'ident')
       fail(v, `string values must be quoted, e.g. ${identTok.text} ${op} '${v.text}'`);
     fail(v, `expected a quoted string after ${identTok.text} ${op}`);
@@ -194,6 +227,7 @@ class Parser {
         fail(v, `${op} lists hold quoted strings, e.g. ${identTok.text} ${op} ('a', 'b')`);
       }
       values.push(v.value);
+      this.inValues++;
       const sep = this.next();
       if (sep.kind === ')') return values;
       if (sep.kind !== ',') {
@@ -206,6 +240,9 @@ class Parser {
 
 /** Parses a run search filter (MLflow grammar plus OR and parentheses); null when the text is empty. */
 export function parseFilter(text: string): FilterExpr | null {
+  const L = SEARCH_LIMITS;
+  if (text.length > L.filterLength)
+    throw invalid(`Invalid filter: ${text.length} characters, over the limit of ${L.filterLength}; search with fewer conditions (one IN list rather than many ORs)`);
   if (text.trim() === '') return null;
   try {
     const parser = new Parser(tokenize(text));
@@ -213,6 +250,10 @@ export function parseFilter(text: string): FilterExpr | null {
     const rest = parser.peek();
     if (rest.kind === ')') fail(rest, "unbalanced parentheses: ')' without a matching '('");
     if (rest.kind !== 'eof') fail(rest, 'unexpected text after a complete condition; join conditions with AND or OR');
+    if (parser.conditions > L.conditions)
+      throw invalid(`Invalid filter: ${parser.conditions} conditions, over the limit of ${L.conditions}; to match many values of one key, use one IN list, e.g. params.x IN ('a', 'b')`);
+    if (parser.inValues > L.inValues)
+      throw invalid(`Invalid filter: its IN lists hold ${parser.inValues} values in all, over the limit of ${L.inValues}; search in batches of values`);
     return expr;
   } catch (e) {
     throw e instanceof SearchSyntaxError ? toFilterError(e) : e;
@@ -250,5 +291,7 @@ export function parseOrderBy(clauses: string[]): OrderByTerm[] {
       throw invalid(`Invalid order_by clause "${shown(clause)}" at position ${e.pos} near ${near}: ${e.reason}`);
     }
   }
+  if (terms.length > SEARCH_LIMITS.orderTerms)
+    throw invalid(`Invalid order_by: ${terms.length} terms, over the limit of ${SEARCH_LIMITS.orderTerms}; order by fewer keys`);
   return terms;
 }

@@ -198,8 +198,14 @@ function readTensorType(bytes: Uint8Array, spec: TensorSpec): void {
   if (!hasShape) spec.shapeUnknown = true;
 }
 
+// Protobuf's own recursion limit (onnxruntime, the onnx package and MLflow parse with it): a type
+// nested deeper cannot be loaded anyway, and a crafted one would overflow the stack here.
+const MAX_TYPE_DEPTH = 100;
+
 // A short readable name for non-tensor types, e.g. skl2onnx's 'sequence<map<int64,float32>>'.
-function typeName(typeProto: Uint8Array): string {
+function typeName(typeProto: Uint8Array, depth = 0): string {
+  if (depth >= MAX_TYPE_DEPTH)
+    throw new ProtobufError('malformed', 0, `a value type nests sequences, maps or optionals more than ${MAX_TYPE_DEPTH} deep (the limit)`);
   for (const f of protoFields(typeProto)) {
     if (f.wireType !== WireType.LEN) continue;
     if (f.field === 1 || f.field === 8) {
@@ -209,7 +215,7 @@ function typeName(typeProto: Uint8Array): string {
     }
     if (f.field === 4 || f.field === 9) {
       let inner = 'undefined';
-      for (const g of protoFields(f.bytes)) if (g.field === 1 && g.wireType === WireType.LEN) inner = typeName(g.bytes);
+      for (const g of protoFields(f.bytes)) if (g.field === 1 && g.wireType === WireType.LEN) inner = typeName(g.bytes, depth + 1);
       return `${f.field === 4 ? 'sequence' : 'optional'}<${inner}>`;
     }
     if (f.field === 5) {
@@ -217,7 +223,7 @@ function typeName(typeProto: Uint8Array): string {
       let value = 'undefined';
       for (const g of protoFields(f.bytes)) {
         if (g.field === 1 && g.wireType === WireType.VARINT) key = elementTypeName(g.value);
-        else if (g.field === 2 && g.wireType === WireType.LEN) value = typeName(g.bytes);
+        else if (g.field === 2 && g.wireType === WireType.LEN) value = typeName(g.bytes, depth + 1);
       }
       return `map<${key},${value}>`;
     }

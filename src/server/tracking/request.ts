@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { invalid, MlxError } from '../../core/errors.js';
+import { jsonNestsDeeperThan, tooDeepText } from '../../core/json-depth.js';
 import { parseJsonBody, readBody } from '../read-body.js';
 
 /** A byte count for messages: KB below 1 MB, so small limits do not read "0 MB". */
@@ -35,6 +36,8 @@ export class Fields {
       throw invalid(`Bad Request. Content-Type must be one of ['application/json'], not ${JSON.stringify(type || 'none')}.`);
     const body = await readBody(c, maxBytes, () => new TooLarge(`the request body is over the server's limit of ${sizeText(maxBytes)}`));
     if (body.length === 0) return new Fields({}, false);
+    // Before parsing: the handlers' messages (and JSON.stringify) would recurse through any depth.
+    if (jsonNestsDeeperThan(body)) throw new MlxError('BAD_REQUEST', `the request body ${tooDeepText()}`);
     const json = parseJsonBody(body, () => new MlxError('BAD_REQUEST', 'the request body is not valid JSON'));
     if (!json || typeof json !== 'object' || Array.isArray(json)) throw new MlxError('BAD_REQUEST', 'the request body must be a JSON object');
     return new Fields(json as Record<string, unknown>, false);

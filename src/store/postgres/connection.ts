@@ -70,12 +70,27 @@ export function connectionLost(err: unknown): MlxError | null {
 }
 
 /**
- * The store with every method's failures passed through connectionLost: one place for every query
- * of every method, sync or async. Methods run on the store itself (its private state intact).
+ * A write refused because the database only reads (SQLSTATE 25006: a hot standby, or
+ * default_transaction_read_only on) as the store's one-line refusal; null for any other error.
+ */
+export function readOnlyDatabase(err: unknown, uri: string): MlxError | null {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object' || err instanceof MlxError || e.code !== '25006') return null;
+  return new MlxError(
+    'PERMISSION_DENIED',
+    `the PostgreSQL database ${redactUri(uri)} is read-only (${String(e.message)}): it is a standby, or has default_transaction_read_only on; reading works, but to write use the primary, or use a store you can write (--tracking-uri, MLX_TRACKING_URI, mlx server --backend-store-uri)`,
+  );
+}
+
+/**
+ * The store with every method's failures passed through connectionLost (and readOnlyDatabase): one
+ * place for every query of every method, sync or async. Methods run on the store itself (its
+ * private state intact).
  */
 export function reportingLostConnections<T extends object>(store: T): T {
+  const uri = String((store as { uri?: unknown }).uri ?? 'postgresql://');
   const rethrow = (err: unknown): never => {
-    throw connectionLost(err) ?? err;
+    throw connectionLost(err) ?? readOnlyDatabase(err, uri) ?? err;
   };
   // One wrapper per method, made on first use: the store's calls (every metric a server logs) allocate nothing more.
   const wrapped = new Map<PropertyKey, (...args: unknown[]) => unknown>();

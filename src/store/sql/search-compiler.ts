@@ -98,11 +98,17 @@ class Compiler {
   }
 
   expr(expr: FilterExpr, params: unknown[]): string {
-    if (expr.kind === 'and' || expr.kind === 'or') {
-      const glue = expr.kind === 'and' ? ' AND ' : ' OR ';
-      return `(${expr.items.map((e) => this.expr(e, params)).join(glue)})`;
-    }
+    if (expr.kind === 'and' || expr.kind === 'or') return this.group(expr.items, expr.kind === 'and' ? ' AND ' : ' OR ', params);
     return this.comparison(expr, params);
+  }
+
+  // A balanced tree of parenthesised halves: SQL parsers nest `a OR b OR c …` one level per
+  // operand, and SQLite refuses expressions over 1000 levels deep (a few hundred conditions
+  // inside EXISTS). Halving keeps the depth at log2(n); AND and OR are associative.
+  private group(items: FilterExpr[], glue: string, params: unknown[]): string {
+    if (items.length === 1) return this.expr(items[0], params);
+    const mid = items.length >> 1;
+    return `(${this.group(items.slice(0, mid), glue, params)}${glue}${this.group(items.slice(mid), glue, params)})`;
   }
 }
 

@@ -2,22 +2,37 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MlxError } from '../../core/errors.js';
+import { readOnlyStore, whyNotWritable, writeDenied } from '../../core/write-access.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
-/** Opens (creating if asked) an mlx SQLite database, refusing foreign or newer files, upgrading older ones. */
+/**
+ * Opens (creating if asked) an mlx SQLite database, refusing foreign or newer files, upgrading older
+ * ones. A database this process may not write (another user's, on a read-only mount) opens
+ * read-only: readers work, and a write fails with SQLITE_READONLY (see isReadOnlyError).
+ */
 export function openDatabase(
   file: string,
   opts: { create: boolean; migrations?: typeof MIGRATIONS },
 ): Db {
+  const migrations = opts.migrations ?? MIGRATIONS;
   if (file !== ':memory:') {
     const exists = fs.existsSync(file);
     if (!exists && !opts.create) throw new MlxError('RESOURCE_DOES_NOT_EXIST', `no mlx store at ${file}`);
-    if (exists) checkMagic(file);
-    else fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (exists) {
+      checkMagic(file);
+      const why = whyNotWritable([path.dirname(file), file]);
+      if (why) return openReadOnly(file, why, migrations);
+    } else {
+      try {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+      } catch (err) {
+        throw writeDenied(err, `the store ${path.dirname(file)}`) ?? err;
+      }
+    }
   }
   let db: Db;
   try {
@@ -30,16 +45,73 @@ export function openDatabase(
     db.pragma('busy_timeout = 15000');
     if (file !== ':memory:') db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    migrate(db, file, opts.migrations ?? MIGRATIONS);
+    migrate(db, file, migrations);
   } catch (err) {
     db.close();
     if (err instanceof MlxError) throw err;
+    // Writable by its mode yet refused by SQLite (say, a file made immutable): read it as such.
+    if (file !== ':memory:' && isReadOnlyError(err) && fs.existsSync(file))
+      return openReadOnly(file, `SQLite may not write it (${(err as { code: string }).code})`, migrations);
     const msg = (err as Error).message;
     if (/not a database|file is encrypted/i.test(msg))
       throw notSqlite(file);
     throw new MlxError('INTERNAL_ERROR', `cannot open the mlx database ${file}: ${msg}`);
   }
   return db;
+}
+
+/** SQLite's refusals to write a database: SQLITE_READONLY and its extended codes (…_DIRECTORY, …_DBMOVED, …). */
+export function isReadOnlyError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_READONLY');
+}
+
+/**
+ * Opens a database this process may only read, creating no file beside it. In WAL mode a reader
+ * needs the -shm index next to the database: with a writer at work both -wal and -shm are there
+ * and SQLite reads through them. Without them SQLite would create them, owned by this user and
+ * unwritable by the store's owner (whose next write would then fail), or cannot, in a folder it
+ * may not write; the database file alone is then the whole store, and an in-memory copy of it
+ * reads the same. (SQLite's immutable=1 needs URI file names, which better-sqlite3 leaves off.)
+ */
+function openReadOnly(file: string, why: string, migrations: typeof MIGRATIONS): Db {
+  const store = `the store ${path.dirname(file)}`;
+  const wal = `${file}-wal`;
+  const pendingWal = fs.existsSync(wal) && fs.statSync(wal).size > 0;
+  let db: Db | undefined;
+  if (fs.existsSync(wal) && fs.existsSync(`${file}-shm`)) {
+    try {
+      db = new Database(file, { readonly: true, fileMustExist: true });
+      db.pragma('busy_timeout = 15000');
+      // The first read: the header, the -wal and the -shm.
+      db.pragma('user_version', { simple: true });
+    } catch (err) {
+      db?.close();
+      db = undefined;
+      if (pendingWal)
+        throw readOnlyStore(store, `${why}, and its ${path.basename(wal)} holds changes SQLite cannot read without writing (${(err as Error).message})`);
+    }
+  } else if (pendingWal) throw readOnlyStore(store, `${why}, and its ${path.basename(wal)} holds changes SQLite cannot read without writing its index (${path.basename(file)}-shm)`);
+  db ??= snapshot(file);
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const target = migrations[migrations.length - 1].version;
+  if (current !== target) {
+    db.close();
+    if (current > target)
+      throw new MlxError('INVALID_STATE', `the store ${file} has schema version ${current}, newer than this mlx understands (${target}); upgrade mlx (npm install -g mlx@latest) to use it`);
+    throw readOnlyStore(store, `${why}, and its schema (version ${current}) must first be upgraded to version ${target} by someone who can write it (mlx db upgrade ${path.dirname(file)})`);
+  }
+  return db;
+}
+
+/** The database file as a read-only in-memory database, its WAL header bytes set back to rollback mode (memory databases cannot be WAL). */
+function snapshot(file: string): Db {
+  const bytes = fs.readFileSync(file);
+  if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) {
+    bytes[18] = 1;
+    bytes[19] = 1;
+  }
+  return new Database(bytes, { readonly: true });
 }
 
 function notSqlite(file: string): MlxError {
