@@ -33,7 +33,8 @@ export interface ModelLimit {
   from: string;
 }
 
-function kindOf(st: fs.Stats): string {
+/** What a file that is not a regular file is, in words ("a named pipe (FIFO)"). */
+export function kindOf(st: fs.Stats): string {
   if (st.isDirectory()) return 'a folder';
   if (st.isFIFO()) return 'a named pipe (FIFO)';
   if (st.isCharacterDevice()) return 'a character device';

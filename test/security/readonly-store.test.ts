@@ -217,6 +217,11 @@ async function checkServer(s: { base: string; stderr(): string }, p: Project) {
     expect(r.body.error_code).toBe('PERMISSION_DENIED');
     expect(r.body.message).toMatch(/read-only/);
   }
+  // An artifact upload through the proxy: the same refusal, not a 500 from its temporary folder.
+  const put = await fetch(`${s.base}/api/2.0/mlflow-artifacts/artifacts/0/x.txt`, { method: 'PUT', body: 'hello' });
+  const putBody = (await put.json()) as { error_code: string; message: string };
+  expect(put.status, JSON.stringify(putBody)).toBe(403);
+  expect(putBody.message).toMatch(/read-only/);
   expect((await call(s.base, 'GET', `${API}/runs/get`, { run_id: p.run })).status).toBe(200);
   expect((await fetch(`${s.base}/health`)).status).toBe(200);
   expect(s.stderr()).not.toMatch(/internal error/);

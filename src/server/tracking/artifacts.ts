@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Context, Hono } from 'hono';
+import { writeDenied } from '../../core/write-access.js';
 import { invalid, MlxError, notFound } from '../../core/errors.js';
 import { parseVersion } from '../../core/validation.js';
 import { parseArtifactPath, reservedName } from '../../artifacts/artifact-path.js';
@@ -70,7 +71,14 @@ function uploadFolder(root: string): string {
 
 /** Makes the temporary upload folder and removes uploads a stopped server left there (replicas share it: only old ones). */
 export function prepareUploadFolder(artifactRoot: string): void {
-  const dir = uploadFolder(artifactRoot);
+  let dir: string;
+  try {
+    dir = uploadFolder(artifactRoot);
+  } catch (err) {
+    // A store the server may only read: it serves reads, and refuses each upload (403) when it comes.
+    if (writeDenied(err, 'the artifact store')) return;
+    throw err;
+  }
   for (const name of fs.readdirSync(dir)) {
     const file = path.join(dir, name);
     try {
@@ -153,7 +161,13 @@ export function artifactProxyRoutes(app: Hono, ctx: TrackingContext, opts: { max
       const shown = `artifact path ${JSON.stringify(names.join('/'))}`;
       // Checked before the body is read, and again (with the folders made) before the rename.
       tree.checkWrite(names, shown);
-      const tmp = await receive(c, uploadFolder(tree.realRoot ?? ctx.artifactRoot), opts.maxUploadBytes);
+      let folder: string;
+      try {
+        folder = uploadFolder(tree.realRoot ?? ctx.artifactRoot);
+      } catch (err) {
+        throw writeDenied(err, 'the artifact store') ?? err;
+      }
+      const tmp = await receive(c, folder, opts.maxUploadBytes);
       try {
         tree.commitWrite(names, tmp, shown);
       } finally {

@@ -4,6 +4,7 @@ import { invalid, MlxError } from '../../core/errors.js';
 import { parseArtifactPath, reservedName } from '../../artifacts/artifact-path.js';
 import { ArtifactTree } from '../../artifacts/artifact-tree.js';
 import { commitRegistration, prepareRegistration } from '../../models/register.js';
+import { kindOf } from '../../models/model-file.js';
 import { chooseOnnx } from '../../models/uri.js';
 import {
   artifactTree, localArtifactPath, PROXY_SCHEME, proxyPath, REGISTRY_PREFIX, RESERVED_NAMES, storeRelative, type TrackingContext,
@@ -44,7 +45,7 @@ function modelFileIn(tree: ArtifactTree, names: string[], source: string): strin
     found = tree.find([...names, chosen.file]);
     if (!found) throw missing();
   }
-  if (!found.stat.isFile()) throw invalid(`${shown} is not a regular file; give an uploaded .onnx file`);
+  if (!found.stat.isFile()) throw invalid(`${shown} is ${kindOf(found.stat)}, not a regular file; give an uploaded .onnx file`);
   return found.real;
 }
 
