@@ -6,8 +6,9 @@ import { startServer } from '../../server/inference/start.js';
 import { openStore, resolveTrackingUri } from '../../store/open-store.js';
 import type { Store } from '../../store/store.js';
 import { numberFlag } from '../flags.js';
+import { printable } from '../output.js';
 import type { ServeFlags } from './serve.js';
-import { defaultMaxBatchSize } from '../../serving/batch-defaults.js';
+import { DEFAULT_MAX_ROWS, MAX_ROWS_CEILING, defaultMaxBatchSize } from '../../serving/batch-defaults.js';
 
 const usage = (message: string) => new MlxError('USAGE', message);
 const DECIMAL = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/;
@@ -40,7 +41,8 @@ async function openLog(store: Store, opts: { sampleRate: number; maxRows: number
 
 /** `mlx serve`: validates every flag, finds every model, then serves until SIGINT/SIGTERM (SIGHUP re-resolves aliases). */
 export async function serveModel(uri: string, f: ServeFlags, trackingUri: string | undefined): Promise<void> {
-  const log = (line: string) => process.stderr.write(`mlx: ${line}\n`);
+  // Log lines can quote requests (a shadow's failure names the bad value): written out, never able to drive the terminal.
+  const log = (line: string) => process.stderr.write(`mlx: ${printable(line)}\n`);
   const options = {
     host: f.host,
     port: numberFlag('--port', f.port, { min: 0, max: 65535 }),
@@ -48,6 +50,7 @@ export async function serveModel(uri: string, f: ServeFlags, trackingUri: string
     maxBatchDelayMs: numberFlag('--max-batch-delay-ms', f.maxBatchDelayMs, { min: 0, max: 10_000, float: true }),
     maxQueue: numberFlag('--max-queue', f.maxQueue, { min: 0, max: 1_000_000 }),
     maxBodyMb: numberFlag('--max-body-mb', f.maxBodyMb, { min: 0.001, max: 4096, float: true }),
+    maxRows: numberFlag('--max-rows', f.maxRows ?? String(DEFAULT_MAX_ROWS), { min: 1, max: MAX_ROWS_CEILING }),
     labelsFile: f.labels,
     preprocess: f.preprocess,
     threads: f.threads === undefined ? undefined : numberFlag('--threads', f.threads, { max: 1024 }),

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEFAULT_MAX_ROWS } from '../../serving/batch-defaults.js';
 import { globals } from '../context.js';
 import { examples } from '../help.js';
 
@@ -10,6 +11,7 @@ export interface ServeFlags {
   maxQueue: string;
   instances: string;
   maxBodyMb: string;
+  maxRows: string;
   labels?: string;
   preprocess?: string;
   threads?: string;
@@ -37,6 +39,7 @@ export function registerServeCommand(program: Command): void {
     .option('--max-batch-delay-ms <ms>', 'longest wait for a batch to fill', '2')
     .option('--max-queue <n>', 'most requests waiting for inference per model; more are answered 503 with Retry-After (0: no limit)', '1000')
     .option('--max-body-mb <mb>', 'largest request body', '20')
+    .option('--max-rows <n>', 'most rows (or tensor batch entries) in one request; more are answered 413', String(DEFAULT_MAX_ROWS))
     .option('--labels <file>', 'class names for a model that is not registered')
     .option('--preprocess <spec>', 'preprocessing for a model that is not registered (see mlx register --help)')
     .option('--model-version <n>', 'the registry version a model file is, for /health, /v2 and X-Mlx-Model-Version (mlx containerize sets it)')

@@ -14,6 +14,8 @@ export interface ServingState {
   modelName: string;
   mlxVersion: string;
   maxBodyBytes: number;
+  /** The most rows a request may hold (--max-rows); unset: DEFAULT_MAX_ROWS. */
+  maxRows?: number;
   /** Requests being handled, for graceful shutdown. */
   inFlight: number;
   /** The rollout (canary, A/B variants, shadows); absent: one model, `predictor`, answers everything. */
@@ -31,7 +33,7 @@ export interface ServingState {
 export function rolloutState(
   variants: VariantSet,
   metrics: ServingMetrics,
-  o: Pick<ServingState, 'modelName' | 'mlxVersion' | 'maxBodyBytes' | 'sink' | 'log'>,
+  o: Pick<ServingState, 'modelName' | 'mlxVersion' | 'maxBodyBytes' | 'maxRows' | 'sink' | 'log'>,
 ): ServingState {
   for (const v of variants.all) metrics.share.set({ variant: v.name, role: v.plan.role }, v.plan.share);
   return {
