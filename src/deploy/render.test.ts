@@ -48,7 +48,7 @@ const CASES: [string, ContextSpec][] = [
   ['defaults, image model', spec({})],
   ['everything: --k8s --gpu --grafana, custom port, quantities, namespace, tuning', spec({
     k8s: true, gpu: true, grafana: true, port: '9001', cpu: '2500m', memory: '512Mi', replicas: '3', maxReplicas: '7',
-    namespace: 'ml-prod', nodeVersion: '22', maxBatchSize: '64', maxBatchDelayMs: '0.5', maxBodyMb: '5', maxQueue: '200', instances: '2', tag: 'registry.example.com:5000/team/pets:3',
+    namespace: 'ml-prod', nodeVersion: '22', maxBatchSize: '64', maxBatchDelayMs: '0.5', maxBodyMb: '5', maxQueue: '200', instances: '2', maxRows: '5000', tag: 'registry.example.com:5000/team/pets:3',
   })],
   ['tabular model with --k8s --grafana, decimal memory', spec({ k8s: true, grafana: true, memory: '2G', cpu: '500m' }, {
     name: 'value', signature: TABULAR_SIG, preprocess: 'tabular', modelFile: 'model/value.onnx', app: 'value', image: 'value:1', version: 1,
@@ -95,6 +95,8 @@ describe.each(CASES)('rendering: %s', (_, s) => {
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(df)![1]);
     expect(cmd).toEqual(serveArgs(s));
     if (s.maxQueue !== undefined) expect(cmd.slice(cmd.indexOf('--max-queue'), cmd.indexOf('--max-queue') + 2)).toEqual(['--max-queue', String(s.maxQueue)]);
+    if (s.maxRows !== undefined) expect(cmd.slice(cmd.indexOf('--max-rows'), cmd.indexOf('--max-rows') + 2)).toEqual(['--max-rows', String(s.maxRows)]);
+    else expect(cmd).not.toContain('--max-rows');
     expect(cmd.slice(0, 6)).toEqual(['serve', s.modelFile, '--host', '0.0.0.0', '--port', String(s.port)]);
     expect(JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(df)![1])).toEqual(['mlx']);
     const health = JSON.parse(/^HEALTHCHECK .* CMD (\[.*\])$/m.exec(ins.join('\n'))![1]);
@@ -196,6 +198,7 @@ describe.each(CASES)('rendering: %s', (_, s) => {
     for (const a of c.args) for (const [, v] of a.matchAll(/\$\((\w+)\)/g)) expect(typeof cm.data[v], v).toBe('string');
     expect(cm.data).toMatchObject({
       MLX_THREADS: String(s.threads), MLX_MAX_BATCH_SIZE: String(s.maxBatchSize ?? defaultBatch(s)), MLX_MAX_QUEUE: String(s.maxQueue ?? SERVE_DEFAULTS.maxQueue),
+      MLX_MAX_ROWS: String(s.maxRows ?? SERVE_DEFAULTS.maxRows),
     });
 
     const svc = docs['service.yaml'];
@@ -244,7 +247,7 @@ describe('templates', () => {
   it('the ConfigMap defaults are mlx serve\'s own', () => {
     const serve = buildProgram().commands.find((c) => c.name() === 'serve')!;
     const def = (flag: string) => Number(serve.options.find((o) => o.long === flag)!.defaultValue);
-    expect(SERVE_DEFAULTS).toEqual({ maxBatchDelayMs: def('--max-batch-delay-ms'), maxBodyMb: def('--max-body-mb'), maxQueue: def('--max-queue'), instances: def('--instances') });
+    expect(SERVE_DEFAULTS).toEqual({ maxBatchDelayMs: def('--max-batch-delay-ms'), maxBodyMb: def('--max-body-mb'), maxQueue: def('--max-queue'), instances: def('--instances'), maxRows: def('--max-rows') });
     // The batch size has no commander default: mlx serve picks it per model (rows or images).
     expect(serve.options.find((o) => o.long === '--max-batch-size')!.defaultValue).toBeUndefined();
     const spec = (preprocess: string | null) => ({ preprocess }) as ContextSpec;

@@ -48,7 +48,7 @@ export function serveArgs(s: ContextSpec, opts: { fromEnv?: boolean } = {}): str
     return [
       ...args, '--threads', '$(MLX_THREADS)', '--max-batch-size', '$(MLX_MAX_BATCH_SIZE)',
       '--max-batch-delay-ms', '$(MLX_MAX_BATCH_DELAY_MS)', '--max-body-mb', '$(MLX_MAX_BODY_MB)', '--max-queue', '$(MLX_MAX_QUEUE)',
-      '--instances', '$(MLX_INSTANCES)',
+      '--instances', '$(MLX_INSTANCES)', '--max-rows', '$(MLX_MAX_ROWS)',
     ];
   args.push('--threads', String(s.threads));
   if (s.maxBatchSize !== undefined) args.push('--max-batch-size', String(s.maxBatchSize));
@@ -56,6 +56,7 @@ export function serveArgs(s: ContextSpec, opts: { fromEnv?: boolean } = {}): str
   if (s.maxBodyMb !== undefined) args.push('--max-body-mb', String(s.maxBodyMb));
   if (s.maxQueue !== undefined) args.push('--max-queue', String(s.maxQueue));
   if (s.instances !== undefined) args.push('--instances', String(s.instances));
+  if (s.maxRows !== undefined) args.push('--max-rows', String(s.maxRows));
   return args;
 }
 
@@ -73,6 +74,7 @@ export function tuning(s: ContextSpec): Record<string, string> {
     max_body_mb: String(s.maxBodyMb ?? SERVE_DEFAULTS.maxBodyMb),
     max_queue: String(s.maxQueue ?? SERVE_DEFAULTS.maxQueue),
     instances: String(s.instances ?? SERVE_DEFAULTS.instances),
+    max_rows: String(s.maxRows ?? SERVE_DEFAULTS.maxRows),
   };
 }
 

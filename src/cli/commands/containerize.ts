@@ -52,6 +52,7 @@ export function registerContainerizeCommand(program: Command): void {
     .option('--max-body-mb <mb>', 'mlx serve --max-body-mb in the image')
     .option('--max-queue <n>', 'mlx serve --max-queue in the image')
     .option('--instances <n>', 'mlx serve --instances in the image (the CPU budget is shared out between them)')
+    .option('--max-rows <n>', 'mlx serve --max-rows in the image')
     .option('--labels <file>', 'class names (one per line) for a model that is not registered, or to replace the registered ones')
     .option('--preprocess <spec>', 'preprocessing spec for a model that is not registered, or to replace the registered one')
     .option('--tracking-server', 'instead of a model: the tracking server (mlx server) for replicas over PostgreSQL, with a shared artifacts folder')
