@@ -158,7 +158,7 @@ function phaseSplit(prof) {
     let phase = null;
     for (let cur = id; cur !== undefined && !phase; cur = parent.get(cur)) {
       const { url, functionName } = byId.get(cur).callFrame;
-      if (/\/drift\/(dataset|csv-lines)\.js$/.test(url)) phase = 'read_parse';
+      if (/\/(drift\/dataset|core\/csv-records)\.js$/.test(url)) phase = 'read_parse';
       else if (/\/drift\/stats\/(ks|ks-exact|kolmogorov|smirnov|sample|float)\.js$/.test(url)) phase = 'ks';
       else if (/\/drift\/summary\.js$/.test(url)) phase = 'summaries';
       else if (/\/drift\/|\/cli\/commands\/drift/.test(url) && functionName !== '') phase = 'analysis_other';

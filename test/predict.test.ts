@@ -85,7 +85,7 @@ describe('mlx predict', () => {
   it('bad input: one-line errors, exit 1, no output file left behind', () => {
     fs.writeFileSync(path.join(dir, 'bad.csv'), 'age,income,score,clicks,time\n1,2,3,4,5\n1,2,three,4,5\n');
     const cases: [string[], RegExp][] = [
-      [['predict', 'models:/value/1', '-i', 'bad.csv', '-o', 'bad-out.csv'], /line 3, column score: "three" is not a number/],
+      [['predict', 'models:/value/1', '-i', 'bad.csv', '-o', 'bad-out.csv'], /bad\.csv line 3, column "score": "three" is not a number/],
       [['predict', 'models:/value/1', '-i', 'missing.csv'], /input "missing.csv" does not exist/],
       [['predict', 'models:/value/1', '-i', 'in.csv', '-o', 'x.txt'], /--output "x.txt": give a .csv or .jsonl file/],
       [['predict', 'models:/value/1', '-i', 'in.csv', '--batch-size', '0'], /--batch-size 0 must be from 1 to 65536/],

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { MlxError, toExitCode } from '../core/errors.js';
+import { printable } from './output.js';
 import { registerCompareCommand } from './commands/compare.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerContainerizeCommand } from './commands/containerize.js';
@@ -38,7 +39,7 @@ export function buildProgram(): Command {
     // One line, like every other mlx error; set before the subcommands so they inherit it.
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),
-      outputError: (s, write) => write(`mlx: ${s.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()} (see --help)\n`),
+      outputError: (s, write) => write(`mlx: ${printable(s.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim())} (see --help)\n`),
     })
     .exitOverride()
     .addHelpText('after', GET_STARTED);
@@ -85,12 +86,14 @@ export async function runCli(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       return 2;
     }
+    // Messages quote user data (a CSV cell, a file's header, an argument): printed with its control
+    // characters written out, so no input can drive the terminal through an error line.
     if (err instanceof MlxError) {
-      process.stderr.write(`mlx: ${err.message}\n`);
+      process.stderr.write(`mlx: ${printable(err.message)}\n`);
       if (process.env.MLX_DEBUG) process.stderr.write(`${err.stack}\n`);
       return toExitCode(err);
     }
-    process.stderr.write(`mlx: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    process.stderr.write(`mlx: internal error: ${printable(String((err as Error)?.message ?? err))}\n`);
     if (process.env.MLX_DEBUG) process.stderr.write(`${(err as Error)?.stack}\n`);
     else process.stderr.write('mlx: run again with MLX_DEBUG=1 for the stack trace, and report it\n');
     return 1;

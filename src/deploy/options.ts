@@ -1,4 +1,5 @@
 import { MlxError } from '../core/errors.js';
+import { DEFAULT_MAX_ROWS, MAX_ROWS_CEILING } from '../serving/batch-defaults.js';
 import {
   intFlag, numberFlag, parseCpu, parseMemory, validateImageTag, validateNamespace, validateNodeVersion,
   type CpuQuantity, type MemoryQuantity,
@@ -30,6 +31,7 @@ export interface ContainerizeFlags extends ImageFlags {
   maxBatchDelayMs?: string;
   maxBodyMb?: string;
   maxQueue?: string;
+  maxRows?: string;
   instances?: string;
   maxImagePixels?: string;
   maxImages?: string;
@@ -68,6 +70,8 @@ export interface ContextOptions extends ImageOptions {
   maxBatchDelayMs?: number;
   maxBodyMb?: number;
   maxQueue?: number;
+  /** mlx serve --max-rows: the most rows one request may hold. */
+  maxRows?: number;
   /** mlx serve --instances: sessions side by side, each with `threads` threads. */
   instances?: number;
   /** mlx serve --max-image-pixels and --max-images: what one upload may cost the pod's memory. */
@@ -78,7 +82,7 @@ export interface ContextOptions extends ImageOptions {
 export const DEFAULTS = { port: '8000', nodeVersion: '20', replicas: '2', cpu: '1', memory: '1Gi', cpuTarget: 70 } as const;
 
 /** `mlx serve`'s own defaults, written into the Kubernetes ConfigMap (a test keeps them equal to serve's). */
-export const SERVE_DEFAULTS = { maxBatchDelayMs: 2, maxBodyMb: 20, maxQueue: 1000, instances: 1, maxImagePixels: 40_000_000, maxImages: 64 } as const;
+export const SERVE_DEFAULTS = { maxBatchDelayMs: 2, maxBodyMb: 20, maxQueue: 1000, instances: 1, maxImagePixels: 40_000_000, maxImages: 64, maxRows: DEFAULT_MAX_ROWS } as const;
 
 export const usage = (message: string) => new MlxError('USAGE', message);
 
@@ -140,5 +144,6 @@ export function parseContainerizeFlags(f: ContainerizeFlags): ContextOptions {
     maxQueue: f.maxQueue !== undefined ? intFlag('--max-queue', f.maxQueue, 0, 1_000_000) : undefined,
     maxImagePixels: f.maxImagePixels !== undefined ? intFlag('--max-image-pixels', f.maxImagePixels, 1, 1_000_000_000) : undefined,
     maxImages: f.maxImages !== undefined ? intFlag('--max-images', f.maxImages, 1, 65_536) : undefined,
+    maxRows: f.maxRows !== undefined ? intFlag('--max-rows', f.maxRows, 1, MAX_ROWS_CEILING) : undefined,
   };
 }

@@ -49,7 +49,8 @@ const CASES: [string, ContextSpec][] = [
   ['defaults, image model', spec({})],
   ['everything: --k8s --gpu --grafana, custom port, quantities, namespace, tuning', spec({
     k8s: true, gpu: true, grafana: true, port: '9001', cpu: '2500m', memory: '512Mi', replicas: '3', maxReplicas: '7',
-    namespace: 'ml-prod', nodeVersion: '22', maxBatchSize: '64', maxBatchDelayMs: '0.5', maxBodyMb: '5', maxQueue: '200', instances: '2', maxImagePixels: '12000000', maxImages: '8', tag: 'registry.example.com:5000/team/pets:3',
+    namespace: 'ml-prod', nodeVersion: '22', maxBatchSize: '64', maxBatchDelayMs: '0.5', maxBodyMb: '5', maxQueue: '200', instances: '2', maxImagePixels: '12000000', maxImages: '8', maxRows: '5000',
+    tag: 'registry.example.com:5000/team/pets:3',
   })],
   ['tabular model with --k8s --grafana, decimal memory', spec({ k8s: true, grafana: true, memory: '2G', cpu: '500m' }, {
     name: 'value', signature: TABULAR_SIG, preprocess: 'tabular', modelFile: 'model/value.onnx', app: 'value', image: 'value:1', version: 1,
@@ -98,6 +99,8 @@ describe.each(CASES)('rendering: %s', (_, s) => {
     if (s.maxQueue !== undefined) expect(cmd.slice(cmd.indexOf('--max-queue'), cmd.indexOf('--max-queue') + 2)).toEqual(['--max-queue', String(s.maxQueue)]);
     if (s.maxImagePixels !== undefined) expect(cmd.slice(cmd.indexOf('--max-image-pixels'), cmd.indexOf('--max-image-pixels') + 2)).toEqual(['--max-image-pixels', String(s.maxImagePixels)]);
     if (s.maxImages !== undefined) expect(cmd.slice(cmd.indexOf('--max-images'), cmd.indexOf('--max-images') + 2)).toEqual(['--max-images', String(s.maxImages)]);
+    if (s.maxRows !== undefined) expect(cmd.slice(cmd.indexOf('--max-rows'), cmd.indexOf('--max-rows') + 2)).toEqual(['--max-rows', String(s.maxRows)]);
+    else expect(cmd).not.toContain('--max-rows');
     expect(cmd.slice(0, 6)).toEqual(['serve', s.modelFile, '--host', '0.0.0.0', '--port', String(s.port)]);
     // Every interface needs a token or this flag; the token, when MLX_SERVE_TOKEN is set, still wins.
     expect(cmd).toContain('--allow-unauthenticated');
@@ -205,6 +208,7 @@ describe.each(CASES)('rendering: %s', (_, s) => {
     expect(cm.data).toMatchObject({
       MLX_THREADS: String(s.threads), MLX_MAX_BATCH_SIZE: String(s.maxBatchSize ?? defaultBatch(s)), MLX_MAX_QUEUE: String(s.maxQueue ?? SERVE_DEFAULTS.maxQueue),
       MLX_MAX_IMAGE_PIXELS: String(s.maxImagePixels ?? SERVE_DEFAULTS.maxImagePixels), MLX_MAX_IMAGES: String(s.maxImages ?? SERVE_DEFAULTS.maxImages),
+      MLX_MAX_ROWS: String(s.maxRows ?? SERVE_DEFAULTS.maxRows),
     });
     expect(c.args.join(' ')).toContain('--max-image-pixels $(MLX_MAX_IMAGE_PIXELS) --max-images $(MLX_MAX_IMAGES)');
 
@@ -258,7 +262,7 @@ describe('templates', () => {
     const serve = buildProgram().commands.find((c) => c.name() === 'serve')!;
     const def = (flag: string) => Number(serve.options.find((o) => o.long === flag)!.defaultValue);
     expect(SERVE_DEFAULTS).toEqual({ maxBatchDelayMs: def('--max-batch-delay-ms'), maxBodyMb: def('--max-body-mb'), maxQueue: def('--max-queue'), instances: def('--instances'),
-      maxImagePixels: def('--max-image-pixels'), maxImages: def('--max-images'),
+      maxImagePixels: def('--max-image-pixels'), maxImages: def('--max-images'), maxRows: def('--max-rows'),
     });
     expect([SERVE_DEFAULTS.maxImagePixels, SERVE_DEFAULTS.maxImages]).toEqual([DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_IMAGES]);
     // The batch size has no commander default: mlx serve picks it per model (rows or images).

@@ -52,7 +52,7 @@ export function serveArgs(s: ContextSpec, opts: { fromEnv?: boolean } = {}): str
     return [
       ...args, '--threads', '$(MLX_THREADS)', '--max-batch-size', '$(MLX_MAX_BATCH_SIZE)',
       '--max-batch-delay-ms', '$(MLX_MAX_BATCH_DELAY_MS)', '--max-body-mb', '$(MLX_MAX_BODY_MB)', '--max-queue', '$(MLX_MAX_QUEUE)',
-      '--instances', '$(MLX_INSTANCES)', '--max-image-pixels', '$(MLX_MAX_IMAGE_PIXELS)', '--max-images', '$(MLX_MAX_IMAGES)',
+      '--instances', '$(MLX_INSTANCES)', '--max-image-pixels', '$(MLX_MAX_IMAGE_PIXELS)', '--max-images', '$(MLX_MAX_IMAGES)', '--max-rows', '$(MLX_MAX_ROWS)',
     ];
   args.push('--threads', String(s.threads));
   if (s.maxBatchSize !== undefined) args.push('--max-batch-size', String(s.maxBatchSize));
@@ -62,6 +62,7 @@ export function serveArgs(s: ContextSpec, opts: { fromEnv?: boolean } = {}): str
   if (s.instances !== undefined) args.push('--instances', String(s.instances));
   if (s.maxImagePixels !== undefined) args.push('--max-image-pixels', String(s.maxImagePixels));
   if (s.maxImages !== undefined) args.push('--max-images', String(s.maxImages));
+  if (s.maxRows !== undefined) args.push('--max-rows', String(s.maxRows));
   return args;
 }
 
@@ -81,6 +82,7 @@ export function tuning(s: ContextSpec): Record<string, string> {
     instances: String(s.instances ?? SERVE_DEFAULTS.instances),
     max_image_pixels: String(s.maxImagePixels ?? SERVE_DEFAULTS.maxImagePixels),
     max_images: String(s.maxImages ?? SERVE_DEFAULTS.maxImages),
+    max_rows: String(s.maxRows ?? SERVE_DEFAULTS.maxRows),
   };
 }
 

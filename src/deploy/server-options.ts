@@ -24,7 +24,7 @@ export function parseServerFlags(f: ContainerizeFlags): ServerOptions {
   refuseFlags(
     [
       ['--gpu', f.gpu], ['--grafana', f.grafana], ['--threads', f.threads], ['--max-batch-size', f.maxBatchSize],
-      ['--max-batch-delay-ms', f.maxBatchDelayMs], ['--max-body-mb', f.maxBodyMb], ['--max-queue', f.maxQueue], ['--instances', f.instances],
+      ['--max-batch-delay-ms', f.maxBatchDelayMs], ['--max-body-mb', f.maxBodyMb], ['--max-queue', f.maxQueue], ['--max-rows', f.maxRows], ['--instances', f.instances],
       ['--max-image-pixels', f.maxImagePixels], ['--max-images', f.maxImages], ['--labels', f.labels], ['--preprocess', f.preprocess],
     ],
     'applies to a model\'s image, not to --tracking-server',

@@ -93,6 +93,9 @@ describe('parseContainerizeFlags', () => {
     expect(code(() => parseContainerizeFlags({ maxBatchDelayMs: 'soon' }))).toBe('INVALID_PARAMETER_VALUE');
     expect(code(() => parseContainerizeFlags({ maxQueue: '-1' }))).toBe('INVALID_PARAMETER_VALUE');
     expect(parseContainerizeFlags({ maxQueue: '0' }).maxQueue).toBe(0);
+    for (const bad of ['0', '-1', 'many', '1.5', '100000001']) expect(code(() => parseContainerizeFlags({ maxRows: bad })), bad).toBe('INVALID_PARAMETER_VALUE');
+    expect(parseContainerizeFlags({ maxRows: '5000' }).maxRows).toBe(5000);
+    expect(parseContainerizeFlags({}).maxRows).toBeUndefined();
     expect(code(() => parseContainerizeFlags({ instances: '0' }))).toBe('INVALID_PARAMETER_VALUE');
     for (const v of ['0', 'lots', '2000000000']) expect(code(() => parseContainerizeFlags({ maxImagePixels: v }))).toBe('INVALID_PARAMETER_VALUE');
     for (const v of ['0', '65537']) expect(code(() => parseContainerizeFlags({ maxImages: v }))).toBe('INVALID_PARAMETER_VALUE');

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { invalid, MlxError, notFound } from '../core/errors.js';
 import { asObject, jsonLines } from '../core/json-lines.js';
-import { csvRecords } from './csv-lines.js';
+import { CsvSyntaxError, checkHeader, checkWidth, csvRecords } from '../core/csv-records.js';
 
 export type ColumnKind = 'numerical' | 'categorical';
 
@@ -114,16 +114,21 @@ export async function loadTable(file: string, declared: Map<string, ColumnKind>,
     let header: string[] | null = null;
     let picked: { index: number; b: ColumnBuilder }[] = [];
     try {
-      for await (const record of csvRecords(file, ext === '.tsv' ? '\t' : ',')) {
+      const text = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+      for await (const record of csvRecords(text, ext === '.tsv' ? '\t' : ',')) {
         if (!header) {
-          header = record.map((h) => h.trim());
+          header = record.fields.map((h) => h.trim());
+          // Two columns of one name would be read into one, silently; a row of the wrong width would shift its values.
+          checkHeader(header, file);
           picked = header.map((h, index) => ({ h, index })).filter(({ h }) => !wanted || wanted.includes(h)).map(({ h, index }) => ({ index, b: builder(h) }));
           continue;
         }
+        checkWidth(record, header.length, file);
         rows++;
-        for (const { index, b } of picked) b.add(record[index] ?? '', rows + 1, file);
+        for (const { index, b } of picked) b.add(record.fields[index], record.line, file);
       }
     } catch (err) {
+      if (err instanceof CsvSyntaxError) throw invalid(`${file} is not valid CSV: line ${err.line}: ${err.reason}`);
       if (err instanceof MlxError) throw err;
       throw invalid(`${file} is not valid CSV: ${(err as Error).message}`);
     }

@@ -9,3 +9,13 @@ export const DEFAULT_MAX_BATCH = { rows: 32, images: 4 } as const;
 export function defaultMaxBatchSize(model: { spec: { kind: string } | null }): number {
   return model.spec?.kind === 'image' ? DEFAULT_MAX_BATCH.images : DEFAULT_MAX_BATCH.rows;
 }
+
+/**
+ * Default --max-rows: the most rows one request to `mlx serve` may hold. Sized by bench/serve-memory.mjs
+ * so that a request at the limit stays within about 256 MB of memory on its worst path (JSON rows with
+ * --log-inputs); see bench/RESULTS.md.
+ */
+export const DEFAULT_MAX_ROWS = 100_000;
+
+/** The highest --max-rows taken: past this, a request's rows alone would take gigabytes. */
+export const MAX_ROWS_CEILING = 100_000_000;

@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { CsvSyntaxError, checkHeader, checkWidth, csvRecords } from '../core/csv-records.js';
 import { invalid, notFound } from '../core/errors.js';
 import { jsonLines } from '../core/json-lines.js';
+import { CellError, parseCell } from './cells.js';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 
@@ -40,11 +43,22 @@ export interface RowSource {
   readonly bytesRead: number;
 }
 
-function toNumber(v: unknown, line: number, column: string): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))) return Number(v);
-  if (v === null || v === '' || (typeof v === 'string' && /^(nan|na|null)$/i.test(v.trim()))) return NaN;
-  throw invalid(`line ${line}, column ${column}: ${JSON.stringify(v)} is not a number`);
+/**
+ * A value of a row as a number, by the rule every input path follows (src/serving/cells.ts):
+ * numbers and numeric text are taken; empty, null, NaN, infinite and anything else are refused
+ * with a CellError naming the file, line and column (a future --on-error can catch it per row).
+ */
+function toNumber(v: unknown, where: () => string): number {
+  if (typeof v === 'number') {
+    if (Number.isFinite(v)) return v;
+    throw new CellError(where(), v, 'out of range');
+  }
+  if (typeof v === 'string') {
+    const n = parseCell(v);
+    if (typeof n === 'number') return n;
+    throw new CellError(where(), v, n);
+  }
+  throw new CellError(where(), v, v === null || v === undefined ? 'empty' : 'not a number');
 }
 
 /** Picks the model's columns out of a header, or refuses naming what is missing. */
@@ -61,52 +75,69 @@ function columnOrder(header: string[], wanted: string[] | null, width: number | 
   return header.map((_, i) => i);
 }
 
+/** A file's bytes as UTF-8 text, refusing a file with a NUL byte (not text: an image, an archive, a model). */
+async function* textOf(stream: AsyncIterable<Buffer>, file: string): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  let at = 0;
+  for await (const chunk of stream) {
+    const nul = chunk.indexOf(0);
+    if (nul >= 0) throw invalid(`${file} is not text: it has a NUL byte at byte ${at + nul}; give a UTF-8 CSV file with a header row`);
+    at += chunk.length;
+    yield decoder.write(chunk);
+  }
+  yield decoder.end();
+}
+
 /** Reads CSV (with a header row) or JSON lines (objects or arrays) as rows, streaming. */
 export function readRows(file: string, kind: 'csv' | 'jsonl', columns: string[] | null, width: number | null): RowSource {
   const state = { bytes: 0 };
   // The stream is opened only once its consumer is attached, so no data flows into the void.
-  const open = () => {
-    const stream = fs.createReadStream(file);
+  const open = (highWaterMark?: number) => {
+    const stream = fs.createReadStream(file, { highWaterMark });
     stream.on('data', (c) => (state.bytes += c.length));
     return stream;
   };
   async function* csvRows() {
-    const { parse } = await import('csv-parse');
-    const stream = open();
-    const parser = stream.pipe(parse({ bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }));
     let order: number[] | null = null;
     let header: string[] = [];
-    let line = 0;
+    let rows = 0;
     try {
-      for await (const record of parser as AsyncIterable<string[]>) {
-        line++;
+      for await (const rec of csvRecords(textOf(open(1 << 20), file))) {
         if (!order) {
-          header = record;
+          header = rec.fields.map((h) => h.trim());
+          checkHeader(header, file);
           order = columnOrder(header, columns, width, file);
           continue;
         }
-        yield { line, values: order.map((i) => toNumber(record[i], line, header[i])) };
+        checkWidth(rec, header.length, file);
+        rows++;
+        yield { line: rec.line, values: order.map((i) => toNumber(rec.fields[i], () => `${file} line ${rec.line}, column ${JSON.stringify(header[i])}`)) };
       }
     } catch (err) {
-      if ((err as { code?: string }).code?.startsWith('CSV_')) throw invalid(`${file} is not valid CSV: ${(err as Error).message}`);
+      if (err instanceof CsvSyntaxError) throw invalid(`${file} is not valid CSV: line ${err.line}: ${err.reason}`);
       throw err;
     }
+    if (!order) throw invalid(`${file} is empty; it needs a header row naming the columns, then rows of numbers`);
+    if (rows === 0) throw invalid(`${file} has no data rows, only a header`);
   }
   async function* jsonRows() {
+    let rows = 0;
     for await (const { line, value: obj } of jsonLines(open(), file)) {
-      if (Array.isArray(obj)) yield { line, values: obj.map((v, i) => toNumber(v, line, String(i))) };
+      rows++;
+      if (Array.isArray(obj)) yield { line, values: obj.map((v, i) => toNumber(v, () => `${file} line ${line}, column ${i}`)) };
       else if (obj && typeof obj === 'object') {
         const rec = obj as Record<string, unknown>;
         const keys = columns ?? Object.keys(rec);
         yield {
           line,
           values: keys.map((k) => {
-            if (!(k in rec)) throw invalid(`${file} line ${line} has no "${k}"`);
-            return toNumber(rec[k], line, k);
+            if (!(k in rec)) throw invalid(`${file} line ${line} has no ${JSON.stringify(k)}`);
+            return toNumber(rec[k], () => `${file} line ${line}, column ${JSON.stringify(k)}`);
           }),
         };
       } else throw invalid(`${file} line ${line} is neither an array nor an object`);
     }
+    if (rows === 0) throw invalid(`${file} has no rows; JSON lines files hold one row (an object or a list) per line`);
   }
   return {
     rows: kind === 'csv' ? csvRows() : jsonRows(),

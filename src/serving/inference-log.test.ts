@@ -103,6 +103,40 @@ describe('buffering', () => {
     expect(s.database.prepare('SELECT request_id FROM inference_log ORDER BY id').pluck().all()).toEqual(['b3', 'b4', 'b5', 'b6', 'b7']);
   });
 
+  it('a record with more rows than the buffer holds: the rows past the bound are dropped unencoded, and the memory goes once they are written', async () => {
+    const s = store();
+    const log = await sink(s, { maxBufferedRows: 1000 });
+    const n = 50_000;
+    log.record(rec('big', { rows: Array.from({ length: n }, (_, i) => [i]), predictions: Array.from({ length: n }, () => 'yes') }));
+    expect(log.stats()).toMatchObject({ recorded: 1, dropped: n - 1000, bufferedRows: 1000 });
+    // About 150 bytes a row: the 1,000 kept, not the 50,000 offered.
+    expect(log.stats().bufferedBytes).toBeLessThan(1000 * 400);
+    await log.flush();
+    expect(s.database.prepare('SELECT min(row_index), max(row_index), count(*) FROM inference_log').raw().get()).toEqual([0, 999, 1000]);
+    expect(log.stats().bufferedBytes).toBeLessThan(1024 * 1024);
+  });
+
+  it('a big record is encoded a slice per turn of the event loop, not all at once in record()', async () => {
+    const s = store();
+    const log = await sink(s, { flushRows: 1000, maxRows: 1_000_000 });
+    const n = 50_000;
+    log.record(rec('big', { rows: Array.from({ length: n }, (_, i) => [i]), predictions: Array.from({ length: n }, () => 'yes') }));
+    // Nothing encoded nor written yet: record() returned at once.
+    expect(rows(s)).toBe(0);
+    expect(log.stats()).toMatchObject({ bufferedRows: n, dropped: 0 });
+    let turns = 0;
+    while (rows(s) < n && turns < 1000) {
+      await new Promise((r) => setImmediate(r));
+      turns++;
+    }
+    expect(rows(s)).toBe(n);
+    // 2,000 rows a turn: other callbacks ran in between.
+    expect(turns).toBeGreaterThanOrEqual(n / 2000);
+    // Small records recorded meanwhile are still encoded at once.
+    log.record(rec('small'));
+    expect(log.stats().bufferedRows).toBe(1);
+  });
+
   it('a record that cannot be read is dropped alone (counted, said once); serving goes on', async () => {
     const s = store();
     const lines: string[] = [];

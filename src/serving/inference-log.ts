@@ -34,6 +34,8 @@ export interface InferenceLogStats {
   busy: number;
   /** Rows recorded and not yet committed. */
   bufferedRows: number;
+  /** Bytes held for rows not yet handed to the writer (the encoder's buffer, and rows a busy store sent back). */
+  bufferedBytes: number;
 }
 
 /** The store-backed inference sink, with its counters (for /metrics) and an explicit flush. */
@@ -56,6 +58,9 @@ export function isSampled(requestId: string, rate: number): boolean {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Rows of a big record encoded per turn of the event loop (about 8 ms of work). */
+const SLICE_ROWS = 2000;
 
 /** Checks --sample-rate and --log-max-rows as serving passes them. */
 export function checkLogOptions(o: Pick<InferenceLogOptions, 'sampleRate' | 'maxRows'>): void {
@@ -89,6 +94,9 @@ class BufferedLog implements InferenceLog {
   private lastWarning = 0;
   private readonly flushRows: number;
   private readonly maxBufferedRows: number;
+  /** Big records still being encoded, a slice per turn: the next row to encode and where to stop. */
+  private backlog: { r: InferenceRecord; next: number; end: number }[] = [];
+  private draining = false;
 
   constructor(
     private readonly writer: LogWriter,
@@ -108,26 +116,80 @@ class BufferedLog implements InferenceLog {
       return;
     }
     this.counters.recorded++;
+    // A record of more rows than the buffer may hold keeps its first rows; the rest are dropped before they are encoded.
+    let offered: number;
+    try {
+      offered = r.predictions.length;
+    } catch (err) {
+      this.unreadable(r, err, 1);
+      return;
+    }
+    const end = Math.min(offered, this.maxBufferedRows);
+    if (end < offered) {
+      this.counters.dropped += offered - end;
+      this.warn(`inference log: request ${r.requestId} has ${offered} rows; logging its first ${end} (the buffer holds ${this.maxBufferedRows} rows)`);
+    }
+    // A request of many rows is encoded a slice per turn of the event loop: at about 4 µs a row, all
+    // of 100,000 at once would keep /health and every other request waiting for 0.4 s.
+    if (end > SLICE_ROWS) {
+      this.backlog.push({ r, next: 0, end });
+      this.drainSoon();
+      return;
+    }
     // Encoded at once (about 3 µs a row): the record, and the request it holds, die young, and the
     // rows wait as bytes the garbage collector never scans. Deferring this to a setImmediate after the
     // turn's responses cost twice as much CPU per request in all (measured: the loop then spins through
     // its check phase on every turn).
-    try {
-      this.encoder.append(r);
-    } catch (err) {
-      // A record that cannot be read (its predictions, say) is lost alone, and serving goes on.
-      this.counters.dropped++;
-      this.warn(`inference log: could not log request ${r.requestId}: ${(err as Error)?.message ?? err}`);
-      return;
-    }
+    if (!this.encode(r, 0, end)) return;
     if (this.buffered() + this.unacked > this.maxBufferedRows) this.dropOldest();
     if (this.encoder.rows >= this.flushRows) void this.post(false);
   }
 
-  /** Rows not yet handed to the writer. */
+  /** Encodes rows [start, end) of a record; one that cannot be read is lost alone (counted, said), and serving goes on. */
+  private encode(r: InferenceRecord, start: number, end: number): boolean {
+    try {
+      this.encoder.append(r, end, start);
+      return true;
+    } catch (err) {
+      this.unreadable(r, err, start === 0 ? 1 : end - start);
+      return false;
+    }
+  }
+
+  private unreadable(r: InferenceRecord, err: unknown, rows: number): void {
+    this.counters.dropped += rows;
+    this.warn(`inference log: could not log request ${r.requestId}: ${(err as Error)?.message ?? err}`);
+  }
+
+  private drainSoon(): void {
+    if (this.draining) return;
+    this.draining = true;
+    setImmediate(() => this.drain(SLICE_ROWS));
+  }
+
+  /** Encodes up to `budget` rows of the big records waiting, oldest first, then hands full batches to the writer. */
+  private drain(budget: number): void {
+    this.draining = false;
+    while (budget > 0 && this.backlog.length) {
+      const b = this.backlog[0];
+      const to = Math.min(b.end, b.next + budget);
+      if (this.encode(b.r, b.next, to)) {
+        budget -= to - b.next;
+        b.next = to;
+        if (b.next < b.end) continue;
+      } else if (b.next > 0) this.counters.dropped += b.end - to; // (a record unreadable from its first row counts once)
+      this.backlog.shift();
+    }
+    if (this.buffered() + this.unacked > this.maxBufferedRows) this.dropOldest();
+    if (this.encoder.rows >= this.flushRows) void this.post(false);
+    if (this.backlog.length) this.drainSoon();
+  }
+
+  /** Rows not yet handed to the writer (those of big records still to encode included). */
   private buffered(): number {
     let n = this.encoder.rows;
     for (const q of this.queue) n += q.rows;
+    for (const b of this.backlog) n += b.end - b.next;
     return n;
   }
 
@@ -140,7 +202,20 @@ class BufferedLog implements InferenceLog {
       this.counters.dropped += q.rows;
       excess -= q.rows;
     }
-    if (excess > 0) this.counters.dropped += this.encoder.dropOldest(excess);
+    if (excess > 0) {
+      const n = this.encoder.dropOldest(excess);
+      this.counters.dropped += n;
+      excess -= n;
+    }
+    // Then rows of big records not encoded yet, from the front of the oldest.
+    while (excess > 0 && this.backlog.length) {
+      const b = this.backlog[0];
+      const n = Math.min(excess, b.end - b.next);
+      b.next += n;
+      this.counters.dropped += n;
+      excess -= n;
+      if (b.next >= b.end) this.backlog.shift();
+    }
     if (this.counters.dropped > before)
       this.warn(`inference log: the store is not keeping up; dropped ${this.counters.dropped} rows so far (buffer full at ${this.maxBufferedRows} rows)`);
   }
@@ -194,6 +269,8 @@ class BufferedLog implements InferenceLog {
 
   async flush(): Promise<void> {
     for (let attempt = 0; this.buffered() || this.inflight.size; ) {
+      // Everything, now: a flush is asked for before feedback is joined and at close.
+      this.drain(Infinity);
       const posted = await this.post(attempt > 100);
       await Promise.all(this.inflight);
       // Busy: yield to the event loop and try again, waiting at the end rather than failing.
@@ -215,7 +292,7 @@ class BufferedLog implements InferenceLog {
   }
 
   stats(): InferenceLogStats {
-    return { ...this.counters, bufferedRows: this.buffered() + this.unacked };
+    return { ...this.counters, bufferedRows: this.buffered() + this.unacked, bufferedBytes: this.encoder.capacity + this.queue.reduce((n, q) => n + q.bytes.length, 0) };
   }
 
   async close(): Promise<void> {

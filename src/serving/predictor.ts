@@ -4,6 +4,7 @@ import { checkImageSize, maxPixelsFor, relabel } from './image-limits.js';
 import { decodeImagePixels, readImageHeader, type ImageHeader } from './image-preprocess.js';
 import { checkTensor, type ServedModel, type Tensor } from './model-runtime.js';
 import { classify, probabilities, type Classification } from './postprocess.js';
+import { positionOf } from './cells.js';
 import { toTypedArray } from './tensors.js';
 
 export interface PredictorLimits {
@@ -115,18 +116,30 @@ export class Predictor {
       throw invalid(`rows of numbers need a model with one 2-D input; this one takes ${inputs.map((i) => `"${i.name}" [${i.shape.join(', ')}]`).join(', ')}`);
   }
 
-  /** The model's single input as a [rows, features] tensor of its element type. */
-  rowsToFeeds(rows: unknown[][]): Record<string, Tensor> {
+  /**
+   * The model's single input as a [rows, features] tensor of its element type. A refused value is
+   * named by its 0-based row and its column: `columns` (the request's names, in the model's order),
+   * else the model's feature names, else the column's index.
+   */
+  rowsToFeeds(rows: unknown[][], columns?: readonly string[] | null): Record<string, Tensor> {
     this.rowsShapeCheck();
-    const input = this.model.signature.inputs[0];
     const width = rows[0]?.length ?? 0;
     if (rows.length === 0) throw invalid('no rows to predict');
     rows.forEach((r, i) => {
       if (!Array.isArray(r) || r.length !== width) throw invalid(`row ${i} has ${Array.isArray(r) ? r.length : 'no'} values; every row needs ${width}`);
     });
+    const names = columns ?? this.model.featureNames;
+    return this.tableToFeeds(rows.flat(), rows.length, width, (i) => positionOf(i, [rows.length, width], names));
+  }
+
+  /** Row-major values of `rows` rows of `width` as the model's single input; `at` names a flat index's row and column. */
+  tableToFeeds(values: ArrayLike<unknown>, rows: number, width: number, at: (i: number) => string): Record<string, Tensor> {
+    this.rowsShapeCheck();
+    const input = this.model.signature.inputs[0];
+    if (rows === 0) throw invalid('no rows to predict');
     if (input.shape[1] >= 0 && width !== input.shape[1])
       throw invalid(`input "${input.name}" expects shape [${input.shape.join(', ')}]: rows of ${input.shape[1]} values, got ${width}`);
-    return { [input.name]: { type: input.type, data: toTypedArray(input.type, rows.flat(), `input "${input.name}"`), dims: [rows.length, width] } };
+    return { [input.name]: { type: input.type, data: toTypedArray(input.type, values, `input "${input.name}"`, at), dims: [rows, width] } };
   }
 
   /** True when the first output is [batch, classes]: predictions are then classes with confidences. */

@@ -45,7 +45,8 @@ export function registerLogMetrics(metrics: ServingMetrics, stats: () => LogStat
         series('mlx_inference_log_rows_written_total', 'counter', 'Rows written to the inference log table.', [['', s.writtenRows]]) +
         series('mlx_inference_log_rows_deleted_total', 'counter', 'Rows deleted by retention (--log-max-rows).', [['', s.deletedRows]]) +
         series('mlx_inference_log_busy_total', 'counter', 'Writes put off because another process held the store.', [['', s.busy]]) +
-        series('mlx_inference_log_buffered_rows', 'gauge', 'Rows waiting in memory to be written.', [['', s.bufferedRows]])
+        series('mlx_inference_log_buffered_rows', 'gauge', 'Rows waiting in memory to be written.', [['', s.bufferedRows]]) +
+        series('mlx_inference_log_buffered_bytes', 'gauge', 'Bytes the inference log holds on the serving thread for rows not yet handed to its writer.', [['', s.bufferedBytes]])
       );
     },
   });

@@ -17,33 +17,44 @@ const refused = (fn: () => unknown, ...mentions: string[]) => {
 
 describe('flatten', () => {
   it('returns the values in row-major order and the shape', () => {
-    expect(flatten([[1, 2, 3], [4, 5, 6]], 'x')).toEqual({ values: [1, 2, 3, 4, 5, 6], shape: [2, 3] });
-    expect(flatten([[[1], [2]], [[3], [4]]], 'x')).toEqual({ values: [1, 2, 3, 4], shape: [2, 2, 1] });
-    expect(flatten([7, 8], 'x')).toEqual({ values: [7, 8], shape: [2] });
+    expect(flatten([[1, 2, 3], [4, 5, 6]], 'x', 3)).toEqual({ values: [1, 2, 3, 4, 5, 6], shape: [2, 3] });
+    expect(flatten([[[1], [2]], [[3], [4]]], 'x', 3)).toEqual({ values: [1, 2, 3, 4], shape: [2, 2, 1] });
+    expect(flatten([7, 8], 'x', 3)).toEqual({ values: [7, 8], shape: [2] });
   });
 
   it('a scalar has shape []; empty arrays have a 0 dimension', () => {
-    expect(flatten(5, 'x')).toEqual({ values: [5], shape: [] });
-    expect(flatten([], 'x')).toEqual({ values: [], shape: [0] });
-    expect(flatten([[], []], 'x')).toEqual({ values: [], shape: [2, 0] });
+    expect(flatten(5, 'x', 3)).toEqual({ values: [5], shape: [] });
+    expect(flatten([], 'x', 3)).toEqual({ values: [], shape: [0] });
+    expect(flatten([[], []], 'x', 3)).toEqual({ values: [], shape: [2, 0] });
   });
 
   it('refuses ragged arrays, naming the input', () => {
-    refused(() => flatten([[1, 2], [3]], 'input "x"'), 'input "x"', 'ragged');
-    refused(() => flatten([[1, 2], 3], 'input "x"'), 'ragged');
-    refused(() => flatten([1, [2]], 'input "x"'), 'ragged');
-    refused(() => flatten([[[1, 2]], [[3]]], 'input "x"'), 'ragged');
+    refused(() => flatten([[1, 2], [3]], 'input "x"', 3), 'input "x"', 'ragged');
+    refused(() => flatten([[1, 2], 3], 'input "x"', 3), 'ragged');
+    refused(() => flatten([1, [2]], 'input "x"', 3), 'ragged');
+    refused(() => flatten([[[1, 2]], [[3]]], 'input "x"', 3), 'ragged');
+  });
+
+  it('refuses lists nested deeper than the rank allows, without walking them (a million deep is a 400, not a stack overflow)', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 1_000_000; i++) deep = [deep];
+    refused(() => flatten(deep, 'input "x"', 2), 'input "x"', 'nested more than 4 lists deep', '2 dimensions');
+    // A little deeper than the rank passes here: the shape check then names the expected shape.
+    expect(flatten([[[[1]]]], 'x', 2).shape).toEqual([1, 1, 1, 1]);
+    refused(() => flatten([[[[[1]]]]], 'x', 2), 'nested more than 4');
+    // A deep list as a leaf of a shallow one is ragged, found without recursing into it.
+    refused(() => flatten([1, deep], 'x', 1), 'ragged');
   });
 
   it('does not check element types (toTypedArray does)', () => {
-    expect(flatten([['a', null]], 'x')).toEqual({ values: ['a', null], shape: [1, 2] });
+    expect(flatten([['a', null]], 'x', 3)).toEqual({ values: ['a', null], shape: [1, 2] });
   });
 });
 
 describe('nest', () => {
   it('is the inverse of flatten', () => {
     for (const v of [[[1, 2, 3], [4, 5, 6]], [[[1], [2]], [[3], [4]]], [1, 2, 3], [[1, 2]]]) {
-      const { values, shape } = flatten(v, 'x');
+      const { values, shape } = flatten(v, 'x', 3);
       expect(nest(values as number[], shape)).toEqual(v);
     }
   });
@@ -82,6 +93,22 @@ describe('toTypedArray', () => {
     refused(() => toTypedArray('float32', [null], 'x'), 'null');
     refused(() => toTypedArray('float32', [[1]], 'x'), 'position 0');
     refused(() => toTypedArray('float32', [true], 'x'), 'true');
+    // A deep list in an error message: described by kind, never JSON.stringify'd (which overflows the stack).
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    refused(() => toTypedArray('float32', [deep], 'x'), 'a list of 1', 'position 0');
+    refused(() => toTypedArray('float32', ['y'.repeat(10_000)], 'x'), '"yyyyyyyyyy');
+    expect(() => toTypedArray('float32', ['y'.repeat(10_000)], 'x')).toThrow(/^.{0,120}$/);
+  });
+
+  it('refuses values that are not finite or do not fit float32, naming the place the caller gives', () => {
+    const at = (i: number) => `row ${Math.floor(i / 2)}, column ${i % 2}`;
+    refused(() => toTypedArray('float32', [1, 2, 3, Infinity], 'input "f"', at), 'input "f", row 1, column 1', 'Infinity', 'out of range');
+    refused(() => toTypedArray('float64', [-Infinity], 'x'), '-Infinity');
+    refused(() => toTypedArray('float32', [1e39], 'x'), '1e+39', 'float32');
+    refused(() => toTypedArray('float32', [NaN], 'x'), 'NaN', 'not a number');
+    expect(toTypedArray('float64', [1e39], 'x')).toEqual(Float64Array.from([1e39]));
+    expect(toTypedArray('float32', [3.4e38, -3.4e38], 'x')[0]).toBeCloseTo(3.4e38, -32);
   });
 
   it('refuses fractions for integer types', () => {

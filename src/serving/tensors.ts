@@ -1,4 +1,5 @@
 import { invalid } from '../core/errors.js';
+import { describeValue } from './cells.js';
 
 export type NumericArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Int16Array | Uint16Array;
 
@@ -30,23 +31,33 @@ const INT_RANGES: Record<string, [number, number]> = {
   bool: [0, 1],
 };
 
-/** A flat typed array of the given ONNX type from JS numbers (or booleans), refusing what does not fit. */
-export function toTypedArray(type: string, values: ArrayLike<unknown>, what: string): NumericArray {
+/** The largest finite float32: a larger number would become Infinity in the tensor. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * A flat typed array of the given ONNX type from JS numbers (or booleans), refusing what does not
+ * fit: not a number, not finite, not an integer for integer types, out of the type's range. `at`
+ * names a flat index's place (row and column) for the message.
+ */
+export function toTypedArray(type: string, values: ArrayLike<unknown>, what: string, at: (i: number) => string = (i) => `position ${i}`): NumericArray {
   const t = ELEMENT_TYPES[type];
   if (!t) throw invalid(`${what}: element type ${type} is not supported for serving`);
   const out = new t.array(values.length);
   const isInt = type !== 'float32' && type !== 'float64';
+  const range = INT_RANGES[type];
   for (let i = 0; i < values.length; i++) {
     let v = values[i];
     if (typeof v === 'boolean' && type === 'bool') v = v ? 1 : 0;
-    if (typeof v !== 'number' || (isInt && !Number.isInteger(v)))
-      throw invalid(`${what}: value ${JSON.stringify(v)} at position ${i} is not ${isInt ? 'an integer' : 'a number'} (the input is ${type})`);
-    const range = INT_RANGES[type];
-    // Typed arrays would wrap 300 into a uint8 silently: a wrong answer instead of an error.
-    if (range && ((v as number) < range[0] || (v as number) > range[1]))
-      throw invalid(`${what}: value ${v} at position ${i} does not fit ${type} (${range[0]} to ${range[1]})`);
-    if (out instanceof BigInt64Array) out[i] = BigInt(v as number);
-    else out[i] = v as number;
+    if (typeof v !== 'number' || (isInt && !Number.isInteger(v)) || !Number.isFinite(v)) {
+      const infinite = v === Infinity || v === -Infinity;
+      const why = infinite ? 'is out of range (not a finite number)' : `is not ${isInt ? 'an integer' : 'a number'}`;
+      throw invalid(`${what}, ${at(i)}: ${describeValue(v)} ${why} (the input is ${type})`);
+    }
+    // Typed arrays would wrap 300 into a uint8, or turn 1e39 into a float32 Infinity, silently: a wrong answer instead of an error.
+    if (range ? v < range[0] || v > range[1] : type === 'float32' && Math.abs(v) > FLOAT32_MAX)
+      throw invalid(`${what}, ${at(i)}: ${v} does not fit ${type} (${range ? `${range[0]} to ${range[1]}` : `at most ${FLOAT32_MAX.toPrecision(5)} in magnitude`})`);
+    if (out instanceof BigInt64Array) out[i] = BigInt(v);
+    else out[i] = v;
   }
   return out;
 }
@@ -58,15 +69,26 @@ export function toNumbers(data: ArrayLike<number | bigint>): number[] {
   return out;
 }
 
-/** Flattens a nested JSON array, returning the values and the shape it had (refusing ragged arrays). */
-export function flatten(value: unknown, what: string): { values: unknown[]; shape: number[] } {
+/** How much deeper than the input's rank nested lists may go before they are refused unread (deeper ones get the shape message). */
+export const NEST_SLACK = 2;
+
+/**
+ * Flattens a nested JSON array, returning the values and the shape it had (refusing ragged arrays).
+ * Lists nested deeper than the input's rank (+ NEST_SLACK) are refused before they are walked:
+ * JSON.parse builds a list nested a million deep without trouble, a recursive walk would overflow.
+ */
+export function flatten(value: unknown, what: string, rank: number): { values: unknown[]; shape: number[] } {
+  const maxDepth = rank + NEST_SLACK;
   const shape: number[] = [];
   let probe: unknown = value;
   while (Array.isArray(probe)) {
+    if (shape.length === maxDepth)
+      throw invalid(`${what}: the data is nested more than ${maxDepth} lists deep; the input has ${rank} dimension${rank === 1 ? '' : 's'}`);
     shape.push(probe.length);
     probe = probe[0];
   }
   const values: unknown[] = [];
+  // Recursion depth is at most shape.length (≤ maxDepth): anything deeper is a leaf that is a list, refused below.
   const walk = (v: unknown, depth: number) => {
     if (depth === shape.length) {
       if (Array.isArray(v)) throw invalid(`${what}: the nested arrays are ragged (deeper than the first element's)`);

@@ -7,7 +7,7 @@ import { invalid, MlxError } from '../../core/errors.js';
 import { renderMetricsSvg, type MetricSeries } from '../../core/plot/svg-chart.js';
 import { sweepChildren } from '../../sweep/children.js';
 import { withStore } from '../context.js';
-import { colors, formatValue, print, printJson, renderTable } from '../output.js';
+import { colors, formatValue, painted, print, printable, printJson, renderTable, type Cell } from '../output.js';
 
 export async function compareRuns(
   cmd: Command,
@@ -52,22 +52,22 @@ export async function compareRuns(
   if (opts.json) return printJson(cmp);
 
   const c = await colors();
-  const head = ['', ...cmp.runs.map((r) => `${r.run_name}\n${r.run_id.slice(0, 8)}`)];
-  const paramRows = Object.entries(cmp.params).map(([k, byRun]) => {
+  const head = ['', ...cmp.runs.map((r) => `${printable(r.run_name)}\n${r.run_id.slice(0, 8)}`)];
+  const paramRows = Object.entries(cmp.params).map(([k, byRun]): Cell[] => {
     const differs = cmp.differingParams.includes(k);
-    return [differs ? c.yellow(`≠ ${k}`) : `  ${k}`, ...cmp.runs.map((r) => byRun[r.run_id] ?? c.dim('-'))];
+    return [differs ? painted(`≠ ${k}`, c.yellow) : `  ${k}`, ...cmp.runs.map((r) => byRun[r.run_id] ?? painted('-', c.dim))];
   });
-  const metricRows = Object.entries(cmp.metrics).map(([k, byRun]) => [
+  const metricRows = Object.entries(cmp.metrics).map(([k, byRun]): Cell[] => [
     `  ${k}`,
     ...cmp.runs.map((r) => {
       const v = byRun[r.run_id];
-      if (v === null || v === undefined) return c.dim('-');
-      return cmp.best[k]?.run_ids.includes(r.run_id) ? c.green.bold(`${formatValue(v)} *`) : formatValue(v);
+      if (v === null || v === undefined) return painted('-', c.dim);
+      return cmp.best[k]?.run_ids.includes(r.run_id) ? painted(`${formatValue(v)} *`, c.green.bold) : formatValue(v);
     }),
   ]);
-  const rows = [
-    ...(paramRows.length ? [[c.bold('params'), ...cmp.runs.map(() => '')], ...paramRows] : []),
-    ...(metricRows.length ? [[c.bold('metrics'), ...cmp.runs.map(() => '')], ...metricRows] : []),
+  const rows: Cell[][] = [
+    ...(paramRows.length ? [[painted('params', c.bold), ...cmp.runs.map(() => '')], ...paramRows] : []),
+    ...(metricRows.length ? [[painted('metrics', c.bold), ...cmp.runs.map(() => '')], ...metricRows] : []),
   ];
   print(await renderTable(head, rows));
   print(c.dim('≠ param differs between runs   * best value (lower is better for loss/error-like names; --minimize/--maximize to say)'));

@@ -54,6 +54,7 @@ export function registerContainerizeCommand(program: Command): void {
     .option('--instances <n>', 'mlx serve --instances in the image (the CPU budget is shared out between them)')
     .option('--max-image-pixels <n>', 'mlx serve --max-image-pixels in the image')
     .option('--max-images <n>', 'mlx serve --max-images in the image')
+    .option('--max-rows <n>', 'mlx serve --max-rows in the image')
     .option('--labels <file>', 'class names (one per line) for a model that is not registered, or to replace the registered ones')
     .option('--preprocess <spec>', 'preprocessing spec for a model that is not registered, or to replace the registered one')
     .option('--tracking-server', 'instead of a model: the tracking server (mlx server) for replicas over PostgreSQL, with a shared artifacts folder')

@@ -12,7 +12,7 @@ import { checkCommand, logDriftToRun, runOnDrift, splitCommand } from '../../dri
 import { renderDriftHtml } from '../../drift/report-html.js';
 import { parseTestName } from '../../drift/select-test.js';
 import { withStore } from '../context.js';
-import { colors, formatValue, print, printJson, renderTable } from '../output.js';
+import { colors, formatValue, painted, print, printable, printJson, renderTable, type Cell } from '../output.js';
 import type { DriftFlags } from './drift.js';
 
 const list = (s: string | undefined) => s?.split(',').map((x) => x.trim()).filter(Boolean);
@@ -97,16 +97,16 @@ function liveWindow(f: DriftFlags): LogWindow | null {
 
 async function printTable(report: Awaited<ReturnType<typeof analyzeDrift>>, html: string | undefined): Promise<void> {
   const c = await colors();
-  const row = (r: ColumnReport) => {
+  const row = (r: ColumnReport): Cell[] => {
     const paint = r.drift ? c.red : c.green;
     return [
-      paint(`${r.column}${r.role === 'prediction' ? ' (prediction)' : ''}`),
+      painted(`${r.column}${r.role === 'prediction' ? ' (prediction)' : ''}`, paint),
       r.type,
       r.test,
       formatValue(r.statistic),
       r.p_value === null ? '' : formatValue(r.p_value),
       formatValue(r.threshold),
-      paint(r.drift ? 'DRIFT' : 'ok'),
+      painted(r.drift ? 'DRIFT' : 'ok', paint),
     ];
   };
   const all = [...(report.prediction ? [report.prediction] : []), ...report.columns];
@@ -115,5 +115,5 @@ async function printTable(report: Awaited<ReturnType<typeof analyzeDrift>>, html
   print(report.dataset_drift ? c.red.bold(`Dataset drift: ${share}`) : c.green.bold(`No dataset drift: ${share}`));
   if (report.prediction) print(report.prediction.drift ? c.red('Prediction drift.') : c.green('No prediction drift.'));
   if (report.correction.method !== 'none') print(c.dim(report.correction.note));
-  if (html) print(`report written to ${html}`);
+  if (html) print(`report written to ${printable(html)}`);
 }

@@ -6,9 +6,10 @@ import { startServer } from '../../server/inference/start.js';
 import { openStore, resolveTrackingUri } from '../../store/open-store.js';
 import type { Store } from '../../store/store.js';
 import { MAX_IMAGE_PIXELS_FLAG, numberFlag } from '../flags.js';
+import { printable } from '../output.js';
 import { serverAccess } from '../server-access.js';
 import type { ServeFlags } from './serve.js';
-import { defaultMaxBatchSize } from '../../serving/batch-defaults.js';
+import { DEFAULT_MAX_ROWS, MAX_ROWS_CEILING, defaultMaxBatchSize } from '../../serving/batch-defaults.js';
 
 const usage = (message: string) => new MlxError('USAGE', message);
 const DECIMAL = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/;
@@ -41,7 +42,8 @@ async function openLog(store: Store, opts: { sampleRate: number; maxRows: number
 
 /** `mlx serve`: validates every flag, finds every model, then serves until SIGINT/SIGTERM (SIGHUP re-resolves aliases). */
 export async function serveModel(uri: string, f: ServeFlags, trackingUri: string | undefined): Promise<void> {
-  const log = (line: string) => process.stderr.write(`mlx: ${line}\n`);
+  // Log lines can quote requests (a shadow's failure names the bad value): written out, never able to drive the terminal.
+  const log = (line: string) => process.stderr.write(`mlx: ${printable(line)}\n`);
   // First: a refused public bind opens nothing and reads no store.
   const access = serverAccess(f, 'MLX_SERVE_TOKEN', 'run the model and rewrite its ground truth (/feedback)');
   const options = {
@@ -54,6 +56,7 @@ export async function serveModel(uri: string, f: ServeFlags, trackingUri: string
     maxBodyMb: numberFlag('--max-body-mb', f.maxBodyMb, { min: 0.001, max: 4096, float: true }),
     maxImagePixels: numberFlag('--max-image-pixels', f.maxImagePixels, { max: MAX_IMAGE_PIXELS_FLAG }),
     maxImages: numberFlag('--max-images', f.maxImages, { max: 65_536 }),
+    maxRows: numberFlag('--max-rows', f.maxRows ?? String(DEFAULT_MAX_ROWS), { min: 1, max: MAX_ROWS_CEILING }),
     labelsFile: f.labels,
     preprocess: f.preprocess,
     threads: f.threads === undefined ? undefined : numberFlag('--threads', f.threads, { max: 1024 }),

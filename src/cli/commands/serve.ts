@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEFAULT_MAX_ROWS } from '../../serving/batch-defaults.js';
 import { globals } from '../context.js';
 import { examples } from '../help.js';
 
@@ -14,6 +15,7 @@ export interface ServeFlags {
   maxBodyMb: string;
   maxImagePixels: string;
   maxImages: string;
+  maxRows: string;
   labels?: string;
   preprocess?: string;
   threads?: string;
@@ -45,6 +47,7 @@ export function registerServeCommand(program: Command): void {
     .option('--max-body-mb <mb>', 'largest request body', '20')
     .option('--max-image-pixels <n>', 'most pixels an uploaded image may decode to (width × height; never below the model\'s input); larger ones are answered 413 before decoding', '40000000')
     .option('--max-images <n>', 'most images in one /predict upload; more are answered 413 before any is decoded', '64')
+    .option('--max-rows <n>', 'most rows (or tensor batch entries) in one request; more are answered 413', String(DEFAULT_MAX_ROWS))
     .option('--labels <file>', 'class names for a model that is not registered')
     .option('--preprocess <spec>', 'preprocessing for a model that is not registered (see mlx register --help)')
     .option('--model-version <n>', 'the registry version a model file is, for /health, /v2 and X-Mlx-Model-Version (mlx containerize sets it)')

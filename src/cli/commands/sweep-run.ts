@@ -7,7 +7,7 @@ import type { TrialRow } from '../../sweep/children.js';
 import { runSweep, type SweepEvent, type SweepOutcome, type SweepProgress } from '../../sweep/sweep.js';
 import { buildSweepConfig, intFlag, type SweepConfig } from '../../sweep/sweep-plan.js';
 import { experimentArg, withStore } from '../context.js';
-import { colors, formatValue, print, printJson, renderTable } from '../output.js';
+import { colors, formatValue, painted, print, printJson, renderTable, type Cell } from '../output.js';
 import type { SweepCliOptions } from './sweep.js';
 
 const DEFINITION_FLAGS: [keyof SweepCliOptions, string][] = [
@@ -180,15 +180,15 @@ async function printTable(o: SweepOutcome): Promise<void> {
   const metric = o.config.metric;
   const head = ['', 'trial', 'run id', 'status', ...keys, ...(metric ? [metric] : [])];
   const rows = o.results.rows.map((r) => {
-    const cells = [
-      r.best ? c.green.bold('*') : '',
+    const cells: Cell[] = [
+      r.best ? painted('*', c.green.bold) : '',
       String(r.trial),
       r.run_id.slice(0, 8),
       r.early_stopped && r.status === 'KILLED' ? 'EARLY-STOPPED' : r.status,
       ...keys.map((k) => r.params[k] ?? ''),
-      ...(metric ? [r.value === null ? c.dim('-') : formatValue(r.value)] : []),
+      ...(metric ? [r.value === null ? painted('-', c.dim) : formatValue(r.value)] : []),
     ];
-    return r.best ? cells.map((x, i) => (i === 0 ? x : c.green(x))) : cells;
+    return r.best ? cells.map((x, i) => (i === 0 || typeof x !== 'string' ? x : painted(x, c.green))) : cells;
   });
   if (rows.length) print(await renderTable(head, rows));
   const n = o.results.counts;

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { invalid } from '../../core/errors.js';
+import { DEFAULT_MAX_ROWS } from '../../serving/batch-defaults.js';
 import { parseJsonBody, readBody } from '../read-body.js';
 import { HttpError } from './errors.js';
 import type { ServingState } from './state.js';
@@ -27,4 +28,28 @@ export function requireJsonType(c: Context, what: string, opts: { allowNone?: bo
   const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'application/json' || (opts.allowNone && type === '')) return;
   throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `content type ${JSON.stringify(type || 'none')} is not accepted: ${what} takes application/json (curl: -H 'content-type: application/json')`);
+}
+
+/** The most rows a request may hold (--max-rows). */
+export function maxRows(state: ServingState): number {
+  return state.maxRows ?? DEFAULT_MAX_ROWS;
+}
+
+/** The 413 for a request over --max-rows; `count` when it is known (JSON), else the body was cut short at the limit (CSV). */
+export function tooManyRows(state: ServingState, count?: number): HttpError {
+  const max = maxRows(state);
+  const has = count === undefined ? `more than ${max.toLocaleString('en-US')} rows` : `${count.toLocaleString('en-US')} rows`;
+  return new HttpError(
+    413,
+    'REQUEST_TOO_LARGE',
+    `the request has ${has}; a request may have at most ${max.toLocaleString('en-US')} (--max-rows ${max}): split it into smaller requests, or raise --max-rows`,
+  );
+}
+
+/**
+ * Refuses a request of more than --max-rows rows, counted before any tensor is built: the
+ * length of a list of rows, or the first dimension of a tensor (its batch).
+ */
+export function checkRows(state: ServingState, count: number): void {
+  if (count > maxRows(state)) throw tooManyRows(state, count);
 }

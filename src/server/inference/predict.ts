@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { invalid } from '../../core/errors.js';
 import { parseFormData, TooManyParts, type FormPart } from '../multipart.js';
-import { requestBody, requestJson } from './body.js';
+import { checkRows, requestBody, requestJson } from './body.js';
 import { HttpError } from './errors.js';
 import { answer, defaultColumns, numberRows, rowPredictions } from './observe.js';
 import { lease } from './request-context.js';
@@ -56,6 +56,7 @@ export function predictRoutes(app: Hono, state: ServingState): void {
       const body = await requestJson(c, state);
       const instances = (body as { instances?: unknown })?.instances;
       if (!Array.isArray(instances)) throw invalid('JSON requests to /predict hold {"instances": [[...], ...]}, one row per prediction');
+      checkRows(state, instances.length);
       const rows = instances as unknown[][];
       const predictions = await answer(c, state, predictor, {
         run: (p) => p.predictRows(rows, k),

@@ -26,6 +26,8 @@ export interface ServeOptions extends LoadOptions, InferenceAccess {
   maxImagePixels?: number;
   /** Images per /predict upload (unset: no limit; mlx serve's default is 64). */
   maxImages?: number;
+  /** Most rows per request (--max-rows); unset: DEFAULT_MAX_ROWS. */
+  maxRows?: number;
   mlxVersion: string;
   log: (line: string) => void;
   /** --canary, --variant, --shadow. */
@@ -95,7 +97,15 @@ function warnSignatures(variants: VariantSet, log: (line: string) => void): void
 export async function startServer(store: Store, uri: string, o: ServeOptions): Promise<RunningServer> {
   const metrics = servingMetrics();
   const variants = new VariantSet(planVariants(uri, o.rollout), o.routeSeed === undefined ? undefined : seededRandom(o.routeSeed));
-  const state = rolloutState(variants, metrics, { modelName: uri, mlxVersion: o.mlxVersion, maxBodyBytes: Math.round(o.maxBodyMb * 1024 * 1024), maxImages: o.maxImages, sink: null, log: o.log });
+  const state = rolloutState(variants, metrics, {
+    modelName: uri,
+    mlxVersion: o.mlxVersion,
+    maxBodyBytes: Math.round(o.maxBodyMb * 1024 * 1024),
+    maxImages: o.maxImages,
+    maxRows: o.maxRows,
+    sink: null,
+    log: o.log,
+  });
   const optsFor = (v: Variant): LoadOptions =>
     v.plan.role === 'primary' ? o : { labelsFile: o.labelsFile, preprocess: o.preprocess, threads: o.threads, instances: o.instances };
   const found: ModelSource[] = [];

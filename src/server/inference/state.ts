@@ -16,6 +16,8 @@ export interface ServingState {
   maxBodyBytes: number;
   /** Most images (file parts) one /predict upload may hold (--max-images); unset: no limit. */
   maxImages?: number;
+  /** The most rows a request may hold (--max-rows); unset: DEFAULT_MAX_ROWS. */
+  maxRows?: number;
   /** Requests being handled, for graceful shutdown. */
   inFlight: number;
   /** The rollout (canary, A/B variants, shadows); absent: one model, `predictor`, answers everything. */
@@ -33,7 +35,7 @@ export interface ServingState {
 export function rolloutState(
   variants: VariantSet,
   metrics: ServingMetrics,
-  o: Pick<ServingState, 'modelName' | 'mlxVersion' | 'maxBodyBytes' | 'maxImages' | 'sink' | 'log'>,
+  o: Pick<ServingState, 'modelName' | 'mlxVersion' | 'maxBodyBytes' | 'maxImages' | 'maxRows' | 'sink' | 'log'>,
 ): ServingState {
   for (const v of variants.all) metrics.share.set({ variant: v.name, role: v.plan.role }, v.plan.share);
   return {

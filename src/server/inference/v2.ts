@@ -3,8 +3,9 @@ import { invalid } from '../../core/errors.js';
 import type { TensorSpec } from '../../core/entities.js';
 import type { Tensor } from '../../serving/model-runtime.js';
 import type { Predictor } from '../../serving/predictor.js';
+import { describeValue, positionOf } from '../../serving/cells.js';
 import { ELEMENT_TYPES, flatten, toNumbers, toTypedArray, typeOfV2 } from '../../serving/tensors.js';
-import { requestJson, requireJsonType } from './body.js';
+import { checkRows, requestJson, requireJsonType } from './body.js';
 import { answer, defaultColumns, numberRows } from './observe.js';
 import { findServed, lease, v2Version } from './request-context.js';
 import type { ServingState } from './state.js';
@@ -19,18 +20,30 @@ interface V2Input {
   data?: unknown;
 }
 
-function toTensor(spec: TensorSpec | undefined, input: V2Input, i: number): [string, Tensor] {
-  const name = typeof input.name === 'string' ? input.name : '';
-  if (!name) throw invalid(`inputs[${i}] has no "name"`);
-  if (!spec) throw invalid(`input "${name}" is not an input of the model`);
+/** An input's declared shape, checked (and its rows counted against --max-rows) before its data is read. */
+function declaredShape(state: ServingState, input: V2Input, name: string): number[] {
   if (!Array.isArray(input.shape) || input.shape.some((d) => !Number.isInteger(d) || d < 0))
     throw invalid(`input "${name}" needs "shape": a list of non-negative integers`);
-  const type = typeof input.datatype === 'string' ? typeOfV2(input.datatype) : undefined;
-  if (!type) throw invalid(`input "${name}" has datatype ${JSON.stringify(input.datatype)}; use one of ${Object.values(ELEMENT_TYPES).map((t) => t.v2).join(', ')}`);
-  if (type !== spec.type) throw invalid(`input "${name}" expects datatype ${v2Type(spec.type)} [${spec.shape.join(', ')}], got ${input.datatype}`);
-  const { values } = flatten(input.data, `input "${name}"`);
   const dims = input.shape as number[];
-  return [name, { type, data: toTypedArray(type, values, `input "${name}"`), dims }];
+  if (dims.length) checkRows(state, dims[0]);
+  return dims;
+}
+
+function toTensor(state: ServingState, p: Predictor, input: V2Input, i: number): [string, Tensor] {
+  const name = typeof input.name === 'string' ? input.name : '';
+  if (!name) throw invalid(`inputs[${i}] has no "name"`);
+  const spec = p.model.signature.inputs.find((s) => s.name === name);
+  if (!spec) throw invalid(`input ${describeValue(name)} is not an input of the model`);
+  const dims = declaredShape(state, input, name);
+  const type = typeof input.datatype === 'string' ? typeOfV2(input.datatype) : undefined;
+  if (!type) throw invalid(`input "${name}" has datatype ${describeValue(input.datatype)}; use one of ${Object.values(ELEMENT_TYPES).map((t) => t.v2).join(', ')}`);
+  if (type !== spec.type) throw invalid(`input "${name}" expects datatype ${v2Type(spec.type)} [${spec.shape.join(', ')}], got ${input.datatype}`);
+  const { values } = flatten(input.data, `input "${name}"`, spec.shape.length);
+  // Positions follow the declared shape when the data fits it (the shape check refuses it otherwise).
+  const fits = values.length === dims.reduce((a, b) => a * b, 1);
+  const names = p.model.signature.inputs.length === 1 ? p.model.featureNames : null;
+  const at = (k: number) => (fits ? positionOf(k, dims, names) : `position ${k}`);
+  return [name, { type, data: toTypedArray(type, values, `input "${name}"`, at), dims }];
 }
 
 /** The Open Inference Protocol v2 (KServe, Triton, Seldon MLServer clients). */
@@ -71,21 +84,21 @@ export function v2Routes(app: Hono, state: ServingState): void {
     const build = (q: Predictor) => {
       const feeds: Record<string, Tensor> = {};
       inputs.forEach((input, i) => {
-        const [n, t] = toTensor(q.model.signature.inputs.find((s) => s.name === input?.name), input ?? {}, i);
+        const [n, t] = toTensor(state, q, input && typeof input === 'object' ? input : {}, i);
         feeds[n] = t;
       });
       return feeds;
     };
     const feeds = build(p);
-    const wanted = Array.isArray(req.outputs) ? (req.outputs as { name?: string }[]).map((o) => o?.name) : null;
+    const wanted = Array.isArray(req.outputs) ? (req.outputs as { name?: unknown }[]).map((o) => o?.name) : null;
     const outputNames = p.model.signature.outputs.map((o) => o.name);
-    if (wanted) for (const w of wanted) if (!w || !outputNames.includes(w)) throw invalid(`output ${JSON.stringify(w)} is not an output of the model`);
+    if (wanted) for (const w of wanted) if (typeof w !== 'string' || !outputNames.includes(w)) throw invalid(`output ${describeValue(w)} is not an output of the model`);
     const single = inputs.length === 1 && feeds[String(inputs[0].name)]?.dims.length === 2 ? inputs[0] : null;
     const out = await answer(c, state, p, {
       run: (q) => q.infer(q === p ? feeds : build(q)),
       predictions: (q, result) => q.predictions(result),
       columns: single ? () => defaultColumns(p, (single.shape as number[])[1]) : null,
-      rows: single ? () => chunk(flatten(single.data, 'input').values as unknown[], (single.shape as number[])[1]) : null,
+      rows: single ? () => chunk(flatten(single.data, 'input', 2).values as unknown[], (single.shape as number[])[1]) : null,
     });
     return {
       model_name: p.model.name,

@@ -191,6 +191,37 @@ describe('LogRowEncoder (rows as bytes, from the serving thread to the writer)',
     expect([...decodeLogRows(first.bytes), ...decodeLogRows(second.bytes)]).toEqual(toLogRows(records));
   });
 
+  it('encodes at most `limit` rows of a record, and lets go of a grown buffer once its rows are taken', () => {
+    const enc = new LogRowEncoder(64 * 1024, 1024 * 1024);
+    const n = 50_000;
+    const big = rec({ requestId: 'big', rows: Array.from({ length: n }, (_, i) => [i, -i]), predictions: Array.from({ length: n }, (_, i) => `p${i}`) });
+    expect(enc.append(big, 20_000)).toBe(20_000);
+    expect(enc.rows).toBe(20_000);
+    expect(enc.capacity).toBeGreaterThan(64 * 1024);
+    const taken = decodeLogRows(enc.take()!.bytes);
+    expect(taken.map((r) => r[1])).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
+    expect(taken[19_999]).toEqual(toLogRows([big])[19_999]);
+    // The buffer grown past 1 MB went with the rows taken: the encoder holds its first 64 KB again.
+    expect(enc.capacity).toBe(64 * 1024);
+    // One that stayed under keepBytes is kept, for the next batch.
+    enc.append(big, 1000);
+    const kept = enc.capacity;
+    expect(kept).toBeGreaterThan(64 * 1024);
+    enc.take();
+    expect(enc.capacity).toBe(kept);
+    expect(enc.append(rec({ requestId: 'small' }))).toBe(1);
+    expect(decodeLogRows(enc.take()!.bytes).map((r) => r[0])).toEqual(['small']);
+  });
+
+  it('a record that fails halfway leaves nothing of itself behind', () => {
+    const enc = new LogRowEncoder(64);
+    enc.append(rec({ requestId: 'before' }));
+    const bad = rec({ requestId: 'bad', rows: [[1], [2], [3]], predictions: ['a', 'b', 10n as unknown as number] });
+    expect(() => enc.append(bad)).toThrow();
+    expect(enc.rows).toBe(1);
+    expect(decodeLogRows(enc.take()!.bytes).map((r) => r[0])).toEqual(['before']);
+  });
+
   it('writes a latency that is not a number as 0 (the column is NOT NULL)', () => {
     const enc = new LogRowEncoder();
     enc.append(rec({ latencyMs: NaN }));

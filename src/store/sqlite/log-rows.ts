@@ -42,19 +42,21 @@ function columnsJson(columns: string[]): string {
   return lastColumnsJson;
 }
 
+/** The table row of a record's i-th prediction (columnsJson: the record's column names as JSON, when it has input rows). */
+function logRow(r: InferenceRecord, i: number, columns: string | null, predictions: InferenceRecord['predictions']): LogRow {
+  const input = r.rows?.[i];
+  return [
+    // latency_ms is NOT NULL, and JSON (the writer thread's transport) turns NaN into null.
+    r.requestId, i, r.timestamp, r.model, r.version, r.variant, r.shadow ? 1 : 0, r.route, Number.isFinite(r.latencyMs) ? r.latencyMs : 0,
+    input ? columns : null, input ? JSON.stringify(input) : null, JSON.stringify(predictions[i]),
+  ];
+}
+
 /** Appends a record's table rows to out: one per prediction, with the input row it answered. */
 export function appendLogRows(r: InferenceRecord, out: LogRow[]): void {
-  const inputs = r.rows;
-  const columns = r.columns && inputs ? columnsJson(r.columns) : null;
+  const columns = r.columns && r.rows ? columnsJson(r.columns) : null;
   const predictions = r.predictions;
-  for (let i = 0; i < predictions.length; i++) {
-    const input = inputs?.[i];
-    out.push([
-      // latency_ms is NOT NULL, and JSON (the writer thread's transport) turns NaN into null.
-      r.requestId, i, r.timestamp, r.model, r.version, r.variant, r.shadow ? 1 : 0, r.route, Number.isFinite(r.latencyMs) ? r.latencyMs : 0,
-      input ? columns : null, input ? JSON.stringify(input) : null, JSON.stringify(predictions[i]),
-    ]);
-  }
+  for (let i = 0; i < predictions.length; i++) out.push(logRow(r, i, columns, predictions));
 }
 
 /**
@@ -77,29 +79,57 @@ export class LogRowEncoder {
   private ends: Uint32Array;
   rows = 0;
 
-  constructor(initialBytes = 64 * 1024) {
+  /**
+   * initialBytes: the buffer's first size. keepBytes: the most it keeps between takes; the
+   * buffer is reused (a new one per batch would make V8 count ever more external memory), but one
+   * grown past this by a request of many rows is let go with its rows.
+   */
+  constructor(
+    private readonly initialBytes = 64 * 1024,
+    private readonly keepBytes = 4 * 1024 * 1024,
+  ) {
     this.buf = Buffer.allocUnsafeSlow(initialBytes);
     this.ends = new Uint32Array(1024);
   }
 
-  /** Appends a record's rows; a record whose predictions cannot be read throws and leaves nothing behind. */
-  append(r: InferenceRecord): void {
-    // JSON.stringify of each LogRow (native, and measured twice as fast as writing the JSON by hand).
-    const rows: LogRow[] = [];
-    appendLogRows(r, rows);
-    const texts = rows.map((row) => JSON.stringify(row));
-    for (const text of texts) {
-      // UTF-8 takes at most 3 bytes per UTF-16 unit.
-      if (this.used + text.length * 3 + 1 > this.buf.length) this.grow(text.length * 3 + 1);
-      this.used += this.buf.write(text, this.used);
-      this.buf[this.used++] = 0x2c;
-      if (this.rows === this.ends.length) {
-        const ends = new Uint32Array(this.ends.length * 2);
-        ends.set(this.ends);
-        this.ends = ends;
+  /** Bytes of buffer held. */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
+  /**
+   * Appends a record's rows from `start` up to (not including) `end`, and returns how many. Row by
+   * row: a request of many rows never exists as all its rows' texts at once. Rows that cannot be
+   * read (a prediction JSON cannot hold) throw and leave nothing of this call behind.
+   */
+  append(r: InferenceRecord, end = Infinity, start = 0): number {
+    const predictions = r.predictions;
+    const n = Math.min(predictions.length, end);
+    if (n <= start) return 0;
+    const columns = r.columns && r.rows ? columnsJson(r.columns) : null;
+    const used = this.used;
+    const rows = this.rows;
+    try {
+      for (let i = start; i < n; i++) {
+        // JSON.stringify of each LogRow (native, and measured twice as fast as writing the JSON by hand).
+        const text = JSON.stringify(logRow(r, i, columns, predictions));
+        // UTF-8 takes at most 3 bytes per UTF-16 unit.
+        if (this.used + text.length * 3 + 1 > this.buf.length) this.grow(text.length * 3 + 1);
+        this.used += this.buf.write(text, this.used);
+        this.buf[this.used++] = 0x2c;
+        if (this.rows === this.ends.length) {
+          const ends = new Uint32Array(this.ends.length * 2);
+          ends.set(this.ends);
+          this.ends = ends;
+        }
+        this.ends[this.rows++] = this.used;
       }
-      this.ends[this.rows++] = this.used;
+    } catch (err) {
+      this.used = used;
+      this.rows = rows;
+      throw err;
     }
+    return n - start;
   }
 
   private grow(need: number): void {
@@ -111,10 +141,16 @@ export class LogRowEncoder {
   /**
    * The rows appended since the last take (null when there are none). The bytes are a view of the
    * encoder's buffer, valid until the next append: hand them on (postMessage copies) or copy them.
+   * A buffer grown past keepBytes (a request of many rows) goes with them, so the encoder does
+   * not hold on to a large request's memory for the rest of the server's life.
    */
   take(): EncodedRows | null {
     if (this.rows === 0) return null;
     const taken = { bytes: this.buf.subarray(0, this.used), rows: this.rows };
+    if (this.buf.length > this.keepBytes) {
+      this.buf = Buffer.allocUnsafeSlow(this.initialBytes);
+      this.ends = new Uint32Array(1024);
+    }
     this.used = 0;
     this.rows = 0;
     return taken;
