@@ -80,7 +80,7 @@ describe('item 12: mlx predict on files that are not a table of numbers', () => 
     write('huge.jsonl', '[1, 2, 1e400, 4, 5]\n');
     refusedCli(predict('huge.jsonl'), 'huge.jsonl', 'line 1, column 2', 'out of range');
     write('deep.jsonl', `[1, 2, ${'['.repeat(100_000)}3${']'.repeat(100_000)}, 4, 5]\n`);
-    refusedCli(predict('deep.jsonl'), 'deep.jsonl', 'line 1, column 2', 'a list');
+    refusedCli(predict('deep.jsonl'), 'deep.jsonl', 'line 1', 'more than 100 deep');
     write('text.jsonl', '{"age":1,"income":"lots","score":3,"clicks":4,"time":5}\n');
     refusedCli(predict('text.jsonl'), 'line 1, column "income": "lots" is not a number');
   }, T);

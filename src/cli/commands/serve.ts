@@ -61,7 +61,6 @@ export function registerServeCommand(program: Command): void {
     .option('--sample-rate <r>', 'with --log-inputs: the fraction of requests logged, 0 to 1 (default 1)')
     .option('--log-max-rows <n>', 'with --log-inputs: keep at most this many logged rows, dropping the oldest (default 1000000)')
     .addHelpText('after', examples([
-      'mlx serve models:/pets-classifier@champion --port 8080',
       'mlx serve models:/pets-classifier@champion --canary models:/pets-classifier@challenger=10',
       'mlx serve models:/customer-value@champion --shadow models:/customer-value/3 --log-inputs --sample-rate 0.1',
       'MLX_SERVE_TOKEN=$(openssl rand -hex 24) mlx serve models:/pets-classifier@champion --host 0.0.0.0',
