@@ -1,5 +1,5 @@
-// Decompression bombs for bench/serve-image-bombs.mjs (test/helpers/image-bombs.ts makes the same
-// files for the tests): small files that decode to huge images.
+// Decompression bombs for bench/serve-image-bombs.mjs and test/security/image-bombs.test.ts
+// (types in image-bombs.d.mts): small files that decode to huge images.
 import zlib from 'node:zlib';
 
 /** A fully transparent RGBA PNG made with sharp (10000×10000 is 390 KB and decodes to 400 MB). */

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError as expectCliError, mlx } from '../helpers/cli.js';
-import { blackGreyPng, transparentPng } from '../helpers/image-bombs.js';
+import { blackGreyPng, transparentPng } from '../../bench/lib/image-bombs.mjs';
 import { servingProject, startServe, stopAll, type Server } from '../helpers/serve.js';
 import { encodedImage, imageForm, json } from '../helpers/serving-fixtures.js';
 

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient, QueryConfig } from 'pg';
 import { MlxError } from '../../core/errors.js';
+import { translatingErrors } from '../error-translation.js';
 
 /** What queries run on: the pool (one statement each) or a client inside a transaction. */
 export type Queryable = Pick<Pool, 'query'> | PoolClient;
@@ -82,38 +83,13 @@ export function readOnlyDatabase(err: unknown, uri: string): MlxError | null {
   );
 }
 
-/**
- * The store with every method's failures passed through connectionLost (and readOnlyDatabase): one
- * place for every query of every method, sync or async. Methods run on the store itself (its
- * private state intact).
- */
+/** The store with every method's failures passed through connectionLost (and readOnlyDatabase). */
 export function reportingLostConnections<T extends object>(store: T): T {
   const uri = String((store as { uri?: unknown }).uri ?? 'postgresql://');
   const rethrow = (err: unknown): never => {
     throw connectionLost(err) ?? readOnlyDatabase(err, uri) ?? err;
   };
-  // One wrapper per method, made on first use: the store's calls (every metric a server logs) allocate nothing more.
-  const wrapped = new Map<PropertyKey, (...args: unknown[]) => unknown>();
-  return new Proxy(store, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target) as unknown;
-      if (typeof value !== 'function') return value;
-      let w = wrapped.get(prop);
-      if (!w) {
-        const method = value as (...a: unknown[]) => unknown;
-        w = (...args: unknown[]) => {
-          try {
-            const out = method.apply(target, args);
-            return out instanceof Promise ? out.catch(rethrow) : out;
-          } catch (err) {
-            return rethrow(err);
-          }
-        };
-        wrapped.set(prop, w);
-      }
-      return w;
-    },
-  });
+  return translatingErrors(store, rethrow);
 }
 
 /** The error for a server that cannot be reached or refuses us. */

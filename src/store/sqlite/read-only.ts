@@ -1,4 +1,5 @@
 import { readOnlyStore, whyNotWritable, writeDenied } from '../../core/write-access.js';
+import { translatingErrors } from '../error-translation.js';
 import { isReadOnlyError } from './database.js';
 
 /**
@@ -14,26 +15,5 @@ export function reportingReadOnly<T extends object>(store: T, root: string, dbFi
       throw readOnlyStore(place, whyNotWritable([root, dbFile]) ?? `SQLite may not write ${dbFile} (${(err as { code: string }).code})`);
     throw writeDenied(err, place) ?? err;
   };
-  // One wrapper per method, made on first use, as the PostgreSQL store's lost-connection wrappers are.
-  const wrapped = new Map<PropertyKey, (...args: unknown[]) => unknown>();
-  return new Proxy(store, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target) as unknown;
-      if (typeof value !== 'function') return value;
-      let w = wrapped.get(prop);
-      if (!w) {
-        const method = value as (...a: unknown[]) => unknown;
-        w = (...args: unknown[]) => {
-          try {
-            const out = method.apply(target, args);
-            return out instanceof Promise ? out.catch(rethrow) : out;
-          } catch (err) {
-            return rethrow(err);
-          }
-        };
-        wrapped.set(prop, w);
-      }
-      return w;
-    },
-  });
+  return translatingErrors(store, rethrow);
 }
