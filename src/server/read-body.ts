@@ -10,15 +10,25 @@ import type { Context } from 'hono';
  */
 export async function readBody(c: Context, maxBytes: number, tooLarge: () => Error): Promise<Buffer> {
   const declared = Number(c.req.header('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  if (incoming && typeof incoming.on === 'function' && !incoming.readableEnded && incoming.readableFlowing === null) {
+  const fromNode = incoming && typeof incoming.on === 'function' && !incoming.readableEnded && incoming.readableFlowing === null;
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    if (fromNode) await discardRest(incoming, maxBytes, 0);
+    throw tooLarge();
+  }
+  if (fromNode) {
     const chunks: Buffer[] = [];
     let total = 0;
-    for await (const chunk of incoming as AsyncIterable<Buffer>) {
+    // Not destroyed when reading stops early: once the loop has let go of the stream (its
+    // 'readable' listener would hold back 'data'), the rest is discarded, then the 413 answered.
+    for await (const chunk of incoming.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       total += chunk.length;
-      if (total > maxBytes) throw tooLarge();
+      if (total > maxBytes) break;
       chunks.push(chunk);
+    }
+    if (total > maxBytes) {
+      await discardRest(incoming, maxBytes, total);
+      throw tooLarge();
     }
     return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
   }
@@ -47,4 +57,41 @@ export function parseJsonBody(body: Buffer, bad: () => Error): unknown {
   } catch {
     throw bad();
   }
+}
+
+/** The most a refused body is read (and thrown away) so its client hears the 413: past it, the connection is cut. */
+const DISCARD_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * Reads the rest of a refused body and throws it away, so the answer reaches the client: a
+ * server that answers and closes while the client is still sending makes the client's next
+ * write fail (EPIPE/ECONNRESET), and most clients then report that instead of the 413 (nginx's
+ * lingering close does the same). Bodies larger than the limit plus DISCARD_LIMIT are cut at once.
+ */
+function discardRest(incoming: IncomingMessage, maxBytes: number, alreadyRead: number): Promise<void> {
+  const cap = maxBytes + DISCARD_LIMIT;
+  const declared = Number(incoming.headers['content-length']);
+  if ((Number.isFinite(declared) && declared > cap) || incoming.readableEnded) {
+    if (!incoming.readableEnded) incoming.destroy();
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    let total = alreadyRead;
+    const done = () => {
+      incoming.off('data', onData);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > cap) {
+        incoming.destroy();
+        done();
+      }
+    };
+    incoming.on('data', onData);
+    incoming.once('end', done);
+    incoming.once('close', done);
+    incoming.once('error', done);
+    incoming.resume();
+  });
 }
