@@ -55,10 +55,18 @@ export interface ImageHeader {
   hasAlpha: boolean;
 }
 
-/** Reads an image's header (its size), or refuses a file that is not an image. */
+/**
+ * The raster formats PIL reads too. libvips also renders SVG and PDF (vector documents that become
+ * whatever pixel size they declare, parsed by large libraries) and several scientific formats: none
+ * is a photo a classifier is sent, so they are refused before anything is decoded.
+ */
+const RASTER_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff']);
+
+/** Reads an image's header (its size), or refuses a file that is not an image in a raster format we take. */
 export async function readImageHeader(bytes: Uint8Array): Promise<ImageHeader> {
   const sharp = await loadSharp();
   const meta = await decode(() => sharp(bytes, { failOn: 'error' }).metadata());
+  if (!RASTER_FORMATS.has(String(meta.format))) throw cannotDecode(`it is ${String(meta.format).toUpperCase()}, which mlx does not decode`);
   if (!meta.width || !meta.height) throw cannotDecode('it has no width and height');
   return { width: meta.width, height: meta.height, hasAlpha: !!meta.hasAlpha };
 }

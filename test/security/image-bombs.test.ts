@@ -83,6 +83,15 @@ describe('mlx serve refuses image bombs before decoding them', () => {
     await stillServes();
   }, T);
 
+  it('an SVG (a vector document that renders to whatever size it declares) is refused before decoding: 400 naming its format', async () => {
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="3000" height="3000"><rect width="100%" height="100%"/></svg>');
+    const r = await predict(img, imageForm(svg));
+    const body = await json(r);
+    expect(r.status, JSON.stringify(body)).toBe(400);
+    expect(body.message).toMatch(/cannot decode image: it is SVG, which mlx does not decode; send a JPEG, PNG or WebP file/);
+    await stillServes();
+  }, T);
+
   it('10,000 tiny images in one request: 413 naming --max-images, before any is decoded (not a 503 after)', async () => {
     const tiny = await transparentPng(1, 1); // 70 bytes: the 10,000 fit well within --max-body-mb
     const message = await tooLarge(predict(img, imageForm(...Array.from({ length: 10_000 }, () => tiny))), 'more than 64', '--max-images');
