@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { MlxError } from '../core/errors.js';
+import { NoActiveRun, resolveActiveRun } from '../app/active-run.js';
 import { openStore, resolveTrackingUri } from '../store/open-store.js';
 import type { RestClient } from '../store/rest/client.js';
 import type { Store } from '../store/store.js';
@@ -52,22 +53,15 @@ export async function withCheckedStore<P, T>(
   }
 }
 
-/** The run a logging command writes to: --run, else MLX_RUN_ID, else a clear error. */
-export async function resolveActiveRun(store: Store, flag: string | undefined): Promise<string> {
-  const given = flag ?? process.env.MLX_RUN_ID;
-  if (!given)
-    throw new MlxError(
-      'INVALID_PARAMETER_VALUE',
-      'no active run: pass --run RUN_ID, set MLX_RUN_ID, or start one with `mlx run -- CMD` or `mlx runs start`',
-    );
-  return store.resolveRunId(given);
-}
-
-export { findExperiment as resolveExperiment } from '../core/experiments.js';
-
-/** The experiment a command works in: --experiment, else MLX_EXPERIMENT, else Default (id 0). */
-export function experimentArg(flag: string | undefined): string {
-  return flag ?? process.env.MLX_EXPERIMENT ?? '0';
+/** The run a logging command writes to: --run, else MLX_RUN_ID, else an error saying how to name one. */
+export async function activeRun(store: Store, flag: string | undefined): Promise<string> {
+  try {
+    return await resolveActiveRun(store, flag);
+  } catch (err) {
+    if (err instanceof NoActiveRun)
+      throw new MlxError('INVALID_PARAMETER_VALUE', 'no active run: pass --run RUN_ID, set MLX_RUN_ID, or start one with `mlx run -- CMD` or `mlx runs start`');
+    throw err;
+  }
 }
 
 /** The HTTP client of a remote store (so artifact transfers reuse its server and token); undefined for a local one. */

@@ -14,8 +14,9 @@ export type ErrorCode =
 /** The one error type of mlx: a stable code and a one-line message saying what was wrong and what to do. */
 export class MlxError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string) {
-    super(message);
+  /** options.cause: the error this one reports (a driver's, the file system's), shown by MLX_DEBUG=1. */
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'MlxError';
     this.code = code;
   }

@@ -1,6 +1,6 @@
 import type { Metric } from '../core/entities.js';
 import { MlxError } from '../core/errors.js';
-import { driftMetrics, keyOf } from '../drift/actions.js';
+import { driftMetrics, keyOf } from '../drift/metrics.js';
 import { analyzeDrift, reportJson, type DriftOptions, type DriftReport } from '../drift/analyze.js';
 import { liveSource } from '../drift/live-data.js';
 import type { InferenceLogStore, LogWindow } from '../store/sqlite/inference-log-store.js';

@@ -2,7 +2,7 @@
 import os from 'node:os';
 import type { Experiment, Run, RunInfo, RunStatus } from '../core/entities.js';
 import { MlxError } from '../core/errors.js';
-import { prepareRun, startRun } from '../core/start-run.js';
+import { prepareRun, startRun } from '../app/start-run.js';
 import type { Store } from '../store/store.js';
 import { isDone, latestAttempts, listChildRuns, type SweepResults } from './children.js';
 import { parseParamSpecs } from './param-space.js';

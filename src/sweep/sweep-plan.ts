@@ -2,7 +2,7 @@
  * What a sweep is: its definition (recorded on the parent run, so `--resume` rebuilds it exactly)
  * and the list of trials it expands to. Pure; every refusal is a one-line USAGE error.
  */
-import { metricDirection } from '../core/compare.js';
+import { metricDirection } from '../app/compare.js';
 import { MlxError } from '../core/errors.js';
 import { LIMITS, parseKeyValue, validateKey, validateTagValue } from '../core/validation.js';
 import { discreteCount, envName, gridPoint, gridSize, parseParamSpecs, sampleRandom, substitute, type ParamSpec } from './param-space.js';

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { buildComparison } from '../../core/compare.js';
+import { buildComparison } from '../../app/compare.js';
 import type { Run } from '../../core/entities.js';
 import { invalid, MlxError } from '../../core/errors.js';
-import { renderMetricsSvg, type MetricSeries } from '../../core/plot/svg-chart.js';
+import { renderMetricsSvg, type MetricSeries } from '../plot/svg-chart.js';
 import { sweepChildren } from '../../sweep/children.js';
 import { withStore } from '../context.js';
 import { colors, formatValue, painted, print, printable, printJson, renderTable, type Cell } from '../output.js';

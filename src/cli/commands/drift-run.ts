@@ -7,8 +7,9 @@ import { parseTimeFlag } from '../../core/durations.js';
 import { analyzeDrift, reportJson, type ColumnReport, type Correction, type DriftOptions } from '../../drift/analyze.js';
 import { SERVING_SCHEME, servingModel } from '../../drift/live-data.js';
 import type { LogWindow } from '../../store/sqlite/inference-log-store.js';
-import { numberFlag } from '../flags.js';
-import { checkCommand, logDriftToRun, runOnDrift, splitCommand } from '../../drift/actions.js';
+import { forFlag, numberFlag } from '../flags.js';
+import { checkCommand, runHook, splitCommand } from '../../app/external-command.js';
+import { logDriftToRun } from '../../app/log-drift.js';
 import { renderDriftHtml } from '../../drift/report-html.js';
 import { parseTestName } from '../../drift/select-test.js';
 import { withStore } from '../context.js';
@@ -42,8 +43,8 @@ export function driftOptions(f: Pick<DriftFlags, 'columns' | 'categorical' | 'nu
 /** Runs the drift check and its actions; returns the exit code (3 = drift with --fail-on-drift). */
 export async function runDrift(f: DriftFlags, cmd: Command): Promise<number> {
   const options = driftOptions(f);
-  const onDrift = f.onDrift !== undefined ? splitCommand(f.onDrift) : null;
-  if (onDrift) checkCommand(onDrift[0]);
+  const onDrift = f.onDrift !== undefined ? forFlag('--on-drift', () => splitCommand(f.onDrift!)) : null;
+  if (onDrift) forFlag('--on-drift', () => checkCommand(onDrift[0]));
   if (f.html && !/\.html?$/i.test(f.html)) throw invalid(`--html ${JSON.stringify(f.html)} must name an .html file`);
   const live = liveWindow(f);
   const report = live
@@ -69,7 +70,7 @@ export async function runDrift(f: DriftFlags, cmd: Command): Promise<number> {
     fs.writeFileSync(reportPath, JSON.stringify(reportJson(report), null, 2));
     let code: number;
     try {
-      code = await runOnDrift(onDrift, reportPath, !!f.json);
+      code = await forFlag('--on-drift', () => runHook(onDrift, { MLX_DRIFT_REPORT: reportPath }, !!f.json));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { collect, resolveExperiment, withStore } from '../context.js';
+import { findExperiment } from '../../app/experiments.js';
+import { collect, withStore } from '../context.js';
 import { examples } from '../help.js';
 
 /** `mlx experiments create|list|rename|delete|restore`. */
@@ -60,7 +61,7 @@ export function registerExperimentCommands(program: Command): void {
       'mlx experiments rename image-classifier-v2 image-classifier-v3',
     ]))
     .action(async (which: string, newName: string, _o: unknown, cmd: Command) => {
-      await withStore(cmd, false, async (store) => store.renameExperiment((await resolveExperiment(store, which)).experiment_id, newName));
+      await withStore(cmd, false, async (store) => store.renameExperiment((await findExperiment(store, which)).experiment_id, newName));
     });
 
   for (const action of ['delete', 'restore'] as const)
@@ -73,7 +74,7 @@ export function registerExperimentCommands(program: Command): void {
       ]))
       .action(async (which: string, _o: unknown, cmd: Command) => {
         await withStore(cmd, false, async (store) => {
-          const id = (await resolveExperiment(store, which)).experiment_id;
+          const id = (await findExperiment(store, which)).experiment_id;
           await (action === 'delete' ? store.deleteExperiment(id) : store.restoreExperiment(id));
         });
       });

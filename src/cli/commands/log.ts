@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { httpOf, resolveActiveRun, withStore } from '../context.js';
+import { activeRun, httpOf, withStore } from '../context.js';
 import { examples } from '../help.js';
 
 interface RunOpt {
@@ -28,7 +28,7 @@ export function registerLogCommands(program: Command): void {
       'mlx log param optimizer AdamW --run 060a59',
     ]))
     .action(async (key: string, value: string, opts: RunOpt, cmd: Command) => {
-      await withStore(cmd, false, async (store) => store.logParam(await resolveActiveRun(store, opts.run), key, value));
+      await withStore(cmd, false, async (store) => store.logParam(await activeRun(store, opts.run), key, value));
     });
 
   log
@@ -59,7 +59,7 @@ export function registerLogCommands(program: Command): void {
         step: parseInteger('--step', opts.step),
         timestamp: opts.timestamp === undefined ? Date.now() : parseInteger('--timestamp', opts.timestamp),
       };
-      await withStore(cmd, false, async (store) => store.logMetric(await resolveActiveRun(store, opts.run), metric));
+      await withStore(cmd, false, async (store) => store.logMetric(await activeRun(store, opts.run), metric));
     });
 
   log
@@ -71,7 +71,7 @@ export function registerLogCommands(program: Command): void {
       'mlx log tag reviewed yes --run 060a59',
     ]))
     .action(async (key: string, value: string, opts: RunOpt, cmd: Command) => {
-      await withStore(cmd, false, async (store) => store.setTag(await resolveActiveRun(store, opts.run), key, value));
+      await withStore(cmd, false, async (store) => store.setTag(await activeRun(store, opts.run), key, value));
     });
 
   log
@@ -88,7 +88,7 @@ export function registerLogCommands(program: Command): void {
       const { artifactRepository, checkArtifactPath } = await import('../../artifacts/repository.js');
       const artifactPath = checkArtifactPath(opts.artifactPath);
       const stored = await withStore(cmd, false, async (store) => {
-        const run = await store.getRun(await resolveActiveRun(store, opts.run));
+        const run = await store.getRun(await activeRun(store, opts.run));
         if (run.info.lifecycle_stage !== 'active') {
           const { MlxError } = await import('../../core/errors.js');
           throw new MlxError('INVALID_STATE', `run ${run.info.run_id} is deleted; restore it first: mlx runs restore ${run.info.run_id}`);
@@ -114,7 +114,7 @@ export function registerLogCommands(program: Command): void {
       const name = file === '-' ? 'stdin' : file;
       if (file !== '-' && !fs.existsSync(file)) throw notFound(`batch file ${JSON.stringify(file)} does not exist`);
       const counts = await withStore(cmd, false, async (store) => {
-        const runId = await resolveActiveRun(store, opts.run);
+        const runId = await activeRun(store, opts.run);
         const lines = readBatchLines(file === '-' ? process.stdin : fs.createReadStream(file), name);
         try {
           return { run_id: runId, ...(await store.logBatch(runId, lines.entries)) };
@@ -139,9 +139,9 @@ export function registerLogCommands(program: Command): void {
       'mlx log dataset reference.csv --run 060a59 --context validation',
     ]))
     .action(async (file: string, opts: RunOpt & { name?: string; context?: string; json?: boolean }, cmd: Command) => {
-      const { logDataset } = await import('../../core/log-dataset.js');
+      const { logDataset } = await import('../../app/log-dataset.js');
       const input = await withStore(cmd, false, async (store) =>
-        logDataset(store, await resolveActiveRun(store, opts.run), file, opts),
+        logDataset(store, await activeRun(store, opts.run), file, opts),
       );
       if (opts.json) process.stdout.write(`${JSON.stringify(input)}\n`);
     });

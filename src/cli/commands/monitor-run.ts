@@ -4,8 +4,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDuration } from '../../core/durations.js';
 import { MlxError } from '../../core/errors.js';
-import { prepareRun, startRun } from '../../core/start-run.js';
-import { checkCommand, runOnDrift, splitCommand } from '../../drift/actions.js';
+import { prepareRun, startRun } from '../../app/start-run.js';
+import { checkCommand, runHook, splitCommand } from '../../app/external-command.js';
 import { reportJson } from '../../drift/analyze.js';
 import { loadTable } from '../../drift/dataset.js';
 import { checkJson, checkMetrics, type CheckResult, type MonitorConfig } from '../../monitor/check.js';
@@ -14,7 +14,7 @@ import { systemClock } from '../../monitor/schedule.js';
 import { inferenceLogOf } from '../../store/sqlite/inference-log-store.js';
 import type { Store } from '../../store/store.js';
 import { withCheckedStore } from '../context.js';
-import { numberFlag } from '../flags.js';
+import { forFlag, numberFlag } from '../flags.js';
 import { formatTime, formatValue } from '../output.js';
 import { driftOptions } from './drift-run.js';
 import type { MonitorFlags } from './monitor.js';
@@ -56,8 +56,8 @@ function configure(model: string, f: MonitorFlags): { cfg: MonitorConfig; every:
 /** `mlx monitor`: returns the exit code once --max-checks checks ran or a signal stopped it. */
 export async function runMonitorCommand(model: string, f: MonitorFlags, cmd: Command): Promise<number> {
   const { cfg, every, maxChecks } = configure(model, f);
-  const onDrift = f.onDrift !== undefined ? splitCommand(f.onDrift) : null;
-  if (onDrift) checkCommand(onDrift[0]);
+  const onDrift = f.onDrift !== undefined ? forFlag('--on-drift', () => splitCommand(f.onDrift!)) : null;
+  if (onDrift) forFlag('--on-drift', () => checkCommand(onDrift[0]));
   const warn = (m: string) => process.stderr.write(`mlx: ${m}\n`);
   const params = [`model=${model}`, `reference=${f.reference}`, `every=${f.every}`, `window=${f.window ?? f.every}`, `min_rows=${cfg.minRows}`, `test=${f.test}`, `drift_share_threshold=${f.driftShare}`];
   for (const [k, v] of [['variant', f.variant], ['model_version', f.modelVersion], ['min_accuracy', f.minAccuracy], ['max_mae', f.maxMae], ['on_drift', f.onDrift]])
@@ -131,7 +131,7 @@ async function trigger(command: string[], r: CheckResult, json: boolean): Promis
     const file = path.join(dir, 'report.json');
     const { drift: _d, ...monitor } = checkJson(r);
     fs.writeFileSync(file, JSON.stringify({ ...(r.drift ? (reportJson(r.drift) as object) : {}), monitor }, null, 2));
-    return await runOnDrift(command, file, json);
+    return await forFlag('--on-drift', () => runHook(command, { MLX_DRIFT_REPORT: file }, json));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

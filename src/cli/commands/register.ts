@@ -37,7 +37,7 @@ export function registerRegisterCommand(program: Command): void {
     .action(async (source: string, opts: RegisterOptions, cmd: Command) => {
       const { prepareRegistration, commitRegistration } = await import('../../models/register.js');
       const { parseKeyValue } = await import('../../core/validation.js');
-      const { currentUser } = await import('../../core/source-info.js');
+      const { currentUser } = await import('../../app/source-info.js');
       const tags = Object.fromEntries((opts.tag ?? []).map((t) => parseKeyValue('tag', t)));
       const { modelLimitBytes } = await import('../../models/model-file.js');
       const modelLimit = opts.maxModelMb === undefined ? undefined : { bytes: modelLimitBytes(opts.maxModelMb, '--max-model-mb'), from: '--max-model-mb' };

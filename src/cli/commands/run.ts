@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { collect, experimentArg, httpOf, withStore } from '../context.js';
+import { experimentArg } from '../../app/experiments.js';
+import { collect, httpOf, withStore } from '../context.js';
 import { examples } from '../help.js';
 
 interface RunOptions {
@@ -27,8 +28,8 @@ export function registerRunCommand(program: Command): void {
       'MLX_TRACKING_URI=http://127.0.0.1:5000 mlx run -- python train.py  # log to a tracking server',
     ]))
     .action(async (command: string[], opts: RunOptions, cmd: Command) => {
-      const { prepareRun, startRun } = await import('../../core/start-run.js');
-      const { runCommand } = await import('../../core/run-command.js');
+      const { prepareRun, startRun } = await import('../../app/start-run.js');
+      const { runCommand } = await import('../../app/run-command.js');
       const { artifactRepository } = await import('../../artifacts/repository.js');
       const { MlxError } = await import('../../core/errors.js');
       const { redactUri } = await import('../../store/postgres/connection.js');

@@ -4,7 +4,7 @@ import { invalid } from '../../core/errors.js';
 import { parseInteger } from '../../core/validation.js';
 import { withStore } from '../context.js';
 import { formatDuration, formatTime, formatValue, print, printJson, renderTable } from '../output.js';
-import { experimentIds } from './runs.js';
+import { experimentIds } from '../../app/experiments.js';
 
 const MAX_METRIC_COLUMNS = 4;
 const MAX_PARAM_COLUMNS = 3;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { collect, experimentArg, resolveExperiment, withStore } from '../context.js';
+import { experimentArg } from '../../app/experiments.js';
+import { collect, withStore } from '../context.js';
 import { examples } from '../help.js';
 
 interface ListOptions {
@@ -85,7 +86,7 @@ export function registerRunsCommands(program: Command): void {
       'mlx runs end "$RUN" --status FINISHED',
     ]))
     .action(async (opts: { experiment?: string; name?: string; param?: string[]; tag?: string[]; json?: boolean }, cmd: Command) => {
-      const { prepareRun, startRun } = await import('../../core/start-run.js');
+      const { prepareRun, startRun } = await import('../../app/start-run.js');
       const prepared = prepareRun({
         experiment: experimentArg(opts.experiment),
         name: opts.name,
@@ -122,10 +123,3 @@ export function registerRunsCommands(program: Command): void {
 }
 
 /** Experiment ids named by --experiment (repeatable, comma-separated allowed), or every active experiment. */
-export async function experimentIds(store: import('../../store/store.js').Store, given: string[] | undefined): Promise<string[]> {
-  if (!given || given.length === 0) return (await store.listExperiments('active')).map((e) => e.experiment_id);
-  const ids: string[] = [];
-  for (const g of given.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean))
-    ids.push((await resolveExperiment(store, g)).experiment_id);
-  return ids;
-}

@@ -6,7 +6,8 @@ import { validateRunName } from '../../core/validation.js';
 import type { TrialRow } from '../../sweep/children.js';
 import { runSweep, type SweepEvent, type SweepOutcome, type SweepProgress } from '../../sweep/sweep.js';
 import { buildSweepConfig, intFlag, type SweepConfig } from '../../sweep/sweep-plan.js';
-import { experimentArg, withStore } from '../context.js';
+import { experimentArg } from '../../app/experiments.js';
+import { withStore } from '../context.js';
 import { colors, formatValue, painted, print, printJson, renderTable, type Cell } from '../output.js';
 import type { SweepCliOptions } from './sweep.js';
 

@@ -1,6 +1,6 @@
 import { jsonNumber, type BatchEntry, type Metric } from '../../core/entities.js';
 import { invalid } from '../../core/errors.js';
-import { findExperiment } from '../../core/experiments.js';
+import { findExperiment } from '../../app/experiments.js';
 import { parseRunStatus } from '../../core/validation.js';
 import { localArtifactPath, remoteArtifactUri, type TrackingContext } from './context.js';
 import { runInfoJson, runJson } from './convert.js';

@@ -3,9 +3,9 @@ import os from 'node:os';
 import type { Writable } from 'node:stream';
 import type { ArtifactRepository } from '../artifacts/repository.js';
 import type { Store } from '../store/store.js';
-import type { BatchEntry, RunStatus } from './entities.js';
-import { SYSTEM_TAGS } from './entities.js';
-import { parseProtocolLine, PROTOCOL_PREFIX } from './log-protocol.js';
+import type { BatchEntry, RunStatus } from '../core/entities.js';
+import { SYSTEM_TAGS } from '../core/entities.js';
+import { parseProtocolLine, PROTOCOL_PREFIX } from '../core/log-protocol.js';
 
 export const OUTPUT_ARTIFACT = 'logs/output.txt';
 

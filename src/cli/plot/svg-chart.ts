@@ -1,6 +1,6 @@
 /** Self-contained SVG line charts of metric histories, one panel per metric, for `mlx compare --plot`. */
 
-import { formatNumber, formatTicks } from '../format-number.js';
+import { formatNumber, formatTicks } from './format-number.js';
 
 export interface SeriesPoint {
   step: number;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildComparison, metricDirection } from './compare.js';
-import type { Run } from './entities.js';
+import type { Run } from '../core/entities.js';
 
 function run(id: string, params: Record<string, string>, metrics: Record<string, number>): Run {
   return {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatNumber, formatTicks } from '../format-number.js';
+import { formatNumber, formatTicks } from './format-number.js';
 import { escapeXml, niceTicks, renderMetricsSvg } from './svg-chart.js';
 import type { MetricSeries, SeriesPoint } from './svg-chart.js';
 

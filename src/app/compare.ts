@@ -1,8 +1,8 @@
 /** Side-by-side comparison of runs: pure data for `mlx compare` (table, --json) and the UI. */
 
-import { invalid } from './errors.js';
-import { jsonNumber, runToJson } from './entities.js';
-import type { Run, RunJson } from './entities.js';
+import { invalid } from '../core/errors.js';
+import { jsonNumber, runToJson } from '../core/entities.js';
+import type { Run, RunJson } from '../core/entities.js';
 
 export type Direction = 'min' | 'max';
 

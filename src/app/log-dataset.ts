@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Store } from '../store/store.js';
-import type { DatasetInput } from './entities.js';
-import { invalid } from './errors.js';
-import { profileDataset } from './dataset-profile.js';
+import type { DatasetInput } from '../core/entities.js';
+import { invalid } from '../core/errors.js';
+import { profileDataset } from '../data/dataset-profile.js';
 
 /** Profiles a dataset file and records it as an input of the run, as MLflow's log_input does. */
 export async function logDataset(

@@ -1,9 +1,9 @@
 import type { Store } from '../store/store.js';
-import type { Experiment, RunInfo } from './entities.js';
-import { SYSTEM_TAGS } from './entities.js';
+import type { Experiment, RunInfo } from '../core/entities.js';
+import { SYSTEM_TAGS } from '../core/entities.js';
 import { findExperiment } from './experiments.js';
 import { currentUser, sourceTags } from './source-info.js';
-import { parseKeyValue, validateParamValue, validateRunName, validateTagValue } from './validation.js';
+import { parseKeyValue, validateParamValue, validateRunName, validateTagValue } from '../core/validation.js';
 
 export interface StartRunInput {
   /** Experiment name or id (created when missing). */

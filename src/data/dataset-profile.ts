@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { notFound, invalid } from './errors.js';
-import { asObject, jsonLines } from './json-lines.js';
+import { notFound, invalid } from '../core/errors.js';
+import { asObject, jsonLines } from '../core/json-lines.js';
 
 export type ColumnType = 'integer' | 'double' | 'boolean' | 'string' | 'null';
 

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import { SYSTEM_TAGS } from './entities.js';
+import { SYSTEM_TAGS } from '../core/entities.js';
 
 function git(cwd: string, args: string[]): string | undefined {
   try {
