@@ -133,8 +133,8 @@ describe('values and keys', () => {
   }, T);
 
   it('non-integer step', () => {
-    refused(['log', 'metric', 'loss', '1', '--step', '1.5', '--run', 'RUN'], 1, ['"1.5"', /step/]);
-    refused(['log', 'metric', 'loss', '1', '--step', 'ten', '--run', 'RUN'], 1, ['"ten"']);
+    refused(['log', 'metric', 'loss', '1', '--step', '1.5', '--run', 'RUN'], 2, ['"1.5"', /step/]);
+    refused(['log', 'metric', 'loss', '1', '--step', 'ten', '--run', 'RUN'], 2, ['"ten"']);
   }, T);
 
   it('invalid key characters', () => {

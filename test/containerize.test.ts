@@ -173,14 +173,14 @@ describe('bad input: one line, the right exit code, nothing written', () => {
     refused(['s3://bucket/model.onnx', '--out', 'x'], 1, 'unknown scheme');
   }, T);
 
-  it('an out-of-range port, an invalid image tag, bad quantities and versions', () => {
-    refused(['models:/pets-classifier/1', '--out', 'x', '--port', '70000'], 1, '--port "70000" must be an integer from 1 to 65535');
-    refused(['models:/pets-classifier/1', '--out', 'x', '--port', '0'], 1, '--port "0"');
-    refused(['models:/pets-classifier/1', '--out', 'x', '--tag', 'Pets:latest'], 1, 'image tag "Pets:latest" is not a valid Docker image reference');
-    refused(['models:/pets-classifier/1', '--out', 'x', '--tag', 'pets:bad tag'], 1, 'image tag "pets:bad tag"');
-    refused(['models:/pets-classifier/1', '--out', 'x', '--memory', '512m'], 1, '--memory "512m"', '512Mi');
-    refused(['models:/pets-classifier/1', '--out', 'x', '--cpu', 'lots'], 1, '--cpu "lots"');
-    refused(['models:/pets-classifier/1', '--out', 'x', '--node-version', '18'], 1, '--node-version "18"');
+  it('an out-of-range port, an invalid image tag, bad quantities and versions: usage errors (exit 2); a spec that does not fit the model: exit 1', () => {
+    refused(['models:/pets-classifier/1', '--out', 'x', '--port', '70000'], 2, '--port "70000" must be an integer from 1 to 65535');
+    refused(['models:/pets-classifier/1', '--out', 'x', '--port', '0'], 2, '--port "0"');
+    refused(['models:/pets-classifier/1', '--out', 'x', '--tag', 'Pets:latest'], 2, 'image tag "Pets:latest" is not a valid Docker image reference');
+    refused(['models:/pets-classifier/1', '--out', 'x', '--tag', 'pets:bad tag'], 2, 'image tag "pets:bad tag"');
+    refused(['models:/pets-classifier/1', '--out', 'x', '--memory', '512m'], 2, '--memory "512m"', '512Mi');
+    refused(['models:/pets-classifier/1', '--out', 'x', '--cpu', 'lots'], 2, '--cpu "lots"');
+    refused(['models:/pets-classifier/1', '--out', 'x', '--node-version', '18'], 2, '--node-version "18"');
     refused(['models:/pets-classifier/1', '--out', 'x', '--preprocess', 'tabular'], 1, 'does not fit input');
   }, T);
 

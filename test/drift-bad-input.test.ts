@@ -120,19 +120,19 @@ describe('files', () => {
 
 describe('flags', () => {
   it('unknown --test, bad --correction, --categorical and --numerical on one column, ks on categories', () => {
-    const line = refused([...SEED_PAIR, '--test', 'anova'], 1, ['"anova"']);
+    const line = refused([...SEED_PAIR, '--test', 'anova'], 2, ['"anova"']);
     expect(line).toMatch(/ks.*chisquare.*z.*psi.*wasserstein.*jensenshannon/);
-    refused([...SEED_PAIR, '--correction', 'holm'], 1, ['"holm"', /bonferroni/]);
-    refused([...SEED_PAIR, '--categorical', 'age', '--numerical', 'age'], 1, ['"age"']);
+    refused([...SEED_PAIR, '--correction', 'holm'], 2, ['"holm"', /bonferroni/]);
+    refused([...SEED_PAIR, '--categorical', 'age', '--numerical', 'age'], 2, ['"age"']);
     refused([...SEED_PAIR, '--categorical', 'age', '--test', 'ks'], 1, ['"age"', /categorical/]);
   }, T);
 
   it('bad --drift-share (0, 2, abc) and --threshold', () => {
-    refused([...SEED_PAIR, '--drift-share', '0'], 1, [/--drift-share "?0"?/]);
-    refused([...SEED_PAIR, '--drift-share', '2'], 1, [/--drift-share "?2"?/]);
-    refused([...SEED_PAIR, '--drift-share', 'abc'], 1, [/--drift-share "?abc"?/]);
-    refused([...SEED_PAIR, '--threshold', 'x1'], 1, [/--threshold "?x1"?/]);
-    refused([...SEED_PAIR, '--threshold', '-0.05'], 1, [/--threshold "?-0\.05"?/]);
+    refused([...SEED_PAIR, '--drift-share', '0'], 2, [/--drift-share "?0"?/]);
+    refused([...SEED_PAIR, '--drift-share', '2'], 2, [/--drift-share "?2"?/]);
+    refused([...SEED_PAIR, '--drift-share', 'abc'], 2, [/--drift-share "?abc"?/]);
+    refused([...SEED_PAIR, '--threshold', 'x1'], 2, [/--threshold "?x1"?/]);
+    refused([...SEED_PAIR, '--threshold', '-0.05'], 2, [/--threshold "?-0\.05"?/]);
   }, T);
 
   it('--html with a name that is not .html', () => {

@@ -82,19 +82,19 @@ describe('mlx predict', () => {
     expect(preds.map((p) => [p.file, p.label])).toEqual(SEED_LABELS.map((l, i) => [`${i}-${l}.png`, l]));
   }, T);
 
-  it('bad input: one-line errors, exit 1, no output file left behind', () => {
+  it('bad input: one-line errors, exit 1 (2 for a bad flag value), no output file left behind', () => {
     fs.writeFileSync(path.join(dir, 'bad.csv'), 'age,income,score,clicks,time\n1,2,3,4,5\n1,2,three,4,5\n');
-    const cases: [string[], RegExp][] = [
+    const cases: [string[], RegExp, number?][] = [
       [['predict', 'models:/value/1', '-i', 'bad.csv', '-o', 'bad-out.csv'], /bad\.csv line 3, column "score": "three" is not a number/],
       [['predict', 'models:/value/1', '-i', 'missing.csv'], /input "missing.csv" does not exist/],
       [['predict', 'models:/value/1', '-i', 'in.csv', '-o', 'x.txt'], /--output "x.txt": give a .csv or .jsonl file/],
-      [['predict', 'models:/value/1', '-i', 'in.csv', '--batch-size', '0'], /--batch-size 0 must be from 1 to 65536/],
+      [['predict', 'models:/value/1', '-i', 'in.csv', '--batch-size', '0'], /--batch-size "0" must be an integer from 1 to 65536/, 2],
       [['predict', 'models:/nope/1', '-i', 'in.csv'], /registered model "nope" does not exist/],
       [['predict', 'models:/pets/1', '-i', 'in.csv'], /rows of numbers need a model with one 2-D input/],
     ];
-    for (const [args, msg] of cases) {
+    for (const [args, msg, code = 1] of cases) {
       const r = mlx(dir, args);
-      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.code, args.join(' ')).toBe(code);
       expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
       expect(r.stderr).toMatch(msg);
     }

@@ -133,10 +133,10 @@ describe('bad requests fail alone, and the server keeps serving', () => {
 });
 
 describe('mlx serve refuses to start', () => {
-  /** The refusal line: the last line of stderr, `mlx: …`, no stack trace, nothing on stdout, exit 1. */
-  const refusal = (args: string[], ...mentions: string[]) => {
+  /** The refusal line: the last line of stderr, `mlx: …`, no stack trace, nothing on stdout, exit 1 (2 for a bad flag value). */
+  const refusalWith = (code: number, args: string[], ...mentions: string[]) => {
     const r = mlx(dir, ['serve', ...args]);
-    expect(r.code, r.stderr).toBe(1);
+    expect(r.code, r.stderr).toBe(code);
     expect(r.stdout).toBe('');
     expect(r.stderr).not.toMatch(/^\s+at /m);
     const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
@@ -145,6 +145,8 @@ describe('mlx serve refuses to start', () => {
     for (const m of mentions) expect(last).toContain(m);
     return lines;
   };
+  const refusal = (args: string[], ...mentions: string[]) => refusalWith(1, args, ...mentions);
+  const usage = (args: string[], ...mentions: string[]) => refusalWith(2, args, ...mentions);
 
   it('an unknown model URI: exit 1 with a one-line error', () => {
     refusal(['models:/nope/1', '--port', '0'], '"nope"', 'does not exist');
@@ -164,12 +166,12 @@ describe('mlx serve refuses to start', () => {
     expect((await fetch(`${tab.base}/ready`)).status).toBe(200);
   });
 
-  it('a bad --max-batch-size (and other bad numbers): exit 1 naming the flag and value', () => {
-    for (const v of ['0', '-1', 'abc', '1.5', '100000']) expect(refusal(['models:/tab/1', '--max-batch-size', v], '--max-batch-size', `"${v}"`)).toHaveLength(1);
-    refusal(['models:/tab/1', '--port', '70000'], '--port', '"70000"');
-    refusal(['models:/tab/1', '--max-body-mb', '0'], '--max-body-mb');
-    refusal(['models:/tab/1', '--max-batch-delay-ms', 'soon'], '--max-batch-delay-ms');
-    for (const v of ['-1', 'many', '2.5']) refusal(['models:/tab/1', '--max-queue', v], '--max-queue', `"${v}"`);
-    for (const v of ['0', '65', 'two']) refusal(['models:/tab/1', '--instances', v], '--instances', `"${v}"`);
+  it('a bad --max-batch-size (and other bad numbers): exit 2 (a usage error) naming the flag and value', () => {
+    for (const v of ['0', '-1', 'abc', '1.5', '100000']) expect(usage(['models:/tab/1', '--max-batch-size', v], '--max-batch-size', `"${v}"`)).toHaveLength(1);
+    usage(['models:/tab/1', '--port', '70000'], '--port', '"70000"');
+    usage(['models:/tab/1', '--max-body-mb', '0'], '--max-body-mb');
+    usage(['models:/tab/1', '--max-batch-delay-ms', 'soon'], '--max-batch-delay-ms');
+    for (const v of ['-1', 'many', '2.5']) usage(['models:/tab/1', '--max-queue', v], '--max-queue', `"${v}"`);
+    for (const v of ['0', '65', 'two']) usage(['models:/tab/1', '--instances', v], '--instances', `"${v}"`);
   });
 });

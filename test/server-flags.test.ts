@@ -60,15 +60,15 @@ describe('a non-loopback host needs a token', () => {
 
 // Numeric flags go through cli/flags.ts numberFlag, which the whole CLI (serve, containerize)
 // answers with exit 1; the server's own checks (host, token, origin) are usage errors, exit 2.
-describe('bad numeric flags: one line, exit 1 (as every mlx command)', () => {
+describe('bad numeric flags: one line, exit 2 (a usage error, as every mlx command)', () => {
   for (const port of ['abc', '70000', '-1', '80.5'])
     it(`--port ${port}`, () => {
-      expectError(mlx(dir, ['server', '--port', port, '--backend-store-uri', store]), 1, '--port', port);
+      expectError(mlx(dir, ['server', '--port', port, '--backend-store-uri', store]), 2, '--port', port);
     });
 
   it('--max-body-mb and --max-upload-mb must be positive numbers', () => {
-    expectError(mlx(dir, ['server', '--port', '0', '--max-body-mb', '0', '--backend-store-uri', store]), 1, '--max-body-mb');
-    expectError(mlx(dir, ['server', '--port', '0', '--max-upload-mb', 'lots', '--backend-store-uri', store]), 1, '--max-upload-mb');
+    expectError(mlx(dir, ['server', '--port', '0', '--max-body-mb', '0', '--backend-store-uri', store]), 2, '--max-body-mb');
+    expectError(mlx(dir, ['server', '--port', '0', '--max-upload-mb', 'lots', '--backend-store-uri', store]), 2, '--max-upload-mb');
   });
 });
 

@@ -51,3 +51,5 @@ export function toExitCode(err: unknown): number {
 export const invalid = (message: string) => new MlxError('INVALID_PARAMETER_VALUE', message);
 export const notFound = (message: string) => new MlxError('RESOURCE_DOES_NOT_EXIST', message);
 export const alreadyExists = (message: string) => new MlxError('RESOURCE_ALREADY_EXISTS', message);
+/** A usage error (exit 2): a bad flag or argument, a value the command cannot take, options that do not go together. */
+export const usage = (message: string) => new MlxError('USAGE', message);

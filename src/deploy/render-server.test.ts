@@ -12,8 +12,8 @@ import {
   renderServerDockerFiles, renderServerK8sFiles, renderServerReadme, SERVER_APP, SERVER_K8S_FILES, serverArgs, type ServerSpec,
 } from './render-server.js';
 import { keptSecrets, randomSecret } from './server-context.js';
-import { ARTIFACTS_DIR, parseServerFlags } from './server-options.js';
-import type { ContainerizeFlags } from './options.js';
+import { ARTIFACTS_DIR } from './server-options.js';
+import { parseServerFlags, type ContainerizeFlags } from '../cli/commands/containerize-flags.js';
 
 const PASSWORD = randomSecret();
 const TOKEN = randomSecret();
@@ -242,10 +242,10 @@ describe('parseServerFlags', () => {
     expect(code(() => parseServerFlags({ secretName: 'x' }))).toBe('USAGE: --secret-name applies to the Kubernetes manifests: add --k8s');
     expect(code(() => parseServerFlags({ storageClass: 'nfs' }))).toMatch(/^USAGE: --storage-class/);
     expect(code(() => parseServerFlags({ maxReplicas: '4' }))).toMatch(/^USAGE: --max-replicas/);
-    expect(code(() => parseServerFlags({ k8s: true, secretName: 'Bad_Name' }))).toMatch(/^INVALID_PARAMETER_VALUE: --secret-name "Bad_Name" is not a valid Kubernetes Secret name/);
+    expect(code(() => parseServerFlags({ k8s: true, secretName: 'Bad_Name' }))).toMatch(/^USAGE: --secret-name "Bad_Name" is not a valid Kubernetes Secret name/);
     expect(code(() => parseServerFlags({ k8s: true, storageClass: '-nfs' }))).toMatch(/--storage-class "-nfs"/);
     expect(code(() => parseServerFlags({ k8s: true, artifactsStorage: '20g' }))).toMatch(/--artifacts-storage "20g" must be a storage quantity .*\(20Gi\)/);
-    expect(code(() => parseServerFlags({ replicas: '0' }))).toBe('INVALID_PARAMETER_VALUE: --replicas "0" must be an integer from 1 to 1000');
+    expect(code(() => parseServerFlags({ replicas: '0' }))).toBe('USAGE: --replicas "0" must be an integer from 1 to 1000');
     expect(code(() => parseServerFlags({ k8s: true, replicas: '5', maxReplicas: '2' }))).toMatch(/--max-replicas 2 is below --replicas 5/);
     expect(code(() => parseServerFlags({ build: true, dryRun: true }))).toMatch(/^USAGE: --build and --dry-run/);
   });

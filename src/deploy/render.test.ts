@@ -5,12 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { servingMetrics } from '../serving/serving-metrics.js';
 import { buildProgram } from '../cli/program.js';
-import { parseContainerizeFlags, SERVE_DEFAULTS, type ContainerizeFlags } from './options.js';
+import { parseContainerizeFlags, type ContainerizeFlags } from '../cli/commands/containerize-flags.js';
 import { K8S_FILES, renderK8sFiles } from './render-k8s.js';
 import { exampleRequest, renderReadme } from './render-readme.js';
 import { defaultBatch, healthScript, renderDockerFiles, serveArgs, type ContextSpec } from './render.js';
 import { fill, templateText } from './templates.js';
-import { defaultMaxBatchSize } from '../serving/batch-defaults.js';
+import { defaultMaxBatchSize, SERVE_DEFAULTS } from '../serving/defaults.js';
 import { DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_IMAGES } from '../serving/image-limits.js';
 
 const IMAGE_SIG = {
@@ -261,8 +261,8 @@ describe('templates', () => {
   it('the ConfigMap defaults are mlx serve\'s own', () => {
     const serve = buildProgram().commands.find((c) => c.name() === 'serve')!;
     const def = (flag: string) => Number(serve.options.find((o) => o.long === flag)!.defaultValue);
-    expect(SERVE_DEFAULTS).toEqual({ maxBatchDelayMs: def('--max-batch-delay-ms'), maxBodyMb: def('--max-body-mb'), maxQueue: def('--max-queue'), instances: def('--instances'),
-      maxImagePixels: def('--max-image-pixels'), maxImages: def('--max-images'), maxRows: def('--max-rows'),
+    expect(SERVE_DEFAULTS).toMatchObject({ maxBatchDelayMs: def('--max-batch-delay-ms'), maxBodyMb: def('--max-body-mb'), maxQueue: def('--max-queue'), instances: def('--instances'),
+      maxImagePixels: def('--max-image-pixels'), maxImages: def('--max-images'), maxRows: def('--max-rows'), port: def('--port'), watchIntervalS: def('--watch-interval'),
     });
     expect([SERVE_DEFAULTS.maxImagePixels, SERVE_DEFAULTS.maxImages]).toEqual([DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_IMAGES]);
     // The batch size has no commander default: mlx serve picks it per model (rows or images).

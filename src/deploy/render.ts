@@ -1,8 +1,7 @@
 import { escapeControlChars, safeJson } from '../core/control-chars.js';
 import type { ModelSignature } from '../core/entities.js';
-import { DEFAULT_MAX_BATCH } from '../serving/batch-defaults.js';
+import { DEFAULT_MAX_BATCH, SERVE_DEFAULTS, type ServeSettings } from '../serving/defaults.js';
 import type { ContextOptions } from './options.js';
-import { SERVE_DEFAULTS } from './options.js';
 import { dockerQuote, fill, jsonArray, templateText, yamlString } from './templates.js';
 
 /** What the templates need to know: the model as the image will hold it, and the checked options. */
@@ -36,34 +35,43 @@ export interface TextFile {
 /** The image lives in /app; the server listens on every interface inside the container. */
 export const APP_DIR = '/app';
 
+/** Kubernetes `$(VAR)` references of the ConfigMap's serving settings (the Deployment's arguments read them). */
+const FROM_CONFIGMAP: Record<keyof ServeSettings, string> = {
+  threads: '$(MLX_THREADS)',
+  maxBatchSize: '$(MLX_MAX_BATCH_SIZE)',
+  maxBatchDelayMs: '$(MLX_MAX_BATCH_DELAY_MS)',
+  maxBodyMb: '$(MLX_MAX_BODY_MB)',
+  maxQueue: '$(MLX_MAX_QUEUE)',
+  instances: '$(MLX_INSTANCES)',
+  maxImagePixels: '$(MLX_MAX_IMAGE_PIXELS)',
+  maxImages: '$(MLX_MAX_IMAGES)',
+  maxRows: '$(MLX_MAX_ROWS)',
+};
+
 /**
- * `mlx serve` arguments of the image (the Dockerfile's CMD). With `fromEnv`, the tuning flags
- * read Kubernetes `$(VAR)` references to the ConfigMap instead of fixed values.
+ * `mlx serve` arguments of the image (the Dockerfile's CMD): the settings given, and threads. With
+ * `fromEnv`, every setting reads a Kubernetes `$(VAR)` reference to the ConfigMap instead.
  */
 export function serveArgs(s: ContextSpec, opts: { fromEnv?: boolean } = {}): string[] {
-  const args = ['serve', s.modelFile, '--host', '0.0.0.0', '--port', String(s.port)];
-  if (s.labelsFile) args.push('--labels', s.labelsFile);
-  if (s.preprocess) args.push('--preprocess', s.preprocess);
-  if (s.version !== null) args.push('--model-version', String(s.version));
-  // No token by default, as `mlflow models serve` and BentoML images: the container's network is the
-  // boundary. MLX_SERVE_TOKEN, when set, still turns the token on (the README says how).
-  args.push('--allow-unauthenticated');
-  if (opts.fromEnv)
-    return [
-      ...args, '--threads', '$(MLX_THREADS)', '--max-batch-size', '$(MLX_MAX_BATCH_SIZE)',
-      '--max-batch-delay-ms', '$(MLX_MAX_BATCH_DELAY_MS)', '--max-body-mb', '$(MLX_MAX_BODY_MB)', '--max-queue', '$(MLX_MAX_QUEUE)',
-      '--instances', '$(MLX_INSTANCES)', '--max-image-pixels', '$(MLX_MAX_IMAGE_PIXELS)', '--max-images', '$(MLX_MAX_IMAGES)', '--max-rows', '$(MLX_MAX_ROWS)',
-    ];
-  args.push('--threads', String(s.threads));
-  if (s.maxBatchSize !== undefined) args.push('--max-batch-size', String(s.maxBatchSize));
-  if (s.maxBatchDelayMs !== undefined) args.push('--max-batch-delay-ms', String(s.maxBatchDelayMs));
-  if (s.maxBodyMb !== undefined) args.push('--max-body-mb', String(s.maxBodyMb));
-  if (s.maxQueue !== undefined) args.push('--max-queue', String(s.maxQueue));
-  if (s.instances !== undefined) args.push('--instances', String(s.instances));
-  if (s.maxImagePixels !== undefined) args.push('--max-image-pixels', String(s.maxImagePixels));
-  if (s.maxImages !== undefined) args.push('--max-images', String(s.maxImages));
-  if (s.maxRows !== undefined) args.push('--max-rows', String(s.maxRows));
-  return args;
+  const settings: Partial<Record<keyof ServeSettings, string>> = {};
+  if (opts.fromEnv) Object.assign(settings, FROM_CONFIGMAP);
+  else
+    for (const key of Object.keys(FROM_CONFIGMAP) as (keyof ServeSettings)[]) {
+      const v = key === 'threads' ? s.threads : s[key];
+      if (v !== undefined) settings[key] = String(v);
+    }
+  return s.serveCommand.args({
+    modelFile: s.modelFile,
+    host: '0.0.0.0',
+    port: String(s.port),
+    labelsFile: s.labelsFile,
+    preprocess: s.preprocess,
+    modelVersion: s.version !== null ? String(s.version) : undefined,
+    // No token by default, as `mlflow models serve` and BentoML images: the container's network is the
+    // boundary. MLX_SERVE_TOKEN, when set, still turns the token on (the README says how).
+    allowUnauthenticated: true,
+    settings,
+  });
 }
 
 /** `mlx serve`'s own default for this model: fewer images than rows per batch. */

@@ -1,23 +1,10 @@
 import { quoteJson } from '../core/control-chars.js';
 import { invalid } from '../core/errors.js';
 
-/** A flag's value as messages quote it: control characters escaped, so the message stays one visible line. */
+// Values from the command line are checked here in deploy's own terms ("\"abc\" must be a CPU
+// quantity…"); the CLI says which flag gave them. Quoted with control characters escaped, so a
+// message stays one visible line.
 const show = (s: string) => quoteJson(s);
-
-/** An integer flag within [min, max], with the same message shape as `mlx serve`'s flags. */
-export function intFlag(name: string, text: string, min: number, max: number): number {
-  const t = text.trim();
-  const n = /^[+-]?\d+$/.test(t) ? Number(t) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw invalid(`${name} ${show(text)} must be an integer from ${min} to ${max}`);
-  return n;
-}
-
-/** A positive number flag (e.g. --max-batch-delay-ms) within [min, max]. */
-export function numberFlag(name: string, text: string, min: number, max: number): number {
-  const n = text.trim() === '' ? NaN : Number(text);
-  if (!Number.isFinite(n) || n < min || n > max) throw invalid(`${name} ${show(text)} must be a number from ${min} to ${max}`);
-  return n;
-}
 
 // The grammar of github.com/distribution/reference (what `docker build -t` accepts), without digests.
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
@@ -45,22 +32,22 @@ export function slug(text: string, max = 63): string {
  * A Kubernetes object name: a DNS-1123 label (namespaces: up to 63 lowercase letters, digits, "-")
  * or, with subdomain, a DNS-1123 subdomain (Secrets, StorageClasses: up to 253, "." allowed too).
  */
-export function validateK8sName(flag: string, name: string, what: string, subdomain = false): void {
+export function validateK8sName(name: string, what: string, subdomain = false): void {
   const re = subdomain ? /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/ : /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
   const max = subdomain ? 253 : 63;
   if (!re.test(name) || name.length > max)
-    throw invalid(`${flag} ${show(name)} is not a valid Kubernetes ${what}: up to ${max} lowercase letters, digits and "-"${subdomain ? ' or "."' : ''}`);
+    throw invalid(`${show(name)} is not a valid Kubernetes ${what}: up to ${max} lowercase letters, digits and "-"${subdomain ? ' or "."' : ''}`);
 }
 
 /** A Kubernetes namespace (a DNS-1123 label). */
 export function validateNamespace(ns: string): void {
-  validateK8sName('--namespace', ns, 'namespace');
+  validateK8sName(ns, 'namespace');
 }
 
 /** A node.js version for the base image tag: 20, 22 or 22.11.0; mlx needs 20 or newer. */
 export function validateNodeVersion(v: string): void {
-  if (!/^\d+(\.\d+){0,2}$/.test(v)) throw invalid(`--node-version ${show(v)} must be a Node.js version such as 20, 22 or 22.11.0`);
-  if (Number(v.split('.')[0]) < 20) throw invalid(`--node-version ${show(v)} is older than mlx supports; use 20 or newer`);
+  if (!/^\d+(\.\d+){0,2}$/.test(v)) throw invalid(`${show(v)} must be a Node.js version such as 20, 22 or 22.11.0`);
+  if (Number(v.split('.')[0]) < 20) throw invalid(`${show(v)} is older than mlx supports; use 20 or newer`);
 }
 
 export interface CpuQuantity {
@@ -77,7 +64,7 @@ export function parseCpu(text: string): CpuQuantity {
   const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(t);
   const millis = m ? Math.round(Number(m[1]) * (m[2] ? 1 : 1000)) : NaN;
   if (!m || !(millis >= 10) || millis > 1_024_000)
-    throw invalid(`--cpu ${show(text)} must be a CPU quantity from 10m to 1024, e.g. 500m, 1 or 1.5`);
+    throw invalid(`${show(text)} must be a CPU quantity from 10m to 1024, e.g. 500m, 1 or 1.5`);
   return { k8s: millis % 1000 === 0 ? String(millis / 1000) : `${millis}m`, cores: String(millis / 1000), millis };
 }
 
@@ -94,21 +81,20 @@ export interface MemoryQuantity {
 }
 
 /**
- * Parses a byte quantity as Kubernetes does ("512Mi", "1Gi", "1G") for a flag such as --memory or
- * --artifacts-storage; Docker's "512m" is refused, since Kubernetes reads it as millibytes.
+ * Parses a byte quantity as Kubernetes does ("512Mi", "1Gi", "1G") for memory or storage sizes; Docker's "512m" is refused, since Kubernetes reads it as millibytes.
  */
-export function parseByteQuantity(flag: string, text: string, what: string, examples: string): MemoryQuantity {
+export function parseByteQuantity(text: string, what: string, examples: string): MemoryQuantity {
   const t = text.trim();
   const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(t);
   const hint = /^\d+(\.\d+)?[mg]b?$/i.test(t) ? `; Kubernetes units are Mi and Gi (${t.replace(/[mg]b?$/i, (u) => (u[0].toLowerCase() === 'm' ? 'Mi' : 'Gi'))})` : '';
   const bytes = m ? Math.round(Number(m[1]) * MEMORY_UNITS[m[2] ?? '']) : NaN;
   if (!m || !(bytes >= 64 * 2 ** 20) || bytes > 2 ** 50)
-    throw invalid(`${flag} ${show(text)} must be a ${what} quantity of at least 64Mi, e.g. ${examples}${hint}`);
+    throw invalid(`${show(text)} must be a ${what} quantity of at least 64Mi, e.g. ${examples}${hint}`);
   const mib = bytes / 2 ** 20;
   return { k8s: t, compose: Number.isInteger(mib) ? `${mib}M` : `${bytes}b`, bytes };
 }
 
-/** Parses a memory quantity (--memory) as Kubernetes does. */
+/** Parses a memory quantity as Kubernetes does. */
 export function parseMemory(text: string): MemoryQuantity {
-  return parseByteQuantity('--memory', text, 'memory', '512Mi, 1Gi or 2G');
+  return parseByteQuantity(text, 'memory', '512Mi, 1Gi or 2G');
 }

@@ -125,12 +125,12 @@ export interface CurrentSource {
 
 /** Compares every column of two files with the right test and decides whether the dataset drifted. */
 export async function analyzeDrift(referenceFile: string, current: string | CurrentSource, o: DriftOptions): Promise<DriftReport> {
-  if (!(o.driftShare > 0 && o.driftShare <= 1)) throw invalid(`--drift-share ${o.driftShare} must be in (0, 1]`);
-  if (o.threshold !== undefined && !(o.threshold > 0)) throw invalid(`--threshold ${o.threshold} must be a positive number`);
+  if (!(o.driftShare > 0 && o.driftShare <= 1)) throw invalid(`the drift share ${o.driftShare} must be in (0, 1]`);
+  if (o.threshold !== undefined && !(o.threshold > 0)) throw invalid(`the threshold ${o.threshold} must be a positive number`);
   const declared = new Map<string, ColumnKind>();
   for (const c of o.categorical ?? []) declared.set(c, 'categorical');
   for (const c of o.numerical ?? []) {
-    if (declared.has(c)) throw invalid(`column "${c}" is declared both --categorical and --numerical`);
+    if (declared.has(c)) throw invalid(`column "${c}" is declared both categorical and numerical`);
     declared.set(c, 'numerical');
   }
   const wanted = o.columns ? [...o.columns, ...(o.predictionColumn && !o.columns.includes(o.predictionColumn) ? [o.predictionColumn] : [])] : null;

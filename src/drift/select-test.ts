@@ -7,7 +7,7 @@ export const TEST_NAMES: readonly StatTestName[] = ['ks', 'chisquare', 'z', 'psi
 /** Parses --test. */
 export function parseTestName(text: string): StatTestName | 'auto' {
   if (text === 'auto' || (TEST_NAMES as readonly string[]).includes(text)) return text as StatTestName | 'auto';
-  throw invalid(`--test ${JSON.stringify(text)} is not a test; use auto, ${TEST_NAMES.join(', ')}`);
+  throw invalid(`${JSON.stringify(text)} is not a test; use auto, ${TEST_NAMES.join(', ')}`);
 }
 
 /** Distinct non-missing values across both samples (pandas' nunique of the concatenation). */

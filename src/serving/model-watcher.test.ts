@@ -3,7 +3,7 @@ import { fakeModel, Gate, type FakeModel } from '../../test/helpers/rollout.js';
 import type { ModelSignature, ModelVersion } from '../core/entities.js';
 import { ModelWatcher, signatureDiff, watchTargets, type SwapResult, type WatchTarget } from './model-watcher.js';
 import { Predictor } from './predictor.js';
-import { planVariants } from './router.js';
+import { rolloutPlans as planVariants } from '../cli/rollout-flags.js';
 import { Variant, VariantSet } from './variant-set.js';
 
 const SIG3 = fakeModel({ width: 3 }).signature;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MlxError } from '../core/errors.js';
-import { hashKey, keyPoint, parseVariantFlag, planVariants, seededRandom, TrafficRouter, variantName } from './router.js';
+// The plans are made from the flags as `mlx serve` parses them (cli/rollout-flags.ts), so the messages are the ones users see.
+import { parseVariantFlag, rolloutPlans as planVariants } from '../cli/rollout-flags.js';
+import { hashKey, keyPoint, seededRandom, TrafficRouter, variantName } from './router.js';
 
 /** Runs fn, insisting it throws a USAGE MlxError whose one-line message mentions every given text. */
 function refused(fn: () => unknown, ...mentions: string[]): string {

@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { MlxError } from '../core/errors.js';
+import { usage } from '../core/errors.js';
 import { mulberry32 } from '../core/random.js';
 
 /**
- * The traffic plan of `mlx serve`: which models answer what share of the requests (--canary,
- * --variant), which see every request without answering (--shadow), and the router that picks
+ * The traffic plan of `mlx serve`: which models answer what share of the requests (canaries,
+ * variants), which see every request without answering (shadows), and the router that picks
  * one per request: by a stable hash of X-Mlx-Route-Key when the client sends one, else at random.
  */
 
@@ -21,19 +21,23 @@ export interface VariantPlan {
   share: number;
 }
 
-export interface RolloutFlags {
-  canary?: string[];
-  variant?: string[];
-  shadow?: string[];
+/** A model of a rollout besides the served one, as the user gave it (the CLI parses `[NAME:]URI=WEIGHT`). */
+export interface RolloutSpec {
+  role: 'canary' | 'variant' | 'shadow';
+  /** Given with NAME:, else null (named after its URI). */
+  name: string | null;
+  uri: string;
+  /** Null for shadows. */
+  weight: number | null;
 }
+
+/** How messages name each role as the user gave it (the CLI's flags: "--canary"). */
+export type RoleWords = Record<RolloutSpec['role'], string>;
+
+const ROLE_WORDS: RoleWords = { canary: 'canary', variant: 'variant', shadow: 'shadow' };
 
 export const ROUTE_KEY_HEADER = 'x-mlx-route-key';
 
-const usage = (message: string) => new MlxError('USAGE', message);
-
-// NAME: in front of a URI; never the scheme of models:/ or runs:/ (a slash follows), nor a drive (C:\).
-const NAMED = /^([A-Za-z0-9][A-Za-z0-9_.@-]*):(?![\\/])(.+)$/;
-const WEIGHT = /^(\d+(\.\d*)?|\.\d+)$/;
 
 /** The variant name a URI gets unless one is given: `clf@champion`, `clf/3`, `RUN/path`, a file's base name. */
 export function variantName(uri: string): string {
@@ -42,53 +46,26 @@ export function variantName(uri: string): string {
   return path.basename(uri.replace(/[/\\]+$/, '')).replace(/\.onnx$/i, '') || uri;
 }
 
-interface Parsed {
-  name: string | null;
-  uri: string;
-  weight: number | null;
-}
-
-/** Parses `[NAME:]URI=WEIGHT` (or `[NAME:]URI` for --shadow), refusing weights that are not non-negative numbers. */
-export function parseVariantFlag(flag: string, text: string, withWeight: boolean): Parsed {
-  const form = withWeight ? `${flag} [NAME:]URI=WEIGHT` : `${flag} [NAME:]URI`;
-  let rest = text.trim();
-  let weight: number | null = null;
-  const eq = rest.lastIndexOf('=');
-  if (withWeight) {
-    if (eq < 0) throw usage(`${flag} ${JSON.stringify(text)} has no weight; give ${form}, e.g. ${flag} models:/clf@challenger=10`);
-    const w = rest.slice(eq + 1).trim();
-    if (!WEIGHT.test(w))
-      throw usage(`${flag} ${JSON.stringify(text)}: weight ${JSON.stringify(w)} is not a non-negative number; give ${form}`);
-    weight = Number(w);
-    rest = rest.slice(0, eq).trim();
-  } else if (eq >= 0 && /^\s*-?[\d.]+\s*$/.test(rest.slice(eq + 1))) {
-    throw usage(`${flag} ${JSON.stringify(text)}: a shadow takes no weight (it sees every request); give ${form}`);
-  }
-  let name: string | null = null;
-  const m = NAMED.exec(rest);
-  if (m) [name, rest] = [m[1], m[2]];
-  if (!rest) throw usage(`${flag} ${JSON.stringify(text)} has no model URI; give ${form}`);
-  return { name, uri: rest, weight };
-}
-
 /**
- * Plans the variants. Percent mode (the main URI is not a --variant): --canary and --variant
- * weights are percentages of all requests, each at most 100 and together at most 100; the main
- * model answers the rest. Relative mode (the main URI is also given as a --variant): every weight
- * is relative, share = weight / sum of weights; --canary is refused there.
+ * Plans the variants. Percent mode (the served URI is not among the variants): canary and variant
+ * weights are percentages of all requests, each at most 100 and together at most 100; the served
+ * model answers the rest. Relative mode (the served URI is also given as a variant): every weight
+ * is relative, share = weight / sum of weights; canaries are refused there. `words` name the roles
+ * in messages as the user gave them.
  */
-export function planVariants(mainUri: string, flags: RolloutFlags = {}): VariantPlan[] {
-  const canaries = (flags.canary ?? []).map((t) => ({ ...parseVariantFlag('--canary', t, true), role: 'canary' as const, flag: '--canary' }));
-  const variants = (flags.variant ?? []).map((t) => ({ ...parseVariantFlag('--variant', t, true), role: 'variant' as const, flag: '--variant' }));
-  const shadows = (flags.shadow ?? []).map((t) => ({ ...parseVariantFlag('--shadow', t, false), flag: '--shadow' }));
+export function planVariants(mainUri: string, specs: RolloutSpec[] = [], words: RoleWords = ROLE_WORDS): VariantPlan[] {
+  const withFlag = <T extends RolloutSpec>(v: T) => ({ ...v, flag: words[v.role] });
+  const canaries = specs.filter((v) => v.role === 'canary').map(withFlag);
+  const variants = specs.filter((v) => v.role === 'variant').map(withFlag);
+  const shadows = specs.filter((v) => v.role === 'shadow').map(withFlag);
   const mainListed = variants.find((v) => v.uri === mainUri);
   const others = [...canaries, ...variants.filter((v) => v !== mainListed)];
   let plans: VariantPlan[];
   if (mainListed) {
     if (canaries.length)
-      throw usage(`--canary with the served model also given as --variant ${mainListed.uri}: use --variant for every model (relative weights) or --canary alone (percentages)`);
+      throw usage(`${words.canary} with the served model also given as ${words.variant} ${mainListed.uri}: use ${words.variant} for every model (relative weights) or ${words.canary} alone (percentages)`);
     const sum = variants.reduce((s, v) => s + v.weight!, 0);
-    if (sum <= 0) throw usage(`the --variant weights are all 0; give at least one a positive weight`);
+    if (sum <= 0) throw usage(`the ${words.variant} weights are all 0; give at least one a positive weight`);
     plans = [
       { name: mainListed.name ?? variantName(mainUri), uri: mainUri, role: 'primary', weight: mainListed.weight!, share: mainListed.weight! / sum },
       ...others.map((v) => ({ name: v.name ?? variantName(v.uri), uri: v.uri, role: v.role, weight: v.weight!, share: v.weight! / sum })),
@@ -106,22 +83,22 @@ export function planVariants(mainUri: string, flags: RolloutFlags = {}): Variant
     ];
   }
   for (const s of shadows) {
-    if (s.uri === mainUri) throw usage(`--shadow ${s.uri} is the model being served; shadow a different model`);
+    if (s.uri === mainUri) throw usage(`${words.shadow} ${s.uri} is the model being served; shadow a different model`);
     const routed = plans.find((p) => p.uri === s.uri);
-    if (routed) throw usage(`--shadow ${s.uri} already answers requests as ${routed.role} ${routed.name}; a model is either routed or a shadow`);
+    if (routed) throw usage(`${words.shadow} ${s.uri} already answers requests as ${routed.role} ${routed.name}; a model is either routed or a shadow`);
     plans.push({ name: s.name ?? variantName(s.uri), uri: s.uri, role: 'shadow', weight: 0, share: 0 });
   }
-  checkUnique(plans);
+  checkUnique(plans, words);
   return plans;
 }
 
-function checkUnique(plans: VariantPlan[]): void {
+function checkUnique(plans: VariantPlan[], words: RoleWords): void {
   const uris = new Set<string>();
   const names = new Set<string>();
   for (const p of plans) {
-    if (uris.has(p.uri)) throw usage(`${p.uri} is given twice; each model is served once (as the main model, a --canary, a --variant or a --shadow)`);
+    if (uris.has(p.uri)) throw usage(`${p.uri} is given twice; each model is served once (as the main model, a ${words.canary}, a ${words.variant} or a ${words.shadow})`);
     if (names.has(p.name))
-      throw usage(`two served models are both named "${p.name}"; name one with NAME:URI, e.g. --variant blue:${p.uri}${p.role === 'shadow' ? '' : `=${p.weight}`}`);
+      throw usage(`two served models are both named "${p.name}"; name one with NAME:URI, e.g. ${words.variant} blue:${p.uri}${p.role === 'shadow' ? '' : `=${p.weight}`}`);
     uris.add(p.uri);
     names.add(p.name);
   }

@@ -53,7 +53,7 @@ describe('parseParamSpec', () => {
   it('refuses duplicate keys and keys sharing an environment variable', () => {
     expect(() => parseParamSpecs(['lr=1', 'lr=2'])).toThrow(/given twice/);
     expect(() => parseParamSpecs(['a.b=1', 'a_b=2'])).toThrow(/MLX_PARAM_A_B/);
-    expect(() => parseParamSpecs([])).toThrow(/at least one --param/);
+    expect(() => parseParamSpecs([])).toThrow(/at least one param/);
   });
 });
 

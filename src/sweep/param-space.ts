@@ -1,8 +1,8 @@
 /**
- * The search space of `mlx sweep`: `--param KEY=SPEC` parsing, grid expansion and seeded random
+ * The search space of `mlx sweep`: `KEY=SPEC` parsing, grid expansion and seeded random
  * sampling. Pure: the same specs and seed give the same trials on every machine.
  */
-import { MlxError } from '../core/errors.js';
+import { usage } from '../core/errors.js';
 import { LIMITS, validateKey } from '../core/validation.js';
 import { mulberry32 } from '../core/random.js';
 
@@ -14,77 +14,79 @@ export type ParamSpec =
 
 export const DISTRIBUTIONS = ['choice', 'int', 'uniform', 'loguniform', 'quniform'] as const;
 
-const GRAMMAR = 'e.g. lr=0.001,0.01,0.1, lr=loguniform:1e-4:1e-1, dropout=uniform:0:0.5, layers=int:2:8, opt=choice:adam,sgd';
+/** Examples of the param grammar, for messages. */
+export const PARAM_GRAMMAR = 'e.g. lr=0.001,0.01,0.1, lr=loguniform:1e-4:1e-1, dropout=uniform:0:0.5, layers=int:2:8, opt=choice:adam,sgd';
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-const usage = (text: string, why: string) => new MlxError('USAGE', `--param ${JSON.stringify(text)}: ${why}`);
+// Refusals quote the spec as given; the CLI names its flag (--param).
+const refused = (text: string, why: string) => usage(`${JSON.stringify(text)}: ${why}`);
 
 function num(text: string, what: string, s: string): number {
-  if (!NUMBER_RE.test(s)) throw usage(text, `${what} ${JSON.stringify(s)} is not a number`);
+  if (!NUMBER_RE.test(s)) throw refused(text, `${what} ${JSON.stringify(s)} is not a number`);
   return Number(s);
 }
 
 function int(text: string, what: string, s: string): number {
   const n = num(text, what, s);
-  if (!Number.isSafeInteger(n) || !/^[+-]?\d+$/.test(s)) throw usage(text, `${what} ${JSON.stringify(s)} is not an integer`);
+  if (!Number.isSafeInteger(n) || !/^[+-]?\d+$/.test(s)) throw refused(text, `${what} ${JSON.stringify(s)} is not an integer`);
   return n;
 }
 
-/** Parses one `--param KEY=SPEC` as typed; throws a USAGE error naming the text. */
+/** Parses one `KEY=SPEC` as typed; throws a USAGE error naming the text. */
 export function parseParamSpec(text: string): ParamSpec {
   const eq = text.indexOf('=');
-  if (eq < 0) throw usage(text, `not of the form KEY=VALUES (${GRAMMAR})`);
+  if (eq < 0) throw refused(text, `not of the form KEY=VALUES (${PARAM_GRAMMAR})`);
   const key = text.slice(0, eq);
   const spec = text.slice(eq + 1);
-  if (key === '') throw usage(text, 'the key before "=" is empty');
+  if (key === '') throw refused(text, 'the key before "=" is empty');
   try {
     validateKey('param', key);
   } catch (err) {
-    throw usage(text, (err as Error).message);
+    throw refused(text, (err as Error).message);
   }
-  if (spec === '') throw usage(text, `no values after "=" (${GRAMMAR})`);
+  if (spec === '') throw refused(text, `no values after "=" (${PARAM_GRAMMAR})`);
   const m = /^([A-Za-z_]+):(.*)$/s.exec(spec);
   const kind = m?.[1].toLowerCase();
   if (!m || !(DISTRIBUTIONS as readonly string[]).includes(kind!)) {
     // `unifrom:0:1` is a typo, not the literal value a list of one would make it.
     const parts = m?.[2].split(':') ?? [];
     if (parts.length >= 2 && parts.every((p) => NUMBER_RE.test(p)))
-      throw usage(text, `unknown distribution ${JSON.stringify(m![1])}; use ${DISTRIBUTIONS.join(', ')} (choice:… for a literal value)`);
+      throw refused(text, `unknown distribution ${JSON.stringify(m![1])}; use ${DISTRIBUTIONS.join(', ')} (choice:… for a literal value)`);
     return { key, text, kind: 'choice', values: list(text, spec) };
   }
   const args = m[2];
   if (kind === 'choice') return { key, text, kind, values: list(text, args) };
   const parts = args.split(':');
   const arity = (n: number[], shape: string) => {
-    if (!n.includes(parts.length)) throw usage(text, `${kind} takes ${shape}`);
+    if (!n.includes(parts.length)) throw refused(text, `${kind} takes ${shape}`);
   };
   if (kind === 'int') {
     arity([2, 3], 'LOW:HIGH[:STEP] (integers, both ends included)');
     const [low, high] = [int(text, 'LOW', parts[0]), int(text, 'HIGH', parts[1])];
     const step = parts.length === 3 ? int(text, 'STEP', parts[2]) : 1;
-    if (low > high) throw usage(text, `LOW ${low} is greater than HIGH ${high}`);
-    if (step < 1) throw usage(text, `STEP ${step} must be at least 1`);
+    if (low > high) throw refused(text, `LOW ${low} is greater than HIGH ${high}`);
+    if (step < 1) throw refused(text, `STEP ${step} must be at least 1`);
     return { key, text, kind, low, high, step };
   }
   if (kind === 'quniform') {
     arity([3], 'LOW:HIGH:Q (LOW, LOW+Q, … up to HIGH)');
     const [low, high, q] = [num(text, 'LOW', parts[0]), num(text, 'HIGH', parts[1]), num(text, 'Q', parts[2])];
-    if (low > high) throw usage(text, `LOW ${low} is greater than HIGH ${high}`);
-    if (!(q > 0)) throw usage(text, `Q ${parts[2]} must be greater than 0`);
+    if (low > high) throw refused(text, `LOW ${low} is greater than HIGH ${high}`);
+    if (!(q > 0)) throw refused(text, `Q ${parts[2]} must be greater than 0`);
     return { key, text, kind, low, high, q };
   }
   arity([2], 'LOW:HIGH');
   const [low, high] = [num(text, 'LOW', parts[0]), num(text, 'HIGH', parts[1])];
-  if (!(low < high)) throw usage(text, `LOW ${parts[0]} must be less than HIGH ${parts[1]}`);
-  if (kind === 'loguniform' && !(low > 0)) throw usage(text, `loguniform needs LOW > 0, got ${parts[0]}`);
+  if (!(low < high)) throw refused(text, `LOW ${parts[0]} must be less than HIGH ${parts[1]}`);
+  if (kind === 'loguniform' && !(low > 0)) throw refused(text, `loguniform needs LOW > 0, got ${parts[0]}`);
   return { key, text, kind: kind as 'uniform' | 'loguniform', low, high };
 }
 
 function list(text: string, s: string): string[] {
   const values = s.split(',');
-  if (values.some((v) => v === '')) throw usage(text, 'has an empty value (two commas in a row, or one at an end)');
+  if (values.some((v) => v === '')) throw refused(text, 'has an empty value (two commas in a row, or one at an end)');
   const long = values.find((v) => v.length > LIMITS.paramValueLength);
-  if (long) throw usage(text, `a value is ${long.length} characters long; the limit is ${LIMITS.paramValueLength}`);
+  if (long) throw refused(text, `a value is ${long.length} characters long; the limit is ${LIMITS.paramValueLength}`);
   return values;
 }
 
@@ -93,17 +95,17 @@ export function envName(key: string): string {
   return `MLX_PARAM_${key.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
-/** Parses every `--param`; refuses none at all, a key given twice, and keys that would share an environment variable. */
+/** Parses every param spec; refuses none at all, a key given twice, and keys that would share an environment variable. */
 export function parseParamSpecs(texts: string[]): ParamSpec[] {
-  if (texts.length === 0) throw new MlxError('USAGE', `give at least one --param KEY=VALUES (${GRAMMAR})`);
+  if (texts.length === 0) throw usage(`give at least one param KEY=VALUES (${PARAM_GRAMMAR})`);
   const specs = texts.map(parseParamSpec);
   const env = new Map<string, string>();
   for (const s of specs) {
     const name = envName(s.key);
     const other = env.get(name);
-    if (other === s.key) throw usage(s.text, `param ${JSON.stringify(s.key)} is given twice; give one --param per key`);
+    if (other === s.key) throw refused(s.text, `param ${JSON.stringify(s.key)} is given twice; give each key once`);
     if (other !== undefined)
-      throw usage(s.text, `params ${JSON.stringify(other)} and ${JSON.stringify(s.key)} would both be passed as ${name}; rename one`);
+      throw refused(s.text, `params ${JSON.stringify(other)} and ${JSON.stringify(s.key)} would both be passed as ${name}; rename one`);
     env.set(name, s.key);
   }
   return specs;

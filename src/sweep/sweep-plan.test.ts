@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MlxError } from '../core/errors.js';
-import { buildSweepConfig, parseSweepConfig, planTrials, trialCommand, trialEnv, type SweepFlags } from './sweep-plan.js';
+import { buildSweepConfig, type SweepFlags } from '../cli/commands/sweep-flags.js';
+import { parseSweepConfig, planTrials, trialCommand, trialEnv } from './sweep-plan.js';
 
 const CMD = ['python', 'train.py', '--lr', '{lr}'];
 const build = (flags: SweepFlags, command = CMD) => buildSweepConfig(flags, command, () => 12345);

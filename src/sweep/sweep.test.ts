@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { ChildHandle, Launcher, LaunchSpec } from './launcher.js';
 import { runSweep, type SweepEvent, type SweepOptions } from './sweep.js';
-import { buildSweepConfig, type SweepFlags } from './sweep-plan.js';
+import { buildSweepConfig, type SweepFlags } from '../cli/commands/sweep-flags.js';
 
 interface Behaviour {
   curve?: number[];

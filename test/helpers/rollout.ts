@@ -4,7 +4,8 @@ import type { ModelSignature } from '../../src/core/entities.js';
 import { OnnxGraphBuilder } from '../../src/models/onnx/builder.js';
 import type { FeedbackItem, FeedbackResult, InferenceRecord, InferenceSink } from '../../src/serving/inference-record.js';
 import type { ServedModel, Tensor } from '../../src/serving/model-runtime.js';
-import { planVariants, seededRandom, type RolloutFlags } from '../../src/serving/router.js';
+import { rolloutPlans, type RolloutFlags } from '../../src/cli/rollout-flags.js';
+import { seededRandom } from '../../src/serving/router.js';
 import { servingMetrics } from '../../src/serving/serving-metrics.js';
 import { VariantSet } from '../../src/serving/variant-set.js';
 import { inferenceApp } from '../../src/server/inference/app.js';
@@ -122,7 +123,7 @@ export function rolloutApp(
   opts: { seed?: number; sink?: InferenceSink; maxBatchSize?: number; maxQueue?: number } = {},
 ) {
   const metrics = servingMetrics();
-  const variants = new VariantSet(planVariants(main, flags), seededRandom(opts.seed ?? 7));
+  const variants = new VariantSet(rolloutPlans(main, flags), seededRandom(opts.seed ?? 7));
   const lines: string[] = [];
   const state = rolloutState(variants, metrics, { modelName: main, mlxVersion: '0.0.0', maxBodyBytes: 1024 * 1024, sink: opts.sink ?? null, log: (line) => lines.push(line) });
   const install = installer(metrics, { maxBatchSize: opts.maxBatchSize ?? 32, maxBatchDelayMs: 0, maxQueue: opts.maxQueue });

@@ -163,11 +163,11 @@ describe('the limits are flags', () => {
     expect(body.predictions.map((p: { label: string }) => p.label)).toEqual(images.map((x) => x.label));
   }, T);
 
-  it('bad values: one line naming the flag and value, exit 1 (as the other numeric flags of mlx serve)', () => {
+  it('bad values: one line naming the flag and value, exit 2 (a usage error, as the other numeric flags of mlx serve)', () => {
     for (const v of ['0', '-5', 'lots', '1.5', '2000000000'])
-      expectCliError(mlx(dir, ['serve', 'models:/img/1', '--port', '0', '--max-image-pixels', v]), 1, '--max-image-pixels', `"${v}"`);
-    for (const v of ['0', 'x', '100000']) expectCliError(mlx(dir, ['serve', 'models:/img/1', '--port', '0', '--max-images', v]), 1, '--max-images', `"${v}"`);
-    expectCliError(mlx(dir, ['predict', 'models:/img/1', '--input', '.', '--max-image-pixels', 'many']), 1, '--max-image-pixels', '"many"');
+      expectCliError(mlx(dir, ['serve', 'models:/img/1', '--port', '0', '--max-image-pixels', v]), 2, '--max-image-pixels', `"${v}"`);
+    for (const v of ['0', 'x', '100000']) expectCliError(mlx(dir, ['serve', 'models:/img/1', '--port', '0', '--max-images', v]), 2, '--max-images', `"${v}"`);
+    expectCliError(mlx(dir, ['predict', 'models:/img/1', '--input', '.', '--max-image-pixels', 'many']), 2, '--max-image-pixels', '"many"');
   }, T);
 });
 

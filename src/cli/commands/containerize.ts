@@ -1,22 +1,22 @@
 import type { Command } from 'commander';
-import type { ContainerizeFlags } from '../../deploy/options.js';
+import type { ContainerizeFlags } from './containerize-flags.js';
 import { withStore } from '../context.js';
+import { usage } from '../flags.js';
+import { addImageServeSettings } from '../serve-settings.js';
 import { examples } from '../help.js';
 
 type Flags = ContainerizeFlags & { json?: boolean };
 
 /** The plan of the folder to write: a model's image, or with --tracking-server the tracking server's (no model then). */
 async function plan(uri: string | undefined, f: Flags, cmd: Command) {
-  const { usage } = await import('../../deploy/options.js');
+  const { parseContainerizeFlags, parseServerFlags } = await import('./containerize-flags.js');
   if (f.trackingServer) {
     if (uri !== undefined)
       throw usage(`--tracking-server writes the tracking server's image, which serves no model: drop ${JSON.stringify(uri)}, or drop --tracking-server to containerize that model`);
-    const { parseServerFlags } = await import('../../deploy/server-options.js');
     const { planServerContext } = await import('../../deploy/server-context.js');
     return planServerContext({ out: f.out, options: parseServerFlags(f) });
   }
   if (uri === undefined) throw usage("missing required argument 'model-uri': give the model to containerize, e.g. models:/NAME/VERSION, or pass --tracking-server");
-  const { parseContainerizeFlags } = await import('../../deploy/options.js');
   const { planContext } = await import('../../deploy/containerize.js');
   const options = parseContainerizeFlags(f);
   return withStore(cmd, false, (store) => planContext(store, { uri, out: f.out, labelsFile: f.labels, preprocess: f.preprocess, options }));
@@ -24,7 +24,7 @@ async function plan(uri: string | undefined, f: Flags, cmd: Command) {
 
 /** `mlx containerize MODEL_URI [--out DIR]`: a Docker build context, Compose and (--k8s) Kubernetes manifests; `--tracking-server` for `mlx server`. */
 export function registerContainerizeCommand(program: Command): void {
-  program
+  const cmd = program
     .command('containerize [model-uri]')
     .summary('package a model (or the server) to deploy')
     .description(
@@ -46,15 +46,8 @@ export function registerContainerizeCommand(program: Command): void {
     .option('--namespace <ns>', 'Kubernetes namespace of the manifests (with --k8s)')
     .option('--cpu <q>', 'CPU per replica, requested and limited (default: 1; 500m with --tracking-server), e.g. 500m, 2')
     .option('--memory <q>', 'memory per replica, requested and limited (default: 1Gi; 512Mi with --tracking-server), e.g. 512Mi, 2Gi')
-    .option('--threads <n>', 'onnxruntime threads (default: --cpu rounded up)')
-    .option('--max-batch-size <n>', 'mlx serve --max-batch-size in the image')
-    .option('--max-batch-delay-ms <ms>', 'mlx serve --max-batch-delay-ms in the image')
-    .option('--max-body-mb <mb>', 'mlx serve --max-body-mb in the image')
-    .option('--max-queue <n>', 'mlx serve --max-queue in the image')
-    .option('--instances <n>', 'mlx serve --instances in the image (the CPU budget is shared out between them)')
-    .option('--max-image-pixels <n>', 'mlx serve --max-image-pixels in the image')
-    .option('--max-images <n>', 'mlx serve --max-images in the image')
-    .option('--max-rows <n>', 'mlx serve --max-rows in the image')
+    .option('--threads <n>', 'onnxruntime threads (default: --cpu rounded up)');
+  addImageServeSettings(cmd)
     .option('--labels <file>', 'class names (one per line) for a model that is not registered, or to replace the registered ones')
     .option('--preprocess <spec>', 'preprocessing spec for a model that is not registered, or to replace the registered one')
     .option('--tracking-server', 'instead of a model: the tracking server (mlx server) for replicas over PostgreSQL, with a shared artifacts folder')

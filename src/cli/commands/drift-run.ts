@@ -7,7 +7,7 @@ import { parseTimeFlag } from '../../core/durations.js';
 import { analyzeDrift, reportJson, type ColumnReport, type Correction, type DriftOptions } from '../../drift/analyze.js';
 import { SERVING_SCHEME, servingModel } from '../../drift/live-data.js';
 import type { LogWindow } from '../../store/sqlite/inference-log-store.js';
-import { forFlag, numberFlag } from '../flags.js';
+import { flagValue, forFlag, intFlag, usage } from '../flags.js';
 import { checkCommand, runHook, splitCommand } from '../../app/external-command.js';
 import { logDriftToRun } from '../../app/log-drift.js';
 import { renderDriftHtml } from '../../drift/report-html.js';
@@ -18,23 +18,29 @@ import type { DriftFlags } from './drift.js';
 
 const list = (s: string | undefined) => s?.split(',').map((x) => x.trim()).filter(Boolean);
 
-function number(flag: string, text: string): number {
+/** A number flag that must be above 0 (and at most max): a threshold, a share. */
+function positive(flag: string, text: string, max?: number): number {
   const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v)) throw invalid(`${flag} ${JSON.stringify(text)} is not a number`);
+  if (text.trim() === '' || !Number.isFinite(v)) throw usage(`${flag} ${JSON.stringify(text)} is not a number`);
+  if (!(v > 0) || (max !== undefined && v > max)) throw usage(max === undefined ? `${flag} ${v} must be a positive number` : `${flag} ${v} must be in (0, ${max}]`);
   return v;
 }
 
 /** The analysis options from the flags `mlx drift` and `mlx monitor` share. */
 export function driftOptions(f: Pick<DriftFlags, 'columns' | 'categorical' | 'numerical' | 'test' | 'threshold' | 'driftShare' | 'correction' | 'predictionColumn'>): DriftOptions {
-  const test = parseTestName(f.test);
-  if (!['none', 'bonferroni', 'fdr'].includes(f.correction)) throw invalid(`--correction ${JSON.stringify(f.correction)} must be none, bonferroni or fdr`);
+  const test = flagValue('--test', () => parseTestName(f.test));
+  if (!['none', 'bonferroni', 'fdr'].includes(f.correction)) throw usage(`--correction ${JSON.stringify(f.correction)} must be none, bonferroni or fdr`);
+  const categorical = list(f.categorical);
+  const numerical = list(f.numerical);
+  const both = categorical?.find((c) => numerical?.includes(c));
+  if (both !== undefined) throw usage(`column "${both}" is declared both --categorical and --numerical`);
   return {
     columns: list(f.columns),
-    categorical: list(f.categorical),
-    numerical: list(f.numerical),
+    categorical,
+    numerical,
     test,
-    threshold: f.threshold !== undefined ? number('--threshold', f.threshold) : undefined,
-    driftShare: number('--drift-share', f.driftShare),
+    threshold: f.threshold !== undefined ? positive('--threshold', f.threshold) : undefined,
+    driftShare: positive('--drift-share', f.driftShare, 1),
     correction: f.correction as Correction,
     predictionColumn: f.predictionColumn,
   };
@@ -92,7 +98,7 @@ function liveWindow(f: DriftFlags): LogWindow | null {
   const until = f.until !== undefined ? parseTimeFlag('--until', f.until, now) : now + 1;
   if (since >= until) throw new MlxError('USAGE', `--since ${f.since} is not before --until ${f.until ?? 'now'}`);
   if (f.variant !== undefined && f.variant.trim() === '') throw new MlxError('USAGE', '--variant needs a variant name');
-  const version = f.modelVersion !== undefined ? numberFlag('--model-version', f.modelVersion, { max: 2 ** 31 }) : undefined;
+  const version = f.modelVersion !== undefined ? intFlag('--model-version', f.modelVersion, { max: 2 ** 31 }) : undefined;
   return { model, since, until, variant: f.variant, version };
 }
 

@@ -46,7 +46,8 @@ export function registerLogCommands(program: Command): void {
       'mlx log metric val_accuracy 0.91 --run 060a59 --step 20',
     ]))
     .action(async (key: string, value: string, opts: RunOpt & { step: string; timestamp?: string }, cmd: Command) => {
-      const { parseInteger, parseMetricValue, validateKey } = await import('../../core/validation.js');
+      const { parseMetricValue, validateKey } = await import('../../core/validation.js');
+      const { intFlag } = await import('../flags.js');
       const { MlxError } = await import('../../core/errors.js');
       const args = cmd.args;
       const flag = args.find((a) => a.startsWith('-') && !/^-(\d|\.\d|inf(inity)?$|nan$)/i.test(a));
@@ -56,8 +57,8 @@ export function registerLogCommands(program: Command): void {
       const metric = {
         key,
         value: parseMetricValue(key, value),
-        step: parseInteger('--step', opts.step),
-        timestamp: opts.timestamp === undefined ? Date.now() : parseInteger('--timestamp', opts.timestamp),
+        step: intFlag('--step', opts.step, { min: -Infinity }),
+        timestamp: opts.timestamp === undefined ? Date.now() : intFlag('--timestamp', opts.timestamp, { min: 0 }),
       };
       await withStore(cmd, false, async (store) => store.logMetric(await activeRun(store, opts.run), metric));
     });

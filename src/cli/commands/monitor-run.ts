@@ -14,18 +14,11 @@ import { systemClock } from '../../monitor/schedule.js';
 import { inferenceLogOf } from '../../store/sqlite/inference-log-store.js';
 import type { Store } from '../../store/store.js';
 import { withCheckedStore } from '../context.js';
-import { forFlag, numberFlag } from '../flags.js';
+import { forFlag, intFlag, numberFlag, optional, usage } from '../flags.js';
 import { formatTime, formatValue } from '../output.js';
 import { driftOptions } from './drift-run.js';
 import type { MonitorFlags } from './monitor.js';
 
-const usage = (m: string) => new MlxError('USAGE', m);
-
-function fraction(flag: string, text: string, max = 1): number {
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v) || v < 0 || v > max) throw usage(`${flag} ${JSON.stringify(text)} must be a number from 0 to ${max}`);
-  return v;
-}
 
 /** Everything the flags say, checked before anything is read or written. */
 function configure(model: string, f: MonitorFlags): { cfg: MonitorConfig; every: number; maxChecks?: number } {
@@ -37,18 +30,18 @@ function configure(model: string, f: MonitorFlags): { cfg: MonitorConfig; every:
     throw usage(`--${f.name !== undefined ? 'name' : 'experiment'} names the monitoring run: add --log-to-run`);
   return {
     every,
-    maxChecks: f.maxChecks !== undefined ? numberFlag('--max-checks', f.maxChecks, { max: 2 ** 31 }) : undefined,
+    maxChecks: f.maxChecks !== undefined ? intFlag('--max-checks', f.maxChecks, { max: 2 ** 31 }) : undefined,
     cfg: {
       model,
       reference: f.reference,
       window,
       variant: f.variant,
-      version: f.modelVersion !== undefined ? numberFlag('--model-version', f.modelVersion, { max: 2 ** 31 }) : undefined,
+      version: f.modelVersion !== undefined ? intFlag('--model-version', f.modelVersion, { max: 2 ** 31 }) : undefined,
       drift: driftOptions(f),
-      minRows: numberFlag('--min-rows', f.minRows, { min: 2, max: 2 ** 31 }),
-      minLabels: numberFlag('--min-labels', f.minLabels, { max: 2 ** 31 }),
-      minAccuracy: f.minAccuracy !== undefined ? fraction('--min-accuracy', f.minAccuracy) : undefined,
-      maxMae: f.maxMae !== undefined ? fraction('--max-mae', f.maxMae, Number.MAX_VALUE) : undefined,
+      minRows: intFlag('--min-rows', f.minRows, { min: 2, max: 2 ** 31 }),
+      minLabels: intFlag('--min-labels', f.minLabels, { max: 2 ** 31 }),
+      minAccuracy: optional('--min-accuracy', f.minAccuracy, (flag, text) => numberFlag(flag, text, { min: 0, max: 1 })),
+      maxMae: optional('--max-mae', f.maxMae, (flag, text) => numberFlag(flag, text, { min: 0 })),
     },
   };
 }

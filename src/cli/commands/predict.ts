@@ -31,17 +31,14 @@ export function registerPredictCommand(program: Command): void {
       'mlx predict value.onnx -i customers.jsonl --columns age,income,score,clicks,time --preprocess tabular',
     ]))
     .action(async (uri: string, f: PredictFlags, cmd: Command) => {
-      const { parseInteger } = await import('../../core/validation.js');
-      const { invalid } = await import('../../core/errors.js');
       const { loadServedModel } = await import('../../serving/model-runtime.js');
       const { Predictor } = await import('../../serving/predictor.js');
       const { batchPredict, } = await import('../../serving/batch-predict.js');
       const { inputKind } = await import('../../serving/batch-input.js');
       const { Progress } = await import('../progress.js');
-      const { MAX_IMAGE_PIXELS_FLAG, numberFlag } = await import('../flags.js');
-      const maxImagePixels = numberFlag('--max-image-pixels', f.maxImagePixels, { max: MAX_IMAGE_PIXELS_FLAG });
-      const batchSize = parseInteger('--batch-size', f.batchSize);
-      if (batchSize < 1 || batchSize > 65536) throw invalid(`--batch-size ${f.batchSize} must be from 1 to 65536`);
+      const { MAX_IMAGE_PIXELS_FLAG, intFlag } = await import('../flags.js');
+      const maxImagePixels = intFlag('--max-image-pixels', f.maxImagePixels, { max: MAX_IMAGE_PIXELS_FLAG });
+      const batchSize = intFlag('--batch-size', f.batchSize, { min: 1, max: 65536 });
       const kind = inputKind(f.input);
       const columns = f.columns?.split(',').map((c) => c.trim()).filter(Boolean);
       const model = await withStore(cmd, false, (store) => loadServedModel(store, uri, { labelsFile: f.labels, preprocess: f.preprocess }));

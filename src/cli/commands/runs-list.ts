@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { runToJson, type Run, type ViewType } from '../../core/entities.js';
-import { invalid } from '../../core/errors.js';
-import { parseInteger } from '../../core/validation.js';
+import { intFlag, usage } from '../flags.js';
 import { withStore } from '../context.js';
 import { formatDuration, formatTime, formatValue, print, printJson, renderTable } from '../output.js';
 import { experimentIds } from '../../app/experiments.js';
@@ -33,8 +32,8 @@ export async function listRuns(
   cmd: Command,
   opts: { experiment?: string[]; filter?: string; orderBy?: string[]; max: string; view: string; json?: boolean },
 ): Promise<void> {
-  const max = parseInteger('--max', opts.max);
-  if (!['active', 'deleted', 'all'].includes(opts.view)) throw invalid(`--view ${JSON.stringify(opts.view)} must be active, deleted or all`);
+  const max = intFlag('--max', opts.max, { min: 1 });
+  if (!['active', 'deleted', 'all'].includes(opts.view)) throw usage(`--view ${JSON.stringify(opts.view)} must be active, deleted or all`);
   const runs = await withStore(cmd, false, async (store) => {
     const ids = await experimentIds(store, opts.experiment);
     const res = await store.searchRuns({

@@ -1,34 +1,27 @@
 import { createRequire } from 'node:module';
 import { MlxError } from '../../core/errors.js';
 import type { InferenceSink } from '../../serving/inference-record.js';
-import { planVariants } from '../../serving/router.js';
 import { startServer } from '../../server/inference/start.js';
 import { openStore, resolveTrackingUri } from '../../store/open-store.js';
 import type { Store } from '../../store/store.js';
-import { MAX_IMAGE_PIXELS_FLAG, numberFlag } from '../flags.js';
+import { flagValue, intFlag, numberFlag, optional, usage } from '../flags.js';
+import { ROLLOUT_FLAGS, rolloutPlans } from '../rollout-flags.js';
+import { parseServeSettings } from '../serve-settings.js';
 import { printable } from '../output.js';
 import { serverAccess } from '../server-access.js';
 import type { ServeFlags } from './serve.js';
-import { DEFAULT_MAX_ROWS, MAX_ROWS_CEILING, defaultMaxBatchSize } from '../../serving/batch-defaults.js';
+import { defaultMaxBatchSize, SERVE_DEFAULTS } from '../../serving/defaults.js';
 
-const usage = (message: string) => new MlxError('USAGE', message);
-const DECIMAL = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/;
 
 /** The rollout and logging flags, checked before anything starts. */
 function rolloutOptions(uri: string, f: ServeFlags) {
-  const rollout = { canary: f.canary ?? [], variant: f.variant ?? [], shadow: f.shadow ?? [] };
-  const plans = planVariants(uri, rollout);
-  const watch = f.watchInterval ?? '5';
-  if (!DECIMAL.test(watch) || Number(watch) > 86_400)
-    throw usage(`--watch-interval ${JSON.stringify(watch)} must be a number of seconds from 0 (only on SIGHUP) to 86400`);
+  const plans = rolloutPlans(uri, f);
+  const watchIntervalS = numberFlag('--watch-interval', f.watchInterval ?? String(SERVE_DEFAULTS.watchIntervalS), { min: 0, max: 86_400 });
   if (!f.logInputs && (f.sampleRate !== undefined || f.logMaxRows !== undefined))
     throw usage(`${f.sampleRate !== undefined ? '--sample-rate' : '--log-max-rows'} needs --log-inputs`);
-  const rate = f.sampleRate ?? '1';
-  if (!DECIMAL.test(rate) || Number(rate) > 1) throw usage(`--sample-rate ${JSON.stringify(rate)} must be a number from 0 to 1 (the fraction of requests logged)`);
-  const maxRows = f.logMaxRows ?? '1000000';
-  if (!/^\d+$/.test(maxRows) || Number(maxRows) < 1 || Number(maxRows) > 1e12)
-    throw usage(`--log-max-rows ${JSON.stringify(maxRows)} must be a positive whole number of rows`);
-  return { rollout, plans, watchIntervalS: Number(watch), sampleRate: Number(rate), maxRows: Number(maxRows) };
+  const sampleRate = numberFlag('--sample-rate', f.sampleRate ?? String(SERVE_DEFAULTS.sampleRate), { min: 0, max: 1 });
+  const maxRows = intFlag('--log-max-rows', f.logMaxRows ?? String(SERVE_DEFAULTS.logMaxRows), { min: 1, max: 1e12 });
+  return { plans, watchIntervalS, sampleRate, maxRows };
 }
 
 /**
@@ -46,22 +39,15 @@ export async function serveModel(uri: string, f: ServeFlags, trackingUri: string
   const log = (line: string) => process.stderr.write(`mlx: ${printable(line)}\n`);
   // First: a refused public bind opens nothing and reads no store.
   const access = serverAccess(f, 'MLX_SERVE_TOKEN', 'run the model and rewrite its ground truth (/feedback)');
+  const settings = { ...SERVE_DEFAULTS, ...parseServeSettings(f) };
   const options = {
     ...access,
+    ...settings,
     host: f.host,
-    port: numberFlag('--port', f.port, { min: 0, max: 65535 }),
-    maxBatchSize: f.maxBatchSize === undefined ? undefined : numberFlag('--max-batch-size', f.maxBatchSize, { max: 65536 }),
-    maxBatchDelayMs: numberFlag('--max-batch-delay-ms', f.maxBatchDelayMs, { min: 0, max: 10_000, float: true }),
-    maxQueue: numberFlag('--max-queue', f.maxQueue, { min: 0, max: 1_000_000 }),
-    maxBodyMb: numberFlag('--max-body-mb', f.maxBodyMb, { min: 0.001, max: 4096, float: true }),
-    maxImagePixels: numberFlag('--max-image-pixels', f.maxImagePixels, { max: MAX_IMAGE_PIXELS_FLAG }),
-    maxImages: numberFlag('--max-images', f.maxImages, { max: 65_536 }),
-    maxRows: numberFlag('--max-rows', f.maxRows ?? String(DEFAULT_MAX_ROWS), { min: 1, max: MAX_ROWS_CEILING }),
+    port: intFlag('--port', f.port, { min: 0, max: 65535 }),
     labelsFile: f.labels,
     preprocess: f.preprocess,
-    threads: f.threads === undefined ? undefined : numberFlag('--threads', f.threads, { max: 1024 }),
-    instances: numberFlag('--instances', f.instances, { max: 64 }),
-    modelVersion: f.modelVersion === undefined ? undefined : numberFlag('--model-version', f.modelVersion, { max: 2 ** 31 }),
+    modelVersion: optional('--model-version', f.modelVersion, (flag, text) => intFlag(flag, text, { max: 2 ** 31 })),
     mlxVersion: (createRequire(import.meta.url)('../../../package.json') as { version: string }).version,
     log,
   };
@@ -89,7 +75,8 @@ export async function serveModel(uri: string, f: ServeFlags, trackingUri: string
   try {
     running = await startServer(store, uri, {
       ...options,
-      rollout: r.rollout,
+      plans: r.plans,
+      roleWords: ROLLOUT_FLAGS,
       watchIntervalS: r.watchIntervalS,
       openSink: f.logInputs ? () => openLog(store, { sampleRate: r.sampleRate, maxRows: r.maxRows, log }) : undefined,
     });

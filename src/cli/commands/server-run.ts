@@ -6,18 +6,18 @@ import { REGISTRY_PREFIX } from '../../server/tracking/context.js';
 import { startTrackingServer } from '../../server/tracking/start.js';
 import { redactUri } from '../../store/postgres/connection.js';
 import { openStore, resolveTrackingUri } from '../../store/open-store.js';
-import { numberFlag } from '../flags.js';
+import { intFlag, numberFlag } from '../flags.js';
 import { serverAccess } from '../server-access.js';
 import type { ServerFlags } from './server.js';
 
 /** Validates the flags, opens (or creates) the store and serves it until SIGINT/SIGTERM. */
 export async function runTrackingServer(f: ServerFlags, trackingUri: string | undefined, mode: 'server' | 'ui'): Promise<void> {
-  const port = numberFlag('--port', f.port, { min: 0, max: 65535 });
-  const maxBodyMb = numberFlag('--max-body-mb', f.maxBodyMb, { min: 0.001, max: 4096, float: true });
-  const maxUploadMb = numberFlag('--max-upload-mb', f.maxUploadMb, { min: 0.001, max: 1024 * 1024, float: true });
+  const port = intFlag('--port', f.port, { min: 0, max: 65535 });
+  const maxBodyMb = numberFlag('--max-body-mb', f.maxBodyMb, { min: 0.001, max: 4096 });
+  const maxUploadMb = numberFlag('--max-upload-mb', f.maxUploadMb, { min: 0.001, max: 1024 * 1024 });
   defaultModelLimit(); // a bad MLX_MAX_MODEL_MB stops the start, not each model-versions/create
   const { token, allowedHosts } = serverAccess(f, 'MLX_SERVER_TOKEN', 'read and change every run');
-  const uploadIdleS = usage(() => numberFlag('--upload-idle-timeout', f.uploadIdleTimeout, { min: 0.1, max: 86_400, float: true }));
+  const uploadIdleS = numberFlag('--upload-idle-timeout', f.uploadIdleTimeout, { min: 0.1, max: 86_400 });
   if (f.corsOrigin !== undefined && !/^https?:\/\/[^/\s]+$/.test(f.corsOrigin))
     throw new MlxError('USAGE', `--cors-origin ${JSON.stringify(f.corsOrigin)} must be an origin such as https://ml.example.com (scheme and host, no path)`);
   const uri = resolveTrackingUri({ flag: f.backendStoreUri ?? trackingUri });
@@ -74,14 +74,6 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
   }
 }
 
-/** A bad flag value is a usage error (exit 2). */
-function usage<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    throw err instanceof MlxError ? new MlxError('USAGE', err.message) : err;
-  }
-}
 
 /** The web UI's routes (static files and the chart library). */
 async function loadUi() {

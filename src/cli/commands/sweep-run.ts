@@ -5,9 +5,11 @@ import { MlxError } from '../../core/errors.js';
 import { validateRunName } from '../../core/validation.js';
 import type { TrialRow } from '../../sweep/children.js';
 import { runSweep, type SweepEvent, type SweepOutcome, type SweepProgress } from '../../sweep/sweep.js';
-import { buildSweepConfig, intFlag, type SweepConfig } from '../../sweep/sweep-plan.js';
+import type { SweepConfig } from '../../sweep/sweep-plan.js';
+import { buildSweepConfig } from './sweep-flags.js';
 import { experimentArg } from '../../app/experiments.js';
 import { withStore } from '../context.js';
+import { intFlag, optional, usage } from '../flags.js';
 import { colors, formatValue, painted, print, printJson, renderTable, type Cell } from '../output.js';
 import type { SweepCliOptions } from './sweep.js';
 
@@ -28,7 +30,6 @@ const DEFINITION_FLAGS: [keyof SweepCliOptions, string][] = [
 
 /** Checks the flags, runs the sweep, prints its outcome; returns the exit code. */
 export async function sweepAction(cmd: Command, command: string[], opts: SweepCliOptions): Promise<number> {
-  const usage = (m: string) => new MlxError('USAGE', m);
   let config: SweepConfig | undefined;
   if (opts.resume !== undefined) {
     const clash = DEFINITION_FLAGS.find(([k]) => opts[k] !== undefined);
@@ -39,7 +40,7 @@ export async function sweepAction(cmd: Command, command: string[], opts: SweepCl
     config = buildSweepConfig(opts, command, () => randomInt(0, 0x1_0000_0000));
     if (opts.name !== undefined) validateRunName(opts.name);
   }
-  const parallel = opts.parallel === undefined ? undefined : intFlag('--parallel', opts.parallel, 1, 256);
+  const parallel = optional('--parallel', opts.parallel, (flag, text) => intFlag(flag, text, { min: 1, max: 256 }));
 
   const view = new SweepView(!!opts.stream);
   const outcome = await withStore(cmd, opts.resume === undefined, (store) =>

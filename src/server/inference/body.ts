@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { invalid } from '../../core/errors.js';
-import { DEFAULT_MAX_ROWS } from '../../serving/batch-defaults.js';
+import { DEFAULT_MAX_ROWS } from '../../serving/defaults.js';
 import { parseJsonBody, readBody } from '../read-body.js';
 import { HttpError } from './errors.js';
 import type { ServingState } from './state.js';

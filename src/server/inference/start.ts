@@ -2,9 +2,9 @@ import { MlxError } from '../../core/errors.js';
 import type { InferenceSink } from '../../serving/inference-record.js';
 import { findModel, loadFoundModel, type LoadOptions, type ModelSource, type ServedModel } from '../../serving/model-runtime.js';
 import { ModelWatcher, signatureDiff, watchTargets } from '../../serving/model-watcher.js';
-import { defaultMaxBatchSize } from '../../serving/batch-defaults.js';
+import { defaultMaxBatchSize } from '../../serving/defaults.js';
 import { Predictor } from '../../serving/predictor.js';
-import { planVariants, seededRandom, type RolloutFlags } from '../../serving/router.js';
+import { planVariants, seededRandom, type RoleWords, type VariantPlan } from '../../serving/router.js';
 import { registerLogMetrics, servingMetrics, type LogStats, type ServingMetrics } from '../../serving/serving-metrics.js';
 import { VariantSet, type Variant } from '../../serving/variant-set.js';
 import type { Store } from '../../store/store.js';
@@ -30,8 +30,10 @@ export interface ServeOptions extends LoadOptions, InferenceAccess {
   maxRows?: number;
   mlxVersion: string;
   log: (line: string) => void;
-  /** --canary, --variant, --shadow. */
-  rollout?: RolloutFlags;
+  /** The rollout (canaries, variants, shadows); unset: the one model serves everything. */
+  plans?: VariantPlan[];
+  /** How errors about a canary's, variant's or shadow's model name its role (the CLI's flags). */
+  roleWords?: RoleWords;
   /** Seconds between alias checks (default 5); 0: only when checkNow() is called (SIGHUP). */
   watchIntervalS?: number;
   /** Opens the inference log; called once every model is found, before the port opens. */
@@ -50,12 +52,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const FLAG = { primary: '', canary: '--canary', variant: '--variant', shadow: '--shadow' } as const;
 
 /** An error about a variant's model, naming the flag that gave it. */
-function named(v: Variant, err: unknown): unknown {
+function named(v: Variant, err: unknown, words: RoleWords = { canary: 'canary', variant: 'variant', shadow: 'shadow' }): unknown {
   if (v.plan.role === 'primary' || !(err instanceof MlxError)) return err;
-  return new MlxError(err.code, `${FLAG[v.plan.role]} ${v.plan.uri}: ${err.message}`);
+  return new MlxError(err.code, `${words[v.plan.role]} ${v.plan.uri}: ${err.message}`, { cause: err });
 }
 
 /** Puts a loaded model in as a variant's predictor, with its metrics; the one it replaces is released when idle. */
@@ -96,7 +97,7 @@ function warnSignatures(variants: VariantSet, log: (line: string) => void): void
  */
 export async function startServer(store: Store, uri: string, o: ServeOptions): Promise<RunningServer> {
   const metrics = servingMetrics();
-  const variants = new VariantSet(planVariants(uri, o.rollout), o.routeSeed === undefined ? undefined : seededRandom(o.routeSeed));
+  const variants = new VariantSet(o.plans ?? planVariants(uri), o.routeSeed === undefined ? undefined : seededRandom(o.routeSeed));
   const state = rolloutState(variants, metrics, {
     modelName: uri,
     mlxVersion: o.mlxVersion,
@@ -109,7 +110,7 @@ export async function startServer(store: Store, uri: string, o: ServeOptions): P
   const optsFor = (v: Variant): LoadOptions =>
     v.plan.role === 'primary' ? o : { labelsFile: o.labelsFile, preprocess: o.preprocess, threads: o.threads, instances: o.instances };
   const found: ModelSource[] = [];
-  for (const v of variants.all) found.push(await findModel(store, v.plan.uri, optsFor(v)).catch((err) => Promise.reject(named(v, err))));
+  for (const v of variants.all) found.push(await findModel(store, v.plan.uri, optsFor(v)).catch((err) => Promise.reject(named(v, err, o.roleWords))));
 
   state.sink = o.openSink ? await o.openSink() : null;
   const sink = state.sink as (InferenceSink & { stats?: () => LogStats }) | null;
@@ -141,7 +142,7 @@ export async function startServer(store: Store, uri: string, o: ServeOptions): P
     const failed = results.findIndex((r) => r.status === 'rejected');
     if (failed >= 0) {
       for (const r of results) if (r.status === 'fulfilled') await r.value.release();
-      const err = named(variants.all[failed], (results[failed] as PromiseRejectedResult).reason);
+      const err = named(variants.all[failed], (results[failed] as PromiseRejectedResult).reason, o.roleWords);
       state.loadError = String((err as Error)?.message ?? err);
       throw err;
     }

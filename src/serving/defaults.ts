@@ -1,0 +1,61 @@
+import { DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_IMAGES } from './image-limits.js';
+
+/**
+ * The default batch size: 32 rows, but 4 images. On CPU a batch of 8 ResNet-sized images is no
+ * faster per image than two batches of 4, and a request that arrives just after a big batch
+ * started waits for all of it (bench/RESULTS.md: about 15% off image p99 at the same throughput).
+ */
+export const DEFAULT_MAX_BATCH = { rows: 32, images: 4 } as const;
+
+/** The batch size a model gets when none is set. */
+export function defaultMaxBatchSize(model: { spec: { kind: string } | null }): number {
+  return model.spec?.kind === 'image' ? DEFAULT_MAX_BATCH.images : DEFAULT_MAX_BATCH.rows;
+}
+
+/**
+ * The most rows one request to `mlx serve` may hold, by default. Sized by bench/serve-memory.mjs
+ * so that a request at the limit stays within about 256 MB of memory on its worst path (JSON rows with
+ * logging); see bench/RESULTS.md.
+ */
+export const DEFAULT_MAX_ROWS = 100_000;
+
+/** The highest row limit taken: past this, a request's rows alone would take gigabytes. */
+export const MAX_ROWS_CEILING = 100_000_000;
+
+/**
+ * How a model server is tuned, with `mlx serve`'s defaults: the one definition the command, its
+ * help and the images `mlx containerize` writes (their command and Kubernetes ConfigMap) all use,
+ * so a containerized model is served exactly as `mlx serve` would serve it.
+ */
+export interface ServeSettings {
+  /** onnxruntime threads per instance (unset: the cores shared out between instances). */
+  threads?: number;
+  /** Rows (images) per inference (unset: defaultMaxBatchSize of the model). */
+  maxBatchSize?: number;
+  maxBatchDelayMs: number;
+  maxBodyMb: number;
+  /** Requests waiting for inference per model before new ones are answered 503 (0: no limit). */
+  maxQueue: number;
+  instances: number;
+  maxImagePixels: number;
+  maxImages: number;
+  maxRows: number;
+}
+
+export const SERVE_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8000,
+  maxBatchDelayMs: 2,
+  maxBodyMb: 20,
+  maxQueue: 1000,
+  instances: 1,
+  maxImagePixels: DEFAULT_MAX_IMAGE_PIXELS,
+  maxImages: DEFAULT_MAX_IMAGES,
+  maxRows: DEFAULT_MAX_ROWS,
+  /** Seconds between alias checks. */
+  watchIntervalS: 5,
+  /** Share of requests logged with inference logging on. */
+  sampleRate: 1,
+  /** Logged rows kept per model. */
+  logMaxRows: 1_000_000,
+} as const;
