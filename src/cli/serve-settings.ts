@@ -4,7 +4,7 @@
 // `mlx serve` would serve it.
 import type { Command } from 'commander';
 import type { ServeCommandLine } from '../deploy/options.js';
-import { SERVE_DEFAULTS, MAX_ROWS_CEILING, type ServeSettings } from '../serving/defaults.js';
+import { SERVE_DEFAULTS, MAX_ROWS_CEILING, type LimitNames, type ServeSettings } from '../serving/defaults.js';
 import { intFlag, MAX_IMAGE_PIXELS_FLAG, numberFlag } from './flags.js';
 
 type Key = keyof ServeSettings;
@@ -98,3 +98,9 @@ export const serveCommandLine: ServeCommandLine = {
 
 /** The order settings take in a generated command line (the one images have always had). */
 const ORDER: Key[] = ['threads', 'maxBatchSize', 'maxBatchDelayMs', 'maxBodyMb', 'maxQueue', 'instances', 'maxImagePixels', 'maxImages', 'maxRows'];
+
+/** How the server's refusals name the limits: by these flags, so a 413 says which one to raise. */
+export function limitNames(): LimitNames {
+  const flag = (key: Key) => SERVE_SETTING_FLAGS.find((s) => s.key === key)!.flag;
+  return { maxBodyMb: flag('maxBodyMb'), maxRows: flag('maxRows'), maxImages: flag('maxImages'), maxImagePixels: flag('maxImagePixels'), maxQueue: flag('maxQueue') };
+}

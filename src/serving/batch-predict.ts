@@ -24,12 +24,13 @@ export interface BatchPredictSummary {
 
 type Format = 'csv' | 'jsonl';
 
-function outputFormat(output: string | undefined): Format {
+/** The output format a file name asks for (JSON lines without one); refuses other extensions. */
+export function outputFormat(output: string | undefined): Format {
   if (!output) return 'jsonl';
   const ext = path.extname(output).toLowerCase();
   if (ext === '.csv') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
-  throw invalid(`--output ${JSON.stringify(output)}: give a .csv or .jsonl file (or none for JSON lines on stdout)`);
+  throw invalid(`${JSON.stringify(output)}: give a .csv or .jsonl file (or none for JSON lines on stdout)`);
 }
 
 const csvCell = (v: unknown) => {

@@ -59,3 +59,20 @@ export const SERVE_DEFAULTS = {
   /** Logged rows kept per model. */
   logMaxRows: 1_000_000,
 } as const;
+
+/** The settings a refusal tells the operator to raise. */
+export type LimitName = 'maxBodyMb' | 'maxRows' | 'maxImages' | 'maxImagePixels' | 'maxQueue';
+
+/**
+ * How refusals name the settings to raise: `mlx serve` gives its flags ("--max-rows"), so a 413 says
+ * which flag to change; anything else embedding the server gets plain words.
+ */
+export type LimitNames = Record<LimitName, string>;
+
+export const LIMIT_WORDS: LimitNames = {
+  maxBodyMb: 'the body size limit',
+  maxRows: 'the row limit',
+  maxImages: 'the image count limit',
+  maxImagePixels: 'the pixel limit',
+  maxQueue: 'the queue limit',
+};

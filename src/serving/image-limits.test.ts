@@ -60,9 +60,11 @@ describe('PixelBudget', () => {
 
 describe('checkImageSize', () => {
   it('names the size, the limit and the flag; the side limit holds within the pixel limit', () => {
-    expect(() => checkImageSize(10_000, 10_000, 40_000_000)).toThrow(
+    expect(() => checkImageSize(10_000, 10_000, 40_000_000, '--max-image-pixels')).toThrow(
       'image is 10000×10000 pixels (100,000,000), over the limit of 40,000,000 pixels (--max-image-pixels); send a smaller image, or raise --max-image-pixels',
     );
+    // Named by the caller (mlx serve gives its flag); plain words otherwise.
+    expect(() => checkImageSize(10_000, 10_000, 40_000_000)).toThrow('(the pixel limit); send a smaller image, or raise the pixel limit');
     expect(() => checkImageSize(65_536, 1, 40_000_000)).toThrow('image is 65536×1 pixels: a side over 65,535 pixels is refused');
     expect(() => checkImageSize(1, 65_536, 40_000_000)).toThrow(ImageTooLarge);
     expect(() => checkImageSize(65_535, 610, 40_000_000)).not.toThrow();

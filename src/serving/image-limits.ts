@@ -1,4 +1,5 @@
 import { MlxError } from '../core/errors.js';
+import { LIMIT_WORDS } from './defaults.js';
 import type { ImageSpec } from '../models/preprocess-spec.js';
 
 /**
@@ -8,7 +9,7 @@ import type { ImageSpec } from '../models/preprocess-spec.js';
  */
 export const DEFAULT_MAX_IMAGE_PIXELS = 40_000_000;
 
-/** Images one /predict request may upload (`--max-images`): 16 batches at the image models' default batch size of 4. */
+/** Images one /predict request may upload: 16 batches at the image models' default batch size of 4. */
 export const DEFAULT_MAX_IMAGES = 64;
 
 /**
@@ -34,16 +35,16 @@ export class ImageTooLarge extends MlxError {
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** The pixel limit for a model: --max-image-pixels, but never below the model's own input size. */
+/** The pixel limit for a model: the one set, but never below the model's own input size. */
 export function maxPixelsFor(spec: ImageSpec, maxImagePixels = DEFAULT_MAX_IMAGE_PIXELS): number {
   return Math.max(maxImagePixels, spec.width * spec.height);
 }
 
 /** Refuses an image whose header says it is too large, naming its size, the limit and the flag. */
-export function checkImageSize(width: number, height: number, maxPixels: number): void {
+export function checkImageSize(width: number, height: number, maxPixels: number, name = LIMIT_WORDS.maxImagePixels): void {
   if (width * height > maxPixels)
     throw new ImageTooLarge(
-      `image is ${width}×${height} pixels (${count(width * height)}), over the limit of ${count(maxPixels)} pixels (--max-image-pixels); send a smaller image, or raise --max-image-pixels`,
+      `image is ${width}×${height} pixels (${count(width * height)}), over the limit of ${count(maxPixels)} pixels (${name}); send a smaller image, or raise ${name}`,
     );
   if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE)
     throw new ImageTooLarge(`image is ${width}×${height} pixels: a side over ${count(MAX_IMAGE_SIDE)} pixels is refused (the most a JPEG can have); send a smaller image`);

@@ -53,7 +53,7 @@ describe('imagePixels', () => {
     const spec = parsePreprocessSpec('image:64x64,rgb') as ImageSpec;
     const png = await noisePng(100, 100, 3);
     await expect(imagePixels(png, spec, 9_999)).rejects.toThrow(ImageTooLarge);
-    await expect(imagePixels(png, spec, 9_999)).rejects.toThrow('image is 100×100 pixels (10,000), over the limit of 9,999 pixels (--max-image-pixels)');
+    await expect(imagePixels(png, spec, 9_999, '--max-image-pixels')).rejects.toThrow('image is 100×100 pixels (10,000), over the limit of 9,999 pixels (--max-image-pixels)');
     expect((await imagePixels(png, spec, 10_000)).dims).toEqual([1, 3, 64, 64]);
     // The limit is never below what the model takes: a 64×64 image fits a 64×64 model whatever the flag says.
     expect((await imagePixels(await noisePng(64, 64, 3), spec, 1)).dims).toEqual([1, 3, 64, 64]);

@@ -130,11 +130,11 @@ export async function decodeImagePixels(bytes: Uint8Array, spec: ImageSpec, head
   return { type: 'float32', data: packed, dims, pixels: pixelScaling(spec) };
 }
 
-/** Reads, checks (--max-image-pixels, default 40 Mpx) and decodes one image: decodeImagePixels with its header. */
-export async function imagePixels(bytes: Uint8Array, spec: ImageSpec, maxImagePixels?: number): Promise<Tensor> {
+/** Reads, checks (the pixel limit, default 40 Mpx, named as `limitName` in a refusal) and decodes one image: decodeImagePixels with its header. */
+export async function imagePixels(bytes: Uint8Array, spec: ImageSpec, maxImagePixels?: number, limitName?: string): Promise<Tensor> {
   const header = await readImageHeader(bytes);
   const maxPixels = maxPixelsFor(spec, maxImagePixels);
-  checkImageSize(header.width, header.height, maxPixels);
+  checkImageSize(header.width, header.height, maxPixels, limitName);
   return decodeImagePixels(bytes, spec, header, maxPixels);
 }
 

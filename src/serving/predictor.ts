@@ -1,5 +1,6 @@
 import { MlxError, invalid } from '../core/errors.js';
 import { DynamicBatcher, type BatcherOptions } from './batcher.js';
+import { LIMIT_WORDS, type LimitNames } from './defaults.js';
 import { checkImageSize, maxPixelsFor, relabel } from './image-limits.js';
 import { decodeImagePixels, readImageHeader, type ImageHeader } from './image-preprocess.js';
 import { checkTensor, type ServedModel, type Tensor } from './model-runtime.js';
@@ -8,8 +9,10 @@ import { positionOf } from './cells.js';
 import { toTypedArray } from './tensors.js';
 
 export interface PredictorLimits {
-  /** Decoded pixels per uploaded image (--max-image-pixels; default 40 Mpx, never below the model's input size). */
+  /** Decoded pixels per uploaded image (default 40 Mpx, never below the model's input size). */
   maxImagePixels?: number;
+  /** How refusals name the limits (`mlx serve`'s flags). */
+  names?: LimitNames;
 }
 
 export interface PredictorHooks {
@@ -26,8 +29,9 @@ export class Predictor {
   private onIdle: (() => void) | null = null;
   /** Images admitted and not yet handed to the batcher (being checked or decoded): they count as waiting. */
   private decoding = 0;
-  /** The pixel limit per image for this model (--max-image-pixels); null for models that take no images. */
+  /** The pixel limit per image for this model; null for models that take no images. */
   readonly maxImagePixels: number | null;
+  private readonly names: LimitNames;
 
   constructor(
     readonly model: ServedModel,
@@ -36,6 +40,7 @@ export class Predictor {
     limits: PredictorLimits = {},
   ) {
     this.maxImagePixels = model.spec?.kind === 'image' ? maxPixelsFor(model.spec, limits.maxImagePixels) : null;
+    this.names = limits.names ?? LIMIT_WORDS;
     this.batcher = new DynamicBatcher((feeds, owned) => model.run(feeds, owned), {
       ...batching,
       dynamic: model.dynamicBatch,
@@ -69,7 +74,7 @@ export class Predictor {
   }
 
   /**
-   * Refuses a request while --max-queue requests and images are waiting (503 over HTTP), before any
+   * Refuses a request while the queue limit's requests and images are waiting (503 over HTTP), before any
    * work is done for it. Otherwise admits it whole, with its `images` (as Triton admits a batch
    * request while its queue has room): they count as waiting from now on, until they are queued.
    */
@@ -84,7 +89,7 @@ export class Predictor {
       ].filter(Boolean).join(' and ');
       throw new MlxError(
         'TEMPORARILY_UNAVAILABLE',
-        `model ${this.model.name} is busy: ${what} ${requests + waitingImages === 1 ? 'is' : 'are'} waiting for inference (--max-queue ${max}); retry shortly, or raise --max-queue`,
+        `model ${this.model.name} is busy: ${what} ${requests + waitingImages === 1 ? 'is' : 'are'} waiting for inference (${this.names.maxQueue} ${max}); retry shortly, or raise ${this.names.maxQueue}`,
       );
     }
     this.decoding += images;
@@ -213,7 +218,7 @@ export class Predictor {
       const headers = await Promise.allSettled(
         images.map(async (bytes): Promise<ImageHeader> => {
           const h = await readImageHeader(bytes);
-          checkImageSize(h.width, h.height, maxPixels);
+          checkImageSize(h.width, h.height, maxPixels, this.names.maxImagePixels);
           return h;
         }),
       );

@@ -5,6 +5,7 @@ import { OnnxGraphBuilder } from '../../src/models/onnx/builder.js';
 import type { FeedbackItem, FeedbackResult, InferenceRecord, InferenceSink } from '../../src/serving/inference-record.js';
 import type { ServedModel, Tensor } from '../../src/serving/model-runtime.js';
 import { rolloutPlans, type RolloutFlags } from '../../src/cli/rollout-flags.js';
+import { limitNames } from '../../src/cli/serve-settings.js';
 import { seededRandom } from '../../src/serving/router.js';
 import { servingMetrics } from '../../src/serving/serving-metrics.js';
 import { VariantSet } from '../../src/serving/variant-set.js';
@@ -125,8 +126,10 @@ export function rolloutApp(
   const metrics = servingMetrics();
   const variants = new VariantSet(rolloutPlans(main, flags), seededRandom(opts.seed ?? 7));
   const lines: string[] = [];
-  const state = rolloutState(variants, metrics, { modelName: main, mlxVersion: '0.0.0', maxBodyBytes: 1024 * 1024, sink: opts.sink ?? null, log: (line) => lines.push(line) });
-  const install = installer(metrics, { maxBatchSize: opts.maxBatchSize ?? 32, maxBatchDelayMs: 0, maxQueue: opts.maxQueue });
+  // The limits named by mlx serve's flags, as the CLI names them for startServer.
+  const names = limitNames();
+  const state = rolloutState(variants, metrics, { modelName: main, mlxVersion: '0.0.0', maxBodyBytes: 1024 * 1024, limitNames: names, sink: opts.sink ?? null, log: (line) => lines.push(line) });
+  const install = installer(metrics, { maxBatchSize: opts.maxBatchSize ?? 32, maxBatchDelayMs: 0, maxQueue: opts.maxQueue, limitNames: names });
   for (const v of variants.all) install(v, models[v.plan.uri]);
   return { app: inferenceApp(state), state, variants, install, metrics, lines };
 }

@@ -203,13 +203,13 @@ describe('item 4: rows per request are bounded by --max-rows, counted before ten
     await stillServes();
   }, 60_000);
 
-  it('mlx serve --max-rows refuses a value that is not a positive whole number, as its other number flags do (exit 1, naming the value)', async () => {
+  it('mlx serve --max-rows refuses a value that is not a positive whole number, as its other number flags do (exit 2, naming the value)', async () => {
     for (const bad of ['0', '-5', 'many', '1.5']) {
       const err = await startServe(dir, 'models:/tab/1', ['--max-rows', bad]).then(
         () => '',
         (e: Error) => e.message,
       );
-      expect(err, bad).toMatch(/exited \(1\)/);
+      expect(err, bad).toMatch(/exited \(2\)/);
       expect(err, bad).toContain(`--max-rows "${bad}"`);
     }
   });

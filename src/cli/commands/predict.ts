@@ -33,16 +33,18 @@ export function registerPredictCommand(program: Command): void {
     .action(async (uri: string, f: PredictFlags, cmd: Command) => {
       const { loadServedModel } = await import('../../serving/model-runtime.js');
       const { Predictor } = await import('../../serving/predictor.js');
-      const { batchPredict, } = await import('../../serving/batch-predict.js');
+      const { batchPredict, outputFormat } = await import('../../serving/batch-predict.js');
       const { inputKind } = await import('../../serving/batch-input.js');
       const { Progress } = await import('../progress.js');
-      const { MAX_IMAGE_PIXELS_FLAG, intFlag } = await import('../flags.js');
+      const { MAX_IMAGE_PIXELS_FLAG, flagValue, intFlag } = await import('../flags.js');
       const maxImagePixels = intFlag('--max-image-pixels', f.maxImagePixels, { max: MAX_IMAGE_PIXELS_FLAG });
       const batchSize = intFlag('--batch-size', f.batchSize, { min: 1, max: 65536 });
+      flagValue('--output', () => outputFormat(f.output));
       const kind = inputKind(f.input);
       const columns = f.columns?.split(',').map((c) => c.trim()).filter(Boolean);
       const model = await withStore(cmd, false, (store) => loadServedModel(store, uri, { labelsFile: f.labels, preprocess: f.preprocess }));
-      const predictor = new Predictor(model, { maxBatchSize: batchSize, maxDelayMs: 0 }, {}, { maxImagePixels });
+      const { limitNames } = await import('../serve-settings.js');
+      const predictor = new Predictor(model, { maxBatchSize: batchSize, maxDelayMs: 0 }, {}, { maxImagePixels, names: limitNames() });
       const progress = new Progress(kind === 'images' ? 'images' : 'rows');
       try {
         const summary = await batchPredict(predictor, {

@@ -6,7 +6,7 @@ import { openStore, resolveTrackingUri } from '../../store/open-store.js';
 import type { Store } from '../../store/store.js';
 import { flagValue, intFlag, numberFlag, optional, usage } from '../flags.js';
 import { ROLLOUT_FLAGS, rolloutPlans } from '../rollout-flags.js';
-import { parseServeSettings } from '../serve-settings.js';
+import { limitNames, parseServeSettings } from '../serve-settings.js';
 import { printable } from '../output.js';
 import { serverAccess } from '../server-access.js';
 import type { ServeFlags } from './serve.js';
@@ -77,6 +77,7 @@ export async function serveModel(uri: string, f: ServeFlags, trackingUri: string
       ...options,
       plans: r.plans,
       roleWords: ROLLOUT_FLAGS,
+      limitNames: limitNames(),
       watchIntervalS: r.watchIntervalS,
       openSink: f.logInputs ? () => openLog(store, { sampleRate: r.sampleRate, maxRows: r.maxRows, log }) : undefined,
     });

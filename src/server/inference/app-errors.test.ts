@@ -13,6 +13,7 @@ import { openStore } from '../../store/open-store.js';
 import type { Store } from '../../store/store.js';
 import { inferenceApp } from './app.js';
 import type { ServingState } from './state.js';
+import { limitNames } from '../../cli/serve-settings.js';
 
 let dir: string;
 let store: Store;
@@ -21,12 +22,14 @@ const MAX_BODY = 64 * 1024;
 
 function stateFor(model: ServedModel | null, extra: Partial<ServingState> = {}): ServingState {
   return {
-    predictor: model ? new Predictor(model, { maxBatchSize: 8, maxDelayMs: 1 }) : null,
+    predictor: model ? new Predictor(model, { maxBatchSize: 8, maxDelayMs: 1 }, {}, { names: limitNames() }) : null,
     loadError: null,
     metrics: servingMetrics(),
     modelName: model?.name ?? 'models:/tab/3',
     mlxVersion: '0.0.0',
     maxBodyBytes: MAX_BODY,
+    // Refusals name mlx serve's flags, as the CLI has them do.
+    limitNames: limitNames(),
     inFlight: 0,
     ...extra,
   };

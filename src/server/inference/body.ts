@@ -1,16 +1,16 @@
 import type { Context } from 'hono';
 import { invalid } from '../../core/errors.js';
-import { DEFAULT_MAX_ROWS } from '../../serving/defaults.js';
+import { DEFAULT_MAX_ROWS, LIMIT_WORDS } from '../../serving/defaults.js';
 import { parseJsonBody, readBody } from '../read-body.js';
 import { HttpError } from './errors.js';
 import type { ServingState } from './state.js';
 
-/** The request body within --max-body-mb, else a 413 naming the flag. */
+/** The request body within the body size limit, else a 413 naming it. */
 export function requestBody(c: Context, state: ServingState): Promise<Buffer> {
   return readBody(
     c,
     state.maxBodyBytes,
-    () => new HttpError(413, 'REQUEST_TOO_LARGE', `the request body is over ${Math.round(state.maxBodyBytes / 1024 / 1024)} MB (--max-body-mb)`),
+    () => new HttpError(413, 'REQUEST_TOO_LARGE', `the request body is over ${Math.round(state.maxBodyBytes / 1024 / 1024)} MB (${(state.limitNames ?? LIMIT_WORDS).maxBodyMb})`),
   );
 }
 
@@ -30,24 +30,25 @@ export function requireJsonType(c: Context, what: string, opts: { allowNone?: bo
   throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `content type ${JSON.stringify(type || 'none')} is not accepted: ${what} takes application/json (curl: -H 'content-type: application/json')`);
 }
 
-/** The most rows a request may hold (--max-rows). */
+/** The most rows a request may hold. */
 export function maxRows(state: ServingState): number {
   return state.maxRows ?? DEFAULT_MAX_ROWS;
 }
 
-/** The 413 for a request over --max-rows; `count` when it is known (JSON), else the body was cut short at the limit (CSV). */
+/** The 413 for a request over the row limit; `count` when it is known (JSON), else the body was cut short at the limit (CSV). */
 export function tooManyRows(state: ServingState, count?: number): HttpError {
   const max = maxRows(state);
+  const name = (state.limitNames ?? LIMIT_WORDS).maxRows;
   const has = count === undefined ? `more than ${max.toLocaleString('en-US')} rows` : `${count.toLocaleString('en-US')} rows`;
   return new HttpError(
     413,
     'REQUEST_TOO_LARGE',
-    `the request has ${has}; a request may have at most ${max.toLocaleString('en-US')} (--max-rows ${max}): split it into smaller requests, or raise --max-rows`,
+    `the request has ${has}; a request may have at most ${max.toLocaleString('en-US')} (${name} ${max}): split it into smaller requests, or raise ${name}`,
   );
 }
 
 /**
- * Refuses a request of more than --max-rows rows, counted before any tensor is built: the
+ * Refuses a request of more than the row limit's rows, counted before any tensor is built: the
  * length of a list of rows, or the first dimension of a tensor (its batch).
  */
 export function checkRows(state: ServingState, count: number): void {

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { invalid } from '../../core/errors.js';
+import { LIMIT_WORDS } from '../../serving/defaults.js';
 import { parseFormData, TooManyParts, type FormPart } from '../multipart.js';
 import { checkRows, requestBody, requestJson } from './body.js';
 import { HttpError } from './errors.js';
@@ -33,8 +34,9 @@ export function predictRoutes(app: Hono, state: ServingState): void {
         // Counted before anything is decoded: each image costs a decode, and all of a request's are admitted together.
         parts = parseFormData(bytes, type, { maxFiles: state.maxImages, maxFields: MAX_FORM_FIELDS });
       } catch (err) {
+        const names = state.limitNames ?? LIMIT_WORDS;
         if (err instanceof TooManyParts && err.kind === 'files')
-          throw new HttpError(413, 'REQUEST_TOO_LARGE', `the form has more than ${err.limit} files; send at most ${err.limit} images per request (--max-images), or raise --max-images`);
+          throw new HttpError(413, 'REQUEST_TOO_LARGE', `the form has more than ${err.limit} files; send at most ${err.limit} images per request (${names.maxImages}), or raise ${names.maxImages}`);
         if (err instanceof TooManyParts)
           throw new HttpError(413, 'REQUEST_TOO_LARGE', `the form has more than ${err.limit} fields besides its files; /predict reads only the "file" fields`);
         throw invalid('cannot read the multipart form; send the image as the form field "file"');

@@ -2,7 +2,7 @@ import { MlxError } from '../../core/errors.js';
 import type { InferenceSink } from '../../serving/inference-record.js';
 import { findModel, loadFoundModel, type LoadOptions, type ModelSource, type ServedModel } from '../../serving/model-runtime.js';
 import { ModelWatcher, signatureDiff, watchTargets } from '../../serving/model-watcher.js';
-import { defaultMaxBatchSize } from '../../serving/defaults.js';
+import { defaultMaxBatchSize, type LimitNames } from '../../serving/defaults.js';
 import { Predictor } from '../../serving/predictor.js';
 import { planVariants, seededRandom, type RoleWords, type VariantPlan } from '../../serving/router.js';
 import { registerLogMetrics, servingMetrics, type LogStats, type ServingMetrics } from '../../serving/serving-metrics.js';
@@ -26,8 +26,10 @@ export interface ServeOptions extends LoadOptions, InferenceAccess {
   maxImagePixels?: number;
   /** Images per /predict upload (unset: no limit; mlx serve's default is 64). */
   maxImages?: number;
-  /** Most rows per request (--max-rows); unset: DEFAULT_MAX_ROWS. */
+  /** Most rows per request; unset: DEFAULT_MAX_ROWS. */
   maxRows?: number;
+  /** How refusals name the limits to raise (the CLI's flags); unset: plain words. */
+  limitNames?: LimitNames;
   mlxVersion: string;
   log: (line: string) => void;
   /** The rollout (canaries, variants, shadows); unset: the one model serves everything. */
@@ -60,7 +62,7 @@ function named(v: Variant, err: unknown, words: RoleWords = { canary: 'canary', 
 }
 
 /** Puts a loaded model in as a variant's predictor, with its metrics; the one it replaces is released when idle. */
-export function installer(metrics: ServingMetrics, o: { maxBatchSize?: number; maxBatchDelayMs: number; maxQueue?: number; maxImagePixels?: number }) {
+export function installer(metrics: ServingMetrics, o: { maxBatchSize?: number; maxBatchDelayMs: number; maxQueue?: number; maxImagePixels?: number; limitNames?: LimitNames }) {
   return (v: Variant, model: ServedModel): void => {
     const old = v.predictor?.model;
     if (old) {
@@ -75,7 +77,7 @@ export function installer(metrics: ServingMetrics, o: { maxBatchSize?: number; m
       model,
       { maxBatchSize: o.maxBatchSize ?? defaultMaxBatchSize(model), maxDelayMs: o.maxBatchDelayMs, maxQueue: o.maxQueue },
       { onBatch: (rows) => metrics.batchSize.observe({ variant: v.name }, rows), onPreprocess: (s) => metrics.preprocess.observe({ variant: v.name }, s) },
-      { maxImagePixels: o.maxImagePixels },
+      { maxImagePixels: o.maxImagePixels, names: o.limitNames },
     );
     void v.swap(predictor);
   };
@@ -104,6 +106,7 @@ export async function startServer(store: Store, uri: string, o: ServeOptions): P
     maxBodyBytes: Math.round(o.maxBodyMb * 1024 * 1024),
     maxImages: o.maxImages,
     maxRows: o.maxRows,
+    limitNames: o.limitNames,
     sink: null,
     log: o.log,
   });

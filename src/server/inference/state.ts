@@ -2,6 +2,7 @@ import type { InferenceSink } from '../../serving/inference-record.js';
 import type { Predictor } from '../../serving/predictor.js';
 import type { ServingMetrics } from '../../serving/serving-metrics.js';
 import type { VariantSet } from '../../serving/variant-set.js';
+import type { LimitNames } from '../../serving/defaults.js';
 
 /** What the inference routes share: the predictor (absent while loading), metrics, limits. */
 export interface ServingState {
@@ -14,9 +15,11 @@ export interface ServingState {
   modelName: string;
   mlxVersion: string;
   maxBodyBytes: number;
-  /** Most images (file parts) one /predict upload may hold (--max-images); unset: no limit. */
+  /** How refusals name the limits to raise (`mlx serve`'s flags); unset: plain words. */
+  limitNames?: LimitNames;
+  /** Most images (file parts) one /predict upload may hold; unset: no limit. */
   maxImages?: number;
-  /** The most rows a request may hold (--max-rows); unset: DEFAULT_MAX_ROWS. */
+  /** The most rows a request may hold; unset: DEFAULT_MAX_ROWS. */
   maxRows?: number;
   /** Requests being handled, for graceful shutdown. */
   inFlight: number;
@@ -35,7 +38,7 @@ export interface ServingState {
 export function rolloutState(
   variants: VariantSet,
   metrics: ServingMetrics,
-  o: Pick<ServingState, 'modelName' | 'mlxVersion' | 'maxBodyBytes' | 'maxImages' | 'maxRows' | 'sink' | 'log'>,
+  o: Pick<ServingState, 'modelName' | 'mlxVersion' | 'maxBodyBytes' | 'maxImages' | 'maxRows' | 'limitNames' | 'sink' | 'log'>,
 ): ServingState {
   for (const v of variants.all) metrics.share.set({ variant: v.name, role: v.plan.role }, v.plan.share);
   return {
