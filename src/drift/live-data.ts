@@ -1,5 +1,5 @@
 import { invalid, MlxError, notFound } from '../core/errors.js';
-import type { InferenceLogStore, LogWindow } from '../store/sqlite/inference-log-store.js';
+import type { InferenceLogStore, LogWindow } from '../store/sqlite/inference-log/inference-log-store.js';
 import type { CurrentSource } from './analyze.js';
 import { ColumnBuilder, type ColumnKind, type Table } from './dataset.js';
 

@@ -3,7 +3,7 @@ import { MlxError } from '../core/errors.js';
 import { driftMetrics, keyOf } from '../drift/metrics.js';
 import { analyzeDrift, reportJson, type DriftOptions, type DriftReport } from '../drift/analyze.js';
 import { liveSource } from '../drift/live-data.js';
-import type { InferenceLogStore, LogWindow } from '../store/sqlite/inference-log-store.js';
+import type { InferenceLogStore, LogWindow } from '../store/sqlite/inference-log/inference-log-store.js';
 import { scoreAlerts, scoreLabeled, type LiveScores } from './live-score.js';
 import type { Verdict } from './schedule.js';
 

@@ -1,4 +1,4 @@
-import type { InferenceLogStore } from '../store/sqlite/inference-log-store.js';
+import type { InferenceLogStore } from '../store/sqlite/inference-log/inference-log-store.js';
 import { runCheck, type CheckResult, type MonitorConfig } from './check.js';
 import { runSchedule, TriggerGate, type Clock } from './schedule.js';
 

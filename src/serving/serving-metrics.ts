@@ -1,4 +1,4 @@
-import type { InferenceLogStats } from './inference-log.js';
+import type { InferenceLogStats } from '../store/sqlite/inference-log/sink.js';
 import { Counter, Gauge, Histogram, Registry } from './prometheus.js';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { seedDriftData, tabularDataCsv, type TabularData } from '../../src/models/onnx/tabular-model.js';
-import type { InferenceRecord } from '../../src/serving/inference-record.js';
-import { InferenceLogStore } from '../../src/store/sqlite/inference-log-store.js';
+import type { InferenceRecord } from '../../src/inference-log/record.js';
+import { InferenceLogStore } from '../../src/store/sqlite/inference-log/inference-log-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 export { seedDriftData, type TabularData };

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { MlxError, notFound } from '../../core/errors.js';
-import { parseFeedbackText } from '../../serving/feedback-items.js';
-import { inferenceLogOf } from '../../store/sqlite/inference-log-store.js';
+import { parseFeedbackText } from '../../inference-log/feedback-items.js';
+import { inferenceLogOf } from '../../store/sqlite/inference-log/inference-log-store.js';
 import { withStore } from '../context.js';
 import { print, printJson } from '../output.js';
 import { postFeedback, serverUrl } from './feedback-post.js';

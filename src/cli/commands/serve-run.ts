@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { MlxError } from '../../core/errors.js';
-import type { InferenceSink } from '../../serving/inference-record.js';
+import type { InferenceSink } from '../../inference-log/record.js';
 import { planVariants } from '../../serving/router.js';
 import { startServer } from '../../server/inference/start.js';
 import { openStore, resolveTrackingUri } from '../../store/open-store.js';
@@ -36,7 +36,7 @@ function rolloutOptions(uri: string, f: ServeFlags) {
  * store that does not exist yet is created only then (by the log), so a refused start leaves none behind.
  */
 async function openLog(store: Store, opts: { sampleRate: number; maxRows: number; log: (line: string) => void }): Promise<InferenceSink> {
-  const { openInferenceLog } = await import('../../serving/inference-log.js');
+  const { openInferenceLog } = await import('../../store/sqlite/inference-log/sink.js');
   return openInferenceLog(store, opts);
 }
 

@@ -1,5 +1,5 @@
 import { MlxError } from '../../core/errors.js';
-import type { InferenceSink } from '../../serving/inference-record.js';
+import type { InferenceSink } from '../../inference-log/record.js';
 import { findModel, loadFoundModel, type LoadOptions, type ModelSource, type ServedModel } from '../../serving/model-runtime.js';
 import { ModelWatcher, signatureDiff, watchTargets } from '../../serving/model-watcher.js';
 import { defaultMaxBatchSize } from '../../serving/batch-defaults.js';

@@ -3,12 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { InferenceRecord } from '../../serving/inference-record.js';
-import type { Store } from '../store.js';
-import { openDatabase } from './database.js';
+import type { InferenceRecord } from '../../../inference-log/record.js';
+import type { Store } from '../../store.js';
+import { openDatabase } from '../database.js';
 import { decodeLogRows, inferenceLogOf, InferenceLogStore, LogRowEncoder, requestKey, toLogRows, UNKNOWN_FEEDBACK_KEEP } from './inference-log-store.js';
-import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
-import { newRequestId } from '../../core/ids.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../migrations.js';
+import { newRequestId } from '../../../core/ids.js';
 
 const tmpFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mlx-ilog-')), 'mlx.db');
 

@@ -1,9 +1,9 @@
-import { invalid, MlxError } from '../core/errors.js';
-import { LogRowEncoder, type EncodedRows } from '../store/sqlite/log-rows.js';
-import type { Store } from '../store/store.js';
-import { toFeedbackItem } from './feedback-items.js';
-import type { FeedbackItem, FeedbackResult, InferenceRecord, InferenceSink } from './inference-record.js';
-import type { LogWriter } from './inference-log-writer.js';
+import { invalid, MlxError } from '../../../core/errors.js';
+import { LogRowEncoder, type EncodedRows } from './log-rows.js';
+import type { Store } from '../../store.js';
+import { toFeedbackItem } from '../../../inference-log/feedback-items.js';
+import type { FeedbackItem, FeedbackResult, InferenceRecord, InferenceSink } from '../../../inference-log/record.js';
+import type { LogWriter } from './writer.js';
 
 export interface InferenceLogOptions {
   /** Share of requests logged, from 0 to 1; decided per request id, so a request's shadow and primary answers go together. */
@@ -77,7 +77,7 @@ export function checkLogOptions(o: Pick<InferenceLogOptions, 'sampleRate' | 'max
  */
 export async function openInferenceLog(store: Store, opts: InferenceLogOptions): Promise<InferenceLog> {
   checkLogOptions(opts);
-  const { openWriter } = await import('./inference-log-writer.js');
+  const { openWriter } = await import('./writer.js');
   return new BufferedLog(await (opts.writerModules !== undefined ? openWriter(store, opts.writerModules) : openWriter(store)), opts);
 }
 

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { MlxError } from '../core/errors.js';
-import type { InferenceLogStore } from '../store/sqlite/inference-log-store.js';
-import { decodeLogRows, type EncodedRows } from '../store/sqlite/log-rows.js';
-import type { Store } from '../store/store.js';
-import type { FeedbackItem, FeedbackResult } from './inference-record.js';
+import { MlxError } from '../../../core/errors.js';
+import type { InferenceLogStore } from './inference-log-store.js';
+import { decodeLogRows, type EncodedRows } from './log-rows.js';
+import type { Store } from '../../store.js';
+import type { FeedbackItem, FeedbackResult } from '../../../inference-log/record.js';
 
 export type WriteResult = { rows: number; deleted: number };
 
@@ -126,7 +126,7 @@ class ThreadWriter implements LogWriter {
   static start(file: string, modules: URL): Promise<ThreadWriter> {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file, storeUrl: new URL('inference-log-store.js', modules).href, databaseUrl: new URL('database.js', modules).href },
+      workerData: { file, storeUrl: new URL('inference-log-store.js', modules).href, databaseUrl: new URL('../database.js', modules).href },
     });
     return new Promise((resolve, reject) => {
       worker.once('message', (m: { type: string; message?: string }) => {
@@ -176,9 +176,9 @@ class ThreadWriter implements LogWriter {
   }
 }
 
-/** The compiled store modules next to this one (dist/), or null when running from the TypeScript sources. */
+/** The folder of the compiled inference log modules (this one's, in dist/), or null when running from the TypeScript sources. */
 function compiledModules(): URL | null {
-  const dir = new URL('../store/sqlite/', import.meta.url);
+  const dir = new URL('./', import.meta.url);
   return fs.existsSync(fileURLToPath(new URL('inference-log-store.js', dir))) ? dir : null;
 }
 
@@ -187,8 +187,8 @@ function compiledModules(): URL | null {
  * for the installed CLI), else the serving thread. `modules` points at another compiled copy.
  */
 export async function openWriter(store: Store, modules: URL | null = compiledModules()): Promise<LogWriter> {
-  const { inferenceLogOf } = await import('../store/sqlite/inference-log-store.js');
-  const { SqliteStore, DB_FILE } = await import('../store/sqlite/sqlite-store.js');
+  const { inferenceLogOf } = await import('./inference-log-store.js');
+  const { SqliteStore, DB_FILE } = await import('../sqlite-store.js');
   if (!store.ephemeral) await inferenceLogOf(store);
   if (modules) return ThreadWriter.start(path.join(store.uri, DB_FILE), modules);
   // Serving a model file from a folder with no store yet: logging is what creates it.

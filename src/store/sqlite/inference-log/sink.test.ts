@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
-import type { Store } from '../store/store.js';
-import type { InferenceRecord } from './inference-record.js';
-import { isSampled, openInferenceLog, sampleDraw, type InferenceLog } from './inference-log.js';
+import { SqliteStore } from '../sqlite-store.js';
+import type { Store } from '../../store.js';
+import type { InferenceRecord } from '../../../inference-log/record.js';
+import { isSampled, openInferenceLog, sampleDraw, type InferenceLog } from './sink.js';
 
 const open: (Store | InferenceLog)[] = [];
 afterEach(async () => {
@@ -208,7 +208,7 @@ describe('openInferenceLog', () => {
 });
 
 // The writer thread loads the compiled store modules: tested against dist/ (npm test builds it first).
-const DIST = new URL('../../dist/store/sqlite/', import.meta.url);
+const DIST = new URL('../../../../dist/store/sqlite/inference-log/', import.meta.url);
 const built = fs.existsSync(new URL('inference-log-store.js', DIST));
 
 describe.skipIf(!built)('the writer thread', () => {

@@ -1,9 +1,9 @@
-import { MlxError } from '../../core/errors.js';
-import { redactUri } from '../postgres/connection.js';
-import type { FeedbackItem, FeedbackResult, InferenceRecord } from '../../serving/inference-record.js';
-import type { Store } from '../store.js';
+import { MlxError } from '../../../core/errors.js';
+import { redactUri } from '../../postgres/connection.js';
+import type { FeedbackItem, FeedbackResult, InferenceRecord } from '../../../inference-log/record.js';
+import type { Store } from '../../store.js';
 import type { Statement } from 'better-sqlite3';
-import type { Db } from './database.js';
+import type { Db } from '../database.js';
 import { requestKey, toLogRows, type LogRow } from './log-rows.js';
 
 export { appendLogRows, decodeLogRows, LogRowEncoder, requestKey, toLogRows, type EncodedRows, type LogRow } from './log-rows.js';
@@ -259,7 +259,7 @@ export class InferenceLogStore {
 
 /** The inference log of a store; only a local (SQLite) store has one. */
 export async function inferenceLogOf(store: Store): Promise<InferenceLogStore> {
-  const { SqliteStore } = await import('./sqlite-store.js');
+  const { SqliteStore } = await import('../sqlite-store.js');
   if (!(store instanceof SqliteStore))
     throw new MlxError(
       'INVALID_PARAMETER_VALUE',
