@@ -4,9 +4,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { InferenceRecord } from '../../../inference-log/record.js';
-import type { Store } from '../../store.js';
 import { openDatabase } from '../database.js';
-import { decodeLogRows, inferenceLogOf, InferenceLogStore, LogRowEncoder, requestKey, toLogRows, UNKNOWN_FEEDBACK_KEEP } from './inference-log-store.js';
+import { decodeLogRows, InferenceLogStore, LogRowEncoder, requestKey, toLogRows, UNKNOWN_FEEDBACK_KEEP } from './inference-log-store.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../migrations.js';
 import { newRequestId } from '../../../core/ids.js';
 
@@ -157,15 +156,6 @@ describe('windows', () => {
       { variant: 'cand', shadow: true, rows: 1 },
       { variant: 'primary', shadow: false, rows: 2 },
     ]);
-  });
-});
-
-describe('inferenceLogOf', () => {
-  it('refuses a store that is not local, in one line', async () => {
-    const remote = { uri: 'http://127.0.0.1:5000', ephemeral: false } as Store;
-    await expect(inferenceLogOf(remote)).rejects.toThrow(/^inference logging needs a local store folder; http:\/\/127\.0\.0\.1:5000 is a tracking server/);
-    const db = { uri: 'postgresql://mlx:secret@db:5432/mlx', ephemeral: false } as Store;
-    await expect(inferenceLogOf(db)).rejects.toThrow(/^inference logging needs a local store folder; postgresql:\/\/mlx@db:5432\/mlx is a database server\. Point/);
   });
 });
 

@@ -1,12 +1,11 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { MlxError } from '../../../core/errors.js';
+import type { FeedbackItem, FeedbackResult } from '../../../inference-log/record.js';
+import type { Db } from '../database.js';
 import type { InferenceLogStore } from './inference-log-store.js';
 import { decodeLogRows, type EncodedRows } from './log-rows.js';
-import type { Store } from '../../store.js';
-import type { FeedbackItem, FeedbackResult } from '../../../inference-log/record.js';
 
 export type WriteResult = { rows: number; deleted: number };
 
@@ -29,7 +28,8 @@ class LocalWriter implements LogWriter {
   readonly threaded = false;
   constructor(
     private readonly table: InferenceLogStore,
-    private readonly own: Store | null,
+    /** A connection the writer opened itself, closed with it. */
+    private readonly own: Db | null,
   ) {}
 
   async write(rows: EncodedRows, maxRows: number, wait: boolean): Promise<WriteResult | null> {
@@ -43,7 +43,7 @@ class LocalWriter implements LogWriter {
   async sync(): Promise<void> {}
 
   async close(): Promise<void> {
-    await this.own?.close();
+    this.own?.close();
   }
 }
 
@@ -183,15 +183,23 @@ function compiledModules(): URL | null {
 }
 
 /**
+ * The inference log a sink writes to: the store's database file, and the connection to write
+ * through on this thread (null: a stand-in for a store not created yet, whose file the writer
+ * creates; logging is what creates the store).
+ */
+export interface WriteTarget {
+  file: string;
+  db: Db | null;
+}
+
+/**
  * The writer of a store's inference log: a thread when the compiled modules are there (always,
  * for the installed CLI), else the serving thread. `modules` points at another compiled copy.
  */
-export async function openWriter(store: Store, modules: URL | null = compiledModules()): Promise<LogWriter> {
-  const { inferenceLogOf } = await import('./inference-log-store.js');
-  const { SqliteStore, DB_FILE } = await import('../sqlite-store.js');
-  if (!store.ephemeral) await inferenceLogOf(store);
-  if (modules) return ThreadWriter.start(path.join(store.uri, DB_FILE), modules);
-  // Serving a model file from a folder with no store yet: logging is what creates it.
-  const own = store.ephemeral ? new SqliteStore(store.uri, { create: true }) : null;
-  return new LocalWriter(await inferenceLogOf(own ?? store), own);
+export async function openWriter(target: WriteTarget, modules: URL | null = compiledModules()): Promise<LogWriter> {
+  if (modules) return ThreadWriter.start(target.file, modules);
+  const { InferenceLogStore } = await import('./inference-log-store.js');
+  const { openDatabase } = await import('../database.js');
+  const own = target.db ? null : openDatabase(target.file, { create: true });
+  return new LocalWriter(new InferenceLogStore(target.db ?? own!), own);
 }
