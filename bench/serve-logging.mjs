@@ -78,9 +78,8 @@ async function measureRound(model, dir, i, sides) {
  */
 async function sinkCost(dir) {
   const { SqliteStore } = await import('../dist/store/sqlite/sqlite-store.js');
-  const { openInferenceLog } = await import('../dist/serving/inference-log.js');
   const store = new SqliteStore(path.join(dir, 'sink', '.mlx'));
-  const log = await openInferenceLog(store, { sampleRate: 1, maxRows: MAX_ROWS });
+  const log = await (await store.inferenceLog()).openSink({ sampleRate: 1, maxRows: MAX_ROWS });
   const N = 200_000;
   const columns = ['age', 'income', 'score', 'clicks'];
   const started = performance.now();

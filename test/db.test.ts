@@ -12,6 +12,7 @@ import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from '../src/store/postgres/migratio
 import { expectError, mlx, mlxJson, tempProject } from './helpers/cli.js';
 import { T, ok, project, runWithModel, writeFile } from './helpers/models.js';
 import { postgresForTests } from './helpers/postgres.js';
+import { tabularBytes } from './helpers/serving-fixtures.js';
 
 const pg = await postgresForTests();
 const describePg = pg ? describe : describe.skip;
@@ -119,6 +120,17 @@ describePg('mlx db migrate', () => {
       'x',
     ]);
   }, 2 * T);
+});
+
+describePg('inference logging on PostgreSQL', () => {
+  it('is refused in one line for an empty database too: mlx serve --log-inputs writes no SQLite file under ./postgresql:/', async () => {
+    const dir = tempProject('mlx-db-serve-');
+    fs.writeFileSync(path.join(dir, 'tab.onnx'), tabularBytes());
+    const url = await freshUrl();
+    expectError(mlx(dir, ['--tracking-uri', url, 'serve', 'tab.onnx', '--log-inputs', '--port', '0']), 1, 'inference logging needs a local store', 'is a database server');
+    expect(fs.readdirSync(dir)).toEqual(['tab.onnx']);
+    expect(await tableCount(url)).toBe(0);
+  }, T);
 });
 
 describe('mlx db upgrade', () => {

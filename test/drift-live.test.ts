@@ -94,7 +94,7 @@ describe('mlx drift --current serving:MODEL: bad input', () => {
     refused(['--current', 'serving:clf', '--since', 'yesterday'], 2, '--since "yesterday" is neither a duration ago');
     refused(['--current', 'serving:clf', '--until', '5x'], 2, '--until "5x"');
     refused(['--current', 'serving:clf', '--since', '1h', '--until', '2h'], 2, '--since 1h is not before --until 2h');
-    refused(['--current', 'serving:clf', '--model-version', 'two'], 1, '--model-version "two"');
+    refused(['--current', 'serving:clf', '--model-version', 'two'], 2, '--model-version "two"');
     refused(['--current', 'serving:clf', '--variant', ' '], 2, '--variant needs a variant name');
     refused(['--current', 'serving:'], 2, "give the served model's name after serving:");
     refused(['--current', 'train.csv', '--since', '1h'], 2, '--since only applies to --current serving:MODEL');

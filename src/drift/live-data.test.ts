@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seedDriftData, tabularDataCsv } from '../models/onnx/tabular-model.js';
-import type { InferenceRecord } from '../serving/inference-record.js';
+import type { InferenceRecord } from '../inference-log/record.js';
 import { openDatabase } from '../store/sqlite/database.js';
-import { InferenceLogStore } from '../store/sqlite/inference-log-store.js';
+import { InferenceLogStore } from '../store/sqlite/inference-log/inference-log-store.js';
 import { analyzeDrift } from './analyze.js';
 import { loadLiveTable, liveSource, servingModel } from './live-data.js';
 

@@ -1,5 +1,5 @@
 import { invalid, MlxError, notFound } from '../core/errors.js';
-import type { InferenceLogStore, LogWindow } from '../store/sqlite/inference-log-store.js';
+import type { InferenceLog, LogWindow } from '../inference-log/inference-log.js';
 import type { CurrentSource } from './analyze.js';
 import { ColumnBuilder, type ColumnKind, type Table } from './dataset.js';
 
@@ -35,7 +35,7 @@ function predictionValue(p: unknown): unknown {
  * logged column must be in the reference, and the prediction is taken when the reference has it.
  */
 export function loadLiveTable(
-  log: InferenceLogStore,
+  log: InferenceLog,
   w: LogWindow,
   o: { declared: Map<string, ColumnKind>; wanted: string[] | null; referenceColumns: string[]; referenceFile: string; predictionColumn: string },
 ): Table {
@@ -91,7 +91,7 @@ export function loadLiveTable(
 }
 
 /** Logged traffic as the current side of `analyzeDrift`. */
-export function liveSource(log: InferenceLogStore, w: LogWindow, referenceFile: string, predictionColumn = 'prediction'): CurrentSource {
+export function liveSource(log: InferenceLog, w: LogWindow, referenceFile: string, predictionColumn = 'prediction'): CurrentSource {
   return {
     predictionColumn,
     load: async (declared, wanted, referenceColumns) => loadLiveTable(log, w, { declared, wanted, referenceColumns, referenceFile, predictionColumn }),

@@ -3,7 +3,7 @@ import { MlxError } from '../core/errors.js';
 import { driftMetrics, keyOf } from '../drift/metrics.js';
 import { analyzeDrift, reportJson, type DriftOptions, type DriftReport } from '../drift/analyze.js';
 import { liveSource } from '../drift/live-data.js';
-import type { InferenceLogStore, LogWindow } from '../store/sqlite/inference-log-store.js';
+import type { InferenceLog, LogWindow } from '../inference-log/inference-log.js';
 import { scoreAlerts, scoreLabeled, type LiveScores } from './live-score.js';
 import type { Verdict } from './schedule.js';
 
@@ -40,7 +40,7 @@ export interface CheckResult {
 }
 
 /** One check: drift of the window's logged traffic against the reference, and live scores from its labels. */
-export async function runCheck(log: InferenceLogStore, cfg: MonitorConfig, check: number, end: number): Promise<CheckResult> {
+export async function runCheck(log: InferenceLog, cfg: MonitorConfig, check: number, end: number): Promise<CheckResult> {
   const w: LogWindow = { model: cfg.model, since: end - cfg.window, until: end, variant: cfg.variant, version: cfg.version };
   const rows = log.countWindow(w);
   let drift: DriftReport | null = null;

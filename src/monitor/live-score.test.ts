@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LabeledRow } from '../store/sqlite/inference-log-store.js';
+import type { LabeledRow } from '../inference-log/inference-log.js';
 import { scoreAlerts, scoreLabeled } from './live-score.js';
 
 const row = (variant: string, prediction: unknown, label: string | number, shadow = false): LabeledRow => ({ variant, shadow, prediction, label });

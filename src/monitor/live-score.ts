@@ -1,4 +1,4 @@
-import type { LabeledRow } from '../store/sqlite/inference-log-store.js';
+import type { LabeledRow } from '../inference-log/inference-log.js';
 
 /** How well one group of logged predictions matched the labels fed back for them. */
 export interface Score {

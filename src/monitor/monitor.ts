@@ -1,9 +1,9 @@
-import type { InferenceLogStore } from '../store/sqlite/inference-log-store.js';
+import type { InferenceLog } from '../inference-log/inference-log.js';
 import { runCheck, type CheckResult, type MonitorConfig } from './check.js';
 import { runSchedule, TriggerGate, type Clock } from './schedule.js';
 
 export interface MonitorDeps {
-  log: InferenceLogStore;
+  log: InferenceLog;
   clock: Clock;
   /** Aborted by SIGINT / SIGTERM: the check under way finishes, then the monitor stops. */
   signal: AbortSignal;

@@ -1,4 +1,4 @@
-import type { InferenceLogStats } from './inference-log.js';
+import type { InferenceLogStats } from '../inference-log/record.js';
 import { Counter, Gauge, Histogram, Registry } from './prometheus.js';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -26,11 +26,8 @@ export function servingMetrics() {
 
 export type ServingMetrics = ReturnType<typeof servingMetrics>;
 
-/** What the inference log counts, read at each scrape. */
-export type LogStats = InferenceLogStats;
-
-/** Adds the inference log's counters to /metrics, read from the log when scraped. */
-export function registerLogMetrics(metrics: ServingMetrics, stats: () => LogStats): void {
+/** Adds the inference log's counters to /metrics, read from the log's sink when scraped. */
+export function registerLogMetrics(metrics: ServingMetrics, stats: () => InferenceLogStats): void {
   const series = (name: string, type: string, help: string, lines: [string, number][]) =>
     `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${lines.map(([labels, v]) => `${name}${labels} ${v}\n`).join('')}`;
   metrics.registry.register({

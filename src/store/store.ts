@@ -12,6 +12,7 @@ import type {
   RunStatus,
   ViewType,
 } from '../core/entities.js';
+import type { InferenceLog } from '../inference-log/inference-log.js';
 
 export interface CreateRunInput {
   experimentId: string;
@@ -146,6 +147,9 @@ export interface Store {
   deleteModelVersionTag(name: string, version: number, key: string): Promise<void>;
   setRegisteredModelAlias(name: string, alias: string, version: number): Promise<void>;
   deleteRegisteredModelAlias(name: string, alias: string): Promise<void>;
+
+  /** What `mlx serve --log-inputs` logged here and the labels fed back (absent: the store keeps none; see inferenceLogOf). */
+  inferenceLog?(): Promise<InferenceLog>;
 
   close(): Promise<void>;
 }

@@ -4,8 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { seedDriftData, tabularDataCsv, type TabularData } from '../../src/models/onnx/tabular-model.js';
-import type { InferenceRecord } from '../../src/serving/inference-record.js';
-import { InferenceLogStore } from '../../src/store/sqlite/inference-log-store.js';
+import type { InferenceRecord } from '../../src/inference-log/record.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 export { seedDriftData, type TabularData };
@@ -23,7 +22,7 @@ export function records(data: TabularData, o: { start: number; prefix: string } 
 export async function logTraffic(dir: string, recs: InferenceRecord[]): Promise<void> {
   const store = new SqliteStore(path.join(dir, '.mlx'));
   try {
-    new InferenceLogStore(store.database).write(recs, null);
+    (await store.inferenceLog()).write(recs, null);
   } finally {
     await store.close();
   }

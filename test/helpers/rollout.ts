@@ -2,7 +2,7 @@
 // VariantSet wired as `mlx serve` wires it, and a fake inference log.
 import type { ModelSignature } from '../../src/core/entities.js';
 import { OnnxGraphBuilder } from '../../src/models/onnx/builder.js';
-import type { FeedbackItem, FeedbackResult, InferenceRecord, InferenceSink } from '../../src/serving/inference-record.js';
+import type { FeedbackItem, FeedbackResult, InferenceRecord, InferenceSink } from '../../src/inference-log/record.js';
 import type { ServedModel, Tensor } from '../../src/serving/model-runtime.js';
 import { rolloutPlans, type RolloutFlags } from '../../src/cli/rollout-flags.js';
 import { limitNames } from '../../src/cli/serve-settings.js';

@@ -6,7 +6,7 @@ import { invalid, MlxError } from '../../core/errors.js';
 import { parseTimeFlag } from '../../core/durations.js';
 import { analyzeDrift, reportJson, type ColumnReport, type Correction, type DriftOptions } from '../../drift/analyze.js';
 import { SERVING_SCHEME, servingModel } from '../../drift/live-data.js';
-import type { LogWindow } from '../../store/sqlite/inference-log-store.js';
+import type { LogWindow } from '../../inference-log/inference-log.js';
 import { flagValue, forFlag, intFlag, usage } from '../flags.js';
 import { checkCommand, runHook, splitCommand } from '../../app/external-command.js';
 import { logDriftToRun } from '../../app/log-drift.js';
@@ -55,7 +55,7 @@ export async function runDrift(f: DriftFlags, cmd: Command): Promise<number> {
   const live = liveWindow(f);
   const report = live
     ? await withStore(cmd, false, async (store) => {
-        const { inferenceLogOf } = await import('../../store/sqlite/inference-log-store.js');
+        const { inferenceLogOf } = await import('../../store/inference-log-of.js');
         const { liveSource } = await import('../../drift/live-data.js');
         return analyzeDrift(f.reference, liveSource(await inferenceLogOf(store), live, f.reference, f.predictionColumn), options);
       })

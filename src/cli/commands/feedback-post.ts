@@ -1,5 +1,5 @@
 import { MlxError } from '../../core/errors.js';
-import type { FeedbackItem, FeedbackResult } from '../../serving/inference-record.js';
+import type { FeedbackItem, FeedbackResult } from '../../inference-log/record.js';
 
 /** --server: an http(s) URL of a model server, without a trailing slash. */
 export function serverUrl(text: string): string {

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { MlxError, notFound } from '../../core/errors.js';
-import { parseFeedbackText } from '../../serving/feedback-items.js';
-import { inferenceLogOf } from '../../store/sqlite/inference-log-store.js';
+import { parseFeedbackText } from '../../inference-log/feedback-items.js';
+import { inferenceLogOf } from '../../store/inference-log-of.js';
 import { withStore } from '../context.js';
 import { print, printJson } from '../output.js';
 import { postFeedback, serverUrl } from './feedback-post.js';
@@ -34,7 +34,7 @@ export async function runFeedback(file: string, f: FeedbackFlags, cmd: Command):
   const result = server
     ? await postFeedback(server, items, f.token ?? (process.env.MLX_SERVE_TOKEN || undefined))
     : // Without a store there is nothing to join to: every id is unknown and nothing is created.
-      await withStore(cmd, false, async (store) => (await inferenceLogOf(store)).feedback(items)!);
+      await withStore(cmd, false, async (store) => (await inferenceLogOf(store)).feedback(items));
   if (f.json) {
     printJson({ items: items.length, matched: result.matched, unknown_count: result.unknown.length, unknown: result.unknown });
     return;

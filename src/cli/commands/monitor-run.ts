@@ -11,7 +11,7 @@ import { loadTable } from '../../drift/dataset.js';
 import { checkJson, checkMetrics, type CheckResult, type MonitorConfig } from '../../monitor/check.js';
 import { runMonitor } from '../../monitor/monitor.js';
 import { systemClock } from '../../monitor/schedule.js';
-import { inferenceLogOf } from '../../store/sqlite/inference-log-store.js';
+import { inferenceLogOf } from '../../store/inference-log-of.js';
 import type { Store } from '../../store/store.js';
 import { withCheckedStore } from '../context.js';
 import { forFlag, intFlag, numberFlag, optional, usage } from '../flags.js';

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { MlxError } from '../../core/errors.js';
-import type { InferenceSink } from '../../serving/inference-record.js';
+import type { SinkOptions } from '../../inference-log/inference-log.js';
+import type { InferenceSink } from '../../inference-log/record.js';
 import { startServer } from '../../server/inference/start.js';
 import { openStore, resolveTrackingUri } from '../../store/open-store.js';
 import type { Store } from '../../store/store.js';
@@ -28,9 +29,9 @@ function rolloutOptions(uri: string, f: ServeFlags) {
  * The store-backed inference log (loaded only with --log-inputs). Opened once every model is found: a
  * store that does not exist yet is created only then (by the log), so a refused start leaves none behind.
  */
-async function openLog(store: Store, opts: { sampleRate: number; maxRows: number; log: (line: string) => void }): Promise<InferenceSink> {
-  const { openInferenceLog } = await import('../../serving/inference-log.js');
-  return openInferenceLog(store, opts);
+async function openLog(store: Store, opts: SinkOptions): Promise<InferenceSink> {
+  const { inferenceLogOf } = await import('../../store/inference-log-of.js');
+  return (await inferenceLogOf(store)).openSink(opts);
 }
 
 /** `mlx serve`: validates every flag, finds every model, then serves until SIGINT/SIGTERM (SIGHUP re-resolves aliases). */

@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { invalid } from '../../core/errors.js';
-import { toFeedbackItem } from '../../serving/feedback-items.js';
-import type { FeedbackItem } from '../../serving/inference-record.js';
+import { toFeedbackItem } from '../../inference-log/feedback-items.js';
+import type { FeedbackItem } from '../../inference-log/record.js';
 import { requestJson, requireJsonType } from './body.js';
 import { HttpError } from './errors.js';
 import type { ServingState } from './state.js';

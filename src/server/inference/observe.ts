@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { InferenceRecord } from '../../serving/inference-record.js';
+import type { InferenceRecord } from '../../inference-log/record.js';
 import type { Predictor } from '../../serving/predictor.js';
 import type { Classification } from '../../serving/postprocess.js';
 import { agreement, type Prediction } from '../../serving/variant-stats.js';

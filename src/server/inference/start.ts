@@ -1,11 +1,11 @@
 import { MlxError } from '../../core/errors.js';
-import type { InferenceSink } from '../../serving/inference-record.js';
+import type { InferenceSink } from '../../inference-log/record.js';
 import { findModel, loadFoundModel, type LoadOptions, type ModelSource, type ServedModel } from '../../serving/model-runtime.js';
 import { ModelWatcher, signatureDiff, watchTargets } from '../../serving/model-watcher.js';
 import { defaultMaxBatchSize, type LimitNames } from '../../serving/defaults.js';
 import { Predictor } from '../../serving/predictor.js';
 import { planVariants, seededRandom, type RoleWords, type VariantPlan } from '../../serving/router.js';
-import { registerLogMetrics, servingMetrics, type LogStats, type ServingMetrics } from '../../serving/serving-metrics.js';
+import { registerLogMetrics, servingMetrics, type ServingMetrics } from '../../serving/serving-metrics.js';
 import { VariantSet, type Variant } from '../../serving/variant-set.js';
 import type { Store } from '../../store/store.js';
 import { listen, type Listening } from '../listen.js';
@@ -115,8 +115,8 @@ export async function startServer(store: Store, uri: string, o: ServeOptions): P
   const found: ModelSource[] = [];
   for (const v of variants.all) found.push(await findModel(store, v.plan.uri, optsFor(v)).catch((err) => Promise.reject(named(v, err, o.roleWords))));
 
-  state.sink = o.openSink ? await o.openSink() : null;
-  const sink = state.sink as (InferenceSink & { stats?: () => LogStats }) | null;
+  const sink = o.openSink ? await o.openSink() : null;
+  state.sink = sink;
   if (sink?.stats) registerLogMetrics(metrics, () => sink.stats!());
   let listening: Listening;
   try {

@@ -1,4 +1,4 @@
-import type { InferenceSink } from '../../serving/inference-record.js';
+import type { InferenceSink } from '../../inference-log/record.js';
 import type { Predictor } from '../../serving/predictor.js';
 import type { ServingMetrics } from '../../serving/serving-metrics.js';
 import type { VariantSet } from '../../serving/variant-set.js';

@@ -68,7 +68,7 @@ export class PostgresStore extends PostgresExperiments implements Store {
     }
   }
 
-  /** The pool, for local tools outside the Store interface (mlx db migrate). */
+  /** The pool, for this folder's tests (search.test.ts); nothing outside store/ reaches the database. */
   get database(): Pool {
     return this.pool;
   }

@@ -33,7 +33,8 @@ import type {
   UpdateRunInput,
 } from '../store.js';
 import type { Statement } from 'better-sqlite3';
-import { openDatabase, type Db } from './database.js';
+import { openDatabase } from './database.js';
+import type { InferenceLogStore } from './inference-log/inference-log-store.js';
 import { GroupCommit } from './group-commit.js';
 import { MetricWriter } from './metric-writer.js';
 import { SqliteRegistry } from './registry.js';
@@ -66,9 +67,10 @@ export class SqliteStore extends SqliteRegistry implements Store {
     this.group = new GroupCommit(this.db);
   }
 
-  /** The database handle, for local-only features outside the Store interface (the inference log). */
-  get database(): Db {
-    return this.db;
+  /** This store's inference log (Store.inferenceLog). A stand-in's is empty; the sink opened from it creates the store. */
+  async inferenceLog(): Promise<InferenceLogStore> {
+    const { InferenceLogStore } = await import('./inference-log/inference-log-store.js');
+    return new InferenceLogStore(this.db, path.join(this.uri, DB_FILE));
   }
 
   private get writer(): MetricWriter {

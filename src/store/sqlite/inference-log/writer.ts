@@ -1,12 +1,11 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { MlxError } from '../core/errors.js';
-import type { InferenceLogStore } from '../store/sqlite/inference-log-store.js';
-import { decodeLogRows, type EncodedRows } from '../store/sqlite/log-rows.js';
-import type { Store } from '../store/store.js';
-import type { FeedbackItem, FeedbackResult } from './inference-record.js';
+import { MlxError } from '../../../core/errors.js';
+import type { FeedbackItem, FeedbackResult } from '../../../inference-log/record.js';
+import type { Db } from '../database.js';
+import type { InferenceLogStore } from './inference-log-store.js';
+import { decodeLogRows, type EncodedRows } from './log-rows.js';
 
 export type WriteResult = { rows: number; deleted: number };
 
@@ -29,7 +28,8 @@ class LocalWriter implements LogWriter {
   readonly threaded = false;
   constructor(
     private readonly table: InferenceLogStore,
-    private readonly own: Store | null,
+    /** A connection the writer opened itself, closed with it. */
+    private readonly own: Db | null,
   ) {}
 
   async write(rows: EncodedRows, maxRows: number, wait: boolean): Promise<WriteResult | null> {
@@ -43,7 +43,7 @@ class LocalWriter implements LogWriter {
   async sync(): Promise<void> {}
 
   async close(): Promise<void> {
-    await this.own?.close();
+    this.own?.close();
   }
 }
 
@@ -126,7 +126,7 @@ class ThreadWriter implements LogWriter {
   static start(file: string, modules: URL): Promise<ThreadWriter> {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file, storeUrl: new URL('inference-log-store.js', modules).href, databaseUrl: new URL('database.js', modules).href },
+      workerData: { file, storeUrl: new URL('inference-log-store.js', modules).href, databaseUrl: new URL('../database.js', modules).href },
     });
     return new Promise((resolve, reject) => {
       worker.once('message', (m: { type: string; message?: string }) => {
@@ -176,22 +176,30 @@ class ThreadWriter implements LogWriter {
   }
 }
 
-/** The compiled store modules next to this one (dist/), or null when running from the TypeScript sources. */
+/** The folder of the compiled inference log modules (this one's, in dist/), or null when running from the TypeScript sources. */
 function compiledModules(): URL | null {
-  const dir = new URL('../store/sqlite/', import.meta.url);
+  const dir = new URL('./', import.meta.url);
   return fs.existsSync(fileURLToPath(new URL('inference-log-store.js', dir))) ? dir : null;
+}
+
+/**
+ * The inference log a sink writes to: the store's database file, and the connection to write
+ * through on this thread (null: a stand-in for a store not created yet, whose file the writer
+ * creates; logging is what creates the store).
+ */
+export interface WriteTarget {
+  file: string;
+  db: Db | null;
 }
 
 /**
  * The writer of a store's inference log: a thread when the compiled modules are there (always,
  * for the installed CLI), else the serving thread. `modules` points at another compiled copy.
  */
-export async function openWriter(store: Store, modules: URL | null = compiledModules()): Promise<LogWriter> {
-  const { inferenceLogOf } = await import('../store/sqlite/inference-log-store.js');
-  const { SqliteStore, DB_FILE } = await import('../store/sqlite/sqlite-store.js');
-  if (!store.ephemeral) await inferenceLogOf(store);
-  if (modules) return ThreadWriter.start(path.join(store.uri, DB_FILE), modules);
-  // Serving a model file from a folder with no store yet: logging is what creates it.
-  const own = store.ephemeral ? new SqliteStore(store.uri, { create: true }) : null;
-  return new LocalWriter(await inferenceLogOf(own ?? store), own);
+export async function openWriter(target: WriteTarget, modules: URL | null = compiledModules()): Promise<LogWriter> {
+  if (modules) return ThreadWriter.start(target.file, modules);
+  const { InferenceLogStore } = await import('./inference-log-store.js');
+  const { openDatabase } = await import('../database.js');
+  const own = target.db ? null : openDatabase(target.file, { create: true });
+  return new LocalWriter(new InferenceLogStore(target.db ?? own!), own);
 }

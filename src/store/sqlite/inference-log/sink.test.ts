@@ -3,12 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
-import type { Store } from '../store/store.js';
-import type { InferenceRecord } from './inference-record.js';
-import { isSampled, openInferenceLog, sampleDraw, type InferenceLog } from './inference-log.js';
+import type { InferenceLogSink } from '../../../inference-log/inference-log.js';
+import type { InferenceRecord } from '../../../inference-log/record.js';
+import { isSampled } from '../../../inference-log/sampling.js';
+import { SqliteStore } from '../sqlite-store.js';
+import type { BufferedSinkOptions } from './sink.js';
 
-const open: (Store | InferenceLog)[] = [];
+const open: { close(): Promise<void> | void }[] = [];
 afterEach(async () => {
   for (const x of open.splice(0).reverse()) await x.close();
 });
@@ -19,30 +20,38 @@ function store(): SqliteStore {
   return s;
 }
 
+const readers = new Map<SqliteStore, Database.Database>();
+
+/** A connection of the test's own to the store's database: it reads what the sink committed (WAL). */
+function db(s: SqliteStore): Database.Database {
+  let reader = readers.get(s);
+  if (!reader) {
+    readers.set(s, (reader = new Database(path.join(s.uri, 'mlx.db'))));
+    open.push({
+      close: () => {
+        readers.delete(s);
+        reader!.close();
+      },
+    });
+  }
+  return reader;
+}
+
 const rec = (id: string, over: Partial<InferenceRecord> = {}): InferenceRecord => ({
   requestId: id, timestamp: Date.now(), route: '/invocations', model: 'clf', version: 1, variant: 'primary', shadow: false,
   latencyMs: 2, columns: ['a'], rows: [[1]], predictions: ['yes'], ...over,
 });
 
 /** A sink whose timer never fires during a test: writes happen on flush(), close() or a full batch. */
-async function sink(s: Store, o: Partial<Parameters<typeof openInferenceLog>[1]> = {}): Promise<InferenceLog> {
-  const log = await openInferenceLog(s, { sampleRate: 1, maxRows: 1000, flushMs: 3_600_000, flushRows: 1_000_000, writerModules: null, ...o });
+async function sink(s: SqliteStore, o: Partial<BufferedSinkOptions> = {}): Promise<InferenceLogSink> {
+  const log = await (await s.inferenceLog()).openSink({ sampleRate: 1, maxRows: 1000, flushMs: 3_600_000, flushRows: 1_000_000, writerModules: null, ...o });
   open.push(log);
   return log;
 }
 
-const rows = (s: SqliteStore) => s.database.prepare('SELECT count(*) FROM inference_log').pluck().get() as number;
+const rows = (s: SqliteStore) => db(s).prepare('SELECT count(*) FROM inference_log').pluck().get() as number;
 
 describe('sampling', () => {
-  it('is a fixed draw per request id, so a request is logged whole (shadow and primary) or not at all', () => {
-    expect(sampleDraw('abc')).toBe(sampleDraw('abc'));
-    const ids = Array.from({ length: 20_000 }, (_, i) => `req-${i}`);
-    const share = ids.filter((id) => isSampled(id, 0.25)).length / ids.length;
-    expect(Math.abs(share - 0.25)).toBeLessThan(0.02);
-    expect(ids.every((id) => isSampled(id, 1))).toBe(true);
-    expect(ids.some((id) => isSampled(id, 0))).toBe(false);
-  });
-
   it('the sink keeps or drops both answers of a request together', async () => {
     const s = store();
     const log = await sink(s, { sampleRate: 0.5 });
@@ -52,7 +61,7 @@ describe('sampling', () => {
       log.record(rec(id, { variant: 'cand', shadow: true }));
     }
     await log.flush();
-    const per = s.database.prepare('SELECT request_id, count(*) AS n FROM inference_log GROUP BY request_id').all() as { n: number }[];
+    const per = db(s).prepare('SELECT request_id, count(*) AS n FROM inference_log GROUP BY request_id').all() as { n: number }[];
     expect(per.every((r) => r.n === 2)).toBe(true);
     expect(per.length).toBe(ids.filter((id) => isSampled(id, 0.5)).length);
     expect(log.stats()).toMatchObject({ recorded: per.length * 2, sampledOut: (200 - per.length) * 2 });
@@ -100,7 +109,7 @@ describe('buffering', () => {
     holder.exec('ROLLBACK');
     holder.close();
     await flushing;
-    expect(s.database.prepare('SELECT request_id FROM inference_log ORDER BY id').pluck().all()).toEqual(['b3', 'b4', 'b5', 'b6', 'b7']);
+    expect(db(s).prepare('SELECT request_id FROM inference_log ORDER BY id').pluck().all()).toEqual(['b3', 'b4', 'b5', 'b6', 'b7']);
   });
 
   it('a record with more rows than the buffer holds: the rows past the bound are dropped unencoded, and the memory goes once they are written', async () => {
@@ -112,7 +121,7 @@ describe('buffering', () => {
     // About 150 bytes a row: the 1,000 kept, not the 50,000 offered.
     expect(log.stats().bufferedBytes).toBeLessThan(1000 * 400);
     await log.flush();
-    expect(s.database.prepare('SELECT min(row_index), max(row_index), count(*) FROM inference_log').raw().get()).toEqual([0, 999, 1000]);
+    expect(db(s).prepare('SELECT min(row_index), max(row_index), count(*) FROM inference_log').raw().get()).toEqual([0, 999, 1000]);
     expect(log.stats().bufferedBytes).toBeLessThan(1024 * 1024);
   });
 
@@ -147,7 +156,7 @@ describe('buffering', () => {
     log.record(broken);
     log.record(rec('ok2'));
     await log.flush();
-    expect(s.database.prepare('SELECT request_id FROM inference_log ORDER BY id').pluck().all()).toEqual(['ok1', 'ok2']);
+    expect(db(s).prepare('SELECT request_id FROM inference_log ORDER BY id').pluck().all()).toEqual(['ok1', 'ok2']);
     expect(log.stats().dropped).toBe(1);
     expect(lines).toEqual(['inference log: could not log request bad: no output']);
   });
@@ -159,7 +168,7 @@ describe('buffering', () => {
     await log.flush();
     // Past 25 rows, the oldest go down to 25 less a tenth (23).
     expect(rows(s)).toBe(23);
-    expect(s.database.prepare('SELECT min(timestamp) FROM inference_log').pluck().get()).toBe(1077);
+    expect(db(s).prepare('SELECT min(timestamp) FROM inference_log').pluck().get()).toBe(1077);
     expect(log.stats().deletedRows).toBe(77);
   });
 });
@@ -183,11 +192,11 @@ describe('feedback', () => {
     log.record(rec('g'));
     await expect(log.feedback([{ request_id: 'g', label: 'yes' }, { request_id: '', label: 'x' }])).rejects.toThrow(/feedback item 1 has no request_id/);
     await expect(log.feedback([])).rejects.toThrow(/no feedback items/);
-    expect(s.database.prepare('SELECT count(*) FROM inference_feedback').pluck().get()).toBe(0);
+    expect(db(s).prepare('SELECT count(*) FROM inference_feedback').pluck().get()).toBe(0);
   });
 });
 
-describe('openInferenceLog', () => {
+describe('openSink', () => {
   it('creates the store when serving from a folder that has none yet', async () => {
     const root = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mlx-sink-')), '.mlx');
     const ghost = new SqliteStore(root, { create: false, inMemory: true });
@@ -195,20 +204,20 @@ describe('openInferenceLog', () => {
     const log = await sink(ghost);
     log.record(rec('h'));
     await log.close();
-    const db = new Database(path.join(root, 'mlx.db'), { readonly: true });
-    expect(db.prepare('SELECT count(*) FROM inference_log').pluck().get()).toBe(1);
-    db.close();
+    const created = new Database(path.join(root, 'mlx.db'), { readonly: true });
+    expect(created.prepare('SELECT count(*) FROM inference_log').pluck().get()).toBe(1);
+    created.close();
   });
 
   it('refuses bad options', async () => {
-    const s = store();
-    await expect(openInferenceLog(s, { sampleRate: 1.5, maxRows: 10 })).rejects.toThrow(/--sample-rate 1.5/);
-    await expect(openInferenceLog(s, { sampleRate: 1, maxRows: 0 })).rejects.toThrow(/--log-max-rows 0/);
+    const log = await store().inferenceLog();
+    await expect(log.openSink({ sampleRate: 1.5, maxRows: 10 })).rejects.toThrow(/the sample rate 1.5 must be/);
+    await expect(log.openSink({ sampleRate: 1, maxRows: 0 })).rejects.toThrow(/the most rows kept, 0, must be/);
   });
 });
 
 // The writer thread loads the compiled store modules: tested against dist/ (npm test builds it first).
-const DIST = new URL('../../dist/store/sqlite/', import.meta.url);
+const DIST = new URL('../../../../dist/store/sqlite/inference-log/', import.meta.url);
 const built = fs.existsSync(new URL('inference-log-store.js', DIST));
 
 describe.skipIf(!built)('the writer thread', () => {
@@ -231,10 +240,10 @@ describe.skipIf(!built)('the writer thread', () => {
       const t = setInterval(() => ++n === 5 && (clearInterval(t), resolve(n)), 5);
     });
     expect(ticks).toBe(5);
-    expect(s.database.prepare("SELECT count(*) FROM inference_log WHERE request_id = 'late'").pluck().get()).toBe(0);
+    expect(db(s).prepare("SELECT count(*) FROM inference_log WHERE request_id = 'late'").pluck().get()).toBe(0);
     holder.exec('ROLLBACK');
     holder.close();
     await flushing;
-    expect(s.database.prepare("SELECT count(*) FROM inference_log WHERE request_id = 'late'").pluck().get()).toBe(1);
+    expect(db(s).prepare("SELECT count(*) FROM inference_log WHERE request_id = 'late'").pluck().get()).toBe(1);
   });
 });

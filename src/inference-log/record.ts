@@ -45,11 +45,33 @@ export interface FeedbackResult {
   unsampled?: number;
 }
 
-/** Where serving sends records and feedback; implemented by the store-backed inference log. */
+/** What an inference log's sink counts, for /metrics. */
+export interface InferenceLogStats {
+  /** Records taken (sampled in). */
+  recorded: number;
+  /** Records the sample rate left out. */
+  sampledOut: number;
+  /** Rows written to the store. */
+  writtenRows: number;
+  /** Rows (one per prediction: records, for one-row requests) dropped because the buffer was full or a write failed. */
+  dropped: number;
+  /** Rows retention deleted. */
+  deletedRows: number;
+  /** Writes put off because another process held the store's write lock (writing on this thread only). */
+  busy: number;
+  /** Rows recorded and not yet committed. */
+  bufferedRows: number;
+  /** Bytes held for rows not yet handed to the writer (the encoder's buffer, and rows a busy store sent back). */
+  bufferedBytes: number;
+}
+
+/** Where serving sends records and feedback; opened by an InferenceLog (InferenceLog.openSink). */
 export interface InferenceSink {
   /** Must return at once: sampling and buffering happen here, writing happens later. */
   record(r: InferenceRecord): void;
   feedback(items: FeedbackItem[]): Promise<FeedbackResult>;
   /** Writes what is buffered and stops. */
   close(): Promise<void>;
+  /** Its counters, read at each scrape of /metrics (absent: the sink counts nothing there). */
+  stats?(): InferenceLogStats;
 }

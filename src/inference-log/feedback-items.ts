@@ -1,5 +1,5 @@
 import { invalid } from '../core/errors.js';
-import type { FeedbackItem } from './inference-record.js';
+import type { FeedbackItem } from './record.js';
 
 const MAX_ID = 256;
 const MAX_LABEL = 1000;

@@ -3,12 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { InferenceRecord } from '../../serving/inference-record.js';
-import type { Store } from '../store.js';
-import { openDatabase } from './database.js';
-import { decodeLogRows, inferenceLogOf, InferenceLogStore, LogRowEncoder, requestKey, toLogRows, UNKNOWN_FEEDBACK_KEEP } from './inference-log-store.js';
-import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
-import { newRequestId } from '../../core/ids.js';
+import type { InferenceRecord } from '../../../inference-log/record.js';
+import { openDatabase } from '../database.js';
+import { decodeLogRows, InferenceLogStore, LogRowEncoder, requestKey, toLogRows, UNKNOWN_FEEDBACK_KEEP } from './inference-log-store.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../migrations.js';
+import { newRequestId } from '../../../core/ids.js';
 
 const tmpFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mlx-ilog-')), 'mlx.db');
 
@@ -157,15 +156,6 @@ describe('windows', () => {
       { variant: 'cand', shadow: true, rows: 1 },
       { variant: 'primary', shadow: false, rows: 2 },
     ]);
-  });
-});
-
-describe('inferenceLogOf', () => {
-  it('refuses a store that is not local, in one line', async () => {
-    const remote = { uri: 'http://127.0.0.1:5000', ephemeral: false } as Store;
-    await expect(inferenceLogOf(remote)).rejects.toThrow(/^inference logging needs a local store folder; http:\/\/127\.0\.0\.1:5000 is a tracking server/);
-    const db = { uri: 'postgresql://mlx:secret@db:5432/mlx', ephemeral: false } as Store;
-    await expect(inferenceLogOf(db)).rejects.toThrow(/^inference logging needs a local store folder; postgresql:\/\/mlx@db:5432\/mlx is a database server\. Point/);
   });
 });
 

@@ -1,37 +1,11 @@
-import { MlxError } from '../../core/errors.js';
-import { redactUri } from '../postgres/connection.js';
-import type { FeedbackItem, FeedbackResult, InferenceRecord } from '../../serving/inference-record.js';
-import type { Store } from '../store.js';
 import type { Statement } from 'better-sqlite3';
-import type { Db } from './database.js';
+import type { InferenceLog, InferenceLogSink, LabeledRow, LoggedRow, LoggedVariant, LogWindow } from '../../../inference-log/inference-log.js';
+import type { FeedbackItem, FeedbackResult, InferenceRecord } from '../../../inference-log/record.js';
+import type { Db } from '../database.js';
 import { requestKey, toLogRows, type LogRow } from './log-rows.js';
+import type { BufferedSinkOptions } from './sink.js';
 
 export { appendLogRows, decodeLogRows, LogRowEncoder, requestKey, toLogRows, type EncodedRows, type LogRow } from './log-rows.js';
-
-/** Which logged rows a query reads: one model, a time window [since, until), optionally one variant or version. */
-export interface LogWindow {
-  model: string;
-  since: number;
-  until: number;
-  /** One variant (shadow or not); without it, every answer the clients got (shadows left out). */
-  variant?: string;
-  version?: number;
-}
-
-/** One logged input row as drift reads it: the names of its columns, its values and the prediction (JSON text). */
-export interface LoggedRow {
-  columns: string[] | null;
-  input: string | null;
-  prediction: string;
-}
-
-/** A logged prediction with the label fed back for its request. */
-export interface LabeledRow {
-  variant: string;
-  shadow: boolean;
-  prediction: unknown;
-  label: string | number;
-}
 
 /** Unknown request ids kept for monitors to count: the newest this many. */
 export const UNKNOWN_FEEDBACK_KEEP = 10_000;
@@ -45,14 +19,30 @@ const INSERT_ROW = `INSERT INTO inference_log
 /** Rows per multi-row INSERT (13 values each, well under SQLite's 32,766 variables). */
 const INSERT_ROWS_AT_ONCE = 64;
 
-/** The inference log of a local store: the `inference_log`, `inference_columns` and `inference_feedback` tables. */
-export class InferenceLogStore {
+/**
+ * The inference log of a local store: the `inference_log`, `inference_columns` and
+ * `inference_feedback` tables. The writer thread opens one on a connection of its own.
+ */
+export class InferenceLogStore implements InferenceLog {
   private readonly columnIds = new Map<string, number>();
   private readonly columnNames = new Map<number, string[]>();
   /** Rows per model as last counted plus what this process wrote since, and writes since the count. */
   private readonly counts = new Map<string, { rows: number; writes: number }>();
 
-  constructor(readonly db: Db) {}
+  /**
+   * file: the database file a sink writes to; it differs from db's for the empty stand-in (in
+   * memory) of a store not created yet, whose sink creates the store.
+   */
+  constructor(
+    readonly db: Db,
+    private readonly file: string = db.name,
+  ) {}
+
+  /** The sink `mlx serve --log-inputs` reports to (sink.ts); the buffering, and the writer thread, load only now. */
+  async openSink(opts: BufferedSinkOptions): Promise<InferenceLogSink> {
+    const { openSink } = await import('./sink.js');
+    return openSink({ file: this.file, db: this.db.memory ? null : this.db }, opts);
+  }
 
   private columnsId(key: string): number {
     let id = this.columnIds.get(key);
@@ -173,6 +163,8 @@ export class InferenceLogStore {
    * as matched (the last label given wins), unknown ones are kept as unmatched and returned.
    * Null: busy (wait false).
    */
+  feedback(items: FeedbackItem[], opts?: { now?: number; wait?: true }): FeedbackResult;
+  feedback(items: FeedbackItem[], opts: { now?: number; wait: boolean }): FeedbackResult | null;
   feedback(items: FeedbackItem[], opts: { now?: number; wait?: boolean } = {}): FeedbackResult | null {
     return this.transact(() => this.feedbackNow(items, opts.now ?? Date.now()), opts.wait ?? true);
   }
@@ -226,7 +218,7 @@ export class InferenceLogStore {
   }
 
   /** The variants (and whether each is a shadow) logged for the model in [since, until). */
-  variants(model: string, since: number, until: number): { variant: string; shadow: boolean; rows: number }[] {
+  variants(model: string, since: number, until: number): LoggedVariant[] {
     const rows = this.db
       .prepare('SELECT variant, max(shadow) AS shadow, count(*) AS n FROM inference_log WHERE model = ? AND timestamp >= ? AND timestamp < ? GROUP BY variant ORDER BY variant')
       .all(model, since, until) as { variant: string; shadow: number; n: number }[];
@@ -255,15 +247,4 @@ export class InferenceLogStore {
       .pluck()
       .get(since, until) as number;
   }
-}
-
-/** The inference log of a store; only a local (SQLite) store has one. */
-export async function inferenceLogOf(store: Store): Promise<InferenceLogStore> {
-  const { SqliteStore } = await import('./sqlite-store.js');
-  if (!(store instanceof SqliteStore))
-    throw new MlxError(
-      'INVALID_PARAMETER_VALUE',
-      `inference logging needs a local store folder; ${redactUri(store.uri)} is ${/^https?:/i.test(store.uri) ? 'a tracking server' : 'a database server'}. Point --tracking-uri / MLX_TRACKING_URI at a local folder to log and read served traffic`,
-    );
-  return new InferenceLogStore(store.database);
 }

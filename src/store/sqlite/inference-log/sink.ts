@@ -1,60 +1,18 @@
-import { invalid, MlxError } from '../core/errors.js';
-import { LogRowEncoder, type EncodedRows } from '../store/sqlite/log-rows.js';
-import type { Store } from '../store/store.js';
-import { toFeedbackItem } from './feedback-items.js';
-import type { FeedbackItem, FeedbackResult, InferenceRecord, InferenceSink } from './inference-record.js';
-import type { LogWriter } from './inference-log-writer.js';
+import { invalid } from '../../../core/errors.js';
+import { toFeedbackItem } from '../../../inference-log/feedback-items.js';
+import type { InferenceLogSink, SinkOptions } from '../../../inference-log/inference-log.js';
+import type { FeedbackItem, FeedbackResult, InferenceLogStats, InferenceRecord } from '../../../inference-log/record.js';
+import { checkLogOptions, isSampled } from '../../../inference-log/sampling.js';
+import { LogRowEncoder, type EncodedRows } from './log-rows.js';
+import type { LogWriter, WriteTarget } from './writer.js';
 
-export interface InferenceLogOptions {
-  /** Share of requests logged, from 0 to 1; decided per request id, so a request's shadow and primary answers go together. */
-  sampleRate: number;
-  /** Rows kept per model; the oldest go first. */
-  maxRows: number;
-  log?: (line: string) => void;
+export interface BufferedSinkOptions extends SinkOptions {
   /** Tuning, for tests: how often the buffer goes to the writer, how many rows send it early, the most rows held. */
   flushMs?: number;
   flushRows?: number;
   maxBufferedRows?: number;
-  /** The compiled store modules the writer thread loads (default: next to this module; null: write on this thread). */
+  /** The compiled modules the writer thread loads (default: next to this module; null: write on this thread). */
   writerModules?: URL | null;
-}
-
-export interface InferenceLogStats {
-  /** Records taken (sampled in). */
-  recorded: number;
-  /** Records the sample rate left out. */
-  sampledOut: number;
-  /** Rows written to the store. */
-  writtenRows: number;
-  /** Rows (one per prediction: records, for one-row requests) dropped because the buffer was full or a write failed. */
-  dropped: number;
-  /** Rows retention deleted. */
-  deletedRows: number;
-  /** Writes put off because another process held the store's write lock (writing on this thread only). */
-  busy: number;
-  /** Rows recorded and not yet committed. */
-  bufferedRows: number;
-  /** Bytes held for rows not yet handed to the writer (the encoder's buffer, and rows a busy store sent back). */
-  bufferedBytes: number;
-}
-
-/** The store-backed inference sink, with its counters (for /metrics) and an explicit flush. */
-export interface InferenceLog extends InferenceSink {
-  stats(): InferenceLogStats;
-  /** Writes everything buffered now (waiting out a busy store). */
-  flush(): Promise<void>;
-}
-
-/** FNV-1a of the request id as a fraction in [0, 1): the same id always gets the same draw. */
-export function sampleDraw(requestId: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < requestId.length; i++) h = Math.imul(h ^ requestId.charCodeAt(i), 0x01000193);
-  return (h >>> 0) / 4294967296;
-}
-
-/** Whether a request is logged at this sample rate. */
-export function isSampled(requestId: string, rate: number): boolean {
-  return rate >= 1 || sampleDraw(requestId) < rate;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -62,26 +20,20 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** Rows of a big record encoded per turn of the event loop (about 8 ms of work). */
 const SLICE_ROWS = 2000;
 
-/** Checks --sample-rate and --log-max-rows as serving passes them. */
-export function checkLogOptions(o: Pick<InferenceLogOptions, 'sampleRate' | 'maxRows'>): void {
-  if (!(o.sampleRate >= 0 && o.sampleRate <= 1)) throw new MlxError('USAGE', `--sample-rate ${o.sampleRate} must be a number from 0 to 1`);
-  if (!Number.isSafeInteger(o.maxRows) || o.maxRows < 1) throw new MlxError('USAGE', `--log-max-rows ${o.maxRows} must be a whole number of at least 1`);
-}
-
 /**
- * Opens the inference log of a local store as the sink `mlx serve --log-inputs` reports to:
+ * Opens the sink `mlx serve --log-inputs` reports to, writing to a local store's inference log:
  * record() samples the record and encodes it into rows at once; every 50 ms (or 1,000 rows) the
  * rows go to a writer thread, which commits them in batches. Rows the
  * writer has not committed past a bound are dropped, oldest first, and counted; retention keeps
  * at most maxRows per model (InferenceLogStore).
  */
-export async function openInferenceLog(store: Store, opts: InferenceLogOptions): Promise<InferenceLog> {
+export async function openSink(target: WriteTarget, opts: BufferedSinkOptions): Promise<InferenceLogSink> {
   checkLogOptions(opts);
-  const { openWriter } = await import('./inference-log-writer.js');
-  return new BufferedLog(await (opts.writerModules !== undefined ? openWriter(store, opts.writerModules) : openWriter(store)), opts);
+  const { openWriter } = await import('./writer.js');
+  return new BufferedLog(await (opts.writerModules !== undefined ? openWriter(target, opts.writerModules) : openWriter(target)), opts);
 }
 
-class BufferedLog implements InferenceLog {
+class BufferedLog implements InferenceLogSink {
   /** Rows waiting for the writer, as bytes: those of this interval, and any a busy store sent back. */
   private readonly encoder = new LogRowEncoder();
   private queue: EncodedRows[] = [];
@@ -100,7 +52,7 @@ class BufferedLog implements InferenceLog {
 
   constructor(
     private readonly writer: LogWriter,
-    private readonly opts: InferenceLogOptions,
+    private readonly opts: BufferedSinkOptions,
   ) {
     this.flushRows = opts.flushRows ?? 1000;
     this.maxBufferedRows = opts.maxBufferedRows ?? 100_000;

@@ -1,5 +1,5 @@
-import { requestIdTime } from '../../core/ids.js';
-import type { InferenceRecord } from '../../serving/inference-record.js';
+import { requestIdTime } from '../../../core/ids.js';
+import type { InferenceRecord } from '../../../inference-log/record.js';
 
 // How logged rows travel: one LogRow per prediction, encoded as JSON bytes from the serving thread
 // to the writer thread (LogRowEncoder / decodeLogRows), and keyed by requestKey in the table.
