@@ -17,7 +17,7 @@ export const DISTRIBUTIONS = ['choice', 'int', 'uniform', 'loguniform', 'qunifor
 const GRAMMAR = 'e.g. lr=0.001,0.01,0.1, lr=loguniform:1e-4:1e-1, dropout=uniform:0:0.5, layers=int:2:8, opt=choice:adam,sgd';
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-const usage = (text: string, why: string) => new MlxError('USAGE', `--param ${JSON.stringify(text)}: ${why}`);
+const usage = (text: string, why: string, cause?: unknown) => new MlxError('USAGE', `--param ${JSON.stringify(text)}: ${why}`, { cause });
 
 function num(text: string, what: string, s: string): number {
   if (!NUMBER_RE.test(s)) throw usage(text, `${what} ${JSON.stringify(s)} is not a number`);
@@ -40,7 +40,7 @@ export function parseParamSpec(text: string): ParamSpec {
   try {
     validateKey('param', key);
   } catch (err) {
-    throw usage(text, (err as Error).message);
+    throw usage(text, (err as Error).message, err);
   }
   if (spec === '') throw usage(text, `no values after "=" (${GRAMMAR})`);
   const m = /^([A-Za-z_]+):(.*)$/s.exec(spec);

@@ -58,7 +58,7 @@ export const GRID_LIMIT = 10_000;
 export const DEFAULT_EARLY_STOP_MIN_RUNS = 3;
 export const CONFIG_TAG = 'mlx.sweep.config';
 
-const usage = (message: string) => new MlxError('USAGE', message);
+const usage = (message: string, cause?: unknown) => new MlxError('USAGE', message, { cause });
 
 /** A positive (or non-negative) integer flag. */
 export function intFlag(flag: string, text: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
@@ -103,7 +103,7 @@ export function buildSweepConfig(flags: SweepFlags, command: string[], newSeed: 
     try {
       validateKey('metric', flags.metric);
     } catch (err) {
-      throw usage(`--metric: ${(err as Error).message}`);
+      throw usage(`--metric: ${(err as Error).message}`, err);
     }
   }
   const metric = flags.metric ?? null;
@@ -125,7 +125,7 @@ export function buildSweepConfig(flags: SweepFlags, command: string[], newSeed: 
       validateTagValue(k, v);
       tags[k] = v;
     } catch (err) {
-      throw usage((err as Error).message);
+      throw usage((err as Error).message, err);
     }
   }
   const parallel = flags.parallel === undefined ? 1 : intFlag('--parallel', flags.parallel, 1, 256);

@@ -79,7 +79,7 @@ function usage<T>(parse: () => T): T {
   try {
     return parse();
   } catch (err) {
-    throw err instanceof MlxError ? new MlxError('USAGE', err.message) : err;
+    throw err instanceof MlxError ? new MlxError('USAGE', err.message, { cause: err }) : err;
   }
 }
 

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { invalid } from '../../core/errors.js';
 import { DEFAULT_MAX_ROWS } from '../../serving/batch-defaults.js';
 import { parseJsonBody, readBody } from '../read-body.js';
-import { HttpError } from './errors.js';
+import { HttpError, TooLarge } from '../http-errors.js';
 import type { ServingState } from './state.js';
 
 /** The request body within --max-body-mb, else a 413 naming the flag. */
@@ -10,7 +10,7 @@ export function requestBody(c: Context, state: ServingState): Promise<Buffer> {
   return readBody(
     c,
     state.maxBodyBytes,
-    () => new HttpError(413, 'REQUEST_TOO_LARGE', `the request body is over ${Math.round(state.maxBodyBytes / 1024 / 1024)} MB (--max-body-mb)`),
+    () => new TooLarge(`the request body is over ${Math.round(state.maxBodyBytes / 1024 / 1024)} MB (--max-body-mb)`),
   );
 }
 
@@ -36,12 +36,10 @@ export function maxRows(state: ServingState): number {
 }
 
 /** The 413 for a request over --max-rows; `count` when it is known (JSON), else the body was cut short at the limit (CSV). */
-export function tooManyRows(state: ServingState, count?: number): HttpError {
+export function tooManyRows(state: ServingState, count?: number): TooLarge {
   const max = maxRows(state);
   const has = count === undefined ? `more than ${max.toLocaleString('en-US')} rows` : `${count.toLocaleString('en-US')} rows`;
-  return new HttpError(
-    413,
-    'REQUEST_TOO_LARGE',
+  return new TooLarge(
     `the request has ${has}; a request may have at most ${max.toLocaleString('en-US')} (--max-rows ${max}): split it into smaller requests, or raise --max-rows`,
   );
 }

@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { invalid } from '../../core/errors.js';
 import { parseFormData, TooManyParts, type FormPart } from '../multipart.js';
 import { checkRows, requestBody, requestJson } from './body.js';
-import { HttpError } from './errors.js';
+import { HttpError, TooLarge } from '../http-errors.js';
 import { answer, defaultColumns, numberRows, rowPredictions } from './observe.js';
 import { lease } from './request-context.js';
 import type { ServingState } from './state.js';
@@ -34,9 +34,9 @@ export function predictRoutes(app: Hono, state: ServingState): void {
         parts = parseFormData(bytes, type, { maxFiles: state.maxImages, maxFields: MAX_FORM_FIELDS });
       } catch (err) {
         if (err instanceof TooManyParts && err.kind === 'files')
-          throw new HttpError(413, 'REQUEST_TOO_LARGE', `the form has more than ${err.limit} files; send at most ${err.limit} images per request (--max-images), or raise --max-images`);
+          throw new TooLarge(`the form has more than ${err.limit} files; send at most ${err.limit} images per request (--max-images), or raise --max-images`);
         if (err instanceof TooManyParts)
-          throw new HttpError(413, 'REQUEST_TOO_LARGE', `the form has more than ${err.limit} fields besides its files; /predict reads only the "file" fields`);
+          throw new TooLarge(`the form has more than ${err.limit} fields besides its files; /predict reads only the "file" fields`);
         throw invalid('cannot read the multipart form; send the image as the form field "file"');
       }
       const files = parts.filter((p) => p.name === 'file' && p.filename !== undefined);

@@ -55,7 +55,7 @@ const FLAG = { primary: '', canary: '--canary', variant: '--variant', shadow: '-
 /** An error about a variant's model, naming the flag that gave it. */
 function named(v: Variant, err: unknown): unknown {
   if (v.plan.role === 'primary' || !(err instanceof MlxError)) return err;
-  return new MlxError(err.code, `${FLAG[v.plan.role]} ${v.plan.uri}: ${err.message}`);
+  return new MlxError(err.code, `${FLAG[v.plan.role]} ${v.plan.uri}: ${err.message}`, { cause: err });
 }
 
 /** Puts a loaded model in as a variant's predictor, with its metrics; the one it replaces is released when idle. */
