@@ -230,8 +230,9 @@ export class ArtifactTree {
     this.checkPlace(target, shown, 'leads out of the artifact root');
     try {
       fs.lstatSync(target);
-    } catch {
-      throw notFound(`${shown} does not exist`);
+    } catch (err) {
+      // A folder the server may not search is not an artifact that is not there.
+      throw MISSING.has(errCode(err) ?? '') ? notFound(`${shown} does not exist`, err) : err;
     }
     if (this.real(path.dirname(target)) !== parent) throw invalid(`${shown}: its folder changed while it was being deleted; try again`);
     fs.rmSync(target, { recursive: true, force: true });

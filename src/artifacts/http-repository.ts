@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MlxError, notFound } from '../core/errors.js';
+import { fileError, readableStat } from '../core/file-errors.js';
 import type { RestClient } from '../store/rest/client.js';
 import type { ArtifactEntry } from './local-repository.js';
 import { checkArtifactPath, type ArtifactRepository, type ArtifactWriter } from './repository.js';
@@ -61,14 +62,16 @@ export class HttpArtifactRepository implements ArtifactRepository {
   }
 
   async log(source: string, artifactPath?: string): Promise<string[]> {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(source);
-    } catch {
-      throw notFound(`artifact source ${JSON.stringify(source)} does not exist`);
-    }
+    const stat = readableStat(source, `artifact source ${JSON.stringify(source)}`);
     const dest = join(checkArtifactPath(artifactPath), path.basename(path.resolve(source)));
-    const files = stat.isDirectory() ? filesIn(source).map((f) => ({ local: path.join(source, f), rel: join(dest, f) })) : [{ local: source, rel: dest }];
+    let files: { local: string; rel: string }[];
+    // Every file readable before the first is sent: an upload that fails halfway is taken back.
+    try {
+      files = stat.isDirectory() ? filesIn(source).map((f) => ({ local: path.join(source, f), rel: join(dest, f) })) : [{ local: source, rel: dest }];
+      for (const f of files) fs.accessSync(f.local, fs.constants.R_OK);
+    } catch (err) {
+      throw fileError(err, `artifact source ${JSON.stringify((err as NodeJS.ErrnoException).path ?? source)}`);
+    }
     const done: string[] = [];
     let next = 0;
     const worker = async () => {
@@ -133,7 +136,7 @@ export class HttpArtifactRepository implements ArtifactRepository {
       try {
         await this.upload(tmp, target);
       } catch (err) {
-        throw new MlxError('INTERNAL_ERROR', `could not upload ${target} (${(err as Error).message}); it is kept in ${tmp}`);
+        throw new MlxError('INTERNAL_ERROR', `could not upload ${target} (${(err as Error).message}); it is kept in ${tmp}`, { cause: err });
       }
       fs.rmSync(tmp, { force: true });
     };
@@ -155,7 +158,7 @@ export class HttpArtifactRepository implements ArtifactRepository {
     } catch (err) {
       fs.rmSync(tmp, { force: true });
       if (err instanceof MlxError) throw err;
-      throw new MlxError('INTERNAL_ERROR', `downloading ${JSON.stringify(rel)} from ${this.uri} failed: ${(err as Error).message}`);
+      throw new MlxError('INTERNAL_ERROR', `downloading ${JSON.stringify(rel)} from ${this.uri} failed: ${(err as Error).message}`, { cause: err });
     }
   }
 

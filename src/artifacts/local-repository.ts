@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { invalid, notFound } from '../core/errors.js';
+import { invalid } from '../core/errors.js';
+import { fileError, isSystemError, readableStat } from '../core/file-errors.js';
 import { writeDenied } from '../core/write-access.js';
 
 export interface ArtifactEntry {
@@ -21,18 +22,31 @@ export function safeJoin(root: string, rel: string | undefined, what = 'artifact
   return full;
 }
 
+/**
+ * A copy that failed reading its source (a file or folder in it this user may not read) rather
+ * than writing the store: both come as EACCES, and only the first is the user's file to fix.
+ */
+function unreadableSource(err: unknown, source: string): unknown {
+  const p = isSystemError(err) ? err.path : undefined;
+  if (!p) return null;
+  const rel = path.relative(path.resolve(source), path.resolve(p));
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
+  try {
+    fs.accessSync(p, fs.constants.R_OK);
+    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'EACCES' || code === 'EPERM' ? fileError(err, `artifact source ${JSON.stringify(p)}`) : null;
+  }
+}
+
 /** A run's artifacts in a local folder; remote repositories will implement the same methods. */
 export class LocalArtifactRepository {
   constructor(readonly root: string) {}
 
   /** Copies a file or a folder (recursively) to artifactPath/<basename> and returns the stored relative paths. */
   log(source: string, artifactPath?: string): string[] {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(source);
-    } catch {
-      throw notFound(`artifact source ${JSON.stringify(source)} does not exist`);
-    }
+    const stat = readableStat(source, `artifact source ${JSON.stringify(source)}`);
     const destDir = safeJoin(this.root, artifactPath);
     const dest = path.join(destDir, path.basename(path.resolve(source)));
     try {
@@ -40,7 +54,7 @@ export class LocalArtifactRepository {
       if (stat.isDirectory()) fs.cpSync(source, dest, { recursive: true, dereference: true });
       else fs.copyFileSync(source, dest);
     } catch (err) {
-      throw writeDenied(err, `the run's artifact folder ${this.root}`) ?? err;
+      throw unreadableSource(err, source) ?? writeDenied(err, `the run's artifact folder ${this.root}`) ?? err;
     }
     return stat.isDirectory() ? this.list(path.relative(this.root, dest), true).map((e) => e.path) : [path.relative(this.root, dest)];
   }

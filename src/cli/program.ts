@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
-import { MlxError, toExitCode } from '../core/errors.js';
+import { causeChain, MlxError, toExitCode } from '../core/errors.js';
 import { printable } from './output.js';
 import { registerCompareCommand } from './commands/compare.js';
 import { registerCompletionCommand } from './commands/completion.js';
@@ -90,14 +90,30 @@ export async function runCli(argv: string[]): Promise<number> {
     // characters written out, so no input can drive the terminal through an error line.
     if (err instanceof MlxError) {
       process.stderr.write(`mlx: ${printable(err.message)}\n`);
-      if (process.env.MLX_DEBUG) process.stderr.write(`${err.stack}\n`);
+      if (process.env.MLX_DEBUG) process.stderr.write(debugTrace(err));
       return toExitCode(err);
     }
     process.stderr.write(`mlx: internal error: ${printable(String((err as Error)?.message ?? err))}\n`);
-    if (process.env.MLX_DEBUG) process.stderr.write(`${(err as Error)?.stack}\n`);
+    if (process.env.MLX_DEBUG) process.stderr.write(debugTrace(err));
     else process.stderr.write('mlx: run again with MLX_DEBUG=1 for the stack trace, and report it\n');
     return 1;
   }
+}
+
+/**
+ * What MLX_DEBUG=1 adds under the one-line message: the stack, then each error it wraps
+ * ("cause: …", nearest first; a driver's or the file system's error under mlx's own), and the
+ * several errors of an AggregateError (one per address tried). Control characters are written out.
+ */
+export function debugTrace(err: unknown): string {
+  const text = (e: unknown) => (e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : typeof e === 'string' ? e : JSON.stringify(e) ?? String(e));
+  const lines = [text(err)];
+  for (const cause of causeChain(err)) {
+    lines.push(`cause: ${text(cause)}`);
+    const several = (cause as { errors?: unknown } | null)?.errors;
+    if (Array.isArray(several)) several.forEach((e, i) => lines.push(`  errors[${i}]: ${text(e).split('\n')[0]}`));
+  }
+  return `${printable(lines.join('\n'), { newlines: true })}\n`;
 }
 
 function allCommands(cmd: Command): Command[] {

@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { BatchEntry } from './entities.js';
 import { invalid, MlxError } from './errors.js';
+import { fileError } from './file-errors.js';
 import { jsonNestsDeeperThan, tooDeepText } from './json-depth.js';
 
 function decodeValue(v: unknown): number | undefined {
@@ -61,10 +62,13 @@ export function readBatchLines(input: Readable, sourceName: string): BatchLines 
           entry = toBatchEntry(JSON.parse(line), now);
         } catch (err) {
           const why = err instanceof SyntaxError ? `not valid JSON (${err.message})` : (err as Error).message;
-          throw invalid(`${sourceName} line ${state.line}: ${why}`);
+          throw invalid(`${sourceName} line ${state.line}: ${why}`, err);
         }
         yield entry;
       }
+    } catch (err) {
+      // A read that failed is the file's, said as such: a raw EACCES would pass for the store's.
+      throw fileError(err, `batch file ${JSON.stringify(sourceName)}`);
     } finally {
       rl.close();
     }
@@ -81,6 +85,6 @@ export function readBatchLines(input: Readable, sourceName: string): BatchLines 
 export function atLine(err: unknown, sourceName: string, line: number): unknown {
   // Line 0: nothing was read yet (say, the run is deleted), so no line is at fault.
   if (err instanceof MlxError && line > 0 && !err.message.startsWith(`${sourceName} line `))
-    return new MlxError(err.code, `${sourceName} line ${line}: ${err.message}`);
+    return new MlxError(err.code, `${sourceName} line ${line}: ${err.message}`, { cause: err });
   return err;
 }

@@ -16,30 +16,11 @@ export class MlxError extends Error {
   readonly code: ErrorCode;
   /** options.cause: the error this one reports (a driver's, the file system's), shown by MLX_DEBUG=1. */
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    // No `cause` key at all without one: Error sets the key even when it is given as undefined.
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'MlxError';
     this.code = code;
   }
-}
-
-const HTTP_STATUS: Record<ErrorCode, number> = {
-  INVALID_PARAMETER_VALUE: 400,
-  BAD_REQUEST: 400,
-  USAGE: 400,
-  RESOURCE_DOES_NOT_EXIST: 404,
-  RESOURCE_ALREADY_EXISTS: 400,
-  INVALID_STATE: 400,
-  UNAUTHENTICATED: 401,
-  // A store mlx may read but not write: refused like a read-only index (Elasticsearch's 403), not
-  // a 500 that MLflow clients would retry for minutes.
-  PERMISSION_DENIED: 403,
-  TEMPORARILY_UNAVAILABLE: 503,
-  INTERNAL_ERROR: 500,
-};
-
-/** HTTP status for an error code (the same table as MLflow's). */
-export function toHttpStatus(code: ErrorCode): number {
-  return HTTP_STATUS[code] ?? 500;
 }
 
 /** Process exit code for an error: 2 for usage errors, 1 for everything else. */
@@ -48,8 +29,28 @@ export function toExitCode(err: unknown): number {
   return 1;
 }
 
-export const invalid = (message: string) => new MlxError('INVALID_PARAMETER_VALUE', message);
-export const notFound = (message: string) => new MlxError('RESOURCE_DOES_NOT_EXIST', message);
-export const alreadyExists = (message: string) => new MlxError('RESOURCE_ALREADY_EXISTS', message);
+/** A bad value from the user; `cause`: the error this one reports, if any. */
+export const invalid = (message: string, cause?: unknown) => new MlxError('INVALID_PARAMETER_VALUE', message, { cause });
+/** Something named that is not there. */
+export const notFound = (message: string, cause?: unknown) => new MlxError('RESOURCE_DOES_NOT_EXIST', message, { cause });
+/** Something to create that is there already. */
+export const alreadyExists = (message: string, cause?: unknown) => new MlxError('RESOURCE_ALREADY_EXISTS', message, { cause });
+
+/**
+ * The errors below `err` through `cause`, nearest first: at most `depth` of them, and each once
+ * (a cause that leads back to an error already listed ends the chain).
+ */
+export function causeChain(err: unknown, depth = 8): unknown[] {
+  const seen = new Set<unknown>([err]);
+  const chain: unknown[] = [];
+  let next = (err as { cause?: unknown } | null)?.cause;
+  while (next !== undefined && next !== null && !seen.has(next) && chain.length < depth) {
+    seen.add(next);
+    chain.push(next);
+    next = typeof next === 'object' ? (next as { cause?: unknown }).cause : undefined;
+  }
+  return chain;
+}
+
 /** A usage error (exit 2): a bad flag or argument, a value the command cannot take, options that do not go together. */
-export const usage = (message: string) => new MlxError('USAGE', message);
+export const usage = (message: string, cause?: unknown) => new MlxError('USAGE', message, { cause });

@@ -17,8 +17,8 @@ export async function* jsonLines(input: Readable, label: string): AsyncGenerator
     let value: unknown;
     try {
       value = JSON.parse(text);
-    } catch {
-      throw invalid(`${label} line ${line} is not valid JSON; JSON lines files hold one value per line`);
+    } catch (err) {
+      throw invalid(`${label} line ${line} is not valid JSON; JSON lines files hold one value per line`, err);
     }
     yield { line, value };
   }

@@ -38,10 +38,11 @@ export function whyNotWritable(paths: string[]): string | null {
 }
 
 /** The one refusal of a write into a store (or a part of one, `place`) that mlx may only read: names it, why, and what to do. */
-export function readOnlyStore(place: string, why: string): MlxError {
+export function readOnlyStore(place: string, why: string, cause?: unknown): MlxError {
   return new MlxError(
     'PERMISSION_DENIED',
     `${place} is read-only: ${why}; reading works, but to write ask its owner for write access, or use a store you can write (--tracking-uri, MLX_TRACKING_URI, mlx server --backend-store-uri)`,
+    { cause },
   );
 }
 
@@ -52,5 +53,5 @@ export function writeDenied(err: unknown, place: string): MlxError | null {
   // mkdir -p reports the whole path; the folder that refused is the deepest one that exists.
   let p = e.path ?? place;
   while (!fs.existsSync(p) && path.dirname(p) !== p) p = path.dirname(p);
-  return readOnlyStore(place, reason(e.code, p)!);
+  return readOnlyStore(place, reason(e.code, p)!, err);
 }

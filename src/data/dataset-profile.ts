@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { notFound, invalid } from '../core/errors.js';
+import { invalid } from '../core/errors.js';
+import { readableStat } from '../core/file-errors.js';
 import { asObject, jsonLines } from '../core/json-lines.js';
 
 export type ColumnType = 'integer' | 'double' | 'boolean' | 'string' | 'null';
@@ -54,12 +55,7 @@ async function sha256(file: string): Promise<string> {
 
 /** Digest, size, and for CSV / TSV / JSON lines the row count and column names and types, read in one streaming pass each. */
 export async function profileDataset(file: string): Promise<DatasetProfile> {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch {
-    throw notFound(`dataset file ${JSON.stringify(file)} does not exist`);
-  }
+  const stat = readableStat(file, `dataset file ${JSON.stringify(file)}`);
   if (!stat.isFile()) throw invalid(`dataset ${JSON.stringify(file)} is not a file; give a CSV, TSV, JSON lines or any other single file`);
   const format = formatOf(file);
   const profile: DatasetProfile = { digest: await sha256(file), size: stat.size, format };
@@ -85,7 +81,7 @@ async function profileDelimited(file: string, delimiter: string) {
       for (let i = 0; i < header.length; i++) types[i] = widen(types[i], typeOfText(record[i] ?? ''));
     }
   } catch (err) {
-    throw invalid(`dataset ${JSON.stringify(file)} is not valid CSV: ${(err as Error).message}`);
+    throw invalid(`dataset ${JSON.stringify(file)} is not valid CSV: ${(err as Error).message}`, err);
   }
   return { num_rows: rows, columns: (header ?? []).map((name, i) => ({ name, type: types[i] })) };
 }

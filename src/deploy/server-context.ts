@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileError } from '../core/file-errors.js';
 import { checkPackable, mlxPackage, mlxRoot } from './mlx-package.js';
 import { imageCommand, markerFile, textFile, type BuildPlan } from './plan.js';
 import {
@@ -29,8 +30,11 @@ export function keptSecrets(file: string): ServerSpec['secrets'] | null {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return null;
+  } catch (err) {
+    // No .env: nothing to keep. One that cannot be read is refused, not replaced by new secrets.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw fileError(err, JSON.stringify(file));
   }
   const value = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(text)?.[1].trim();
   const postgresPassword = value('POSTGRES_PASSWORD');

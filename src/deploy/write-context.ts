@@ -3,9 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { quoteJson } from '../core/control-chars.js';
 import { MlxError, alreadyExists, invalid } from '../core/errors.js';
+import { fileError } from '../core/file-errors.js';
 import { packMlx } from './mlx-package.js';
 import { MARKER_FILE, type BuildPlan } from './plan.js';
 import type { Written } from './report.js';
+
+// Nothing at the path (or a file where a folder should be): the folder is to be made.
+const MISSING = new Set(['ENOENT', 'ENOTDIR']);
 
 /** What is at the output folder now: nothing, an empty folder, or a folder with files. */
 type OutState = 'missing' | 'empty' | 'full';
@@ -56,8 +60,10 @@ export function checkOutDir(out: string, force: boolean): OutDir {
   let link: fs.Stats | null = null;
   try {
     link = fs.lstatSync(abs);
-  } catch {
-    // The folder will be created: the nearest existing ancestor must be a folder.
+  } catch (err) {
+    // Not there: the folder will be created, and the nearest existing ancestor must be a folder.
+    // Anything else (a folder on the way this user may not search) is said as it is.
+    if (!MISSING.has((err as NodeJS.ErrnoException).code ?? '')) throw fileError(err, `--out ${shown}`);
     let up = path.dirname(abs);
     while (!fs.existsSync(up)) up = path.dirname(up);
     if (!fs.statSync(up).isDirectory()) throw invalid(`--out ${shown} cannot be created: ${up} is a file`);
@@ -66,7 +72,8 @@ export function checkOutDir(out: string, force: boolean): OutDir {
   let real: string;
   try {
     real = fs.realpathSync(abs);
-  } catch {
+  } catch (err) {
+    if (!MISSING.has((err as NodeJS.ErrnoException).code ?? '')) throw fileError(err, `--out ${shown}`);
     const target = link.isSymbolicLink() ? quoteJson(fs.readlinkSync(abs)) : 'nothing';
     throw invalid(`--out ${shown} is a symbolic link to ${target}, which does not exist; point it at a folder or choose another --out`);
   }
@@ -79,7 +86,7 @@ export function checkOutDir(out: string, force: boolean): OutDir {
   try {
     entries = fs.readdirSync(real);
   } catch (err) {
-    throw invalid(`--out ${where} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose a folder you can write`);
+    throw invalid(`--out ${where} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose a folder you can write`, err);
   }
   if (entries.length === 0) return { state: 'empty', real };
   if (!force) throw alreadyExists(`--out ${shown} is not empty; choose an empty folder, or pass --force to replace a build context mlx wrote`);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { invalid, MlxError, notFound } from '../core/errors.js';
+import { invalid, MlxError } from '../core/errors.js';
+import { fileError, isSystemError, readableStat } from '../core/file-errors.js';
 import { asObject, jsonLines } from '../core/json-lines.js';
 import { CsvSyntaxError, checkHeader, checkWidth, csvRecords } from '../core/csv-records.js';
 
@@ -90,7 +91,8 @@ export class ColumnBuilder {
 
 /** Reads a CSV (with header) or JSON lines file column by column, streaming. */
 export async function loadTable(file: string, declared: Map<string, ColumnKind>, wanted: string[] | null): Promise<Table> {
-  if (!fs.existsSync(file)) throw notFound(`file ${JSON.stringify(file)} does not exist`);
+  const label = `file ${JSON.stringify(file)}`;
+  readableStat(file, label);
   const ext = path.extname(file).toLowerCase();
   const builders = new Map<string, ColumnBuilder>();
   const builder = (name: string, missingSoFar = 0) => {
@@ -128,9 +130,11 @@ export async function loadTable(file: string, declared: Map<string, ColumnKind>,
         for (const { index, b } of picked) b.add(record.fields[index], record.line, file);
       }
     } catch (err) {
-      if (err instanceof CsvSyntaxError) throw invalid(`${file} is not valid CSV: line ${err.line}: ${err.reason}`);
+      if (err instanceof CsvSyntaxError) throw invalid(`${file} is not valid CSV: line ${err.line}: ${err.reason}`, err);
       if (err instanceof MlxError) throw err;
-      throw invalid(`${file} is not valid CSV: ${(err as Error).message}`);
+      // A read that failed (a folder named x.csv) is not the CSV's fault.
+      if (isSystemError(err)) throw fileError(err, label);
+      throw invalid(`${file} is not valid CSV: ${(err as Error).message}`, err);
     }
     if (!header) throw invalid(`${file} is empty; it needs a header row and data rows`);
   } else throw invalid(`${file}: give a .csv, .tsv or .jsonl file`);

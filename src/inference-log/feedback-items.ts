@@ -42,8 +42,8 @@ function jsonLinesItems(text: string, source: string): FeedbackItem[] {
     let value: unknown;
     try {
       value = JSON.parse(line);
-    } catch {
-      throw invalid(`${source} line ${i + 1} is not valid JSON; JSON lines files hold one {"request_id": ..., "label": ...} per line`);
+    } catch (err) {
+      throw invalid(`${source} line ${i + 1} is not valid JSON; JSON lines files hold one {"request_id": ..., "label": ...} per line`, err);
     }
     items.push(toFeedbackItem(value, `${source} line ${i + 1}`));
   });
@@ -56,7 +56,7 @@ async function csvItems(text: string, source: string): Promise<FeedbackItem[]> {
   try {
     records = parse(text, { skip_empty_lines: true, relax_column_count: true }) as string[][];
   } catch (err) {
-    throw invalid(`${source} is not valid CSV: ${(err as Error).message.split('\n')[0]}`);
+    throw invalid(`${source} is not valid CSV: ${(err as Error).message.split('\n')[0]}`, err);
   }
   const header = records[0].map((h) => h.trim());
   const [id, label] = [header.indexOf('request_id'), header.indexOf('label')];

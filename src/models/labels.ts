@@ -1,15 +1,10 @@
-import fs from 'node:fs';
 import type { ModelSignature } from '../core/entities.js';
-import { invalid, notFound } from '../core/errors.js';
+import { invalid } from '../core/errors.js';
+import { readTextFile } from '../core/file-errors.js';
 
 /** Reads a labels file: one class name per line; blank trailing lines ignored. */
 export function readLabels(file: string): string[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw notFound(`labels file ${JSON.stringify(file)} does not exist`);
-  }
+  const text = readTextFile(file, `labels file ${JSON.stringify(file)}`);
   const labels = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.trim());
   while (labels.length && labels[labels.length - 1] === '') labels.pop();
   if (labels.length === 0) throw invalid(`labels file ${JSON.stringify(file)} is empty; put one class name per line`);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { invalid, MlxError, notFound } from '../core/errors.js';
+import { invalid, MlxError } from '../core/errors.js';
+import { fileError } from '../core/file-errors.js';
 
 /**
  * The largest model file mlx reads, in MB (MiB, as --max-body-mb counts): 2048, since protobuf,
@@ -57,10 +58,7 @@ export function readModelFile(file: string, label: string, limit: ModelLimit = d
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw notFound(`${label} does not exist`);
-    if (code === 'EACCES' || code === 'EPERM') throw invalid(`${label} cannot be read: permission denied`);
-    throw invalid(`${label} cannot be opened (${code ?? (err as Error).message})`);
+    throw fileError(err, label);
   }
   try {
     const st = fs.fstatSync(fd);

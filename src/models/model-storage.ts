@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MlxError } from '../core/errors.js';
+import { fileError } from '../core/file-errors.js';
 
 /** sha256 of some bytes, as lowercase hex. */
 export function sha256(bytes: Uint8Array): string {
@@ -45,8 +46,12 @@ export function readVerified(file: string, expected: string, shown = file): Buff
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
-  } catch {
-    throw new MlxError('RESOURCE_DOES_NOT_EXIST', `model file ${shown} is missing from the store; re-register the model`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new MlxError('RESOURCE_DOES_NOT_EXIST', `model file ${shown} is missing from the store; re-register the model`, { cause: err });
+    // There, but not for this user: the store's owner can grant read access; re-registering would not help.
+    throw fileError(err, `model file ${shown} in the store`);
   }
   const actual = sha256(bytes);
   if (actual !== expected)

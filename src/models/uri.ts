@@ -3,6 +3,7 @@ import path from 'node:path';
 import { artifactRepository } from '../artifacts/repository.js';
 import type { ModelVersion } from '../core/entities.js';
 import { invalid, notFound } from '../core/errors.js';
+import { readableStat } from '../core/file-errors.js';
 import { parseVersion, validateModelName } from '../core/validation.js';
 import type { RestClient } from '../store/rest/client.js';
 import type { Store } from '../store/store.js';
@@ -79,12 +80,7 @@ export function chooseOnnx(names: string[]): { file: string } | { count: number 
 
 /** A folder stands for the one .onnx file in it (model.onnx preferred), as MLflow model folders hold one model. */
 function onnxFileIn(p: string, label: string): string {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(p);
-  } catch {
-    throw notFound(`${label} does not exist`);
-  }
+  const stat = readableStat(p, label);
   if (!stat.isDirectory()) return p;
   const chosen = chooseOnnx(fs.readdirSync(p));
   if ('file' in chosen) return path.join(p, chosen.file);

@@ -1,4 +1,5 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { BODY_TIMEOUT } from './http-errors.js';
 
 export interface BodyTimeouts {
   /** A request body that sends no bytes for this long is cut with 408 (nginx's client_body_timeout). */
@@ -38,8 +39,8 @@ export function watchBodies(server: Server, t: BodyTimeouts, totalMs: number): (
     watched.delete(w);
     const socket = w.req.socket;
     if (!w.res.headersSent && socket.writable) {
-      const body = JSON.stringify({ error_code: 'BAD_REQUEST', message });
-      socket.end(`HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
+      const body = JSON.stringify({ error_code: BODY_TIMEOUT.code, message });
+      socket.end(`HTTP/1.1 ${BODY_TIMEOUT.status} ${STATUS_CODES[BODY_TIMEOUT.status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
       // A client that reads nothing either: do not wait for it.
       setTimeout(() => socket.destroy(), 5000).unref();
     } else socket.destroy();

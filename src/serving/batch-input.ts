@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { CsvSyntaxError, checkHeader, checkWidth, csvRecords } from '../core/csv-records.js';
-import { invalid, notFound } from '../core/errors.js';
+import { invalid } from '../core/errors.js';
+import { fileError, isSystemError, readableStat } from '../core/file-errors.js';
 import { jsonLines } from '../core/json-lines.js';
 import { CellError, parseCell } from './cells.js';
 
@@ -12,12 +13,7 @@ export type InputKind = 'csv' | 'jsonl' | 'images';
 
 /** What `mlx predict --input` names: a CSV file, a JSON lines file, or a folder of images. */
 export function inputKind(input: string): InputKind {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(input);
-  } catch {
-    throw notFound(`input ${JSON.stringify(input)} does not exist`);
-  }
+  const stat = readableStat(input, `input ${JSON.stringify(input)}`);
   if (stat.isDirectory()) return 'images';
   const ext = path.extname(input).toLowerCase();
   if (ext === '.csv') return 'csv';
@@ -114,8 +110,8 @@ export function readRows(file: string, kind: 'csv' | 'jsonl', columns: string[] 
         yield { line: rec.line, values: order.map((i) => toNumber(rec.fields[i], () => `${file} line ${rec.line}, column ${JSON.stringify(header[i])}`)) };
       }
     } catch (err) {
-      if (err instanceof CsvSyntaxError) throw invalid(`${file} is not valid CSV: line ${err.line}: ${err.reason}`);
-      throw err;
+      if (err instanceof CsvSyntaxError) throw invalid(`${file} is not valid CSV: line ${err.line}: ${err.reason}`, err);
+      throw isSystemError(err) ? fileError(err, `input ${JSON.stringify(file)}`) : err;
     }
     if (!order) throw invalid(`${file} is empty; it needs a header row naming the columns, then rows of numbers`);
     if (rows === 0) throw invalid(`${file} has no data rows, only a header`);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { MlxError, invalid } from '../core/errors.js';
+import { fileError } from '../core/file-errors.js';
 import { inputKind, listImages, readRows } from './batch-input.js';
 import type { Classification } from './postprocess.js';
 import type { Predictor } from './predictor.js';
@@ -97,7 +98,7 @@ export async function batchPredict(predictor: Predictor, o: BatchPredictOptions)
       const files = listImages(o.input);
       for (let i = 0; i < files.length; i += o.batchSize) {
         const batch = files.slice(i, i + o.batchSize);
-        const images = await Promise.all(batch.map((f) => fs.promises.readFile(f)));
+        const images = await Promise.all(batch.map((f) => fs.promises.readFile(f).catch((err: unknown) => Promise.reject(fileError(err, `image ${JSON.stringify(f)}`)))));
         let preds: (Classification | number[])[];
         try {
           preds = await predictor.predictImages(images, all, { label: (j) => path.basename(batch[j]) });
@@ -106,7 +107,7 @@ export async function batchPredict(predictor: Predictor, o: BatchPredictOptions)
           if (err instanceof MlxError) throw err;
           // Say which file it was: run the batch one by one to find it.
           for (const f of batch) await predictor.predictImages([fs.readFileSync(f)], 1).catch((e: Error) => {
-            throw invalid(`${path.basename(f)}: ${e.message}`);
+            throw invalid(`${path.basename(f)}: ${e.message}`, e);
           });
           throw err;
         }
@@ -126,7 +127,7 @@ export async function batchPredict(predictor: Predictor, o: BatchPredictOptions)
         try {
           preds = await predictor.predictRows(batch.map((r) => r.values), all);
         } catch (err) {
-          throw invalid(`rows at lines ${batch[0].line}–${batch[batch.length - 1].line}: ${(err as Error).message}`);
+          throw invalid(`rows at lines ${batch[0].line}–${batch[batch.length - 1].line}: ${(err as Error).message}`, err);
         }
         for (let j = 0; j < batch.length; j++) await writer.add(done + j + 1, preds[j]);
         done += batch.length;

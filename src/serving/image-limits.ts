@@ -28,8 +28,8 @@ export const DECODE_BUDGET_PIXELS = 2 * DEFAULT_MAX_IMAGE_PIXELS;
 
 /** An image too large to decode: 413 over HTTP (the body was within its limit, what it decodes to is not). */
 export class ImageTooLarge extends MlxError {
-  constructor(message: string) {
-    super('INVALID_PARAMETER_VALUE', message);
+  constructor(message: string, cause?: unknown) {
+    super('INVALID_PARAMETER_VALUE', message, { cause });
   }
 }
 
@@ -52,8 +52,8 @@ export function checkImageSize(width: number, height: number, maxPixels: number,
 
 /** The same error with a prefix saying which image it was ("image 2 of 10 ("cat.png")", a file name). */
 export function relabel(err: unknown, label: string): unknown {
-  if (err instanceof ImageTooLarge) return new ImageTooLarge(`${label}: ${err.message}`);
-  if (err instanceof MlxError) return new MlxError(err.code, `${label}: ${err.message}`);
+  if (err instanceof ImageTooLarge) return new ImageTooLarge(`${label}: ${err.message}`, err);
+  if (err instanceof MlxError) return new MlxError(err.code, `${label}: ${err.message}`, { cause: err });
   return err;
 }
 

@@ -38,13 +38,13 @@ const FIT = { stretch: 'fill', cover: 'cover', contain: 'contain' } as const;
  */
 const INLINE_RESIZE_COST = 1 << 18;
 
-const cannotDecode = (message: string) => invalid(`cannot decode image: ${message.split('\n')[0]}; send a JPEG, PNG or WebP file`);
+const cannotDecode = (message: string, cause?: unknown) => invalid(`cannot decode image: ${message.split('\n')[0]}; send a JPEG, PNG or WebP file`, cause);
 
 async function decode<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    throw cannotDecode(String((err as Error).message));
+    throw cannotDecode(String((err as Error).message), err);
   }
 }
 
@@ -92,7 +92,7 @@ async function decodeResized(bytes: Uint8Array, spec: ImageSpec, channels: numbe
       try {
         return await resizeOffThread({ bytes, channels, width: spec.width, height: spec.height, maxPixels });
       } catch (err) {
-        throw err instanceof DecodeFailed ? cannotDecode(err.message) : err;
+        throw err instanceof DecodeFailed ? cannotDecode(err.message, err) : err;
       }
     }
     const raw = await decode(() => open().removeAlpha().raw().toBuffer({ resolveWithObject: true }));

@@ -109,7 +109,7 @@ export async function loadFoundModel(src: ModelSource): Promise<ServedModel> {
       ),
     );
   } catch (err) {
-    throw invalid(`onnxruntime cannot load ${resolved.label}: ${String((err as Error).message).split('\n')[0]}`);
+    throw invalid(`onnxruntime cannot load ${resolved.label}: ${String((err as Error).message).split('\n')[0]}`, err);
   }
   // Each run goes to the session with the fewest runs in flight.
   const run = (feeds: Record<string, Tensor>, owned = false): Promise<Record<string, Tensor>> =>

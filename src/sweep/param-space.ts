@@ -19,7 +19,7 @@ export const PARAM_GRAMMAR = 'e.g. lr=0.001,0.01,0.1, lr=loguniform:1e-4:1e-1, d
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 // Refusals quote the spec as given; the CLI names its flag (--param).
-const refused = (text: string, why: string) => usage(`${JSON.stringify(text)}: ${why}`);
+const refused = (text: string, why: string, cause?: unknown) => usage(`${JSON.stringify(text)}: ${why}`, cause);
 
 function num(text: string, what: string, s: string): number {
   if (!NUMBER_RE.test(s)) throw refused(text, `${what} ${JSON.stringify(s)} is not a number`);
@@ -42,7 +42,7 @@ export function parseParamSpec(text: string): ParamSpec {
   try {
     validateKey('param', key);
   } catch (err) {
-    throw refused(text, (err as Error).message);
+    throw refused(text, (err as Error).message, err);
   }
   if (spec === '') throw refused(text, `no values after "=" (${PARAM_GRAMMAR})`);
   const m = /^([A-Za-z_]+):(.*)$/s.exec(spec);

@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import type { Command } from 'commander';
-import { MlxError, notFound } from '../../core/errors.js';
+import { MlxError } from '../../core/errors.js';
+import { readTextFile } from '../../core/file-errors.js';
 import { parseFeedbackText } from '../../inference-log/feedback-items.js';
 import { inferenceLogOf } from '../../store/inference-log-of.js';
 import { withStore } from '../context.js';
@@ -16,8 +16,7 @@ async function readInput(file: string): Promise<string> {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8');
   }
-  if (!fs.existsSync(file)) throw notFound(`file ${JSON.stringify(file)} does not exist`);
-  return fs.readFileSync(file, 'utf8');
+  return readTextFile(file, `file ${JSON.stringify(file)}`);
 }
 
 export interface FeedbackFlags {

@@ -111,9 +111,9 @@ export function registerLogCommands(program: Command): void {
     ]))
     .action(async (file: string, opts: RunOpt & { json?: boolean }, cmd: Command) => {
       const { readBatchLines, atLine } = await import('../../core/batch-reader.js');
-      const { notFound } = await import('../../core/errors.js');
+      const { readableStat } = await import('../../core/file-errors.js');
       const name = file === '-' ? 'stdin' : file;
-      if (file !== '-' && !fs.existsSync(file)) throw notFound(`batch file ${JSON.stringify(file)} does not exist`);
+      if (file !== '-') readableStat(file, `batch file ${JSON.stringify(file)}`);
       const counts = await withStore(cmd, false, async (store) => {
         const runId = await activeRun(store, opts.run);
         const lines = readBatchLines(file === '-' ? process.stdin : fs.createReadStream(file), name);

@@ -57,7 +57,7 @@ export function buildSweepConfig(flags: SweepFlags, command: string[], newSeed: 
     try {
       validateKey('metric', flags.metric);
     } catch (err) {
-      throw usage(`--metric: ${(err as Error).message}`);
+      throw usage(`--metric: ${(err as Error).message}`, err);
     }
   }
   const metric = flags.metric ?? null;
@@ -79,7 +79,7 @@ export function buildSweepConfig(flags: SweepFlags, command: string[], newSeed: 
       validateTagValue(k, v);
       tags[k] = v;
     } catch (err) {
-      throw usage((err as Error).message);
+      throw usage((err as Error).message, err);
     }
   }
   const parallel = flags.parallel === undefined ? 1 : intFlag('--parallel', flags.parallel, { min: 1, max: 256 });

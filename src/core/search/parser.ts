@@ -69,7 +69,7 @@ function shown(near: string): string {
 
 function toFilterError(e: SearchSyntaxError): MlxError {
   const near = e.near === '' ? 'end of input' : `"${shown(e.near)}"`;
-  return invalid(`Invalid filter at position ${e.pos} near ${near}: ${e.reason}`);
+  return invalid(`Invalid filter at position ${e.pos} near ${near}: ${e.reason}`, e);
 }
 
 /** Turns an identifier token into a typed Identifier, or fails naming what is valid. */
@@ -288,7 +288,7 @@ export function parseOrderBy(clauses: string[]): OrderByTerm[] {
     } catch (e) {
       if (!(e instanceof SearchSyntaxError)) throw e;
       const near = e.near === '' ? 'end of clause' : `"${shown(e.near)}"`;
-      throw invalid(`Invalid order_by clause "${shown(clause)}" at position ${e.pos} near ${near}: ${e.reason}`);
+      throw invalid(`Invalid order_by clause "${shown(clause)}" at position ${e.pos} near ${near}: ${e.reason}`, e);
     }
   }
   if (terms.length > SEARCH_LIMITS.orderTerms)

@@ -51,9 +51,9 @@ const MAX_PLAUSIBLE_IR = 1000;
 
 /** Reads an ONNX model's IR/opset versions, producer, metadata and signature; throws one-line MlxError for bytes that are not a (complete) ONNX model. */
 export function readModelInfo(bytes: Uint8Array, fileLabel = 'model'): ModelInfo {
-  const notOnnx = (why: string) => new MlxError('INVALID_PARAMETER_VALUE', `${fileLabel}: not an ONNX model (${why})`);
-  const truncated = (why: string) =>
-    new MlxError('INVALID_PARAMETER_VALUE', `${fileLabel}: truncated ONNX model (${why}); copy or export the file again`);
+  const notOnnx = (why: string, cause?: unknown) => new MlxError('INVALID_PARAMETER_VALUE', `${fileLabel}: not an ONNX model (${why})`, { cause });
+  const truncated = (why: string, cause?: unknown) =>
+    new MlxError('INVALID_PARAMETER_VALUE', `${fileLabel}: truncated ONNX model (${why}); copy or export the file again`, { cause });
   if (bytes.length === 0) throw notOnnx('empty file');
 
   const info: ModelInfo = {
@@ -88,7 +88,7 @@ export function readModelInfo(bytes: Uint8Array, fileLabel = 'model'): ModelInfo
       // Only call it truncated when what came before looked like ONNX (every ONNX file starts with the
       // ir_version tag 0x08); random bytes fail the same way.
       const looksLikeOnnx = sawIr || bytes[0] === 0x08;
-      throw err.reason === 'truncated' && looksLikeOnnx ? truncated(err.message) : notOnnx(err.message);
+      throw err.reason === 'truncated' && looksLikeOnnx ? truncated(err.message, err) : notOnnx(err.message, err);
     }
     throw err;
   }
@@ -100,7 +100,7 @@ export function readModelInfo(bytes: Uint8Array, fileLabel = 'model'): ModelInfo
   try {
     readGraph(graph, info);
   } catch (err) {
-    if (err instanceof ProtobufError) throw notOnnx(`malformed graph: ${err.message}`);
+    if (err instanceof ProtobufError) throw notOnnx(`malformed graph: ${err.message}`, err);
     throw err;
   }
   return info;

@@ -1,6 +1,7 @@
 import type { Context, Hono } from 'hono';
 import { crossOriginSource, hostGuard, hostRefusal, tokenGuard } from '../access.js';
-import { errorResponse, HttpError } from './errors.js';
+import { HttpError } from '../http-errors.js';
+import { errorResponse } from './errors.js';
 
 /** Who may call `mlx serve`. Neither set (the in-process tests): anyone, but not other sites' pages. */
 export interface InferenceAccess {

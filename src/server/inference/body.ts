@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { invalid } from '../../core/errors.js';
 import { DEFAULT_MAX_ROWS, LIMIT_WORDS } from '../../serving/defaults.js';
 import { parseJsonBody, readBody } from '../read-body.js';
-import { HttpError } from './errors.js';
+import { HttpError, TooLarge } from '../http-errors.js';
 import type { ServingState } from './state.js';
 
 /** The request body within the body size limit, else a 413 naming it. */
@@ -10,7 +10,7 @@ export function requestBody(c: Context, state: ServingState): Promise<Buffer> {
   return readBody(
     c,
     state.maxBodyBytes,
-    () => new HttpError(413, 'REQUEST_TOO_LARGE', `the request body is over ${Math.round(state.maxBodyBytes / 1024 / 1024)} MB (${(state.limitNames ?? LIMIT_WORDS).maxBodyMb})`),
+    () => new TooLarge(`the request body is over ${Math.round(state.maxBodyBytes / 1024 / 1024)} MB (${(state.limitNames ?? LIMIT_WORDS).maxBodyMb})`),
   );
 }
 
@@ -36,13 +36,11 @@ export function maxRows(state: ServingState): number {
 }
 
 /** The 413 for a request over the row limit; `count` when it is known (JSON), else the body was cut short at the limit (CSV). */
-export function tooManyRows(state: ServingState, count?: number): HttpError {
+export function tooManyRows(state: ServingState, count?: number): TooLarge {
   const max = maxRows(state);
   const name = (state.limitNames ?? LIMIT_WORDS).maxRows;
   const has = count === undefined ? `more than ${max.toLocaleString('en-US')} rows` : `${count.toLocaleString('en-US')} rows`;
-  return new HttpError(
-    413,
-    'REQUEST_TOO_LARGE',
+  return new TooLarge(
     `the request has ${has}; a request may have at most ${max.toLocaleString('en-US')} (${name} ${max}): split it into smaller requests, or raise ${name}`,
   );
 }

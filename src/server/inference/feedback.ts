@@ -3,7 +3,7 @@ import { invalid } from '../../core/errors.js';
 import { toFeedbackItem } from '../../inference-log/feedback-items.js';
 import type { FeedbackItem } from '../../inference-log/record.js';
 import { requestJson, requireJsonType } from './body.js';
-import { HttpError } from './errors.js';
+import { HttpError } from '../http-errors.js';
 import type { ServingState } from './state.js';
 
 const SHAPES = '{"request_id": "…", "label": …}, {"feedback": [{"request_id", "label"}, …]} or a JSON array of them';

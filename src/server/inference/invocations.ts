@@ -7,7 +7,7 @@ import type { Tensor } from '../../serving/model-runtime.js';
 import type { Predictor } from '../../serving/predictor.js';
 import { flatten, nest, toNumbers, toTypedArray } from '../../serving/tensors.js';
 import { checkRows, maxRows, requestBody, requestJson, tooManyRows } from './body.js';
-import { HttpError } from './errors.js';
+import { HttpError } from '../http-errors.js';
 import { answer, defaultColumns, numberRows } from './observe.js';
 import { lease } from './request-context.js';
 import type { ServingState } from './state.js';

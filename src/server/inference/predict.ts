@@ -3,7 +3,7 @@ import { invalid } from '../../core/errors.js';
 import { LIMIT_WORDS } from '../../serving/defaults.js';
 import { parseFormData, TooManyParts, type FormPart } from '../multipart.js';
 import { checkRows, requestBody, requestJson } from './body.js';
-import { HttpError } from './errors.js';
+import { HttpError, TooLarge } from '../http-errors.js';
 import { answer, defaultColumns, numberRows, rowPredictions } from './observe.js';
 import { lease } from './request-context.js';
 import type { ServingState } from './state.js';
@@ -36,9 +36,9 @@ export function predictRoutes(app: Hono, state: ServingState): void {
       } catch (err) {
         const names = state.limitNames ?? LIMIT_WORDS;
         if (err instanceof TooManyParts && err.kind === 'files')
-          throw new HttpError(413, 'REQUEST_TOO_LARGE', `the form has more than ${err.limit} files; send at most ${err.limit} images per request (${names.maxImages}), or raise ${names.maxImages}`);
+          throw new TooLarge(`the form has more than ${err.limit} files; send at most ${err.limit} images per request (${names.maxImages}), or raise ${names.maxImages}`);
         if (err instanceof TooManyParts)
-          throw new HttpError(413, 'REQUEST_TOO_LARGE', `the form has more than ${err.limit} fields besides its files; /predict reads only the "file" fields`);
+          throw new TooLarge(`the form has more than ${err.limit} fields besides its files; /predict reads only the "file" fields`);
         throw invalid('cannot read the multipart form; send the image as the form field "file"');
       }
       const files = parts.filter((p) => p.name === 'file' && p.filename !== undefined);

@@ -4,7 +4,7 @@ import type { ServedModel } from '../../serving/model-runtime.js';
 import type { Predictor } from '../../serving/predictor.js';
 import { ROUTE_KEY_HEADER } from '../../serving/router.js';
 import type { Variant } from '../../serving/variant-set.js';
-import { HttpError } from './errors.js';
+import { HttpError } from '../http-errors.js';
 import { notReady, requirePredictor, type ServingState } from './state.js';
 
 /** What one request carries from the middleware to its route and back. */

@@ -1,3 +1,4 @@
+import { MlxError } from '../../core/errors.js';
 import type { InferenceSink } from '../../inference-log/record.js';
 import type { Predictor } from '../../serving/predictor.js';
 import type { ServingMetrics } from '../../serving/serving-metrics.js';
@@ -67,4 +68,9 @@ export function notReady(state: ServingState): NotReadyError {
   return new NotReadyError(state.loadError ? `the model failed to load: ${state.loadError}` : 'the model is still loading; retry when GET /ready answers 200');
 }
 
-export class NotReadyError extends Error {}
+/** A request before the models are ready (or after they failed to load): 503 with Retry-After. */
+export class NotReadyError extends MlxError {
+  constructor(message: string) {
+    super('TEMPORARILY_UNAVAILABLE', message);
+  }
+}

@@ -1,14 +1,13 @@
-import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
-import { MlxError, toHttpStatus } from '../../core/errors.js';
+import { MlxError } from '../../core/errors.js';
 import { hostGuard, hostRefusal, tokenGuard } from '../access.js';
+import { clientLeft, HttpError, httpFailure } from '../http-errors.js';
 import { artifactProxyRoutes } from './artifacts.js';
 import { storeRelative, type TrackingContext } from './context.js';
 import { experimentRoutes } from './experiments.js';
 import { mlxRoutes, registryRoutes } from './registry.js';
-import { TooLarge } from './request.js';
 import { endpoints } from './route.js';
 import { runRoutes } from './runs.js';
 
@@ -33,22 +32,20 @@ const API_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow', '/api/2.0/previ
 const MLX_PREFIXES = ['/api/2.0/mlx', '/ajax-api/2.0/mlx'];
 
 /**
- * MLflow's error shape: {"error_code", "message"} with its status mapping; never a stack trace,
- * never the server's own folders (store-relative paths instead; the log keeps the full ones).
+ * MLflow's error shape: {"error_code", "message"}, with the statuses and codes of the one table
+ * (server/http-errors.ts); never a stack trace, never the server's own folders (store-relative
+ * paths instead; the log keeps the full ones).
  */
 function errorResponse(ctx: TrackingContext, c: Context, err: unknown, log?: (line: string) => void): Response {
-  if (err instanceof TooLarge) return c.json({ error_code: 'REQUEST_LIMIT_EXCEEDED', message: err.message }, 413, { Connection: 'close' });
-  if (err instanceof MlxError) {
-    const code = err.code === 'USAGE' ? 'INVALID_PARAMETER_VALUE' : err.code;
-    return c.json({ error_code: code, message: storeRelative(ctx, err.message) }, toHttpStatus(err.code) as 400);
+  let f = httpFailure(err, 'tracking');
+  // A read that failed because the client is gone is not the server's error, and nobody hears this answer.
+  if (f.unexpected && clientLeft(c)) f = httpFailure(new MlxError('BAD_REQUEST', 'the connection closed before the request arrived', { cause: err }), 'tracking');
+  if (f.unexpected) {
+    log?.(`internal error on ${c.req.method} ${c.req.path}: ${(err as Error)?.stack ?? String(err)}`);
+    return c.json({ error_code: f.code, message: `internal error: ${storeRelative(ctx, f.message)}` }, 500);
   }
-  // The connection is gone (the client left, or listen() cut a body that stopped arriving and
-  // answered 408 itself): the failed read is not the server's error, and nobody hears this answer.
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  if (incoming && !incoming.complete && incoming.socket?.destroyed !== false) return c.json({ error_code: 'BAD_REQUEST', message: 'the connection closed before the request arrived' }, 400);
-  log?.(`internal error on ${c.req.method} ${c.req.path}: ${(err as Error)?.stack ?? String(err)}`);
-  const first = String((err as Error)?.message ?? err).split('\n')[0];
-  return c.json({ error_code: 'INTERNAL_ERROR', message: `internal error: ${storeRelative(ctx, first)}` }, 500);
+  // A 413 answers before the upload was read: the connection cannot be reused for the next request.
+  return c.json({ error_code: f.code, message: storeRelative(ctx, f.message) }, f.status as 400, f.status === 413 ? { Connection: 'close' } : undefined);
 }
 
 /** The tracking server of `mlx server`: MLflow REST API 2.0, the artifact proxy, mlx's extensions and the UI. */
@@ -71,7 +68,7 @@ export function trackingApp(ctx: TrackingContext, o: TrackingAppOptions): Hono {
     const guard = tokenGuard(o.token, {
       open: (c) => c.req.method === 'OPTIONS',
       deny: (c) =>
-        c.json({ error_code: 'UNAUTHENTICATED', message: 'this server needs a token: send Authorization: Bearer <token> (MLX_TRACKING_TOKEN or MLFLOW_TRACKING_TOKEN for clients)' }, 401),
+        onError(new MlxError('UNAUTHENTICATED', 'this server needs a token: send Authorization: Bearer <token> (MLX_TRACKING_TOKEN or MLFLOW_TRACKING_TOKEN for clients)'), c),
     });
     for (const p of ['/api/*', '/ajax-api/*']) app.use(p, guard);
   }
@@ -81,7 +78,7 @@ export function trackingApp(ctx: TrackingContext, o: TrackingAppOptions): Hono {
       '*',
       hostGuard(o.allowedHosts, {
         exempt: (c) => c.req.path === '/health' || c.req.path === '/ready',
-        deny: (c, host, allowed) => c.json({ error_code: 'PERMISSION_DENIED', message: hostRefusal(host, allowed) }, 403),
+        deny: (c, host, allowed) => onError(new MlxError('PERMISSION_DENIED', hostRefusal(host, allowed)), c),
       }),
     );
   app.get('/health', (c) => c.json({ status: 'OK' }));
@@ -112,7 +109,7 @@ export function trackingApp(ctx: TrackingContext, o: TrackingAppOptions): Hono {
 
   o.ui?.(app);
   app.notFound((c) =>
-    c.json({ error_code: 'ENDPOINT_NOT_FOUND', message: `no endpoint ${c.req.method} ${c.req.path}; the API is under /api/2.0/mlflow/ (MLflow REST API 2.0)` }, 404),
+    onError(new HttpError(404, 'ENDPOINT_NOT_FOUND', `no endpoint ${c.req.method} ${c.req.path}; the API is under /api/2.0/mlflow/ (MLflow REST API 2.0)`), c),
   );
   return app;
 }

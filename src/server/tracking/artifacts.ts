@@ -11,7 +11,8 @@ import { parseVersion } from '../../core/validation.js';
 import { parseArtifactPath, reservedName } from '../../artifacts/artifact-path.js';
 import { readVerified } from '../../models/model-storage.js';
 import { artifactTree, REGISTRY_PREFIX, RESERVED_NAMES, UPLOAD_TMP, type TrackingContext } from './context.js';
-import { sizeText, TooLarge } from './request.js';
+import { sizeText } from './request.js';
+import { TooLarge } from '../http-errors.js';
 
 const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
@@ -39,8 +40,8 @@ const STALE_UPLOAD_MS = 24 * 60 * 60 * 1000;
 function relPathOf(c: Context, prefix: string): string {
   try {
     return decodeURIComponent(c.req.path.slice(prefix.length));
-  } catch {
-    throw invalid(`artifact path ${JSON.stringify(c.req.path.slice(prefix.length))} is not valid URL encoding`);
+  } catch (err) {
+    throw invalid(`artifact path ${JSON.stringify(c.req.path.slice(prefix.length))} is not valid URL encoding`, err);
   }
 }
 
@@ -179,7 +180,11 @@ export function artifactProxyRoutes(app: Hono, ctx: TrackingContext, opts: { max
       const names = parseArtifactPath(relPathOf(c, base));
       if (names.length === 0) throw invalid('the artifact root itself cannot be deleted; name a file or folder under it');
       refuseReserved(names, true);
-      tree.remove(names, `artifact ${JSON.stringify(names.join('/'))}`);
+      try {
+        tree.remove(names, `artifact ${JSON.stringify(names.join('/'))}`);
+      } catch (err) {
+        throw writeDenied(err, 'the artifact store') ?? err;
+      }
       return c.json({});
     });
   }

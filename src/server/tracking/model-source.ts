@@ -104,7 +104,7 @@ export async function registerFromSource(ctx: TrackingContext, f: Fields): Promi
     // The client knows its source, not this server's folders: name the one, never show the other.
     if (!(err instanceof MlxError) || local === source) throw err;
     const message = storeRelative(ctx, err.message.split(local).join(source));
-    throw invalid(message.startsWith(`source `) ? message : `source ${JSON.stringify(source)}: ${message}`);
+    throw invalid(message.startsWith(`source `) ? message : `source ${JSON.stringify(source)}: ${message}`, err);
   });
   const expected = given['mlx.sha256'];
   if (expected !== undefined && expected.toLowerCase() !== prepared.hash)

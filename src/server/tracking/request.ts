@@ -1,15 +1,13 @@
 import type { Context } from 'hono';
 import { invalid, MlxError } from '../../core/errors.js';
 import { jsonNestsDeeperThan, tooDeepText } from '../../core/json-depth.js';
+import { TooLarge } from '../http-errors.js';
 import { parseJsonBody, readBody } from '../read-body.js';
 
 /** A byte count for messages: KB below 1 MB, so small limits do not read "0 MB". */
 export function sizeText(bytes: number): string {
   return bytes < 1024 * 1024 ? `${Math.round(bytes / 1024)} KB` : `${Math.round(bytes / 1024 / 1024)} MB`;
 }
-
-/** A body over the limit: 413, in MLflow's error shape. */
-export class TooLarge extends Error {}
 
 /**
  * One request's fields, as MLflow's REST layer reads them: query parameters for GET (a field

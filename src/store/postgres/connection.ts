@@ -67,7 +67,7 @@ export function connectionLost(err: unknown): MlxError | null {
   const lost = (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) || (typeof e.message === 'string' && CONNECTION_MESSAGES.test(e.message));
   if (!lost) return null;
   const why = String(e.message ?? e.code).replace(/\s*\n\s*/g, ' ');
-  return new MlxError('TEMPORARILY_UNAVAILABLE', `lost the connection to PostgreSQL: ${why}; check that the database is up, then retry`);
+  return new MlxError('TEMPORARILY_UNAVAILABLE', `lost the connection to PostgreSQL: ${why}; check that the database is up, then retry`, { cause: err });
 }
 
 /**
@@ -80,6 +80,7 @@ export function readOnlyDatabase(err: unknown, uri: string): MlxError | null {
   return new MlxError(
     'PERMISSION_DENIED',
     `the PostgreSQL database ${redactUri(uri)} is read-only (${String(e.message)}): it is a standby, or has default_transaction_read_only on; reading works, but to write use the primary, or use a store you can write (--tracking-uri, MLX_TRACKING_URI, mlx server --backend-store-uri)`,
+    { cause: err },
   );
 }
 
@@ -94,7 +95,7 @@ export function reportingLostConnections<T extends object>(store: T): T {
 
 /** The error for a server that cannot be reached or refuses us. */
 export function connectError(uri: string, err: unknown): MlxError {
-  return new MlxError('INTERNAL_ERROR', `cannot connect to ${redactUri(uri)}: ${describe(err)}`);
+  return new MlxError('INTERNAL_ERROR', `cannot connect to ${redactUri(uri)}: ${describe(err)}`, { cause: err });
 }
 
 /** Opens a pool (pg is loaded here, on first use of a PostgreSQL store) and checks that the server answers. */
@@ -103,8 +104,8 @@ export async function openPool(uri: string, opts: { max?: number; options?: stri
   let url: URL;
   try {
     url = new URL(uri);
-  } catch {
-    throw new MlxError('INVALID_PARAMETER_VALUE', `${redactUri(uri)} is not a valid PostgreSQL URI; use postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE`);
+  } catch (err) {
+    throw new MlxError('INVALID_PARAMETER_VALUE', `${redactUri(uri)} is not a valid PostgreSQL URI; use postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, { cause: err });
   }
   if (url.pathname.length <= 1)
     throw new MlxError('INVALID_PARAMETER_VALUE', `${redactUri(uri)} names no database; use postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE`);

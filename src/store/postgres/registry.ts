@@ -97,7 +97,7 @@ export class PostgresRegistry {
       try {
         for (const table of MODEL_TABLES) await c.query(`UPDATE ${table} SET name = $1 WHERE name = $2`, [newName, name]);
       } catch (err) {
-        throw isUniqueViolation(err) ? modelExists(newName) : err;
+        throw isUniqueViolation(err) ? modelExists(newName, err) : err;
       }
       await this.touch(c, newName);
       return this.toModel(c, await this.modelRow(c, newName));

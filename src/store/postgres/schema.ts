@@ -68,7 +68,7 @@ export async function applyMigrations(
     } catch (err) {
       await c.query('ROLLBACK').catch(() => undefined);
       if (err instanceof MlxError) throw err;
-      throw new MlxError('INTERNAL_ERROR', `cannot migrate ${redactUri(uri)} to schema version ${target}: ${(err as Error).message}`);
+      throw new MlxError('INTERNAL_ERROR', `cannot migrate ${redactUri(uri)} to schema version ${target}: ${(err as Error).message}`, { cause: err });
     }
     return { from, to: target };
   } finally {

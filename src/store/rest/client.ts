@@ -65,8 +65,8 @@ export function normalizeServerUri(uri: string): string {
   let url: URL;
   try {
     url = new URL(uri);
-  } catch {
-    throw new MlxError('USAGE', `tracking URI ${JSON.stringify(uri)} is not a valid URL; give e.g. http://127.0.0.1:5000`);
+  } catch (err) {
+    throw new MlxError('USAGE', `tracking URI ${JSON.stringify(uri)} is not a valid URL; give e.g. http://127.0.0.1:5000`, { cause: err });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new MlxError('USAGE', `tracking URI ${JSON.stringify(uri)} must start with http:// or https://`);
@@ -100,8 +100,12 @@ export class RestClient {
     if (text.trim() === '') return {} as T;
     try {
       return JSON.parse(text) as T;
-    } catch {
-      throw new MlxError('INTERNAL_ERROR', `the tracking server at ${this.base} answered ${method} ${path} with something other than JSON; is it an mlx or MLflow server?`);
+    } catch (err) {
+      throw new MlxError(
+        'INTERNAL_ERROR',
+        `the tracking server at ${this.base} answered ${method} ${path} with something other than JSON; is it an mlx or MLflow server?`,
+        { cause: answered(res, method, path, text, err) },
+      );
     }
   }
 
@@ -115,6 +119,7 @@ export class RestClient {
       throw new MlxError(
         'INTERNAL_ERROR',
         `cannot reach the tracking server at ${this.base}: ${transportReason(err)}; start it with \`mlx server\` or fix MLX_TRACKING_URI`,
+        { cause: err },
       );
     }
   }
@@ -128,16 +133,18 @@ export class RestClient {
     } catch {
       body = null;
     }
+    // What came back, as it came, for MLX_DEBUG=1: the one-line message below keeps only the gist.
+    const cause = answered(res, method, path, text);
     const sent = typeof body?.error_code === 'string' ? body.error_code : undefined;
     const message = typeof body?.message === 'string' && body.message.trim() !== '' ? oneLine(body.message) : undefined;
     if ((res.status === 403 || sent === 'PERMISSION_DENIED') && message)
       // Not the token but the request: e.g. a server without --token refusing a Host name it does not serve.
-      throw new MlxError('UNAUTHENTICATED', `the tracking server at ${this.base} refused ${method} ${path} (${res.status}): ${message}`);
+      throw new MlxError('UNAUTHENTICATED', `the tracking server at ${this.base} refused ${method} ${path} (${res.status}): ${message}`, { cause });
     if (res.status === 401 || res.status === 403 || sent === 'UNAUTHENTICATED') {
       const why = this.auth
         ? `refused the credentials in ${this.auth.from} (${res.status}); set the token the server was started with`
         : `needs a token (${res.status}); set MLX_TRACKING_TOKEN to the token the server was started with`;
-      throw new MlxError('UNAUTHENTICATED', `the tracking server at ${this.base} ${why}`);
+      throw new MlxError('UNAUTHENTICATED', `the tracking server at ${this.base} ${why}`, { cause });
     }
     if (!message || sent === 'ENDPOINT_NOT_FOUND') {
       const what = res.status === 404 || sent === 'ENDPOINT_NOT_FOUND' ? 'does not know' : `answered ${res.status} ${res.statusText} to`;
@@ -145,11 +152,21 @@ export class RestClient {
       throw new MlxError(
         codeForStatus(res.status),
         `the tracking server at ${this.base} ${what} ${method} ${path}${detail ? ` (${detail})` : ''}; is MLX_TRACKING_URI an mlx or MLflow server?`,
+        { cause },
       );
     }
     const code = sent && KNOWN_CODES.has(sent as ErrorCode) ? (sent as ErrorCode) : codeForStatus(res.status);
-    throw new MlxError(code, message);
+    throw new MlxError(code, message, { cause });
   }
+}
+
+/** The most of an answer's body a cause keeps: enough for an HTML error page's gist. */
+const ANSWER_CHARS = 2000;
+
+/** A server's answer as an error (status, endpoint, body as sent), the cause of the one-line MlxError made of it. */
+function answered(res: Response, method: string, path: string, text: string, cause?: unknown): Error {
+  const body = text.length > ANSWER_CHARS ? `${text.slice(0, ANSWER_CHARS)}… (${text.length} characters)` : text;
+  return new Error(`${method} ${path} answered ${res.status} ${res.statusText}: ${body}`, cause === undefined ? undefined : { cause });
 }
 
 /** ?a=1&b=x&b=y: arrays repeat, undefined is left out. */

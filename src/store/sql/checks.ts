@@ -60,7 +60,7 @@ export function onePrefixHit(idOrPrefix: string, hits: string[]): string {
 }
 
 export const modelNotFound = (name: string) => notFound(`registered model ${q(name)} does not exist; list models with: mlx models list`);
-export const modelExists = (name: string) => alreadyExists(`registered model ${q(name)} already exists`);
+export const modelExists = (name: string, cause?: unknown) => alreadyExists(`registered model ${q(name)} already exists`, cause);
 export const versionNotFound = (name: string, version: number) =>
   notFound(`model ${q(name)} has no version ${version}; see its versions with: mlx models show ${name}`);
 export const aliasNotFound = (name: string, alias: string) =>

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MlxError } from '../../core/errors.js';
+import { fileError } from '../../core/file-errors.js';
 import { readOnlyStore, whyNotWritable, writeDenied } from '../../core/write-access.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -38,7 +39,7 @@ export function openDatabase(
   try {
     db = new Database(file);
   } catch (err) {
-    throw new MlxError('INTERNAL_ERROR', `cannot open the mlx database ${file}: ${(err as Error).message}`);
+    throw new MlxError('INTERNAL_ERROR', `cannot open the mlx database ${file}: ${(err as Error).message}`, { cause: err });
   }
   try {
     // WAL lets readers run beside one writer; the busy timeout makes concurrent writers queue instead of failing.
@@ -54,8 +55,8 @@ export function openDatabase(
       return openReadOnly(file, `SQLite may not write it (${(err as { code: string }).code})`, migrations);
     const msg = (err as Error).message;
     if (/not a database|file is encrypted/i.test(msg))
-      throw notSqlite(file);
-    throw new MlxError('INTERNAL_ERROR', `cannot open the mlx database ${file}: ${msg}`);
+      throw notSqlite(file, err);
+    throw new MlxError('INTERNAL_ERROR', `cannot open the mlx database ${file}: ${msg}`, { cause: err });
   }
   return db;
 }
@@ -89,7 +90,7 @@ function openReadOnly(file: string, why: string, migrations: typeof MIGRATIONS):
       db?.close();
       db = undefined;
       if (pendingWal)
-        throw readOnlyStore(store, `${why}, and its ${path.basename(wal)} holds changes SQLite cannot read without writing (${(err as Error).message})`);
+        throw readOnlyStore(store, `${why}, and its ${path.basename(wal)} holds changes SQLite cannot read without writing (${(err as Error).message})`, err);
     }
   } else if (pendingWal) throw readOnlyStore(store, `${why}, and its ${path.basename(wal)} holds changes SQLite cannot read without writing its index (${path.basename(file)}-shm)`);
   db ??= snapshot(file);
@@ -114,15 +115,22 @@ function snapshot(file: string): Db {
   return new Database(bytes, { readonly: true });
 }
 
-function notSqlite(file: string): MlxError {
+function notSqlite(file: string, cause?: unknown): MlxError {
   return new MlxError(
     'INVALID_STATE',
     `${file} is not an SQLite database; move it aside or point --tracking-uri / MLX_TRACKING_URI at another store`,
+    { cause },
   );
 }
 
 function checkMagic(file: string): void {
-  const fd = fs.openSync(file, 'r');
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    // A store this user may not even read: said as such, not as an internal error to report.
+    throw fileError(err, `the mlx database ${file}`);
+  }
   try {
     const buf = Buffer.alloc(16);
     const n = fs.readSync(fd, buf, 0, 16, 0);

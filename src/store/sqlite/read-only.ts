@@ -12,7 +12,7 @@ export function reportingReadOnly<T extends object>(store: T, root: string, dbFi
   const place = `the store ${root}`;
   const rethrow = (err: unknown): never => {
     if (isReadOnlyError(err))
-      throw readOnlyStore(place, whyNotWritable([root, dbFile]) ?? `SQLite may not write ${dbFile} (${(err as { code: string }).code})`);
+      throw readOnlyStore(place, whyNotWritable([root, dbFile]) ?? `SQLite may not write ${dbFile} (${(err as { code: string }).code})`, err);
     throw writeDenied(err, place) ?? err;
   };
   return translatingErrors(store, rethrow);
