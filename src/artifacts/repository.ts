@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { invalid } from '../core/errors.js';
-import { redactUri } from '../store/postgres/connection.js';
+import { redactUri } from '../core/uri.js';
 import type { RestClient } from '../store/rest/client.js';
 import { LocalArtifactRepository, safeJoin, type ArtifactEntry } from './local-repository.js';
 

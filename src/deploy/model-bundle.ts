@@ -2,12 +2,13 @@ import path from 'node:path';
 import { escapeChar, findControlChar, quoteJson, safeJson } from '../core/control-chars.js';
 import type { ModelSignature, ModelVersion } from '../core/entities.js';
 import { invalid } from '../core/errors.js';
+import { parseModelUri } from '../core/uri.js';
 import { checkLabels, readLabels } from '../models/labels.js';
 import { sha256 } from '../models/model-storage.js';
 import { readModelInfo } from '../models/onnx/model-info.js';
 import { checkSpecFits, formatPreprocessSpec, inferPreprocessSpec, parsePreprocessSpec } from '../models/preprocess-spec.js';
 import { modelCardText } from '../models/register.js';
-import { parseModelUri, readModelBytes, resolveModel } from '../models/uri.js';
+import { readModelBytes, resolveModel } from '../models/uri.js';
 import type { Store } from '../store/store.js';
 
 /** Everything about one model version that goes into a build context, read and checked in memory. */

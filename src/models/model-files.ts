@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ModelVersion } from '../core/entities.js';
 import { MlxError } from '../core/errors.js';
 import { writeDenied } from '../core/write-access.js';
-import { redactUri } from '../store/postgres/connection.js';
+import { redactUri } from '../core/uri.js';
 import type { Store } from '../store/store.js';
 import { ModelStorage } from './model-storage.js';
 

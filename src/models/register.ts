@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelVersion } from '../core/entities.js';
+import { parseModelUri } from '../core/uri.js';
 import { validateAlias, validateKey, validateModelName, validateTagValue } from '../core/validation.js';
 import type { Store } from '../store/store.js';
 import { checkLabels, readLabels } from './labels.js';
@@ -11,7 +12,7 @@ import type { ModelLimit } from './model-file.js';
 import { readModelInfo } from './onnx/model-info.js';
 import { checkSpecFits, formatPreprocessSpec, inferPreprocessSpec, parsePreprocessSpec } from './preprocess-spec.js';
 import { checkLoadsInRuntime } from './runtime-check.js';
-import { parseModelUri, readModelBytes, resolveModel } from './uri.js';
+import { readModelBytes, resolveModel } from './uri.js';
 
 export interface RegisterInput {
   /** A .onnx path, runs:/RUN_ID/PATH or models:/… */

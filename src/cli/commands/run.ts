@@ -32,7 +32,7 @@ export function registerRunCommand(program: Command): void {
       const { runCommand } = await import('../../app/run-command.js');
       const { artifactRepository } = await import('../../artifacts/repository.js');
       const { MlxError } = await import('../../core/errors.js');
-      const { redactUri } = await import('../../store/postgres/connection.js');
+      const { redactUri } = await import('../../core/uri.js');
       const warn = (m: string) => process.stderr.write(`mlx: ${m}\n`);
       const prepared = prepareRun({
         experiment: experimentArg(opts.experiment),

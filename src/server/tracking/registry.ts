@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelVersion, RegisteredModel } from '../../core/entities.js';
 import { invalid } from '../../core/errors.js';
+import { isPostgresUri } from '../../core/uri.js';
 import { parseVersion } from '../../core/validation.js';
 import { deleteModelOrVersion } from '../../models/delete.js';
 import { cardPath, modelCardText, writeModelCard } from '../../models/register.js';
@@ -116,5 +117,5 @@ export function mlxRoutes(api: Endpoints, ctx: TrackingContext): void {
     fs.renameSync(`${file}.tmp`, file);
     return { name: v.name, version: String(v.version) };
   });
-  api.get('/server-info', () => ({ mlx_version: ctx.mlxVersion, store: /^postgres(ql)?:/i.test(store.uri) ? 'postgresql' : 'sqlite', auth: ctx.auth }));
+  api.get('/server-info', () => ({ mlx_version: ctx.mlxVersion, store: isPostgresUri(store.uri) ? 'postgresql' : 'sqlite', auth: ctx.auth }));
 }

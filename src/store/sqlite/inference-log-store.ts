@@ -1,5 +1,5 @@
 import { MlxError } from '../../core/errors.js';
-import { redactUri } from '../postgres/connection.js';
+import { redactUri } from '../../core/uri.js';
 import type { FeedbackItem, FeedbackResult, InferenceRecord } from '../../serving/inference-record.js';
 import type { Store } from '../store.js';
 import type { Statement } from 'better-sqlite3';
