@@ -1,14 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { artifactRepository } from '../artifacts/repository.js';
+import { artifactRepository } from '../artifacts/open-repository.js';
 import type { ModelVersion } from '../core/entities.js';
 import { notFound } from '../core/errors.js';
 import { parseRegistryRef, type ModelRef } from '../core/uri.js';
-import type { RestClient } from '../store/rest/client.js';
-import type { Store } from '../store/store.js';
-import { modelFiles } from './model-files.js';
+import type { RegistryStore, TrackingStore } from '../store/store.js';
+import { modelFiles } from './open-model-files.js';
 import { readModelFile, type ModelLimit } from './model-file.js';
 import { readVerified } from './model-storage.js';
+
+/** What resolving a model URI reads: the registry (models:/) and runs (runs:/). */
+export type ModelLookupStore = RegistryStore & Pick<TrackingStore, 'resolveRunId' | 'getRun'>;
 
 export interface ResolvedModel {
   /** Absolute path of the .onnx file (for a remote store: a verified copy in the local model cache). */
@@ -50,7 +52,7 @@ function onnxFileIn(p: string, label: string): string {
  * it). The store's model files say where a version's bytes are; a run's artifacts may be on a
  * tracking server, then the .onnx file is downloaded into the local model cache.
  */
-export async function resolveModel(store: Store, ref: ModelRef): Promise<ResolvedModel> {
+export async function resolveModel(store: ModelLookupStore, ref: ModelRef): Promise<ResolvedModel> {
   if (ref.kind === 'registry') {
     const s = ref.selector;
     const version =
@@ -67,7 +69,7 @@ export async function resolveModel(store: Store, ref: ModelRef): Promise<Resolve
     const run = await store.getRun(runId);
     const label = `runs:/${runId}/${ref.path}`;
     const what = `artifact ${JSON.stringify(ref.path)} of run ${runId}`;
-    const repo = await artifactRepository(run.info.artifact_uri, store.uri, (store as { http?: RestClient }).http);
+    const repo = await artifactRepository(run.info.artifact_uri, store.uri, store.http);
     const local = repo.localPath(ref.path);
     if (local !== null) {
       const file = onnxFileIn(local, what);
@@ -98,7 +100,7 @@ export function readModelBytes(m: ResolvedModel, limit?: ModelLimit): Buffer {
  * latestForBare), NAME/3, NAME/latest or NAME@alias, to a name and a version number (or null).
  */
 export async function resolveRegistryRef(
-  store: Store,
+  store: RegistryStore,
   text: string,
   opts: { latestForBare?: boolean } = {},
 ): Promise<{ name: string; version: number | null }> {

@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import type { Experiment, RunInfo, RunStatus } from '../core/entities.js';
-import type { Store } from '../store/store.js';
+import type { TrackingStore } from '../store/store.js';
 import { EARLY_STOPPED_TAG, listChildRuns, summarize, TRIAL_TAG, type SweepResults } from './children.js';
 import { spawnMlxRun, type ChildExit, type ChildHandle, type Launcher } from './launcher.js';
 import { CompletedCurves, lastStep, medianStop, type StopDecision } from './median-stopping.js';
@@ -49,7 +49,7 @@ export type SweepEvent =
   | { type: 'warning'; message: string };
 
 export interface SweepOptions {
-  store: Store;
+  store: TrackingStore;
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** A new sweep: its definition, experiment and name. */
