@@ -1,9 +1,9 @@
-import type { Store } from '../store/store.js';
+import type { TrackingStore } from '../store/store.js';
 import type { Experiment } from '../core/entities.js';
 import { MlxError, notFound } from '../core/errors.js';
 
 /** An experiment by name or id; with create, a missing name is created (as mlflow.set_experiment does). */
-export async function findExperiment(store: Store, idOrName: string, opts: { create?: boolean } = {}): Promise<Experiment> {
+export async function findExperiment(store: TrackingStore, idOrName: string, opts: { create?: boolean } = {}): Promise<Experiment> {
   const byName = await store.getExperimentByName(idOrName);
   if (byName) return byName;
   if (/^\d+$/.test(idOrName)) {
@@ -23,7 +23,7 @@ export function experimentArg(given: string | undefined): string {
 }
 
 /** Experiment ids from names or ids (each may be a comma-separated list); none given: every active experiment. */
-export async function experimentIds(store: Store, given: string[] | undefined): Promise<string[]> {
+export async function experimentIds(store: TrackingStore, given: string[] | undefined): Promise<string[]> {
   if (!given || given.length === 0) return (await store.listExperiments('active')).map((e) => e.experiment_id);
   const ids: string[] = [];
   for (const g of given.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)) ids.push((await findExperiment(store, g)).experiment_id);

@@ -1,12 +1,12 @@
 import path from 'node:path';
-import type { Store } from '../store/store.js';
+import type { TrackingStore } from '../store/store.js';
 import type { DatasetInput } from '../core/entities.js';
 import { invalid } from '../core/errors.js';
 import { profileDataset } from '../data/dataset-profile.js';
 
 /** Profiles a dataset file and records it as an input of the run, as MLflow's log_input does. */
 export async function logDataset(
-  store: Store,
+  store: TrackingStore,
   runId: string,
   file: string,
   opts: { name?: string; context?: string },

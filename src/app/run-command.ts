@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import type { Writable } from 'node:stream';
 import type { ArtifactRepository } from '../artifacts/repository.js';
-import type { Store } from '../store/store.js';
+import type { TrackingStore } from '../store/store.js';
 import type { BatchEntry, RunStatus } from '../core/entities.js';
 import { SYSTEM_TAGS } from '../core/entities.js';
 import { parseProtocolLine, PROTOCOL_PREFIX } from '../core/log-protocol.js';
@@ -10,7 +10,7 @@ import { parseProtocolLine, PROTOCOL_PREFIX } from '../core/log-protocol.js';
 export const OUTPUT_ARTIFACT = 'logs/output.txt';
 
 export interface RunCommandOptions {
-  store: Store;
+  store: TrackingStore;
   runId: string;
   command: string[];
   cwd: string;

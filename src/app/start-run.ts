@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.js';
+import type { TrackingStore } from '../store/store.js';
 import type { Experiment, RunInfo } from '../core/entities.js';
 import { SYSTEM_TAGS } from '../core/entities.js';
 import { findExperiment } from './experiments.js';
@@ -38,7 +38,7 @@ export function prepareRun(input: StartRunInput): PreparedRun {
  * Starts a run the way `mlx run` and `mlx runs start` do: source tags are recorded, and a
  * run started inside another run (MLX_RUN_ID set) records it as its parent.
  */
-export async function startRun(store: Store, input: PreparedRun): Promise<{ info: RunInfo; experiment: Experiment }> {
+export async function startRun(store: TrackingStore, input: PreparedRun): Promise<{ info: RunInfo; experiment: Experiment }> {
   const experiment = await findExperiment(store, input.experiment, { create: true });
   let parentRunId: string | undefined;
   if (input.env.MLX_RUN_ID) {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { invalid } from '../core/errors.js';
 
 /** Longest file or folder name most filesystems take (ext4, APFS, NTFS: 255). */
@@ -49,4 +50,24 @@ export function reservedName(top: string | undefined, reserved: readonly string[
   if (top === undefined) return null;
   const c = canonicalName(top);
   return reserved.find((r) => canonicalName(r) === c) ?? null;
+}
+
+/** Resolves a user-given relative path inside root, refusing anything that would escape it. */
+export function safeJoin(root: string, rel: string | undefined, what = 'artifact path'): string {
+  if (!rel) return root;
+  if (path.isAbsolute(rel) || /^[a-zA-Z]:[\\/]/.test(rel))
+    throw invalid(`${what} ${JSON.stringify(rel)} must be relative to the run's artifact folder`);
+  const full = path.resolve(root, rel);
+  const back = path.relative(root, full);
+  if (back.startsWith('..') || path.isAbsolute(back))
+    throw invalid(`${what} ${JSON.stringify(rel)} would escape the run's artifact folder; use a path without ".."`);
+  return full;
+}
+
+/** Checks a user-given artifact path (relative, no "..") and returns it with forward slashes; undefined stays undefined. */
+export function checkArtifactPath(rel: string | undefined, what = 'artifact path'): string | undefined {
+  if (!rel) return undefined;
+  const root = path.resolve('/mlx-artifact-root');
+  const rest = path.relative(root, safeJoin(root, rel, what));
+  return rest === '' ? undefined : rest.split(path.sep).join('/');
 }

@@ -7,8 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import { MlxError, notFound } from '../core/errors.js';
 import { fileError, readableStat } from '../core/file-errors.js';
 import type { RestClient } from '../store/rest/client.js';
-import type { ArtifactEntry } from './local-repository.js';
-import { checkArtifactPath, type ArtifactRepository, type ArtifactWriter } from './repository.js';
+import { checkArtifactPath } from './artifact-path.js';
+import type { ArtifactEntry, ArtifactRepository, ArtifactWriter } from './repository.js';
 
 const PROXY_PATH = '/api/2.0/mlflow-artifacts/artifacts';
 /** Uploads in flight at once when logging a folder. */

@@ -1,26 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { invalid } from '../core/errors.js';
 import { fileError, isSystemError, readableStat } from '../core/file-errors.js';
 import { writeDenied } from '../core/write-access.js';
-
-export interface ArtifactEntry {
-  path: string;
-  is_dir: boolean;
-  file_size?: number;
-}
-
-/** Resolves a user-given relative path inside root, refusing anything that would escape it. */
-export function safeJoin(root: string, rel: string | undefined, what = 'artifact path'): string {
-  if (!rel) return root;
-  if (path.isAbsolute(rel) || /^[a-zA-Z]:[\\/]/.test(rel))
-    throw invalid(`${what} ${JSON.stringify(rel)} must be relative to the run's artifact folder`);
-  const full = path.resolve(root, rel);
-  const back = path.relative(root, full);
-  if (back.startsWith('..') || path.isAbsolute(back))
-    throw invalid(`${what} ${JSON.stringify(rel)} would escape the run's artifact folder; use a path without ".."`);
-  return full;
-}
+import { safeJoin } from './artifact-path.js';
+import type { ArtifactEntry, ArtifactRepository, ArtifactWriter } from './repository.js';
 
 /**
  * A copy that failed reading its source (a file or folder in it this user may not read) rather
@@ -40,45 +23,50 @@ function unreadableSource(err: unknown, source: string): unknown {
   }
 }
 
-/** A run's artifacts in a local folder; remote repositories will implement the same methods. */
-export class LocalArtifactRepository {
-  constructor(readonly root: string) {}
+/** A run's artifacts in a local folder (a path or a file: URI's path). */
+export class LocalArtifactRepository implements ArtifactRepository {
+  constructor(readonly uri: string) {}
 
   /** Copies a file or a folder (recursively) to artifactPath/<basename> and returns the stored relative paths. */
-  log(source: string, artifactPath?: string): string[] {
+  async log(source: string, artifactPath?: string): Promise<string[]> {
     const stat = readableStat(source, `artifact source ${JSON.stringify(source)}`);
-    const destDir = safeJoin(this.root, artifactPath);
+    const destDir = safeJoin(this.uri, artifactPath);
     const dest = path.join(destDir, path.basename(path.resolve(source)));
     try {
       fs.mkdirSync(destDir, { recursive: true });
       if (stat.isDirectory()) fs.cpSync(source, dest, { recursive: true, dereference: true });
       else fs.copyFileSync(source, dest);
     } catch (err) {
-      throw unreadableSource(err, source) ?? writeDenied(err, `the run's artifact folder ${this.root}`) ?? err;
+      throw unreadableSource(err, source) ?? writeDenied(err, `the run's artifact folder ${this.uri}`) ?? err;
     }
-    return stat.isDirectory() ? this.list(path.relative(this.root, dest), true).map((e) => e.path) : [path.relative(this.root, dest)];
+    const stored = stat.isDirectory() ? this.entries(path.relative(this.uri, dest), true).map((e) => e.path) : [path.relative(this.uri, dest)];
+    return stored.map((p) => p.split(path.sep).join('/'));
   }
 
-  /** Opens a write stream to a file in the repository (used for `mlx run`'s captured output). */
-  createWriteStream(rel: string): fs.WriteStream {
-    const full = safeJoin(this.root, rel);
+  /** Appends to the file (mlx run's captured output); close() ends it. */
+  openWriter(rel: string): ArtifactWriter {
+    const full = safeJoin(this.uri, rel);
     try {
       fs.mkdirSync(path.dirname(full), { recursive: true });
     } catch (err) {
-      throw writeDenied(err, `the run's artifact folder ${this.root}`) ?? err;
+      throw writeDenied(err, `the run's artifact folder ${this.uri}`) ?? err;
     }
-    return fs.createWriteStream(full, { flags: 'a' });
+    const stream = fs.createWriteStream(full, { flags: 'a' });
+    return { stream, close: () => new Promise<void>((resolve, reject) => stream.once('error', reject).end(resolve)) };
   }
 
-  /** Lists artifacts under rel (recursively when asked); an absent folder lists as empty. */
-  list(rel?: string, recursive = false): ArtifactEntry[] {
-    const base = safeJoin(this.root, rel);
+  async list(rel?: string, recursive = false): Promise<ArtifactEntry[]> {
+    return this.entries(rel, recursive);
+  }
+
+  private entries(rel: string | undefined, recursive: boolean): ArtifactEntry[] {
+    const base = safeJoin(this.uri, rel);
     if (!fs.existsSync(base)) return [];
     const out: ArtifactEntry[] = [];
     const walk = (dir: string) => {
       for (const d of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
         const full = path.join(dir, d.name);
-        const relPath = path.relative(this.root, full).split(path.sep).join('/');
+        const relPath = path.relative(this.uri, full).split(path.sep).join('/');
         if (d.isDirectory()) {
           out.push({ path: relPath, is_dir: true });
           if (recursive) walk(full);
@@ -86,12 +74,15 @@ export class LocalArtifactRepository {
       }
     };
     if (fs.statSync(base).isDirectory()) walk(base);
-    else out.push({ path: path.relative(this.root, base), is_dir: false, file_size: fs.statSync(base).size });
+    else out.push({ path: path.relative(this.uri, base), is_dir: false, file_size: fs.statSync(base).size });
     return out;
   }
 
-  /** The absolute path of an artifact, for readers. */
-  resolve(rel: string): string {
-    return safeJoin(this.root, rel);
+  async download(rel: string, dest: string): Promise<void> {
+    fs.copyFileSync(safeJoin(this.uri, rel), dest);
+  }
+
+  localPath(rel: string): string {
+    return safeJoin(this.uri, rel);
   }
 }

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { MlxError } from '../core/errors.js';
 import { NoActiveRun, resolveActiveRun } from '../app/active-run.js';
 import { openStore, resolveTrackingUri } from '../store/open-store.js';
-import type { RestClient } from '../store/rest/client.js';
 import type { Store } from '../store/store.js';
 
 /** The options every command inherits from the program (--tracking-uri). */
@@ -62,11 +61,6 @@ export async function activeRun(store: Store, flag: string | undefined): Promise
       throw new MlxError('INVALID_PARAMETER_VALUE', 'no active run: pass --run RUN_ID, set MLX_RUN_ID, or start one with `mlx run -- CMD` or `mlx runs start`');
     throw err;
   }
-}
-
-/** The HTTP client of a remote store (so artifact transfers reuse its server and token); undefined for a local one. */
-export function httpOf(store: Store): RestClient | undefined {
-  return (store as { http?: RestClient }).http;
 }
 
 /** Collects a repeatable option into an array. */

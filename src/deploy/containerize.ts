@@ -1,5 +1,5 @@
 import { escapeControlChars, safeJson } from '../core/control-chars.js';
-import type { Store } from '../store/store.js';
+import type { RegistrationStore } from '../models/register.js';
 import { readModelBundle, modelManifest, type ModelBundle } from './model-bundle.js';
 import { mlxPackage, mlxRoot, checkPackable } from './mlx-package.js';
 import type { ContextOptions } from './options.js';
@@ -34,7 +34,7 @@ export function defaultOut(b: Pick<ModelBundle, 'name' | 'version'>): string {
 }
 
 /** Resolves the model and renders every file of the context in memory. */
-export async function planContext(store: Store, input: PlanInput): Promise<ContextPlan> {
+export async function planContext(store: RegistrationStore, input: PlanInput): Promise<ContextPlan> {
   const root = mlxRoot();
   checkPackable(root);
   const { version: mlxVersion, tarball } = mlxPackage(root);

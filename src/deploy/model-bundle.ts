@@ -2,13 +2,13 @@ import path from 'node:path';
 import { escapeChar, findControlChar, quoteJson, safeJson } from '../core/control-chars.js';
 import type { ModelSignature, ModelVersion } from '../core/entities.js';
 import { invalid } from '../core/errors.js';
+import { parseModelUri } from '../core/uri.js';
 import { checkLabels, readLabels } from '../models/labels.js';
 import { sha256 } from '../models/model-storage.js';
 import { readModelInfo } from '../models/onnx/model-info.js';
 import { checkSpecFits, formatPreprocessSpec, inferPreprocessSpec, parsePreprocessSpec } from '../models/preprocess-spec.js';
-import { modelCardText } from '../models/register.js';
-import { parseModelUri, readModelBytes, resolveModel } from '../models/uri.js';
-import type { Store } from '../store/store.js';
+import { modelCardText, type RegistrationStore } from '../models/register.js';
+import { readModelBytes, resolveModel } from '../models/uri.js';
 
 /** Everything about one model version that goes into a build context, read and checked in memory. */
 export interface ModelBundle {
@@ -41,7 +41,7 @@ export interface BundleInput {
 }
 
 /** Resolves a model URI through the store and reads what the image needs; registry bytes are verified by sha256. */
-export async function readModelBundle(store: Store, input: BundleInput): Promise<ModelBundle> {
+export async function readModelBundle(store: RegistrationStore, input: BundleInput): Promise<ModelBundle> {
   const flagLabels = input.labelsFile !== undefined ? readLabels(input.labelsFile) : null;
   const flagSpec = input.preprocess !== undefined ? parsePreprocessSpec(input.preprocess) : null;
   const resolved = await resolveModel(store, parseModelUri(input.uri));

@@ -1,13 +1,13 @@
 import { MlxError } from '../core/errors.js';
-import type { Store } from '../store/store.js';
-import { modelFiles } from './model-files.js';
+import type { RegistryStore } from '../store/store.js';
+import { modelFiles } from './open-model-files.js';
 
 /**
  * Deletes a version (or, with version null, a whole model) with its cards and the model bytes
  * no other version uses. Anything an alias points at is refused without force: a serving
  * deployment may resolve that alias.
  */
-export async function deleteModelOrVersion(store: Store, name: string, version: number | null, force: boolean): Promise<{ deleted: number[] }> {
+export async function deleteModelOrVersion(store: RegistryStore, name: string, version: number | null, force: boolean): Promise<{ deleted: number[] }> {
   const model = await store.getRegisteredModel(name);
   const doomed = version === null ? (await store.searchModelVersions({ name })).map((v) => v.version) : [version];
   const aliased = Object.entries(model.aliases).filter(([, v]) => doomed.includes(v));

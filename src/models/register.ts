@@ -1,17 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelVersion } from '../core/entities.js';
+import { parseModelUri } from '../core/uri.js';
 import { validateAlias, validateKey, validateModelName, validateTagValue } from '../core/validation.js';
-import type { Store } from '../store/store.js';
+import type { TrackingStore } from '../store/store.js';
 import { checkLabels, readLabels } from './labels.js';
 import { renderModelCard } from './model-card.js';
-import { cardPath, modelFiles } from './model-files.js';
+import { modelFiles } from './open-model-files.js';
 import { sha256 } from './model-storage.js';
 import type { ModelLimit } from './model-file.js';
 import { readModelInfo } from './onnx/model-info.js';
 import { checkSpecFits, formatPreprocessSpec, inferPreprocessSpec, parsePreprocessSpec } from './preprocess-spec.js';
 import { checkLoadsInRuntime } from './runtime-check.js';
-import { parseModelUri, readModelBytes, resolveModel } from './uri.js';
+import { readModelBytes, resolveModel, type ModelLookupStore } from './uri.js';
 
 export interface RegisterInput {
   /** A .onnx path, runs:/RUN_ID/PATH or models:/… */
@@ -45,7 +46,8 @@ export function modelCardTemplate(): string {
   return fs.readFileSync(new URL('../../templates/model-card.md', import.meta.url), 'utf8');
 }
 
-export { cardPath };
+/** What registering reads and writes: the registry, the source run, and its experiment's name for the model card. */
+export type RegistrationStore = ModelLookupStore & Pick<TrackingStore, 'getExperiment'>;
 
 /** A registration that passed every check and is ready to be written. */
 export interface PreparedRegistration {
@@ -66,7 +68,7 @@ export interface PreparedRegistration {
  * Checks everything about a registration without writing anything: the name and alias, the
  * source resolves, the file is ONNX and onnxruntime loads it, labels and preprocessing fit it.
  */
-export async function prepareRegistration(store: Store, input: RegisterInput): Promise<PreparedRegistration> {
+export async function prepareRegistration(store: ModelLookupStore, input: RegisterInput): Promise<PreparedRegistration> {
   validateModelName(input.name);
   if (input.alias !== undefined) validateAlias(input.alias);
   for (const [k, v] of Object.entries(input.tags ?? {})) (validateKey('tag', k), validateTagValue(k, v));
@@ -105,7 +107,7 @@ export async function prepareRegistration(store: Store, input: RegisterInput): P
  * Writes a prepared registration: the bytes (by sha256 in a local store; uploaded through the
  * artifact proxy for a tracking server), version N+1 in one transaction, the model card.
  */
-export async function commitRegistration(store: Store, p: PreparedRegistration): Promise<RegisterResult> {
+export async function commitRegistration(store: RegistrationStore, p: PreparedRegistration): Promise<RegisterResult> {
   const { input, info, hash, bytes } = p;
   const files = await modelFiles(store);
   const stored = await files.put(bytes, hash, p.origin);
@@ -142,12 +144,12 @@ export async function commitRegistration(store: Store, p: PreparedRegistration):
 }
 
 /** Registers an ONNX model as version N+1 of NAME: every check first, then the writes. */
-export async function registerModel(store: Store, input: RegisterInput): Promise<RegisterResult> {
+export async function registerModel(store: RegistrationStore, input: RegisterInput): Promise<RegisterResult> {
   return commitRegistration(store, await prepareRegistration(store, input));
 }
 
 /** Renders a version's model card (with its training run, when known) and writes it to out, else beside the version in the store. */
-export async function writeModelCard(store: Store, version: ModelVersion, out?: string): Promise<string> {
+export async function writeModelCard(store: RegistrationStore, version: ModelVersion, out?: string): Promise<string> {
   const text = await modelCardText(store, version);
   if (out === undefined) return (await (await modelFiles(store)).writeCard(version, text)).location;
   fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
@@ -156,7 +158,7 @@ export async function writeModelCard(store: Store, version: ModelVersion, out?: 
 }
 
 /** The Markdown model card of a version. */
-export async function modelCardText(store: Store, version: ModelVersion): Promise<string> {
+export async function modelCardText(store: Pick<TrackingStore, 'getRun' | 'getExperiment'>, version: ModelVersion): Promise<string> {
   const run = version.run_id ? await store.getRun(version.run_id).catch(() => null) : null;
   const experimentName = run ? (await store.getExperiment(run.info.experiment_id).catch(() => null))?.name : undefined;
   return renderModelCard(modelCardTemplate(), { version, run, experimentName });

@@ -3,13 +3,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HttpArtifactRepository } from '../artifacts/http-repository.js';
-import { artifactRepository, type ArtifactRepository } from '../artifacts/repository.js';
+import { artifactRepository } from '../artifacts/open-repository.js';
+import type { ArtifactRepository } from '../artifacts/repository.js';
 import type { ModelVersion } from '../core/entities.js';
 import { MlxError } from '../core/errors.js';
-import type { RestStore } from '../store/rest/rest-store.js';
-import type { Store } from '../store/store.js';
+import type { RegistryStore } from '../store/store.js';
 import type { ModelFiles, StoredModel } from './model-files.js';
 import { sha256 } from './model-storage.js';
+
+/** A registry whose tracking server keeps the model files (the REST store): its client, and where versions and cards are. */
+export type ServerRegistry = RegistryStore & Required<Pick<RegistryStore, 'http' | 'getModelVersionDownloadUri' | 'putModelCard'>>;
 
 /** Where registered models are uploaded for model-versions/create to read them (removed once it has). */
 export const UPLOAD_PREFIX = '_mlx/uploads';
@@ -75,10 +78,7 @@ export async function findOnnx(repo: ArtifactRepository, rel: string, label: str
  * model-versions/get-download-uri) into a local cache, verified against the version's sha256.
  */
 export class RemoteModelFiles implements ModelFiles {
-  private readonly store: RestStore;
-  constructor(store: Store) {
-    this.store = store as unknown as RestStore;
-  }
+  constructor(private readonly store: ServerRegistry) {}
 
   /** A folder of its own per registration, so concurrent registrations of the same bytes do not take each other's upload away. */
   private uploads(hash: string): HttpArtifactRepository {

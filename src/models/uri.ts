@@ -1,61 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { artifactRepository } from '../artifacts/repository.js';
+import { artifactRepository } from '../artifacts/open-repository.js';
 import type { ModelVersion } from '../core/entities.js';
 import { invalid, notFound } from '../core/errors.js';
 import { readableStat } from '../core/file-errors.js';
-import { parseVersion, validateModelName } from '../core/validation.js';
-import type { RestClient } from '../store/rest/client.js';
-import type { Store } from '../store/store.js';
-import { modelFiles } from './model-files.js';
+import { parseRegistryRef, type ModelRef } from '../core/uri.js';
+import type { RegistryStore, TrackingStore } from '../store/store.js';
+import { modelFiles } from './open-model-files.js';
 import { readModelFile, type ModelLimit } from './model-file.js';
 import { readVerified } from './model-storage.js';
 
-export type VersionSelector = { version: number } | { alias: string } | { latest: true };
-
-export type ModelRef =
-  | { kind: 'registry'; name: string; selector: VersionSelector }
-  | { kind: 'run'; runId: string; path: string }
-  | { kind: 'file'; path: string };
-
-export const URI_FORMS = 'models:/NAME/VERSION, models:/NAME@ALIAS, models:/NAME/latest, runs:/RUN_ID/PATH or a file path';
-
-/** Parses `NAME`, `NAME/3`, `NAME/latest` or `NAME@alias` (the part after `models:/`). */
-export function parseRegistryRef(text: string, opts: { allowBare?: boolean } = {}): { name: string; selector: VersionSelector | null } {
-  const at = text.indexOf('@');
-  const slash = text.indexOf('/');
-  if (at >= 0) {
-    const name = text.slice(0, at);
-    validateModelName(name);
-    const alias = text.slice(at + 1);
-    if (!alias) throw invalid(`model reference ${JSON.stringify(text)} has an empty alias`);
-    return { name, selector: { alias } };
-  }
-  if (slash >= 0) {
-    const name = text.slice(0, slash);
-    validateModelName(name);
-    const v = text.slice(slash + 1);
-    return { name, selector: v === 'latest' ? { latest: true } : { version: parseVersion(v) } };
-  }
-  validateModelName(text);
-  if (!opts.allowBare) throw invalid(`model reference ${JSON.stringify(text)} needs a version: ${text}/3, ${text}@ALIAS or ${text}/latest`);
-  return { name: text, selector: null };
-}
-
-/** Parses any model URI: models:/…, runs:/…, or a file path. */
-export function parseModelUri(text: string): ModelRef {
-  if (text.startsWith('models:/')) {
-    const { name, selector } = parseRegistryRef(text.slice('models:/'.length));
-    return { kind: 'registry', name, selector: selector! };
-  }
-  if (text.startsWith('runs:/')) {
-    const m = /^runs:\/([0-9a-fA-F]{6,32})(?:\/(.*))?$/.exec(text);
-    if (!m) throw invalid(`model URI ${JSON.stringify(text)} is not of the form runs:/RUN_ID/PATH`);
-    return { kind: 'run', runId: m[1], path: m[2] ?? '' };
-  }
-  if (/^[a-z][a-z0-9+.-]+:\//i.test(text)) throw invalid(`model URI ${JSON.stringify(text)} has an unknown scheme; use ${URI_FORMS}`);
-  return { kind: 'file', path: text };
-}
+/** What resolving a model URI reads: the registry (models:/) and runs (runs:/). */
+export type ModelLookupStore = RegistryStore & Pick<TrackingStore, 'resolveRunId' | 'getRun'>;
 
 export interface ResolvedModel {
   /** Absolute path of the .onnx file (for a remote store: a verified copy in the local model cache). */
@@ -92,7 +48,7 @@ function onnxFileIn(p: string, label: string): string {
  * it). The store's model files say where a version's bytes are; a run's artifacts may be on a
  * tracking server, then the .onnx file is downloaded into the local model cache.
  */
-export async function resolveModel(store: Store, ref: ModelRef): Promise<ResolvedModel> {
+export async function resolveModel(store: ModelLookupStore, ref: ModelRef): Promise<ResolvedModel> {
   if (ref.kind === 'registry') {
     const s = ref.selector;
     const version =
@@ -109,7 +65,7 @@ export async function resolveModel(store: Store, ref: ModelRef): Promise<Resolve
     const run = await store.getRun(runId);
     const label = `runs:/${runId}/${ref.path}`;
     const what = `artifact ${JSON.stringify(ref.path)} of run ${runId}`;
-    const repo = await artifactRepository(run.info.artifact_uri, store.uri, (store as { http?: RestClient }).http);
+    const repo = await artifactRepository(run.info.artifact_uri, store.uri, store.http);
     const local = repo.localPath(ref.path);
     if (local !== null) {
       const file = onnxFileIn(local, what);
@@ -140,7 +96,7 @@ export function readModelBytes(m: ResolvedModel, limit?: ModelLimit): Buffer {
  * latestForBare), NAME/3, NAME/latest or NAME@alias, to a name and a version number (or null).
  */
 export async function resolveRegistryRef(
-  store: Store,
+  store: RegistryStore,
   text: string,
   opts: { latestForBare?: boolean } = {},
 ): Promise<{ name: string; version: number | null }> {

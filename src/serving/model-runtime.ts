@@ -2,12 +2,12 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { ModelSignature, TensorSpec } from '../core/entities.js';
 import { invalid } from '../core/errors.js';
+import { parseModelUri } from '../core/uri.js';
 import { readLabels } from '../models/labels.js';
 import { sha256 } from '../models/model-storage.js';
 import { readModelInfo } from '../models/onnx/model-info.js';
 import { checkSpecFits, inferPreprocessSpec, parsePreprocessSpec, type PreprocessSpec } from '../models/preprocess-spec.js';
-import { parseModelUri, readModelBytes, resolveModel } from '../models/uri.js';
-import type { Store } from '../store/store.js';
+import { readModelBytes, resolveModel, type ModelLookupStore } from '../models/uri.js';
 import { InferenceWorker } from './inference-worker.js';
 import type { PixelScaling } from './pixels.js';
 import { ELEMENT_TYPES, type NumericArray } from './tensors.js';
@@ -66,7 +66,7 @@ export interface ModelSource {
 }
 
 /** Resolves a model URI (and its options) without loading it: unknown models fail here, at once. */
-export async function findModel(store: Store, uri: string, opts: LoadOptions = {}): Promise<ModelSource> {
+export async function findModel(store: ModelLookupStore, uri: string, opts: LoadOptions = {}): Promise<ModelSource> {
   const started = process.hrtime.bigint();
   const resolved = await resolveModel(store, parseModelUri(uri));
   if (opts.labelsFile) readLabels(opts.labelsFile);
@@ -75,7 +75,7 @@ export async function findModel(store: Store, uri: string, opts: LoadOptions = {
 }
 
 /** Resolves a model URI through the store, verifies its bytes, and loads it into an onnxruntime session. */
-export async function loadServedModel(store: Store, uri: string, opts: LoadOptions = {}): Promise<ServedModel> {
+export async function loadServedModel(store: ModelLookupStore, uri: string, opts: LoadOptions = {}): Promise<ServedModel> {
   return loadFoundModel(await findModel(store, uri, opts));
 }
 

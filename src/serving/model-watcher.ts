@@ -1,5 +1,5 @@
 import type { ModelSignature, ModelVersion, TensorSpec } from '../core/entities.js';
-import { parseModelUri } from '../models/uri.js';
+import { parseModelUri } from '../core/uri.js';
 import type { ServedModel } from './model-runtime.js';
 import type { Variant } from './variant-set.js';
 

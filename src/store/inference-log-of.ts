@@ -1,6 +1,6 @@
 import { MlxError } from '../core/errors.js';
 import type { InferenceLog } from '../inference-log/inference-log.js';
-import { redactUri } from './postgres/connection.js';
+import { isHttpUri, redactUri } from '../core/uri.js';
 import type { Store } from './store.js';
 
 /**
@@ -11,6 +11,6 @@ export async function inferenceLogOf(store: Store): Promise<InferenceLog> {
   if (store.inferenceLog) return store.inferenceLog();
   throw new MlxError(
     'INVALID_PARAMETER_VALUE',
-    `inference logging needs a local store folder; ${redactUri(store.uri)} is ${/^https?:/i.test(store.uri) ? 'a tracking server' : 'a database server'}. Point --tracking-uri / MLX_TRACKING_URI at a local folder to log and read served traffic`,
+    `inference logging needs a local store folder; ${redactUri(store.uri)} is ${isHttpUri(store.uri) ? 'a tracking server' : 'a database server'}. Point --tracking-uri / MLX_TRACKING_URI at a local folder to log and read served traffic`,
   );
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { PoolClient } from 'pg';
 import { MlxError } from '../core/errors.js';
+import { isHttpUri, isPostgresUri, redactUri, trackingUriPath } from '../core/uri.js';
 import { resolveArtifactUri } from './sql/rows.js';
 
 /** The tables a store copy carries, parents first; rewrite names the columns holding store-relative locations. */
@@ -38,9 +39,9 @@ export interface MigrateResult {
 
 /** The folder of a local store given as a folder, a file:// URI, or the project folder holding .mlx. */
 function sourceFolder(from: string): string {
-  if (/^(https?|postgres(ql)?):\/\//i.test(from))
+  if (isHttpUri(from) || isPostgresUri(from))
     throw new MlxError('INVALID_PARAMETER_VALUE', `--from ${from.replace(/\/\/[^@/]*@/, '//')} is not a local store; give the folder of a local store (e.g. ./.mlx)`);
-  const dir = path.resolve(from.startsWith('file://') ? new URL(from).pathname : from);
+  const dir = path.resolve(trackingUriPath(from));
   for (const candidate of [dir, path.join(dir, '.mlx')]) if (fs.existsSync(path.join(candidate, 'mlx.db'))) return candidate;
   throw new MlxError('RESOURCE_DOES_NOT_EXIST', `no mlx store at ${dir} (no mlx.db there); give the folder of a local store, e.g. ./.mlx`);
 }
@@ -113,10 +114,10 @@ async function copyTable(src: Database.Database, c: PoolClient, table: (typeof T
  * counts of each table are compared on both sides; any difference rolls everything back.
  */
 export async function migrateStore(from: string, to: string, onTable?: (table: string) => void): Promise<MigrateResult> {
-  if (!/^postgres(ql)?:\/\//i.test(to))
+  if (!isPostgresUri(to))
     throw new MlxError('INVALID_PARAMETER_VALUE', `--to ${JSON.stringify(to)} is not a PostgreSQL URI; give postgresql://USER@HOST[:PORT]/DATABASE`);
   const dir = sourceFolder(from);
-  const { connectionLost, openPool, redactUri } = await import('./postgres/connection.js');
+  const { connectionLost, openPool } = await import('./postgres/connection.js');
   const { checkVersion, MIGRATION_LOCK, runMigrations, schemaVersion, PG_DEFAULT_ARTIFACT_ROOT } = await import('./postgres/schema.js');
   const { PG_MIGRATIONS } = await import('./postgres/migrations.js');
   const shown = redactUri(to);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MlxError } from '../core/errors.js';
+import { schemeOf, trackingUriPath, uriScheme } from '../core/uri.js';
 import type { Store } from './store.js';
 
 export const STORE_DIR = '.mlx';
@@ -20,9 +21,9 @@ export function resolveTrackingUri(src: TrackingUriSource = {}): string {
   const cwd = src.cwd ?? process.cwd();
   const given = src.flag ?? (src.env ?? process.env).MLX_TRACKING_URI;
   if (given !== undefined && given !== '') {
-    if (/^https?:\/\//i.test(given) || /^postgres(ql)?:\/\//i.test(given)) return given;
-    const p = given.startsWith('file://') ? new URL(given).pathname : given;
-    if (/^[a-z][a-z0-9+.-]+:/i.test(p))
+    if (factoryFor(given)) return given;
+    const p = trackingUriPath(given);
+    if (schemeOf(p) !== null)
       throw new MlxError('USAGE', `tracking URI ${JSON.stringify(given)} has an unknown scheme; give a folder path for a local store`);
     return path.resolve(cwd, p);
   }
@@ -42,24 +43,51 @@ function isDir(p: string): boolean {
   }
 }
 
+/** How a store is opened; create and fileRoot as in openStore. */
+type StoreFactory = (uri: string, opts: { create: boolean; fileRoot?: string }) => Promise<Store>;
+
 /**
- * Opens the store a tracking URI names: http(s) → the REST store (a tracking server),
- * postgresql:// → the PostgreSQL store, else a local SQLite store. With create, a missing local
+ * One row per URI scheme a store can live behind, as MLflow's tracking store registry: a new
+ * backend (e.g. object storage) is one more row. Each factory imports its backend when called,
+ * so a local `mlx log` never loads the REST client or pg.
+ */
+const STORES_BY_SCHEME: Record<string, StoreFactory> = {
+  http: openRestStore,
+  https: openRestStore,
+  postgresql: openPostgresStore,
+  postgres: openPostgresStore,
+};
+
+async function openRestStore(uri: string): Promise<Store> {
+  const { RestStore } = await import('./rest/rest-store.js');
+  return new RestStore(uri);
+}
+
+async function openPostgresStore(uri: string, opts: { create: boolean; fileRoot?: string }): Promise<Store> {
+  const { PostgresStore } = await import('./postgres/postgres-store.js');
+  return PostgresStore.open(uri, { create: opts.create, fileRoot: opts.fileRoot });
+}
+
+/** The factory for a URI's scheme; undefined for a folder path (a local SQLite store). */
+function factoryFor(uri: string): StoreFactory | undefined {
+  const scheme = uriScheme(uri);
+  return scheme === null ? undefined : STORES_BY_SCHEME[scheme];
+}
+
+/**
+ * Opens the store a tracking URI names: a scheme in the table above (http(s) → the REST store,
+ * postgresql:// → the PostgreSQL store), else a local SQLite store. With create, a missing local
  * store (or the schema of an empty database) is created; without, a missing one opens as an
  * empty stand-in that writes nothing, so that looking (or a command that is refused) never
  * leaves a `.mlx` folder or tables behind.
  */
 export async function openStore(uri: string, opts: { create: boolean; fileRoot?: string }): Promise<Store> {
-  if (/^https?:\/\//i.test(uri)) {
-    // Loaded only for remote stores: a local `mlx log` never parses the REST client.
-    const { RestStore } = await import('./rest/rest-store.js');
-    return new RestStore(uri);
-  }
-  if (/^postgres(ql)?:\/\//i.test(uri)) {
-    // Loaded only for PostgreSQL stores: pg is not parsed by anything else.
-    const { PostgresStore } = await import('./postgres/postgres-store.js');
-    return PostgresStore.open(uri, { create: opts.create, fileRoot: opts.fileRoot });
-  }
+  const factory = factoryFor(uri);
+  if (factory) return factory(uri, opts);
+  return openSqliteStore(uri, opts);
+}
+
+async function openSqliteStore(uri: string, opts: { create: boolean }): Promise<Store> {
   const { SqliteStore, DB_FILE } = await import('./sqlite/sqlite-store.js');
   if (fs.existsSync(uri) && !isDir(uri))
     throw new MlxError('INVALID_PARAMETER_VALUE', `tracking URI ${uri} is a file; give the store folder (the one holding mlx.db)`);

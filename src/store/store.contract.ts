@@ -1,6 +1,7 @@
 /**
- * The shared contract every Store implementation runs (SQLite now; REST and PostgreSQL later).
- * Call runStoreContract from the implementation's own test file.
+ * The shared contract every Store implementation runs (SQLite, REST, PostgreSQL): the tracking
+ * half (experiments, runs, logging, search) and the registry half (model registry). Call
+ * runStoreContract from the implementation's own test file.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BatchEntry } from '../core/entities.js';

@@ -13,6 +13,7 @@ import type {
   ViewType,
 } from '../core/entities.js';
 import type { InferenceLog } from '../inference-log/inference-log.js';
+import type { RestClient } from './rest/client.js';
 
 export interface CreateRunInput {
   experimentId: string;
@@ -76,10 +77,10 @@ export interface LogDatasetInput extends Omit<DatasetInput, 'context'> {
 }
 
 /**
- * The tracking and registry store. Every implementation (SQLite now; REST and
- * PostgreSQL later) runs the shared contract suite in store.contract.ts.
+ * What every store has, whichever role it plays. Every implementation (SQLite, REST,
+ * PostgreSQL) runs the shared contract suite in store.contract.ts.
  */
-export interface Store {
+export interface StoreBase {
   /** Where this store lives, as a tracking URI a child process can be given. */
   readonly uri: string;
   /** True for the empty stand-in opened (without creating anything) for a store that does not exist yet. */
@@ -92,7 +93,19 @@ export interface Store {
    * REST store, whose server keeps them.
    */
   readonly fileRoot: string | null;
+  /**
+   * The HTTP client of a store behind a tracking server (the REST store), so that artifact and
+   * model transfers reuse its server and token; absent for stores this machine reads itself.
+   */
+  readonly http?: RestClient;
+  /** What `mlx serve --log-inputs` logged here and the labels fed back (absent: the store keeps none; see inferenceLogOf). */
+  inferenceLog?(): Promise<InferenceLog>;
 
+  close(): Promise<void>;
+}
+
+/** Experiments, runs and what is logged to them (MLflow's tracking store). */
+export interface TrackingStore extends StoreBase {
   /** artifactRoot: where the experiment's run folders go (default: the store's own artifacts folder), e.g. "mlflow-artifacts:". */
   createExperiment(name: string, tags?: Record<string, string>, artifactRoot?: string): Promise<string>;
   getExperiment(experimentId: string): Promise<Experiment>;
@@ -122,8 +135,10 @@ export interface Store {
   logInputs(runId: string, datasets: LogDatasetInput[]): Promise<void>;
 
   searchRuns(input: SearchRunsInput): Promise<SearchRunsResult>;
+}
 
-  // ---- model registry (names as in MLflow's model_registry.proto) ----
+/** Registered models, their versions, tags and aliases (names as in MLflow's model_registry.proto). */
+export interface RegistryStore extends StoreBase {
   createRegisteredModel(name: string, description?: string, tags?: Record<string, string>): Promise<RegisteredModel>;
   getRegisteredModel(name: string): Promise<RegisteredModel>;
   listRegisteredModels(): Promise<RegisteredModel[]>;
@@ -148,8 +163,15 @@ export interface Store {
   setRegisteredModelAlias(name: string, alias: string, version: number): Promise<void>;
   deleteRegisteredModelAlias(name: string, alias: string): Promise<void>;
 
-  /** What `mlx serve --log-inputs` logged here and the labels fed back (absent: the store keeps none; see inferenceLogOf). */
-  inferenceLog?(): Promise<InferenceLog>;
-
-  close(): Promise<void>;
+  // ---- only where a tracking server keeps the model files (the REST store) ----
+  /** Where a version's bytes can be downloaded: an mlflow-artifacts:/ URI (model-versions/get-download-uri). */
+  getModelVersionDownloadUri?(name: string, version: number): Promise<string>;
+  /** Stores a version's model card on the server. */
+  putModelCard?(name: string, version: number, markdown: string): Promise<void>;
 }
+
+/** The arguments of a RegistryStore method, for stores that hand registry calls to the registry they hold. */
+export type RegistryArgs<K extends keyof RegistryStore> = RegistryStore[K] extends ((...args: infer A) => unknown) | undefined ? A : never;
+
+/** The whole store, as the CLI and the tracking server open it: tracking and registry on one backend. */
+export type Store = TrackingStore & RegistryStore;

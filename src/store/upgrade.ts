@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MlxError } from '../core/errors.js';
+import { isHttpUri, isPostgresUri, redactUri } from '../core/uri.js';
 
 export interface UpgradeResult {
   /** The store, as it may be shown (a PostgreSQL URI without its password). */
@@ -14,10 +15,10 @@ export interface UpgradeResult {
  * database (an empty one is initialised). A store newer than this mlx is refused as on open.
  */
 export async function upgradeStore(uri: string): Promise<UpgradeResult> {
-  if (/^https?:\/\//i.test(uri))
+  if (isHttpUri(uri))
     throw new MlxError('INVALID_PARAMETER_VALUE', `${uri} is a tracking server; run \`mlx db upgrade\` where its store is (its folder or postgresql:// URI)`);
-  if (/^postgres(ql)?:\/\//i.test(uri)) {
-    const { openPool, redactUri } = await import('./postgres/connection.js');
+  if (isPostgresUri(uri)) {
+    const { openPool } = await import('./postgres/connection.js');
     const { applyMigrations } = await import('./postgres/schema.js');
     const pool = await openPool(uri, { max: 1 });
     try {

@@ -2,14 +2,14 @@
 import type { Run, RunStatus } from '../core/entities.js';
 import { SYSTEM_TAGS } from '../core/entities.js';
 import { invalid } from '../core/errors.js';
-import type { Store } from '../store/store.js';
+import type { TrackingStore } from '../store/store.js';
 import type { Goal } from './sweep-plan.js';
 
 export const TRIAL_TAG = 'mlx.sweep.trial';
 export const EARLY_STOPPED_TAG = 'mlx.early_stopped';
 
 /** Every active run whose parent is `parentRunId`, oldest first. */
-export async function listChildRuns(store: Store, parentRunId: string, experimentId?: string): Promise<Run[]> {
+export async function listChildRuns(store: TrackingStore, parentRunId: string, experimentId?: string): Promise<Run[]> {
   const experimentIds = experimentId !== undefined ? [experimentId] : (await store.listExperiments('all')).map((e) => e.experiment_id);
   const runs: Run[] = [];
   let pageToken: string | undefined;
@@ -32,7 +32,7 @@ export async function listChildRuns(store: Store, parentRunId: string, experimen
  * the sweep optimized (so compare marks its best the same way).
  */
 export async function sweepChildren(
-  store: Store,
+  store: TrackingStore,
   parentIdOrPrefix: string,
 ): Promise<{ runs: Run[]; metric: string | null; goal: Goal | null }> {
   const parent = await store.getRun(await store.resolveRunId(parentIdOrPrefix));

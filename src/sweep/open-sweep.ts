@@ -1,5 +1,5 @@
 import type { Experiment, RunInfo } from '../core/entities.js';
-import type { Store } from '../store/store.js';
+import type { TrackingStore } from '../store/store.js';
 import { listChildRuns, summarize } from './children.js';
 import { CompletedCurves } from './median-stopping.js';
 import { parseParamSpecs } from './param-space.js';
@@ -29,7 +29,7 @@ export interface OpenedSweep {
  * definition, the trials left, and the finished children's curves for early stopping.
  */
 export async function openSweep(
-  store: Store,
+  store: TrackingStore,
   o: Pick<SweepOptions, 'config' | 'experiment' | 'name' | 'resume' | 'retryFailed' | 'cwd' | 'env'>,
   warn: (message: string) => void,
 ): Promise<OpenedSweep> {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { Experiment, Run, RunInfo, RunStatus } from '../core/entities.js';
 import { MlxError } from '../core/errors.js';
 import { prepareRun, startRun } from '../app/start-run.js';
-import type { Store } from '../store/store.js';
+import type { TrackingStore } from '../store/store.js';
 import { isDone, latestAttempts, listChildRuns, type SweepResults } from './children.js';
 import { parseParamSpecs } from './param-space.js';
 import { CONFIG_TAG, parseSweepConfig, planTrials, type SweepConfig, type Trial } from './sweep-plan.js';
@@ -22,7 +22,7 @@ export const SWEEP_TAGS = {
 
 /** Creates the parent run, with the definition as tags (mlx.sweep.*) and the user's --tag values. */
 export async function createSweepParent(
-  store: Store,
+  store: TrackingStore,
   o: { config: SweepConfig; experiment: string; name?: string; cwd: string; env: NodeJS.ProcessEnv; warn: (m: string) => void },
 ): Promise<{ parent: RunInfo; experiment: Experiment }> {
   const { config } = o;
@@ -51,7 +51,7 @@ export interface LoadedSweep {
 }
 
 /** Reads a sweep back from its parent run for --resume; checks everything and writes nothing. */
-export async function loadSweep(store: Store, idOrPrefix: string, opts: { retryFailed?: boolean } = {}): Promise<LoadedSweep> {
+export async function loadSweep(store: TrackingStore, idOrPrefix: string, opts: { retryFailed?: boolean } = {}): Promise<LoadedSweep> {
   const parent = await store.getRun(await store.resolveRunId(idOrPrefix));
   const id = parent.info.run_id;
   const config = parseSweepConfig(parent.tags[SWEEP_TAGS.config]);
@@ -91,13 +91,13 @@ function isAlive(pid: number): boolean {
 }
 
 /** Marks the parent running again for --resume, owned by this process. */
-export async function reopenSweepParent(store: Store, parentRunId: string): Promise<void> {
+export async function reopenSweepParent(store: TrackingStore, parentRunId: string): Promise<void> {
   await store.setTag(parentRunId, SWEEP_TAGS.pid, String(process.pid));
   await store.updateRun(parentRunId, { status: 'RUNNING', endTime: null });
 }
 
 /** Children left RUNNING by a process that is gone (a killed sweep, a crashed child) are KILLED. */
-export async function settleStaleChildren(store: Store, parentRunId: string, experimentId: string): Promise<number> {
+export async function settleStaleChildren(store: TrackingStore, parentRunId: string, experimentId: string): Promise<number> {
   let n = 0;
   for (const r of await listChildRuns(store, parentRunId, experimentId))
     if (r.info.status === 'RUNNING') {
@@ -112,7 +112,7 @@ export async function settleStaleChildren(store: Store, parentRunId: string, exp
  * the best params only once every trial has run, because params cannot change afterwards.
  */
 export async function finishSweepParent(
-  store: Store,
+  store: TrackingStore,
   o: { parentRunId: string; config: SweepConfig; results: SweepResults; status: RunStatus; complete: boolean; warn: (m: string) => void },
 ): Promise<void> {
   const { best } = o.results;

@@ -6,7 +6,7 @@
  * signals), sweep-outcome.ts (how it ended).
  */
 import type { Experiment, RunInfo, RunStatus } from '../core/entities.js';
-import type { Store } from '../store/store.js';
+import type { TrackingStore } from '../store/store.js';
 import type { SweepResults } from './children.js';
 import type { ChildExit, Launcher } from './launcher.js';
 import type { StopDecision } from './median-stopping.js';
@@ -50,7 +50,7 @@ export type SweepEvent =
   | { type: 'warning'; message: string };
 
 export interface SweepOptions {
-  store: Store;
+  store: TrackingStore;
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** A new sweep: its definition, experiment and name. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { activeRun, httpOf, withStore } from '../context.js';
+import { activeRun, withStore } from '../context.js';
 import { examples } from '../help.js';
 
 interface RunOpt {
@@ -86,7 +86,8 @@ export function registerLogCommands(program: Command): void {
       'mlx log artifact plots/ --run 060a59  # a folder, recursively',
     ]))
     .action(async (src: string, opts: RunOpt & { artifactPath?: string; json?: boolean }, cmd: Command) => {
-      const { artifactRepository, checkArtifactPath } = await import('../../artifacts/repository.js');
+      const { checkArtifactPath } = await import('../../artifacts/artifact-path.js');
+      const { artifactRepository } = await import('../../artifacts/open-repository.js');
       const artifactPath = checkArtifactPath(opts.artifactPath);
       const stored = await withStore(cmd, false, async (store) => {
         const run = await store.getRun(await activeRun(store, opts.run));
@@ -94,7 +95,7 @@ export function registerLogCommands(program: Command): void {
           const { MlxError } = await import('../../core/errors.js');
           throw new MlxError('INVALID_STATE', `run ${run.info.run_id} is deleted; restore it first: mlx runs restore ${run.info.run_id}`);
         }
-        const repo = await artifactRepository(run.info.artifact_uri, store.uri, httpOf(store));
+        const repo = await artifactRepository(run.info.artifact_uri, store.uri, store.http);
         return { run_id: run.info.run_id, paths: await repo.log(src, artifactPath) };
       });
       if (opts.json) process.stdout.write(`${JSON.stringify({ run_id: stored.run_id, artifacts: stored.paths })}\n`);

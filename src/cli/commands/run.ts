@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { experimentArg } from '../../app/experiments.js';
-import { collect, httpOf, withStore } from '../context.js';
+import { collect, withStore } from '../context.js';
 import { examples } from '../help.js';
 
 interface RunOptions {
@@ -30,9 +30,9 @@ export function registerRunCommand(program: Command): void {
     .action(async (command: string[], opts: RunOptions, cmd: Command) => {
       const { prepareRun, startRun } = await import('../../app/start-run.js');
       const { runCommand } = await import('../../app/run-command.js');
-      const { artifactRepository } = await import('../../artifacts/repository.js');
+      const { artifactRepository } = await import('../../artifacts/open-repository.js');
       const { MlxError } = await import('../../core/errors.js');
-      const { redactUri } = await import('../../store/postgres/connection.js');
+      const { redactUri } = await import('../../core/uri.js');
       const warn = (m: string) => process.stderr.write(`mlx: ${m}\n`);
       const prepared = prepareRun({
         experiment: experimentArg(opts.experiment),
@@ -46,7 +46,7 @@ export function registerRunCommand(program: Command): void {
       });
       const result = await withStore(cmd, true, async (store) => {
         // The command's output is a run artifact: refuse a store that cannot keep one before the run exists.
-        if (store.fileRoot === null && !httpOf(store))
+        if (store.fileRoot === null && !store.http)
           throw new MlxError(
             'INVALID_PARAMETER_VALUE',
             `mlx run keeps the command's output as a run artifact, and ${redactUri(store.uri)} keeps artifacts through its tracking server: run \`mlx server --backend-store-uri ${redactUri(store.uri)} --artifacts-destination DIR\` and set MLX_TRACKING_URI=http://HOST:PORT`,
@@ -60,7 +60,7 @@ export function registerRunCommand(program: Command): void {
           cwd: process.cwd(),
           env: { ...process.env, MLX_RUN_ID: info.run_id, MLX_TRACKING_URI: store.uri, MLX_EXPERIMENT: exp.experiment_id },
           // With a tracking server, the output goes to a temporary file uploaded when the command ends (signals included).
-          artifacts: await artifactRepository(info.artifact_uri, store.uri, httpOf(store)),
+          artifacts: await artifactRepository(info.artifact_uri, store.uri, store.http),
           stdout: process.stdout,
           stderr: process.stderr,
           warn,

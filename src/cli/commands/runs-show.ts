@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
-import { artifactRepository } from '../../artifacts/repository.js';
+import { artifactRepository } from '../../artifacts/open-repository.js';
 import { runToJson } from '../../core/entities.js';
-import { httpOf, withStore } from '../context.js';
+import { withStore } from '../context.js';
 import { colors, formatDuration, formatTime, formatValue, print, printJson, renderTable } from '../output.js';
 
 export async function showRun(cmd: Command, id: string, opts: { json?: boolean }): Promise<void> {
   const { run, versions, artifacts } = await withStore(cmd, false, async (store) => {
     const run = await store.getRun(await store.resolveRunId(id));
-    const repo = await artifactRepository(run.info.artifact_uri, store.uri, httpOf(store)).catch((err: Error) => ({
+    const repo = await artifactRepository(run.info.artifact_uri, store.uri, store.http).catch((err: Error) => ({
       list: async () => Promise.reject(err),
     }));
     // Artifacts in a place mlx cannot read (say, S3 behind an MLflow server) leave the rest of the run worth showing.

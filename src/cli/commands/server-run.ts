@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { MlxError } from '../../core/errors.js';
+import { isHttpUri, isPostgresUri, redactUri } from '../../core/uri.js';
 import { defaultModelLimit } from '../../models/model-file.js';
 import { REGISTRY_PREFIX } from '../../server/tracking/context.js';
 import { startTrackingServer } from '../../server/tracking/start.js';
-import { redactUri } from '../../store/postgres/connection.js';
 import { openStore, resolveTrackingUri } from '../../store/open-store.js';
 import { intFlag, numberFlag } from '../flags.js';
 import { serverAccess } from '../server-access.js';
@@ -21,9 +21,9 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
   if (f.corsOrigin !== undefined && !/^https?:\/\/[^/\s]+$/.test(f.corsOrigin))
     throw new MlxError('USAGE', `--cors-origin ${JSON.stringify(f.corsOrigin)} must be an origin such as https://ml.example.com (scheme and host, no path)`);
   const uri = resolveTrackingUri({ flag: f.backendStoreUri ?? trackingUri });
-  if (/^https?:\/\//i.test(uri)) throw new MlxError('USAGE', `backend store ${uri} is itself a server; give the server a local store folder`);
+  if (isHttpUri(uri)) throw new MlxError('USAGE', `backend store ${uri} is itself a server; give the server a local store folder`);
 
-  const postgres = /^postgres(ql)?:\/\//i.test(uri);
+  const postgres = isPostgresUri(uri);
   if (postgres && !f.artifactsDestination)
     throw new MlxError(
       'USAGE',

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { invalid } from '../../core/errors.js';
+import { PROXY_SCHEME } from '../../core/uri.js';
 import { ArtifactTree } from '../../artifacts/artifact-tree.js';
-import { safeJoin } from '../../artifacts/local-repository.js';
+import { safeJoin } from '../../artifacts/artifact-path.js';
 import type { Store } from '../../store/store.js';
 
 /** What every tracking route shares. */
@@ -20,7 +21,6 @@ export interface TrackingContext {
   auth: boolean;
 }
 
-export const PROXY_SCHEME = 'mlflow-artifacts:';
 /** Registered model files are served read-only under this proxy prefix (they live in the store, by sha256). */
 export const REGISTRY_PREFIX = '_mlx-registry';
 /**

@@ -1,13 +1,14 @@
 import path from 'node:path';
 import type { ModelVersion } from '../../core/entities.js';
 import { invalid, MlxError } from '../../core/errors.js';
+import { PROXY_SCHEME } from '../../core/uri.js';
 import { parseArtifactPath, reservedName } from '../../artifacts/artifact-path.js';
 import { ArtifactTree } from '../../artifacts/artifact-tree.js';
 import { commitRegistration, prepareRegistration } from '../../models/register.js';
 import { kindOf } from '../../models/model-file.js';
 import { chooseOnnx } from '../../models/uri.js';
 import {
-  artifactTree, localArtifactPath, PROXY_SCHEME, proxyPath, REGISTRY_PREFIX, RESERVED_NAMES, storeRelative, type TrackingContext,
+  artifactTree, localArtifactPath, proxyPath, REGISTRY_PREFIX, RESERVED_NAMES, storeRelative, type TrackingContext,
 } from './context.js';
 import type { Fields } from './request.js';
 

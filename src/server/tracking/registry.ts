@@ -2,9 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelVersion, RegisteredModel } from '../../core/entities.js';
 import { invalid } from '../../core/errors.js';
+import { isPostgresUri } from '../../core/uri.js';
 import { parseVersion } from '../../core/validation.js';
 import { deleteModelOrVersion } from '../../models/delete.js';
-import { cardPath, modelCardText, writeModelCard } from '../../models/register.js';
+import { cardPath } from '../../models/local-model-files.js';
+import { modelCardText, writeModelCard } from '../../models/register.js';
 import { REGISTRY_PREFIX, type TrackingContext } from './context.js';
 import { modelVersionJson, registeredModelJson } from './convert.js';
 import { registerFromSource } from './model-source.js';
@@ -116,5 +118,5 @@ export function mlxRoutes(api: Endpoints, ctx: TrackingContext): void {
     fs.renameSync(`${file}.tmp`, file);
     return { name: v.name, version: String(v.version) };
   });
-  api.get('/server-info', () => ({ mlx_version: ctx.mlxVersion, store: /^postgres(ql)?:/i.test(store.uri) ? 'postgresql' : 'sqlite', auth: ctx.auth }));
+  api.get('/server-info', () => ({ mlx_version: ctx.mlxVersion, store: isPostgresUri(store.uri) ? 'postgresql' : 'sqlite', auth: ctx.auth }));
 }

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import type { Hono } from 'hono';
 import { MlxError } from '../../core/errors.js';
-import { redactUri } from '../../store/postgres/connection.js';
+import { PROXY_SCHEME, redactUri } from '../../core/uri.js';
 import type { Store } from '../../store/store.js';
 import { listen, type Listening } from '../listen.js';
 import { trackingApp } from './app.js';
@@ -48,7 +48,7 @@ export async function startTrackingServer(store: Store, o: TrackingServerOptions
     store,
     artifactRoot,
     fileRoot: store.fileRoot,
-    experimentArtifactRoot: artifactRoot === own ? undefined : 'mlflow-artifacts:',
+    experimentArtifactRoot: artifactRoot === own ? undefined : PROXY_SCHEME,
     maxBodyBytes: o.maxBodyBytes,
     mlxVersion: o.mlxVersion,
     auth: !!o.token,

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context, Hono } from 'hono';
-import { safeJoin } from '../../artifacts/local-repository.js';
+import { safeJoin } from '../../artifacts/artifact-path.js';
 
 /**
  * The web UI: `/` serves the single page, `/ui/*` its static files from the package's `ui/`

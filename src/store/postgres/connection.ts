@@ -1,34 +1,12 @@
 import type { Pool, PoolClient, QueryConfig } from 'pg';
 import { MlxError } from '../../core/errors.js';
+import { redactUri } from '../../core/uri.js';
 import { translatingErrors } from '../error-translation.js';
 
 /** What queries run on: the pool (one statement each) or a client inside a transaction. */
 export type Queryable = Pick<Pool, 'query'> | PoolClient;
 
 const INT8 = 20;
-
-/** True for a postgresql:// or postgres:// tracking URI. */
-export function isPostgresUri(uri: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(uri);
-}
-
-/**
- * The URI without its password (in the user part or a `password=` parameter) and other query
- * parameters, for every message and log line: postgresql://user@host:port/db.
- */
-export function redactUri(uri: string): string {
-  // A folder path (a SQLite store) has no password to hide.
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) return uri;
-  try {
-    const u = new URL(uri);
-    const user = u.username ? `${u.username}@` : '';
-    return `${u.protocol}//${user}${u.host}${u.pathname === '/' ? '' : u.pathname}`;
-  } catch {
-    // Unparseable: keep the scheme and the part after the last '@' only, which cannot hold the password.
-    const m = /^([a-z]+:\/\/)(?:.*@)?([^?#]*)/i.exec(uri);
-    return m ? `${m[1]}${m[2]}` : 'postgresql://…';
-  }
-}
 
 /** A one-line reason for a connection or server error, without the password. */
 function describe(err: unknown): string {

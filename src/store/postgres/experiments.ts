@@ -4,11 +4,17 @@ import {
   checkExperimentStage, experimentExists, experimentNameTaken, experimentNotFound, noExperimentTag, validateTags,
 } from '../sql/checks.js';
 import { experimentArtifactLocation, toExperiment, type ExperimentRow } from '../sql/rows.js';
+import type { Pool } from 'pg';
 import { inTransaction, row, rows, type Queryable } from './connection.js';
-import { PostgresRegistry } from './registry.js';
 
-/** Experiments in PostgreSQL; PostgresStore adds runs and logging, PostgresRegistry below holds the model registry. */
-export abstract class PostgresExperiments extends PostgresRegistry {
+/** Experiments in PostgreSQL; PostgresStore adds runs and logging, and holds the model registry (PostgresRegistry). */
+export abstract class PostgresExperiments {
+  constructor(
+    protected readonly pool: Pool,
+    /** Where relative locations resolve (a store migrated from a folder keeps absolute ones): none. */
+    readonly root: string | undefined,
+  ) {}
+
   /** Where experiments keep run artifacts when createExperiment is not told. */
   protected abstract readonly defaultArtifactRoot: string;
 

@@ -7,7 +7,7 @@ import type { BatchEntry } from '../../core/entities.js';
 import { MlxError } from '../../core/errors.js';
 import type { CreateModelVersionInput } from '../store.js';
 import { runStoreContract } from '../store.contract.js';
-import { redactUri } from './connection.js';
+import { redactUri } from '../../core/uri.js';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './migrations.js';
 import { PostgresStore } from './postgres-store.js';
 

@@ -6,10 +6,11 @@ import {
   experimentDeleted, noRunTag, onePrefixHit, prepareRun, runDeleted, runIdPrefix, runInDeletedExperiment, runNotFound,
 } from '../sql/checks.js';
 import { metricValue, rowToInfo, type RunRow } from '../sql/rows.js';
-import type { CreateRunInput, LogDatasetInput, SearchRunsInput, SearchRunsResult, Store, UpdateRunInput } from '../store.js';
+import type { CreateRunInput, LogDatasetInput, RegistryArgs, SearchRunsInput, SearchRunsResult, Store, UpdateRunInput } from '../store.js';
 import { inTransaction, openPool, reportingLostConnections, row, rows, type Queryable } from './connection.js';
 import { PostgresExperiments } from './experiments.js';
 import { MetricGroupCommit } from './metric-group.js';
+import { PostgresRegistry } from './registry.js';
 import { writeBatch, writeParams, writeTag } from './run-writes.js';
 import { applyMigrations, checkVersion, PG_DEFAULT_ARTIFACT_ROOT, schemaVersion, type Migrations } from './schema.js';
 import { loadRuns, searchRuns } from './search.js';
@@ -37,7 +38,11 @@ export class PostgresStore extends PostgresExperiments implements Store {
   ) {
     super(pool, fileRoot ?? undefined);
     this.metrics = new MetricGroupCommit(pool);
+    this.registry = new PostgresRegistry(pool, fileRoot ?? undefined);
   }
+
+  /** The model registry, on the same pool: the registry methods below hand their calls to it. */
+  readonly registry: PostgresRegistry;
 
   /** Single metric points, committed together when they arrive together. */
   private readonly metrics: MetricGroupCommit;
@@ -224,6 +229,28 @@ export class PostgresStore extends PostgresExperiments implements Store {
     for (const id of input.experimentIds) await this.experimentRow(this.pool, id);
     return searchRuns(this.pool, this.root, input);
   }
+
+  // ---- model registry: handed to this.registry ---------------------------
+
+  createRegisteredModel(...a: RegistryArgs<'createRegisteredModel'>) { return this.registry.createRegisteredModel(...a); }
+  getRegisteredModel(...a: RegistryArgs<'getRegisteredModel'>) { return this.registry.getRegisteredModel(...a); }
+  listRegisteredModels() { return this.registry.listRegisteredModels(); }
+  updateRegisteredModel(...a: RegistryArgs<'updateRegisteredModel'>) { return this.registry.updateRegisteredModel(...a); }
+  renameRegisteredModel(...a: RegistryArgs<'renameRegisteredModel'>) { return this.registry.renameRegisteredModel(...a); }
+  deleteRegisteredModel(...a: RegistryArgs<'deleteRegisteredModel'>) { return this.registry.deleteRegisteredModel(...a); }
+  setRegisteredModelTag(...a: RegistryArgs<'setRegisteredModelTag'>) { return this.registry.setRegisteredModelTag(...a); }
+  deleteRegisteredModelTag(...a: RegistryArgs<'deleteRegisteredModelTag'>) { return this.registry.deleteRegisteredModelTag(...a); }
+  createModelVersion(...a: RegistryArgs<'createModelVersion'>) { return this.registry.createModelVersion(...a); }
+  getModelVersion(...a: RegistryArgs<'getModelVersion'>) { return this.registry.getModelVersion(...a); }
+  getModelVersionByAlias(...a: RegistryArgs<'getModelVersionByAlias'>) { return this.registry.getModelVersionByAlias(...a); }
+  getLatestModelVersion(...a: RegistryArgs<'getLatestModelVersion'>) { return this.registry.getLatestModelVersion(...a); }
+  searchModelVersions(...a: RegistryArgs<'searchModelVersions'>) { return this.registry.searchModelVersions(...a); }
+  updateModelVersion(...a: RegistryArgs<'updateModelVersion'>) { return this.registry.updateModelVersion(...a); }
+  deleteModelVersion(...a: RegistryArgs<'deleteModelVersion'>) { return this.registry.deleteModelVersion(...a); }
+  setModelVersionTag(...a: RegistryArgs<'setModelVersionTag'>) { return this.registry.setModelVersionTag(...a); }
+  deleteModelVersionTag(...a: RegistryArgs<'deleteModelVersionTag'>) { return this.registry.deleteModelVersionTag(...a); }
+  setRegisteredModelAlias(...a: RegistryArgs<'setRegisteredModelAlias'>) { return this.registry.setRegisteredModelAlias(...a); }
+  deleteRegisteredModelAlias(...a: RegistryArgs<'deleteRegisteredModelAlias'>) { return this.registry.deleteRegisteredModelAlias(...a); }
 
   async close(): Promise<void> {
     if (!this.pool.ended) await this.pool.end();

@@ -13,17 +13,18 @@ type KV = { key: string; value: string };
 const MODEL_TABLES = ['registered_models', 'registered_model_tags', 'registered_model_aliases', 'model_versions', 'model_version_tags'];
 
 /**
- * The model registry half of the PostgreSQL store. Writes that read then write lock the model's
- * row (SELECT … FOR UPDATE), so concurrent servers number versions without gaps or duplicates.
+ * The model registry half of the PostgreSQL store, on the store's pool; PostgresStore holds one
+ * and hands it the registry calls. Writes that read then write lock the model's row
+ * (SELECT … FOR UPDATE), so concurrent servers number versions without gaps or duplicates.
  */
 export class PostgresRegistry {
   constructor(
-    protected readonly pool: Pool,
+    private readonly pool: Pool,
     /** Where relative locations resolve (a store migrated from a folder keeps absolute ones): none. */
     readonly root: string | undefined,
   ) {}
 
-  protected async modelRow(db: Queryable, name: string, lock = false): Promise<ModelRow> {
+  private async modelRow(db: Queryable, name: string, lock = false): Promise<ModelRow> {
     const r = await row<ModelRow>(db, `SELECT * FROM registered_models WHERE name = $1${lock ? ' FOR UPDATE' : ''}`, [name]);
     if (!r) throw modelNotFound(name);
     return r;

@@ -1,12 +1,13 @@
 import type { Pool, PoolClient } from 'pg';
 import { MlxError } from '../../core/errors.js';
-import { redactUri, row, type Queryable } from './connection.js';
+import { PROXY_SCHEME, redactUri } from '../../core/uri.js';
+import { row, type Queryable } from './connection.js';
 import { PG_MIGRATIONS } from './migrations.js';
 
 export type Migrations = typeof PG_MIGRATIONS;
 
 /** Where experiments keep run artifacts unless told: the artifact proxy of `mlx server` in front of the database. */
-export const PG_DEFAULT_ARTIFACT_ROOT = 'mlflow-artifacts:';
+export const PG_DEFAULT_ARTIFACT_ROOT = PROXY_SCHEME;
 
 // pg_advisory_lock key ("mlx" schema changes): replicas starting together migrate one at a time.
 export const MIGRATION_LOCK = 0x6d6c785f736368;

@@ -12,14 +12,15 @@ const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
- * The model registry half of the REST store (model_registry.proto). The server reads and checks
- * the model bytes itself, so createModelVersion sends where the bytes are (storageLocation),
- * and the server's facts (sha256, signature, …) come back as mlx.* tags.
+ * The model registry half of the REST store (model_registry.proto); RestStore holds one and
+ * hands it the registry calls. The server reads and checks the model bytes itself, so
+ * createModelVersion sends where the bytes are (storageLocation), and the server's facts
+ * (sha256, signature, …) come back as mlx.* tags.
  */
 export class RestRegistry {
-  constructor(protected readonly client: RestClient) {}
+  constructor(private readonly client: RestClient) {}
 
-  protected mlflow<T = Json>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', endpoint: string, fields: Json = {}): Promise<T> {
+  private mlflow<T = Json>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', endpoint: string, fields: Json = {}): Promise<T> {
     return this.client.call<T>(method, `mlflow/${endpoint}`, fields);
   }
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { serverPool, startTrackingServer, stopTrackingServers } from '../../../test/helpers/tracking-server.js';
 import type { BatchEntry } from '../../core/entities.js';
 import { MlxError } from '../../core/errors.js';
-import { modelFiles } from '../../models/model-files.js';
+import { modelFiles } from '../../models/open-model-files.js';
 import { sha256 } from '../../models/model-storage.js';
 import { OnnxGraphBuilder } from '../../models/onnx/builder.js';
 import type { CreateModelVersionInput, Store } from '../store.js';

@@ -10,7 +10,7 @@ import {
   validateTagValue,
   validateTimestamp,
 } from '../../core/validation.js';
-import type { CreateRunInput, LogDatasetInput, SearchRunsInput, SearchRunsResult, Store, UpdateRunInput } from '../store.js';
+import type { CreateRunInput, LogDatasetInput, RegistryArgs, SearchRunsInput, SearchRunsResult, Store, UpdateRunInput } from '../store.js';
 import { BATCH_LIMITS, batchRequests, collectBatch } from './batch.js';
 import { RestClient } from './client.js';
 import { datasetInputJson, experimentOf, metricOf, runInfoOf, runOf, tagList, VIEW_TYPES } from './convert.js';
@@ -25,21 +25,28 @@ const isNotFound = (err: unknown) => err instanceof MlxError && err.code === 'RE
  * Writes are validated here first (same limits and messages as the local store), so bad input
  * costs no request and reads the same locally and remotely.
  */
-export class RestStore extends RestRegistry implements Store {
+export class RestStore implements Store {
   readonly uri: string;
   readonly ephemeral = false;
   readonly fileRoot = null;
+  /** The model registry, through the same client: the registry methods below hand their calls to it. */
+  readonly registry: RestRegistry;
+  private readonly client: RestClient;
 
   /** uri: the server's http(s) URL; the token defaults to MLX_TRACKING_TOKEN / MLFLOW_TRACKING_TOKEN. */
   constructor(uri: string, opts: { env?: NodeJS.ProcessEnv; token?: string } = {}) {
-    const client = new RestClient(uri, opts);
-    super(client);
-    this.uri = client.base;
+    this.client = new RestClient(uri, opts);
+    this.registry = new RestRegistry(this.client);
+    this.uri = this.client.base;
   }
 
-  /** The HTTP client, for artifact transfers to the same server. */
+  /** The HTTP client, for artifact and model transfers to the same server. */
   get http(): RestClient {
     return this.client;
+  }
+
+  private mlflow<T = Json>(method: 'GET' | 'POST', endpoint: string, fields: Json = {}): Promise<T> {
+    return this.client.call<T>(method, `mlflow/${endpoint}`, fields);
   }
 
   // ---- experiments -------------------------------------------------------
@@ -266,6 +273,30 @@ export class RestStore extends RestRegistry implements Store {
     } while (token && runs.length < want);
     return { runs, ...(token ? { nextPageToken: token } : {}) };
   }
+
+  // ---- model registry: handed to this.registry ---------------------------
+
+  createRegisteredModel(...a: RegistryArgs<'createRegisteredModel'>) { return this.registry.createRegisteredModel(...a); }
+  getRegisteredModel(...a: RegistryArgs<'getRegisteredModel'>) { return this.registry.getRegisteredModel(...a); }
+  listRegisteredModels() { return this.registry.listRegisteredModels(); }
+  updateRegisteredModel(...a: RegistryArgs<'updateRegisteredModel'>) { return this.registry.updateRegisteredModel(...a); }
+  renameRegisteredModel(...a: RegistryArgs<'renameRegisteredModel'>) { return this.registry.renameRegisteredModel(...a); }
+  deleteRegisteredModel(...a: RegistryArgs<'deleteRegisteredModel'>) { return this.registry.deleteRegisteredModel(...a); }
+  setRegisteredModelTag(...a: RegistryArgs<'setRegisteredModelTag'>) { return this.registry.setRegisteredModelTag(...a); }
+  deleteRegisteredModelTag(...a: RegistryArgs<'deleteRegisteredModelTag'>) { return this.registry.deleteRegisteredModelTag(...a); }
+  createModelVersion(...a: RegistryArgs<'createModelVersion'>) { return this.registry.createModelVersion(...a); }
+  getModelVersion(...a: RegistryArgs<'getModelVersion'>) { return this.registry.getModelVersion(...a); }
+  getModelVersionByAlias(...a: RegistryArgs<'getModelVersionByAlias'>) { return this.registry.getModelVersionByAlias(...a); }
+  getLatestModelVersion(...a: RegistryArgs<'getLatestModelVersion'>) { return this.registry.getLatestModelVersion(...a); }
+  searchModelVersions(...a: RegistryArgs<'searchModelVersions'>) { return this.registry.searchModelVersions(...a); }
+  updateModelVersion(...a: RegistryArgs<'updateModelVersion'>) { return this.registry.updateModelVersion(...a); }
+  deleteModelVersion(...a: RegistryArgs<'deleteModelVersion'>) { return this.registry.deleteModelVersion(...a); }
+  setModelVersionTag(...a: RegistryArgs<'setModelVersionTag'>) { return this.registry.setModelVersionTag(...a); }
+  deleteModelVersionTag(...a: RegistryArgs<'deleteModelVersionTag'>) { return this.registry.deleteModelVersionTag(...a); }
+  setRegisteredModelAlias(...a: RegistryArgs<'setRegisteredModelAlias'>) { return this.registry.setRegisteredModelAlias(...a); }
+  deleteRegisteredModelAlias(...a: RegistryArgs<'deleteRegisteredModelAlias'>) { return this.registry.deleteRegisteredModelAlias(...a); }
+  getModelVersionDownloadUri(...a: RegistryArgs<'getModelVersionDownloadUri'>) { return this.registry.getModelVersionDownloadUri(...a); }
+  putModelCard(...a: RegistryArgs<'putModelCard'>) { return this.registry.putModelCard(...a); }
 
   async close(): Promise<void> {
     // Connections belong to Node's global fetch agent; idle ones do not keep the process alive.

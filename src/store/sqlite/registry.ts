@@ -9,12 +9,13 @@ import type { CreateModelVersionInput } from '../store.js';
 import type { Db } from './database.js';
 
 /**
- * The model registry half of the SQLite store (registered models, versions, tags, aliases);
- * SqliteStore extends it with tracking, so each file keeps one job.
+ * The model registry half of the SQLite store (registered models, versions, tags, aliases), on
+ * the store's database; SqliteStore holds one and hands it the registry calls, so each file
+ * keeps one job.
  */
 export class SqliteRegistry {
   constructor(
-    protected readonly db: Db,
+    private readonly db: Db,
     /** The store folder: relative locations in the database resolve against it. */
     readonly root: string,
   ) {}

@@ -27,13 +27,14 @@ import { experimentArtifactLocation } from '../sql/rows.js';
 import type {
   CreateRunInput,
   LogDatasetInput,
+  RegistryArgs,
   SearchRunsInput,
   SearchRunsResult,
   Store,
   UpdateRunInput,
 } from '../store.js';
 import type { Statement } from 'better-sqlite3';
-import { openDatabase } from './database.js';
+import { openDatabase, type Db } from './database.js';
 import type { InferenceLogStore } from './inference-log/inference-log-store.js';
 import { GroupCommit } from './group-commit.js';
 import { MetricWriter } from './metric-writer.js';
@@ -45,9 +46,14 @@ import { loadRuns, metricValue, rowToInfo, type RunRow } from './run-loader.js';
 export const DB_FILE = 'mlx.db';
 
 /** The default store: one SQLite file (WAL) plus an artifacts folder under a `.mlx` directory. */
-export class SqliteStore extends SqliteRegistry implements Store {
+export class SqliteStore implements Store {
   readonly uri: string;
   readonly ephemeral: boolean;
+  /** The store folder: relative locations in the database resolve against it. */
+  readonly root: string;
+  /** The model registry, on the same database: the registry methods below hand their calls to it. */
+  readonly registry: SqliteRegistry;
+  private readonly db: Db;
   get fileRoot(): string {
     return this.uri;
   }
@@ -61,7 +67,9 @@ export class SqliteStore extends SqliteRegistry implements Store {
    */
   constructor(root: string, opts: { create: boolean; inMemory?: boolean } = { create: true }) {
     const abs = path.resolve(root);
-    super(openDatabase(opts.inMemory ? ':memory:' : path.join(abs, DB_FILE), opts), abs);
+    this.db = openDatabase(opts.inMemory ? ':memory:' : path.join(abs, DB_FILE), opts);
+    this.root = abs;
+    this.registry = new SqliteRegistry(this.db, abs);
     this.uri = abs;
     this.ephemeral = !!opts.inMemory;
     this.group = new GroupCommit(this.db);
@@ -373,6 +381,28 @@ export class SqliteStore extends SqliteRegistry implements Store {
     const { searchRuns } = await import('./search-runs.js');
     return searchRuns(this.db, this.root, input);
   }
+
+  // ---- model registry: handed to this.registry ---------------------------
+
+  createRegisteredModel(...a: RegistryArgs<'createRegisteredModel'>) { return this.registry.createRegisteredModel(...a); }
+  getRegisteredModel(...a: RegistryArgs<'getRegisteredModel'>) { return this.registry.getRegisteredModel(...a); }
+  listRegisteredModels() { return this.registry.listRegisteredModels(); }
+  updateRegisteredModel(...a: RegistryArgs<'updateRegisteredModel'>) { return this.registry.updateRegisteredModel(...a); }
+  renameRegisteredModel(...a: RegistryArgs<'renameRegisteredModel'>) { return this.registry.renameRegisteredModel(...a); }
+  deleteRegisteredModel(...a: RegistryArgs<'deleteRegisteredModel'>) { return this.registry.deleteRegisteredModel(...a); }
+  setRegisteredModelTag(...a: RegistryArgs<'setRegisteredModelTag'>) { return this.registry.setRegisteredModelTag(...a); }
+  deleteRegisteredModelTag(...a: RegistryArgs<'deleteRegisteredModelTag'>) { return this.registry.deleteRegisteredModelTag(...a); }
+  createModelVersion(...a: RegistryArgs<'createModelVersion'>) { return this.registry.createModelVersion(...a); }
+  getModelVersion(...a: RegistryArgs<'getModelVersion'>) { return this.registry.getModelVersion(...a); }
+  getModelVersionByAlias(...a: RegistryArgs<'getModelVersionByAlias'>) { return this.registry.getModelVersionByAlias(...a); }
+  getLatestModelVersion(...a: RegistryArgs<'getLatestModelVersion'>) { return this.registry.getLatestModelVersion(...a); }
+  searchModelVersions(...a: RegistryArgs<'searchModelVersions'>) { return this.registry.searchModelVersions(...a); }
+  updateModelVersion(...a: RegistryArgs<'updateModelVersion'>) { return this.registry.updateModelVersion(...a); }
+  deleteModelVersion(...a: RegistryArgs<'deleteModelVersion'>) { return this.registry.deleteModelVersion(...a); }
+  setModelVersionTag(...a: RegistryArgs<'setModelVersionTag'>) { return this.registry.setModelVersionTag(...a); }
+  deleteModelVersionTag(...a: RegistryArgs<'deleteModelVersionTag'>) { return this.registry.deleteModelVersionTag(...a); }
+  setRegisteredModelAlias(...a: RegistryArgs<'setRegisteredModelAlias'>) { return this.registry.setRegisteredModelAlias(...a); }
+  deleteRegisteredModelAlias(...a: RegistryArgs<'deleteRegisteredModelAlias'>) { return this.registry.deleteRegisteredModelAlias(...a); }
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();

@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ModelVersion } from '../core/entities.js';
+import { writeDenied } from '../core/write-access.js';
+import type { RegistryStore } from '../store/store.js';
+import type { ModelFiles, StoredModel } from './model-files.js';
+import { ModelStorage } from './model-storage.js';
+
+/** Where the card of a version is written, inside a local store folder. */
+export function cardPath(storeRoot: string, name: string, version: number): string {
+  return path.join(storeRoot, 'models', 'cards', name, `v${version}.md`);
+}
+
+/** Model bytes by sha256 under `<fileRoot>/models/sha256/`, cards under `<fileRoot>/models/cards/`. */
+export class LocalModelFiles implements ModelFiles {
+  private readonly storage: ModelStorage;
+  constructor(
+    private readonly store: RegistryStore,
+    private readonly root: string,
+  ) {
+    this.storage = new ModelStorage(root);
+  }
+
+  async put(bytes: Uint8Array, hash: string): Promise<StoredModel> {
+    let stored: { location: string; created: boolean };
+    try {
+      stored = this.storage.put(bytes, hash);
+    } catch (err) {
+      throw writeDenied(err, `the store ${this.root}`) ?? err;
+    }
+    const { location, created } = stored;
+    return {
+      location,
+      created,
+      discard: async () => {
+        if (created && (await this.store.searchModelVersions({})).every((v) => v.sha256 !== hash))
+          this.storage.remove([path.join(this.root, location)]);
+      },
+      settle: async () => undefined,
+    };
+  }
+
+  async localFile(version: ModelVersion): Promise<string> {
+    return version.storage_location;
+  }
+
+  async writeCard(version: ModelVersion, markdown: string): Promise<{ location: string }> {
+    const file = cardPath(this.root, version.name, version.version);
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, markdown);
+    } catch (err) {
+      throw writeDenied(err, `the store ${this.root}`) ?? err;
+    }
+    return { location: file };
+  }
+
+  async forget(name: string, versions: number[], freed: string[], wholeModel: boolean): Promise<void> {
+    this.storage.remove(freed);
+    for (const v of versions) fs.rmSync(cardPath(this.root, name, v), { force: true });
+    if (wholeModel) fs.rmSync(path.dirname(cardPath(this.root, name, 1)), { recursive: true, force: true });
+  }
+}
