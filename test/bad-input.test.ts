@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { expectError, mlx, mlxJson, tempProject, type CliResult } from './helpers/cli.js';
+import { expectError, mlx, mlxJson, tempProject } from './helpers/cli.js';
 import { SCHEMA_VERSION } from '../src/store/sqlite/migrations.js';
 
 const T = 60_000;

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { expectError, mlx, mlxJson, tempProject, type CliResult } from './helpers/cli.js';
+import { expectError, mlx, tempProject } from './helpers/cli.js';
 import { FILES, write, writeAll } from './fixtures/drift-cli/data.js';
 
 const T = 60_000;

@@ -34,6 +34,16 @@ export function prepareRun(input: StartRunInput): PreparedRun {
   return { ...input, parsedParams, parsedTags };
 }
 
+/** Starts a run with tags already parsed (a sweep's parent run): sweep/ is given this as its RunStarter. */
+export async function startTaggedRun(
+  store: TrackingStore,
+  run: Omit<StartRunInput, 'params' | 'tags'> & { tags: Record<string, string> },
+): Promise<{ info: RunInfo; experiment: Experiment }> {
+  const prepared = prepareRun({ ...run, tags: [] });
+  for (const [k, v] of Object.entries(run.tags)) validateTagValue(k, v);
+  return startRun(store, { ...prepared, parsedTags: run.tags });
+}
+
 /**
  * Starts a run the way `mlx run` and `mlx runs start` do: source tags are recorded, and a
  * run started inside another run (MLX_RUN_ID set) records it as its parent.

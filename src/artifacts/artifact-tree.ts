@@ -182,7 +182,7 @@ export class ArtifactTree {
   /** Checks that a file can be written at names (no side effects): the folders on the way stay in the tree, the path is not a folder. */
   checkWrite(names: string[], shown: string): void {
     const { dest } = this.walkForWrite(names, shown, false);
-    let stat: fs.Stats | null = null;
+    let stat: fs.Stats;
     try {
       stat = fs.lstatSync(dest);
     } catch {
@@ -199,7 +199,7 @@ export class ArtifactTree {
   commitWrite(names: string[], tmp: string, shown: string): void {
     const { folder, dest } = this.walkForWrite(names, shown, true);
     if (this.real(folder) !== folder) throw invalid(`${shown}: a folder on its path was replaced by a symbolic link during the upload; upload again`);
-    let stat: fs.Stats | null = null;
+    let stat: fs.Stats | null;
     try {
       stat = fs.lstatSync(dest);
     } catch {

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MlxError, notFound } from '../core/errors.js';
 import { fileError, readableStat } from '../core/file-errors.js';
-import type { RestClient } from '../store/rest/client.js';
+import type { RestClient } from '../store/http-client.js';
 import { checkArtifactPath } from './artifact-path.js';
 import type { ArtifactEntry, ArtifactRepository, ArtifactWriter } from './repository.js';
 

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { invalid } from '../core/errors.js';
 import { isHttpUri, parseProxyUri, redactUri, schemeOf } from '../core/uri.js';
-import type { RestClient } from '../store/rest/client.js';
+import type { RestClient } from '../store/http-client.js';
 import { LocalArtifactRepository } from './local-repository.js';
 import type { ArtifactRepository } from './repository.js';
 
@@ -42,7 +42,7 @@ async function openProxied(artifactUri: string, trackingUri: string, client?: Re
   const proxy = parseProxyUri(artifactUri);
   if (!proxy) throw unsupported(artifactUri);
   const { HttpArtifactRepository } = await import('./http-repository.js');
-  const { RestClient } = await import('../store/rest/client.js');
+  const { RestClient } = await import('../store/http-client.js');
   const isHttp = isHttpUri(trackingUri);
   if (proxy.host !== undefined) {
     const scheme = isHttp ? new URL(trackingUri).protocol : 'http:';

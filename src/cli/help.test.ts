@@ -156,7 +156,7 @@ async function parse(argv: string[]): Promise<string[]> {
   try {
     await program.parseAsync(['node', 'mlx', ...argv]);
   } catch (err) {
-    if (err instanceof CommanderError) throw new Error(`${err.code}: ${errors.join(' ') || err.message}`);
+    if (err instanceof CommanderError) throw new Error(`${err.code}: ${errors.join(' ') || err.message}`, { cause: err });
     throw err;
   }
   if (!reached) throw new Error('reached no command');

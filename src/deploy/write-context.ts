@@ -57,7 +57,7 @@ function findCheckout(dir: string, rel = ''): string | null {
 export function checkOutDir(out: string, force: boolean): OutDir {
   const abs = path.resolve(out);
   const shown = quoteJson(out);
-  let link: fs.Stats | null = null;
+  let link: fs.Stats | null;
   try {
     link = fs.lstatSync(abs);
   } catch (err) {

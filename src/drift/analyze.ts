@@ -158,7 +158,10 @@ export async function analyzeDrift(referenceFile: string, current: string | Curr
 
   const reports: ColumnReport[] = names.map((name) => {
     const [r, c] = align(name, ref.columns.get(name)!, cur.columns.get(name)!, declared.get(name));
-    if (r.kind === 'numerical') (r.numbers.sort(), c.numbers.sort());
+    if (r.kind === 'numerical') {
+      r.numbers.sort();
+      c.numbers.sort();
+    }
     const test = o.test === 'auto' ? autoTest(r, c, ref.rows) : o.test;
     checkApplicable(test, r);
     const result = runTest(test, r, c, o.threshold);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { seedDriftData, tabularDataCsv } from '../models/onnx/tabular-model.js';
 import type { InferenceRecord } from '../inference-log/record.js';
 import { openDatabase } from '../store/sqlite/database.js';
-import { InferenceLogStore } from '../store/sqlite/inference-log/inference-log-store.js';
+import { SqliteInferenceLog as InferenceLogStore } from '../store/sqlite/inference-log/sqlite-inference-log.js';
 import { analyzeDrift } from './analyze.js';
 import { loadLiveTable, liveSource, servingModel } from './live-data.js';
 

@@ -71,7 +71,10 @@ export interface PreparedRegistration {
 export async function prepareRegistration(store: ModelLookupStore, input: RegisterInput): Promise<PreparedRegistration> {
   validateModelName(input.name);
   if (input.alias !== undefined) validateAlias(input.alias);
-  for (const [k, v] of Object.entries(input.tags ?? {})) (validateKey('tag', k), validateTagValue(k, v));
+  for (const [k, v] of Object.entries(input.tags ?? {})) {
+    validateKey('tag', k);
+    validateTagValue(k, v);
+  }
   const labels = input.labelsFile !== undefined ? readLabels(input.labelsFile) : (input.labels ?? null);
   const givenSpec = input.preprocess !== undefined ? parsePreprocessSpec(input.preprocess) : null;
   const explicitRun = input.runId !== undefined ? await store.resolveRunId(input.runId) : undefined;

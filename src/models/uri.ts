@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { artifactRepository } from '../artifacts/open-repository.js';
 import type { ModelVersion } from '../core/entities.js';
-import { invalid, notFound } from '../core/errors.js';
+import { notFound } from '../core/errors.js';
 import { readableStat } from '../core/file-errors.js';
 import { parseRegistryRef, type ModelRef } from '../core/uri.js';
 import type { RegistryStore, TrackingStore } from '../store/store.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seedDriftData, tabularDataCsv, type TabularData } from '../models/onnx/tabular-model.js';
 import { openDatabase } from '../store/sqlite/database.js';
-import { InferenceLogStore } from '../store/sqlite/inference-log/inference-log-store.js';
+import { SqliteInferenceLog as InferenceLogStore } from '../store/sqlite/inference-log/sqlite-inference-log.js';
 import { checkJson, checkMetrics, type CheckResult, type MonitorConfig } from './check.js';
 import { runMonitor, type MonitorDeps } from './monitor.js';
 import type { Clock } from './schedule.js';

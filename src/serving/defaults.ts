@@ -1,5 +1,3 @@
-import { DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_IMAGES } from './image-limits.js';
-
 /**
  * The default batch size: 32 rows, but 4 images. On CPU a batch of 8 ResNet-sized images is no
  * faster per image than two batches of 4, and a request that arrives just after a big batch
@@ -21,6 +19,16 @@ export const DEFAULT_MAX_ROWS = 100_000;
 
 /** The highest row limit taken: past this, a request's rows alone would take gigabytes. */
 export const MAX_ROWS_CEILING = 100_000_000;
+
+/**
+ * Decoded pixels one image may have (by default). Pillow warns at 89 Mpx; 40 Mpx holds
+ * any camera photo short of the 48 Mpx modes (which bin to 12 Mpx by default), and decodes to at
+ * most 160 MB (4 bytes per pixel), so two at once fit a 1 GiB pod beside the model.
+ */
+export const DEFAULT_MAX_IMAGE_PIXELS = 40_000_000;
+
+/** Images one /predict request may upload: 16 batches at the image models' default batch size of 4. */
+export const DEFAULT_MAX_IMAGES = 64;
 
 /**
  * How a model server is tuned, with `mlx serve`'s defaults: the one definition the command, its

@@ -1,16 +1,8 @@
 import { MlxError } from '../core/errors.js';
-import { LIMIT_WORDS } from './defaults.js';
+import { DEFAULT_MAX_IMAGE_PIXELS, LIMIT_WORDS } from './defaults.js';
+
+export { DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_IMAGES } from './defaults.js';
 import type { ImageSpec } from '../models/preprocess-spec.js';
-
-/**
- * Decoded pixels one image may have (`--max-image-pixels`). Pillow warns at 89 Mpx; 40 Mpx holds
- * any camera photo short of the 48 Mpx modes (which bin to 12 Mpx by default), and decodes to at
- * most 160 MB (4 bytes per pixel), so two at once fit a 1 GiB pod beside the model.
- */
-export const DEFAULT_MAX_IMAGE_PIXELS = 40_000_000;
-
-/** Images one /predict request may upload: 16 batches at the image models' default batch size of 4. */
-export const DEFAULT_MAX_IMAGES = 64;
 
 /**
  * The longest side an image may have, whatever its pixel count: JPEG's own limit (WebP's is 16,383).

@@ -1,7 +1,7 @@
 import { invalid } from '../core/errors.js';
 import type { ImageSpec } from '../models/preprocess-spec.js';
 import { checkImageSize, decodeBudget, maxPixelsFor } from './image-limits.js';
-import type { Tensor } from './model-runtime.js';
+import type { Tensor } from './tensors.js';
 import { pilBilinearResize, pilResizeCost } from './pil-resize.js';
 import { pixelScaling, scalePixels } from './pixels.js';
 import { DecodeFailed, resizeOffThread } from './resize-worker.js';

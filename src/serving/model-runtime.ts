@@ -9,17 +9,9 @@ import { readModelInfo } from '../models/onnx/model-info.js';
 import { checkSpecFits, inferPreprocessSpec, parsePreprocessSpec, type PreprocessSpec } from '../models/preprocess-spec.js';
 import { readModelBytes, resolveModel, type ModelLookupStore } from '../models/uri.js';
 import { InferenceWorker } from './inference-worker.js';
-import type { PixelScaling } from './pixels.js';
-import { ELEMENT_TYPES, type NumericArray } from './tensors.js';
+import { ELEMENT_TYPES, type Tensor } from './tensors.js';
 
-/** A tensor as mlx passes it around: ONNX element type, flat data, dimensions. */
-export interface Tensor {
-  type: string;
-  data: NumericArray;
-  dims: number[];
-  /** Set when data holds packed 8-bit pixels that the inference thread scales into this float tensor. */
-  pixels?: PixelScaling;
-}
+export type { Tensor };
 
 export interface LoadOptions {
   /** For models that are not registered: class names and preprocessing. */

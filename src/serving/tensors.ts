@@ -1,7 +1,17 @@
 import { invalid } from '../core/errors.js';
 import { describeValue } from './cells.js';
+import type { PixelScaling } from './pixels.js';
 
 export type NumericArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Int16Array | Uint16Array;
+
+/** A tensor as mlx passes it around: ONNX element type, flat data, dimensions. */
+export interface Tensor {
+  type: string;
+  data: NumericArray;
+  dims: number[];
+  /** Set when data holds packed 8-bit pixels that the inference thread scales into this float tensor. */
+  pixels?: PixelScaling;
+}
 
 /** ONNX element types mlx serves, with their typed arrays and Open Inference Protocol datatypes. */
 export const ELEMENT_TYPES: Record<string, { array: new (n: number) => NumericArray; v2: string }> = {

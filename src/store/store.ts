@@ -13,7 +13,7 @@ import type {
   ViewType,
 } from '../core/entities.js';
 import type { InferenceLog } from '../inference-log/inference-log.js';
-import type { RestClient } from './rest/client.js';
+import type { RestClient } from './http-client.js';
 
 export interface CreateRunInput {
   experimentId: string;

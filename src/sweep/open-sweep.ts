@@ -5,7 +5,7 @@ import { CompletedCurves } from './median-stopping.js';
 import { parseParamSpecs } from './param-space.js';
 import { createSweepParent, loadSweep, reopenSweepParent, settleStaleChildren } from './sweep-parent.js';
 import { planTrials, type SweepConfig, type Trial } from './sweep-plan.js';
-import type { SweepOptions, SweepProgress } from './sweep.js';
+import type { SweepOptions, SweepProgress } from './sweep-types.js';
 
 /** A sweep ready to run its trials: new, or resumed from its parent run. */
 export interface OpenedSweep {
@@ -30,7 +30,7 @@ export interface OpenedSweep {
  */
 export async function openSweep(
   store: TrackingStore,
-  o: Pick<SweepOptions, 'config' | 'experiment' | 'name' | 'resume' | 'retryFailed' | 'cwd' | 'env'>,
+  o: Pick<SweepOptions, 'config' | 'experiment' | 'name' | 'resume' | 'retryFailed' | 'cwd' | 'env' | 'startRun'>,
   warn: (message: string) => void,
 ): Promise<OpenedSweep> {
   const completed = new CompletedCurves();
@@ -51,7 +51,8 @@ export async function openSweep(
       for (const r of loaded.children) if (r.info.status === 'FINISHED') completed.add(await store.getMetricHistory(r.info.run_id, config.metric!));
   } else {
     config = o.config!;
-    ({ parent, experiment } = await createSweepParent(store, { config, experiment: o.experiment ?? '0', name: o.name, cwd: o.cwd, env: o.env, warn }));
+    if (!o.startRun) throw new Error('a new sweep needs startRun (app/start-run.ts startTaggedRun)');
+    ({ parent, experiment } = await createSweepParent(store, { config, experiment: o.experiment ?? '0', name: o.name, cwd: o.cwd, env: o.env, warn, startRun: o.startRun }));
     queue = planTrials(config);
     total = queue.length;
   }

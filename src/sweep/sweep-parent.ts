@@ -1,8 +1,7 @@
-/** The parent run of a sweep: created with the sweep's definition, read back by --resume, and given the best result at the end. */
+/** The parent run of a sweep: created with the sweep's definition, read back to resume it, and given the best result at the end. */
 import os from 'node:os';
 import type { Experiment, Run, RunInfo, RunStatus } from '../core/entities.js';
 import { MlxError } from '../core/errors.js';
-import { prepareRun, startRun } from '../app/start-run.js';
 import type { TrackingStore } from '../store/store.js';
 import { isDone, latestAttempts, listChildRuns, type SweepResults } from './children.js';
 import { parseParamSpecs } from './param-space.js';
@@ -15,19 +14,35 @@ export const SWEEP_TAGS = {
   seed: 'mlx.sweep.seed',
   metric: 'mlx.sweep.metric',
   goal: 'mlx.sweep.goal',
-  /** The process running the sweep, so --resume can refuse a sweep that is still running. */
+  /** The process running the sweep, so resuming can refuse a sweep that is still running. */
   pid: 'mlx.sweep.pid',
   bestRunId: 'best_run_id',
 } as const;
 
-/** Creates the parent run, with the definition as tags (mlx.sweep.*) and the user's --tag values. */
+/** A run to start as `mlx run` starts one. */
+export interface RunToStart {
+  experiment: string;
+  name?: string;
+  command: string[];
+  tags: Record<string, string>;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  warn: (message: string) => void;
+}
+
+/**
+ * Starts a run as `mlx run` does (source tags; the run of MLX_RUN_ID as its parent). It is app/'s
+ * startRun, which sweep/ (a layer below app/) is given by its caller rather than importing.
+ */
+export type RunStarter = (store: TrackingStore, run: RunToStart) => Promise<{ info: RunInfo; experiment: Experiment }>;
+
+/** Creates the parent run, with the definition as tags (mlx.sweep.*) and the user's tags. */
 export async function createSweepParent(
   store: TrackingStore,
-  o: { config: SweepConfig; experiment: string; name?: string; cwd: string; env: NodeJS.ProcessEnv; warn: (m: string) => void },
+  o: { config: SweepConfig; experiment: string; name?: string; cwd: string; env: NodeJS.ProcessEnv; warn: (m: string) => void; startRun: RunStarter },
 ): Promise<{ parent: RunInfo; experiment: Experiment }> {
   const { config } = o;
-  const prepared = prepareRun({ experiment: o.experiment, name: o.name, command: config.command, cwd: o.cwd, env: o.env, warn: o.warn });
-  prepared.parsedTags = {
+  const tags = {
     ...config.tags,
     [SWEEP_TAGS.config]: JSON.stringify(config),
     [SWEEP_TAGS.strategy]: config.strategy,
@@ -36,7 +51,7 @@ export async function createSweepParent(
     ...(config.metric !== null ? { [SWEEP_TAGS.metric]: config.metric, [SWEEP_TAGS.goal]: config.goal! } : {}),
     [SWEEP_TAGS.pid]: String(process.pid),
   };
-  const { info, experiment } = await startRun(store, prepared);
+  const { info, experiment } = await o.startRun(store, { experiment: o.experiment, name: o.name, command: config.command, tags, cwd: o.cwd, env: o.env, warn: o.warn });
   return { parent: info, experiment };
 }
 

@@ -6,7 +6,7 @@ import type { OpenedSweep } from './open-sweep.js';
 import { finishSweepParent, settleStaleChildren } from './sweep-parent.js';
 import { trialCommand, trialEnv, type Trial } from './sweep-plan.js';
 import { pendingTrials, sweepOutcome, type StoppedBy } from './sweep-outcome.js';
-import type { SweepEvent, SweepOptions, SweepOutcome, SweepProgress } from './sweep.js';
+import type { SweepEvent, SweepOptions, SweepOutcome, SweepProgress } from './sweep-types.js';
 
 /** A trial whose child is running. */
 interface Active {

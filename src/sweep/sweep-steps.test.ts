@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startTaggedRun } from '../app/start-run.js';
 import { buildSweepConfig } from '../cli/commands/sweep-flags.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { SweepResults, TrialRow } from './children.js';
@@ -50,7 +51,7 @@ describe('openSweep', () => {
   it('a new sweep: the parent run, every trial queued, nothing settled yet', async () => {
     const store = newStore();
     const config = buildSweepConfig({ param: ['lr=0.1,0.2,0.3'], metric: 'acc' }, ['train', '{lr}'], () => 1);
-    const s = await openSweep(store, { config, experiment: 'sweeps', name: 'sw', cwd: '.', env: {} }, warn);
+    const s = await openSweep(store, { config, experiment: 'sweeps', name: 'sw', cwd: '.', env: {}, startRun: startTaggedRun }, warn);
     expect(s.resumed).toBe(false);
     expect(s.queue.map((t) => t.values.lr)).toEqual(['0.1', '0.2', '0.3']);
     expect(s.total).toBe(3);
@@ -63,7 +64,7 @@ describe('openSweep', () => {
   it('a resumed sweep: the trials left, what is settled, and the finished curves for early stopping', async () => {
     const store = newStore();
     const config = buildSweepConfig({ param: ['lr=0.1,0.2,0.3'], metric: 'acc', earlyStop: true }, ['train', '{lr}'], () => 1);
-    const first = await openSweep(store, { config, experiment: 'sweeps', name: 'sw', cwd: '.', env: {} }, warn);
+    const first = await openSweep(store, { config, experiment: 'sweeps', name: 'sw', cwd: '.', env: {}, startRun: startTaggedRun }, warn);
     // Trial 1 finished with a curve, trial 2 failed; trial 3 never ran. The parent was left RUNNING by a killed sweep.
     for (const [trial, status] of [[1, 'FINISHED'], [2, 'FAILED']] as const) {
       const child = await store.createRun({

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { ChildHandle, Launcher, LaunchSpec } from './launcher.js';
+import { startTaggedRun } from '../app/start-run.js';
 import { runSweep, type SweepEvent, type SweepOptions } from './sweep.js';
 import { buildSweepConfig, type SweepFlags } from '../cli/commands/sweep-flags.js';
 
@@ -82,7 +83,7 @@ function fakeLauncher(store: SqliteStore, behave: (values: Record<string, string
 
 function sweep(store: SqliteStore, flags: SweepFlags, launcher: Launcher, extra: Partial<SweepOptions> = {}) {
   const config = buildSweepConfig({ metric: 'acc', ...flags }, ['train', '--lr', '{lr}'], () => 99);
-  return runSweep({ store, cwd: process.cwd(), env: { PATH: process.env.PATH }, config, experiment: 'sweeps', name: 'sw', handleSignals: false, launcher, pollMs: 5, ...extra });
+  return runSweep({ store, cwd: process.cwd(), env: { PATH: process.env.PATH }, config, experiment: 'sweeps', name: 'sw', startRun: startTaggedRun, handleSignals: false, launcher, pollMs: 5, ...extra });
 }
 
 describe('runSweep', () => {

@@ -144,7 +144,7 @@ export async function postgresForTests(): Promise<TestPostgres | null> {
     return pg;
   } catch (err) {
     const why = (err as Error).message.split('\n')[0];
-    if (process.env.CI) throw new Error(`PostgreSQL tests cannot run in CI: ${why}`);
+    if (process.env.CI) throw new Error(`PostgreSQL tests cannot run in CI: ${why}`, { cause: err });
     console.warn(`[skipped] PostgreSQL tests: ${why}`);
     return null;
   }

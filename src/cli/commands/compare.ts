@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect, withStore } from '../context.js';
+import { collect } from '../context.js';
 import { examples } from '../help.js';
 
 interface CompareOptions {

@@ -14,7 +14,28 @@ import { renderDriftHtml } from '../../drift/report-html.js';
 import { parseTestName } from '../../drift/select-test.js';
 import { withStore } from '../context.js';
 import { colors, formatValue, painted, print, printable, printJson, renderTable, type Cell } from '../output.js';
-import type { DriftFlags } from './drift.js';
+
+export interface DriftFlags {
+  reference: string;
+  current: string;
+  columns?: string;
+  categorical?: string;
+  numerical?: string;
+  test: string;
+  threshold?: string;
+  driftShare: string;
+  correction: string;
+  predictionColumn?: string;
+  json?: boolean;
+  html?: string;
+  failOnDrift?: boolean;
+  onDrift?: string;
+  logToRun?: string;
+  since?: string;
+  until?: string;
+  variant?: string;
+  modelVersion?: string;
+}
 
 const list = (s: string | undefined) => s?.split(',').map((x) => x.trim()).filter(Boolean);
 

@@ -1,27 +1,7 @@
 import type { Command } from 'commander';
 import { examples } from '../help.js';
+import type { DriftFlags } from './drift-run.js';
 
-export interface DriftFlags {
-  reference: string;
-  current: string;
-  columns?: string;
-  categorical?: string;
-  numerical?: string;
-  test: string;
-  threshold?: string;
-  driftShare: string;
-  correction: string;
-  predictionColumn?: string;
-  json?: boolean;
-  html?: string;
-  failOnDrift?: boolean;
-  onDrift?: string;
-  logToRun?: string;
-  since?: string;
-  until?: string;
-  variant?: string;
-  modelVersion?: string;
-}
 
 /** `mlx drift --reference FILE --current FILE …`: data and prediction drift, with CI exit codes. */
 export function registerDriftCommand(program: Command): void {

@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDuration } from '../../core/durations.js';
-import { MlxError } from '../../core/errors.js';
 import { prepareRun, startRun } from '../../app/start-run.js';
 import { checkCommand, runHook, splitCommand } from '../../app/external-command.js';
 import { reportJson } from '../../drift/analyze.js';
@@ -17,7 +16,32 @@ import { withCheckedStore } from '../context.js';
 import { forFlag, intFlag, numberFlag, optional, usage } from '../flags.js';
 import { formatTime, formatValue } from '../output.js';
 import { driftOptions } from './drift-run.js';
-import type { MonitorFlags } from './monitor.js';
+
+export interface MonitorFlags {
+  reference: string;
+  every: string;
+  window?: string;
+  onDrift?: string;
+  logToRun?: string | true;
+  experiment?: string;
+  name?: string;
+  minAccuracy?: string;
+  maxMae?: string;
+  minLabels: string;
+  minRows: string;
+  variant?: string;
+  modelVersion?: string;
+  maxChecks?: string;
+  json?: boolean;
+  columns?: string;
+  categorical?: string;
+  numerical?: string;
+  test: string;
+  threshold?: string;
+  driftShare: string;
+  correction: string;
+  predictionColumn?: string;
+}
 
 
 /** Everything the flags say, checked before anything is read or written. */

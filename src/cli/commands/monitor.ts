@@ -1,31 +1,7 @@
 import type { Command } from 'commander';
 import { examples } from '../help.js';
+import type { MonitorFlags } from './monitor-run.js';
 
-export interface MonitorFlags {
-  reference: string;
-  every: string;
-  window?: string;
-  onDrift?: string;
-  logToRun?: string | true;
-  experiment?: string;
-  name?: string;
-  minAccuracy?: string;
-  maxMae?: string;
-  minLabels: string;
-  minRows: string;
-  variant?: string;
-  modelVersion?: string;
-  maxChecks?: string;
-  json?: boolean;
-  columns?: string;
-  categorical?: string;
-  numerical?: string;
-  test: string;
-  threshold?: string;
-  driftShare: string;
-  correction: string;
-  predictionColumn?: string;
-}
 
 /** `mlx monitor MODEL --reference FILE --every 10m`: drift and live accuracy of served traffic on a schedule, with a retraining trigger. */
 export function registerMonitorCommand(program: Command): void {

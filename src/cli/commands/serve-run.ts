@@ -1,17 +1,41 @@
 import { createRequire } from 'node:module';
-import { MlxError } from '../../core/errors.js';
 import type { SinkOptions } from '../../inference-log/inference-log.js';
 import type { InferenceSink } from '../../inference-log/record.js';
 import { startServer } from '../../server/inference/start.js';
 import { openStore, resolveTrackingUri } from '../../store/open-store.js';
 import type { Store } from '../../store/store.js';
-import { flagValue, intFlag, numberFlag, optional, usage } from '../flags.js';
+import { intFlag, numberFlag, optional, usage } from '../flags.js';
 import { ROLLOUT_FLAGS, rolloutPlans } from '../rollout-flags.js';
 import { limitNames, parseServeSettings } from '../serve-settings.js';
 import { printable } from '../output.js';
 import { serverAccess } from '../server-access.js';
-import type { ServeFlags } from './serve.js';
 import { defaultMaxBatchSize, SERVE_DEFAULTS } from '../../serving/defaults.js';
+
+export interface ServeFlags {
+  host: string;
+  port: string;
+  token?: string;
+  allowUnauthenticated?: boolean;
+  maxBatchSize?: string;
+  maxBatchDelayMs: string;
+  maxQueue: string;
+  instances: string;
+  maxBodyMb: string;
+  maxImagePixels: string;
+  maxImages: string;
+  maxRows: string;
+  labels?: string;
+  preprocess?: string;
+  threads?: string;
+  modelVersion?: string;
+  canary: string[];
+  variant: string[];
+  shadow: string[];
+  watchInterval: string;
+  logInputs?: boolean;
+  sampleRate?: string;
+  logMaxRows?: string;
+}
 
 
 /** The rollout and logging flags, checked before anything starts. */

@@ -4,32 +4,8 @@ import { globals } from '../context.js';
 import { collect } from '../flags.js';
 import { examples } from '../help.js';
 import { addServeSettings } from '../serve-settings.js';
+import type { ServeFlags } from './serve-run.js';
 
-export interface ServeFlags {
-  host: string;
-  port: string;
-  token?: string;
-  allowUnauthenticated?: boolean;
-  maxBatchSize?: string;
-  maxBatchDelayMs: string;
-  maxQueue: string;
-  instances: string;
-  maxBodyMb: string;
-  maxImagePixels: string;
-  maxImages: string;
-  maxRows: string;
-  labels?: string;
-  preprocess?: string;
-  threads?: string;
-  modelVersion?: string;
-  canary: string[];
-  variant: string[];
-  shadow: string[];
-  watchInterval: string;
-  logInputs?: boolean;
-  sampleRate?: string;
-  logMaxRows?: string;
-}
 
 
 /** `mlx serve MODEL_URI`: /predict, /invocations, /v2, /health, /ready, /metrics, /variants, /feedback on one port. */

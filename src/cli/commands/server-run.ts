@@ -8,7 +8,19 @@ import { startTrackingServer } from '../../server/tracking/start.js';
 import { openStore, resolveTrackingUri } from '../../store/open-store.js';
 import { intFlag, numberFlag } from '../flags.js';
 import { serverAccess } from '../server-access.js';
-import type { ServerFlags } from './server.js';
+
+export interface ServerFlags {
+  host: string;
+  port: string;
+  backendStoreUri?: string;
+  artifactsDestination?: string;
+  token?: string;
+  allowUnauthenticated?: boolean;
+  corsOrigin?: string;
+  maxBodyMb: string;
+  maxUploadMb: string;
+  uploadIdleTimeout: string;
+}
 
 /** Validates the flags, opens (or creates) the store and serves it until SIGINT/SIGTERM. */
 export async function runTrackingServer(f: ServerFlags, trackingUri: string | undefined, mode: 'server' | 'ui'): Promise<void> {

@@ -1,19 +1,8 @@
 import type { Command } from 'commander';
 import { globals } from '../context.js';
 import { examples } from '../help.js';
+import type { ServerFlags } from './server-run.js';
 
-export interface ServerFlags {
-  host: string;
-  port: string;
-  backendStoreUri?: string;
-  artifactsDestination?: string;
-  token?: string;
-  allowUnauthenticated?: boolean;
-  corsOrigin?: string;
-  maxBodyMb: string;
-  maxUploadMb: string;
-  uploadIdleTimeout: string;
-}
 
 function serverOptions(cmd: Command, port: string): Command {
   return cmd

@@ -1,17 +1,37 @@
 import { randomInt } from 'node:crypto';
 import type { Command } from 'commander';
 import { jsonNumber } from '../../core/entities.js';
-import { MlxError } from '../../core/errors.js';
 import { validateRunName } from '../../core/validation.js';
 import type { TrialRow } from '../../sweep/children.js';
 import { runSweep, type SweepEvent, type SweepOutcome, type SweepProgress } from '../../sweep/sweep.js';
 import type { SweepConfig } from '../../sweep/sweep-plan.js';
 import { buildSweepConfig } from './sweep-flags.js';
 import { experimentArg } from '../../app/experiments.js';
+import { startTaggedRun } from '../../app/start-run.js';
 import { withStore } from '../context.js';
 import { intFlag, optional, usage } from '../flags.js';
 import { colors, formatValue, painted, print, printJson, renderTable, type Cell } from '../output.js';
-import type { SweepCliOptions } from './sweep.js';
+
+export interface SweepCliOptions {
+  param?: string[];
+  strategy?: string;
+  maxRuns?: string;
+  seed?: string;
+  parallel?: string;
+  metric?: string;
+  goal?: string;
+  earlyStop?: boolean;
+  earlyStopMinRuns?: string;
+  earlyStopWarmup?: string;
+  failFast?: boolean;
+  experiment?: string;
+  name?: string;
+  tag?: string[];
+  resume?: string;
+  retryFailed?: boolean;
+  stream?: boolean;
+  json?: boolean;
+}
 
 const DEFINITION_FLAGS: [keyof SweepCliOptions, string][] = [
   ['param', '--param'],
@@ -49,6 +69,7 @@ export async function sweepAction(cmd: Command, command: string[], opts: SweepCl
       cwd: process.cwd(),
       env: process.env,
       config,
+      startRun: startTaggedRun,
       experiment: experimentArg(opts.experiment),
       name: opts.name,
       resume: opts.resume,

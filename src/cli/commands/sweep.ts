@@ -1,27 +1,8 @@
 import type { Command } from 'commander';
 import { collect } from '../context.js';
 import { examples } from '../help.js';
+import type { SweepCliOptions } from './sweep-run.js';
 
-export interface SweepCliOptions {
-  param?: string[];
-  strategy?: string;
-  maxRuns?: string;
-  seed?: string;
-  parallel?: string;
-  metric?: string;
-  goal?: string;
-  earlyStop?: boolean;
-  earlyStopMinRuns?: string;
-  earlyStopWarmup?: string;
-  failFast?: boolean;
-  experiment?: string;
-  name?: string;
-  tag?: string[];
-  resume?: string;
-  retryFailed?: boolean;
-  stream?: boolean;
-  json?: boolean;
-}
 
 /** `mlx sweep --param K=SPEC... [options] -- CMD ARGS...`: hyperparameter search, one child run per trial. */
 export function registerSweepCommand(program: Command): void {

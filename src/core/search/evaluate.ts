@@ -42,7 +42,7 @@ function likeRegExp(pattern: string, ignoreCase: boolean): RegExp {
       .map((p) => {
         if (p.kind === 'any') return '[\\s\\S]*';
         if (p.kind === 'one') return '[\\s\\S]';
-        return `[${p.chars.map((c) => c.replace(/[\\\]\[^-]/g, '\\$&')).join('')}]`;
+        return `[${p.chars.map((c) => c.replace(/[\\\][^-]/g, '\\$&')).join('')}]`;
       })
       .join('');
     // 'u' so that '_' consumes one code point, as SQLite's GLOB '?' consumes one UTF-8 character.

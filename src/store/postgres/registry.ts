@@ -190,8 +190,14 @@ export class PostgresRegistry {
   async searchModelVersions(filter: { name?: string; runId?: string }): Promise<ModelVersion[]> {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.name !== undefined) (params.push(filter.name), where.push(`name = $${params.length}`));
-    if (filter.runId !== undefined) (params.push(filter.runId), where.push(`run_id = $${params.length}`));
+    if (filter.name !== undefined) {
+      params.push(filter.name);
+      where.push(`name = $${params.length}`);
+    }
+    if (filter.runId !== undefined) {
+      params.push(filter.runId);
+      where.push(`run_id = $${params.length}`);
+    }
     const found = await rows<VersionRow>(
       this.pool,
       `SELECT * FROM model_versions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY name, version DESC`,

@@ -2,7 +2,7 @@ import type { ModelVersion, RegisteredModel } from '../../core/entities.js';
 import { MlxError, notFound } from '../../core/errors.js';
 import { validateAlias, validateKey, validateModelName, validateTagValue } from '../../core/validation.js';
 import type { CreateModelVersionInput } from '../store.js';
-import type { RestClient } from './client.js';
+import type { RestClient } from '../http-client.js';
 import { modelVersionOf, registeredModelOf, tagList } from './convert.js';
 
 type Json = Record<string, any>;
@@ -39,7 +39,10 @@ export class RestRegistry {
   /** Creates a registered model (name, description, tags). */
   async createRegisteredModel(name: string, description = '', tags: Record<string, string> = {}): Promise<RegisteredModel> {
     validateModelName(name);
-    for (const [k, v] of Object.entries(tags)) (validateKey('tag', k), validateTagValue(k, v));
+    for (const [k, v] of Object.entries(tags)) {
+      validateKey('tag', k);
+      validateTagValue(k, v);
+    }
     const res = await this.mlflow('POST', 'registered-models/create', { name, description, tags: tagList(tags) });
     return registeredModelOf(res.registered_model);
   }
@@ -93,7 +96,10 @@ export class RestRegistry {
   async createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion> {
     validateModelName(input.name);
     if (input.alias !== undefined) validateAlias(input.alias);
-    for (const [k, v] of Object.entries(input.tags ?? {})) (validateKey('tag', k), validateTagValue(k, v));
+    for (const [k, v] of Object.entries(input.tags ?? {})) {
+      validateKey('tag', k);
+      validateTagValue(k, v);
+    }
     const tags = {
       ...input.tags,
       ...(input.sha256 ? { 'mlx.sha256': input.sha256 } : {}),

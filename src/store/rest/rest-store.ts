@@ -12,7 +12,7 @@ import {
 } from '../../core/validation.js';
 import type { CreateRunInput, LogDatasetInput, RegistryArgs, SearchRunsInput, SearchRunsResult, Store, UpdateRunInput } from '../store.js';
 import { BATCH_LIMITS, batchRequests, collectBatch } from './batch.js';
-import { RestClient } from './client.js';
+import { RestClient } from '../http-client.js';
 import { datasetInputJson, experimentOf, metricOf, runInfoOf, runOf, tagList, VIEW_TYPES } from './convert.js';
 import { RestRegistry } from './rest-registry.js';
 
@@ -53,7 +53,10 @@ export class RestStore implements Store {
 
   async createExperiment(name: string, tags: Record<string, string> = {}, artifactRoot?: string): Promise<string> {
     validateExperimentName(name);
-    for (const [k, v] of Object.entries(tags)) (validateKey('tag', k), validateTagValue(k, v));
+    for (const [k, v] of Object.entries(tags)) {
+      validateKey('tag', k);
+      validateTagValue(k, v);
+    }
     const body = { name, tags: tagList(tags), ...(artifactRoot ? { artifact_location: artifactRoot } : {}) };
     return String((await this.mlflow('POST', 'experiments/create', body)).experiment_id);
   }
@@ -115,9 +118,15 @@ export class RestStore implements Store {
     validateRunName(runName);
     const tags: Record<string, string> = { ...input.tags, [SYSTEM_TAGS.runName]: runName, [SYSTEM_TAGS.user]: input.userId };
     if (input.parentRunId) tags[SYSTEM_TAGS.parentRunId] = input.parentRunId;
-    for (const [k, v] of Object.entries(tags)) (validateKey('tag', k), validateTagValue(k, v));
+    for (const [k, v] of Object.entries(tags)) {
+      validateKey('tag', k);
+      validateTagValue(k, v);
+    }
     const params = Object.entries(input.params ?? {});
-    for (const [k, v] of params) (validateKey('param', k), validateParamValue(k, v));
+    for (const [k, v] of params) {
+      validateKey('param', k);
+      validateParamValue(k, v);
+    }
     const startTime = input.startTime ?? Date.now();
     validateTimestamp(startTime);
     const res = await this.mlflow('POST', 'runs/create', {

@@ -72,7 +72,10 @@ export const noVersionTag = (name: string, version: number, key: string) => notF
 
 /** Validates tags as every store write does. */
 export function validateTags(tags: Record<string, string>): void {
-  for (const [k, v] of Object.entries(tags)) (validateKey('tag', k), validateTagValue(k, v));
+  for (const [k, v] of Object.entries(tags)) {
+    validateKey('tag', k);
+    validateTagValue(k, v);
+  }
 }
 
 /** Validates a new model version before any write. */
@@ -91,7 +94,10 @@ export function prepareRun(input: CreateRunInput) {
   if (input.parentRunId) tags[SYSTEM_TAGS.parentRunId] = input.parentRunId;
   validateTags(tags);
   const params = input.params ?? {};
-  for (const [k, v] of Object.entries(params)) (validateKey('param', k), validateParamValue(k, v));
+  for (const [k, v] of Object.entries(params)) {
+    validateKey('param', k);
+    validateParamValue(k, v);
+  }
   const startTime = input.startTime ?? Date.now();
   validateTimestamp(startTime);
   return { runId: newRunId(), runName, tags, params, startTime };

@@ -194,8 +194,14 @@ export class SqliteRegistry {
   async searchModelVersions(filter: { name?: string; runId?: string }): Promise<ModelVersion[]> {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.name !== undefined) (where.push('name = ?'), params.push(filter.name));
-    if (filter.runId !== undefined) (where.push('run_id = ?'), params.push(filter.runId));
+    if (filter.name !== undefined) {
+      where.push('name = ?');
+      params.push(filter.name);
+    }
+    if (filter.runId !== undefined) {
+      where.push('run_id = ?');
+      params.push(filter.runId);
+    }
     const rows = this.db
       .prepare(`SELECT * FROM model_versions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY name, version DESC`)
       .all(...params) as VersionRow[];

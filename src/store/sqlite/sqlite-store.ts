@@ -35,7 +35,7 @@ import type {
 } from '../store.js';
 import type { Statement } from 'better-sqlite3';
 import { openDatabase, type Db } from './database.js';
-import type { InferenceLogStore } from './inference-log/inference-log-store.js';
+import type { SqliteInferenceLog } from './inference-log/sqlite-inference-log.js';
 import { GroupCommit } from './group-commit.js';
 import { MetricWriter } from './metric-writer.js';
 import { SqliteRegistry } from './registry.js';
@@ -76,9 +76,9 @@ export class SqliteStore implements Store {
   }
 
   /** This store's inference log (Store.inferenceLog). A stand-in's is empty; the sink opened from it creates the store. */
-  async inferenceLog(): Promise<InferenceLogStore> {
-    const { InferenceLogStore } = await import('./inference-log/inference-log-store.js');
-    return new InferenceLogStore(this.db, path.join(this.uri, DB_FILE));
+  async inferenceLog(): Promise<SqliteInferenceLog> {
+    const { SqliteInferenceLog } = await import('./inference-log/sqlite-inference-log.js');
+    return new SqliteInferenceLog(this.db, path.join(this.uri, DB_FILE));
   }
 
   private get writer(): MetricWriter {

@@ -1,9 +1,8 @@
 import type { Statement } from 'better-sqlite3';
-import type { InferenceLog, InferenceLogSink, LabeledRow, LoggedRow, LoggedVariant, LogWindow } from '../../../inference-log/inference-log.js';
+import type { InferenceLog, LabeledRow, LoggedRow, LoggedVariant, LogWindow } from '../../../inference-log/inference-log.js';
 import type { FeedbackItem, FeedbackResult, InferenceRecord } from '../../../inference-log/record.js';
 import type { Db } from '../database.js';
 import { requestKey, toLogRows, type LogRow } from './log-rows.js';
-import type { BufferedSinkOptions } from './sink.js';
 
 export { appendLogRows, decodeLogRows, LogRowEncoder, requestKey, toLogRows, type EncodedRows, type LogRow } from './log-rows.js';
 
@@ -20,29 +19,17 @@ const INSERT_ROW = `INSERT INTO inference_log
 const INSERT_ROWS_AT_ONCE = 64;
 
 /**
- * The inference log of a local store: the `inference_log`, `inference_columns` and
- * `inference_feedback` tables. The writer thread opens one on a connection of its own.
+ * The inference log's tables in a local store: `inference_log`, `inference_columns` and
+ * `inference_feedback`. The writer thread opens one on a connection of its own; the store's
+ * InferenceLog (SqliteInferenceLog) adds the sink that feeds that thread.
  */
-export class InferenceLogStore implements InferenceLog {
+export class InferenceLogStore implements Omit<InferenceLog, 'openSink'> {
   private readonly columnIds = new Map<string, number>();
   private readonly columnNames = new Map<number, string[]>();
   /** Rows per model as last counted plus what this process wrote since, and writes since the count. */
   private readonly counts = new Map<string, { rows: number; writes: number }>();
 
-  /**
-   * file: the database file a sink writes to; it differs from db's for the empty stand-in (in
-   * memory) of a store not created yet, whose sink creates the store.
-   */
-  constructor(
-    readonly db: Db,
-    private readonly file: string = db.name,
-  ) {}
-
-  /** The sink `mlx serve --log-inputs` reports to (sink.ts); the buffering, and the writer thread, load only now. */
-  async openSink(opts: BufferedSinkOptions): Promise<InferenceLogSink> {
-    const { openSink } = await import('./sink.js');
-    return openSink({ file: this.file, db: this.db.memory ? null : this.db }, opts);
-  }
+  constructor(readonly db: Db) {}
 
   private columnsId(key: string): number {
     let id = this.columnIds.get(key);
@@ -149,7 +136,10 @@ export class InferenceLogStore implements InferenceLog {
       'DELETE FROM inference_feedback WHERE request_id = ? AND NOT EXISTS (SELECT 1 FROM inference_log WHERE request_key = ? AND request_id = ?)',
     );
     const seen = new Set<string>();
-    for (const [key, id] of gone) if (!seen.has(id)) (seen.add(id), orphan.run(id, key, id));
+    for (const [key, id] of gone) if (!seen.has(id)) {
+      seen.add(id);
+      orphan.run(id, key, id);
+    }
     return gone.length;
   }
 
@@ -197,9 +187,15 @@ export class InferenceLogStore implements InferenceLog {
   private where(w: LogWindow): { sql: string; args: (string | number)[] } {
     const parts = ['model = ?', 'timestamp >= ?', 'timestamp < ?'];
     const args: (string | number)[] = [w.model, w.since, w.until];
-    if (w.variant !== undefined) (parts.push('variant = ?'), args.push(w.variant));
+    if (w.variant !== undefined) {
+      parts.push('variant = ?');
+      args.push(w.variant);
+    }
     else parts.push('shadow = 0');
-    if (w.version !== undefined) (parts.push('version = ?'), args.push(w.version));
+    if (w.version !== undefined) {
+      parts.push('version = ?');
+      args.push(w.version);
+    }
     return { sql: parts.join(' AND '), args };
   }
 
@@ -229,8 +225,14 @@ export class InferenceLogStore implements InferenceLog {
   labeled(w: LogWindow): LabeledRow[] {
     const parts = ['f.matched = 1', 'f.timestamp >= ?', 'f.timestamp < ?', 'l.model = ?'];
     const args: (string | number)[] = [w.since, w.until, w.model];
-    if (w.variant !== undefined) (parts.push('l.variant = ?'), args.push(w.variant));
-    if (w.version !== undefined) (parts.push('l.version = ?'), args.push(w.version));
+    if (w.variant !== undefined) {
+      parts.push('l.variant = ?');
+      args.push(w.variant);
+    }
+    if (w.version !== undefined) {
+      parts.push('l.version = ?');
+      args.push(w.version);
+    }
     const rows = this.db
       .prepare(
         `SELECT l.variant, l.shadow, l.prediction, f.label FROM inference_feedback f JOIN inference_log l ON l.request_key = f.request_key AND l.request_id = f.request_id

@@ -237,7 +237,7 @@ class BufferedLog implements InferenceLogSink {
     const logged = checked.filter((it) => isSampled(it.request_id, this.opts.sampleRate));
     // The predictions these labels are for may still be in the buffer.
     await this.flush();
-    let result: FeedbackResult | null = null;
+    let result: FeedbackResult | null;
     for (let attempt = 1; !(result = await this.writer.feedback(logged, attempt > 100)); attempt++) await sleep(Math.min(5 * attempt, 100));
     const unsampled = checked.length - logged.length;
     return unsampled ? { ...result, unsampled } : result;

@@ -1,4 +1,4 @@
-import { MlxError, type ErrorCode } from '../../core/errors.js';
+import { MlxError, type ErrorCode } from '../core/errors.js';
 
 /** Error codes the CLI knows; anything else a server sends is mapped by HTTP status. */
 const KNOWN_CODES = new Set<ErrorCode>([
@@ -127,7 +127,7 @@ export class RestClient {
   /** Turns an error response into an MlxError: the server's own code and message when it sent MLflow's error shape. */
   async fail(res: Response, method: string, path: string): Promise<never> {
     const text = await res.text().catch(() => '');
-    let body: { error_code?: unknown; message?: unknown } | null = null;
+    let body: { error_code?: unknown; message?: unknown } | null;
     try {
       body = JSON.parse(text);
     } catch {

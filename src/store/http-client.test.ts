@@ -2,8 +2,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MlxError } from '../../core/errors.js';
-import { normalizeServerUri, queryString, RestClient } from './client.js';
+import { MlxError } from '../core/errors.js';
+import { normalizeServerUri, queryString, RestClient } from './http-client.js';
 
 let server: http.Server;
 let base: string;
