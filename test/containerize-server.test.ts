@@ -147,17 +147,17 @@ describe('mlx containerize --tracking-server: bad input is one line, an exit cod
     refused(['--tracking-server', '--out', 'x', '--build', '--dry-run'], 2, '--build and --dry-run');
   }, T);
 
-  it('bad replicas, quantities, names, ports and tags name the flag and the value', () => {
-    refused(['--tracking-server', '--out', 'x', '--replicas', '0'], 1, '--replicas "0" must be an integer from 1 to 1000');
-    refused(['--tracking-server', '--out', 'x', '--replicas', 'two'], 1, '--replicas "two"');
-    refused(['--tracking-server', '--k8s', '--out', 'x', '--replicas', '4', '--max-replicas', '2'], 1, '--max-replicas 2 is below --replicas 4');
-    refused(['--tracking-server', '--out', 'x', '--memory', '512m'], 1, '--memory "512m"', '512Mi');
-    refused(['--tracking-server', '--k8s', '--out', 'x', '--artifacts-storage', 'lots'], 1, '--artifacts-storage "lots" must be a storage quantity');
-    refused(['--tracking-server', '--k8s', '--out', 'x', '--cpu', '5m'], 1, '--cpu "5m"');
-    refused(['--tracking-server', '--k8s', '--out', 'x', '--secret-name', 'DB_Creds'], 1, '--secret-name "DB_Creds" is not a valid Kubernetes Secret name');
-    refused(['--tracking-server', '--k8s', '--out', 'x', '--namespace', 'ML'], 1, '--namespace "ML"');
-    refused(['--tracking-server', '--out', 'x', '--port', '70000'], 1, '--port "70000"');
-    refused(['--tracking-server', '--out', 'x', '--tag', 'Tracking:1'], 1, 'image tag "Tracking:1"');
+  it('bad replicas, quantities, names, ports and tags name the flag and the value: usage errors, exit 2', () => {
+    refused(['--tracking-server', '--out', 'x', '--replicas', '0'], 2, '--replicas "0" must be an integer from 1 to 1000');
+    refused(['--tracking-server', '--out', 'x', '--replicas', 'two'], 2, '--replicas "two"');
+    refused(['--tracking-server', '--k8s', '--out', 'x', '--replicas', '4', '--max-replicas', '2'], 2, '--max-replicas 2 is below --replicas 4');
+    refused(['--tracking-server', '--out', 'x', '--memory', '512m'], 2, '--memory "512m"', '512Mi');
+    refused(['--tracking-server', '--k8s', '--out', 'x', '--artifacts-storage', 'lots'], 2, '--artifacts-storage "lots" must be a storage quantity');
+    refused(['--tracking-server', '--k8s', '--out', 'x', '--cpu', '5m'], 2, '--cpu "5m"');
+    refused(['--tracking-server', '--k8s', '--out', 'x', '--secret-name', 'DB_Creds'], 2, '--secret-name "DB_Creds" is not a valid Kubernetes Secret name');
+    refused(['--tracking-server', '--k8s', '--out', 'x', '--namespace', 'ML'], 2, '--namespace "ML"');
+    refused(['--tracking-server', '--out', 'x', '--port', '70000'], 2, '--port "70000"');
+    refused(['--tracking-server', '--out', 'x', '--tag', 'Tracking:1'], 2, 'image tag "Tracking:1"');
   }, T);
 
   it('a non-empty output folder without --force; --force never replaces the current folder', () => {

@@ -18,7 +18,16 @@ export function registerLogCommands(program: Command): void {
       'mlx log param batch_size 64 --run 060a59',
       'mlx log artifact confusion_matrix.png --artifact-path plots',
     ]));
+  logParam(log);
+  logMetric(log);
+  logTag(log);
+  logArtifact(log);
+  logBatch(log);
+  logDataset(log);
+}
 
+/** `mlx log param`. */
+function logParam(log: Command): void {
   log
     .command('param <key> <value>')
     .description('log a parameter (immutable once set)')
@@ -30,7 +39,10 @@ export function registerLogCommands(program: Command): void {
     .action(async (key: string, value: string, opts: RunOpt, cmd: Command) => {
       await withStore(cmd, false, async (store) => store.logParam(await activeRun(store, opts.run), key, value));
     });
+}
 
+/** `mlx log metric`. */
+function logMetric(log: Command): void {
   log
     .command('metric <key> <value>')
     .description('log a metric value (NaN and Infinity are kept)')
@@ -62,7 +74,10 @@ export function registerLogCommands(program: Command): void {
       };
       await withStore(cmd, false, async (store) => store.logMetric(await activeRun(store, opts.run), metric));
     });
+}
 
+/** `mlx log tag`. */
+function logTag(log: Command): void {
   log
     .command('tag <key> <value>')
     .description('set a tag (tags can change)')
@@ -74,7 +89,10 @@ export function registerLogCommands(program: Command): void {
     .action(async (key: string, value: string, opts: RunOpt, cmd: Command) => {
       await withStore(cmd, false, async (store) => store.setTag(await activeRun(store, opts.run), key, value));
     });
+}
 
+/** `mlx log artifact`. */
+function logArtifact(log: Command): void {
   log
     .command('artifact <path>')
     .description("copy a file or folder into the run's artifacts")
@@ -100,7 +118,10 @@ export function registerLogCommands(program: Command): void {
       });
       if (opts.json) process.stdout.write(`${JSON.stringify({ run_id: stored.run_id, artifacts: stored.paths })}\n`);
     });
+}
 
+/** `mlx log batch`. */
+function logBatch(log: Command): void {
   log
     .command('batch <file>')
     .description('log JSON lines ({"type":"metric","key":"loss","value":0.3,"step":1}, param, tag) from FILE or - (stdin) in one transaction')
@@ -128,7 +149,10 @@ export function registerLogCommands(program: Command): void {
       else if (process.stderr.isTTY)
         process.stderr.write(`logged ${counts.metrics} metrics, ${counts.params} params, ${counts.tags} tags\n`);
     });
+}
 
+/** `mlx log dataset`. */
+function logDataset(log: Command): void {
   log
     .command('dataset <file>')
     .description("record a dataset the run used: sha256 digest, size, rows and columns of CSV / JSON lines")

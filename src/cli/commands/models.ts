@@ -13,7 +13,17 @@ export function registerModelsCommands(program: Command): void {
       'mlx models show pets-classifier@champion',
       'mlx models alias pets-classifier 4 champion',
     ]));
+  modelsList(models);
+  modelsShow(models);
+  modelsAlias(models);
+  modelsTag(models);
+  modelsUpdate(models);
+  modelsCard(models);
+  modelsDelete(models);
+}
 
+/** `mlx models list`. */
+function modelsList(models: Command): void {
   models
     .command('list')
     .description('list registered models')
@@ -26,7 +36,10 @@ export function registerModelsCommands(program: Command): void {
       const { listModels } = await import('./models-show.js');
       await listModels(cmd, opts);
     });
+}
 
+/** `mlx models show`. */
+function modelsShow(models: Command): void {
   models
     .command('show <model>')
     .description('a model (NAME) with its versions, or one version (NAME/3, NAME@alias, NAME/latest)')
@@ -40,7 +53,10 @@ export function registerModelsCommands(program: Command): void {
       const { showModel } = await import('./models-show.js');
       await showModel(cmd, ref, opts);
     });
+}
 
+/** `mlx models alias`. */
+function modelsAlias(models: Command): void {
   models
     .command('alias <name> <version-or-alias> [alias]')
     .description('point ALIAS at VERSION (moving it if it exists): alias NAME VERSION ALIAS; remove: alias --delete NAME ALIAS')
@@ -58,7 +74,10 @@ export function registerModelsCommands(program: Command): void {
         opts.delete ? store.deleteRegisteredModelAlias(name, second) : store.setRegisteredModelAlias(name, third!, parseVersion(second)),
       );
     });
+}
 
+/** `mlx models tag`. */
+function modelsTag(models: Command): void {
   models
     .command('tag <model> <key> [value]')
     .description('set a tag on a model (NAME) or a version (NAME/3, NAME@alias); --delete removes it')
@@ -80,7 +99,10 @@ export function registerModelsCommands(program: Command): void {
         else await (opts.delete ? store.deleteModelVersionTag(r.name, r.version, key) : store.setModelVersionTag(r.name, r.version, key, value!));
       });
     });
+}
 
+/** `mlx models update`. */
+function modelsUpdate(models: Command): void {
   models
     .command('update <model>')
     .description('change the description of a model (NAME) or a version (NAME/3, NAME@alias)')
@@ -97,7 +119,10 @@ export function registerModelsCommands(program: Command): void {
         else await store.updateModelVersion(r.name, r.version, { description: opts.description });
       });
     });
+}
 
+/** `mlx models card`. */
+function modelsCard(models: Command): void {
   models
     .command('card <model>')
     .description('render the Markdown model card of a version (NAME, NAME/3, NAME@alias; NAME means latest)')
@@ -120,7 +145,10 @@ export function registerModelsCommands(program: Command): void {
       });
       if (text !== null) process.stdout.write(text);
     });
+}
 
+/** `mlx models delete`. */
+function modelsDelete(models: Command): void {
   models
     .command('delete <model>')
     .description('delete a version (NAME/3) or a whole model (NAME); aliased versions need --force')

@@ -23,7 +23,15 @@ export function registerRunsCommands(program: Command): void {
       'mlx runs show 060a59',
       'mlx runs delete 060a59 0a132d',
     ]));
+  runsList(runs);
+  runsShow(runs);
+  runsDeleteRestore(runs);
+  runsStart(runs);
+  runsEnd(runs);
+}
 
+/** `mlx runs list`. */
+function runsList(runs: Command): void {
   runs
     .command('list')
     .description("search runs with MLflow's filter grammar (plus OR and parentheses)")
@@ -42,7 +50,10 @@ export function registerRunsCommands(program: Command): void {
       const { listRuns } = await import('./runs-list.js');
       await listRuns(cmd, opts);
     });
+}
 
+/** `mlx runs show`. */
+function runsShow(runs: Command): void {
   runs
     .command('show <run>')
     .description('everything about a run: info, params, latest metrics, tags, datasets, artifacts')
@@ -55,7 +66,10 @@ export function registerRunsCommands(program: Command): void {
       const { showRun } = await import('./runs-show.js');
       await showRun(cmd, run, opts);
     });
+}
 
+/** `mlx runs delete` and `mlx runs restore`. */
+function runsDeleteRestore(runs: Command): void {
   for (const action of ['delete', 'restore'] as const)
     runs
       .command(`${action} <runs...>`)
@@ -71,7 +85,10 @@ export function registerRunsCommands(program: Command): void {
           for (const id of full) await (action === 'delete' ? store.deleteRun(id) : store.restoreRun(id));
         });
       });
+}
 
+/** `mlx runs start`. */
+function runsStart(runs: Command): void {
   runs
     .command('start')
     .description('start a run and print its id (for pipelines whose steps are separate processes)')
@@ -99,7 +116,10 @@ export function registerRunsCommands(program: Command): void {
       const { info } = await withStore(cmd, true, (store) => startRun(store, prepared));
       process.stdout.write(opts.json ? `${JSON.stringify(info)}\n` : `${info.run_id}\n`);
     });
+}
 
+/** `mlx runs end`. */
+function runsEnd(runs: Command): void {
   runs
     .command('end <run>')
     .description('end a run started with `mlx runs start`')
