@@ -33,7 +33,15 @@ const MAY_IMPORT = {
 const zones = [
   ...FOLDERS.flatMap((folder) => {
     const banned = FOLDERS.filter((f) => f !== folder && !MAY_IMPORT[folder].includes(f));
-    return banned.length ? [{ target: `./src/${folder}`, from: banned.map((b) => `./src/${b}`), message: `src/${folder}/ may import only ${MAY_IMPORT[folder].join(', ') || 'nothing outside itself'} (README: Architecture)` }] : [];
+    return banned.length
+      ? [
+          {
+            target: `./src/${folder}`,
+            from: banned.map((b) => `./src/${b}`),
+            message: `src/${folder}/ may import only ${MAY_IMPORT[folder].join(', ') || 'nothing outside itself'} (README: Architecture)`,
+          },
+        ]
+      : [];
   }),
   // Only store/ itself imports a backend: everything else asks open-store.ts for a store.
   ...BACKENDS.map((b) => ({

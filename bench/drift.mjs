@@ -201,7 +201,10 @@ async function profileMlx(dir, ref, cur) {
   const args = ['--cpu-prof', '--cpu-prof-dir', profDir, MLX, 'drift', '--reference', ref, '--current', cur, '--test', 'ks', '--json'];
   const r = await timeSpawn(NODE, args, { cwd: dir, env: benchEnv(dir) });
   if (r.code !== 0) throw new Error(`profiled mlx drift exited ${r.code}: ${r.stderr.slice(-2000)}`);
-  const file = path.join(profDir, fs.readdirSync(profDir).find((f) => f.endsWith('.cpuprofile')));
+  const file = path.join(
+    profDir,
+    fs.readdirSync(profDir).find((f) => f.endsWith('.cpuprofile')),
+  );
   const s = spawnSync(NODE, [PROFILE_SUMMARY, file, '12'], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (s.status !== 0) throw new Error(`profile-summary failed: ${s.stderr}`);
   return { wall_ms_under_profiler: round(r.ms, 0), by_file_self: JSON.parse(s.stdout), ...phaseSplit(JSON.parse(fs.readFileSync(file, 'utf8'))) };
@@ -247,7 +250,12 @@ async function ksScaling() {
     time_ratio_1m_over_250k: round(growth, 2),
     expected_n_log_n: round((4 * Math.log(2e6)) / Math.log(5e5), 2),
     expected_n_squared: 16,
-    shifted_1m: { median_ms: round(shifted.ms, 1), statistic: shifted.res.statistic, p_value: shifted.res.pValue, n_d_squared: round(5e5 * shifted.res.statistic ** 2, 2) },
+    shifted_1m: {
+      median_ms: round(shifted.ms, 1),
+      statistic: shifted.res.statistic,
+      p_value: shifted.res.pValue,
+      n_d_squared: round(5e5 * shifted.res.statistic ** 2, 2),
+    },
     unequal_1m_vs_1k_ms: round(unequalMs, 1),
     pass_n_log_n: growth < 8,
   };
@@ -319,7 +327,10 @@ export async function benchDrift() {
       drifted_columns_mlx: checks[0].rows.filter((r) => r.drift).length,
       max_rel_err_statistic: Math.max(...checks.flatMap((c) => c.rows.map((r) => r.rel_err_statistic))),
       max_rel_err_p: Math.max(...checks.flatMap((c) => c.rows.filter((r) => r.p_value_scipy >= 1e-10).map((r) => r.rel_err_p ?? Infinity))),
-      max_abs_err_p_below_1e10: Math.max(0, ...checks.flatMap((c) => c.rows.filter((r) => r.p_value_scipy < 1e-10).map((r) => Math.abs((r.p_value_mlx ?? Infinity) - r.p_value_scipy)))),
+      max_abs_err_p_below_1e10: Math.max(
+        0,
+        ...checks.flatMap((c) => c.rows.filter((r) => r.p_value_scipy < 1e-10).map((r) => Math.abs((r.p_value_mlx ?? Infinity) - r.p_value_scipy))),
+      ),
       ks_scaling: scaling,
       per_column: checks[0].rows,
       mlx_profile: profile,

@@ -74,8 +74,7 @@ async function viaMlx(dir, n, file) {
 
 export async function benchLogBatch() {
   const probe = spawnSync(TIME_BIN, ['-f', '%M', 'true'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0)
-    throw new Error(`${TIME_BIN} is needed for peak RSS (GNU time): apt-get install -y time`);
+  if (probe.error || probe.status !== 0) throw new Error(`${TIME_BIN} is needed for peak RSS (GNU time): apt-get install -y time`);
   const dir = makeTemp('mlx-bench-batch-');
   try {
     const file = path.join(dir, 'points.jsonl');

@@ -54,8 +54,7 @@ export async function benchServeAb(kind, variants) {
       }
       servers.push(s ? { ...s, variant: v } : { variant: v });
     }
-    for (const s of servers)
-      if (s.variant.bare) Object.assign(s, await startBareHono(w.request.path, answer ?? '{}', { env }));
+    for (const s of servers) if (s.variant.bare) Object.assign(s, await startBareHono(w.request.path, answer ?? '{}', { env }));
     const run = (url, duration) => load({ url: `${url}${w.request.path}`, method: 'POST', timeout: 30, duration, ...w.request });
     for (const s of servers) await run(s.url, 2);
     const res = servers.map(() => []);

@@ -26,8 +26,16 @@ export async function mlpModel(file) {
   for (let l = 0; l < DIMS.length - 1; l++) {
     const [fanIn, fanOut] = [DIMS[l], DIMS[l + 1]];
     const scale = Math.sqrt(6 / fanIn);
-    b.initializer(`W${l}`, Float32Array.from({ length: fanIn * fanOut }, () => (rand() * 2 - 1) * scale), [fanOut, fanIn]);
-    b.initializer(`B${l}`, Float32Array.from({ length: fanOut }, () => (rand() * 2 - 1) * 0.1), [fanOut]);
+    b.initializer(
+      `W${l}`,
+      Float32Array.from({ length: fanIn * fanOut }, () => (rand() * 2 - 1) * scale),
+      [fanOut, fanIn],
+    );
+    b.initializer(
+      `B${l}`,
+      Float32Array.from({ length: fanOut }, () => (rand() * 2 - 1) * 0.1),
+      [fanOut],
+    );
     const last = l === DIMS.length - 2;
     const out = last ? 'y' : `h${l}`;
     b.node('Gemm', [prev, `W${l}`, `B${l}`], [last ? out : `${out}_lin`], { transB: 1 });
@@ -46,7 +54,9 @@ export function requestBody() {
 }
 
 async function inProcess(model, batch, seconds) {
-  const r = await timeSpawn(NODE, [path.join(ROOT, 'bench', 'lib', 'ort-throughput.mjs'), model, String(batch), String(seconds), String(DIMS[0])], { cwd: ROOT });
+  const r = await timeSpawn(NODE, [path.join(ROOT, 'bench', 'lib', 'ort-throughput.mjs'), model, String(batch), String(seconds), String(DIMS[0])], {
+    cwd: ROOT,
+  });
   if (r.code !== 0) throw new Error(`ort-throughput exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -96,7 +106,9 @@ export async function benchServeBatching() {
           res.ort.push(r);
         } else {
           const r = await run(urls[name]);
-          note(`batching round ${i + 1} ${name}: ${r.rps} req/s, p50 ${r.latency_ms.p50} ms, p99 ${r.latency_ms.p99} ms, non2xx ${r.non2xx}, errors ${r.errors}`);
+          note(
+            `batching round ${i + 1} ${name}: ${r.rps} req/s, p50 ${r.latency_ms.p50} ms, p99 ${r.latency_ms.p99} ms, non2xx ${r.non2xx}, errors ${r.errors}`,
+          );
           res[name].push(r);
         }
       }

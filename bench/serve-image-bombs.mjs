@@ -25,8 +25,16 @@ async function model(file) {
   const rand = rng(11);
   const bytes = new OnnxGraphBuilder('bombs')
     .input('image', 'float32', ['batch', 3, 224, 224])
-    .initializer('fc_W', Float32Array.from({ length: LABELS.length * 3 }, () => rand() * 2 - 1), [LABELS.length, 3])
-    .initializer('fc_B', Float32Array.from({ length: LABELS.length }, () => rand() * 0.2), [LABELS.length])
+    .initializer(
+      'fc_W',
+      Float32Array.from({ length: LABELS.length * 3 }, () => rand() * 2 - 1),
+      [LABELS.length, 3],
+    )
+    .initializer(
+      'fc_B',
+      Float32Array.from({ length: LABELS.length }, () => rand() * 0.2),
+      [LABELS.length],
+    )
     .node('GlobalAveragePool', ['image'], ['pooled'])
     .node('Flatten', ['pooled'], ['flat'], { axis: 1 })
     .node('Gemm', ['flat', 'fc_W', 'fc_B'], ['logits'], { transB: 1 })
@@ -137,7 +145,11 @@ export async function benchServeImageBombs() {
     await run('ten_bombs', 'ten of them in one request', [imagesForm(Array.from({ length: 10 }, () => bomb))]);
     await run('strip', `one 1×100,000,000 greyscale PNG (${round(strip.length / 1024, 0)} KB)`, [imagesForm([strip])]);
     await run('tiny_10k', `10,000 1×1 PNGs (${tiny.length} bytes each) in one request`, [imagesForm(Array.from({ length: 10_000 }, () => tiny))]);
-    await run('limit_x8', `8 requests at once, each one 6324×6324 transparent PNG (40.0 Mpx: just within the default limit; ${round(atLimit.length / 1024, 0)} KB)`, Array.from({ length: 8 }, () => imagesForm([atLimit])));
+    await run(
+      'limit_x8',
+      `8 requests at once, each one 6324×6324 transparent PNG (40.0 Mpx: just within the default limit; ${round(atLimit.length / 1024, 0)} KB)`,
+      Array.from({ length: 8 }, () => imagesForm([atLimit])),
+    );
     const worst = Math.max(...Object.values(scenarios).map((s) => s.health_ms.max));
     const worstP99 = Math.max(...Object.values(scenarios).map((s) => s.health_ms.p99));
     return {

@@ -33,12 +33,17 @@ export async function startSeed(state, threads) {
   const env = { ...process.env, SEED_MODEL_STATE: state, PYTHONDONTWRITEBYTECODE: '1' };
   delete env.SEED_TORCH_THREADS;
   if (threads) env.SEED_TORCH_THREADS = String(threads);
-  const server = await startServer('seed (FastAPI + PyTorch)', PYTHON, ['-m', 'uvicorn', 'seed_server:app', '--host', '127.0.0.1', '--port', String(port), '--workers', '1'], {
-    env,
-    cwd: path.join(ROOT, 'bench', 'lib'),
-    readyUrl: `${url}/health`,
-    timeoutMs: 120_000,
-  });
+  const server = await startServer(
+    'seed (FastAPI + PyTorch)',
+    PYTHON,
+    ['-m', 'uvicorn', 'seed_server:app', '--host', '127.0.0.1', '--port', String(port), '--workers', '1'],
+    {
+      env,
+      cwd: path.join(ROOT, 'bench', 'lib'),
+      readyUrl: `${url}/health`,
+      timeoutMs: 120_000,
+    },
+  );
   const m = /get_num_threads\(\)=(\d+) get_num_interop_threads\(\)=(\d+)/.exec(server.stderr());
   return { ...server, url, torch_threads: m ? { num_threads: Number(m[1]), num_interop_threads: Number(m[2]) } : null };
 }
@@ -51,7 +56,9 @@ async function predictOnce(url, mp) {
 }
 
 async function inProcessCeiling(model, image, seconds, loops, batch) {
-  const r = await timeSpawn(NODE, [path.join(ROOT, 'bench', 'lib', 'image-ceiling.mjs'), model, image, SPEC, String(seconds), String(loops), String(batch)], { cwd: ROOT });
+  const r = await timeSpawn(NODE, [path.join(ROOT, 'bench', 'lib', 'image-ceiling.mjs'), model, image, SPEC, String(seconds), String(loops), String(batch)], {
+    cwd: ROOT,
+  });
   if (r.code !== 0) throw new Error(`image-ceiling exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -67,7 +74,6 @@ async function mlxMetrics(url) {
     batch_count: promValue(prom, 'mlx_inference_batch_size_count'),
   };
 }
-
 
 export async function benchServeImages() {
   const dir = makeTemp('mlx-bench-images-');
@@ -96,7 +102,15 @@ export async function benchServeImages() {
     const mlxAnswer = await predictOnce(mlx.url, mp);
 
     const run = (url, duration = SECONDS) =>
-      load({ url: `${url}/predict`, connections: CONNECTIONS, duration, method: 'POST', headers: { 'content-type': mp.contentType }, body: mp.body, timeout: 30 });
+      load({
+        url: `${url}/predict`,
+        connections: CONNECTIONS,
+        duration,
+        method: 'POST',
+        headers: { 'content-type': mp.contentType },
+        body: mp.body,
+        timeout: 30,
+      });
     note('images: warm-up');
     await run(mlx.url, 3);
     await run(seed.url, 3);
@@ -129,7 +143,12 @@ export async function benchServeImages() {
       model: `torchvision resnet18(num_classes=5), torch.manual_seed(0), ${exported.parameters.toLocaleString('en')} parameters; ONNX opset 17, dynamic batch (${round(exported.onnx_bytes / 2 ** 20, 1)} MB)`,
       image: `640×480 JPEG drawn from a seeded PRNG (${jpeg.length} bytes), multipart field "file"`,
       load: `autocannon, ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} rounds alternated (mlx, seed, mlx, seed…), 3 s warm-up each`,
-      torch: { version: exported.torch, torchvision: exported.torchvision, seed_server_threads: seed.torch_threads, export_process_threads: exported.torch_num_threads },
+      torch: {
+        version: exported.torch,
+        torchvision: exported.torchvision,
+        seed_server_threads: seed.torch_threads,
+        export_process_threads: exported.torch_num_threads,
+      },
       same_label: seedAnswer.label === mlxAnswer.label,
       answers: {
         seed: { label: seedAnswer.label, confidence: round(seedAnswer.confidence, 4), class_id: seedAnswer.class_id },

@@ -24,8 +24,16 @@ async function tinyModel(file) {
   const rand = rng(7);
   const bytes = new OnnxGraphBuilder('tiny')
     .input('x', 'float32', ['batch', 4])
-    .initializer('W', Float32Array.from({ length: 12 }, () => rand() * 2 - 1), [3, 4])
-    .initializer('B', Float32Array.from({ length: 3 }, () => rand() * 2 - 1), [3])
+    .initializer(
+      'W',
+      Float32Array.from({ length: 12 }, () => rand() * 2 - 1),
+      [3, 4],
+    )
+    .initializer(
+      'B',
+      Float32Array.from({ length: 3 }, () => rand() * 2 - 1),
+      [3],
+    )
     .node('Gemm', ['x', 'W', 'B'], ['y'], { transB: 1 })
     .output('y', 'float32', ['batch', 3])
     .toBytes();
@@ -33,7 +41,14 @@ async function tinyModel(file) {
 }
 
 function run(url, duration = SECONDS) {
-  return load({ url: `${url}/invocations`, connections: CONNECTIONS, duration, method: 'POST', headers: { 'content-type': 'application/json' }, body: REQUEST });
+  return load({
+    url: `${url}/invocations`,
+    connections: CONNECTIONS,
+    duration,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: REQUEST,
+  });
 }
 
 async function loggedRows(storeDir) {
@@ -60,8 +75,10 @@ async function measureRound(model, dir, i, sides) {
     for (const name of order) {
       const cpu0 = cpuMs(servers[name].pid);
       const r = await run(servers[name].url);
-      r.cpu_us_per_request = round((cpuMs(servers[name].pid) - cpu0) * 1000 / r.requests, 1);
-      note(`logging round ${i + 1} ${name}: ${r.rps} req/s, ${r.cpu_us_per_request} µs CPU/request, p50 ${r.latency_ms.p50} ms, p99 ${r.latency_ms.p99} ms, non2xx ${r.non2xx}, errors ${r.errors}`);
+      r.cpu_us_per_request = round(((cpuMs(servers[name].pid) - cpu0) * 1000) / r.requests, 1);
+      note(
+        `logging round ${i + 1} ${name}: ${r.rps} req/s, ${r.cpu_us_per_request} µs CPU/request, p50 ${r.latency_ms.p50} ms, p99 ${r.latency_ms.p99} ms, non2xx ${r.non2xx}, errors ${r.errors}`,
+      );
       sides[name].push(r);
     }
     return servers.logged.stderr();
@@ -87,7 +104,19 @@ async function sinkCost(dir) {
   for (let i = 0; i < N; i += 100) {
     const t = performance.now();
     for (let j = i; j < i + 100; j++)
-      log.record({ requestId: `00000000-0000-4000-8000-${String(j).padStart(12, '0')}`, timestamp: Date.now(), route: '/invocations', model: 'tiny', version: null, variant: 'tiny', shadow: false, latencyMs: 1.25, columns, rows: [[0.5, -1.25, 2, 0.75]], predictions: [[0.1, 0.2, 0.7]] });
+      log.record({
+        requestId: `00000000-0000-4000-8000-${String(j).padStart(12, '0')}`,
+        timestamp: Date.now(),
+        route: '/invocations',
+        model: 'tiny',
+        version: null,
+        variant: 'tiny',
+        shadow: false,
+        latencyMs: 1.25,
+        columns,
+        rows: [[0.5, -1.25, 2, 0.75]],
+        predictions: [[0.1, 0.2, 0.7]],
+      });
     inRecord += performance.now() - t;
     // A turn of the event loop, as serving has between batches of requests (the writer's timer and answers run there).
     await new Promise((r) => setImmediate(r));

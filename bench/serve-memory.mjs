@@ -100,7 +100,9 @@ async function measure(model, dir, name, format, rows, args, opts = {}) {
       peak_over_idle_mb_per_100k_rows: round((over / 1024 / rows) * 100_000, 1),
       health_ms: { probes: health.length, p50: round(quantile(health, 0.5), 1), max: round(Math.max(...health), 1) },
     };
-    note(`${name}: ${rows} rows, ${result.body_mb} MB → ${res.status} in ${result.seconds} s; RSS ${result.idle_rss_mb} → peak ${result.peak_rss_mb} → ${result.rss_after_5s_mb} MB 5 s later${after30 === null ? '' : `, ${result.rss_after_30s_mb} MB 30 s later`}; /health worst ${result.health_ms.max} ms`);
+    note(
+      `${name}: ${rows} rows, ${result.body_mb} MB → ${res.status} in ${result.seconds} s; RSS ${result.idle_rss_mb} → peak ${result.peak_rss_mb} → ${result.rss_after_5s_mb} MB 5 s later${after30 === null ? '' : `, ${result.rss_after_30s_mb} MB 30 s later`}; /health worst ${result.health_ms.max} ms`,
+    );
     return result;
   } finally {
     await server.stop();
@@ -119,7 +121,10 @@ export async function benchServeMemory() {
       for (const format of ['csv', 'json'])
         for (const logged of [false, true]) {
           const args = [...(limited ? ['--max-rows', String(Math.max(...ROWS))] : []), ...(logged ? ['--log-inputs'] : [])];
-          cases.push({ logged, ...(await measure(model, dir, `${format}-${rows}${logged ? '-logged' : ''}`, format, rows, args, { long: rows <= DEFAULT_ROWS })) });
+          cases.push({
+            logged,
+            ...(await measure(model, dir, `${format}-${rows}${logged ? '-logged' : ''}`, format, rows, args, { long: rows <= DEFAULT_ROWS })),
+          });
         }
     const defaults = limited ? await measure(model, dir, 'defaults', 'csv', 1_500_000, ['--log-inputs']) : null;
     // The default --max-rows is sized from the costliest path per row: a request at the limit stays within the budget.

@@ -36,9 +36,15 @@ async function post(url) {
 }
 
 function run(url, duration = SECONDS) {
-  return load({ url: `${url}/invocations`, connections: CONNECTIONS, duration, method: 'POST', headers: { 'content-type': 'application/json' }, body: REQUEST });
+  return load({
+    url: `${url}/invocations`,
+    connections: CONNECTIONS,
+    duration,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: REQUEST,
+  });
 }
-
 
 export async function benchServeOverhead() {
   const dir = makeTemp('mlx-bench-overhead-');

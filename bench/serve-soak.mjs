@@ -48,7 +48,13 @@ export async function requestCycle(counts) {
   const notImage = multipartBody('file', 'notes.txt', 'text/plain', Buffer.from('these bytes are not an image, just text\n'.repeat(20)));
   const malformed = [
     { kind: 'bad_json', method: 'POST', path: '/invocations', headers: { 'content-type': 'application/json' }, body: '{"inputs": [[0.1, 0.2,' },
-    { kind: 'wrong_shape', method: 'POST', path: '/invocations', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: [[0.1, 0.2, 0.3]] }) },
+    {
+      kind: 'wrong_shape',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [[0.1, 0.2, 0.3]] }),
+    },
     { kind: 'not_an_image', method: 'POST', path: '/predict', headers: { 'content-type': notImage.contentType }, body: notImage.body },
   ];
   const checked = (req, kind, expected) => ({

@@ -24,7 +24,20 @@ import path from 'node:path';
 import { cpuMs, load, note } from './lib/serve-util.mjs';
 import { copyTable, startPostgres } from './lib/postgres.mjs';
 import { SEARCH, verifySearch } from './lib/server-data.mjs';
-import { api, batchEntries, latencies, postEach, postSame, sideOf, sqliteSearchStore, startTracking, stepper, storedCheck, T0, timeLoop } from './lib/server-load.mjs';
+import {
+  api,
+  batchEntries,
+  latencies,
+  postEach,
+  postSame,
+  sideOf,
+  sqliteSearchStore,
+  startTracking,
+  stepper,
+  storedCheck,
+  T0,
+  timeLoop,
+} from './lib/server-load.mjs';
 import { isMain, makeTemp, median, openDb, rmTemp, round, storeEnv } from './lib/util.mjs';
 
 const SECONDS = Number(process.env.BENCH_PG_SECONDS ?? 4);
@@ -129,7 +142,11 @@ export async function benchServerPostgres() {
     // The same data on both sides: the search store filled in SQLite, then copied into PostgreSQL.
     const sqliteSearch = path.join(dir, 'search', '.mlx');
     const { experimentId: sqliteSearchExp, counts } = await sqliteSearchStore(sqliteSearch, RUNS);
-    const pgUrls = { write: await cluster.createDatabase('bench_write'), search: await cluster.createDatabase('bench_search'), local: await cluster.createDatabase('bench_local') };
+    const pgUrls = {
+      write: await cluster.createDatabase('bench_write'),
+      search: await cluster.createDatabase('bench_search'),
+      local: await cluster.createDatabase('bench_local'),
+    };
     const pgSearchExp = await copySearchStore(sqliteSearch, sqliteSearchExp, pgUrls.search, PostgresStore);
 
     // Servers: per side a write server and a search server; PostgreSQL gets a second replica of each.
@@ -179,10 +196,17 @@ export async function benchServerPostgres() {
       batchBody: stepper(side.postgres.runId, 'batched_rr', 1000),
     };
 
-    const localMetric = (s, opts) => timeLoop(1e7, () => s.local.logMetric(s.localRun, { key: 'loss', value: 0.5, timestamp: T0 + s.localStep, step: s.localStep++ }), opts);
+    const localMetric = (s, opts) =>
+      timeLoop(1e7, () => s.local.logMetric(s.localRun, { key: 'loss', value: 0.5, timestamp: T0 + s.localStep, step: s.localStep++ }), opts);
     // SqliteStore.logBatch calls started in the same turn collide on its one connection ("cannot start a transaction within a transaction").
-    const localBatch = (s) => timeLoop(1e5, () => s.local.logBatch(s.localRun, batchEntries('batched', (s.localStep += 1000) - 1000)), { concurrency: s === side.sqlite ? 1 : 8, maxMs: 2000 });
-    const round_trips = { log_metric: await roundTrips(() => side.postgres.local.logMetric(side.postgres.localRun, { key: 'rt', value: 1, timestamp: T0, step: 0 })) };
+    const localBatch = (s) =>
+      timeLoop(1e5, () => s.local.logBatch(s.localRun, batchEntries('batched', (s.localStep += 1000) - 1000)), {
+        concurrency: s === side.sqlite ? 1 : 8,
+        maxMs: 2000,
+      });
+    const round_trips = {
+      log_metric: await roundTrips(() => side.postgres.local.logMetric(side.postgres.localRun, { key: 'rt', value: 1, timestamp: T0, step: 0 })),
+    };
 
     note('server-postgres: warm-up (other keys, so the stored counts can be checked exactly)');
     for (const [name, s] of Object.entries(side)) {
@@ -240,7 +264,10 @@ export async function benchServerPostgres() {
           const x = await fn();
           results[name][w].push(x);
           const v = x.out ?? x;
-          const shown = v.rps !== undefined ? `${v.rps} req/s, p50 ${v.latency_ms.p50} ms, p99 ${v.latency_ms.p99} ms, non2xx ${v.non2xx}, errors ${v.errors}` : JSON.stringify(v);
+          const shown =
+            v.rps !== undefined
+              ? `${v.rps} req/s, p50 ${v.latency_ms.p50} ms, p99 ${v.latency_ms.p99} ms, non2xx ${v.non2xx}, errors ${v.errors}`
+              : JSON.stringify(v);
           const cost = x.node_cpu_ms !== undefined ? `; CPU ms: mlx ${x.node_cpu_ms}, postgres ${x.pg_cpu_ms}` : '';
           note(`round ${r + 1} ${w} ${name}: ${shown}${cost}`);
         }
@@ -258,19 +285,38 @@ export async function benchServerPostgres() {
     const pgCount = async (key) => Number((await cluster.query('bench_write', 'SELECT count(*) AS n FROM metrics WHERE key = $1', [key]))[0].n);
     const stored = {
       sqlite: await storedCheck((key) => wdb.prepare('SELECT count(*) FROM metrics WHERE key = ?').pluck().get(key), {
-        ...keys(), metricRuns: results.sqlite.log_metric.map((x) => x.out), batchRuns: results.sqlite.log_batch.map((x) => x.out),
+        ...keys(),
+        metricRuns: results.sqlite.log_metric.map((x) => x.out),
+        batchRuns: results.sqlite.log_batch.map((x) => x.out),
       }),
-      postgres: await storedCheck(pgCount, { ...keys(), metricRuns: results.postgres.log_metric.map((x) => x.out), batchRuns: results.postgres.log_batch.map((x) => x.out) }),
-      postgres_2: await storedCheck(pgCount, { ...keys('_rr'), metricRuns: results.postgres_2.log_metric.map((x) => x.out), batchRuns: results.postgres_2.log_batch.map((x) => x.out) }),
+      postgres: await storedCheck(pgCount, {
+        ...keys(),
+        metricRuns: results.postgres.log_metric.map((x) => x.out),
+        batchRuns: results.postgres.log_batch.map((x) => x.out),
+      }),
+      postgres_2: await storedCheck(pgCount, {
+        ...keys('_rr'),
+        metricRuns: results.postgres_2.log_metric.map((x) => x.out),
+        batchRuns: results.postgres_2.log_batch.map((x) => x.out),
+      }),
       sqlite_32_runs: await storedCheck((key) => wdb.prepare('SELECT count(*) FROM metrics WHERE key = ?').pluck().get(key), {
-        metricKey: 'loss32', connections: 32, metricRuns: results.sqlite.log_metric_32_runs.map((x) => x.out),
+        metricKey: 'loss32',
+        connections: 32,
+        metricRuns: results.sqlite.log_metric_32_runs.map((x) => x.out),
       }),
       postgres_32_runs: await storedCheck(pgCount, { metricKey: 'loss32', connections: 32, metricRuns: results.postgres.log_metric_32_runs.map((x) => x.out) }),
-      postgres_2_32_runs: await storedCheck(pgCount, { metricKey: 'loss32_rr', connections: 32, metricRuns: results.postgres_2.log_metric_32_runs.map((x) => x.out) }),
+      postgres_2_32_runs: await storedCheck(pgCount, {
+        metricKey: 'loss32_rr',
+        connections: 32,
+        metricRuns: results.postgres_2.log_metric_32_runs.map((x) => x.out),
+      }),
     };
     wdb.close();
     const sdb = await openDb(sqliteSearch);
-    const verification = { sqlite: verifySearch(sdb, sqliteSearchExp, side.sqlite.answer.runs), postgres: verifySearch(sdb, sqliteSearchExp, side.postgres.answer.runs) };
+    const verification = {
+      sqlite: verifySearch(sdb, sqliteSearchExp, side.sqlite.answer.runs),
+      postgres: verifySearch(sdb, sqliteSearchExp, side.postgres.answer.runs),
+    };
     sdb.close();
 
     return report({ results, stored, verification, counts, round_trips, cluster, searchRequest: side.sqlite.searchRequest });
@@ -304,12 +350,20 @@ function report({ results, stored, verification, counts, round_trips, cluster, s
     rps: figure(w, (x) => x.rps, opts),
     latency_p50_ms: figure(w, (x) => x.latency_ms.p50, opts),
     latency_p99_ms: figure(w, (x) => x.latency_ms.p99, opts),
-    non2xx_and_errors: Object.fromEntries(Object.entries(results).map(([k, r]) => [k, (r[w] ?? []).reduce((n, x) => n + (x.out ?? x).non2xx + (x.out ?? x).errors + (x.out ?? x).timeouts, 0)])),
+    non2xx_and_errors: Object.fromEntries(
+      Object.entries(results).map(([k, r]) => [k, (r[w] ?? []).reduce((n, x) => n + (x.out ?? x).non2xx + (x.out ?? x).errors + (x.out ?? x).timeouts, 0)]),
+    ),
   });
   // CPU µs per answered request of the mlx server process(es) and of the PostgreSQL cluster.
   const cost = (w, opts) => {
-    const perReq = (key, scale = 1) => (x) => (x[key] * scale) / Math.max(1, x.out.requests - x.out.non2xx);
-    const out = { mlx_cpu_us_per_request: figure(w, perReq('node_cpu_ms', 1000), opts, true), postgres_cpu_us_per_request: figure(w, perReq('pg_cpu_ms', 1000), opts, true) };
+    const perReq =
+      (key, scale = 1) =>
+      (x) =>
+        (x[key] * scale) / Math.max(1, x.out.requests - x.out.non2xx);
+    const out = {
+      mlx_cpu_us_per_request: figure(w, perReq('node_cpu_ms', 1000), opts, true),
+      postgres_cpu_us_per_request: figure(w, perReq('pg_cpu_ms', 1000), opts, true),
+    };
     return out;
   };
   return {
@@ -319,7 +373,10 @@ function report({ results, stored, verification, counts, round_trips, cluster, s
       durability: { ...cluster.settings, note: 'PostgreSQL defaults: every COMMIT waits for its WAL to be flushed to disk (ext4 on a virtio disk here)' },
       pool: 'mlx server default: a pg pool of 10 connections per server process',
     },
-    sqlite: { durability: 'journal_mode=WAL, synchronous=NORMAL (src/store/sqlite/database.ts): a COMMIT is not flushed to disk; a power loss can lose the last transactions, never corrupt the file' },
+    sqlite: {
+      durability:
+        'journal_mode=WAL, synchronous=NORMAL (src/store/sqlite/database.ts): a COMMIT is not flushed to disk; a power loss can lose the last transactions, never corrupt the file',
+    },
     health: { what: 'GET /health, 32 connections: no store call; the control (same HTTP stack on both sides)', ...loaded('health'), cost: cost('health') },
     log_metric: {
       what: 'POST runs/log-metric, 32 connections, one run and one key, a new step each request',
@@ -340,7 +397,11 @@ function report({ results, stored, verification, counts, round_trips, cluster, s
     search: {
       store: counts,
       request: `POST runs/search ${JSON.stringify(searchRequest)}`,
-      sequential: { what: `${SEARCHES} requests one after another per round (fetch, keep-alive)`, p50_ms: figure('search_sequential', (x) => x.p50), p99_ms: figure('search_sequential', (x) => x.p99) },
+      sequential: {
+        what: `${SEARCHES} requests one after another per round (fetch, keep-alive)`,
+        p50_ms: figure('search_sequential', (x) => x.p50),
+        p99_ms: figure('search_sequential', (x) => x.p99),
+      },
       at_8_connections: { ...loaded('search_8', { two: true }), cost: cost('search_8', { two: true }) },
       verification,
     },

@@ -15,7 +15,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { load, note, summariseProfile } from './lib/serve-util.mjs';
 import { SEARCH, topFunctions, verifySearch } from './lib/server-data.mjs';
-import { api, batchEntries, latencies, postEach as postFor, postSame, sideOf, sqliteSearchStore, startTracking, stepper, storedCheck, T0, API, timeLoop } from './lib/server-load.mjs';
+import {
+  api,
+  batchEntries,
+  latencies,
+  postEach as postFor,
+  postSame,
+  sideOf,
+  sqliteSearchStore,
+  startTracking,
+  stepper,
+  storedCheck,
+  T0,
+  API,
+  timeLoop,
+} from './lib/server-load.mjs';
 import { isMain, makeTemp, median, openDb, rmTemp, round, storeEnv } from './lib/util.mjs';
 
 const SECONDS = Number(process.env.BENCH_SERVER_SECONDS ?? 10);
@@ -67,7 +81,9 @@ export async function benchServer() {
       const m = await postEach(srv.url, 'runs/log-metric', metricBody, 32);
       note(`round ${r + 1} log-metric: ${m.rps} req/s, p50 ${m.latency_ms.p50} ms, p99 ${m.latency_ms.p99} ms, non2xx ${m.non2xx}, errors ${m.errors}`);
       sides.metric.push(m);
-      sides.localMetric.push(await timeLoop(20_000, () => local.logMetric(localRun, { key: 'loss', value: 0.5, timestamp: T0 + localStep, step: localStep++ })));
+      sides.localMetric.push(
+        await timeLoop(20_000, () => local.logMetric(localRun, { key: 'loss', value: 0.5, timestamp: T0 + localStep, step: localStep++ })),
+      );
       const b = await postEach(srv.url, 'runs/log-batch', batchBody, 8);
       note(`round ${r + 1} log-batch: ${b.rps} req/s = ${round(b.ok_rps * 1000, 0)} points/s, p50 ${b.latency_ms.p50} ms, p99 ${b.latency_ms.p99} ms`);
       sides.batch.push(b);
@@ -92,7 +108,11 @@ export async function benchServer() {
     // Correctness: every 2xx was stored (a few more may land when a run stops mid-flight), search answers like SQL.
     const wdb = await openDb(writeStore);
     const stored = await storedCheck((key) => wdb.prepare('SELECT count(*) FROM metrics WHERE key = ?').pluck().get(key), {
-      metricKey: 'loss', metricRuns: sides.metric, connections: 32, batchKey: 'batched', batchRuns: sides.batch,
+      metricKey: 'loss',
+      metricRuns: sides.metric,
+      connections: 32,
+      batchKey: 'batched',
+      batchRuns: sides.batch,
     });
     wdb.close();
     const sdb = await openDb(searchStore);
@@ -104,7 +124,11 @@ export async function benchServer() {
     const perReqUs = 1e6 / rps;
     const result = {
       load: `autocannon (in the benchmark process, sharing the CPUs) on 127.0.0.1, ${SECONDS} s per run, ${ROUNDS} rounds; each round runs the server side, then the same store call in-process`,
-      health_ceiling: { what: 'GET /health on the same server, 32 connections: the HTTP stack alone', rps: sideOf(sides.health, (x) => x.rps), latency_p99_ms: sideOf(sides.health, (x) => x.latency_ms.p99) },
+      health_ceiling: {
+        what: 'GET /health on the same server, 32 connections: the HTTP stack alone',
+        rps: sideOf(sides.health, (x) => x.rps),
+        latency_p99_ms: sideOf(sides.health, (x) => x.latency_ms.p99),
+      },
       log_metric: {
         request: `POST ${API}/runs/log-metric, ~${metricBody().length} bytes, a new step each request`,
         connections: 32,
@@ -151,7 +175,8 @@ export async function benchServer() {
         search_p50: round(1 - med(sides.localSearch, (x) => x.p50) / med(sides.search, (x) => x.p50), 3),
       },
       stored,
-      mlflow_context: 'MLflow users report about 90 ms per logged metric (mlflow/mlflow issue 5269), about 11 sequential log-metric calls per second per client; not measured here (no MLflow on this machine)',
+      mlflow_context:
+        'MLflow users report about 90 ms per logged metric (mlflow/mlflow issue 5269), about 11 sequential log-metric calls per second per client; not measured here (no MLflow on this machine)',
     };
     const profileAll = process.env.BENCH_PROFILE === '1';
     if (profileAll || !result.log_metric.pass) result.profile_log_metric = await profile(dir, env, 'runs/log-metric', 32, 1);

@@ -20,7 +20,12 @@ async function traceModules(args, env, dir) {
   });
   if (r.code !== 0) throw new Error(`traced ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   const lines = [...new Set(fs.readFileSync(file, 'utf8').split('\n').filter(Boolean))];
-  return lines.map((l) => l.replace(/^(esm|cjs) /, '').replace(pathToFileURL(ROOT).href + '/', '').replace(ROOT + '/', ''));
+  return lines.map((l) =>
+    l
+      .replace(/^(esm|cjs) /, '')
+      .replace(pathToFileURL(ROOT).href + '/', '')
+      .replace(ROOT + '/', ''),
+  );
 }
 
 function heavyLoaded(modules) {
@@ -73,11 +78,7 @@ export async function benchStartup() {
     const logMods = await traceModules([MLX, 'log', 'metric', 'loss', '0.25', '--run', runId], env, dir);
     const versionMods = await traceModules([MLX, '--version'], env, dir);
     // Positive control: the tracer must see the heavy modules when they are loaded.
-    const control = await traceModules(
-      ['--input-type=module', '-e', "await import('chalk'); await import('cli-table3'); await import('csv-parse')"],
-      env,
-      dir,
-    );
+    const control = await traceModules(['--input-type=module', '-e', "await import('chalk'); await import('cli-table3'); await import('csv-parse')"], env, dir);
     const heavyLog = heavyLoaded(logMods);
     const heavyVersion = heavyLoaded(versionMods);
 

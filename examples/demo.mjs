@@ -84,7 +84,10 @@ async function sendRows(url, csvFile, limit) {
   const [header, ...lines] = fs.readFileSync(csvFile, 'utf8').trim().split('\n');
   const columns = header.split(',');
   const features = ['age', 'income', 'score', 'clicks', 'time'].map((c) => columns.indexOf(c));
-  const rows = lines.slice(0, limit).map((l) => l.split(',')).map((cells) => features.map((i) => Number(cells[i])));
+  const rows = lines
+    .slice(0, limit)
+    .map((l) => l.split(','))
+    .map((cells) => features.map((i) => Number(cells[i])));
   for (let i = 0; i < rows.length; i += 20) {
     const res = await fetch(`${url}/invocations`, {
       method: 'POST',
@@ -118,13 +121,19 @@ try {
   console.log(`sent ${calm} rows like the training data, then ${shifted} rows of the shifted production sample, to ${server.url}/invocations`);
   await stop(server);
   const live = path.join(work, 'live_drift.html');
-  const liveExit = show('mlx', ['drift', '--reference', path.join(data, 'reference.csv'), '--current', 'serving:customer-value', '--since', '10m', '--html', live, '--fail-on-drift'], { ok: [0, 3] });
+  const liveExit = show(
+    'mlx',
+    ['drift', '--reference', path.join(data, 'reference.csv'), '--current', 'serving:customer-value', '--since', '10m', '--html', live, '--fail-on-drift'],
+    { ok: [0, 3] },
+  );
   console.log(liveExit === 3 ? 'exit code 3: drift detected in the served traffic (what a CI job or `mlx monitor --on-drift` acts on)' : 'no drift detected');
 
   section('Done');
   const runs = mlxJson('runs', 'list', '--experiment', 'image-classifier').runs.length + mlxJson('runs', 'list', '--experiment', 'customer-value').runs.length;
   const models = mlxJson('models', 'list');
-  console.log(`In ${((Date.now() - started) / 1000).toFixed(0)} s: ${runs} runs tracked, ${models.registered_models.length} models registered, a model served and containerized, drift found twice.`);
+  console.log(
+    `In ${((Date.now() - started) / 1000).toFixed(0)} s: ${runs} runs tracked, ${models.registered_models.length} models registered, a model served and containerized, drift found twice.`,
+  );
   console.log(`
 What next (from ${rel(work)}, with mlx on your PATH via \`npm link\`, or \`npx mlx\`):
   cd ${rel(work)} && mlx ui                        # browse runs, charts, models: http://127.0.0.1:5000

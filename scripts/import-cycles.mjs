@@ -58,7 +58,11 @@ if (byFolder) {
 
 // Tarjan's strongly connected components: every group of two or more files is a cycle.
 let index = 0;
-const idx = new Map(), low = new Map(), stack = [], on = new Set(), groups = [];
+const idx = new Map(),
+  low = new Map(),
+  stack = [],
+  on = new Set(),
+  groups = [];
 function visit(v) {
   idx.set(v, index);
   low.set(v, index++);
@@ -84,5 +88,7 @@ function visit(v) {
 for (const f of files) if (!idx.has(f)) visit(f);
 
 for (const g of groups.sort((a, b) => a[0].localeCompare(b[0]))) console.log(g.join(' <-> '));
-console.log(`${groups.length} import cycle${groups.length === 1 ? '' : 's'} among ${files.length} ${byFolder ? 'folders' : 'modules'}${dynamic ? '' : ' (lazy imports left out)'}`);
+console.log(
+  `${groups.length} import cycle${groups.length === 1 ? '' : 's'} among ${files.length} ${byFolder ? 'folders' : 'modules'}${dynamic ? '' : ' (lazy imports left out)'}`,
+);
 process.exit(groups.length ? 1 : 0);

@@ -55,7 +55,13 @@ describe('bash', () => {
   function complete(...words: string[]): string[] {
     const r = spawnSync(
       'bash',
-      ['-c', 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; _mlx; printf "%s\\n" "${COMPREPLY[@]}"', 'bash', script('bash'), ...words],
+      [
+        '-c',
+        'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; _mlx; printf "%s\\n" "${COMPREPLY[@]}"',
+        'bash',
+        script('bash'),
+        ...words,
+      ],
       { cwd: dir, encoding: 'utf8' },
     );
     expect(r.stderr).toBe('');
@@ -105,7 +111,14 @@ describe('zsh', () => {
     expect(spawnSync('zsh', ['-n', script('zsh')], { encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
     const r = spawnSync(
       'zsh',
-      ['-f', '-c', 'autoload -Uz compinit && compinit -u -d "$2/.zcompdump" && source "$1" && print -r -- $_comps[mlx] && whence -w _mlx__runs__list', 'zsh', script('zsh'), dir],
+      [
+        '-f',
+        '-c',
+        'autoload -Uz compinit && compinit -u -d "$2/.zcompdump" && source "$1" && print -r -- $_comps[mlx] && whence -w _mlx__runs__list',
+        'zsh',
+        script('zsh'),
+        dir,
+      ],
       { encoding: 'utf8' },
     );
     expect(r.stderr).toBe('');
@@ -117,7 +130,11 @@ describe('fish', () => {
   const complete = (line: string) => {
     const r = spawnSync('fish', ['--no-config', '-c', 'source $argv[1]; complete -C $argv[2]', script('fish'), line], { cwd: dir, encoding: 'utf8' });
     expect(r.stderr).toBe('');
-    return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!).sort();
+    return r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t')[0]!)
+      .sort();
   };
 
   it.skipIf(!has('fish'))(`is valid fish and completes commands, options and files${skipped('fish')}`, () => {

@@ -32,70 +32,82 @@ async function waitUntil(check: () => Promise<boolean>, exited: () => string | n
 }
 
 describe('slow e2e: the containerized model, built and started without Docker', () => {
-  it('installs the packed mlx as the Dockerfile does, runs its CMD, and serves /health and a prediction', async () => {
-    const dir = servingProject('mlx-smoke-');
-    const root = tempProject('mlx-smoke-image-');
-    cleanup.push(() => [dir, root].forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-    const port = await freePort();
-    ok(dir, ['containerize', 'models:/img/1', '--out', 'ctx', '--port', String(port)]);
-    const ctx = path.join(dir, 'ctx');
-    const dockerfile = fs.readFileSync(path.join(ctx, 'Dockerfile'), 'utf8');
+  it(
+    'installs the packed mlx as the Dockerfile does, runs its CMD, and serves /health and a prediction',
+    async () => {
+      const dir = servingProject('mlx-smoke-');
+      const root = tempProject('mlx-smoke-image-');
+      cleanup.push(() => [dir, root].forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+      const port = await freePort();
+      ok(dir, ['containerize', 'models:/img/1', '--out', 'ctx', '--port', String(port)]);
+      const ctx = path.join(dir, 'ctx');
+      const dockerfile = fs.readFileSync(path.join(ctx, 'Dockerfile'), 'utf8');
 
-    // Everything the Dockerfile copies from the context is let through by .dockerignore.
-    const allowed = fs.readFileSync(path.join(ctx, '.dockerignore'), 'utf8').split('\n').filter((l) => l.startsWith('!')).map((l) => l.slice(1));
-    for (const m of dockerfile.matchAll(/^COPY (?!--from)(.*) \S+$/gm))
-      for (const src of m[1].split(/\s+/)) expect(allowed, `.dockerignore keeps ${src} out`).toContain(src.replace(/\/$/, ''));
+      // Everything the Dockerfile copies from the context is let through by .dockerignore.
+      const allowed = fs
+        .readFileSync(path.join(ctx, '.dockerignore'), 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('!'))
+        .map((l) => l.slice(1));
+      for (const m of dockerfile.matchAll(/^COPY (?!--from)(.*) \S+$/gm))
+        for (const src of m[1].split(/\s+/)) expect(allowed, `.dockerignore keeps ${src} out`).toContain(src.replace(/\/$/, ''));
 
-    const basePath = `${path.dirname(process.execPath)}:${process.env.PATH}`;
-    const stages = emulateBuild(dockerfile, ctx, root, { skipRun: /^apt-get /, runEnv: { npm_config_prefer_offline: 'true' }, basePath });
-    expect(stages).toHaveLength(2);
-    const [build, image] = stages;
-    expect(build.ran).toEqual(['npm install --omit=dev --no-audit --no-fund']);
-    expect(build.skipped).toHaveLength(1);
-    expect(build.env.ONNXRUNTIME_NODE_INSTALL).toBe('skip');
-    // The runtime stage runs nothing, carries no tarball or compiler, and runs as node.
-    expect(image.ran).toEqual([]);
-    expect(image.user).toBe('node');
-    expect(image.expose).toEqual([port]);
-    expect(image.env.NODE_ENV).toBe('production');
-    expect(fs.readdirSync(inRoot(image, '.')).sort()).toEqual(['model', 'node_modules']);
-    expect(fs.existsSync(inRoot(image, 'node_modules/mlx/dist/cli/main.js'))).toBe(true);
+      const basePath = `${path.dirname(process.execPath)}:${process.env.PATH}`;
+      const stages = emulateBuild(dockerfile, ctx, root, { skipRun: /^apt-get /, runEnv: { npm_config_prefer_offline: 'true' }, basePath });
+      expect(stages).toHaveLength(2);
+      const [build, image] = stages;
+      expect(build.ran).toEqual(['npm install --omit=dev --no-audit --no-fund']);
+      expect(build.skipped).toHaveLength(1);
+      expect(build.env.ONNXRUNTIME_NODE_INSTALL).toBe('skip');
+      // The runtime stage runs nothing, carries no tarball or compiler, and runs as node.
+      expect(image.ran).toEqual([]);
+      expect(image.user).toBe('node');
+      expect(image.expose).toEqual([port]);
+      expect(image.env.NODE_ENV).toBe('production');
+      expect(fs.readdirSync(inRoot(image, '.')).sort()).toEqual(['model', 'node_modules']);
+      expect(fs.existsSync(inRoot(image, 'node_modules/mlx/dist/cli/main.js'))).toBe(true);
 
-    // ENTRYPOINT + CMD as the container would run them: `mlx serve model/img.onnx --host 0.0.0.0 --port P …`.
-    const argv = [...image.entrypoint, ...image.cmd];
-    expect(argv.slice(0, 8)).toEqual(['mlx', 'serve', 'model/img.onnx', '--host', '0.0.0.0', '--port', String(port), '--labels']);
-    const env = { ...cleanHostEnv(), ...image.env, PATH: hostPath(image), NO_COLOR: '1' };
-    const exe = which(argv[0], env.PATH);
-    expect(exe).toBe(inRoot(image, 'node_modules/.bin/mlx'));
-    const proc = spawn(exe, argv.slice(1), { cwd: inRoot(image, '.'), env, stdio: ['ignore', 'pipe', 'pipe'] });
-    cleanup.unshift(() => proc.exitCode === null && proc.kill('SIGKILL'));
-    let stderr = '';
-    proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    proc.stdout.resume();
-    const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-    const base = `http://127.0.0.1:${port}`;
-    await waitUntil(async () => (await fetch(`${base}/ready`)).status === 200, () => (proc.exitCode !== null ? stderr : null), 120_000);
+      // ENTRYPOINT + CMD as the container would run them: `mlx serve model/img.onnx --host 0.0.0.0 --port P …`.
+      const argv = [...image.entrypoint, ...image.cmd];
+      expect(argv.slice(0, 8)).toEqual(['mlx', 'serve', 'model/img.onnx', '--host', '0.0.0.0', '--port', String(port), '--labels']);
+      const env = { ...cleanHostEnv(), ...image.env, PATH: hostPath(image), NO_COLOR: '1' };
+      const exe = which(argv[0], env.PATH);
+      expect(exe).toBe(inRoot(image, 'node_modules/.bin/mlx'));
+      const proc = spawn(exe, argv.slice(1), { cwd: inRoot(image, '.'), env, stdio: ['ignore', 'pipe', 'pipe'] });
+      cleanup.unshift(() => proc.exitCode === null && proc.kill('SIGKILL'));
+      let stderr = '';
+      proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      proc.stdout.resume();
+      const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+      const base = `http://127.0.0.1:${port}`;
+      await waitUntil(
+        async () => (await fetch(`${base}/ready`)).status === 200,
+        () => (proc.exitCode !== null ? stderr : null),
+        120_000,
+      );
 
-    const health = await fetch(`${base}/health`);
-    expect(health.status).toBe(200);
-    // Served from a file, the model keeps its name (the file is named after it) and its registry version (--model-version).
-    expect(health.headers.get('x-mlx-model-version')).toBe('1');
-    expect(await json(health)).toEqual({ status: 'healthy', model_loaded: true, model: 'img', version: 1 });
-    const cat = await encodedImage('cat', 1);
-    const p = await json(fetch(`${base}/predict?top_k=2`, { method: 'POST', body: imageForm(cat.bytes) }));
-    expect(p).toMatchObject({ label: 'cat', class_id: 0 });
-    expect(p.confidence).toBeCloseTo(cat.probs[cat.classId], 4);
-    expect(IMAGE_LABELS.split('\n')).toContain(p.top_k[1].label);
+      const health = await fetch(`${base}/health`);
+      expect(health.status).toBe(200);
+      // Served from a file, the model keeps its name (the file is named after it) and its registry version (--model-version).
+      expect(health.headers.get('x-mlx-model-version')).toBe('1');
+      expect(await json(health)).toEqual({ status: 'healthy', model_loaded: true, model: 'img', version: 1 });
+      const cat = await encodedImage('cat', 1);
+      const p = await json(fetch(`${base}/predict?top_k=2`, { method: 'POST', body: imageForm(cat.bytes) }));
+      expect(p).toMatchObject({ label: 'cat', class_id: 0 });
+      expect(p.confidence).toBeCloseTo(cat.probs[cat.classId], 4);
+      expect(IMAGE_LABELS.split('\n')).toContain(p.top_k[1].label);
 
-    // The image's HEALTHCHECK command, with the image's environment.
-    const [hcExe, ...hcArgs] = image.healthcheck;
-    const hc = spawnSync(which(hcExe, env.PATH), hcArgs, { cwd: inRoot(image, '.'), env, encoding: 'utf8', timeout: 30_000 });
-    expect(hc.status, hc.stderr).toBe(0);
+      // The image's HEALTHCHECK command, with the image's environment.
+      const [hcExe, ...hcArgs] = image.healthcheck;
+      const hc = spawnSync(which(hcExe, env.PATH), hcArgs, { cwd: inRoot(image, '.'), env, encoding: 'utf8', timeout: 30_000 });
+      expect(hc.status, hc.stderr).toBe(0);
 
-    proc.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    // Serving wrote nothing beside the model and node_modules (the pods run with a read-only root filesystem).
-    expect(fs.readdirSync(inRoot(image, '.')).sort()).toEqual(['model', 'node_modules']);
-    expect(stderr).toContain(`serving img version 1 (loaded in`);
-  }, SLOW);
+      proc.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      // Serving wrote nothing beside the model and node_modules (the pods run with a read-only root filesystem).
+      expect(fs.readdirSync(inRoot(image, '.')).sort()).toEqual(['model', 'node_modules']);
+      expect(stderr).toContain(`serving img version 1 (loaded in`);
+    },
+    SLOW,
+  );
 });

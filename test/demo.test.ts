@@ -20,9 +20,16 @@ describe('npm run demo (examples/demo.mjs)', () => {
     expect(fs.readdirSync(cwd)).toEqual(['mlx-demo']);
 
     // Each part is a heading, each step the command it ran.
-    for (const heading of ['Part 1 of 4', 'Part 2 of 4', 'Part 3 of 4', 'Part 4 of 4', '=== Done'])
-      expect(r.stdout).toContain(heading);
-    for (const command of ['$ mlx run --experiment image-classifier', '$ mlx compare', '$ mlx register runs:/', '$ curl -X POST', '$ mlx drift', '$ mlx containerize models:/pets-classifier@champion', '$ mlx serve models:/customer-value@champion --log-inputs'])
+    for (const heading of ['Part 1 of 4', 'Part 2 of 4', 'Part 3 of 4', 'Part 4 of 4', '=== Done']) expect(r.stdout).toContain(heading);
+    for (const command of [
+      '$ mlx run --experiment image-classifier',
+      '$ mlx compare',
+      '$ mlx register runs:/',
+      '$ curl -X POST',
+      '$ mlx drift',
+      '$ mlx containerize models:/pets-classifier@champion',
+      '$ mlx serve models:/customer-value@champion --log-inputs',
+    ])
       expect(r.stdout).toContain(command);
     expect(r.stdout).toMatch(/"label":"dog"/);
     expect(r.stdout).toContain('exit code 3: drift detected in the served traffic');
@@ -33,17 +40,30 @@ describe('npm run demo (examples/demo.mjs)', () => {
     const images = mlxJson(cwd, ['runs', 'list', '--experiment', 'image-classifier'], { env }).runs;
     expect(images).toHaveLength(2);
     expect(new Set(images.map((x: { params: { hidden: string } }) => x.params.hidden)).size).toBe(2);
-    const models = mlxJson(cwd, ['models', 'list'], { env }).registered_models.map((m: { name: string; aliases: Record<string, number> }) => [m.name, m.aliases]);
+    const models = mlxJson(cwd, ['models', 'list'], { env }).registered_models.map((m: { name: string; aliases: Record<string, number> }) => [
+      m.name,
+      m.aliases,
+    ]);
     expect(models).toEqual([
       ['customer-value', { champion: 1 }],
       ['pets-classifier', { champion: 1 }],
     ]);
-    for (const file of ['container/Dockerfile', 'container/docker-compose.yml', 'container/k8s/deployment.yaml', 'tabular-drift/drift_report.html', 'live_drift.html', 'image-classifier/compare.svg'])
+    for (const file of [
+      'container/Dockerfile',
+      'container/docker-compose.yml',
+      'container/k8s/deployment.yaml',
+      'tabular-drift/drift_report.html',
+      'live_drift.html',
+      'image-classifier/compare.svg',
+    ])
       expect(fs.existsSync(path.join(work, file)), file).toBe(true);
 
     // The servers it started are gone.
     for (const url of new Set(r.stdout.match(/http:\/\/(?:127\.0\.0\.1|localhost):\d+/g) ?? [])) {
-      const answered = await fetch(`${url}/health`).then(() => true, () => false);
+      const answered = await fetch(`${url}/health`).then(
+        () => true,
+        () => false,
+      );
       expect(answered, url).toBe(false);
     }
   }, 180_000);

@@ -48,7 +48,7 @@ async function withStore<T>(store: string, fn: (s: Store) => Promise<T>): Promis
 const onPath = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
 describe('examples', () => {
-  it('image-classifier: generates images, trains twice, compares, registers, serves and answers the seed\'s curl', async () => {
+  it("image-classifier: generates images, trains twice, compares, registers, serves and answers the seed's curl", async () => {
     expect(onPath('curl'), 'the example calls curl: install it (apt-get install curl)').toBe(true);
     // `mlx` on PATH, as after `npm link`: a shim to this repository's build.
     const bin = tempProject('mlx-example-bin-');
@@ -75,7 +75,10 @@ describe('examples', () => {
       for (const r of runs) {
         for (const key of ['train_loss', 'val_accuracy']) {
           const history = await s.getMetricHistory(r.run_id, key);
-          expect(history.map((m) => m.step), `${r.run_name} ${key}`).toEqual([...Array(12).keys()]);
+          expect(
+            history.map((m) => m.step),
+            `${r.run_name} ${key}`,
+          ).toEqual([...Array(12).keys()]);
         }
         const loss = (await s.getMetricHistory(r.run_id, 'train_loss')).map((m) => m.value);
         expect(loss.at(-1)!).toBeLessThan(loss[0]);

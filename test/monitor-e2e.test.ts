@@ -14,7 +14,8 @@ import { TABULAR_LABELS, tabularBytes } from './helpers/serving-fixtures.js';
 
 const CHECKS = 4;
 const EVERY_S = 4;
-const HOOK = "require('node:fs').appendFileSync('retrain.log', process.env.MLX_DRIFT_REPORT ? require('node:fs').readFileSync(process.env.MLX_DRIFT_REPORT, 'utf8').replace(/\\n/g, ' ') + '\\n' : 'no report\\n');\n";
+const HOOK =
+  "require('node:fs').appendFileSync('retrain.log', process.env.MLX_DRIFT_REPORT ? require('node:fs').readFileSync(process.env.MLX_DRIFT_REPORT, 'utf8').replace(/\\n/g, ' ') + '\\n' : 'no report\\n');\n";
 
 let monitor: ChildProcess | undefined;
 afterAll(async () => {
@@ -79,8 +80,20 @@ describe('serve --log-inputs → feedback → monitor → retraining trigger', (
 
     let err = '';
     monitor = mlxSpawn(dir, [
-      'monitor', 'tab', '--reference', 'train.csv', '--every', `${EVERY_S}s`, '--max-checks', String(CHECKS),
-      '--min-rows', '50', '--json', '--log-to-run', '--on-drift', 'node retrain.cjs',
+      'monitor',
+      'tab',
+      '--reference',
+      'train.csv',
+      '--every',
+      `${EVERY_S}s`,
+      '--max-checks',
+      String(CHECKS),
+      '--min-rows',
+      '50',
+      '--json',
+      '--log-to-run',
+      '--on-drift',
+      'node retrain.cjs',
     ]);
     monitor.stderr!.on('data', (d) => (err += d));
     const checks = jsonLines(monitor, () => err);
@@ -119,14 +132,19 @@ describe('serve --log-inputs → feedback → monitor → retraining trigger', (
     const fired = seen.filter((c) => c.triggered);
     expect(fired).toHaveLength(1);
     expect(fired[0].dataset_drift).toBe(true);
-    const reports = fs.readFileSync(path.join(dir, 'retrain.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const reports = fs
+      .readFileSync(path.join(dir, 'retrain.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatchObject({ dataset_drift: true, current: { file: 'serving:tab' }, monitor: { check: fired[0].check, triggered: true } });
 
     // The monitoring run: finished, one step per check, charted by compare.
     const run = /monitoring run ([0-9a-f]{32})/.exec(err)![1];
     expect(mlxJson(dir, ['runs', 'show', run])).toMatchObject({ run_name: 'monitor-tab', status: 'FINISHED' });
-    const steps = (key: string) => query<{ step: number; value: number }>(dir, 'SELECT step, value FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY step', run, key);
+    const steps = (key: string) =>
+      query<{ step: number; value: number }>(dir, 'SELECT step, value FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY step', run, key);
     expect(steps('rows').map((m) => [m.step, m.value])).toEqual(seen.map((c) => [c.check, c.rows]));
     expect(steps('triggered').map((m) => m.value)).toEqual(seen.map((c) => (c.triggered ? 1 : 0)));
     expect(steps('dataset_drift').map((m) => m.step)).toEqual(tested.map((c) => c.check));

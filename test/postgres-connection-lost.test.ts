@@ -46,10 +46,7 @@ async function whileLocked<T>(start: () => T, waitingFor: () => Promise<unknown>
     await waitingFor();
     let ended = 0;
     for (let i = 0; i < 300 && ended === 0; i++) {
-      const r = await admin.query(
-        "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'",
-        [db],
-      );
+      const r = await admin.query("SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [db]);
       ended = Number(r.rows[0].n);
       if (ended === 0) await new Promise((res) => setTimeout(res, 50));
     }
@@ -72,7 +69,9 @@ describePg('a PostgreSQL connection lost mid-command', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     const lines = stderr.split('\n').filter((l) => l.trim() !== '');
     expect(lines, stderr).toHaveLength(1);
-    expect(lines[0]).toMatch(/^mlx: lost the connection to PostgreSQL: terminating connection due to administrator command; check that the database is up, then retry$/);
+    expect(lines[0]).toMatch(
+      /^mlx: lost the connection to PostgreSQL: terminating connection due to administrator command; check that the database is up, then retry$/,
+    );
     expect(stderr).not.toMatch(/internal error|report it/);
     expect(stdout).toBe('');
     expect(code).toBe(1);

@@ -13,7 +13,7 @@ import { cleanEnv, ROOT, tempProject } from './helpers/cli.js';
 export function runnableBlocks(markdown: string): string[] {
   const blocks: string[] = [];
   const fence = /^```sh runnable[ \t]*\n([\s\S]*?)^```[ \t]*$/gm;
-  for (let m; (m = fence.exec(markdown)); ) blocks.push(m[1]);
+  for (let m; (m = fence.exec(markdown));) blocks.push(m[1]);
   return blocks;
 }
 
@@ -75,7 +75,14 @@ describe('README.md', () => {
     expect(out).toMatch(/"predictions":\[\[/);
     expect(out).toMatch(/"variants":\[/);
     expect(out).toContain('mlx drift exited with 3 (3: drift detected)');
-    for (const f of ['mlx-tour/.mlx/mlx.db', 'mlx-tour/curves.svg', 'mlx-tour/card.md', 'mlx-tour/predictions.csv', 'mlx-tour/container/Dockerfile', 'mlx-tour/drift.html'])
+    for (const f of [
+      'mlx-tour/.mlx/mlx.db',
+      'mlx-tour/curves.svg',
+      'mlx-tour/card.md',
+      'mlx-tour/predictions.csv',
+      'mlx-tour/container/Dockerfile',
+      'mlx-tour/drift.html',
+    ])
       expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
   }, 180_000);
 });

@@ -24,8 +24,7 @@ function query<T>(dir: string, fn: (db: Database.Database) => T): T {
   }
 }
 
-const points = (dir: string, run: string) =>
-  query(dir, (db) => db.prepare('SELECT count(*) FROM metrics WHERE run_uuid = ?').pluck().get(run) as number);
+const points = (dir: string, run: string) => query(dir, (db) => db.prepare('SELECT count(*) FROM metrics WHERE run_uuid = ?').pluck().get(run) as number);
 
 function exited(p: ChildProcess) {
   let out = '';
@@ -47,9 +46,7 @@ describe('concurrent writers', () => {
     );
     const done = workers.map(exited);
     // Hold every worker at the start line until all have opened the store, then release them together.
-    await Promise.all(
-      workers.map((p) => new Promise<void>((resolve) => p.stdout!.on('data', (d: Buffer) => String(d).includes('ready') && resolve()))),
-    );
+    await Promise.all(workers.map((p) => new Promise<void>((resolve) => p.stdout!.on('data', (d: Buffer) => String(d).includes('ready') && resolve()))));
     for (const p of workers) p.stdin!.end('go\n');
     const results = await Promise.all(done);
     for (const r of results) expect(r, r.err).toMatchObject({ code: 0, signal: null, err: '' });
@@ -171,8 +168,7 @@ describe('log batch killed with SIGKILL', () => {
       const n = points(dir, run);
       const param = query(dir, (db) => db.prepare("SELECT count(*) FROM params WHERE key = 'batch_param'").pluck().get());
       console.log(
-        `[reliability] ${title}: WAL ${ended.walAtKill} bytes, transaction open: ${ended.inTransaction}, ` +
-          `${n - BEFORE} of ${LINES} batch points stored`,
+        `[reliability] ${title}: WAL ${ended.walAtKill} bytes, transaction open: ${ended.inTransaction}, ` + `${n - BEFORE} of ${LINES} batch points stored`,
       );
       expect([BEFORE, BEFORE + LINES]).toContain(n);
       expect(param).toBe(n === BEFORE ? 0 : 1);

@@ -159,7 +159,7 @@ describe('seed pipeline fixtures', () => {
     for (const im of manifest.images) expect(sha256(read(im.file)), im.file).toBe(im.sha256);
   });
 
-  it('rebuild torchvision\'s tensor bit for bit from the stored 8-bit pixels', () => {
+  it("rebuild torchvision's tensor bit for bit from the stored 8-bit pixels", () => {
     // The full float32 tensor torchvision wrote for one image...
     const full = read(manifest.full_tensor.file);
     const torchvision = new Float32Array(full.buffer, full.byteOffset, full.byteLength / 4);
@@ -169,7 +169,7 @@ describe('seed pipeline fixtures', () => {
     for (const i of manifest.images) expect(sha256(new Uint8Array(seedTensor(i).buffer)), i.file).toBe(i.tensor.sha256_f32le);
   });
 
-  it('give the seed\'s answers when onnxruntime runs seed-cnn.onnx on the seed\'s tensors', async () => {
+  it("give the seed's answers when onnxruntime runs seed-cnn.onnx on the seed's tensors", async () => {
     for (const im of manifest.images) {
       const { logits, probs } = await infer(seedTensor(im));
       // torch and onnxruntime differ only in float32 summation order.
@@ -189,30 +189,37 @@ describe('imageToTensor with the seed spec against torchvision', () => {
   for (const im of manifest.images) {
     const kind = resizeKind(im);
     const bounds = boundsFor(im);
-    itFor(im)(`${nameFor(im)}: tensor within max ${bounds.max}, mean ${bounds.mean} (${kind === 'none' ? 'no resize' : `${kind}scale`})`, async ({ annotate }) => {
-      const d = diff(await ourTensor(im), seedTensor(im));
-      note(im.file, { resize: kind, tensorMaxAbs: +d.max.toFixed(5), tensorMeanAbs: +d.mean.toFixed(6) });
-      await annotate(`max-abs ${d.max.toFixed(5)}, mean-abs ${d.mean.toFixed(6)}`);
-      expect(d.max, `${im.file}: max-abs`).toBeLessThanOrEqual(bounds.max);
-      expect(d.mean, `${im.file}: mean-abs`).toBeLessThanOrEqual(bounds.mean);
-    });
+    itFor(im)(
+      `${nameFor(im)}: tensor within max ${bounds.max}, mean ${bounds.mean} (${kind === 'none' ? 'no resize' : `${kind}scale`})`,
+      async ({ annotate }) => {
+        const d = diff(await ourTensor(im), seedTensor(im));
+        note(im.file, { resize: kind, tensorMaxAbs: +d.max.toFixed(5), tensorMeanAbs: +d.mean.toFixed(6) });
+        await annotate(`max-abs ${d.max.toFixed(5)}, mean-abs ${d.mean.toFixed(6)}`);
+        expect(d.max, `${im.file}: max-abs`).toBeLessThanOrEqual(bounds.max);
+        expect(d.mean, `${im.file}: mean-abs`).toBeLessThanOrEqual(bounds.mean);
+      },
+    );
   }
 });
 
-describe('seed-cnn.onnx on our tensors: the seed\'s class, confidence within 0.02', () => {
+describe("seed-cnn.onnx on our tensors: the seed's class, confidence within 0.02", () => {
   for (const im of manifest.images) {
     itFor(im)(nameFor(im), async ({ annotate }) => {
       const { probs } = await infer(await ourTensor(im));
       const id = argmax(probs);
       const delta = probs[id] - im.seed.confidence;
-      note(im.file, { seed: `${im.seed.label} ${im.seed.confidence.toFixed(4)}`, ours: `${manifest.labels[id]} ${probs[id].toFixed(4)}`, confidenceDelta: +delta.toFixed(5) });
+      note(im.file, {
+        seed: `${im.seed.label} ${im.seed.confidence.toFixed(4)}`,
+        ours: `${manifest.labels[id]} ${probs[id].toFixed(4)}`,
+        confidenceDelta: +delta.toFixed(5),
+      });
       await annotate(`seed ${im.seed.label} ${im.seed.confidence.toFixed(4)}, ours ${manifest.labels[id]} ${probs[id].toFixed(4)}`);
       expect(id, `${im.file}: class`).toBe(im.seed.class_id);
       expect(Math.abs(delta), `${im.file}: confidence ${probs[id]} vs the seed's ${im.seed.confidence}`).toBeLessThanOrEqual(CONFIDENCE_BOUND);
     });
   }
 
-  it('the bound has teeth: sharp\'s default resize (lanczos3) breaks it on at least one image', async () => {
+  it("the bound has teeth: sharp's default resize (lanczos3) breaks it on at least one image", async () => {
     // Guards against a toothless model: the resampling filter must matter at the scale of 0.02.
     const sharp = (await import('sharp')).default;
     let worst = 0;
@@ -227,7 +234,7 @@ describe('seed-cnn.onnx on our tensors: the seed\'s class, confidence within 0.0
   });
 });
 
-describe('mlx serve /predict against the seed server\'s answers', () => {
+describe("mlx serve /predict against the seed server's answers", () => {
   let proc: ChildProcess | undefined;
   let base = '';
   let stderr = '';
@@ -235,8 +242,14 @@ describe('mlx serve /predict against the seed server\'s answers', () => {
   beforeAll(async () => {
     const cwd = tempProject('mlx-seed-');
     proc = mlxSpawn(cwd, [
-      'serve', path.join(DIR, manifest.model.file), '--port', '0',
-      '--labels', path.join(DIR, manifest.model.labels), '--preprocess', SEED_SPEC,
+      'serve',
+      path.join(DIR, manifest.model.file),
+      '--port',
+      '0',
+      '--labels',
+      path.join(DIR, manifest.model.labels),
+      '--preprocess',
+      SEED_SPEC,
     ]);
     proc.stdout!.resume();
     const exited = new Promise<never>((_, reject) => proc!.once('exit', (code) => reject(new Error(`mlx serve exited ${code}:\n${stderr}`))));

@@ -5,7 +5,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../src/models/onnx/prng.js';
 import { postJson, register, scrape, servingProject, startServe, stopAll, type Server } from './helpers/serve.js';
-import { SEED_LABELS, encodedImage, expectClose, fixedBatchModel, imageForm, metric, pairModelBytes, tabularExpected, tabularRows, json } from './helpers/serving-fixtures.js';
+import {
+  SEED_LABELS,
+  encodedImage,
+  expectClose,
+  fixedBatchModel,
+  imageForm,
+  metric,
+  pairModelBytes,
+  tabularExpected,
+  tabularRows,
+  json,
+} from './helpers/serving-fixtures.js';
 
 let dir: string;
 let batched: Server;
@@ -59,7 +70,10 @@ describe('dynamic batching', () => {
   it('64 concurrent requests of 1-4 rows: fewer runs than requests, and every answer equals the one-by-one answer', async () => {
     const rng = createRng(2024);
     const sizes = Array.from({ length: 64 }, () => 1 + rng.int(4));
-    const all = tabularRows(sizes.reduce((a, b) => a + b, 0), 99);
+    const all = tabularRows(
+      sizes.reduce((a, b) => a + b, 0),
+      99,
+    );
     let at = 0;
     const requests = sizes.map((n) => all.slice(at, (at += n)));
     // Open the connections first, so that the 64 requests leave together.
@@ -170,7 +184,12 @@ describe('a model with a fixed batch size', () => {
   });
 
   it('refuses a request with more rows than the fixed batch, naming the expected shape', async () => {
-    const r = await postJson(`${fixed.base}/invocations`, { instances: [[1, 2, 3, 4], [5, 6, 7, 8]] });
+    const r = await postJson(`${fixed.base}/invocations`, {
+      instances: [
+        [1, 2, 3, 4],
+        [5, 6, 7, 8],
+      ],
+    });
     expect(r.status).toBe(400);
     const body = await json(r);
     expect(body.error_code).toBe('BAD_REQUEST');

@@ -3,7 +3,16 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, scrape, servingProject, startServe, stopAll, type Server } from './helpers/serve.js';
 import {
-  FEATURES, SEED_LABELS, VALUE_CLASSES, encodedImage, expectClose, imageForm, metric, tabularExpected, tabularRows, json,
+  FEATURES,
+  SEED_LABELS,
+  VALUE_CLASSES,
+  encodedImage,
+  expectClose,
+  imageForm,
+  metric,
+  tabularExpected,
+  tabularRows,
+  json,
 } from './helpers/serving-fixtures.js';
 
 let dir: string;
@@ -43,7 +52,11 @@ describe('health and readiness', () => {
 describe('/predict with images', () => {
   for (const format of ['png', 'jpeg', 'webp'] as const) {
     it(`classifies a ${format.toUpperCase()} upload: label, class id, confidences, top_k as asked`, async () => {
-      for (const [label, seed] of [['cat', 1], ['bird', 2], ['fish', 3]] as const) {
+      for (const [label, seed] of [
+        ['cat', 1],
+        ['bird', 2],
+        ['fish', 3],
+      ] as const) {
         const image = await encodedImage(label, seed, format);
         const r = await fetch(`${img.base}/predict?top_k=3`, { method: 'POST', body: imageForm(image.bytes) });
         expect(r.status).toBe(200);
@@ -71,7 +84,12 @@ describe('/predict with images', () => {
   });
 
   it('several "file" fields answer {"predictions": [...]}, one per image, in order', async () => {
-    const images = await Promise.all([encodedImage('fish', 5, 'png'), encodedImage('cat', 6, 'jpeg'), encodedImage('other', 7, 'webp'), encodedImage('dog', 8)]);
+    const images = await Promise.all([
+      encodedImage('fish', 5, 'png'),
+      encodedImage('cat', 6, 'jpeg'),
+      encodedImage('other', 7, 'webp'),
+      encodedImage('dog', 8),
+    ]);
     const r = await fetch(`${img.base}/predict?top_k=2`, { method: 'POST', body: imageForm(...images.map((i) => i.bytes)) });
     expect(r.status).toBe(200);
     const { predictions } = await json(r);
@@ -142,7 +160,9 @@ describe('/v2 (Open Inference Protocol)', () => {
   it('model metadata, with -1 for the dynamic batch dimension', async () => {
     const m = await json(fetch(`${img.base}/v2/models/img`));
     expect(m).toEqual({
-      name: 'img', versions: ['1'], platform: 'onnxruntime_onnx',
+      name: 'img',
+      versions: ['1'],
+      platform: 'onnxruntime_onnx',
       inputs: [{ name: 'image', datatype: 'FP32', shape: [-1, 3, 32, 32] }],
       outputs: [{ name: 'logits', datatype: 'FP32', shape: [-1, 5] }],
     });

@@ -48,7 +48,11 @@ async function expectError(res: Response | Promise<Response>, status: number, ..
 
 describe('bad requests fail alone, and the server keeps serving', () => {
   it('an upload that is not an image: 400 "cannot decode image"', async () => {
-    const body = await expectError(fetch(`${img.base}/predict`, { method: 'POST', body: imageForm(new TextEncoder().encode('%PDF-1.4 not an image')) }), 400, 'cannot decode image');
+    const body = await expectError(
+      fetch(`${img.base}/predict`, { method: 'POST', body: imageForm(new TextEncoder().encode('%PDF-1.4 not an image')) }),
+      400,
+      'cannot decode image',
+    );
     expect(body.error_code).toBe('BAD_REQUEST');
     // A truncated PNG is not an image either.
     const png = (await encodedImage('cat', 1)).bytes;
@@ -66,7 +70,9 @@ describe('bad requests fail alone, and the server keeps serving', () => {
   it('tensors of the wrong shape: 400 naming the expected shape', async () => {
     await expectError(postJson(`${tab.base}/invocations`, { instances: [[1, 2, 3, 4]] }), 400, '[-1, 5]');
     await expectError(postJson(`${tab.base}/predict`, { instances: [[1, 2, 3, 4, 5, 6]] }), 400, '[-1, 5]');
-    const v2 = await postJson(`${img.base}/v2/models/img/infer`, { inputs: [{ name: 'image', shape: [1, 3, 16, 16], datatype: 'FP32', data: new Array(768).fill(0) }] });
+    const v2 = await postJson(`${img.base}/v2/models/img/infer`, {
+      inputs: [{ name: 'image', shape: [1, 3, 16, 16], datatype: 'FP32', data: new Array(768).fill(0) }],
+    });
     expect(v2.status).toBe(400);
     expect((await json(v2)).error).toContain('[-1, 3, 32, 32]');
     await stillServes();
@@ -123,7 +129,10 @@ describe('bad requests fail alone, and the server keeps serving', () => {
 
   it('a body over --max-body-mb: 413, and the same client is served next', async () => {
     // Servers of their own: a connection left broken by a 413 must not fail the other tests' requests.
-    const [img1, tab1] = await Promise.all([startServe(dir, 'models:/img/1', ['--max-body-mb', '1']), startServe(dir, 'models:/tab/1', ['--max-body-mb', '1'])]);
+    const [img1, tab1] = await Promise.all([
+      startServe(dir, 'models:/img/1', ['--max-body-mb', '1']),
+      startServe(dir, 'models:/tab/1', ['--max-body-mb', '1']),
+    ]);
     const big = new Uint8Array(2 * 1024 * 1024);
     const up = await expectError(fetch(`${img1.base}/predict`, { method: 'POST', body: imageForm(big) }), 413, '1 MB', '--max-body-mb');
     expect(up.error_code).toBe('REQUEST_TOO_LARGE');

@@ -14,7 +14,12 @@ let server: Server;
 beforeAll(async () => {
   dir = tempProject('mlx-rollout-');
   // y = x0 + offset: version 1 answers x0 + 100, version 2 x0 + 200, version 3 x0 + 100.5 (within 1% of version 1).
-  for (const [v, offset, width] of [[1, 100, 3], [2, 200, 3], [3, 100.5, 3], [4, 400, 4]] as const) {
+  for (const [v, offset, width] of [
+    [1, 100, 3],
+    [2, 200, 3],
+    [3, 100.5, 3],
+    [4, 400, 4],
+  ] as const) {
     fs.writeFileSync(path.join(dir, `v${v}.onnx`), offsetModel(offset, width));
     register(dir, [`v${v}.onnx`, '--name', 'clf', ...(v === 1 ? ['--alias', 'champion'] : v === 2 ? ['--alias', 'challenger'] : [])]);
   }
@@ -27,7 +32,11 @@ afterAll(async () => {
 });
 
 const invoke = (x0: number, headers: Record<string, string> = {}) =>
-  fetch(`${server.base}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ instances: [[x0, 0, 0]] }) });
+  fetch(`${server.base}/invocations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ instances: [[x0, 0, 0]] }),
+  });
 
 /** n requests, `parallel` at a time. */
 async function load(n: number, send: (i: number) => Promise<Response>, parallel = 16) {
@@ -38,7 +47,12 @@ async function load(n: number, send: (i: number) => Promise<Response>, parallel 
         Array.from({ length: Math.min(parallel, n - i) }, async (_, j) => {
           const r = await send(i + j);
           expect(r.status).toBe(200);
-          return { variant: r.headers.get('x-mlx-variant')!, version: Number(r.headers.get('x-mlx-model-version')), y: ((await r.json()) as { predictions: number[][] }).predictions[0][0], x0: i + j };
+          return {
+            variant: r.headers.get('x-mlx-variant')!,
+            version: Number(r.headers.get('x-mlx-model-version')),
+            y: ((await r.json()) as { predictions: number[][] }).predictions[0][0],
+            x0: i + j,
+          };
         }),
       )),
     );
@@ -72,7 +86,10 @@ describe('a 10% canary with a shadow', () => {
       expect(a.y).toBeCloseTo(a.x0 + 100 * a.version, 3);
     }
     // The shadow saw every request and agreed (within 1%) with exactly the champion's answers.
-    await until('the shadow to answer every mirrored request', async () => (await json(fetch(`${server.base}/variants`))).variants[2].mirrored.answered >= before[2].mirrored.answered + 2000);
+    await until(
+      'the shadow to answer every mirrored request',
+      async () => (await json(fetch(`${server.base}/variants`))).variants[2].mirrored.answered >= before[2].mirrored.answered + 2000,
+    );
     const [primary, challenger, shadow] = (await json(fetch(`${server.base}/variants`))).variants;
     expect(primary).toMatchObject({ name: 'clf@champion', role: 'primary', version: 1, share: 0.9, requests: before[0].requests + 2000 - canary });
     expect(challenger).toMatchObject({ name: 'clf@challenger', role: 'canary', version: 2, share: 0.1, requests: before[1].requests + canary });
@@ -92,7 +109,10 @@ describe('a 10% canary with a shadow', () => {
   it('/metrics: the variant label on requests, latency, batch sizes; shares and shadow counts', async () => {
     await load(50, (i) => invoke(i));
     const text = await scrape(server);
-    for (const [variant, version] of [['clf@champion', '1'], ['clf@challenger', '2']]) {
+    for (const [variant, version] of [
+      ['clf@champion', '1'],
+      ['clf@challenger', '2'],
+    ]) {
       expect(metric(text, 'mlx_requests_total', { route: '/invocations', status: '200', variant, model_version: version })).toBeGreaterThan(0);
       expect(metric(text, 'mlx_request_duration_seconds_count', { route: '/invocations', variant })).toBeGreaterThan(0);
       expect(metric(text, 'mlx_inference_batch_size_count', { variant })).toBeGreaterThan(0);
@@ -108,9 +128,15 @@ describe('a 10% canary with a shadow', () => {
 describe('a shadow that takes other inputs', () => {
   it('is announced with a warning; its failures are counted (the first logged), the answers unaffected', async () => {
     const s = await startServe(dir, 'models:/clf/1', ['--shadow', 'models:/clf/4']);
-    await s.waitFor(/^mlx: warning: shadow clf\/4 does not take what clf\/1 takes \(its inputs differ: x float32 \[-1, 3\] for clf\/1, x float32 \[-1, 4\] for clf\/4\); a request that fits one may fail on the other$/m);
+    await s.waitFor(
+      /^mlx: warning: shadow clf\/4 does not take what clf\/1 takes \(its inputs differ: x float32 \[-1, 3\] for clf\/1, x float32 \[-1, 4\] for clf\/4\); a request that fits one may fail on the other$/m,
+    );
     for (let i = 0; i < 5; i++) {
-      const r = await fetch(`${s.base}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances: [[i, 0, 0]] }) });
+      const r = await fetch(`${s.base}/invocations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ instances: [[i, 0, 0]] }),
+      });
       expect(r.status).toBe(200);
       expect(((await r.json()) as { predictions: number[][] }).predictions).toEqual([[100 + i]]);
     }
@@ -135,9 +161,19 @@ describe('--log-inputs: request ids and POST /feedback', () => {
       ids.push(r.headers.get('x-mlx-request-id')!);
     }
     expect(ids).toEqual(['order-0', 'order-1', 'order-2', 'order-3', 'order-4', 'order-5']);
-    const post = (body: unknown) => fetch(`${s.base}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(`${s.base}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect(await json(post({ request_id: 'order-0', label: 100 }))).toEqual({ matched: 1, unknown: [] });
-    expect(await json(post({ feedback: [{ request_id: 'order-1', label: 101 }, { request_id: 'never-sent', label: 1 }] }))).toEqual({ matched: 1, unknown: ['never-sent'] });
+    expect(
+      await json(
+        post({
+          feedback: [
+            { request_id: 'order-1', label: 101 },
+            { request_id: 'never-sent', label: 1 },
+          ],
+        }),
+      ),
+    ).toEqual({ matched: 1, unknown: ['never-sent'] });
     expect((await post({ label: 1 })).status).toBe(400);
     const text = await scrape(s);
     await until('the log to write', async () => (metric(await scrape(s), 'mlx_inference_log_rows_written_total') ?? 0) >= 12);

@@ -22,7 +22,13 @@ function moveAlias(version: number, alias = 'champion'): Promise<void> {
 
 beforeAll(() => {
   dir = tempProject('mlx-swap-');
-  const files: [string, Uint8Array][] = [['v1.onnx', offsetModel(100)], ['v2.onnx', offsetModel(200)], ['v3.onnx', offsetModel(300, 4)], ['v4.onnx', offsetModel(400)], ['v5.onnx', offsetModel(500)]];
+  const files: [string, Uint8Array][] = [
+    ['v1.onnx', offsetModel(100)],
+    ['v2.onnx', offsetModel(200)],
+    ['v3.onnx', offsetModel(300, 4)],
+    ['v4.onnx', offsetModel(400)],
+    ['v5.onnx', offsetModel(500)],
+  ];
   for (const [file, bytes] of files) {
     fs.writeFileSync(path.join(dir, file), bytes);
     register(dir, [file, '--name', 'clf']);
@@ -59,9 +65,20 @@ function steadyLoad(server: Server, workers = 6, max = 50_000) {
       const x0 = w * 1000 + (i % 500);
       const sent = clock++;
       try {
-        const r = await fetch(`${server.base}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances: [[x0, 1, 2]] }) });
+        const r = await fetch(`${server.base}/invocations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ instances: [[x0, 1, 2]] }),
+        });
         const body = (await r.json()) as { predictions?: number[][] };
-        answers.push({ sent, received: clock++, x0, status: r.status, version: Number(r.headers.get('x-mlx-model-version')), y: body.predictions?.[0]?.[0] ?? null });
+        answers.push({
+          sent,
+          received: clock++,
+          x0,
+          status: r.status,
+          version: Number(r.headers.get('x-mlx-model-version')),
+          y: body.predictions?.[0]?.[0] ?? null,
+        });
       } catch (err) {
         answers.push({ sent, received: clock++, x0, status: 0, version: NaN, y: null, error: String(err) });
       }
@@ -90,7 +107,7 @@ const version = async (s: Server) => (await json(fetch(`${s.base}/health`))).ver
 const swaps = async (s: Server, result: string) => metric(await scrape(s), 'mlx_model_swaps_total', { variant: 'clf@champion', result });
 
 describe('hot swap when the alias moves', () => {
-  it('under a steady load: no request fails, answers switch from version 1 to 2, each answer is its version\'s own', async () => {
+  it("under a steady load: no request fails, answers switch from version 1 to 2, each answer is its version's own", async () => {
     await moveAlias(1);
     const server = await startServe(dir, 'models:/clf@champion', ['--watch-interval', '1']);
     await server.waitFor(/watching models:\/clf@champion for alias moves every 1 s and on SIGHUP/);
@@ -102,7 +119,10 @@ describe('hot swap when the alias moves', () => {
     await until('more answers after the swap', () => load.answers.filter((a) => a.sent > firstV2).length >= 300);
     const answers = await load.stop();
 
-    expect(answers.filter((a) => a.status !== 200), 'failed requests').toEqual([]);
+    expect(
+      answers.filter((a) => a.status !== 200),
+      'failed requests',
+    ).toEqual([]);
     for (const a of answers) {
       expect([1, 2]).toContain(a.version);
       // The version header and the prediction come from the same model: y = x0 + 100 × version.
@@ -128,7 +148,11 @@ describe('hot swap when the alias moves', () => {
     await server.waitFor(/watching models:\/clf@champion for alias moves on SIGHUP \(kill -HUP \d+\)/);
     await moveAlias(2);
     // Nothing checks on its own: still version 1.
-    const r = await fetch(`${server.base}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances: [[5, 0, 0]] }) });
+    const r = await fetch(`${server.base}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ instances: [[5, 0, 0]] }),
+    });
     expect(r.headers.get('x-mlx-model-version')).toBe('1');
     expect((await json(r)).predictions).toEqual([[105]]);
     server.proc.kill('SIGHUP');
@@ -151,9 +175,14 @@ describe('hot swap when the alias moves', () => {
     expect(answers.filter((a) => a.status !== 200)).toEqual([]);
     expect(answers.every((a) => a.version === 1 && Math.abs(a.y! - (a.x0 + 100)) < 1e-3)).toBe(true);
     expect(await version(server)).toBe(1);
-    const lines = server.stderr().split('\n').filter((l) => /clf@champion: models:\/clf@champion moved/.test(l));
+    const lines = server
+      .stderr()
+      .split('\n')
+      .filter((l) => /clf@champion: models:\/clf@champion moved/.test(l));
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^mlx: clf@champion: models:\/clf@champion moved to version 3: swap refused, its inputs differ: x float32 \[-1, 3\] now, x float32 \[-1, 4\] there; version 1 keeps serving$/);
+    expect(lines[0]).toMatch(
+      /^mlx: clf@champion: models:\/clf@champion moved to version 3: swap refused, its inputs differ: x float32 \[-1, 3\] now, x float32 \[-1, 4\] there; version 1 keeps serving$/,
+    );
     expect(lines[1]).toMatch(/^mlx: clf@champion: models:\/clf@champion moved to version 4: swap failed, cannot load it: .+; version 1 keeps serving$/);
     // Not retried while the alias stays; the next good version swaps in.
     await moveAlias(5);

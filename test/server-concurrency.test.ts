@@ -85,7 +85,11 @@ it('16 clients × 1,000 points, at once: all 16,000 stored, none lost, none doub
   const db = new Database(path.join(dir, '.mlx', 'mlx.db'), { readonly: true });
   try {
     expect(db.prepare('SELECT count(*) FROM metrics').pluck().get()).toBe(CLIENTS * POINTS);
-    const perKey = db.prepare('SELECT key, count(*) AS n, count(DISTINCT step) AS steps FROM metrics GROUP BY run_uuid, key').all() as { key: string; n: number; steps: number }[];
+    const perKey = db.prepare('SELECT key, count(*) AS n, count(DISTINCT step) AS steps FROM metrics GROUP BY run_uuid, key').all() as {
+      key: string;
+      n: number;
+      steps: number;
+    }[];
     expect(perKey).toHaveLength(CLIENTS);
     for (const row of perKey) expect(row, row.key).toMatchObject({ n: POINTS, steps: POINTS });
     const latest = db.prepare('SELECT key, step, value FROM latest_metrics ORDER BY key').all() as { key: string; step: number; value: number }[];

@@ -39,23 +39,37 @@ describe('a non-loopback host needs a token', () => {
   it('--host 0.0.0.0 without a token: one-line error, exit 2, nothing listening, no store created', async () => {
     const port = await freePort();
     const fresh = path.join(dir, 'never');
-    const line = expectError(mlx(dir, ['server', '--host', '0.0.0.0', '--port', String(port), '--backend-store-uri', fresh]), 2, '0.0.0.0', '--token', '--allow-unauthenticated');
+    const line = expectError(
+      mlx(dir, ['server', '--host', '0.0.0.0', '--port', String(port), '--backend-store-uri', fresh]),
+      2,
+      '0.0.0.0',
+      '--token',
+      '--allow-unauthenticated',
+    );
     expect(line).toMatch(/refusing/);
     expect(await refusesConnections(port)).toBe(true);
     expect(fs.existsSync(fresh)).toBe(false);
   });
 
-  it('--allow-unauthenticated lets it bind 0.0.0.0', async () => {
-    const s = await startTrackingServer(dir, ['--host', '0.0.0.0', '--allow-unauthenticated', '--backend-store-uri', store]);
-    expect(s.stderr()).toMatch(/listening on http:\/\/0\.0\.0\.0:\d+/);
-    expect((await call(s.base, 'GET', '/api/2.0/mlflow/experiments/search')).status).toBe(200);
-  }, T);
+  it(
+    '--allow-unauthenticated lets it bind 0.0.0.0',
+    async () => {
+      const s = await startTrackingServer(dir, ['--host', '0.0.0.0', '--allow-unauthenticated', '--backend-store-uri', store]);
+      expect(s.stderr()).toMatch(/listening on http:\/\/0\.0\.0\.0:\d+/);
+      expect((await call(s.base, 'GET', '/api/2.0/mlflow/experiments/search')).status).toBe(200);
+    },
+    T,
+  );
 
-  it('a token lets it bind 0.0.0.0, and then every API request needs it', async () => {
-    const s = await startTrackingServer(dir, ['--host', '0.0.0.0', '--token', 'a-good-long-token', '--backend-store-uri', store]);
-    expect((await call(s.base, 'GET', '/api/2.0/mlflow/experiments/search')).status).toBe(401);
-    expect((await call(s.base, 'GET', '/api/2.0/mlflow/experiments/search', undefined, { authorization: 'Bearer a-good-long-token' })).status).toBe(200);
-  }, T);
+  it(
+    'a token lets it bind 0.0.0.0, and then every API request needs it',
+    async () => {
+      const s = await startTrackingServer(dir, ['--host', '0.0.0.0', '--token', 'a-good-long-token', '--backend-store-uri', store]);
+      expect((await call(s.base, 'GET', '/api/2.0/mlflow/experiments/search')).status).toBe(401);
+      expect((await call(s.base, 'GET', '/api/2.0/mlflow/experiments/search', undefined, { authorization: 'Bearer a-good-long-token' })).status).toBe(200);
+    },
+    T,
+  );
 });
 
 // Numeric flags go through cli/flags.ts numberFlag, which the whole CLI (serve, containerize)

@@ -34,7 +34,10 @@ afterAll(async () => {
 
 /** The client throws Error(JSON {status, statusText, data}) for non-200 answers. */
 async function failure(p: Promise<unknown>): Promise<{ status: number; data: any }> {
-  const err = (await p.then(() => null, (e: Error) => e)) as Error | null;
+  const err = (await p.then(
+    () => null,
+    (e: Error) => e,
+  )) as Error | null;
   expect(err, 'the call should have failed').not.toBeNull();
   return JSON.parse(err!.message.replace(/^Error: /, ''));
 }
@@ -94,7 +97,9 @@ describe('the npm mlflow client', () => {
     const { metrics: history } = await client.Metrics.getHistory({ run_id: runId, metric_key: 'acc' });
     expect(history).toEqual(metrics);
     expect((await client.Metrics.getHistory({ run_id: runId, metric_key: 'loss' })).metrics).toHaveLength(5);
-    const tooMany = await failure(client.Runs.logBatch({ run_id: runId, metrics: Array.from({ length: 1001 }, (_, step) => ({ key: 'x', value: 1, timestamp: 1, step })) }));
+    const tooMany = await failure(
+      client.Runs.logBatch({ run_id: runId, metrics: Array.from({ length: 1001 }, (_, step) => ({ key: 'x', value: 1, timestamp: 1, step })) }),
+    );
     expect(tooMany.status).toBe(400);
     expect(tooMany.data.message).toMatch(/at most 1000 metrics/);
   });
@@ -107,7 +112,13 @@ describe('the npm mlflow client', () => {
     }
     const first = await Runs.search({ experiment_ids: [experimentId], filter: 'metrics.score >= 1', order_by: ['metrics.score DESC'], max_results: 3 });
     expect(first.runs.map((r: any) => r.data.metrics[0].value)).toEqual([5, 4, 3]);
-    const second = await Runs.search({ experiment_ids: [experimentId], filter: 'metrics.score >= 1', order_by: ['metrics.score DESC'], max_results: 3, page_token: first.next_page_token });
+    const second = await Runs.search({
+      experiment_ids: [experimentId],
+      filter: 'metrics.score >= 1',
+      order_by: ['metrics.score DESC'],
+      max_results: 3,
+      page_token: first.next_page_token,
+    });
     expect(second.runs.map((r: any) => r.data.metrics[0].value)).toEqual([2, 1]);
     expect(second.next_page_token).toBeUndefined();
     const all = await Runs.search({ experiment_ids: [experimentId], run_view_type: 'ALL' });
@@ -122,11 +133,14 @@ describe('the npm mlflow client', () => {
     expect((await Runs.get({ run_id: runId })).run.info.lifecycle_stage).toBe('deleted');
     await Runs.restore({ run_id: runId });
     expect((await Runs.get({ run_id: runId })).run.info.lifecycle_stage).toBe('active');
-    const put = await fetch(`${server.base}/api/2.0/mlflow-artifacts/artifacts/${(await Runs.get({ run_id: runId })).run.info.artifact_uri.replace('mlflow-artifacts:/', '')}/notes.txt`, {
-      method: 'PUT',
-      body: 'hello',
-      headers: { authorization: `Bearer ${TOKEN}` },
-    });
+    const put = await fetch(
+      `${server.base}/api/2.0/mlflow-artifacts/artifacts/${(await Runs.get({ run_id: runId })).run.info.artifact_uri.replace('mlflow-artifacts:/', '')}/notes.txt`,
+      {
+        method: 'PUT',
+        body: 'hello',
+        headers: { authorization: `Bearer ${TOKEN}` },
+      },
+    );
     expect(put.status).toBe(200);
     const listed = await client.Artifacts.list({ run_id: runId });
     expect(listed.files).toEqual([{ path: 'notes.txt', is_dir: false, file_size: 5 }]);

@@ -68,7 +68,8 @@ describePg('two mlx server replicas on one PostgreSQL database', () => {
     const [a, b] = servers;
     const exp = (await post(a.base, 'experiments/create', { name: 'replicas' })).experiment_id as string;
     const runIds: string[] = [];
-    for (let r = 0; r < 4; r++) runIds.push(((await post(r % 2 ? b.base : a.base, 'runs/create', { experiment_id: exp })).run as { info: { run_id: string } }).info.run_id);
+    for (let r = 0; r < 4; r++)
+      runIds.push(((await post(r % 2 ? b.base : a.base, 'runs/create', { experiment_id: exp })).run as { info: { run_id: string } }).info.run_id);
     const valueOf = (c: number, step: number) => c * 10_000 + step + 0.5;
     await Promise.all(
       Array.from({ length: CLIENTS }, async (_, c) => {
@@ -78,7 +79,9 @@ describePg('two mlx server replicas on one PostgreSQL database', () => {
         for (let start = 0, i = 0; start < POINTS; start += 100, i++) {
           const steps = Array.from({ length: 100 }, (_, k) => start + k);
           if (i % 2) await post(base, 'runs/log-batch', { run_id, metrics: steps.map(metric) });
-          else for (let k = 0; k < steps.length; k += 10) await Promise.all(steps.slice(k, k + 10).map((s) => post(base, 'runs/log-metric', { run_id, ...metric(s) })));
+          else
+            for (let k = 0; k < steps.length; k += 10)
+              await Promise.all(steps.slice(k, k + 10).map((s) => post(base, 'runs/log-metric', { run_id, ...metric(s) })));
         }
       }),
     );
@@ -102,7 +105,9 @@ describePg('two mlx server replicas on one PostgreSQL database', () => {
     const put = await fetch(`${a.base}${PROXY}/uploads/value.onnx`, { method: 'PUT', body: bytes });
     expect(put.status).toBe(200);
     const created = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => post(servers[i % 2].base, 'model-versions/create', { name: 'value', source: 'mlflow-artifacts:/uploads/value.onnx' })),
+      Array.from({ length: 50 }, (_, i) =>
+        post(servers[i % 2].base, 'model-versions/create', { name: 'value', source: 'mlflow-artifacts:/uploads/value.onnx' }),
+      ),
     );
     const versions = created.map((r) => Number((r.model_version as { version: string }).version)).sort((x, y) => x - y);
     expect(versions).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));

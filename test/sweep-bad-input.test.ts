@@ -43,30 +43,42 @@ describe('mlx sweep refuses bad input and starts nothing', () => {
     expect(fs.existsSync(path.join(dir, '.mlx')), '.mlx created by a refused sweep').toBe(false);
   });
 
-  it('refusals leave an existing store as it was', () => {
-    const dir = tempProject('mlx-sweep-bad-');
-    const run = mlx(dir, ['runs', 'start', '--name', 'existing']).stdout.trim();
-    const before = mlxJson(dir, ['runs', 'list', '--view', 'all']);
-    for (const [, args, mentions] of USAGE.slice(0, 16)) expectError(mlx(dir, ['sweep', ...args]), 2, ...mentions);
-    expect(mlxJson(dir, ['runs', 'list', '--view', 'all'])).toEqual(before);
-    expect(before.runs.map((r: any) => r.run_id)).toEqual([run]);
-  }, T);
+  it(
+    'refusals leave an existing store as it was',
+    () => {
+      const dir = tempProject('mlx-sweep-bad-');
+      const run = mlx(dir, ['runs', 'start', '--name', 'existing']).stdout.trim();
+      const before = mlxJson(dir, ['runs', 'list', '--view', 'all']);
+      for (const [, args, mentions] of USAGE.slice(0, 16)) expectError(mlx(dir, ['sweep', ...args]), 2, ...mentions);
+      expect(mlxJson(dir, ['runs', 'list', '--view', 'all'])).toEqual(before);
+      expect(before.runs.map((r: any) => r.run_id)).toEqual([run]);
+    },
+    T,
+  );
 
-  it('--resume of an unknown run or of a run that is not a sweep: exit 1, nothing written', () => {
-    const dir = tempProject('mlx-sweep-bad-');
-    const unknown = '0123456789abcdef0123456789abcdef';
-    expectError(mlx(dir, ['sweep', '--resume', unknown]), 1, unknown);
-    expect(fs.existsSync(path.join(dir, '.mlx'))).toBe(false);
-    const run = mlx(dir, ['runs', 'start']).stdout.trim();
-    const before = mlxJson(dir, ['runs', 'show', run]);
-    expectError(mlx(dir, ['sweep', '--resume', run]), 1, run, /not a sweep/);
-    expect(mlxJson(dir, ['runs', 'show', run])).toEqual(before);
-  }, T);
+  it(
+    '--resume of an unknown run or of a run that is not a sweep: exit 1, nothing written',
+    () => {
+      const dir = tempProject('mlx-sweep-bad-');
+      const unknown = '0123456789abcdef0123456789abcdef';
+      expectError(mlx(dir, ['sweep', '--resume', unknown]), 1, unknown);
+      expect(fs.existsSync(path.join(dir, '.mlx'))).toBe(false);
+      const run = mlx(dir, ['runs', 'start']).stdout.trim();
+      const before = mlxJson(dir, ['runs', 'show', run]);
+      expectError(mlx(dir, ['sweep', '--resume', run]), 1, run, /not a sweep/);
+      expect(mlxJson(dir, ['runs', 'show', run])).toEqual(before);
+    },
+    T,
+  );
 
-  it('mlx compare needs runs or --sweep; --sweep of a run without children says so', () => {
-    const dir = tempProject('mlx-sweep-bad-');
-    expectError(mlx(dir, ['compare']), 2, /--sweep/);
-    const run = mlx(dir, ['runs', 'start']).stdout.trim();
-    expectError(mlx(dir, ['compare', '--sweep', run]), 1, run, /no child runs/);
-  }, T);
+  it(
+    'mlx compare needs runs or --sweep; --sweep of a run without children says so',
+    () => {
+      const dir = tempProject('mlx-sweep-bad-');
+      expectError(mlx(dir, ['compare']), 2, /--sweep/);
+      const run = mlx(dir, ['runs', 'start']).stdout.trim();
+      expectError(mlx(dir, ['compare', '--sweep', run]), 1, run, /no child runs/);
+    },
+    T,
+  );
 });

@@ -71,56 +71,88 @@ const commands = (file: { csv: string; jsonl: string; onnx: string }) => [
 
 describe('a file that may not be read is said to be so, not to be missing', () => {
   for (const c of commands({ csv: 'secret.csv', jsonl: 'secret.jsonl', onnx: 'secret.onnx' }))
-    it(`${c.name}: permission denied, naming the file`, () => {
-      const line = expectError(asReader(c.args()), 1, `${c.shown} cannot be read: permission denied`);
-      expect(line).not.toMatch(/does not exist|read-only|not valid|internal error/);
-    }, T);
+    it(
+      `${c.name}: permission denied, naming the file`,
+      () => {
+        const line = expectError(asReader(c.args()), 1, `${c.shown} cannot be read: permission denied`);
+        expect(line).not.toMatch(/does not exist|read-only|not valid|internal error/);
+      },
+      T,
+    );
 
   for (const c of commands({ csv: 'private/inside.csv', jsonl: 'private/inside.jsonl', onnx: 'private/inside.onnx' }))
-    it(`${c.name}: a file in a folder the user may not search is not "missing" either`, () => {
-      expectError(asReader(c.args()), 1, `${c.shown} cannot be read: permission denied`);
-    }, T);
+    it(
+      `${c.name}: a file in a folder the user may not search is not "missing" either`,
+      () => {
+        expectError(asReader(c.args()), 1, `${c.shown} cannot be read: permission denied`);
+      },
+      T,
+    );
 
   for (const c of commands({ csv: 'gone.csv', jsonl: 'gone.jsonl', onnx: 'gone.onnx' }))
-    it(`${c.name}: a file that is not there still "does not exist"`, () => {
-      expectError(asReader(c.args()), 1, `${c.shown} does not exist`);
-    }, T);
+    it(
+      `${c.name}: a file that is not there still "does not exist"`,
+      () => {
+        expectError(asReader(c.args()), 1, `${c.shown} does not exist`);
+      },
+      T,
+    );
 
-  it('a folder where a file is expected: the system\'s reason', () => {
-    fs.mkdirSync(path.join(dir, 'folder.csv'), { recursive: true });
-    if (AS_ROOT) fs.chmodSync(path.join(dir, 'folder.csv'), 0o755);
-    expectError(asReader(['drift', '--reference', 'folder.csv', '--current', 'current.csv']), 1, 'file "folder.csv" cannot be read (EISDIR: illegal operation on a directory)');
-  }, T);
+  it(
+    "a folder where a file is expected: the system's reason",
+    () => {
+      fs.mkdirSync(path.join(dir, 'folder.csv'), { recursive: true });
+      if (AS_ROOT) fs.chmodSync(path.join(dir, 'folder.csv'), 0o755);
+      expectError(
+        asReader(['drift', '--reference', 'folder.csv', '--current', 'current.csv']),
+        1,
+        'file "folder.csv" cannot be read (EISDIR: illegal operation on a directory)',
+      );
+    },
+    T,
+  );
 });
 
 describe('MLX_DEBUG=1 shows the cause chain under the one line; without it, one line', () => {
-  it('an unreadable file: the file system error is the cause', () => {
-    const args = ['drift', '--reference', 'secret.csv', '--current', 'current.csv'];
-    expectError(asReader(args), 1, 'permission denied');
-    const r = asReader(args, { MLX_DEBUG: '1' });
-    expect(r.code).toBe(1);
-    const lines = r.stderr.split('\n');
-    expect(lines[0]).toBe('mlx: file "secret.csv" cannot be read: permission denied');
-    expect(lines[1]).toMatch(/^MlxError: file "secret.csv" cannot be read/);
-    expect(r.stderr).toMatch(/^cause: Error: EACCES: permission denied, \w+ 'secret.csv'$/m);
-  }, T);
+  it(
+    'an unreadable file: the file system error is the cause',
+    () => {
+      const args = ['drift', '--reference', 'secret.csv', '--current', 'current.csv'];
+      expectError(asReader(args), 1, 'permission denied');
+      const r = asReader(args, { MLX_DEBUG: '1' });
+      expect(r.code).toBe(1);
+      const lines = r.stderr.split('\n');
+      expect(lines[0]).toBe('mlx: file "secret.csv" cannot be read: permission denied');
+      expect(lines[1]).toMatch(/^MlxError: file "secret.csv" cannot be read/);
+      expect(r.stderr).toMatch(/^cause: Error: EACCES: permission denied, \w+ 'secret.csv'$/m);
+    },
+    T,
+  );
 
-  it('a PostgreSQL server that is not there: the driver\'s error is the cause', async () => {
-    const port = await freePort();
-    const args = ['runs', 'list', '--tracking-uri', `postgresql://mlx@127.0.0.1:${port}/mlx`];
-    expectError(mlx(dir, args), 1, `cannot connect to postgresql://mlx@127.0.0.1:${port}/mlx: connection refused`);
-    const r = mlx(dir, args, { env: { MLX_DEBUG: '1' } });
-    expect(r.code).toBe(1);
-    expect(r.stderr.split('\n')[0]).toMatch(/^mlx: cannot connect to /);
-    expect(r.stderr).toMatch(new RegExp(`^cause: Error: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}$`, 'm'));
-  }, T);
+  it(
+    "a PostgreSQL server that is not there: the driver's error is the cause",
+    async () => {
+      const port = await freePort();
+      const args = ['runs', 'list', '--tracking-uri', `postgresql://mlx@127.0.0.1:${port}/mlx`];
+      expectError(mlx(dir, args), 1, `cannot connect to postgresql://mlx@127.0.0.1:${port}/mlx: connection refused`);
+      const r = mlx(dir, args, { env: { MLX_DEBUG: '1' } });
+      expect(r.code).toBe(1);
+      expect(r.stderr.split('\n')[0]).toMatch(/^mlx: cannot connect to /);
+      expect(r.stderr).toMatch(new RegExp(`^cause: Error: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}$`, 'm'));
+    },
+    T,
+  );
 
-  it('a tracking server that is not there: the fetch error and its own cause', async () => {
-    const port = await freePort();
-    const args = ['runs', 'list', '--tracking-uri', `http://127.0.0.1:${port}`];
-    expectError(mlx(dir, args), 1, 'cannot reach the tracking server', 'connection refused');
-    const r = mlx(dir, args, { env: { MLX_DEBUG: '1' } });
-    expect(r.stderr).toMatch(/^cause: TypeError: fetch failed$/m);
-    expect(r.stderr).toMatch(/^cause: Error: connect ECONNREFUSED/m);
-  }, T);
+  it(
+    'a tracking server that is not there: the fetch error and its own cause',
+    async () => {
+      const port = await freePort();
+      const args = ['runs', 'list', '--tracking-uri', `http://127.0.0.1:${port}`];
+      expectError(mlx(dir, args), 1, 'cannot reach the tracking server', 'connection refused');
+      const r = mlx(dir, args, { env: { MLX_DEBUG: '1' } });
+      expect(r.stderr).toMatch(/^cause: TypeError: fetch failed$/m);
+      expect(r.stderr).toMatch(/^cause: Error: connect ECONNREFUSED/m);
+    },
+    T,
+  );
 });

@@ -5,7 +5,9 @@ import zlib from 'node:zlib';
 /** A fully transparent RGBA PNG made with sharp (10000×10000 is 390 KB and decodes to 400 MB). */
 export async function transparentPng(width, height) {
   const { default: sharp } = await import('sharp');
-  return sharp({ create: { width, height, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+  return sharp({ create: { width, height, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+    .png()
+    .toBuffer();
 }
 
 function chunk(type, data) {
@@ -49,7 +51,11 @@ export function imagesForm(images) {
   const boundary = '----mlxbenchbombs5e2c';
   const parts = [];
   images.forEach((bytes, i) => {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="image-${i}.png"\r\nContent-Type: image/png\r\n\r\n`), bytes, Buffer.from('\r\n'));
+    parts.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="image-${i}.png"\r\nContent-Type: image/png\r\n\r\n`),
+      bytes,
+      Buffer.from('\r\n'),
+    );
   });
   parts.push(Buffer.from(`--${boundary}--\r\n`));
   return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };

@@ -60,7 +60,10 @@ export async function photoJpeg(width = 640, height = 480, seed = 1) {
       px[i + 2] = Math.max(0, Math.min(255, Math.round(b + n)));
     }
   }
-  return sharp(px, { raw: { width, height, channels: 3 } }).blur(0.6).jpeg({ quality: 90 }).toBuffer();
+  return sharp(px, { raw: { width, height, channels: 3 } })
+    .blur(0.6)
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
 /** A small PNG (for requests that must be valid images but cheap). */
@@ -69,7 +72,9 @@ export async function smallPng(width = 64, height = 48, seed = 3) {
   const rand = rng(seed);
   const px = Buffer.alloc(width * height * 3);
   for (let i = 0; i < px.length; i++) px[i] = Math.floor(rand() * 256);
-  return sharp(px, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(px, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** A multipart/form-data body with one file field, built once and reused for every request. */

@@ -13,7 +13,11 @@ const session = await ort.InferenceSession.create(fs.readFileSync(model), { grap
 const name = session.inputNames[0];
 const width = Number(widthArg);
 const rand = rng(11);
-const input = new ort.Tensor('float32', Float32Array.from({ length: batch * width }, () => rand() * 2 - 1), [batch, width]);
+const input = new ort.Tensor(
+  'float32',
+  Float32Array.from({ length: batch * width }, () => rand() * 2 - 1),
+  [batch, width],
+);
 
 for (let i = 0; i < 20; i++) await session.run({ [name]: input });
 const times = [];

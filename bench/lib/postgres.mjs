@@ -15,7 +15,10 @@ import { freePort } from './serve-util.mjs';
 function findBin(name) {
   const versions = (() => {
     try {
-      return fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)).map((v) => path.join('/usr/lib/postgresql', v, 'bin'));
+      return fs
+        .readdirSync('/usr/lib/postgresql')
+        .sort((a, b) => Number(b) - Number(a))
+        .map((v) => path.join('/usr/lib/postgresql', v, 'bin'));
     } catch {
       return [];
     }
@@ -90,7 +93,10 @@ export async function startPostgres({ extra = {} } = {}) {
         await c.end();
       }
     };
-    const shown = await query('postgres', "SELECT current_setting('server_version') AS version, current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit, current_setting('full_page_writes') AS full_page_writes, current_setting('wal_sync_method') AS wal_sync_method, current_setting('shared_buffers') AS shared_buffers");
+    const shown = await query(
+      'postgres',
+      "SELECT current_setting('server_version') AS version, current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit, current_setting('full_page_writes') AS full_page_writes, current_setting('wal_sync_method') AS wal_sync_method, current_setting('shared_buffers') AS shared_buffers",
+    );
     const { version, ...durability } = shown[0];
     const postmaster = Number(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
     return {

@@ -13,7 +13,10 @@ export const API = '/api/2.0/mlflow';
 export async function startTracking(store, { env, extraNodeArgs = [], extraArgs = [], name = 'mlx server' } = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const s = await startServer(name, NODE, [...extraNodeArgs, MLX_BIN, 'server', '--port', String(port), '--backend-store-uri', store, ...extraArgs], { env, readyUrl: `${url}/health` });
+  const s = await startServer(name, NODE, [...extraNodeArgs, MLX_BIN, 'server', '--port', String(port), '--backend-store-uri', store, ...extraArgs], {
+    env,
+    readyUrl: `${url}/health`,
+  });
   return { ...s, url };
 }
 
@@ -51,12 +54,16 @@ export function stepper(runId, key, perRequest) {
     const first = next;
     next += perRequest;
     if (perRequest === 1) return JSON.stringify({ run_id: runId, key, value: 0.5, timestamp: T0 + first, step: first });
-    return JSON.stringify({ run_id: runId, metrics: Array.from({ length: perRequest }, (_, i) => ({ key, value: i / perRequest, timestamp: T0 + first + i, step: first + i })) });
+    return JSON.stringify({
+      run_id: runId,
+      metrics: Array.from({ length: perRequest }, (_, i) => ({ key, value: i / perRequest, timestamp: T0 + first + i, step: first + i })),
+    });
   };
 }
 
 /** The 1,000 log-batch entries of an in-process `logBatch` call, steps from `first`. */
-export const batchEntries = (key, first, n = 1000) => Array.from({ length: n }, (_, i) => ({ type: 'metric', key, value: i / n, timestamp: T0 + first + i, step: first + i }));
+export const batchEntries = (key, first, n = 1000) =>
+  Array.from({ length: n }, (_, i) => ({ type: 'metric', key, value: i / n, timestamp: T0 + first + i, step: first + i }));
 
 /**
  * autocannon POSTs whose body comes from `body()` for every request. `url` may be a list: the
@@ -67,13 +74,20 @@ export function postEach(url, endpoint, body, connections, duration) {
     url,
     connections,
     duration,
-    requests: [{ method: 'POST', path: `${API}/${endpoint}`, headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: body() }) }],
+    requests: [
+      { method: 'POST', path: `${API}/${endpoint}`, headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: body() }) },
+    ],
   });
 }
 
 /** The same POST body for every request, at `connections` for `duration` s (url may be a list, as in postEach). */
 export function postSame(url, endpoint, body, connections, duration) {
-  return load({ url, connections, duration, requests: [{ method: 'POST', path: `${API}/${endpoint}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }] });
+  return load({
+    url,
+    connections,
+    duration,
+    requests: [{ method: 'POST', path: `${API}/${endpoint}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }],
+  });
 }
 
 /** n sequential calls, each timed; p50/p99 in ms. */

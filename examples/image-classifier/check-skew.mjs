@@ -13,7 +13,11 @@ if (!servedCsv) {
 }
 /** file → { label, confidence } from a CSV whose header names file, label and confidence. */
 function read(csv) {
-  const [header, ...rows] = fs.readFileSync(csv, 'utf8').trim().split('\n').map((l) => l.split(','));
+  const [header, ...rows] = fs
+    .readFileSync(csv, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
   const col = (name) => header.indexOf(name);
   return new Map(rows.map((r) => [r[col('file')], { label: r[col('label')], confidence: Number(r[col('confidence')]) }]));
 }
@@ -29,8 +33,7 @@ for (const [file, t] of training) {
   } else maxGap = Math.max(maxGap, Math.abs(s.confidence - t.confidence));
 }
 console.log(
-  `training vs serving: ${training.size - differ} of ${training.size} held-out images get the same label, ` +
-    `confidences within ${maxGap.toExponential(1)}`,
+  `training vs serving: ${training.size - differ} of ${training.size} held-out images get the same label, ` + `confidences within ${maxGap.toExponential(1)}`,
 );
 if (maxGap > 1e-4) console.log('  the confidences differ: the model does not see the same numbers when served as in training');
 process.exit(differ === 0 && maxGap <= 1e-4 ? 0 : 1);

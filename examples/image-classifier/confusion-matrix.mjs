@@ -32,7 +32,9 @@ export function confusionMatrixSvg(counts, labels, title) {
       const share = n / total;
       const [x, y] = [left + cell * j, top + cell * i];
       const fill = i === j ? `rgba(46,125,50,${0.1 + 0.9 * share})` : n ? `rgba(198,40,40,${0.15 + 0.85 * share})` : '#f5f5f5';
-      parts.push(`<rect x="${x}" y="${y}" width="${cell - 2}" height="${cell - 2}" fill="${fill}"><title>true ${esc(labels[i])}, predicted ${esc(labels[j])}: ${n}</title></rect>`);
+      parts.push(
+        `<rect x="${x}" y="${y}" width="${cell - 2}" height="${cell - 2}" fill="${fill}"><title>true ${esc(labels[i])}, predicted ${esc(labels[j])}: ${n}</title></rect>`,
+      );
       parts.push(`<text x="${x + cell / 2 - 1}" y="${y + cell / 2 + 4}" text-anchor="middle" fill="${share > 0.5 ? '#fff' : '#222'}">${n}</text>`);
     });
   });

@@ -16,8 +16,7 @@ export function poolImage(chw, size) {
   const out = new Float64Array(3 * cells * cells);
   for (let c = 0; c < 3; c++)
     for (let y = 0; y < size; y++)
-      for (let x = 0; x < size; x++)
-        out[(c * cells + Math.floor(y / POOL)) * cells + Math.floor(x / POOL)] += chw[(c * size + y) * size + x] / (POOL * POOL);
+      for (let x = 0; x < size; x++) out[(c * cells + Math.floor(y / POOL)) * cells + Math.floor(x / POOL)] += chw[(c * size + y) * size + x] / (POOL * POOL);
   return out;
 }
 
@@ -26,7 +25,10 @@ export function createModel({ inputSize, classes, hidden, seed }) {
   const rng = createRng(seed);
   const features = 3 * (inputSize / POOL) ** 2;
   return {
-    inputSize, features, hidden, classes,
+    inputSize,
+    features,
+    hidden,
+    classes,
     w1: Float64Array.from({ length: hidden * features }, () => rng.normal(0, Math.sqrt(2 / features))),
     b1: new Float64Array(hidden),
     w2: Float64Array.from({ length: classes * hidden }, () => rng.normal(0, Math.sqrt(2 / hidden))),

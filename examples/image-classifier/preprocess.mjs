@@ -13,8 +13,7 @@ export const INPUT_SIZE = 32;
 export const MEAN = [0.485, 0.456, 0.406]; // ImageNet channel means and standard deviations
 export const STD = [0.229, 0.224, 0.225];
 /** What `mlx register --preprocess` records, so `mlx serve` and `mlx predict` prepare images the same way. */
-export const PREPROCESS_SPEC =
-  `image:${INPUT_SIZE}x${INPUT_SIZE},rgb,scale=1/255,mean=${MEAN.join('/')},std=${STD.join('/')},layout=nchw`;
+export const PREPROCESS_SPEC = `image:${INPUT_SIZE}x${INPUT_SIZE},rgb,scale=1/255,mean=${MEAN.join('/')},std=${STD.join('/')},layout=nchw`;
 
 /**
  * Reads an image file into the model's input: decoded as RGB (colour profiles ignored, as PIL does),
@@ -31,7 +30,6 @@ export async function loadImage(file) {
     .toBuffer({ resolveWithObject: true });
   const plane = INPUT_SIZE * INPUT_SIZE;
   const chw = new Float32Array(3 * plane);
-  for (let c = 0; c < 3; c++)
-    for (let i = 0; i < plane; i++) chw[c * plane + i] = (data[i * 3 + c] / 255 - MEAN[c]) / STD[c]; // ToTensor, Normalize
+  for (let c = 0; c < 3; c++) for (let i = 0; i < plane; i++) chw[c * plane + i] = (data[i * 3 + c] / 255 - MEAN[c]) / STD[c]; // ToTensor, Normalize
   return chw;
 }

@@ -41,15 +41,25 @@ const mlx = (...args) => tracked && execFileSync('mlx', args, { stdio: 'inherit'
 
 // 1. Hyperparameters, logged as params of the run. (`mlx run --param k=v` would do the same.)
 const params = {
-  model: 'avgpool8-mlp', input_size: INPUT_SIZE, hidden: hp.hidden, learning_rate: hp.lr, epochs: hp.epochs,
-  batch_size: hp.batchSize, optimizer: 'sgd-momentum-0.9', seed: hp.seed,
+  model: 'avgpool8-mlp',
+  input_size: INPUT_SIZE,
+  hidden: hp.hidden,
+  learning_rate: hp.lr,
+  epochs: hp.epochs,
+  batch_size: hp.batchSize,
+  optimizer: 'sgd-momentum-0.9',
+  seed: hp.seed,
 };
 for (const [key, value] of Object.entries(params)) console.log(`::mlx param ${key}=${value}`);
 
 // 2. The data: read every image back from disk and preprocess it as the server will.
 const labels = fs.readFileSync(path.join(data, 'labels.txt'), 'utf8').trim().split('\n');
 async function loadSplit(split) {
-  const rows = fs.readFileSync(path.join(data, `${split}.csv`), 'utf8').trim().split('\n').slice(1);
+  const rows = fs
+    .readFileSync(path.join(data, `${split}.csv`), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1);
   const X = [];
   const Y = [];
   for (const row of rows) {
@@ -77,7 +87,9 @@ for (let epoch = 0; epoch < hp.epochs; epoch++) {
   valPredicted = preds.map((p) => p.classId);
   const valAccuracy = valPredicted.filter((k, i) => k === val.Y[i]).length / val.Y.length;
   const valLoss = -preds.reduce((s, p, i) => s + Math.log(Math.max(p.probabilities[val.Y[i]], 1e-12)), 0) / preds.length;
-  console.log(`epoch ${String(epoch + 1).padStart(2)}/${hp.epochs}  train_loss ${trainLoss.toFixed(4)}  val_loss ${valLoss.toFixed(4)}  val_accuracy ${valAccuracy.toFixed(3)}`);
+  console.log(
+    `epoch ${String(epoch + 1).padStart(2)}/${hp.epochs}  train_loss ${trainLoss.toFixed(4)}  val_loss ${valLoss.toFixed(4)}  val_accuracy ${valAccuracy.toFixed(3)}`,
+  );
   console.log(`::mlx metric train_loss=${trainLoss} step=${epoch}`);
   console.log(`::mlx metric val_loss=${valLoss} step=${epoch}`);
   console.log(`::mlx metric val_accuracy=${valAccuracy} step=${epoch}`);
@@ -96,7 +108,10 @@ if (fs.existsSync(heldoutDir)) {
   // answers with what `mlx predict` gives for the registered model (they must agree).
   const lines = ['file,label,confidence'];
   let correct = 0;
-  const files = fs.readdirSync(heldoutDir).filter((f) => f.endsWith('.jpg')).sort();
+  const files = fs
+    .readdirSync(heldoutDir)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort();
   for (const f of files) {
     const p = predict(model, poolImage(await loadImage(path.join(heldoutDir, f)), INPUT_SIZE));
     lines.push(`${f},${labels[p.classId]},${p.confidence}`);
@@ -111,8 +126,7 @@ fs.writeFileSync(path.join(out, 'model', 'labels.txt'), `${labels.join('\n')}\n`
 
 if (tracked) {
   mlx('log', 'artifact', path.join(out, 'confusion_matrix.svg'), '--artifact-path', 'plots');
-  if (fs.existsSync(path.join(out, 'heldout_predictions.csv')))
-    mlx('log', 'artifact', path.join(out, 'heldout_predictions.csv'), '--artifact-path', 'eval');
+  if (fs.existsSync(path.join(out, 'heldout_predictions.csv'))) mlx('log', 'artifact', path.join(out, 'heldout_predictions.csv'), '--artifact-path', 'eval');
   mlx('log', 'artifact', path.join(out, 'model')); // → artifacts model/model.onnx and model/labels.txt
   if (!opts.out) fs.rmSync(out, { recursive: true, force: true });
   console.log(`logged plots/confusion_matrix.svg, eval/heldout_predictions.csv and model/ to run ${process.env.MLX_RUN_ID}`);

@@ -11,9 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  evaluateTabular, tabularClassifierOnnx, trainTabularClassifier,
-} from '../../dist/models/onnx/sample-models.js';
+import { evaluateTabular, tabularClassifierOnnx, trainTabularClassifier } from '../../dist/models/onnx/sample-models.js';
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
@@ -57,8 +55,10 @@ model.history.loss.forEach((loss, epoch) => {
   console.log(`::mlx metric train_accuracy=${model.history.accuracy[epoch]} step=${epoch}`);
 });
 const val = evaluateTabular(model, asData(split.val));
-console.log(`trained ${hp.epochs} epochs on ${split.train.rows.length} customers: train_loss ${model.history.loss.at(-1).toFixed(4)}, ` +
-  `train_accuracy ${model.history.accuracy.at(-1).toFixed(3)}`);
+console.log(
+  `trained ${hp.epochs} epochs on ${split.train.rows.length} customers: train_loss ${model.history.loss.at(-1).toFixed(4)}, ` +
+    `train_accuracy ${model.history.accuracy.at(-1).toFixed(3)}`,
+);
 console.log(`validation on ${split.val.rows.length} customers: val_accuracy ${val.accuracy.toFixed(3)}, val_loss ${val.loss.toFixed(4)}`);
 console.log(`::mlx metric val_accuracy=${val.accuracy}`);
 console.log(`::mlx metric val_loss=${val.loss}`);

@@ -98,11 +98,7 @@ describe('buildComparison', () => {
   });
 
   it('never picks NaN or infinite values as best and reports them as JSON-safe strings', () => {
-    const c = buildComparison([
-      run('n', {}, { loss: NaN, acc: Infinity }),
-      run('m', {}, { loss: 0.5, acc: 0.7 }),
-      run('k', {}, { loss: -Infinity, acc: NaN }),
-    ]);
+    const c = buildComparison([run('n', {}, { loss: NaN, acc: Infinity }), run('m', {}, { loss: 0.5, acc: 0.7 }), run('k', {}, { loss: -Infinity, acc: NaN })]);
     expect(c.metrics.loss).toEqual({ n: 'NaN', m: 0.5, k: '-Infinity' });
     expect(c.metrics.acc).toEqual({ n: 'Infinity', m: 0.7, k: 'NaN' });
     expect(c.best.loss.run_ids).toEqual(['m']);

@@ -26,6 +26,10 @@ export function experimentArg(given: string | undefined): string {
 export async function experimentIds(store: TrackingStore, given: string[] | undefined): Promise<string[]> {
   if (!given || given.length === 0) return (await store.listExperiments('active')).map((e) => e.experiment_id);
   const ids: string[] = [];
-  for (const g of given.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)) ids.push((await findExperiment(store, g)).experiment_id);
+  for (const g of given
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim())
+    .filter(Boolean))
+    ids.push((await findExperiment(store, g)).experiment_id);
   return ids;
 }

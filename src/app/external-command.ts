@@ -57,7 +57,11 @@ export function runHook(command: string[], env: Record<string, string>, outputTo
       env: { ...process.env, ...env },
     });
     child.on('error', (err: NodeJS.ErrnoException) =>
-      reject(new MlxError('INVALID_PARAMETER_VALUE', err.code === 'ENOENT' ? `command not found: ${command[0]}` : `could not start ${command[0]}: ${err.message}`, { cause: err })),
+      reject(
+        new MlxError('INVALID_PARAMETER_VALUE', err.code === 'ENOENT' ? `command not found: ${command[0]}` : `could not start ${command[0]}: ${err.message}`, {
+          cause: err,
+        }),
+      ),
     );
     child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });

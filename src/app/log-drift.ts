@@ -10,6 +10,9 @@ import type { TrackingStore } from '../store/store.js';
 export async function logDriftToRun(store: TrackingStore, runId: string, report: DriftReport): Promise<number> {
   const history = await store.getMetricHistory(runId, 'drift_share');
   const step = history.length ? Math.max(...history.map((m) => m.step)) + 1 : 0;
-  await store.logBatch(runId, driftMetrics(report, step, Date.now()).map((m) => ({ type: 'metric' as const, ...m })));
+  await store.logBatch(
+    runId,
+    driftMetrics(report, step, Date.now()).map((m) => ({ type: 'metric' as const, ...m })),
+  );
   return step;
 }

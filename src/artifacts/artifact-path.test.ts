@@ -61,7 +61,8 @@ describe('reservedName', () => {
     expect(reservedName('.MLX-TMP', reserved)).toBe('.mlx-tmp');
   });
   it('leaves other names alone', () => {
-    for (const n of ['_mlx-registry2', 'mlx-registry', '._mlx-registry', '.mlx-tmpx', 'models', undefined]) expect(reservedName(n, reserved), String(n)).toBeNull();
+    for (const n of ['_mlx-registry2', 'mlx-registry', '._mlx-registry', '.mlx-tmpx', 'models', undefined])
+      expect(reservedName(n, reserved), String(n)).toBeNull();
     expect(canonicalName('Model.ONNX')).toBe('model.onnx');
   });
 });

@@ -42,7 +42,11 @@ export function parseArtifactPath(text: string, o: { trailingSlash?: boolean; wh
  * may be the same folder on some filesystem, so reserved names are matched on it.
  */
 export function canonicalName(name: string): string {
-  return name.normalize('NFKC').toLowerCase().split(':')[0].replace(/[. ]+$/, '');
+  return name
+    .normalize('NFKC')
+    .toLowerCase()
+    .split(':')[0]
+    .replace(/[. ]+$/, '');
 }
 
 /** The reserved name (one of `reserved`, given canonical) that a top-level name stands for, or null. */
@@ -55,8 +59,7 @@ export function reservedName(top: string | undefined, reserved: readonly string[
 /** Resolves a user-given relative path inside root, refusing anything that would escape it. */
 export function safeJoin(root: string, rel: string | undefined, what = 'artifact path'): string {
   if (!rel) return root;
-  if (path.isAbsolute(rel) || /^[a-zA-Z]:[\\/]/.test(rel))
-    throw invalid(`${what} ${JSON.stringify(rel)} must be relative to the run's artifact folder`);
+  if (path.isAbsolute(rel) || /^[a-zA-Z]:[\\/]/.test(rel)) throw invalid(`${what} ${JSON.stringify(rel)} must be relative to the run's artifact folder`);
   const full = path.resolve(root, rel);
   const back = path.relative(root, full);
   if (back.startsWith('..') || path.isAbsolute(back))

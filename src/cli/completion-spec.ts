@@ -83,7 +83,10 @@ export function kindOf(name: string): ValueKind {
 
 /** The first clause of a description, short enough for a completion menu. */
 function shortDescription(d: string): string {
-  const first = d.replace(/\s*\([^()]*\)/g, '').split(/; |: /)[0]!.trim();
+  const first = d
+    .replace(/\s*\([^()]*\)/g, '')
+    .split(/; |: /)[0]!
+    .trim();
   if (first.length <= 70) return first;
   const cut = first.slice(0, 69);
   return `${cut.slice(0, cut.lastIndexOf(' ') > 40 ? cut.lastIndexOf(' ') : 69).replace(/[,\s]+$/, '')}…`;

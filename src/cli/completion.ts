@@ -31,16 +31,18 @@ export function bashScript(root: CommandSpec): string {
   const fn = `_${bin.replace(/\W/g, '_')}`;
   const nodes = walk(root);
   const key = (s: CommandSpec) => sq(s.path.join(' '));
-  const subcommands = nodes
-    .filter((s) => s.subcommands.length > 0)
-    .map((s) => `    ${key(s)}) echo ${sq(s.subcommands.map((c) => c.name).join(' '))} ;;`);
+  const subcommands = nodes.filter((s) => s.subcommands.length > 0).map((s) => `    ${key(s)}) echo ${sq(s.subcommands.map((c) => c.name).join(' '))} ;;`);
   const options = nodes.map((s) => `    ${key(s)}) echo ${sq(s.options.flatMap(names).join(' '))} ;;`);
   const valueOptions: string[] = [];
   for (const s of nodes)
     for (const o of s.options) {
       if (!o.value || o.value.optional) continue;
       const what = o.value.kind === 'choices' ? `choices ${o.value.choices.join(' ')}` : o.value.kind;
-      valueOptions.push(`    ${names(o).map((n) => sq(`${s.path.join(' ')}|${n}`)).join('|')}) echo ${sq(what)} ;;`);
+      valueOptions.push(
+        `    ${names(o)
+          .map((n) => sq(`${s.path.join(' ')}|${n}`))
+          .join('|')}) echo ${sq(what)} ;;`,
+      );
     }
   const argKinds = nodes
     .filter((s) => s.subcommands.length === 0 && s.args.some((a) => a.value.kind !== 'text'))

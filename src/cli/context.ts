@@ -31,11 +31,7 @@ export async function withStore<T>(cmd: Command, create: boolean, fn: (store: St
  * store as it is (an empty stand-in when there is none yet), and the store is created only
  * for write, once the checks passed.
  */
-export async function withCheckedStore<P, T>(
-  cmd: Command,
-  check: (store: Store) => Promise<P>,
-  write: (store: Store, checked: P) => Promise<T>,
-): Promise<T> {
+export async function withCheckedStore<P, T>(cmd: Command, check: (store: Store) => Promise<P>, write: (store: Store, checked: P) => Promise<T>): Promise<T> {
   const uri = resolveTrackingUri({ flag: globals(cmd).trackingUri });
   const store = await openStore(uri, { create: false });
   try {

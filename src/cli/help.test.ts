@@ -190,7 +190,10 @@ describe('examples in --help', () => {
         }
       // At least one example runs this very command (or, for a group, one of its subcommands).
       const me = path.join(' ');
-      expect(reached.some((r) => r === me || r.startsWith(`${me} `)), `no example of mlx ${me} invokes it: ${lines.join(' | ')}`).toBe(true);
+      expect(
+        reached.some((r) => r === me || r.startsWith(`${me} `)),
+        `no example of mlx ${me} invokes it: ${lines.join(' | ')}`,
+      ).toBe(true);
     },
   );
 
@@ -245,9 +248,7 @@ describe('the example checker', () => {
     expect(shellCommands('RUN=$(mlx runs start -e "my exp") # a comment')).toEqual([['mlx', 'runs', 'start', '-e', 'my exp'], ['RUN=SUBSTITUTED']]);
     expect(shellCommands('mlx completion zsh > "${fpath[1]}/_mlx" 2>&1')).toEqual([['mlx', 'completion', 'zsh']]);
     expect(shellCommands('cat a\\ b.jsonl < in.txt')).toEqual([['cat', 'a b.jsonl']]);
-    expect(mlxInvocations('MLX_TRACKING_URI=http://h:5000 MLX_EXPERIMENT=x mlx run -- python train.py')).toEqual([
-      ['run', '--', 'python', 'train.py'],
-    ]);
+    expect(mlxInvocations('MLX_TRACKING_URI=http://h:5000 MLX_EXPERIMENT=x mlx run -- python train.py')).toEqual([['run', '--', 'python', 'train.py']]);
     expect(mlxInvocations('npm run demo')).toEqual([]);
   });
 

@@ -66,7 +66,10 @@ const SGR = /(\u001b\[[0-9;]*m)/;
 export function print(text: string): void {
   const colorsOn = !process.env.NO_COLOR && !!process.stdout.isTTY;
   const safe = colorsOn
-    ? text.split(SGR).map((part, i) => (i % 2 ? part : printable(part, { newlines: true }))).join('')
+    ? text
+        .split(SGR)
+        .map((part, i) => (i % 2 ? part : printable(part, { newlines: true })))
+        .join('')
     : printable(text, { newlines: true });
   process.stdout.write(safe.endsWith('\n') ? safe : `${safe}\n`);
 }

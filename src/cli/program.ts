@@ -39,7 +39,15 @@ export function buildProgram(): Command {
     // One line, like every other mlx error; set before the subcommands so they inherit it.
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),
-      outputError: (s, write) => write(`mlx: ${printable(s.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim())} (see --help)\n`),
+      outputError: (s, write) =>
+        write(
+          `mlx: ${printable(
+            s
+              .replace(/^error: /, '')
+              .replace(/\s*\n\s*/g, ' ')
+              .trim(),
+          )} (see --help)\n`,
+        ),
     })
     .exitOverride()
     .addHelpText('after', GET_STARTED);
@@ -106,7 +114,7 @@ export async function runCli(argv: string[]): Promise<number> {
  * several errors of an AggregateError (one per address tried). Control characters are written out.
  */
 export function debugTrace(err: unknown): string {
-  const text = (e: unknown) => (e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : typeof e === 'string' ? e : JSON.stringify(e) ?? String(e));
+  const text = (e: unknown) => (e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : typeof e === 'string' ? e : (JSON.stringify(e) ?? String(e)));
   const lines = [text(err)];
   for (const cause of causeChain(err)) {
     lines.push(`cause: ${text(cause)}`);

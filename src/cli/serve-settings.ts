@@ -22,7 +22,13 @@ const num = (min: number, max: number) => (flag: string, text: string) => number
 
 /** In the order `mlx serve --help` lists them. */
 export const SERVE_SETTING_FLAGS: readonly SettingFlag[] = [
-  { key: 'maxBatchSize', flag: '--max-batch-size', arg: '<n>', help: 'most rows coalesced into one inference (1 turns batching off; default: 32, or 4 for image models)', parse: int(1, 65536) },
+  {
+    key: 'maxBatchSize',
+    flag: '--max-batch-size',
+    arg: '<n>',
+    help: 'most rows coalesced into one inference (1 turns batching off; default: 32, or 4 for image models)',
+    parse: int(1, 65536),
+  },
   { key: 'maxBatchDelayMs', flag: '--max-batch-delay-ms', arg: '<ms>', help: 'longest wait for a batch to fill', parse: num(0, 10_000) },
   {
     key: 'maxQueue',
@@ -39,8 +45,20 @@ export const SERVE_SETTING_FLAGS: readonly SettingFlag[] = [
     help: "most pixels an uploaded image may decode to (width × height; never below the model's input); larger ones are answered 413 before decoding",
     parse: int(1, MAX_IMAGE_PIXELS_FLAG),
   },
-  { key: 'maxImages', flag: '--max-images', arg: '<n>', help: 'most images in one /predict upload; more are answered 413 before any is decoded', parse: int(1, 65_536) },
-  { key: 'maxRows', flag: '--max-rows', arg: '<n>', help: 'most rows (or tensor batch entries) in one request; more are answered 413', parse: int(1, MAX_ROWS_CEILING) },
+  {
+    key: 'maxImages',
+    flag: '--max-images',
+    arg: '<n>',
+    help: 'most images in one /predict upload; more are answered 413 before any is decoded',
+    parse: int(1, 65_536),
+  },
+  {
+    key: 'maxRows',
+    flag: '--max-rows',
+    arg: '<n>',
+    help: 'most rows (or tensor batch entries) in one request; more are answered 413',
+    parse: int(1, MAX_ROWS_CEILING),
+  },
   {
     key: 'threads',
     flag: '--threads',
@@ -48,7 +66,13 @@ export const SERVE_SETTING_FLAGS: readonly SettingFlag[] = [
     help: 'onnxruntime intra-op threads per instance (default: one per core, shared out between instances; inference runs on its own thread either way)',
     parse: int(1, 1024),
   },
-  { key: 'instances', flag: '--instances', arg: '<n>', help: "sessions of each model running batches side by side, each on its own thread (Triton's instance count)", parse: int(1, 64) },
+  {
+    key: 'instances',
+    flag: '--instances',
+    arg: '<n>',
+    help: "sessions of each model running batches side by side, each on its own thread (Triton's instance count)",
+    parse: int(1, 64),
+  },
 ];
 
 const DEFAULTS = SERVE_DEFAULTS as Partial<Record<Key, number>>;
@@ -66,7 +90,8 @@ export function addServeSettings(cmd: Command): Command {
 /** Adds the settings to `mlx containerize`: given, they go into the image's command and ConfigMap; else `mlx serve`'s defaults apply there. */
 export function addImageServeSettings(cmd: Command): Command {
   for (const s of SERVE_SETTING_FLAGS)
-    if (s.key !== 'threads') cmd.option(`${s.flag} ${s.arg}`, `mlx serve ${s.flag} in the image${s.key === 'instances' ? ' (the CPU budget is shared out between them)' : ''}`);
+    if (s.key !== 'threads')
+      cmd.option(`${s.flag} ${s.arg}`, `mlx serve ${s.flag} in the image${s.key === 'instances' ? ' (the CPU budget is shared out between them)' : ''}`);
   return cmd;
 }
 
@@ -102,5 +127,11 @@ const ORDER: Key[] = ['threads', 'maxBatchSize', 'maxBatchDelayMs', 'maxBodyMb',
 /** How the server's refusals name the limits: by these flags, so a 413 says which one to raise. */
 export function limitNames(): LimitNames {
   const flag = (key: Key) => SERVE_SETTING_FLAGS.find((s) => s.key === key)!.flag;
-  return { maxBodyMb: flag('maxBodyMb'), maxRows: flag('maxRows'), maxImages: flag('maxImages'), maxImagePixels: flag('maxImagePixels'), maxQueue: flag('maxQueue') };
+  return {
+    maxBodyMb: flag('maxBodyMb'),
+    maxRows: flag('maxRows'),
+    maxImages: flag('maxImages'),
+    maxImagePixels: flag('maxImagePixels'),
+    maxQueue: flag('maxQueue'),
+  };
 }

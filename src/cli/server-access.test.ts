@@ -29,7 +29,9 @@ describe('serverAccess', () => {
 
   it('another interface needs a token or --allow-unauthenticated (a usage error)', () => {
     for (const host of ['0.0.0.0', '::', '192.168.1.20'])
-      expect(() => decide({ host })).toThrow(`refusing to serve ${host} without a token: anyone who can reach it could do anything; pass --token (or ${ENV}), or --allow-unauthenticated`);
+      expect(() => decide({ host })).toThrow(
+        `refusing to serve ${host} without a token: anyone who can reach it could do anything; pass --token (or ${ENV}), or --allow-unauthenticated`,
+      );
     expect(decide({ host: '0.0.0.0', allowUnauthenticated: true })).toEqual({ token: undefined, allowedHosts: undefined });
     let code: string | undefined;
     try {

@@ -17,8 +17,14 @@ export interface AccessFlags {
 export function serverAccess(f: AccessFlags, envName: string, exposed: string): { token?: string; allowedHosts?: string[] } {
   const token = f.token ?? (process.env[envName] || undefined);
   if (token !== undefined && token.length < 8)
-    throw new MlxError('USAGE', `${f.token !== undefined ? '--token' : envName} must be at least 8 characters; use a long random value, e.g. from: openssl rand -hex 24`);
+    throw new MlxError(
+      'USAGE',
+      `${f.token !== undefined ? '--token' : envName} must be at least 8 characters; use a long random value, e.g. from: openssl rand -hex 24`,
+    );
   if (!isLoopback(f.host) && !token && !f.allowUnauthenticated)
-    throw new MlxError('USAGE', `refusing to serve ${f.host} without a token: anyone who can reach it could ${exposed}; pass --token (or ${envName}), or --allow-unauthenticated`);
+    throw new MlxError(
+      'USAGE',
+      `refusing to serve ${f.host} without a token: anyone who can reach it could ${exposed}; pass --token (or ${envName}), or --allow-unauthenticated`,
+    );
   return { token, allowedHosts: allowedHostsFor(f.host, token) };
 }

@@ -27,7 +27,7 @@ describe('CsvScanner', () => {
     ]);
   });
 
-  it('keeps a quote inside an unquoted field as text (as Python\'s csv does), and strips a BOM', () => {
+  it("keeps a quote inside an unquoted field as text (as Python's csv does), and strips a BOM", () => {
     expect(all('\uFEFFx,5"7\n')).toEqual([{ fields: ['x', '5"7'], line: 1 }]);
   });
 

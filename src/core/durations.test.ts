@@ -10,7 +10,9 @@ describe('parseDuration', () => {
   });
 
   it.each(['', '10', '0s', '-5m', '5 minutes', '1w', 'm', '1e3s'])('refuses %j as a usage error naming the flag', (text) => {
-    expect(() => parseDuration('--every', text)).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringContaining(`--every ${JSON.stringify(text)}`) }));
+    expect(() => parseDuration('--every', text)).toThrow(
+      expect.objectContaining({ code: 'USAGE', message: expect.stringContaining(`--every ${JSON.stringify(text)}`) }),
+    );
   });
 });
 

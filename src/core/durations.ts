@@ -6,8 +6,7 @@ const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_
 export function parseDuration(flag: string, text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$/.exec(text);
   const ms = m ? Math.round(Number(m[1]) * UNITS[m[2]]) : NaN;
-  if (!(ms > 0))
-    throw new MlxError('USAGE', `${flag} ${JSON.stringify(text)} is not a duration; give a positive number with a unit: 30s, 10m, 1h or 2d`);
+  if (!(ms > 0)) throw new MlxError('USAGE', `${flag} ${JSON.stringify(text)} is not a duration; give a positive number with a unit: 30s, 10m, 1h or 2d`);
   return ms;
 }
 

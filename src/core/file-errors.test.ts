@@ -33,8 +33,11 @@ describe('fileError', () => {
     }
   });
 
-  it('any other code: the system\'s reason, without the call and path', () => {
-    const err = fileError(Object.assign(new Error("EISDIR: illegal operation on a directory, read"), { code: 'EISDIR', syscall: 'read' }), 'file "d"') as MlxError;
+  it("any other code: the system's reason, without the call and path", () => {
+    const err = fileError(
+      Object.assign(new Error('EISDIR: illegal operation on a directory, read'), { code: 'EISDIR', syscall: 'read' }),
+      'file "d"',
+    ) as MlxError;
     expect(err.message).toBe('file "d" cannot be read (EISDIR: illegal operation on a directory)');
   });
 
@@ -68,7 +71,7 @@ describe('readableStat and readTextFile', () => {
     }
   });
 
-  it('a folder read as a file: the system\'s reason', () => {
+  it("a folder read as a file: the system's reason", () => {
     expect(() => readTextFile(dir, 'labels file')).toThrow('labels file cannot be read (EISDIR: illegal operation on a directory)');
   });
 });

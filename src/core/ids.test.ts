@@ -13,7 +13,6 @@ describe('request ids (UUID version 7)', () => {
   });
 
   it('gives no time for other ids', () => {
-    for (const id of ['00000000-0000-4000-8000-000000000001', 'abc', 'client-42', '0193f3c4-5a6b-7c8d-cf01-23456789abcd'])
-      expect(requestIdTime(id)).toBeNull();
+    for (const id of ['00000000-0000-4000-8000-000000000001', 'abc', 'client-42', '0193f3c4-5a6b-7c8d-cf01-23456789abcd']) expect(requestIdTime(id)).toBeNull();
   });
 });

@@ -12,7 +12,11 @@ describe('parseProtocolLine', () => {
   it('parses metrics with optional step and timestamp', () => {
     expect(parseProtocolLine('::mlx metric loss=0.25', now)).toEqual({ type: 'metric', key: 'loss', value: 0.25, step: 0, timestamp: 42 });
     expect(parseProtocolLine('::mlx metric val/acc=1e-3 step=7 timestamp=99\r', now)).toEqual({
-      type: 'metric', key: 'val/acc', value: 0.001, step: 7, timestamp: 99,
+      type: 'metric',
+      key: 'val/acc',
+      value: 0.001,
+      step: 7,
+      timestamp: 99,
     });
     expect(Number.isNaN((parseProtocolLine('::mlx metric x=nan', now) as { value: number }).value)).toBe(true);
     expect((parseProtocolLine('::mlx metric x=-inf', now) as { value: number }).value).toBe(-Infinity);

@@ -16,8 +16,7 @@ export function parseProtocolLine(line: string, now: () => number = Date.now): B
   const kind = sp < 0 ? body : body.slice(0, sp);
   const rest = sp < 0 ? '' : body.slice(sp + 1).trim();
   const eq = rest.indexOf('=');
-  if (kind !== 'metric' && kind !== 'param' && kind !== 'tag')
-    throw invalid(`unknown ::mlx command ${JSON.stringify(kind)}; use metric, param or tag`);
+  if (kind !== 'metric' && kind !== 'param' && kind !== 'tag') throw invalid(`unknown ::mlx command ${JSON.stringify(kind)}; use metric, param or tag`);
   if (eq <= 0) throw invalid(`::mlx ${kind} line ${JSON.stringify(line)} is not of the form KEY=VALUE`);
   const key = rest.slice(0, eq).trim();
   validateKey(kind, key);

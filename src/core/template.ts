@@ -7,7 +7,12 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g;
 function isInline(template: string, offset: number): boolean {
   const start = template.lastIndexOf('\n', offset) + 1;
   const end = template.indexOf('\n', offset);
-  return template.slice(start, end === -1 ? undefined : end).replace(PLACEHOLDER, '').trim() !== '';
+  return (
+    template
+      .slice(start, end === -1 ? undefined : end)
+      .replace(PLACEHOLDER, '')
+      .trim() !== ''
+  );
 }
 
 /**

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  isHttpUri, isPostgresUri, parseModelUri, parseProxyUri, parseRegistryRef, redactUri, schemeOf, trackingUriPath, uriScheme,
-} from './uri.js';
+import { isHttpUri, isPostgresUri, parseModelUri, parseProxyUri, parseRegistryRef, redactUri, schemeOf, trackingUriPath, uriScheme } from './uri.js';
 
 describe('model URIs', () => {
   it('parses every form', () => {
@@ -33,7 +31,12 @@ describe('schemes', () => {
     expect([isHttpUri('HTTP://h:5000'), isHttpUri('https://h'), isHttpUri('http:h'), isHttpUri('./http')]).toEqual([true, true, false, false]);
     expect([isPostgresUri('postgresql://u@h/db'), isPostgresUri('Postgres://h/db'), isPostgresUri('postgresql:db')]).toEqual([true, true, false]);
     expect([uriScheme('HTTPS://h'), uriScheme('postgres://h/db'), uriScheme('s3:bucket'), uriScheme('/a/b')]).toEqual(['https', 'postgres', null, null]);
-    expect([schemeOf('file:/a'), schemeOf('Mlflow-Artifacts:/1'), schemeOf('C:\\runs'), schemeOf('runs/x:y')]).toEqual(['file', 'mlflow-artifacts', null, null]);
+    expect([schemeOf('file:/a'), schemeOf('Mlflow-Artifacts:/1'), schemeOf('C:\\runs'), schemeOf('runs/x:y')]).toEqual([
+      'file',
+      'mlflow-artifacts',
+      null,
+      null,
+    ]);
   });
 
   it('reads the folder of a file:// tracking URI as written', () => {

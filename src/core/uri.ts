@@ -75,9 +75,7 @@ export function parseProxyUri(uri: string): { host?: string; path: string } | nu
 export type VersionSelector = { version: number } | { alias: string } | { latest: true };
 
 export type ModelRef =
-  | { kind: 'registry'; name: string; selector: VersionSelector }
-  | { kind: 'run'; runId: string; path: string }
-  | { kind: 'file'; path: string };
+  { kind: 'registry'; name: string; selector: VersionSelector } | { kind: 'run'; runId: string; path: string } | { kind: 'file'; path: string };
 
 export const URI_FORMS = 'models:/NAME/VERSION, models:/NAME@ALIAS, models:/NAME/latest, runs:/RUN_ID/PATH or a file path';
 

@@ -19,12 +19,9 @@ function show(value: string): string {
 /** A param, metric or tag key: letters, digits, `_ - . / space`, at most 250 characters, not a relative path. */
 export function validateKey(kind: 'param' | 'metric' | 'tag', key: string): void {
   if (typeof key !== 'string' || key.length === 0) throw invalid(`${kind} key must not be empty`);
-  if (key.length > LIMITS.keyLength)
-    throw invalid(`${kind} key ${show(key)} is ${key.length} characters long; the limit is ${LIMITS.keyLength}`);
+  if (key.length > LIMITS.keyLength) throw invalid(`${kind} key ${show(key)} is ${key.length} characters long; the limit is ${LIMITS.keyLength}`);
   if (!KEY_RE.test(key))
-    throw invalid(
-      `${kind} key ${show(key)} has characters other than letters, digits, underscores (_), dashes (-), periods (.), spaces ( ) and slashes (/)`,
-    );
+    throw invalid(`${kind} key ${show(key)} has characters other than letters, digits, underscores (_), dashes (-), periods (.), spaces ( ) and slashes (/)`);
   const parts = key.split('/');
   if (key.startsWith('/') || parts.some((p) => p === '..' || p === '.'))
     throw invalid(`${kind} key ${show(key)} must be a relative path without "." or ".." segments`);
@@ -36,8 +33,7 @@ export function validateParamValue(key: string, value: string): void {
 }
 
 export function validateTagValue(key: string, value: string): void {
-  if (value.length > LIMITS.tagValueLength)
-    throw invalid(`tag ${show(key)} has a value of ${value.length} characters; the limit is ${LIMITS.tagValueLength}`);
+  if (value.length > LIMITS.tagValueLength) throw invalid(`tag ${show(key)} has a value of ${value.length} characters; the limit is ${LIMITS.tagValueLength}`);
 }
 
 /** Parses a metric value as given on a command line: a decimal number, NaN, Infinity or -Infinity. */
@@ -68,8 +64,7 @@ export function validateTimestamp(ts: number): void {
 }
 
 export function validateRunName(name: string): void {
-  if (name.length > LIMITS.runNameLength)
-    throw invalid(`run name ${show(name)} is ${name.length} characters long; the limit is ${LIMITS.runNameLength}`);
+  if (name.length > LIMITS.runNameLength) throw invalid(`run name ${show(name)} is ${name.length} characters long; the limit is ${LIMITS.runNameLength}`);
 }
 
 export function validateExperimentName(name: string): void {
@@ -80,8 +75,7 @@ export function validateExperimentName(name: string): void {
 
 export function parseRunStatus(text: string): RunStatus {
   const s = text.toUpperCase();
-  if (!(RUN_STATUSES as readonly string[]).includes(s))
-    throw invalid(`run status ${show(text)} is not one of ${RUN_STATUSES.join(', ')}`);
+  if (!(RUN_STATUSES as readonly string[]).includes(s)) throw invalid(`run status ${show(text)} is not one of ${RUN_STATUSES.join(', ')}`);
   return s as RunStatus;
 }
 
@@ -100,10 +94,8 @@ const ALIAS_RE = /^[A-Za-z0-9_-]+$/;
 /** Registered model names: letters, digits, `_ . -`, starting with a letter or digit, so `models:/NAME/3` URIs stay unambiguous. */
 export function validateModelName(name: string): void {
   if (typeof name !== 'string' || name === '') throw invalid('model name must not be empty');
-  if (name.length > LIMITS.keyLength)
-    throw invalid(`model name ${show(name)} is ${name.length} characters long; the limit is ${LIMITS.keyLength}`);
-  if (!MODEL_NAME_RE.test(name))
-    throw invalid(`model name ${show(name)} may hold only letters, digits, "_", "." and "-", starting with a letter or digit`);
+  if (name.length > LIMITS.keyLength) throw invalid(`model name ${show(name)} is ${name.length} characters long; the limit is ${LIMITS.keyLength}`);
+  if (!MODEL_NAME_RE.test(name)) throw invalid(`model name ${show(name)} may hold only letters, digits, "_", "." and "-", starting with a letter or digit`);
 }
 
 /** Aliases as in MLflow: letters, digits, `_ -`; `latest` and `v<digits>` are reserved because URIs use them. */

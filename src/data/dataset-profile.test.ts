@@ -30,7 +30,11 @@ describe('profileDataset', () => {
   it('profiles JSON lines and other files', async () => {
     const p = await profileDataset(write('d.jsonl', '{"a":1,"b":"x"}\n{"a":2.5,"c":null}\n'));
     expect(p.num_rows).toBe(2);
-    expect(p.columns).toEqual([{ name: 'a', type: 'double' }, { name: 'b', type: 'string' }, { name: 'c', type: 'null' }]);
+    expect(p.columns).toEqual([
+      { name: 'a', type: 'double' },
+      { name: 'b', type: 'string' },
+      { name: 'c', type: 'null' },
+    ]);
     const bin = await profileDataset(write('w.bin', '\x00\x01'));
     expect(bin).toMatchObject({ format: 'file', size: 2 });
     expect(bin.num_rows).toBeUndefined();

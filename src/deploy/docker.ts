@@ -24,7 +24,12 @@ export function checkDockerEngine(tag: string, dir: string): string {
 }
 
 function firstLine(text: string | null | undefined): string {
-  return (text ?? '').split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  return (
+    (text ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? ''
+  );
 }
 
 /** Runs `docker build -t TAG DIR`, its progress on stderr (stdout stays for mlx's own output). */

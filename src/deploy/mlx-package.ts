@@ -23,10 +23,7 @@ export function checkPackable(root = mlxRoot()): void {
 
 /** npm's own CLI beside this node when there is one (works without npm on PATH), else `npm` from PATH. */
 function npmCommand(): [string, string[]] {
-  const candidates = [
-    process.env.npm_execpath,
-    path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'),
-  ];
+  const candidates = [process.env.npm_execpath, path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js')];
   const cli = candidates.find((c) => c && /npm-cli\.js$/.test(c) && fs.existsSync(c));
   return cli ? [process.execPath, [cli]] : ['npm', []];
 }

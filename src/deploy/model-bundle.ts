@@ -102,7 +102,9 @@ export function checkModelName(name: string, file: string | null): void {
 function checkLabelLines(labels: string[]): void {
   const i = labels.findIndex((l) => /[\r\n]/.test(l));
   if (i >= 0)
-    throw invalid(`the label of class ${i}, ${quoteJson(labels[i])}, holds a line break; model/labels.txt has one class name per line: fix the model version's labels or give --labels FILE`);
+    throw invalid(
+      `the label of class ${i}, ${quoteJson(labels[i])}, holds a line break; model/labels.txt has one class name per line: fix the model version's labels or give --labels FILE`,
+    );
 }
 
 /** model/model.json: what the image serves, with the registry facts a file-served model no longer carries. */

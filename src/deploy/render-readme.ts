@@ -8,7 +8,7 @@ export type Purposes = [RegExp, string][];
 /** The files every build context has beside its Dockerfile. */
 export const IMAGE_PURPOSES: Purposes = [
   [/^\.dockerignore$/, 'sends only what the Dockerfile copies to the Docker engine'],
-  [/^package\.json$/, 'the image\'s one dependency: the packed mlx below'],
+  [/^package\.json$/, "the image's one dependency: the packed mlx below"],
   [/^mlx-.*\.tgz$/, '`npm pack` of the mlx that wrote this folder'],
   [/^\.mlx-build-context$/, 'marks the folder as written by mlx: `mlx containerize --force` replaces only such a folder'],
 ];

@@ -9,7 +9,13 @@ import { parse as parseYaml } from 'yaml';
 import { MlxError } from '../core/errors.js';
 import { healthScript } from './render.js';
 import {
-  renderServerDockerFiles, renderServerK8sFiles, renderServerReadme, SERVER_APP, SERVER_K8S_FILES, serverArgs, type ServerSpec,
+  renderServerDockerFiles,
+  renderServerK8sFiles,
+  renderServerReadme,
+  SERVER_APP,
+  SERVER_K8S_FILES,
+  serverArgs,
+  type ServerSpec,
 } from './render-server.js';
 import { keptSecrets, randomSecret } from './server-context.js';
 import { ARTIFACTS_DIR } from './server-options.js';
@@ -32,15 +38,32 @@ const CASES: [string, ServerSpec][] = [
   ['defaults (compose only)', spec({})],
   ['compose with --replicas 4, custom port and quantities', spec({ replicas: '4', port: '8080', cpu: '2', memory: '1G' })],
   ['--k8s defaults', spec({ k8s: true })],
-  ['--k8s with everything', spec({
-    k8s: true, replicas: '3', maxReplicas: '7', namespace: 'ml-platform', secretName: 'tracking.db-creds', artifactsStorage: '1Ti',
-    storageClass: 'nfs-client', port: '9001', cpu: '1500m', memory: '768Mi', nodeVersion: '22', tag: 'registry.example.com:5000/ml/tracking:1',
-  })],
+  [
+    '--k8s with everything',
+    spec({
+      k8s: true,
+      replicas: '3',
+      maxReplicas: '7',
+      namespace: 'ml-platform',
+      secretName: 'tracking.db-creds',
+      artifactsStorage: '1Ti',
+      storageClass: 'nfs-client',
+      port: '9001',
+      cpu: '1500m',
+      memory: '768Mi',
+      nodeVersion: '22',
+      tag: 'registry.example.com:5000/ml/tracking:1',
+    }),
+  ],
 ];
 
 const byPath = (files: { path: string; content: string }[]) => Object.fromEntries(files.map((f) => [f.path, f.content]));
 const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const instructions = (df: string) => df.replace(/\\\n/g, ' ').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+const instructions = (df: string) =>
+  df
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('#'));
 const secretFree = (text: string, file: string) => {
   expect(text, `${file} holds the database password`).not.toContain(PASSWORD);
   expect(text, `${file} holds the API token`).not.toContain(TOKEN);
@@ -64,9 +87,19 @@ describe.each(CASES)('tracking server rendering: %s', (_, s) => {
     expect(runtime.filter((l) => l.startsWith('USER'))).toEqual(['USER node']);
     expect(runtime.findIndex((l) => l.startsWith('USER'))).toBeGreaterThan(lastIndex(runtime, /^(COPY|RUN) /));
     // The artifacts folder exists in the image, owned by node, so a fresh volume mounted there is writable.
-    expect(runtime.filter((l) => l.startsWith('RUN ')).map((l) => l.replace(/\s+/g, ' '))).toEqual([`RUN mkdir -p ${ARTIFACTS_DIR} && chown node:node ${ARTIFACTS_DIR}`]);
+    expect(runtime.filter((l) => l.startsWith('RUN ')).map((l) => l.replace(/\s+/g, ' '))).toEqual([
+      `RUN mkdir -p ${ARTIFACTS_DIR} && chown node:node ${ARTIFACTS_DIR}`,
+    ]);
     expect(JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(df)![1])).toEqual(['mlx']);
-    expect(JSON.parse(/^CMD (\[.*\])$/m.exec(df)![1])).toEqual(['server', '--host', '0.0.0.0', '--port', String(s.port), '--artifacts-destination', ARTIFACTS_DIR]);
+    expect(JSON.parse(/^CMD (\[.*\])$/m.exec(df)![1])).toEqual([
+      'server',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      String(s.port),
+      '--artifacts-destination',
+      ARTIFACTS_DIR,
+    ]);
     expect(JSON.parse(/^HEALTHCHECK .* CMD (\[.*\])$/m.exec(ins.join('\n'))![1])).toEqual(['node', '-e', healthScript(s.port, '/health')]);
     expect(healthScript(s.port, '/health')).toContain(`http://127.0.0.1:${s.port}/health`);
     for (const l of ['org.opencontainers.image.title="mlx tracking server"', 'org.opencontainers.image.version="0.1.0"', 'mlx.component="tracking-server"'])
@@ -111,7 +144,12 @@ describe.each(CASES)('tracking server rendering: %s', (_, s) => {
   });
 
   it('.env holds the generated password and token, and a store URI the replicas can reach', () => {
-    const env = Object.fromEntries(docker['.env'].split('\n').filter((l) => /^\w+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const env = Object.fromEntries(
+      docker['.env']
+        .split('\n')
+        .filter((l) => /^\w+=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     expect(env).toEqual({ POSTGRES_PASSWORD: PASSWORD, MLX_TRACKING_URI: `postgresql://mlx:${PASSWORD}@postgres:5432/mlx`, MLX_SERVER_TOKEN: TOKEN });
     expect(PASSWORD).toMatch(/^[0-9a-f]{48}$/);
     expect(keptSecretsOf(docker['.env'])).toEqual({ postgresPassword: PASSWORD, serverToken: TOKEN });
@@ -157,7 +195,10 @@ describe.each(CASES)('tracking server rendering: %s', (_, s) => {
       expect(x.resources.limits).toEqual({ cpu: s.cpu.k8s, memory: s.memory.k8s });
       expect(x.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     }
-    expect(c.volumeMounts).toEqual([{ name: 'artifacts', mountPath: ARTIFACTS_DIR }, { name: 'tmp', mountPath: '/tmp' }]);
+    expect(c.volumeMounts).toEqual([
+      { name: 'artifacts', mountPath: ARTIFACTS_DIR },
+      { name: 'tmp', mountPath: '/tmp' },
+    ]);
     const pvc = docs['pvc.yaml'];
     expect(pod.volumes).toEqual([
       { name: 'artifacts', persistentVolumeClaim: { claimName: pvc.metadata.name } },
@@ -169,12 +210,18 @@ describe.each(CASES)('tracking server rendering: %s', (_, s) => {
     expect(pvc.spec.storageClassName).toBe(s.storageClass);
     expect(pod.topologySpreadConstraints[0].labelSelector.matchLabels).toEqual(dep.spec.selector.matchLabels);
 
-    expect(docs['service.yaml']).toMatchObject({ kind: 'Service', spec: { selector: dep.spec.selector.matchLabels, ports: [{ port: 80, targetPort: 'http' }] } });
+    expect(docs['service.yaml']).toMatchObject({
+      kind: 'Service',
+      spec: { selector: dep.spec.selector.matchLabels, ports: [{ port: 80, targetPort: 'http' }] },
+    });
     expect(docs['hpa.yaml']).toMatchObject({
       kind: 'HorizontalPodAutoscaler',
       spec: { scaleTargetRef: { kind: 'Deployment', name: SERVER_APP }, minReplicas: s.replicas, maxReplicas: s.maxReplicas },
     });
-    expect(docs['pdb.yaml']).toMatchObject({ kind: 'PodDisruptionBudget', spec: { maxUnavailable: 1, selector: { matchLabels: dep.spec.selector.matchLabels } } });
+    expect(docs['pdb.yaml']).toMatchObject({
+      kind: 'PodDisruptionBudget',
+      spec: { maxUnavailable: 1, selector: { matchLabels: dep.spec.selector.matchLabels } },
+    });
     // The example Secret has the keys the pods read, with placeholders, and is never applied.
     const secret = docs['secret.example.yaml'];
     expect(secret).toMatchObject({ kind: 'Secret', type: 'Opaque', metadata: { name: s.secretName } });
@@ -188,9 +235,15 @@ describe.each(CASES)('tracking server rendering: %s', (_, s) => {
     const readme = renderServerReadme(s, paths);
     expect(readme).not.toMatch(/\{\{/);
     for (const want of [
-      `docker build -t ${s.image} .`, 'docker-compose up -d --build', `export MLX_TRACKING_URI=http://127.0.0.1:${s.port}`, 'MLX_TRACKING_TOKEN',
-      `${ARTIFACTS_DIR}/`, '<experiment_id>/<run_id>/artifacts/<path>', 'mlflow-artifacts:/_mlx-registry/<name>/<version>/model.onnx',
-      'mlx db migrate --from .mlx --to', `- \`.env\`: `,
+      `docker build -t ${s.image} .`,
+      'docker-compose up -d --build',
+      `export MLX_TRACKING_URI=http://127.0.0.1:${s.port}`,
+      'MLX_TRACKING_TOKEN',
+      `${ARTIFACTS_DIR}/`,
+      '<experiment_id>/<run_id>/artifacts/<path>',
+      'mlflow-artifacts:/_mlx-registry/<name>/<version>/model.onnx',
+      'mlx db migrate --from .mlx --to',
+      `- \`.env\`: `,
     ])
       expect(readme).toContain(want);
     expect(readme.includes('kubectl apply -k k8s/')).toBe(s.k8s);
@@ -211,7 +264,10 @@ function keptSecretsOf(text: string) {
 
 describe('keptSecrets', () => {
   it('keeps URL-safe values only, and only both together', () => {
-    expect(keptSecretsOf('POSTGRES_PASSWORD=abcdefgh12\nMLX_SERVER_TOKEN=tok-en.1234\n')).toEqual({ postgresPassword: 'abcdefgh12', serverToken: 'tok-en.1234' });
+    expect(keptSecretsOf('POSTGRES_PASSWORD=abcdefgh12\nMLX_SERVER_TOKEN=tok-en.1234\n')).toEqual({
+      postgresPassword: 'abcdefgh12',
+      serverToken: 'tok-en.1234',
+    });
     expect(keptSecretsOf('POSTGRES_PASSWORD=abcdefgh12\n')).toBeNull();
     expect(keptSecretsOf('POSTGRES_PASSWORD=p@ss word!\nMLX_SERVER_TOKEN=tok-en.1234\n')).toBeNull();
     expect(keptSecretsOf('POSTGRES_PASSWORD=short\nMLX_SERVER_TOKEN=tok-en.1234\n')).toBeNull();
@@ -237,12 +293,14 @@ describe('parseServerFlags', () => {
   });
 
   it('refuses model flags, Kubernetes-only flags without --k8s, and bad values, naming flag and value', () => {
-    expect(code(() => parseServerFlags({ gpu: true }))).toBe('USAGE: --gpu applies to a model\'s image, not to --tracking-server');
+    expect(code(() => parseServerFlags({ gpu: true }))).toBe("USAGE: --gpu applies to a model's image, not to --tracking-server");
     expect(code(() => parseServerFlags({ labels: 'l.txt' }))).toMatch(/^USAGE: --labels/);
     expect(code(() => parseServerFlags({ secretName: 'x' }))).toBe('USAGE: --secret-name applies to the Kubernetes manifests: add --k8s');
     expect(code(() => parseServerFlags({ storageClass: 'nfs' }))).toMatch(/^USAGE: --storage-class/);
     expect(code(() => parseServerFlags({ maxReplicas: '4' }))).toMatch(/^USAGE: --max-replicas/);
-    expect(code(() => parseServerFlags({ k8s: true, secretName: 'Bad_Name' }))).toMatch(/^USAGE: --secret-name "Bad_Name" is not a valid Kubernetes Secret name/);
+    expect(code(() => parseServerFlags({ k8s: true, secretName: 'Bad_Name' }))).toMatch(
+      /^USAGE: --secret-name "Bad_Name" is not a valid Kubernetes Secret name/,
+    );
     expect(code(() => parseServerFlags({ k8s: true, storageClass: '-nfs' }))).toMatch(/--storage-class "-nfs"/);
     expect(code(() => parseServerFlags({ k8s: true, artifactsStorage: '20g' }))).toMatch(/--artifacts-storage "20g" must be a storage quantity .*\(20Gi\)/);
     expect(code(() => parseServerFlags({ replicas: '0' }))).toBe('USAGE: --replicas "0" must be an integer from 1 to 1000');

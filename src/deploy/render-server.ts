@@ -89,7 +89,9 @@ export function renderServerDockerFiles(s: ServerSpec): TextFile[] {
 /** `env:` entries of a container, each read from a key of the Secret. */
 function secretEnv(secret: string, keys: string[]): string {
   return keys
-    .map((k) => [`- name: ${k}`, '  valueFrom:', '    secretKeyRef:', `      name: ${yamlString(secret)}`, `      key: ${k}`].map((l) => `            ${l}`).join('\n'))
+    .map((k) =>
+      [`- name: ${k}`, '  valueFrom:', '    secretKeyRef:', `      name: ${yamlString(secret)}`, `      key: ${k}`].map((l) => `            ${l}`).join('\n'),
+    )
     .join('\n');
 }
 
@@ -150,7 +152,7 @@ export function renderServerReadme(s: ServerSpec, paths: string[]): string {
           memory: s.memory.k8s,
           cpu_target: String(s.cpuTarget),
           artifacts_storage: s.artifactsStorage.k8s,
-          storage_class_note: s.storageClass ? `, storage class \`${s.storageClass}\`` : ', the cluster\'s default storage class',
+          storage_class_note: s.storageClass ? `, storage class \`${s.storageClass}\`` : ", the cluster's default storage class",
           secret_name: s.secretName,
           image_name: s.image.replace(/:[\w][\w.-]*$/, ''),
           ns_flag: s.namespace ? ` -n ${s.namespace}` : '',

@@ -47,18 +47,64 @@ function spec(flags: ContainerizeFlags, model: Partial<ContextSpec> = {}): Conte
 /** Option sets covering every optional section, a tabular model and a file model without labels or version. */
 const CASES: [string, ContextSpec][] = [
   ['defaults, image model', spec({})],
-  ['everything: --k8s --gpu --grafana, custom port, quantities, namespace, tuning', spec({
-    k8s: true, gpu: true, grafana: true, port: '9001', cpu: '2500m', memory: '512Mi', replicas: '3', maxReplicas: '7',
-    namespace: 'ml-prod', nodeVersion: '22', maxBatchSize: '64', maxBatchDelayMs: '0.5', maxBodyMb: '5', maxQueue: '200', instances: '2', maxImagePixels: '12000000', maxImages: '8', maxRows: '5000',
-    tag: 'registry.example.com:5000/team/pets:3',
-  })],
-  ['tabular model with --k8s --grafana, decimal memory', spec({ k8s: true, grafana: true, memory: '2G', cpu: '500m' }, {
-    name: 'value', signature: TABULAR_SIG, preprocess: 'tabular', modelFile: 'model/value.onnx', app: 'value', image: 'value:1', version: 1,
-  })],
-  ['a file model: no version, labels or spec', spec({ k8s: true }, {
-    name: 'Odd_Name.v2', version: null, uri: 'models/odd.onnx', resolvedUri: 'models/odd.onnx', description: '', labelsFile: null,
-    preprocess: null, modelFile: 'model/Odd_Name.v2.onnx', app: 'odd-name-v2', image: `odd-name-v2:${SHA.slice(0, 12)}`, signature: TABULAR_SIG,
-  })],
+  [
+    'everything: --k8s --gpu --grafana, custom port, quantities, namespace, tuning',
+    spec({
+      k8s: true,
+      gpu: true,
+      grafana: true,
+      port: '9001',
+      cpu: '2500m',
+      memory: '512Mi',
+      replicas: '3',
+      maxReplicas: '7',
+      namespace: 'ml-prod',
+      nodeVersion: '22',
+      maxBatchSize: '64',
+      maxBatchDelayMs: '0.5',
+      maxBodyMb: '5',
+      maxQueue: '200',
+      instances: '2',
+      maxImagePixels: '12000000',
+      maxImages: '8',
+      maxRows: '5000',
+      tag: 'registry.example.com:5000/team/pets:3',
+    }),
+  ],
+  [
+    'tabular model with --k8s --grafana, decimal memory',
+    spec(
+      { k8s: true, grafana: true, memory: '2G', cpu: '500m' },
+      {
+        name: 'value',
+        signature: TABULAR_SIG,
+        preprocess: 'tabular',
+        modelFile: 'model/value.onnx',
+        app: 'value',
+        image: 'value:1',
+        version: 1,
+      },
+    ),
+  ],
+  [
+    'a file model: no version, labels or spec',
+    spec(
+      { k8s: true },
+      {
+        name: 'Odd_Name.v2',
+        version: null,
+        uri: 'models/odd.onnx',
+        resolvedUri: 'models/odd.onnx',
+        description: '',
+        labelsFile: null,
+        preprocess: null,
+        modelFile: 'model/Odd_Name.v2.onnx',
+        app: 'odd-name-v2',
+        image: `odd-name-v2:${SHA.slice(0, 12)}`,
+        signature: TABULAR_SIG,
+      },
+    ),
+  ],
 ];
 
 const byPath = (files: { path: string; content: string }[]) => Object.fromEntries(files.map((f) => [f.path, f.content]));
@@ -97,8 +143,10 @@ describe.each(CASES)('rendering: %s', (_, s) => {
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(df)![1]);
     expect(cmd).toEqual(serveArgs(s));
     if (s.maxQueue !== undefined) expect(cmd.slice(cmd.indexOf('--max-queue'), cmd.indexOf('--max-queue') + 2)).toEqual(['--max-queue', String(s.maxQueue)]);
-    if (s.maxImagePixels !== undefined) expect(cmd.slice(cmd.indexOf('--max-image-pixels'), cmd.indexOf('--max-image-pixels') + 2)).toEqual(['--max-image-pixels', String(s.maxImagePixels)]);
-    if (s.maxImages !== undefined) expect(cmd.slice(cmd.indexOf('--max-images'), cmd.indexOf('--max-images') + 2)).toEqual(['--max-images', String(s.maxImages)]);
+    if (s.maxImagePixels !== undefined)
+      expect(cmd.slice(cmd.indexOf('--max-image-pixels'), cmd.indexOf('--max-image-pixels') + 2)).toEqual(['--max-image-pixels', String(s.maxImagePixels)]);
+    if (s.maxImages !== undefined)
+      expect(cmd.slice(cmd.indexOf('--max-images'), cmd.indexOf('--max-images') + 2)).toEqual(['--max-images', String(s.maxImages)]);
     if (s.maxRows !== undefined) expect(cmd.slice(cmd.indexOf('--max-rows'), cmd.indexOf('--max-rows') + 2)).toEqual(['--max-rows', String(s.maxRows)]);
     else expect(cmd).not.toContain('--max-rows');
     expect(cmd.slice(0, 6)).toEqual(['serve', s.modelFile, '--host', '0.0.0.0', '--port', String(s.port)]);
@@ -164,7 +212,11 @@ describe.each(CASES)('rendering: %s', (_, s) => {
     const titles = dash.panels.map((p: { title: string }) => p.title).join(' | ');
     for (const want of [/Request rate/, /latency.*p50.*p90.*p99/, /Batch size/]) expect(titles).toMatch(want);
     const metrics = servingMetrics();
-    const known = new Set(Object.values(metrics).flatMap((m) => ('name' in m && 'type' in m ? (m.type === 'histogram' ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name]) : [])));
+    const known = new Set(
+      Object.values(metrics).flatMap((m) =>
+        'name' in m && 'type' in m ? (m.type === 'histogram' ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name]) : [],
+      ),
+    );
     for (const panel of dash.panels)
       for (const t of panel.targets) {
         expect(t.datasource.uid).toBe(ds.datasources[0].uid);
@@ -206,8 +258,11 @@ describe.each(CASES)('rendering: %s', (_, s) => {
     expect(c.env).toEqual([{ name: 'MLX_SERVE_TOKEN', valueFrom: { secretKeyRef: { name: `${s.app}-token`, key: 'MLX_SERVE_TOKEN', optional: true } } }]);
     for (const a of c.args) for (const [, v] of a.matchAll(/\$\((\w+)\)/g)) expect(typeof cm.data[v], v).toBe('string');
     expect(cm.data).toMatchObject({
-      MLX_THREADS: String(s.threads), MLX_MAX_BATCH_SIZE: String(s.maxBatchSize ?? defaultBatch(s)), MLX_MAX_QUEUE: String(s.maxQueue ?? SERVE_DEFAULTS.maxQueue),
-      MLX_MAX_IMAGE_PIXELS: String(s.maxImagePixels ?? SERVE_DEFAULTS.maxImagePixels), MLX_MAX_IMAGES: String(s.maxImages ?? SERVE_DEFAULTS.maxImages),
+      MLX_THREADS: String(s.threads),
+      MLX_MAX_BATCH_SIZE: String(s.maxBatchSize ?? defaultBatch(s)),
+      MLX_MAX_QUEUE: String(s.maxQueue ?? SERVE_DEFAULTS.maxQueue),
+      MLX_MAX_IMAGE_PIXELS: String(s.maxImagePixels ?? SERVE_DEFAULTS.maxImagePixels),
+      MLX_MAX_IMAGES: String(s.maxImages ?? SERVE_DEFAULTS.maxImages),
       MLX_MAX_ROWS: String(s.maxRows ?? SERVE_DEFAULTS.maxRows),
     });
     expect(c.args.join(' ')).toContain('--max-image-pixels $(MLX_MAX_IMAGE_PIXELS) --max-images $(MLX_MAX_IMAGES)');
@@ -258,11 +313,19 @@ describe('templates', () => {
     expect(templateText('docker/Dockerfile')).toContain('{{serve_args}}');
   });
 
-  it('the ConfigMap defaults are mlx serve\'s own', () => {
+  it("the ConfigMap defaults are mlx serve's own", () => {
     const serve = buildProgram().commands.find((c) => c.name() === 'serve')!;
     const def = (flag: string) => Number(serve.options.find((o) => o.long === flag)!.defaultValue);
-    expect(SERVE_DEFAULTS).toMatchObject({ maxBatchDelayMs: def('--max-batch-delay-ms'), maxBodyMb: def('--max-body-mb'), maxQueue: def('--max-queue'), instances: def('--instances'),
-      maxImagePixels: def('--max-image-pixels'), maxImages: def('--max-images'), maxRows: def('--max-rows'), port: def('--port'), watchIntervalS: def('--watch-interval'),
+    expect(SERVE_DEFAULTS).toMatchObject({
+      maxBatchDelayMs: def('--max-batch-delay-ms'),
+      maxBodyMb: def('--max-body-mb'),
+      maxQueue: def('--max-queue'),
+      instances: def('--instances'),
+      maxImagePixels: def('--max-image-pixels'),
+      maxImages: def('--max-images'),
+      maxRows: def('--max-rows'),
+      port: def('--port'),
+      watchIntervalS: def('--watch-interval'),
     });
     expect([SERVE_DEFAULTS.maxImagePixels, SERVE_DEFAULTS.maxImages]).toEqual([DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_IMAGES]);
     // The batch size has no commander default: mlx serve picks it per model (rows or images).

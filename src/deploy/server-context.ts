@@ -4,9 +4,7 @@ import path from 'node:path';
 import { fileError } from '../core/file-errors.js';
 import { checkPackable, mlxPackage, mlxRoot } from './mlx-package.js';
 import { imageCommand, markerFile, textFile, type BuildPlan } from './plan.js';
-import {
-  renderServerDockerFiles, renderServerK8sFiles, renderServerReadme, SECRETS_FILE, SERVER_APP, type ServerSpec,
-} from './render-server.js';
+import { renderServerDockerFiles, renderServerK8sFiles, renderServerReadme, SECRETS_FILE, SERVER_APP, type ServerSpec } from './render-server.js';
 import { ARTIFACTS_DIR, type ServerOptions } from './server-options.js';
 
 /** The tracking server's build context, rendered in memory. */
@@ -64,7 +62,7 @@ export function planServerContext(input: { out?: string; options: ServerOptions 
     ...docker.slice(3),
     ...(o.k8s ? renderServerK8sFiles(spec).map((f) => textFile(f.path, f.content)) : []),
   ];
-  const subject = 'the tracking server\'s build context';
+  const subject = "the tracking server's build context";
   files.push(markerFile(subject, mlxVersion));
   files.push(textFile('README.md', renderServerReadme(spec, [...files.map((f) => f.path), 'README.md'])));
   const env = path.join(out, SECRETS_FILE);

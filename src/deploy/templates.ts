@@ -19,9 +19,7 @@ export function templateText(name: string): string {
  * `{{section}}` disappears when the section is empty, so YAML keeps no stray blank lines.
  */
 export function fill(name: string, vars: Record<string, string>): string {
-  const text = templateText(name).replace(/^[ \t]*\{\{\s*([A-Za-z0-9_]+)\s*\}\}[ \t]*\n/gm, (line, key: string) =>
-    vars[key] === '' ? '' : line.trimStart(),
-  );
+  const text = templateText(name).replace(/^[ \t]*\{\{\s*([A-Za-z0-9_]+)\s*\}\}[ \t]*\n/gm, (line, key: string) => (vars[key] === '' ? '' : line.trimStart()));
   return renderTemplate(text, vars, `templates/${name}`);
 }
 

@@ -15,13 +15,38 @@ const code = (fn: () => unknown) => {
 
 describe('image references (Docker reference grammar)', () => {
   const good = [
-    'pets', 'pets:3', 'pets-classifier:v1.2.3', 'team/pets_classifier:latest', 'a__b', 'a-b--c', 'a.b',
-    'localhost:5000/pets:3', 'registry.example.com/team/sub/pets:2024-01-01', 'Registry.Example.com/pets',
-    '[::1]:5000/pets:1', 'docker.io/library/node:20-slim', `p:${'t'.repeat(128)}`,
+    'pets',
+    'pets:3',
+    'pets-classifier:v1.2.3',
+    'team/pets_classifier:latest',
+    'a__b',
+    'a-b--c',
+    'a.b',
+    'localhost:5000/pets:3',
+    'registry.example.com/team/sub/pets:2024-01-01',
+    'Registry.Example.com/pets',
+    '[::1]:5000/pets:1',
+    'docker.io/library/node:20-slim',
+    `p:${'t'.repeat(128)}`,
   ];
   const bad = [
-    '', 'Pets:3', 'pets:', ':3', 'pets:-x', 'pets:.x', '-pets', 'pets-', 'pets..x', 'a___b', 'pets:3:4', 'team//pets',
-    'pets@sha256:abc', 'pets 3', 'pets/', `p:${'t'.repeat(129)}`, `${'a'.repeat(256)}`,
+    '',
+    'Pets:3',
+    'pets:',
+    ':3',
+    'pets:-x',
+    'pets:.x',
+    '-pets',
+    'pets-',
+    'pets..x',
+    'a___b',
+    'pets:3:4',
+    'team//pets',
+    'pets@sha256:abc',
+    'pets 3',
+    'pets/',
+    `p:${'t'.repeat(129)}`,
+    `${'a'.repeat(256)}`,
   ];
   for (const t of good) it(`accepts ${JSON.stringify(t.length > 40 ? `${t.slice(0, 20)}…` : t)}`, () => expect(() => validateImageTag(t)).not.toThrow());
   for (const t of bad)
@@ -37,7 +62,8 @@ describe('quantities', () => {
     expect(parseCpu('2')).toEqual({ k8s: '2', cores: '2', millis: 2000 });
     expect(parseCpu('1.5')).toEqual({ k8s: '1500m', cores: '1.5', millis: 1500 });
     expect(parseCpu('2000m').k8s).toBe('2');
-    for (const bad of ['', '0', '5m', 'one', '-1', '1.5 cores', '2000000']) expect(() => parseCpu(bad)).toThrow(`${JSON.stringify(bad)} must be a CPU quantity from 10m to 1024`);
+    for (const bad of ['', '0', '5m', 'one', '-1', '1.5 cores', '2000000'])
+      expect(() => parseCpu(bad)).toThrow(`${JSON.stringify(bad)} must be a CPU quantity from 10m to 1024`);
   });
 
   it('memory: binary and decimal units; Docker-style "512m" is refused with the Kubernetes spelling', () => {
@@ -46,7 +72,8 @@ describe('quantities', () => {
     expect(parseMemory('1G')).toEqual({ k8s: '1G', compose: '1000000000b', bytes: 1e9 });
     expect(() => parseMemory('512m')).toThrow(/Kubernetes units are Mi and Gi \(512Mi\)/);
     expect(() => parseMemory('1g')).toThrow(/\(1Gi\)/);
-    for (const bad of ['', '10Mi', '1Xi', 'lots', '-1Gi']) expect(() => parseMemory(bad)).toThrow(`${JSON.stringify(bad)} must be a memory quantity of at least 64Mi`);
+    for (const bad of ['', '10Mi', '1Xi', 'lots', '-1Gi'])
+      expect(() => parseMemory(bad)).toThrow(`${JSON.stringify(bad)} must be a memory quantity of at least 64Mi`);
   });
 
   it('ports and other integers name the flag and the value (a usage error: exit 2)', () => {
@@ -69,7 +96,8 @@ describe('names', () => {
 
   it('namespaces and node versions', () => {
     expect(() => validateNamespace('ml-prod')).not.toThrow();
-    for (const bad of ['ML', 'ml_prod', '-ml', 'a'.repeat(64)]) expect(() => validateNamespace(bad)).toThrow(`${JSON.stringify(bad)} is not a valid Kubernetes namespace`);
+    for (const bad of ['ML', 'ml_prod', '-ml', 'a'.repeat(64)])
+      expect(() => validateNamespace(bad)).toThrow(`${JSON.stringify(bad)} is not a valid Kubernetes namespace`);
     for (const ok of ['20', '22', '22.11.0']) expect(() => validateNodeVersion(ok)).not.toThrow();
     expect(() => validateNodeVersion('18')).toThrow(/older than mlx supports/);
     expect(() => validateNodeVersion('lts')).toThrow(/Node.js version/);
@@ -96,7 +124,11 @@ describe('parseContainerizeFlags', () => {
     expect(code(() => parseContainerizeFlags({ maxBatchDelayMs: 'soon' }))).toBe('USAGE');
     expect(code(() => parseContainerizeFlags({ maxQueue: '-1' }))).toBe('USAGE');
     expect(parseContainerizeFlags({ maxQueue: '0' }).maxQueue).toBe(0);
-    for (const bad of ['0', '-1', 'many', '1.5', '100000001']) expect(code(() => parseContainerizeFlags({ maxRows: bad })), bad).toBe('USAGE');
+    for (const bad of ['0', '-1', 'many', '1.5', '100000001'])
+      expect(
+        code(() => parseContainerizeFlags({ maxRows: bad })),
+        bad,
+      ).toBe('USAGE');
     expect(parseContainerizeFlags({ maxRows: '5000' }).maxRows).toBe(5000);
     expect(parseContainerizeFlags({}).maxRows).toBeUndefined();
     expect(code(() => parseContainerizeFlags({ instances: '0' }))).toBe('USAGE');

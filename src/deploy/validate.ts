@@ -24,7 +24,12 @@ export function validateImageTag(tag: string): void {
 
 /** A name made of lowercase letters, digits and dashes (DNS-1123 label, Docker repository): `Pets_Classifier.v2` → `pets-classifier-v2`. */
 export function slug(text: string, max = 63): string {
-  const s = text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, max).replace(/-+$/, '');
+  const s = text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, max)
+    .replace(/-+$/, '');
   return s || 'model';
 }
 
@@ -63,13 +68,20 @@ export function parseCpu(text: string): CpuQuantity {
   const t = text.trim();
   const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(t);
   const millis = m ? Math.round(Number(m[1]) * (m[2] ? 1 : 1000)) : NaN;
-  if (!m || !(millis >= 10) || millis > 1_024_000)
-    throw invalid(`${show(text)} must be a CPU quantity from 10m to 1024, e.g. 500m, 1 or 1.5`);
+  if (!m || !(millis >= 10) || millis > 1_024_000) throw invalid(`${show(text)} must be a CPU quantity from 10m to 1024, e.g. 500m, 1 or 1.5`);
   return { k8s: millis % 1000 === 0 ? String(millis / 1000) : `${millis}m`, cores: String(millis / 1000), millis };
 }
 
 const MEMORY_UNITS: Record<string, number> = {
-  '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40,
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
 };
 
 export interface MemoryQuantity {
@@ -86,10 +98,11 @@ export interface MemoryQuantity {
 export function parseByteQuantity(text: string, what: string, examples: string): MemoryQuantity {
   const t = text.trim();
   const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(t);
-  const hint = /^\d+(\.\d+)?[mg]b?$/i.test(t) ? `; Kubernetes units are Mi and Gi (${t.replace(/[mg]b?$/i, (u) => (u[0].toLowerCase() === 'm' ? 'Mi' : 'Gi'))})` : '';
+  const hint = /^\d+(\.\d+)?[mg]b?$/i.test(t)
+    ? `; Kubernetes units are Mi and Gi (${t.replace(/[mg]b?$/i, (u) => (u[0].toLowerCase() === 'm' ? 'Mi' : 'Gi'))})`
+    : '';
   const bytes = m ? Math.round(Number(m[1]) * MEMORY_UNITS[m[2] ?? '']) : NaN;
-  if (!m || !(bytes >= 64 * 2 ** 20) || bytes > 2 ** 50)
-    throw invalid(`${show(text)} must be a ${what} quantity of at least 64Mi, e.g. ${examples}${hint}`);
+  if (!m || !(bytes >= 64 * 2 ** 20) || bytes > 2 ** 50) throw invalid(`${show(text)} must be a ${what} quantity of at least 64Mi, e.g. ${examples}${hint}`);
   const mib = bytes / 2 ** 20;
   return { k8s: t, compose: Number.isInteger(mib) ? `${mib}M` : `${bytes}b`, bytes };
 }

@@ -127,7 +127,10 @@ function chmodDirs(dir: string): void {
  */
 export function writeContext(plan: BuildPlan, force: boolean): Written {
   if (!plan.files.some((f) => f.path === MARKER_FILE))
-    throw new MlxError('INTERNAL_ERROR', `${plan.subject} has no ${MARKER_FILE}: every context mlx writes carries one, so --force can tell it from the user's folders`);
+    throw new MlxError(
+      'INTERNAL_ERROR',
+      `${plan.subject} has no ${MARKER_FILE}: every context mlx writes carries one, so --force can tell it from the user's folders`,
+    );
   const { state, real: out } = checkOutDir(plan.out, force);
   const parent = path.dirname(out);
   const createdParent = fs.mkdirSync(parent, { recursive: true });
@@ -148,7 +151,9 @@ export function writeContext(plan: BuildPlan, force: boolean): Written {
     if (old && !fs.existsSync(out)) fs.renameSync(old, out);
     if (state === 'empty' && !fs.existsSync(out)) fs.mkdirSync(out);
     if (createdParent) fs.rmSync(createdParent, { recursive: true, force: true });
-    throw err instanceof MlxError ? err : new MlxError('INTERNAL_ERROR', `writing the build context to ${quoteJson(plan.out)} failed: ${(err as Error).message}`);
+    throw err instanceof MlxError
+      ? err
+      : new MlxError('INTERNAL_ERROR', `writing the build context to ${quoteJson(plan.out)} failed: ${(err as Error).message}`);
   }
   if (old) fs.rmSync(old, { recursive: true, force: true });
   return { out: path.resolve(plan.out), files: plan.files.map((f) => ({ path: f.path, size: fs.statSync(path.join(out, f.path)).size })) };

@@ -3,8 +3,15 @@ import { invalid } from '../core/errors.js';
 import { loadTable, type Column, type ColumnKind, type Table } from './dataset.js';
 import { autoTest, checkApplicable } from './select-test.js';
 import {
-  chiSquareTest, DEFAULT_THRESHOLDS, jensenShannonTest, ksTest, psiTest, wassersteinTest, zTest,
-  type StatTestName, type StatTestResult,
+  chiSquareTest,
+  DEFAULT_THRESHOLDS,
+  jensenShannonTest,
+  ksTest,
+  psiTest,
+  wassersteinTest,
+  zTest,
+  type StatTestName,
+  type StatTestResult,
 } from './stats/index.js';
 import { categoricalSummary, categoryValues, numericSummary, type CategoricalSummary, type NumericSummary } from './summary.js';
 
@@ -58,7 +65,10 @@ function align(name: string, ref: Column, cur: Column, declared: ColumnKind | un
   const kind = declared ?? (ref.kind === 'numerical' && cur.kind === 'numerical' ? 'numerical' : 'categorical');
   const as = (c: Column): Column => (c.kind === kind ? c : { ...c, kind, strings: categoryValues(c), numbers: new Float64Array(0) });
   const [r, c] = [as(ref), as(cur)];
-  for (const [side, col] of [['reference', r], ['current', c]] as const) {
+  for (const [side, col] of [
+    ['reference', r],
+    ['current', c],
+  ] as const) {
     const n = col.kind === 'numerical' ? col.numbers.length : col.strings.length;
     if (n === 0) throw invalid(`column "${name}" has no values in the ${side} file (${col.missing} missing); drop it with --columns or fix the ${side} data`);
     // One value says nothing about a distribution (and makes the normed Wasserstein divide by zero).

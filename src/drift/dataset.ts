@@ -25,7 +25,26 @@ export interface Table {
 }
 
 // pandas' default NA strings, so a file reads the same here as in pd.read_csv.
-const NA = new Set(['', 'NA', 'N/A', 'n/a', 'NaN', 'nan', '-NaN', '-nan', 'null', 'NULL', 'None', '#N/A', '#NA', '<NA>', '1.#IND', '-1.#IND', '1.#QNAN', '-1.#QNAN']);
+const NA = new Set([
+  '',
+  'NA',
+  'N/A',
+  'n/a',
+  'NaN',
+  'nan',
+  '-NaN',
+  '-nan',
+  'null',
+  'NULL',
+  'None',
+  '#N/A',
+  '#NA',
+  '<NA>',
+  '1.#IND',
+  '-1.#IND',
+  '1.#QNAN',
+  '-1.#QNAN',
+]);
 
 /** Builds one column value by value, switching to categories at the first value that is not a number. */
 export class ColumnBuilder {
@@ -122,7 +141,10 @@ export async function loadTable(file: string, declared: Map<string, ColumnKind>,
           header = record.fields.map((h) => h.trim());
           // Two columns of one name would be read into one, silently; a row of the wrong width would shift its values.
           checkHeader(header, file);
-          picked = header.map((h, index) => ({ h, index })).filter(({ h }) => !wanted || wanted.includes(h)).map(({ h, index }) => ({ index, b: builder(h) }));
+          picked = header
+            .map((h, index) => ({ h, index }))
+            .filter(({ h }) => !wanted || wanted.includes(h))
+            .map(({ h, index }) => ({ index, b: builder(h) }));
           continue;
         }
         checkWidth(record, header.length, file);

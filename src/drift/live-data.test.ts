@@ -11,11 +11,25 @@ import { loadLiveTable, liveSource, servingModel } from './live-data.js';
 
 const log = () => new InferenceLogStore(openDatabase(':memory:', { create: true }));
 const rec = (id: string, over: Partial<InferenceRecord>): InferenceRecord => ({
-  requestId: id, timestamp: 100, route: '/invocations', model: 'clf', version: 1, variant: 'primary', shadow: false,
-  latencyMs: 1, columns: null, rows: null, predictions: [], ...over,
+  requestId: id,
+  timestamp: 100,
+  route: '/invocations',
+  model: 'clf',
+  version: 1,
+  variant: 'primary',
+  shadow: false,
+  latencyMs: 1,
+  columns: null,
+  rows: null,
+  predictions: [],
+  ...over,
 });
 const opts = (referenceColumns: string[], o: { wanted?: string[]; prediction?: string } = {}) => ({
-  declared: new Map(), wanted: o.wanted ?? null, referenceColumns, referenceFile: 'ref.csv', predictionColumn: o.prediction ?? 'prediction',
+  declared: new Map(),
+  wanted: o.wanted ?? null,
+  referenceColumns,
+  referenceFile: 'ref.csv',
+  predictionColumn: o.prediction ?? 'prediction',
 });
 const W = { model: 'clf', since: 0, until: 1000 };
 
@@ -31,11 +45,21 @@ describe('servingModel', () => {
 describe('loadLiveTable', () => {
   it('columns by name across requests that named them differently, missing counted, the prediction as a column', () => {
     const l = log();
-    l.write([
-      rec('a', { columns: ['x', 'y'], rows: [[1, 2], [3, 4]], predictions: ['p', 'q'] }),
-      rec('b', { columns: ['y', 'x'], rows: [[6, 5]], predictions: ['p'] }),
-      rec('c', { columns: ['x'], rows: [[7]], predictions: [[0.5]] }),
-    ], null);
+    l.write(
+      [
+        rec('a', {
+          columns: ['x', 'y'],
+          rows: [
+            [1, 2],
+            [3, 4],
+          ],
+          predictions: ['p', 'q'],
+        }),
+        rec('b', { columns: ['y', 'x'], rows: [[6, 5]], predictions: ['p'] }),
+        rec('c', { columns: ['x'], rows: [[7]], predictions: [[0.5]] }),
+      ],
+      null,
+    );
     const t = loadLiveTable(l, W, opts(['x', 'y', 'prediction', 'label']));
     expect(t.file).toBe('serving:clf');
     expect(t.rows).toBe(4);
@@ -65,9 +89,13 @@ describe('loadLiveTable', () => {
   it('an empty window is an error that says which window and what was logged', () => {
     const l = log();
     l.write([rec('a', { columns: ['x'], rows: [[1]], predictions: ['p'], variant: 'cand', shadow: true })], null);
-    expect(() => loadLiveTable(l, W, opts(['x']))).toThrow(/^no logged rows for model "clf" from the oldest logged row to 1970-01-01T00:00:01Z; logged variants in that window: cand \(shadow\) \(1 rows\)$/);
+    expect(() => loadLiveTable(l, W, opts(['x']))).toThrow(
+      /^no logged rows for model "clf" from the oldest logged row to 1970-01-01T00:00:01Z; logged variants in that window: cand \(shadow\) \(1 rows\)$/,
+    );
     expect(loadLiveTable(l, { ...W, variant: 'cand' }, opts(['x'])).rows).toBe(1);
-    expect(() => loadLiveTable(l, { ...W, model: 'other', since: 10 }, opts(['x']))).toThrow(/no logged rows for model "other" from 1970-01-01T00:00:00\.010Z .*mlx serve --log-inputs/);
+    expect(() => loadLiveTable(l, { ...W, model: 'other', since: 10 }, opts(['x']))).toThrow(
+      /no logged rows for model "other" from 1970-01-01T00:00:00\.010Z .*mlx serve --log-inputs/,
+    );
   });
 });
 
@@ -85,7 +113,11 @@ describe('analyzeDrift with logged traffic', () => {
     l.write([...records(calm, 100), ...records(shifted, 200)], null);
     const opts = { test: 'auto' as const, driftShare: 0.5, correction: 'none' as const };
     const before = await analyzeDrift(ref, liveSource(l, { model: 'clf', since: 0, until: 150 }, ref), opts);
-    expect(before).toMatchObject({ dataset_drift: false, current: { file: 'serving:clf', rows: 300 }, prediction: { column: 'prediction', role: 'prediction' } });
+    expect(before).toMatchObject({
+      dataset_drift: false,
+      current: { file: 'serving:clf', rows: 300 },
+      prediction: { column: 'prediction', role: 'prediction' },
+    });
     expect(before.columns.map((c) => c.column)).toEqual(train.featureNames);
     const after = await analyzeDrift(ref, liveSource(l, { model: 'clf', since: 150, until: 250 }, ref), opts);
     expect(after.dataset_drift).toBe(true);

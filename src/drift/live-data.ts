@@ -19,8 +19,10 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
 /** The window as people read it in messages. */
 export function describeWindow(w: LogWindow): string {
   const from = w.since > 0 ? iso(w.since) : 'the oldest logged row';
-  return `${w.variant !== undefined ? `variant ${JSON.stringify(w.variant)} of ` : ''}model ${JSON.stringify(w.model)}` +
-    `${w.version !== undefined ? ` version ${w.version}` : ''} from ${from} to ${iso(w.until)}`;
+  return (
+    `${w.variant !== undefined ? `variant ${JSON.stringify(w.variant)} of ` : ''}model ${JSON.stringify(w.model)}` +
+    `${w.version !== undefined ? ` version ${w.version}` : ''} from ${from} to ${iso(w.until)}`
+  );
 }
 
 /** A numeric prediction as a value; a vector (not one number) counts as missing. */

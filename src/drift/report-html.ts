@@ -4,7 +4,13 @@ import { categoryValues } from './summary.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fmt = (v: number | null | undefined) =>
-  v === null || v === undefined ? '–' : !Number.isFinite(v) ? String(v) : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
+  v === null || v === undefined
+    ? '–'
+    : !Number.isFinite(v)
+      ? String(v)
+      : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)
+        ? v.toExponential(3)
+        : String(Number(v.toPrecision(4)));
 
 const W = 460;
 const H = 180;
@@ -55,7 +61,10 @@ function categoricalBars(ref: string[], cur: string[]): Bar[] {
 function chart(col: ColumnReport): string {
   const s = col.samples;
   if (!s) return '';
-  const bars = col.type === 'numerical' ? numericBars(s.reference.numbers, s.current.numbers) : categoricalBars(categoryValues(s.reference as Column), categoryValues(s.current as Column));
+  const bars =
+    col.type === 'numerical'
+      ? numericBars(s.reference.numbers, s.current.numbers)
+      : categoricalBars(categoryValues(s.reference as Column), categoryValues(s.current as Column));
   if (bars.length === 0) return '';
   const max = Math.max(...bars.flatMap((b) => [b.ref, b.cur]), 1e-9);
   const pw = W - PAD.l - PAD.r;
@@ -72,16 +81,26 @@ function chart(col: ColumnReport): string {
     const x = PAD.l + i * bw;
     if (col.type === 'numerical') {
       // Overlaid, translucent: where they differ is what catches the eye.
-      parts.push(`<rect x="${(x + 0.5).toFixed(1)}" y="${y(b.ref).toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${(PAD.t + ph - y(b.ref)).toFixed(1)}" fill="${REF}" fill-opacity="0.45"><title>reference ${(b.ref * 100).toFixed(1)}% from ${esc(b.label)}</title></rect>`);
-      parts.push(`<rect x="${(x + 0.5).toFixed(1)}" y="${y(b.cur).toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${(PAD.t + ph - y(b.cur)).toFixed(1)}" fill="${CUR}" fill-opacity="0.45"><title>current ${(b.cur * 100).toFixed(1)}% from ${esc(b.label)}</title></rect>`);
+      parts.push(
+        `<rect x="${(x + 0.5).toFixed(1)}" y="${y(b.ref).toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${(PAD.t + ph - y(b.ref)).toFixed(1)}" fill="${REF}" fill-opacity="0.45"><title>reference ${(b.ref * 100).toFixed(1)}% from ${esc(b.label)}</title></rect>`,
+      );
+      parts.push(
+        `<rect x="${(x + 0.5).toFixed(1)}" y="${y(b.cur).toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${(PAD.t + ph - y(b.cur)).toFixed(1)}" fill="${CUR}" fill-opacity="0.45"><title>current ${(b.cur * 100).toFixed(1)}% from ${esc(b.label)}</title></rect>`,
+      );
     } else {
       const half = (bw - 2) / 2;
-      parts.push(`<rect x="${(x + 1).toFixed(1)}" y="${y(b.ref).toFixed(1)}" width="${half.toFixed(1)}" height="${(PAD.t + ph - y(b.ref)).toFixed(1)}" fill="${REF}"><title>${esc(b.label)}: reference ${(b.ref * 100).toFixed(1)}%</title></rect>`);
-      parts.push(`<rect x="${(x + 1 + half).toFixed(1)}" y="${y(b.cur).toFixed(1)}" width="${half.toFixed(1)}" height="${(PAD.t + ph - y(b.cur)).toFixed(1)}" fill="${CUR}"><title>${esc(b.label)}: current ${(b.cur * 100).toFixed(1)}%</title></rect>`);
+      parts.push(
+        `<rect x="${(x + 1).toFixed(1)}" y="${y(b.ref).toFixed(1)}" width="${half.toFixed(1)}" height="${(PAD.t + ph - y(b.ref)).toFixed(1)}" fill="${REF}"><title>${esc(b.label)}: reference ${(b.ref * 100).toFixed(1)}%</title></rect>`,
+      );
+      parts.push(
+        `<rect x="${(x + 1 + half).toFixed(1)}" y="${y(b.cur).toFixed(1)}" width="${half.toFixed(1)}" height="${(PAD.t + ph - y(b.cur)).toFixed(1)}" fill="${CUR}"><title>${esc(b.label)}: current ${(b.cur * 100).toFixed(1)}%</title></rect>`,
+      );
     }
     const every = Math.ceil(bars.length / 8);
     if (i % every === 0)
-      parts.push(`<text x="${(x + bw / 2).toFixed(1)}" y="${H - PAD.b + 12}" text-anchor="middle" font-size="9" fill="#666">${esc(b.label.length > 10 ? `${b.label.slice(0, 9)}…` : b.label)}</text>`);
+      parts.push(
+        `<text x="${(x + bw / 2).toFixed(1)}" y="${H - PAD.b + 12}" text-anchor="middle" font-size="9" fill="#666">${esc(b.label.length > 10 ? `${b.label.slice(0, 9)}…` : b.label)}</text>`,
+      );
   });
   parts.push(`<line x1="${PAD.l}" x2="${W - PAD.r}" y1="${PAD.t + ph}" y2="${PAD.t + ph}" stroke="#999"/>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(col.column)} distributions">${parts.join('')}</svg>`;
@@ -96,7 +115,8 @@ function summaryRows(col: ColumnReport): string {
 
 function section(col: ColumnReport): string {
   const verdict = col.drift ? '<span class="bad">drift</span>' : '<span class="ok">no drift</span>';
-  const stat = col.p_value !== null ? `p-value ${fmt(col.p_value)} (threshold ${fmt(col.threshold)})` : `distance ${fmt(col.statistic)} (threshold ${fmt(col.threshold)})`;
+  const stat =
+    col.p_value !== null ? `p-value ${fmt(col.p_value)} (threshold ${fmt(col.threshold)})` : `distance ${fmt(col.statistic)} (threshold ${fmt(col.threshold)})`;
   return `<section class="col ${col.drift ? 'drift' : ''}"><h3>${esc(col.column)} ${verdict}</h3>
 <p class="meta">${col.role === 'prediction' ? 'prediction · ' : ''}${col.type} · ${esc(col.test)} · statistic ${fmt(col.statistic)} · ${stat}</p>
 <div class="row">${chart(col)}<table class="sum"><tr><th></th><th style="color:${REF}">reference</th><th style="color:${CUR}">current</th></tr>${summaryRows(col)}</table></div></section>`;
@@ -106,7 +126,10 @@ function section(col: ColumnReport): string {
 export function renderDriftHtml(r: DriftReport, generatedAt: Date = new Date()): string {
   const all = [...(r.prediction ? [r.prediction] : []), ...r.columns];
   const rows = all
-    .map((c) => `<tr class="${c.drift ? 'drift' : ''}"><td>${esc(c.column)}${c.role === 'prediction' ? ' (prediction)' : ''}</td><td>${c.type}</td><td>${c.test}</td><td>${fmt(c.statistic)}</td><td>${fmt(c.p_value)}</td><td>${fmt(c.threshold)}</td><td>${c.drift ? 'drift' : 'ok'}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr class="${c.drift ? 'drift' : ''}"><td>${esc(c.column)}${c.role === 'prediction' ? ' (prediction)' : ''}</td><td>${c.type}</td><td>${c.test}</td><td>${fmt(c.statistic)}</td><td>${fmt(c.p_value)}</td><td>${fmt(c.threshold)}</td><td>${c.drift ? 'drift' : 'ok'}</td></tr>`,
+    )
     .join('');
   const verdict = r.dataset_drift
     ? `Dataset drift: ${r.drifted_columns} of ${r.number_of_columns} columns drifted (${(r.drift_share * 100).toFixed(0)}% ≥ ${(r.drift_share_threshold * 100).toFixed(0)}%)`

@@ -38,5 +38,7 @@ export function autoTest(ref: Column, cur: Column, referenceRows: number): StatT
 /** Tests that need numbers cannot run on categories. */
 export function checkApplicable(test: StatTestName, column: Column): void {
   if ((test === 'ks' || test === 'wasserstein') && column.kind === 'categorical')
-    throw invalid(`column "${column.name}" is categorical; the ${test} test needs numbers (use --test auto, chisquare, z, psi or jensenshannon, or declare it --numerical)`);
+    throw invalid(
+      `column "${column.name}" is categorical; the ${test} test needs numbers (use --test auto, chisquare, z, psi or jensenshannon, or declare it --numerical)`,
+    );
 }

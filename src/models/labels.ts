@@ -5,7 +5,10 @@ import { readTextFile } from '../core/file-errors.js';
 /** Reads a labels file: one class name per line; blank trailing lines ignored. */
 export function readLabels(file: string): string[] {
   const text = readTextFile(file, `labels file ${JSON.stringify(file)}`);
-  const labels = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.trim());
+  const labels = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .map((l) => l.trim());
   while (labels.length && labels[labels.length - 1] === '') labels.pop();
   if (labels.length === 0) throw invalid(`labels file ${JSON.stringify(file)} is empty; put one class name per line`);
   const blank = labels.indexOf('');

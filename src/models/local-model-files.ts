@@ -33,8 +33,7 @@ export class LocalModelFiles implements ModelFiles {
       location,
       created,
       discard: async () => {
-        if (created && (await this.store.searchModelVersions({})).every((v) => v.sha256 !== hash))
-          this.storage.remove([path.join(this.root, location)]);
+        if (created && (await this.store.searchModelVersions({})).every((v) => v.sha256 !== hash)) this.storage.remove([path.join(this.root, location)]);
       },
       settle: async () => undefined,
     };

@@ -52,15 +52,24 @@ const num = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))
 export function renderModelCard(template: string, d: ModelCardData): string {
   const v = d.version;
   const run = d.run;
-  const created = new Date(v.creation_time).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const created = new Date(v.creation_time)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
   const sig = [
     '**Inputs**',
     '',
-    table(['name', 'type', 'shape'], v.signature.inputs.map((t) => [`\`${t.name}\``, t.type, shape(t)])),
+    table(
+      ['name', 'type', 'shape'],
+      v.signature.inputs.map((t) => [`\`${t.name}\``, t.type, shape(t)]),
+    ),
     '',
     '**Outputs**',
     '',
-    table(['name', 'type', 'shape'], v.signature.outputs.map((t) => [`\`${t.name}\``, t.type, shape(t)])),
+    table(
+      ['name', 'type', 'shape'],
+      v.signature.outputs.map((t) => [`\`${t.name}\``, t.type, shape(t)]),
+    ),
   ].join('\n');
   const training = run
     ? [
@@ -68,11 +77,25 @@ export function renderModelCard(template: string, d: ModelCardData): string {
         '',
         '**Parameters**',
         '',
-        Object.keys(run.params).length ? table(['param', 'value'], Object.entries(run.params).sort().map(([k, val]) => [k, val])) : '_none logged_',
+        Object.keys(run.params).length
+          ? table(
+              ['param', 'value'],
+              Object.entries(run.params)
+                .sort()
+                .map(([k, val]) => [k, val]),
+            )
+          : '_none logged_',
         '',
         '**Final metrics** (latest value of each)',
         '',
-        Object.keys(run.metrics).length ? table(['metric', 'value'], Object.entries(run.metrics).sort().map(([k, val]) => [k, num(val)])) : '_none logged_',
+        Object.keys(run.metrics).length
+          ? table(
+              ['metric', 'value'],
+              Object.entries(run.metrics)
+                .sort()
+                .map(([k, val]) => [k, num(val)]),
+            )
+          : '_none logged_',
       ].join('\n')
     : '_No training run recorded. Register with `--run RUN_ID` (or from `runs:/RUN_ID/PATH`) to link one._';
   const lineage = run
@@ -102,7 +125,9 @@ export function renderModelCard(template: string, d: ModelCardData): string {
       created,
       user: cell(v.user_id),
       source: cell(v.source),
-      intended_use: v.description ? markdown(v.description) : '_Not stated. Describe what the model is for and who should use it (`mlx register --description`)._',
+      intended_use: v.description
+        ? markdown(v.description)
+        : '_Not stated. Describe what the model is for and who should use it (`mlx register --description`)._',
       signature: sig,
       preprocessing: describeSpec(v.preprocess),
       labels: v.labels ? v.labels.map((l, i) => `${i}. ${text(l)}`).join('\n') : '_No labels: outputs are reported by index._',

@@ -68,7 +68,9 @@ export function readModelFile(file: string, label: string, limit: ModelLimit = d
         limit.bytes < MAX_MODEL_MB * MB
           ? `raise it with mlx register --max-model-mb or ${MAX_MODEL_MB_ENV} (up to ${MAX_MODEL_MB})`
           : 'protobuf cannot read a larger ONNX file; keep the weights as external data, which mlx does not read';
-      throw invalid(`${label} is ${mbText(st.size)} (${st.size} bytes), over the limit of ${mbText(limit.bytes)}${limit.from ? ` (${limit.from})` : ''}; ${raise}`);
+      throw invalid(
+        `${label} is ${mbText(st.size)} (${st.size} bytes), over the limit of ${mbText(limit.bytes)}${limit.from ? ` (${limit.from})` : ''}; ${raise}`,
+      );
     }
     const bytes = Buffer.allocUnsafe(st.size);
     let off = 0;

@@ -26,8 +26,7 @@ export class ModelStorage {
     const location = this.locationOf(hash);
     const file = path.join(this.root, location);
     // Same content already stored: keep it, unless it was damaged (then write it anew).
-    if (fs.existsSync(file) && fs.statSync(file).size === bytes.byteLength && sha256(fs.readFileSync(file)) === hash)
-      return { location, created: false };
+    if (fs.existsSync(file) && fs.statSync(file).size === bytes.byteLength && sha256(fs.readFileSync(file)) === hash) return { location, created: false };
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, bytes);

@@ -34,7 +34,9 @@ describe('preprocessing specs', () => {
     expect(() => checkSpecFits(parsePreprocessSpec(SEED), sig([-1, 3, 224, 224]), SEED)).not.toThrow();
     expect(() => checkSpecFits(parsePreprocessSpec(SEED), sig([-1, 3, -1, -1]), SEED)).not.toThrow();
     expect(() => checkSpecFits(parsePreprocessSpec(SEED), sig([-1, 3, 32, 32]), SEED)).toThrow(/height 224 is not the input's 32/);
-    expect(() => checkSpecFits(parsePreprocessSpec('image:32x32,gray'), sig([-1, 3, 32, 32]), 'image:32x32,gray')).toThrow(/gray has 1 channel but the nchw input has 3/);
+    expect(() => checkSpecFits(parsePreprocessSpec('image:32x32,gray'), sig([-1, 3, 32, 32]), 'image:32x32,gray')).toThrow(
+      /gray has 1 channel but the nchw input has 3/,
+    );
     expect(() => checkSpecFits(parsePreprocessSpec('tabular'), sig([-1, 3, 32, 32]), 'tabular')).toThrow(/2-D input/);
     expect(() => checkSpecFits(parsePreprocessSpec(SEED), sig([-1, 5]), SEED)).toThrow(/4-D input/);
     expect(() => checkSpecFits(parsePreprocessSpec('tabular'), sig([-1, 5], 'int64'), 'tabular')).toThrow(/not a float tensor/);

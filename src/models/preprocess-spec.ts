@@ -61,8 +61,16 @@ export function parsePreprocessSpec(text: string): PreprocessSpec {
   const size = /^image:(\d+)x(\d+)$/.exec(head ?? '');
   if (!size) throw bad(t, 'it must start with "tabular" or "image:WIDTHxHEIGHT"');
   const spec: ImageSpec = {
-    kind: 'image', width: Number(size[1]), height: Number(size[2]), color: 'rgb', scale: 1 / 255,
-    mean: [], std: [], layout: 'nchw', resize: 'stretch', softmax: 'auto',
+    kind: 'image',
+    width: Number(size[1]),
+    height: Number(size[2]),
+    color: 'rgb',
+    scale: 1 / 255,
+    mean: [],
+    std: [],
+    layout: 'nchw',
+    resize: 'stretch',
+    softmax: 'auto',
   };
   if (spec.width < 1 || spec.height < 1 || spec.width > 8192 || spec.height > 8192) throw bad(t, 'width and height must be 1 to 8192');
   for (const o of opts) {
@@ -117,7 +125,9 @@ function shapeText(t: TensorSpec): string {
 export function checkSpecFits(spec: PreprocessSpec, signature: ModelSignature, specText: string): void {
   const input = signature.inputs[0];
   const misfit = (why: string) =>
-    invalid(`preprocessing spec ${JSON.stringify(specText)} does not fit input ${JSON.stringify(input?.name)} ${input ? `${input.type} ${shapeText(input)}` : ''}: ${why}`);
+    invalid(
+      `preprocessing spec ${JSON.stringify(specText)} does not fit input ${JSON.stringify(input?.name)} ${input ? `${input.type} ${shapeText(input)}` : ''}: ${why}`,
+    );
   if (!input) throw invalid('the model has no inputs');
   if (!FLOATS.has(input.type)) throw misfit('the input is not a float tensor');
   if (spec.kind === 'tabular') {
@@ -141,7 +151,18 @@ export function inferPreprocessSpec(signature: ModelSignature): PreprocessSpec |
   const [, a, b, c] = input.shape;
   const image = (layout: Layout, ch: number, h: number, w: number): ImageSpec | null =>
     h > 0 && w > 0
-      ? { kind: 'image', width: w, height: h, color: ch === 1 ? 'gray' : 'rgb', scale: 1 / 255, mean: Array(ch).fill(0), std: Array(ch).fill(1), layout, resize: 'stretch', softmax: 'auto' }
+      ? {
+          kind: 'image',
+          width: w,
+          height: h,
+          color: ch === 1 ? 'gray' : 'rgb',
+          scale: 1 / 255,
+          mean: Array(ch).fill(0),
+          std: Array(ch).fill(1),
+          layout,
+          resize: 'stretch',
+          softmax: 'auto',
+        }
       : null;
   if (a === 1 || a === 3) return image('nchw', a, b, c);
   if (c === 1 || c === 3) return image('nhwc', c, a, b);

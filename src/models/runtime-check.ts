@@ -7,7 +7,10 @@ export async function checkLoadsInRuntime(bytes: Uint8Array, label: string): Pro
   try {
     session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled', logSeverityLevel: 3 });
   } catch (err) {
-    const why = String((err as Error)?.message ?? err).split('\n')[0].replace(/^\[[^\]]*\]\s*/, '').trim();
+    const why = String((err as Error)?.message ?? err)
+      .split('\n')[0]
+      .replace(/^\[[^\]]*\]\s*/, '')
+      .trim();
     throw invalid(`onnxruntime cannot load ${label}: ${why}`, err);
   } finally {
     await session?.release();

@@ -7,8 +7,12 @@ const row = (variant: string, prediction: unknown, label: string | number, shado
 describe('scoreLabeled', () => {
   it('accuracy of class names per variant; the total leaves shadows out', () => {
     const s = scoreLabeled([
-      row('a', 'cat', 'cat'), row('a', 'dog', 'cat'), row('b', 'cat', 'cat'), row('b', 'cat', ' cat '),
-      row('s', 'dog', 'cat', true), row('s', 'dog', 'dog', true),
+      row('a', 'cat', 'cat'),
+      row('a', 'dog', 'cat'),
+      row('b', 'cat', 'cat'),
+      row('b', 'cat', ' cat '),
+      row('s', 'dog', 'cat', true),
+      row('s', 'dog', 'dog', true),
     ]);
     expect(s.all).toEqual({ labeled: 4, accuracy: 0.75, mae: null });
     expect(s.variants).toEqual([
@@ -27,7 +31,10 @@ describe('scoreLabeled', () => {
 describe('scoreAlerts', () => {
   const s = scoreLabeled([...Array(10)].map((_, i) => row('a', 'x', i < 6 ? 'x' : 'y')).concat([row('b', 'x', 'y'), row('sh', 'x', 'y', true)]));
   it('judges served groups with enough labels against the bounds; shadows never alert', () => {
-    expect(scoreAlerts(s, { minAccuracy: 0.7, minLabels: 5 })).toEqual({ judged: true, reasons: ['accuracy of all traffic 0.545 < 0.7', 'accuracy of variant a 0.600 < 0.7'] });
+    expect(scoreAlerts(s, { minAccuracy: 0.7, minLabels: 5 })).toEqual({
+      judged: true,
+      reasons: ['accuracy of all traffic 0.545 < 0.7', 'accuracy of variant a 0.600 < 0.7'],
+    });
     expect(scoreAlerts(s, { minAccuracy: 0.5, minLabels: 1 }).reasons).toEqual(['accuracy of variant b 0.000 < 0.5']);
     expect(scoreAlerts(s, { minAccuracy: 0.5, minLabels: 50 })).toEqual({ judged: false, reasons: [] });
     expect(scoreAlerts(s, { minLabels: 1 })).toEqual({ judged: false, reasons: [] });

@@ -66,9 +66,7 @@ export function scoreLabeled(rows: LabeledRow[]): LiveScores {
     if (!v) byVariant.set(r.variant, (v = { shadow: r.shadow, tally: new Tally() }));
     v.tally.add(r.prediction, r.label);
   }
-  const variants = [...byVariant]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([variant, v]) => ({ variant, shadow: v.shadow, ...v.tally.score() }));
+  const variants = [...byVariant].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([variant, v]) => ({ variant, shadow: v.shadow, ...v.tally.score() }));
   return { all: all.score(), variants };
 }
 

@@ -19,18 +19,39 @@ beforeAll(() => {
 });
 
 const config = (o: Partial<MonitorConfig> = {}): MonitorConfig => ({
-  model: 'clf', reference, window: MIN, minRows: 30, minLabels: 10,
-  drift: { test: 'auto', driftShare: 0.5, correction: 'none' }, ...o,
+  model: 'clf',
+  reference,
+  window: MIN,
+  minRows: 30,
+  minLabels: 10,
+  drift: { test: 'auto', driftShare: 0.5, correction: 'none' },
+  ...o,
 });
 
 /** Logs the data as one-row requests inside the window of check n (windows are [T0 + (n-2) min, T0 + (n-1) min)). */
 function traffic(log: InferenceLogStore, n: number, data: TabularData, opts: { label?: (i: number) => string } = {}): void {
   const start = T0 + (n - 2) * MIN;
-  log.write(data.rows.map((row, i) => ({
-    requestId: `w${n}-${i}`, timestamp: start + i, route: '/invocations', model: 'clf', version: 1, variant: 'primary', shadow: false,
-    latencyMs: 1, columns: data.featureNames, rows: [row], predictions: [data.classNames[data.labels[i]]],
-  })), null);
-  if (opts.label) log.feedback(data.rows.map((_, i) => ({ request_id: `w${n}-${i}`, label: opts.label!(i) })), { now: start + 1000 });
+  log.write(
+    data.rows.map((row, i) => ({
+      requestId: `w${n}-${i}`,
+      timestamp: start + i,
+      route: '/invocations',
+      model: 'clf',
+      version: 1,
+      variant: 'primary',
+      shadow: false,
+      latencyMs: 1,
+      columns: data.featureNames,
+      rows: [row],
+      predictions: [data.classNames[data.labels[i]]],
+    })),
+    null,
+  );
+  if (opts.label)
+    log.feedback(
+      data.rows.map((_, i) => ({ request_id: `w${n}-${i}`, label: opts.label!(i) })),
+      { now: start + 1000 },
+    );
 }
 
 function clock(): Clock {
@@ -42,13 +63,19 @@ async function monitor(log: InferenceLogStore, checks: number, cfg = config(), e
   const results: CheckResult[] = [];
   const fired: number[] = [];
   const warnings: string[] = [];
-  const summary = await runMonitor(cfg, { every: MIN, maxChecks: checks, settle: 0 }, {
-    log, clock: clock(), signal: new AbortController().signal,
-    emit: (r) => results.push(r),
-    trigger: async (r) => (fired.push(r.check), 0),
-    warn: (l) => warnings.push(l),
-    ...extra,
-  });
+  const summary = await runMonitor(
+    cfg,
+    { every: MIN, maxChecks: checks, settle: 0 },
+    {
+      log,
+      clock: clock(),
+      signal: new AbortController().signal,
+      emit: (r) => results.push(r),
+      trigger: async (r) => (fired.push(r.check), 0),
+      warn: (l) => warnings.push(l),
+      ...extra,
+    },
+  );
   return { results, fired, warnings, summary };
 }
 
@@ -97,9 +124,28 @@ describe('runMonitor', () => {
     expect(results[2].reasons).toEqual(['accuracy of variant primary 0.500 < 0.8']);
     expect(fired).toEqual([3]);
     const keys = checkMetrics(results[2], 7, 1).map((m) => m.key);
-    expect(keys).toEqual(expect.arrayContaining(['rows', 'alert', 'triggered', 'unknown_feedback', 'accuracy', 'accuracy/primary', 'labeled/primary', 'drift_share', 'dataset_drift', 'drift.age.p_value']));
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        'rows',
+        'alert',
+        'triggered',
+        'unknown_feedback',
+        'accuracy',
+        'accuracy/primary',
+        'labeled/primary',
+        'drift_share',
+        'dataset_drift',
+        'drift.age.p_value',
+      ]),
+    );
     expect(checkMetrics(results[2], 7, 1).every((m) => m.step === 7)).toBe(true);
-    expect(checkJson(results[2])).toMatchObject({ check: 3, verdict: 'alert', accuracy: 0.5, unknown_feedback: 1, window: { since: '2026-11-26T10:01:00.000Z' } });
+    expect(checkJson(results[2])).toMatchObject({
+      check: 3,
+      verdict: 'alert',
+      accuracy: 0.5,
+      unknown_feedback: 1,
+      window: { since: '2026-11-26T10:01:00.000Z' },
+    });
   });
 
   it('a trigger still running is not started twice; the monitor waits for it before returning', async () => {
@@ -118,7 +164,11 @@ describe('runMonitor', () => {
       },
     });
     expect(started).toEqual([1]);
-    expect(results.map((r) => [r.verdict, r.triggered])).toEqual([['alert', true], ['clean', false], ['alert', false]]);
+    expect(results.map((r) => [r.verdict, r.triggered])).toEqual([
+      ['alert', true],
+      ['clean', false],
+      ['alert', false],
+    ]);
     expect(warnings).toEqual([
       expect.stringMatching(/^check 3: dataset drift: .*; the --on-drift command from an earlier check is still running, not starting another$/),
       'check 1: the --on-drift command exited with 4',

@@ -29,11 +29,7 @@ export interface MonitorSummary {
  * retraining does not delay checks; while it runs, a new firing is reported and not started.
  * Waits for a running trigger before returning.
  */
-export async function runMonitor(
-  cfg: MonitorConfig,
-  sched: { every: number; maxChecks?: number; settle: number },
-  deps: MonitorDeps,
-): Promise<MonitorSummary> {
+export async function runMonitor(cfg: MonitorConfig, sched: { every: number; maxChecks?: number; settle: number }, deps: MonitorDeps): Promise<MonitorSummary> {
   const gate = new TriggerGate();
   const summary: MonitorSummary = { outcome: 'done', checks: 0, alerts: 0, triggers: 0 };
   let running: Promise<void> | null = null;

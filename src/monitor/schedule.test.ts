@@ -24,7 +24,11 @@ describe('runSchedule', () => {
       seen.push([n, end - 1_000_000, clock.now() - 1_000_000]);
     });
     expect(out).toBe('done');
-    expect(seen).toEqual([[1, 0, 1000], [2, 60_000, 61_000], [3, 120_000, 121_000]]);
+    expect(seen).toEqual([
+      [1, 0, 1000],
+      [2, 60_000, 61_000],
+      [3, 120_000, 121_000],
+    ]);
   });
 
   it('a slow check delays the next one; falling a whole period behind skips windows (reported) instead of bursting', async () => {
@@ -65,6 +69,8 @@ describe('TriggerGate', () => {
   });
 
   it('windows without data neither fire nor re-arm', () => {
-    expect(run(['alert', 'no-data', 'alert', 'no-data', 'clean', 'no-data', 'alert'])).toEqual([false, false, false, false, false, false, true].map((_, i) => i === 0 || i === 6));
+    expect(run(['alert', 'no-data', 'alert', 'no-data', 'clean', 'no-data', 'alert'])).toEqual(
+      [false, false, false, false, false, false, true].map((_, i) => i === 0 || i === 6),
+    );
   });
 });

@@ -7,7 +7,8 @@ describe('tokenMatches', () => {
   it('only "Bearer <the token>", any case of Bearer, surrounding spaces ignored', () => {
     expect(tokenMatches('Bearer secret-123', 'secret-123')).toBe(true);
     expect(tokenMatches('bearer   secret-123 ', 'secret-123')).toBe(true);
-    for (const h of [undefined, '', 'secret-123', 'Bearer secret-1234', 'Bearer secret-12', 'Basic secret-123', 'Bearer ']) expect(tokenMatches(h, 'secret-123'), String(h)).toBe(false);
+    for (const h of [undefined, '', 'secret-123', 'Bearer secret-1234', 'Bearer secret-12', 'Basic secret-123', 'Bearer '])
+      expect(tokenMatches(h, 'secret-123'), String(h)).toBe(false);
   });
 });
 
@@ -42,7 +43,8 @@ describe('tokenGuard and hostGuard', () => {
 
   it('Host names with or without a port, any case, IPv6 in brackets; others denied with the name; exempt paths pass', async () => {
     const a = app();
-    for (const host of ['localhost', 'LOCALHOST:8000', '127.0.0.1:1', '[::1]:8000']) expect((await a.request('/h/x', { headers: { host } })).status, host).toBe(200);
+    for (const host of ['localhost', 'LOCALHOST:8000', '127.0.0.1:1', '[::1]:8000'])
+      expect((await a.request('/h/x', { headers: { host } })).status, host).toBe(200);
     const r = await a.request('/h/x', { headers: { host: 'Rebound.Example:8000' } });
     expect(r.status).toBe(403);
     expect(await r.json()).toEqual({ host: 'rebound.example' });
@@ -51,7 +53,8 @@ describe('tokenGuard and hostGuard', () => {
 });
 
 describe('crossOriginSource', () => {
-  const source = async (method: string, headers: Record<string, string>) => ((await (await app().request('/x', { method, headers })).json()) as { cross: string | null }).cross;
+  const source = async (method: string, headers: Record<string, string>) =>
+    ((await (await app().request('/x', { method, headers })).json()) as { cross: string | null }).cross;
 
   it('a POST from another origin: its Origin, "null", or what Sec-Fetch-Site says', async () => {
     expect(await source('POST', { host: '127.0.0.1:8000', origin: 'https://evil.example' })).toBe('https://evil.example');

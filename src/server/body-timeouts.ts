@@ -40,7 +40,10 @@ export function watchBodies(server: Server, t: BodyTimeouts, totalMs: number): (
     const socket = w.req.socket;
     if (!w.res.headersSent && socket.writable) {
       const body = JSON.stringify({ error_code: BODY_TIMEOUT.code, message });
-      socket.end(`HTTP/1.1 ${BODY_TIMEOUT.status} ${STATUS_CODES[BODY_TIMEOUT.status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
+      socket.end(
+        `HTTP/1.1 ${BODY_TIMEOUT.status} ${STATUS_CODES[BODY_TIMEOUT.status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        () => socket.destroy(),
+      );
       // A client that reads nothing either: do not wait for it.
       setTimeout(() => socket.destroy(), 5000).unref();
     } else socket.destroy();
@@ -58,7 +61,8 @@ export function watchBodies(server: Server, t: BodyTimeouts, totalMs: number): (
         w.lastBytes = bytes;
         w.lastProgress = now;
       }
-      if (now - w.lastProgress >= t.idleMs) cut(w, `the request body sent no bytes for ${seconds(t.idleMs)} (${t.idleSetting}); check the connection and send it again`);
+      if (now - w.lastProgress >= t.idleMs)
+        cut(w, `the request body sent no bytes for ${seconds(t.idleMs)} (${t.idleSetting}); check the connection and send it again`);
       else if (w.totalMs !== null && now - w.start >= w.totalMs)
         cut(w, `the request body did not arrive within ${seconds(w.totalMs)}; send it again over a faster connection (artifact uploads have no total limit)`);
     }

@@ -76,7 +76,8 @@ export interface HttpFailure {
 export function httpFailure(err: unknown, dialect: Dialect): HttpFailure {
   if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message, unexpected: false };
   // The body was within the limit; what it decodes to is not.
-  if (err instanceof TooLarge || err instanceof ImageTooLarge) return { status: TOO_LARGE.status, code: TOO_LARGE[dialect], message: err.message, unexpected: false };
+  if (err instanceof TooLarge || err instanceof ImageTooLarge)
+    return { status: TOO_LARGE.status, code: TOO_LARGE[dialect], message: err.message, unexpected: false };
   if (err instanceof MlxError) {
     const row = TABLE[err.code] ?? TABLE.INTERNAL_ERROR;
     return { status: row.status, code: row[dialect], message: err.message, unexpected: false };

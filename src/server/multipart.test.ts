@@ -28,7 +28,10 @@ describe('parseFormData', () => {
       const { body, type } = await encode(form);
       const ours = parseFormData(body, type);
       const theirs = [...(await new Response(body, { headers: { 'content-type': type } }).formData()).entries()];
-      expect(ours.map((p) => p.name), `round ${round}`).toEqual(theirs.map(([n]) => n));
+      expect(
+        ours.map((p) => p.name),
+        `round ${round}`,
+      ).toEqual(theirs.map(([n]) => n));
       for (let i = 0; i < ours.length; i++) {
         const v = theirs[i][1];
         if (typeof v === 'string') {
@@ -81,7 +84,7 @@ describe('parseFormData', () => {
     const parts = handmade(
       'multipart/form-data; boundary=XX',
       '--XX',
-      "Content-Disposition: form-data; name=\"file\"; filename*=UTF-8''caf%C3%A9%20%E2%98%83.jpg",
+      'Content-Disposition: form-data; name="file"; filename*=UTF-8\'\'caf%C3%A9%20%E2%98%83.jpg',
       '',
       'x',
       '--XX',

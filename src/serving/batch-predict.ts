@@ -61,8 +61,20 @@ class PredictionWriter {
       const name = (c: { class_id: number }) => this.labels?.[c.class_id] ?? String(c.class_id);
       record =
         this.format === 'csv'
-          ? { [this.idKey]: id, label: p.label, confidence: p.confidence, class_id: p.class_id, ...Object.fromEntries(probs.map((c) => [`p_${name(c)}`, c.confidence])) }
-          : { [this.idKey]: id, label: p.label, confidence: p.confidence, class_id: p.class_id, probabilities: Object.fromEntries(probs.map((c) => [name(c), c.confidence])) };
+          ? {
+              [this.idKey]: id,
+              label: p.label,
+              confidence: p.confidence,
+              class_id: p.class_id,
+              ...Object.fromEntries(probs.map((c) => [`p_${name(c)}`, c.confidence])),
+            }
+          : {
+              [this.idKey]: id,
+              label: p.label,
+              confidence: p.confidence,
+              class_id: p.class_id,
+              probabilities: Object.fromEntries(probs.map((c) => [name(c), c.confidence])),
+            };
     }
     if (this.format === 'jsonl') return this.write(`${JSON.stringify(record)}\n`);
     let text = '';
@@ -98,7 +110,9 @@ export async function batchPredict(predictor: Predictor, o: BatchPredictOptions)
       const files = listImages(o.input);
       for (let i = 0; i < files.length; i += o.batchSize) {
         const batch = files.slice(i, i + o.batchSize);
-        const images = await Promise.all(batch.map((f) => fs.promises.readFile(f).catch((err: unknown) => Promise.reject(fileError(err, `image ${JSON.stringify(f)}`)))));
+        const images = await Promise.all(
+          batch.map((f) => fs.promises.readFile(f).catch((err: unknown) => Promise.reject(fileError(err, `image ${JSON.stringify(f)}`)))),
+        );
         let preds: (Classification | number[])[];
         try {
           preds = await predictor.predictImages(images, all, { label: (j) => path.basename(batch[j]) });
@@ -106,9 +120,10 @@ export async function batchPredict(predictor: Predictor, o: BatchPredictOptions)
           // An image's own error (too large, not an image) already names its file.
           if (err instanceof MlxError) throw err;
           // Say which file it was: run the batch one by one to find it.
-          for (const f of batch) await predictor.predictImages([fs.readFileSync(f)], 1).catch((e: Error) => {
-            throw invalid(`${path.basename(f)}: ${e.message}`, e);
-          });
+          for (const f of batch)
+            await predictor.predictImages([fs.readFileSync(f)], 1).catch((e: Error) => {
+              throw invalid(`${path.basename(f)}: ${e.message}`, e);
+            });
           throw err;
         }
         for (let j = 0; j < batch.length; j++) await writer.add(path.basename(batch[j]), preds[j]);
@@ -125,7 +140,10 @@ export async function batchPredict(predictor: Predictor, o: BatchPredictOptions)
         if (batch.length === 0) return;
         let preds: (Classification | number[])[];
         try {
-          preds = await predictor.predictRows(batch.map((r) => r.values), all);
+          preds = await predictor.predictRows(
+            batch.map((r) => r.values),
+            all,
+          );
         } catch (err) {
           throw invalid(`rows at lines ${batch[0].line}–${batch[batch.length - 1].line}: ${(err as Error).message}`, err);
         }

@@ -219,7 +219,12 @@ describe('DynamicBatcher', () => {
       await ps[i];
       await settle();
     }
-    expect(fake.calls.map((c) => c.data[0])).toEqual([[0, 1], [10, 11], [20, 21], [30, 31]]);
+    expect(fake.calls.map((c) => c.data[0])).toEqual([
+      [0, 1],
+      [10, 11],
+      [20, 21],
+      [30, 31],
+    ]);
     expect(batches).toEqual([1, 1, 1, 1]);
     expect(fake.maxActive).toBe(1);
     expect(values((await ps[3]).y)).toEqual([60, 62]);

@@ -139,7 +139,11 @@ export class DynamicBatcher {
       for (const p of group) await this.runner(p.feeds, false).then(p.resolve, p.reject);
       return;
     }
-    const parts = split(out, group.map((p) => p.rows), rows);
+    const parts = split(
+      out,
+      group.map((p) => p.rows),
+      rows,
+    );
     if (!parts) {
       for (const p of group) await this.runner(p.feeds, false).then(p.resolve, p.reject);
       return;

@@ -45,7 +45,9 @@ export class CellError extends MlxError {
 
 function cellMessage(where: string, value: unknown, problem: string): string {
   if (problem === EMPTY)
-    return value === null || value === undefined ? `${where} is ${value === null ? 'null' : 'missing'}; every value must be a number (missing values are not allowed)` : `${where} is empty; every value must be a number (missing values are not allowed)`;
+    return value === null || value === undefined
+      ? `${where} is ${value === null ? 'null' : 'missing'}; every value must be a number (missing values are not allowed)`
+      : `${where} is empty; every value must be a number (missing values are not allowed)`;
   if (problem === OUT_OF_RANGE) return `${where}: ${describeValue(value)} is out of range (not a finite number)`;
   if (problem === NOT_A_NUMBER) return `${where}: ${describeValue(value)} is not a number`;
   return `${where}: ${describeValue(value)} ${problem}`;

@@ -14,7 +14,15 @@ const parse = (text: string, o: Partial<CsvTableOptions> = {}) => parseCsvTable(
 
 describe('parseCell: the one rule for numbers in text', () => {
   it('takes decimal numbers (signs, exponents, surrounding spaces)', () => {
-    for (const [text, v] of [['3', 3], [' -2.5 ', -2.5], ['+.5', 0.5], ['1e3', 1000], ['7.', 7], ['1E-2', 0.01]] as const) expect(parseCell(text)).toBe(v);
+    for (const [text, v] of [
+      ['3', 3],
+      [' -2.5 ', -2.5],
+      ['+.5', 0.5],
+      ['1e3', 1000],
+      ['7.', 7],
+      ['1E-2', 0.01],
+    ] as const)
+      expect(parseCell(text)).toBe(v);
   });
 
   it('says why anything else is refused', () => {
@@ -59,7 +67,10 @@ describe('parseCsvTable', () => {
 
   it('refuses what is not a table of numbers, naming the line and the column', async () => {
     const refused = async (text: string, ...mentions: (string | RegExp)[]) => {
-      const err = await parse(text).then(() => null, (e: unknown) => e);
+      const err = await parse(text).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err, text).toBeInstanceOf(MlxError);
       for (const m of mentions) expect((err as Error).message).toMatch(m);
     };

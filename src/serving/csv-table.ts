@@ -48,7 +48,7 @@ export async function parseCsvTable(body: Buffer, o: CsvTableOptions): Promise<C
   const first = scanner.next(true);
   if (!first) throw invalid('the CSV body is empty; send a header row and at least one data row');
   const header = first.fields.map((h) => h.trim());
-  checkHeader(header, 'the CSV body\'s header');
+  checkHeader(header, "the CSV body's header");
   const slot = new Int32Array(header.length).fill(-1);
   const strict: boolean[] = [];
   let width = 0;

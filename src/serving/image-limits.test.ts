@@ -71,7 +71,7 @@ describe('checkImageSize', () => {
     expect(() => checkImageSize(6_324, 6_324, 40_000_000)).not.toThrow();
   });
 
-  it('relabel keeps the error\'s kind (413 or 400) and prefixes which image it was', () => {
+  it("relabel keeps the error's kind (413 or 400) and prefixes which image it was", () => {
     const big = relabel(new ImageTooLarge('image is 2×2 pixels'), 'image 2 of 3 ("b.png")');
     expect(big).toBeInstanceOf(ImageTooLarge);
     expect((big as Error).message).toBe('image 2 of 3 ("b.png"): image is 2×2 pixels');

@@ -39,7 +39,9 @@ export function checkImageSize(width: number, height: number, maxPixels: number,
       `image is ${width}×${height} pixels (${count(width * height)}), over the limit of ${count(maxPixels)} pixels (${name}); send a smaller image, or raise ${name}`,
     );
   if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE)
-    throw new ImageTooLarge(`image is ${width}×${height} pixels: a side over ${count(MAX_IMAGE_SIDE)} pixels is refused (the most a JPEG can have); send a smaller image`);
+    throw new ImageTooLarge(
+      `image is ${width}×${height} pixels: a side over ${count(MAX_IMAGE_SIDE)} pixels is refused (the most a JPEG can have); send a smaller image`,
+    );
 }
 
 /** The same error with a prefix saying which image it was ("image 2 of 10 ("cat.png")", a file name). */

@@ -46,18 +46,23 @@ describe('imagePixels', () => {
     const spec = parsePreprocessSpec('image:256x256,rgb') as ImageSpec;
     const pngs = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => noisePng(1000 + i * 7, 900 - i * 5, 4)));
     const ours = await Promise.all(pngs.map((p) => imagePixels(p, spec)));
-    for (const [i, p] of pngs.entries()) expect(Buffer.from(ours[i].data as Uint8Array).equals(Buffer.from(await onMainThread(p, spec))), `image ${i}`).toBe(true);
+    for (const [i, p] of pngs.entries())
+      expect(Buffer.from(ours[i].data as Uint8Array).equals(Buffer.from(await onMainThread(p, spec))), `image ${i}`).toBe(true);
   });
 
-  it('refuses from the header: over the pixel limit, a side over 65,535, never below the model\'s own input', async () => {
+  it("refuses from the header: over the pixel limit, a side over 65,535, never below the model's own input", async () => {
     const spec = parsePreprocessSpec('image:64x64,rgb') as ImageSpec;
     const png = await noisePng(100, 100, 3);
     await expect(imagePixels(png, spec, 9_999)).rejects.toThrow(ImageTooLarge);
-    await expect(imagePixels(png, spec, 9_999, '--max-image-pixels')).rejects.toThrow('image is 100×100 pixels (10,000), over the limit of 9,999 pixels (--max-image-pixels)');
+    await expect(imagePixels(png, spec, 9_999, '--max-image-pixels')).rejects.toThrow(
+      'image is 100×100 pixels (10,000), over the limit of 9,999 pixels (--max-image-pixels)',
+    );
     expect((await imagePixels(png, spec, 10_000)).dims).toEqual([1, 3, 64, 64]);
     // The limit is never below what the model takes: a 64×64 image fits a 64×64 model whatever the flag says.
     expect((await imagePixels(await noisePng(64, 64, 3), spec, 1)).dims).toEqual([1, 3, 64, 64]);
-    const wide = await sharp({ create: { width: 70_000, height: 1, channels: 3, background: '#000' } }).png().toBuffer();
+    const wide = await sharp({ create: { width: 70_000, height: 1, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
     await expect(imagePixels(wide, spec)).rejects.toThrow('image is 70000×1 pixels: a side over 65,535 pixels is refused');
   });
 

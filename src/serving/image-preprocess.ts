@@ -24,7 +24,9 @@ async function loadSharp(): Promise<Sharp> {
  */
 export async function warmImageDecoding(): Promise<void> {
   const sharp = await loadSharp();
-  const png = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000000' } }).png().toBuffer();
+  const png = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000000' } })
+    .png()
+    .toBuffer();
   await sharp(png).raw().toBuffer();
 }
 
@@ -80,7 +82,13 @@ export async function readImageHeader(bytes: Uint8Array): Promise<ImageHeader> {
  * thread); enlargements and images with transparency use our port of PIL's resampler
  * (pil-resize.ts), which is exact.
  */
-async function decodeResized(bytes: Uint8Array, spec: ImageSpec, channels: number, header: ImageHeader, maxPixels: number): Promise<{ data: Uint8Array; stride: number }> {
+async function decodeResized(
+  bytes: Uint8Array,
+  spec: ImageSpec,
+  channels: number,
+  header: ImageHeader,
+  maxPixels: number,
+): Promise<{ data: Uint8Array; stride: number }> {
   const sharp = await loadSharp();
   const open = () => {
     const img = sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels, ignoreIcc: true });

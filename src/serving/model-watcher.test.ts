@@ -74,7 +74,9 @@ describe('ModelWatcher', () => {
     await w.watcher.check();
     expect(w.version()).toBe(2);
     expect(w.counts).toEqual(['done']);
-    expect(w.lines).toEqual([expect.stringMatching(/^clf@champion: models:\/clf@champion moved to version 2: swapped version 1 for version 2 \(loaded in [\d.]+ s\)$/)]);
+    expect(w.lines).toEqual([
+      expect.stringMatching(/^clf@champion: models:\/clf@champion moved to version 2: swapped version 1 for version 2 \(loaded in [\d.]+ s\)$/),
+    ]);
     expect((old.model as FakeModel).released, 'the in-flight request still holds version 1').toBe(false);
     old.release();
     await new Promise((r) => setImmediate(r));
@@ -94,7 +96,9 @@ describe('ModelWatcher', () => {
     expect(w.loaded).toHaveLength(0);
     expect(w.counts).toEqual(['refused']);
     expect(w.lines).toHaveLength(1);
-    expect(w.lines[0]).toMatch(/^clf@champion: models:\/clf@champion moved to version 3: swap refused, its inputs differ: x float32 \[-1, 3\] now, x float32 \[-1, 4\] there; version 1 keeps serving$/);
+    expect(w.lines[0]).toMatch(
+      /^clf@champion: models:\/clf@champion moved to version 3: swap refused, its inputs differ: x float32 \[-1, 3\] now, x float32 \[-1, 4\] there; version 1 keeps serving$/,
+    );
     await w.watcher.check(true);
     expect(w.counts).toEqual(['refused', 'refused']);
   });
@@ -118,7 +122,9 @@ describe('ModelWatcher', () => {
     await w.watcher.check();
     await w.watcher.check();
     expect(w.counts).toEqual(['failed']);
-    expect(w.lines).toEqual(['clf@champion: models:/clf@champion moved to version 4: swap failed, cannot load it: cannot read version 4; version 1 keeps serving']);
+    expect(w.lines).toEqual([
+      'clf@champion: models:/clf@champion moved to version 4: swap failed, cannot load it: cannot read version 4; version 1 keeps serving',
+    ]);
     expect(w.version()).toBe(1);
     w.move(5);
     await w.watcher.check();
@@ -181,11 +187,16 @@ describe('ModelWatcher', () => {
   it('signatureDiff names what differs; input order does not matter', () => {
     expect(signatureDiff(SIG3, SIG3)).toBeNull();
     const two = (a: string, b: string): ModelSignature => ({
-      inputs: [{ name: a, type: 'float32', shape: [-1, 2] }, { name: b, type: 'int64', shape: [-1] }],
+      inputs: [
+        { name: a, type: 'float32', shape: [-1, 2] },
+        { name: b, type: 'int64', shape: [-1] },
+      ],
       outputs: [{ name: 'y', type: 'float32', shape: [-1, 1] }],
     });
     expect(signatureDiff(two('a', 'b'), { ...two('a', 'b'), inputs: [...two('a', 'b').inputs].reverse() })).toBeNull();
     expect(signatureDiff(two('a', 'b'), two('a', 'c'))).toMatch(/^its inputs differ/);
-    expect(signatureDiff(SIG3, { ...SIG3, outputs: [{ name: 'y', type: 'float64', shape: [-1, 1] }] })).toMatch(/its outputs differ: y float32 \[-1, 1\] now, y float64 \[-1, 1\] there/);
+    expect(signatureDiff(SIG3, { ...SIG3, outputs: [{ name: 'y', type: 'float64', shape: [-1, 1] }] })).toMatch(
+      /its outputs differ: y float32 \[-1, 1\] now, y float64 \[-1, 1\] there/,
+    );
   });
 });

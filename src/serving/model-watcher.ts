@@ -38,7 +38,8 @@ export function watchTargets(variants: Variant[]): WatchTarget[] {
 
 const show = (ts: TensorSpec[]) => ts.map((t) => `${t.name} ${t.type} [${t.shape.join(', ')}]`).join(', ') || 'none';
 const byName = (ts: TensorSpec[]) => [...ts].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-const same = (a: TensorSpec, b: TensorSpec) => a.name === b.name && a.type === b.type && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+const same = (a: TensorSpec, b: TensorSpec) =>
+  a.name === b.name && a.type === b.type && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
 
 /** How two signatures differ (input or output names, types, shapes), or null when they are the same. */
 export function signatureDiff(serving: ModelSignature, next: ModelSignature, where: [string, string] = ['now', 'there']): string | null {

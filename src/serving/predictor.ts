@@ -86,7 +86,9 @@ export class Predictor {
       const what = [
         requests > 0 ? `${requests} request${requests === 1 ? '' : 's'}` : '',
         waitingImages > 0 ? `${waitingImages} image${waitingImages === 1 ? '' : 's'}` : '',
-      ].filter(Boolean).join(' and ');
+      ]
+        .filter(Boolean)
+        .join(' and ');
       throw new MlxError(
         'TEMPORARILY_UNAVAILABLE',
         `model ${this.model.name} is busy: ${what} ${requests + waitingImages === 1 ? 'is' : 'are'} waiting for inference (${this.names.maxQueue} ${max}); retry shortly, or raise ${this.names.maxQueue}`,

@@ -76,7 +76,10 @@ describe('planVariants', () => {
     ]);
     // Relative weights may add up to anything, 250 here; a NAME: prefix names the main model too.
     const big = planVariants('models:/clf/1', { variant: ['a:models:/clf/1=200', 'models:/clf/2=50'] });
-    expect(big.map((p) => [p.name, p.share])).toEqual([['a', 0.8], ['clf/2', 0.2]]);
+    expect(big.map((p) => [p.name, p.share])).toEqual([
+      ['a', 0.8],
+      ['clf/2', 0.2],
+    ]);
   });
 
   it('refuses weights over 100, sums over 100, all-zero weights, --canary mixed with relative weights', () => {

@@ -38,7 +38,6 @@ const ROLE_WORDS: RoleWords = { canary: 'canary', variant: 'variant', shadow: 's
 
 export const ROUTE_KEY_HEADER = 'x-mlx-route-key';
 
-
 /** The variant name a URI gets unless one is given: `clf@champion`, `clf/3`, `RUN/path`, a file's base name. */
 export function variantName(uri: string): string {
   if (uri.startsWith('models:/')) return uri.slice('models:/'.length);
@@ -63,7 +62,9 @@ export function planVariants(mainUri: string, specs: RolloutSpec[] = [], words: 
   let plans: VariantPlan[];
   if (mainListed) {
     if (canaries.length)
-      throw usage(`${words.canary} with the served model also given as ${words.variant} ${mainListed.uri}: use ${words.variant} for every model (relative weights) or ${words.canary} alone (percentages)`);
+      throw usage(
+        `${words.canary} with the served model also given as ${words.variant} ${mainListed.uri}: use ${words.variant} for every model (relative weights) or ${words.canary} alone (percentages)`,
+      );
     const sum = variants.reduce((s, v) => s + v.weight!, 0);
     if (sum <= 0) throw usage(`the ${words.variant} weights are all 0; give at least one a positive weight`);
     plans = [
@@ -71,11 +72,12 @@ export function planVariants(mainUri: string, specs: RolloutSpec[] = [], words: 
       ...others.map((v) => ({ name: v.name ?? variantName(v.uri), uri: v.uri, role: v.role, weight: v.weight!, share: v.weight! / sum })),
     ];
   } else {
-    for (const v of others)
-      if (v.weight! > 100) throw usage(`${v.flag} ${v.uri}=${v.weight}: a weight is a percentage of the requests, at most 100`);
+    for (const v of others) if (v.weight! > 100) throw usage(`${v.flag} ${v.uri}=${v.weight}: a weight is a percentage of the requests, at most 100`);
     const sum = others.reduce((s, v) => s + v.weight!, 0);
     if (sum > 100 + 1e-9)
-      throw usage(`the ${others.map((v) => `${v.flag} ${v.uri}=${v.weight}`).join(', ')} weights add up to ${round(sum)}%, over 100%; the served model answers what is left of 100`);
+      throw usage(
+        `the ${others.map((v) => `${v.flag} ${v.uri}=${v.weight}`).join(', ')} weights add up to ${round(sum)}%, over 100%; the served model answers what is left of 100`,
+      );
     const rest = Math.max(0, 100 - sum);
     plans = [
       { name: variantName(mainUri), uri: mainUri, role: 'primary', weight: round(rest), share: rest / 100 },
@@ -96,9 +98,12 @@ function checkUnique(plans: VariantPlan[], words: RoleWords): void {
   const uris = new Set<string>();
   const names = new Set<string>();
   for (const p of plans) {
-    if (uris.has(p.uri)) throw usage(`${p.uri} is given twice; each model is served once (as the main model, a ${words.canary}, a ${words.variant} or a ${words.shadow})`);
+    if (uris.has(p.uri))
+      throw usage(`${p.uri} is given twice; each model is served once (as the main model, a ${words.canary}, a ${words.variant} or a ${words.shadow})`);
     if (names.has(p.name))
-      throw usage(`two served models are both named "${p.name}"; name one with NAME:URI, e.g. ${words.variant} blue:${p.uri}${p.role === 'shadow' ? '' : `=${p.weight}`}`);
+      throw usage(
+        `two served models are both named "${p.name}"; name one with NAME:URI, e.g. ${words.variant} blue:${p.uri}${p.role === 'shadow' ? '' : `=${p.weight}`}`,
+      );
     uris.add(p.uri);
     names.add(p.name);
   }

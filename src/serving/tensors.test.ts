@@ -10,15 +10,35 @@ const refused = (fn: () => unknown, ...mentions: string[]) => {
   } catch (e) {
     err = e;
   }
-  expect(err, `expected a refusal, got ${result instanceof Object ? `${result.constructor.name} [${String(result)}]` : String(result)}`).toBeInstanceOf(MlxError);
+  expect(err, `expected a refusal, got ${result instanceof Object ? `${result.constructor.name} [${String(result)}]` : String(result)}`).toBeInstanceOf(
+    MlxError,
+  );
   expect((err as MlxError).code).toBe('INVALID_PARAMETER_VALUE');
   for (const m of mentions) expect((err as Error).message).toContain(m);
 };
 
 describe('flatten', () => {
   it('returns the values in row-major order and the shape', () => {
-    expect(flatten([[1, 2, 3], [4, 5, 6]], 'x', 3)).toEqual({ values: [1, 2, 3, 4, 5, 6], shape: [2, 3] });
-    expect(flatten([[[1], [2]], [[3], [4]]], 'x', 3)).toEqual({ values: [1, 2, 3, 4], shape: [2, 2, 1] });
+    expect(
+      flatten(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        'x',
+        3,
+      ),
+    ).toEqual({ values: [1, 2, 3, 4, 5, 6], shape: [2, 3] });
+    expect(
+      flatten(
+        [
+          [[1], [2]],
+          [[3], [4]],
+        ],
+        'x',
+        3,
+      ),
+    ).toEqual({ values: [1, 2, 3, 4], shape: [2, 2, 1] });
     expect(flatten([7, 8], 'x', 3)).toEqual({ values: [7, 8], shape: [2] });
   });
 
@@ -53,15 +73,39 @@ describe('flatten', () => {
 
 describe('nest', () => {
   it('is the inverse of flatten', () => {
-    for (const v of [[[1, 2, 3], [4, 5, 6]], [[[1], [2]], [[3], [4]]], [1, 2, 3], [[1, 2]]]) {
+    for (const v of [
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      [
+        [[1], [2]],
+        [[3], [4]],
+      ],
+      [1, 2, 3],
+      [[1, 2]],
+    ]) {
       const { values, shape } = flatten(v, 'x', 3);
       expect(nest(values as number[], shape)).toEqual(v);
     }
   });
 
   it('splits a flat list into rows and deeper', () => {
-    expect(nest([1, 2, 3, 4, 5, 6], [3, 2])).toEqual([[1, 2], [3, 4], [5, 6]]);
-    expect(nest([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2])).toEqual([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]);
+    expect(nest([1, 2, 3, 4, 5, 6], [3, 2])).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    expect(nest([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2])).toEqual([
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [
+        [5, 6],
+        [7, 8],
+      ],
+    ]);
     expect(nest([], [0, 3])).toEqual([]);
     expect(nest([1, 2], [2])).toEqual([1, 2]);
   });

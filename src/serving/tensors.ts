@@ -65,7 +65,9 @@ export function toTypedArray(type: string, values: ArrayLike<unknown>, what: str
     }
     // Typed arrays would wrap 300 into a uint8, or turn 1e39 into a float32 Infinity, silently: a wrong answer instead of an error.
     if (range ? v < range[0] || v > range[1] : type === 'float32' && Math.abs(v) > FLOAT32_MAX)
-      throw invalid(`${what}, ${at(i)}: ${v} does not fit ${type} (${range ? `${range[0]} to ${range[1]}` : `at most ${FLOAT32_MAX.toPrecision(5)} in magnitude`})`);
+      throw invalid(
+        `${what}, ${at(i)}: ${v} does not fit ${type} (${range ? `${range[0]} to ${range[1]}` : `at most ${FLOAT32_MAX.toPrecision(5)} in magnitude`})`,
+      );
     if (out instanceof BigInt64Array) out[i] = BigInt(v);
     else out[i] = v;
   }

@@ -81,7 +81,13 @@ export class VariantSet {
     this.shadows = this.all.filter((v) => v.isShadow);
     this.primary = this.routed[0];
     // One routed variant: no hashing, no draw, nothing per request.
-    this.router = this.routed.length > 1 ? new TrafficRouter(this.routed.map((v) => v.plan.share), random) : null;
+    this.router =
+      this.routed.length > 1
+        ? new TrafficRouter(
+            this.routed.map((v) => v.plan.share),
+            random,
+          )
+        : null;
   }
 
   /** True when one model answers every request: routing then costs nothing. */

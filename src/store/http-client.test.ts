@@ -13,10 +13,12 @@ let seen: { method?: string; url?: string; auth?: string; body?: string } = {};
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     let body = '';
-    req.on('data', (d) => (body += d)).on('end', () => {
-      seen = { method: req.method, url: req.url, auth: req.headers.authorization, body };
-      res.writeHead(reply.status, { 'content-type': reply.type }).end(reply.body);
-    });
+    req
+      .on('data', (d) => (body += d))
+      .on('end', () => {
+        seen = { method: req.method, url: req.url, auth: req.headers.authorization, body };
+        res.writeHead(reply.status, { 'content-type': reply.type }).end(reply.body);
+      });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -63,7 +65,9 @@ describe('RestClient', () => {
   it('names the endpoint when the server does not have it or does not speak MLflow JSON', async () => {
     const html = await failure(404, '<html>\n<body>Not Found</body></html>', 'text/html');
     expect(html.code).toBe('RESOURCE_DOES_NOT_EXIST');
-    expect(html.message).toMatch(/^the tracking server at http:\/\/127\.0\.0\.1:\d+ does not know GET \/api\/2\.0\/mlflow\/runs\/get \(.*Not Found.*\); is MLX_TRACKING_URI an mlx or MLflow server\?$/);
+    expect(html.message).toMatch(
+      /^the tracking server at http:\/\/127\.0\.0\.1:\d+ does not know GET \/api\/2\.0\/mlflow\/runs\/get \(.*Not Found.*\); is MLX_TRACKING_URI an mlx or MLflow server\?$/,
+    );
     expect(html.message).not.toMatch(/\n/);
     expect((await failure(404, '{"error_code":"ENDPOINT_NOT_FOUND","message":"no endpoint"}')).message).toMatch(/does not know GET/);
     expect((await failure(502, 'Bad gateway', 'text/plain')).message).toMatch(/answered 502 Bad Gateway to GET .*\(Bad gateway\)/);

@@ -110,7 +110,11 @@ export class RestClient {
   }
 
   /** A raw request below the server root (artifact transfers); transport failures become MlxErrors, HTTP errors are left to the caller. */
-  async fetch(method: HttpMethod, pathAndQuery: string, init: { headers?: Record<string, string>; body?: string | Blob | Uint8Array; duplex?: 'half' } = {}): Promise<Response> {
+  async fetch(
+    method: HttpMethod,
+    pathAndQuery: string,
+    init: { headers?: Record<string, string>; body?: string | Blob | Uint8Array; duplex?: 'half' } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = { ...init.headers };
     if (this.auth) headers.authorization = this.auth.header;
     try {

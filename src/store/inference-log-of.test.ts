@@ -11,7 +11,9 @@ describe('inferenceLogOf', () => {
     const remote = { uri: 'http://127.0.0.1:5000', ephemeral: false } as Store;
     await expect(inferenceLogOf(remote)).rejects.toThrow(/^inference logging needs a local store folder; http:\/\/127\.0\.0\.1:5000 is a tracking server/);
     const db = { uri: 'postgresql://mlx:secret@db:5432/mlx', ephemeral: false } as Store;
-    await expect(inferenceLogOf(db)).rejects.toThrow(/^inference logging needs a local store folder; postgresql:\/\/mlx@db:5432\/mlx is a database server\. Point/);
+    await expect(inferenceLogOf(db)).rejects.toThrow(
+      /^inference logging needs a local store folder; postgresql:\/\/mlx@db:5432\/mlx is a database server\. Point/,
+    );
   });
 
   it('refuses an empty database server too (it once got a SQLite file under ./postgresql:/ from mlx serve --log-inputs)', async () => {

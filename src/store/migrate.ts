@@ -40,7 +40,10 @@ export interface MigrateResult {
 /** The folder of a local store given as a folder, a file:// URI, or the project folder holding .mlx. */
 function sourceFolder(from: string): string {
   if (isHttpUri(from) || isPostgresUri(from))
-    throw new MlxError('INVALID_PARAMETER_VALUE', `--from ${from.replace(/\/\/[^@/]*@/, '//')} is not a local store; give the folder of a local store (e.g. ./.mlx)`);
+    throw new MlxError(
+      'INVALID_PARAMETER_VALUE',
+      `--from ${from.replace(/\/\/[^@/]*@/, '//')} is not a local store; give the folder of a local store (e.g. ./.mlx)`,
+    );
   const dir = path.resolve(trackingUriPath(from));
   for (const candidate of [dir, path.join(dir, '.mlx')]) if (fs.existsSync(path.join(candidate, 'mlx.db'))) return candidate;
   throw new MlxError('RESOURCE_DOES_NOT_EXIST', `no mlx store at ${dir} (no mlx.db there); give the folder of a local store, e.g. ./.mlx`);
@@ -94,7 +97,10 @@ async function copyTable(src: Database.Database, c: PoolClient, table: (typeof T
     if (batch[0].length > 0) await c.query(insert, batch);
     batch = cols.map(() => []);
   };
-  for (const r of src.prepare(`SELECT ${cols.join(', ')} FROM ${table.name}`).raw().iterate() as Iterable<unknown[]>) {
+  for (const r of src
+    .prepare(`SELECT ${cols.join(', ')} FROM ${table.name}`)
+    .raw()
+    .iterate() as Iterable<unknown[]>) {
     r.forEach((v, i) => {
       if (cols[i] === table.rewrite && typeof v === 'string') {
         const abs = resolveArtifactUri(root, v);

@@ -23,8 +23,7 @@ export function resolveTrackingUri(src: TrackingUriSource = {}): string {
   if (given !== undefined && given !== '') {
     if (factoryFor(given)) return given;
     const p = trackingUriPath(given);
-    if (schemeOf(p) !== null)
-      throw new MlxError('USAGE', `tracking URI ${JSON.stringify(given)} has an unknown scheme; give a folder path for a local store`);
+    if (schemeOf(p) !== null) throw new MlxError('USAGE', `tracking URI ${JSON.stringify(given)} has an unknown scheme; give a folder path for a local store`);
     return path.resolve(cwd, p);
   }
   for (let dir = cwd; ; dir = path.dirname(dir)) {

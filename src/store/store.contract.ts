@@ -39,8 +39,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
     afterEach(async () => {
       await store.close();
     });
-    const newRun = async (extra: Partial<Parameters<Store['createRun']>[0]> = {}) =>
-      store.createRun({ experimentId: '0', userId: 'u', ...extra });
+    const newRun = async (extra: Partial<Parameters<Store['createRun']>[0]> = {}) => store.createRun({ experimentId: '0', userId: 'u', ...extra });
 
     describe('experiments', () => {
       it('has the Default experiment with id "0" from the start', async () => {
@@ -150,7 +149,11 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
         await store.logMetric(id, { key: 'loss', value: 0.4, step: 2, timestamp: 300 });
         expect((await store.getRun(id)).metrics.loss).toBe(0.4);
         const hist = await store.getMetricHistory(id, 'loss');
-        expect(hist.map((m) => [m.step, m.value])).toEqual([[1, 0.9], [2, 0.5], [2, 0.4]]);
+        expect(hist.map((m) => [m.step, m.value])).toEqual([
+          [1, 0.9],
+          [2, 0.5],
+          [2, 0.4],
+        ]);
       });
 
       it('stores NaN and ±Infinity faithfully', async () => {
@@ -203,8 +206,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
 
     describe('model registry', () => {
       // Every version goes through placeModel, so stores that read the model get real bytes.
-      const createVersion = async (input: CreateModelVersionInput) =>
-        store.createModelVersion(opts.placeModel ? await opts.placeModel(store, input) : input);
+      const createVersion = async (input: CreateModelVersionInput) => store.createModelVersion(opts.placeModel ? await opts.placeModel(store, input) : input);
       const version = (name: string, extra: Partial<CreateModelVersionInput> = {}): CreateModelVersionInput => ({
         name,
         source: '/tmp/model.onnx',

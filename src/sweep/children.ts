@@ -31,14 +31,10 @@ export async function listChildRuns(store: TrackingStore, parentRunId: string, e
  * The children of a parent run for `mlx compare --sweep`, in trial order, with the metric and goal
  * the sweep optimized (so compare marks its best the same way).
  */
-export async function sweepChildren(
-  store: TrackingStore,
-  parentIdOrPrefix: string,
-): Promise<{ runs: Run[]; metric: string | null; goal: Goal | null }> {
+export async function sweepChildren(store: TrackingStore, parentIdOrPrefix: string): Promise<{ runs: Run[]; metric: string | null; goal: Goal | null }> {
   const parent = await store.getRun(await store.resolveRunId(parentIdOrPrefix));
   const runs = await listChildRuns(store, parent.info.run_id, parent.info.experiment_id);
-  if (runs.length === 0)
-    throw invalid(`run ${parent.info.run_id} has no child runs; give the parent run that mlx sweep printed`);
+  if (runs.length === 0) throw invalid(`run ${parent.info.run_id} has no child runs; give the parent run that mlx sweep printed`);
   const order = (r: Run) => trialOf(r) ?? Infinity;
   runs.sort((a, b) => order(a) - order(b) || a.info.start_time - b.info.start_time);
   const goal = parent.tags['mlx.sweep.goal'];

@@ -65,12 +65,7 @@ export function median(values: number[]): number {
  * Judges every step of `history` after `afterStep` in order; returns the first step where the run
  * should stop, or null. A run whose values so far are all NaN is stopped (it diverged), as in Optuna.
  */
-export function medianStop(
-  history: StepValue[],
-  completed: CompletedCurves,
-  opts: MedianRuleOptions,
-  afterStep = -Infinity,
-): StopDecision | null {
+export function medianStop(history: StepValue[], completed: CompletedCurves, opts: MedianRuleOptions, afterStep = -Infinity): StopDecision | null {
   const sorted = [...history].sort((a, b) => a.step - b.step);
   let best = NaN;
   for (let i = 0; i < sorted.length; i++) {

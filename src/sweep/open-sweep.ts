@@ -52,7 +52,15 @@ export async function openSweep(
   } else {
     config = o.config!;
     if (!o.startRun) throw new Error('a new sweep needs startRun (app/start-run.ts startTaggedRun)');
-    ({ parent, experiment } = await createSweepParent(store, { config, experiment: o.experiment ?? '0', name: o.name, cwd: o.cwd, env: o.env, warn, startRun: o.startRun }));
+    ({ parent, experiment } = await createSweepParent(store, {
+      config,
+      experiment: o.experiment ?? '0',
+      name: o.name,
+      cwd: o.cwd,
+      env: o.env,
+      warn,
+      startRun: o.startRun,
+    }));
     queue = planTrials(config);
     total = queue.length;
   }

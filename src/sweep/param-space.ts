@@ -104,8 +104,7 @@ export function parseParamSpecs(texts: string[]): ParamSpec[] {
     const name = envName(s.key);
     const other = env.get(name);
     if (other === s.key) throw refused(s.text, `param ${JSON.stringify(s.key)} is given twice; give each key once`);
-    if (other !== undefined)
-      throw refused(s.text, `params ${JSON.stringify(other)} and ${JSON.stringify(s.key)} would both be passed as ${name}; rename one`);
+    if (other !== undefined) throw refused(s.text, `params ${JSON.stringify(other)} and ${JSON.stringify(s.key)} would both be passed as ${name}; rename one`);
     env.set(name, s.key);
   }
   return specs;
@@ -156,8 +155,7 @@ export function sampleRandom(specs: ParamSpec[], count: number, seed: number): R
       const n = discreteCount(s);
       if (n !== null) values[s.key] = valueAt(s, Math.min(n - 1, Math.floor(u * n)));
       else if (s.kind === 'uniform') values[s.key] = tidy(s.low + u * (s.high - s.low), 6);
-      else if (s.kind === 'loguniform')
-        values[s.key] = tidy(Math.exp(Math.log(s.low) + u * (Math.log(s.high) - Math.log(s.low))), 6);
+      else if (s.kind === 'loguniform') values[s.key] = tidy(Math.exp(Math.log(s.low) + u * (Math.log(s.high) - Math.log(s.low))), 6);
     }
     out.push(values);
   }
@@ -167,8 +165,6 @@ export function sampleRandom(specs: ParamSpec[], count: number, seed: number): R
 /** Replaces `{key}` in each argument by the trial's value (and `{trial}` by its number); other braces stay. */
 export function substitute(args: string[], values: Record<string, string>, trial: number): string[] {
   return args.map((a) =>
-    a.replace(/\{([^{}]+)\}/g, (whole, k: string) =>
-      Object.prototype.hasOwnProperty.call(values, k) ? values[k] : k === 'trial' ? String(trial) : whole,
-    ),
+    a.replace(/\{([^{}]+)\}/g, (whole, k: string) => (Object.prototype.hasOwnProperty.call(values, k) ? values[k] : k === 'trial' ? String(trial) : whole)),
   );
 }

@@ -7,7 +7,11 @@ export type StoppedBy = 'interrupt' | 'fail-fast' | null;
  * How a sweep ended and the exit code `mlx sweep` gives: KILLED with 128 + the signal after an
  * interrupt; FAILED (1) after a fail-fast stop or when no trial finished; else FINISHED (0).
  */
-export function sweepOutcome(stoppedBy: StoppedBy, signal: NodeJS.Signals | null, results: SweepResults): { status: 'FINISHED' | 'FAILED' | 'KILLED'; exitCode: number } {
+export function sweepOutcome(
+  stoppedBy: StoppedBy,
+  signal: NodeJS.Signals | null,
+  results: SweepResults,
+): { status: 'FINISHED' | 'FAILED' | 'KILLED'; exitCode: number } {
   if (stoppedBy === 'interrupt') return { status: 'KILLED', exitCode: 128 + (os.constants.signals[signal ?? 'SIGINT'] ?? 2) };
   if (stoppedBy === 'fail-fast' || results.counts.finished === 0) return { status: 'FAILED', exitCode: 1 };
   return { status: 'FINISHED', exitCode: 0 };

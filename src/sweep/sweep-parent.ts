@@ -51,7 +51,15 @@ export async function createSweepParent(
     ...(config.metric !== null ? { [SWEEP_TAGS.metric]: config.metric, [SWEEP_TAGS.goal]: config.goal! } : {}),
     [SWEEP_TAGS.pid]: String(process.pid),
   };
-  const { info, experiment } = await o.startRun(store, { experiment: o.experiment, name: o.name, command: config.command, tags, cwd: o.cwd, env: o.env, warn: o.warn });
+  const { info, experiment } = await o.startRun(store, {
+    experiment: o.experiment,
+    name: o.name,
+    command: config.command,
+    tags,
+    cwd: o.cwd,
+    env: o.env,
+    warn: o.warn,
+  });
   return { parent: info, experiment };
 }
 

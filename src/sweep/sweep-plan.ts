@@ -56,9 +56,7 @@ export function parseSweepConfig(text: string | undefined): SweepConfig | null {
 /** The trials a definition expands to, numbered from 1; the same every time for the same definition. */
 export function planTrials(config: SweepConfig, specs: ParamSpec[] = parseParamSpecs(config.params)): Trial[] {
   const points =
-    config.strategy === 'grid'
-      ? Array.from({ length: config.size }, (_, i) => gridPoint(specs, i))
-      : sampleRandom(specs, config.size, config.seed ?? 0);
+    config.strategy === 'grid' ? Array.from({ length: config.size }, (_, i) => gridPoint(specs, i)) : sampleRandom(specs, config.size, config.seed ?? 0);
   return points.map((values, i) => ({ trial: i + 1, values }));
 }
 

@@ -58,7 +58,16 @@ export class SweepRunner {
   /** Runs every trial left and finishes the parent run; returns how the sweep ended. */
   async run(): Promise<SweepOutcome> {
     const { parent, experiment, config, queue } = this.s;
-    this.emit({ type: 'start', parent, experiment, config, pending: queue.length, resumed: this.s.resumed, parallel: this.parallel, progress: { ...this.progress } });
+    this.emit({
+      type: 'start',
+      parent,
+      experiment,
+      config,
+      pending: queue.length,
+      resumed: this.s.resumed,
+      parallel: this.parallel,
+      progress: { ...this.progress },
+    });
     const onSignal = (sig: NodeJS.Signals) => this.interrupt(sig);
     const onAbort = () => this.interrupt('SIGINT');
     if (this.o.handleSignals !== false) for (const sig of SIGNALS) process.on(sig, onSignal);
@@ -101,7 +110,13 @@ export class SweepRunner {
       params: trial.values,
       tags: { ...config.tags, [TRIAL_TAG]: String(trial.trial) },
       command: trialCommand(config, trial),
-      env: { ...this.o.env, MLX_RUN_ID: parent.run_id, MLX_TRACKING_URI: store.uri, MLX_EXPERIMENT: experiment.experiment_id, ...trialEnv(trial, parent.run_id) },
+      env: {
+        ...this.o.env,
+        MLX_RUN_ID: parent.run_id,
+        MLX_TRACKING_URI: store.uri,
+        MLX_EXPERIMENT: experiment.experiment_id,
+        ...trialEnv(trial, parent.run_id),
+      },
       cwd: this.o.cwd,
       onLine: this.o.onLine ? (stream, line) => this.o.onLine!(trial.trial, stream, line) : undefined,
     });
@@ -116,7 +131,17 @@ export class SweepRunner {
     this.progress.running--;
     const { status, value } = await this.settle(a);
     const newBest = this.count(a, status, value);
-    this.emit({ type: 'trial-end', trial, runId: a.runId, status, value, earlyStop: status === 'KILLED' ? a.earlyStop : null, newBest, exit, progress: { ...this.progress } });
+    this.emit({
+      type: 'trial-end',
+      trial,
+      runId: a.runId,
+      status,
+      value,
+      earlyStop: status === 'KILLED' ? a.earlyStop : null,
+      newBest,
+      exit,
+      progress: { ...this.progress },
+    });
     if (status === 'FAILED' && (this.o.failFast ?? config.failFast) && this.stoppedBy === null) {
       this.stoppedBy = 'fail-fast';
       for (const other of this.active) other.handle.stop('SIGTERM');
@@ -186,7 +211,24 @@ export class SweepRunner {
     const pending = pendingTrials(total, results);
     const { status, exitCode } = sweepOutcome(this.stoppedBy, this.signal, results);
     const complete = this.stoppedBy === null && pending === 0;
-    await finishSweepParent(store, { parentRunId: parent.run_id, config, results, status, complete, warn: (message) => this.emit({ type: 'warning', message }) });
-    return { parentRunId: parent.run_id, parentName: parent.run_name, experimentId: parent.experiment_id, config, status, exitCode, stoppedBy: this.stoppedBy, results, pending };
+    await finishSweepParent(store, {
+      parentRunId: parent.run_id,
+      config,
+      results,
+      status,
+      complete,
+      warn: (message) => this.emit({ type: 'warning', message }),
+    });
+    return {
+      parentRunId: parent.run_id,
+      parentName: parent.run_name,
+      experimentId: parent.experiment_id,
+      config,
+      status,
+      exitCode,
+      stoppedBy: this.stoppedBy,
+      results,
+      pending,
+    };
   }
 }

@@ -66,7 +66,10 @@ describe('openSweep', () => {
     const config = buildSweepConfig({ param: ['lr=0.1,0.2,0.3'], metric: 'acc', earlyStop: true }, ['train', '{lr}'], () => 1);
     const first = await openSweep(store, { config, experiment: 'sweeps', name: 'sw', cwd: '.', env: {}, startRun: startTaggedRun }, warn);
     // Trial 1 finished with a curve, trial 2 failed; trial 3 never ran. The parent was left RUNNING by a killed sweep.
-    for (const [trial, status] of [[1, 'FINISHED'], [2, 'FAILED']] as const) {
+    for (const [trial, status] of [
+      [1, 'FINISHED'],
+      [2, 'FAILED'],
+    ] as const) {
       const child = await store.createRun({
         experimentId: first.parent.experiment_id,
         runName: `sw-${trial}`,

@@ -83,7 +83,19 @@ function fakeLauncher(store: SqliteStore, behave: (values: Record<string, string
 
 function sweep(store: SqliteStore, flags: SweepFlags, launcher: Launcher, extra: Partial<SweepOptions> = {}) {
   const config = buildSweepConfig({ metric: 'acc', ...flags }, ['train', '--lr', '{lr}'], () => 99);
-  return runSweep({ store, cwd: process.cwd(), env: { PATH: process.env.PATH }, config, experiment: 'sweeps', name: 'sw', startRun: startTaggedRun, handleSignals: false, launcher, pollMs: 5, ...extra });
+  return runSweep({
+    store,
+    cwd: process.cwd(),
+    env: { PATH: process.env.PATH },
+    config,
+    experiment: 'sweeps',
+    name: 'sw',
+    startRun: startTaggedRun,
+    handleSignals: false,
+    launcher,
+    pollMs: 5,
+    ...extra,
+  });
 }
 
 describe('runSweep', () => {
@@ -172,7 +184,14 @@ describe('runSweep', () => {
     expect(parent.params).toEqual({});
 
     const second = fakeLauncher(store, (p) => ({ curve: [Number(p.lr) / 10] }));
-    const resumed = await runSweep({ store, cwd: process.cwd(), env: {}, resume: out.parentRunId.slice(0, 8), handleSignals: false, launcher: second.launcher });
+    const resumed = await runSweep({
+      store,
+      cwd: process.cwd(),
+      env: {},
+      resume: out.parentRunId.slice(0, 8),
+      handleSignals: false,
+      launcher: second.launcher,
+    });
     expect(second.launched.map((s) => s.params.lr)).toEqual(['2', '3', '4']);
     expect(second.launched[0].runName).toBe('sw-2');
     expect(resumed).toMatchObject({ status: 'FINISHED', exitCode: 0, pending: 0, parentRunId: out.parentRunId });

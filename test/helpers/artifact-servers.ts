@@ -51,9 +51,16 @@ export async function artifactServer(backend: 'sqlite' | 'postgresql', pg: TestP
   const run = (await ok(call(base, 'POST', `${API}/runs/create`, { experiment_id: exp }), 'runs/create')).run;
   const runBase = String(run.info.artifact_uri).replace(/^mlflow-artifacts:\/+/, '');
   const onnx = imageClassifierOnnx();
-  const put = await fetch(`${base}${PROXY}/${runBase}/model/model.onnx`, { method: 'PUT', body: onnx, headers: { 'content-type': 'application/octet-stream' } });
+  const put = await fetch(`${base}${PROXY}/${runBase}/model/model.onnx`, {
+    method: 'PUT',
+    body: onnx,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
   if (put.status !== 200) throw new Error(`upload: ${put.status} ${await put.text()}`);
-  await ok(call(base, 'POST', `${API}/model-versions/create`, { name: MODEL, source: `mlflow-artifacts:/${runBase}/model/model.onnx`, run_id: run.info.run_id }), 'model-versions/create');
+  await ok(
+    call(base, 'POST', `${API}/model-versions/create`, { name: MODEL, source: `mlflow-artifacts:/${runBase}/model/model.onnx`, run_id: run.info.run_id }),
+    'model-versions/create',
+  );
   return {
     backend,
     server,

@@ -51,8 +51,7 @@ export interface EmulateOptions {
   basePath: string;
 }
 
-const expand = (text: string, vars: Record<string, string>) =>
-  text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string, b: string) => vars[a ?? b] ?? '');
+const expand = (text: string, vars: Record<string, string>) => text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string, b: string) => vars[a ?? b] ?? '');
 
 /** Parses ENV's `K=V K2="V 2"` form. */
 function envPairs(args: string): [string, string][] {
@@ -84,8 +83,17 @@ export function emulateBuild(dockerfile: string, contextDir: string, root: strin
     if (op === 'FROM') {
       const name = /\s+AS\s+(\S+)$/i.exec(a)?.[1] ?? null;
       st = {
-        name, root: path.join(root, `stage-${stages.length}`), workdir: '/', env: { PATH: opts.basePath }, user: null,
-        expose: [], entrypoint: [], cmd: [], healthcheck: [], ran: [], skipped: [],
+        name,
+        root: path.join(root, `stage-${stages.length}`),
+        workdir: '/',
+        env: { PATH: opts.basePath },
+        user: null,
+        expose: [],
+        entrypoint: [],
+        cmd: [],
+        healthcheck: [],
+        ran: [],
+        skipped: [],
       };
       fs.mkdirSync(st.root, { recursive: true });
       stages.push(st);
@@ -156,9 +164,10 @@ export function emulateBuild(dockerfile: string, contextDir: string, root: strin
 
 /** This process's environment without what npm, vitest or mlx put there, so a RUN sees a plain shell's. */
 export function cleanHostEnv(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([k, v]) => v !== undefined && !/^(npm_|MLX_|VITEST|NODE_OPTIONS|INIT_CWD)/i.test(k)),
-  ) as Record<string, string>;
+  return Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && !/^(npm_|MLX_|VITEST|NODE_OPTIONS|INIT_CWD)/i.test(k))) as Record<
+    string,
+    string
+  >;
 }
 
 /** Finds an executable on a PATH, as exec-form ENTRYPOINT does. */

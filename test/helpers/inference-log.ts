@@ -13,8 +13,18 @@ export { seedDriftData, type TabularData };
 export function records(data: TabularData, o: { start: number; prefix: string } & Partial<InferenceRecord>): InferenceRecord[] {
   const { start, prefix, ...over } = o;
   return data.rows.map((row, i) => ({
-    requestId: `${prefix}-${i}`, timestamp: start + i, route: '/invocations', model: 'clf', version: 1, variant: 'primary', shadow: false,
-    latencyMs: 1, columns: data.featureNames, rows: [row], predictions: [data.classNames[data.labels[i]]], ...over,
+    requestId: `${prefix}-${i}`,
+    timestamp: start + i,
+    route: '/invocations',
+    model: 'clf',
+    version: 1,
+    variant: 'primary',
+    shadow: false,
+    latencyMs: 1,
+    columns: data.featureNames,
+    rows: [row],
+    predictions: [data.classNames[data.labels[i]]],
+    ...over,
   }));
 }
 
@@ -50,6 +60,6 @@ export function query<T = unknown>(dir: string, sql: string, ...args: unknown[])
 
 /** Counts of what a refused command must not have changed: feedback rows, runs, metrics, experiments. */
 export function storeCounts(dir: string): Record<string, number> {
-  const n = (table: string) => (query<{ n: number }>(dir, `SELECT count(*) AS n FROM ${table}`)[0]?.n ?? -1);
+  const n = (table: string) => query<{ n: number }>(dir, `SELECT count(*) AS n FROM ${table}`)[0]?.n ?? -1;
   return { feedback: n('inference_feedback'), log: n('inference_log'), runs: n('runs'), metrics: n('metrics'), experiments: n('experiments') };
 }

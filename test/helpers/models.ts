@@ -6,7 +6,12 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import { OnnxGraphBuilder } from '../../src/models/onnx/builder.js';
 import {
-  brokenModels, imageClassifierOnnx, seedDriftData, tabularClassifierOnnx, trainImageClassifier, trainTabularClassifier,
+  brokenModels,
+  imageClassifierOnnx,
+  seedDriftData,
+  tabularClassifierOnnx,
+  trainImageClassifier,
+  trainTabularClassifier,
 } from '../../src/models/onnx/sample-models.js';
 import { expectError, mlx, mlxJson, tempProject, type CliResult } from './cli.js';
 
@@ -104,8 +109,6 @@ export function runWithModel(dir: string, file: string, artifactPath = 'model'):
   ok(dir, ['log', 'artifact', file, '--run', run, '--artifact-path', artifactPath]);
   return run;
 }
-
-
 
 /** Everything a user can see of the registry: models, their versions, the files under .mlx/models. */
 export function registrySnapshot(dir: string) {

@@ -37,7 +37,10 @@ function findBin(name: string): string | null {
 
 function globVersions(root: string): string[] {
   try {
-    return fs.readdirSync(root).sort((a, b) => Number(b) - Number(a)).map((v) => path.join(root, v, 'bin'));
+    return fs
+      .readdirSync(root)
+      .sort((a, b) => Number(b) - Number(a))
+      .map((v) => path.join(root, v, 'bin'));
   } catch {
     return [];
   }
@@ -102,7 +105,7 @@ function server(base: string, onStop: () => Promise<void>): TestPostgres {
 export async function startCluster(): Promise<TestPostgres> {
   const initdb = findBin('initdb');
   const pgCtl = findBin('pg_ctl');
-  if (!initdb || !pgCtl) throw new Error('initdb/pg_ctl not found (install Debian\'s postgresql package, or set MLX_TEST_POSTGRES_URL)');
+  if (!initdb || !pgCtl) throw new Error("initdb/pg_ctl not found (install Debian's postgresql package, or set MLX_TEST_POSTGRES_URL)");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlx-pg-'));
   if (process.getuid?.() === 0) {
     const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());

@@ -128,7 +128,14 @@ export function rolloutApp(
   const lines: string[] = [];
   // The limits named by mlx serve's flags, as the CLI names them for startServer.
   const names = limitNames();
-  const state = rolloutState(variants, metrics, { modelName: main, mlxVersion: '0.0.0', maxBodyBytes: 1024 * 1024, limitNames: names, sink: opts.sink ?? null, log: (line) => lines.push(line) });
+  const state = rolloutState(variants, metrics, {
+    modelName: main,
+    mlxVersion: '0.0.0',
+    maxBodyBytes: 1024 * 1024,
+    limitNames: names,
+    sink: opts.sink ?? null,
+    log: (line) => lines.push(line),
+  });
   const install = installer(metrics, { maxBatchSize: opts.maxBatchSize ?? 32, maxBatchDelayMs: 0, maxQueue: opts.maxQueue, limitNames: names });
   for (const v of variants.all) install(v, models[v.plan.uri]);
   return { app: inferenceApp(state), state, variants, install, metrics, lines };

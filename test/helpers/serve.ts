@@ -25,7 +25,12 @@ const running = new Set<Server>();
  * Starts `mlx serve URI --port 0 ARGS` in cwd; resolves once it listens (and, unless ready is false, once the model
  * is loaded). Rejects with the server's stderr if it exits first.
  */
-export async function startServe(cwd: string, uri: string, args: string[] = [], opts: { ready?: boolean; env?: Record<string, string | undefined> } = {}): Promise<Server> {
+export async function startServe(
+  cwd: string,
+  uri: string,
+  args: string[] = [],
+  opts: { ready?: boolean; env?: Record<string, string | undefined> } = {},
+): Promise<Server> {
   const proc = mlxSpawn(cwd, ['serve', uri, '--port', '0', ...args], opts.env);
   let err = '';
   const waiters: { test: string | RegExp; resolve: () => void }[] = [];
@@ -38,9 +43,7 @@ export async function startServe(cwd: string, uri: string, args: string[] = [], 
     }
   });
   proc.stdout!.resume();
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.on('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
   const waitFor = (test: string | RegExp) =>
     matches(test)
       ? Promise.resolve()

@@ -4,9 +4,21 @@ import { expect } from 'vitest';
 import { OnnxGraphBuilder } from '../../src/models/onnx/builder.js';
 import { createRng } from '../../src/models/onnx/prng.js';
 import {
-  SEED_LABELS, VALUE_CLASSES, argmax, imageClassifierOnnx, predictImage, predictTabular, seedDriftData, softmaxInPlace,
-  syntheticImage, tabularClassifierOnnx, trainImageClassifier, trainTabularClassifier,
-  type ImageModel, type SeedLabel, type TabularModel,
+  SEED_LABELS,
+  VALUE_CLASSES,
+  argmax,
+  imageClassifierOnnx,
+  predictImage,
+  predictTabular,
+  seedDriftData,
+  softmaxInPlace,
+  syntheticImage,
+  tabularClassifierOnnx,
+  trainImageClassifier,
+  trainTabularClassifier,
+  type ImageModel,
+  type SeedLabel,
+  type TabularModel,
 } from '../../src/models/onnx/sample-models.js';
 
 export { SEED_LABELS, VALUE_CLASSES };
@@ -53,7 +65,8 @@ export const TABULAR_LABELS = `${VALUE_CLASSES.join('\n')}\n`;
 export async function encodedImage(label: SeedLabel, seed: number, format: 'png' | 'jpeg' | 'webp' = 'png') {
   const image = syntheticImage(label, seed);
   const s = sharp(Buffer.from(image.rgb), { raw: { width: image.width, height: image.height, channels: 3 } });
-  const bytes = format === 'png' ? await s.png().toBuffer() : format === 'jpeg' ? await s.jpeg({ quality: 95 }).toBuffer() : await s.webp({ quality: 95 }).toBuffer();
+  const bytes =
+    format === 'png' ? await s.png().toBuffer() : format === 'jpeg' ? await s.jpeg({ quality: 95 }).toBuffer() : await s.webp({ quality: 95 }).toBuffer();
   const probs = Array.from(softmaxInPlace(Float64Array.from(predictImage(imageModel(), image.chw))));
   return { bytes, probs, classId: argmax(probs), label };
 }
@@ -109,9 +122,11 @@ export function fixedBatchModel() {
 export function mlpBytes(width = 512, layers = 16, opts: { wide?: boolean } = {}): Uint8Array {
   const rng = createRng(42);
   const scale = Math.sqrt(1 / width);
-  const b = new OnnxGraphBuilder('mlp')
-    .input('x', 'float32', ['batch', width])
-    .initializer('W', Float32Array.from({ length: width * width }, () => rng.normal(0, scale)), [width, width]);
+  const b = new OnnxGraphBuilder('mlp').input('x', 'float32', ['batch', width]).initializer(
+    'W',
+    Float32Array.from({ length: width * width }, () => rng.normal(0, scale)),
+    [width, width],
+  );
   let h = 'x';
   for (let i = 0; i < layers; i++) {
     b.node('MatMul', [h, 'W'], [`mm${i}`]).node('Tanh', [`mm${i}`], [`h${i}`]);
@@ -119,7 +134,11 @@ export function mlpBytes(width = 512, layers = 16, opts: { wide?: boolean } = {}
   }
   if (opts.wide) return b.node('Identity', [h], ['y']).output('y', 'float32', ['batch', width]).toBytes();
   return b
-    .initializer('Wout', Float32Array.from({ length: width * 10 }, () => rng.normal(0, scale)), [width, 10])
+    .initializer(
+      'Wout',
+      Float32Array.from({ length: width * 10 }, () => rng.normal(0, scale)),
+      [width, 10],
+    )
     .node('MatMul', [h, 'Wout'], ['y'])
     .output('y', 'float32', ['batch', 10])
     .toBytes();

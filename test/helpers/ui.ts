@@ -116,8 +116,11 @@ export function bulkRuns(storeDir: string, experiment: string, n: number): strin
         tag.run(id, 'mlflow.runName', name);
         tag.run(id, 'mlflow.user', 'bulk');
         param.run(id, 'seed', String(i));
-        for (const [key, value] of [['acc', (i % 997) / 997], ['loss', 1 - (i % 991) / 991]] as const) {
-          for (let step = 0; step < 3; step++) metric.run(id, key, value * (step + 1) / 3, step, start + step);
+        for (const [key, value] of [
+          ['acc', (i % 997) / 997],
+          ['loss', 1 - (i % 991) / 991],
+        ] as const) {
+          for (let step = 0; step < 3; step++) metric.run(id, key, (value * (step + 1)) / 3, step, start + step);
           latest.run(id, key, value, 2, start + 2);
         }
       }

@@ -37,10 +37,7 @@ function expectRefused(r: RawReply, s: ArtifactServer, what: string, status = 40
   expect(r.json.message, what).not.toContain(s.dir);
 }
 
-const backends = [
-  ['sqlite', () => servers.sqlite!] as const,
-  ...(pg ? [['postgresql', () => servers.postgresql!] as const] : []),
-];
+const backends = [['sqlite', () => servers.sqlite!] as const, ...(pg ? [['postgresql', () => servers.postgresql!] as const] : [])];
 
 describe.each(backends)('%s: the registry stays read-only whatever the spelling', (_name, get) => {
   const card = () => `_mlx-registry/models/cards/${MODEL}/v1.md`;
@@ -76,14 +73,29 @@ describe.each(backends)('%s: the registry stays read-only whatever the spelling'
       }
     expect(snapshot(path.join(s.registry, 'models'))).toEqual(before);
     // Nothing was created beside the registry either (no "_MLX-Registry", no ".\\_mlx-registry").
-    expect(fs.readdirSync(s.root).sort()).toEqual(s.backend === 'postgresql' ? ['.mlx-tmp', '_mlx-registry', s.runBase.split('/')[0]].sort() : ['.mlx-tmp', s.runBase.split('/')[0]].sort());
+    expect(fs.readdirSync(s.root).sort()).toEqual(
+      s.backend === 'postgresql' ? ['.mlx-tmp', '_mlx-registry', s.runBase.split('/')[0]].sort() : ['.mlx-tmp', s.runBase.split('/')[0]].sort(),
+    );
   });
 
   it('DELETE of the registry, a card, the bytes or the whole root: 400 for every spelling, nothing removed', async () => {
     const s = get();
     const before = snapshot(s.root);
     const targets = ['_mlx-registry', card(), bytes()];
-    const rels = [...targets.flatMap(spellings), '_mlx-registry', '_mlx-registry%2f.', '_mlx-registry/.', '_mlx-registry/', '.', '%2e', 'x%2f..', 'x/..', '%2e%2e%2f' + rootName(), '.%2f', '%2f'];
+    const rels = [
+      ...targets.flatMap(spellings),
+      '_mlx-registry',
+      '_mlx-registry%2f.',
+      '_mlx-registry/.',
+      '_mlx-registry/',
+      '.',
+      '%2e',
+      'x%2f..',
+      'x/..',
+      '%2e%2e%2f' + rootName(),
+      '.%2f',
+      '%2f',
+    ];
     for (const rel of rels) {
       const r = await rawRequest(s.server.base, `${PROXY}/${rel}`, { method: 'DELETE' });
       expect(r.status, `DELETE ${rel}: ${r.text}`).toBeGreaterThanOrEqual(400);
@@ -124,7 +136,10 @@ describe.each(backends)('%s: ambiguous artifact paths are refused, plain ones wo
     const bad = ['a//b.txt', 'a/b.txt/.', 'a%2f.%2fb.txt', 'a%2f%2fb.txt', 'a/b/', 'a/b%2f', 'a%5cb.txt', 'a%00b.txt', 'a/..', `${'x'.repeat(300)}.txt`];
     for (const rel of bad) {
       for (const method of ['PUT', 'GET', 'DELETE']) {
-        const r = await rawRequest(s.server.base, `${PROXY}/${s.runBase}/${rel}`, { method, ...(method === 'PUT' ? { body: 'x', headers: { 'content-type': 'application/octet-stream' } } : {}) });
+        const r = await rawRequest(s.server.base, `${PROXY}/${s.runBase}/${rel}`, {
+          method,
+          ...(method === 'PUT' ? { body: 'x', headers: { 'content-type': 'application/octet-stream' } } : {}),
+        });
         expectRefused(r, s, `${method} ${rel}`);
       }
       // A listing may end in one "/" (MLflow clients join paths that way); nothing else is let through.
@@ -137,7 +152,9 @@ describe.each(backends)('%s: ambiguous artifact paths are refused, plain ones wo
   it('a double-encoded path is decoded once: %252f is a "%2f" in a file name, never a slash', async () => {
     const s = get();
     const rel = `${s.runBase}/odd%252f..%252fname.txt`;
-    expect((await rawRequest(s.server.base, `${PROXY}/${rel}`, { method: 'PUT', body: 'odd', headers: { 'content-type': 'application/octet-stream' } })).status).toBe(200);
+    expect(
+      (await rawRequest(s.server.base, `${PROXY}/${rel}`, { method: 'PUT', body: 'odd', headers: { 'content-type': 'application/octet-stream' } })).status,
+    ).toBe(200);
     expect(fs.readFileSync(path.join(s.root, s.runBase, 'odd%2f..%2fname.txt'), 'utf8')).toBe('odd');
     expect((await rawRequest(s.server.base, `${PROXY}/${rel}`)).text).toBe('odd');
     const listed = await rawRequest(s.server.base, `${PROXY}?path=${encodeURIComponent(s.runBase)}`);
@@ -149,7 +166,10 @@ describe.each(backends)('%s: ambiguous artifact paths are refused, plain ones wo
     const s = get();
     for (const rel of ['.mlx-tmp/x.txt', '.MLX-TMP/x.txt', 'a%2f..%2f.mlx-tmp%2fx.txt']) {
       for (const method of ['PUT', 'GET', 'DELETE']) {
-        const r = await rawRequest(s.server.base, `${PROXY}/${rel}`, { method, ...(method === 'PUT' ? { body: 'x', headers: { 'content-type': 'application/octet-stream' } } : {}) });
+        const r = await rawRequest(s.server.base, `${PROXY}/${rel}`, {
+          method,
+          ...(method === 'PUT' ? { body: 'x', headers: { 'content-type': 'application/octet-stream' } } : {}),
+        });
         expectRefused(r, s, `${method} ${rel}`);
       }
     }
@@ -162,9 +182,13 @@ describe.each(backends)('%s: ambiguous artifact paths are refused, plain ones wo
   it('plain paths still work: upload, download, list, delete (also with a trailing slash on a listing)', async () => {
     const s = get();
     const rel = `${s.runBase}/plain/notes.txt`;
-    expect((await rawRequest(s.server.base, `${PROXY}/${rel}`, { method: 'PUT', body: 'hello', headers: { 'content-type': 'application/octet-stream' } })).status).toBe(200);
+    expect(
+      (await rawRequest(s.server.base, `${PROXY}/${rel}`, { method: 'PUT', body: 'hello', headers: { 'content-type': 'application/octet-stream' } })).status,
+    ).toBe(200);
     expect((await rawRequest(s.server.base, `${PROXY}/${rel}`)).text).toBe('hello');
-    expect((await rawRequest(s.server.base, `${PROXY}?path=${encodeURIComponent(`${s.runBase}/plain/`)}`)).json.files).toEqual([{ path: 'notes.txt', is_dir: false, file_size: 5 }]);
+    expect((await rawRequest(s.server.base, `${PROXY}?path=${encodeURIComponent(`${s.runBase}/plain/`)}`)).json.files).toEqual([
+      { path: 'notes.txt', is_dir: false, file_size: 5 },
+    ]);
     expect((await rawRequest(s.server.base, `${PROXY}/${s.runBase}/plain`, { method: 'DELETE' })).status).toBe(200);
     expect(fs.existsSync(path.join(s.root, s.runBase, 'plain'))).toBe(false);
   });

@@ -56,10 +56,7 @@ afterAll(async () => {
   for (const s of Object.values(servers)) if (s) fs.rmSync(s.dir, { recursive: true, force: true });
 });
 
-const backends = [
-  ['sqlite', () => servers.sqlite!] as const,
-  ...(pg ? [['postgresql', () => servers.postgresql!] as const] : []),
-];
+const backends = [['sqlite', () => servers.sqlite!] as const, ...(pg ? [['postgresql', () => servers.postgresql!] as const] : [])];
 
 function noLeak(r: RawReply, s: ArtifactServer, what: string): void {
   expect(r.status, `${what}: ${r.text}`).toBeLessThan(500);
@@ -112,8 +109,21 @@ describe.each(backends)('%s: links that leave the root', (_name, get) => {
     const s = get();
     const before = snapshot(outside(s));
     const registryBefore = snapshot(path.join(s.registry, 'models'));
-    for (const rel of ['out/new.txt', 'out/dir/inner.txt', 'climb/new.txt', 'out/newdir/deep/new.txt', 'registry/models/cards/x.md', `registry/models/cards/${MODEL}/v1.md`, `root/_mlx-registry/models/sha256/${s.hash}.onnx`, 'root/.mlx-tmp/x']) {
-      const r = await rawRequest(s.server.base, `${PROXY}/${links(s)}/${rel}`, { method: 'PUT', body: 'pwned', headers: { 'content-type': 'application/octet-stream' } });
+    for (const rel of [
+      'out/new.txt',
+      'out/dir/inner.txt',
+      'climb/new.txt',
+      'out/newdir/deep/new.txt',
+      'registry/models/cards/x.md',
+      `registry/models/cards/${MODEL}/v1.md`,
+      `root/_mlx-registry/models/sha256/${s.hash}.onnx`,
+      'root/.mlx-tmp/x',
+    ]) {
+      const r = await rawRequest(s.server.base, `${PROXY}/${links(s)}/${rel}`, {
+        method: 'PUT',
+        body: 'pwned',
+        headers: { 'content-type': 'application/octet-stream' },
+      });
       noLeak(r, s, `PUT ${rel}`);
       expect(r.status, `PUT ${rel}: ${r.text}`).toBe(400);
       expect(r.json.message, `PUT ${rel}`).toMatch(/link|_mlx-registry|\.mlx-tmp/);
@@ -147,7 +157,11 @@ describe.each(backends)('%s: links that leave the root', (_name, get) => {
     const s = get();
     expect((await rawRequest(s.server.base, `${PROXY}/${links(s)}/alias.txt`)).text).toBe('inside');
     expect((await rawRequest(s.server.base, `${PROXY}/${links(s)}/up/real.txt`)).text).toBe('inside');
-    const put = await rawRequest(s.server.base, `${PROXY}/${links(s)}/up/via-link.txt`, { method: 'PUT', body: 'written', headers: { 'content-type': 'application/octet-stream' } });
+    const put = await rawRequest(s.server.base, `${PROXY}/${links(s)}/up/via-link.txt`, {
+      method: 'PUT',
+      body: 'written',
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(put.status, put.text).toBe(200);
     expect(fs.readFileSync(path.join(s.root, s.runBase, 'via-link.txt'), 'utf8')).toBe('written');
   });

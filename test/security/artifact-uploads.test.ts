@@ -29,12 +29,22 @@ interface Sent {
  * Sends a request body in pieces: `pieces` chunks of `size` bytes, `gapMs` apart; with `stallAfter`,
  * stops sending after that many chunks (the connection stays open) and waits for the server's answer.
  */
-function trickle(base: string, p: string, o: { method?: string; pieces: number; size: number; gapMs: number; stallAfter?: number; contentType?: string; fill?: (i: number) => Buffer }): Promise<Sent> {
+function trickle(
+  base: string,
+  p: string,
+  o: { method?: string; pieces: number; size: number; gapMs: number; stallAfter?: number; contentType?: string; fill?: (i: number) => Buffer },
+): Promise<Sent> {
   const { hostname, port } = new URL(base);
   const total = o.pieces * o.size;
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: hostname, port, method: o.method ?? 'PUT', path: p, headers: { 'content-type': o.contentType ?? 'application/octet-stream', 'content-length': String(total) } },
+      {
+        host: hostname,
+        port,
+        method: o.method ?? 'PUT',
+        path: p,
+        headers: { 'content-type': o.contentType ?? 'application/octet-stream', 'content-length': String(total) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -86,8 +96,15 @@ describe('idle timeout, not a total one, for uploads (in-process server on 127.0
     store = new SqliteStore(path.join(dir, '.mlx'));
     // requestTimeoutMs: Node's 300 s total, scaled down to 1.5 s; the idle time: 1 s instead of 60 s.
     const started = await startInProcess(store, {
-      host: '127.0.0.1', port: 0, artifactsDestination: root, maxBodyBytes: 1024 * 1024, maxUploadBytes: 64 * 1024 * 1024, mlxVersion: 'test',
-      log: (line) => logged.push(line), requestTimeoutMs: 1500, uploadIdleTimeoutMs: 1000,
+      host: '127.0.0.1',
+      port: 0,
+      artifactsDestination: root,
+      maxBodyBytes: 1024 * 1024,
+      maxUploadBytes: 64 * 1024 * 1024,
+      mlxVersion: 'test',
+      log: (line) => logged.push(line),
+      requestTimeoutMs: 1500,
+      uploadIdleTimeoutMs: 1000,
     } as Parameters<typeof startInProcess>[1]);
     listening = started.listening;
     base = listening.url;
@@ -123,9 +140,24 @@ describe('idle timeout, not a total one, for uploads (in-process server on 127.0
   it('a JSON body that stops sending is cut the same way; one that trickles past the total limit too (only uploads are exempt)', async () => {
     const body = Buffer.from(JSON.stringify({ name: 'x'.repeat(399) }));
     expect(body.length).toBe(410);
-    const stalled = await trickle(base, `${API}/experiments/create`, { method: 'POST', contentType: 'application/json', pieces: 41, size: 10, gapMs: 10, stallAfter: 2, fill: (i) => body.subarray(i * 10, i * 10 + 10) });
+    const stalled = await trickle(base, `${API}/experiments/create`, {
+      method: 'POST',
+      contentType: 'application/json',
+      pieces: 41,
+      size: 10,
+      gapMs: 10,
+      stallAfter: 2,
+      fill: (i) => body.subarray(i * 10, i * 10 + 10),
+    });
     expect(stalled.status, stalled.text).toBe(408);
-    const slow = await trickle(base, `${API}/experiments/create`, { method: 'POST', contentType: 'application/json', pieces: 41, size: 10, gapMs: 100, fill: (i) => body.subarray(i * 10, i * 10 + 10) });
+    const slow = await trickle(base, `${API}/experiments/create`, {
+      method: 'POST',
+      contentType: 'application/json',
+      pieces: 41,
+      size: 10,
+      gapMs: 100,
+      fill: (i) => body.subarray(i * 10, i * 10 + 10),
+    });
     expect(slow.status, slow.text).toBe(408);
     expect(slow.json.message).toMatch(/1\.5 s|2 s/);
     expect(logged.filter((l) => /internal error/.test(l))).toEqual([]);
@@ -168,7 +200,15 @@ describe('mlx server --upload-idle-timeout', () => {
       fs.utimesSync(path.join(elsewhere, 'old.part'), new Date(2000, 0, 1), new Date(2000, 0, 1));
       fs.mkdirSync(path.join(project, 'root'));
       fs.symlinkSync(elsewhere, path.join(project, 'root', '.mlx-tmp'));
-      const r = mlx(project, ['server', '--port', '0', '--backend-store-uri', path.join(project, '.mlx'), '--artifacts-destination', path.join(project, 'root')]);
+      const r = mlx(project, [
+        'server',
+        '--port',
+        '0',
+        '--backend-store-uri',
+        path.join(project, '.mlx'),
+        '--artifacts-destination',
+        path.join(project, 'root'),
+      ]);
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
       expect(r.stderr).toMatch(/\.mlx-tmp .*not a folder/);
@@ -228,50 +268,53 @@ describe('uploads in flight are not in the artifact tree', () => {
   });
 });
 
-describe.each([['sqlite'], ...(pg ? [['postgresql']] : [])] as ['sqlite' | 'postgresql'][])('%s: errors name store-relative paths, never the server folders', (backend) => {
-  let s: ArtifactServer;
-  beforeAll(async () => {
-    s = await artifactServer(backend, pg);
-  }, 60_000);
-  afterAll(async () => {
-    await stopServers();
-    fs.rmSync(s.dir, { recursive: true, force: true });
-  });
-  const noPath = (text: string) => {
-    expect(text).not.toContain(s.dir);
-    expect(text).not.toContain(fs.realpathSync(s.dir));
-    expect(text).not.toMatch(/internal error/);
-  };
+describe.each([['sqlite'], ...(pg ? [['postgresql']] : [])] as ['sqlite' | 'postgresql'][])(
+  '%s: errors name store-relative paths, never the server folders',
+  (backend) => {
+    let s: ArtifactServer;
+    beforeAll(async () => {
+      s = await artifactServer(backend, pg);
+    }, 60_000);
+    afterAll(async () => {
+      await stopServers();
+      fs.rmSync(s.dir, { recursive: true, force: true });
+    });
+    const noPath = (text: string) => {
+      expect(text).not.toContain(s.dir);
+      expect(text).not.toContain(fs.realpathSync(s.dir));
+      expect(text).not.toMatch(/internal error/);
+    };
 
-  it('a registered model whose file was changed or removed: 400 / 404 naming models/sha256/<hash>.onnx', async () => {
-    const file = path.join(s.registry, 'models', 'sha256', `${s.hash}.onnx`);
-    const saved = fs.readFileSync(file);
-    fs.writeFileSync(file, Buffer.concat([saved, Buffer.from('x')]));
-    const changed = await rawRequest(s.server.base, `${PROXY}/_mlx-registry/${MODEL}/1/model.onnx`);
-    expect(changed.status, changed.text).toBe(400);
-    expect(changed.json.message).toContain(`models/sha256/${s.hash}.onnx`);
-    noPath(changed.text);
-    fs.rmSync(file);
-    const gone = await rawRequest(s.server.base, `${PROXY}/_mlx-registry/${MODEL}/1/model.onnx`);
-    expect(gone.status, gone.text).toBe(404);
-    expect(gone.json.message).toContain(`models/sha256/${s.hash}.onnx`);
-    noPath(gone.text);
-    const fromRegistry = await call(s.server.base, 'POST', `${API}/model-versions/create`, { name: 'copy', source: `models:/${MODEL}/1` });
-    expect(fromRegistry.status, JSON.stringify(fromRegistry.body)).toBe(404);
-    noPath(JSON.stringify(fromRegistry.body));
-    fs.writeFileSync(file, saved);
-  });
+    it('a registered model whose file was changed or removed: 400 / 404 naming models/sha256/<hash>.onnx', async () => {
+      const file = path.join(s.registry, 'models', 'sha256', `${s.hash}.onnx`);
+      const saved = fs.readFileSync(file);
+      fs.writeFileSync(file, Buffer.concat([saved, Buffer.from('x')]));
+      const changed = await rawRequest(s.server.base, `${PROXY}/_mlx-registry/${MODEL}/1/model.onnx`);
+      expect(changed.status, changed.text).toBe(400);
+      expect(changed.json.message).toContain(`models/sha256/${s.hash}.onnx`);
+      noPath(changed.text);
+      fs.rmSync(file);
+      const gone = await rawRequest(s.server.base, `${PROXY}/_mlx-registry/${MODEL}/1/model.onnx`);
+      expect(gone.status, gone.text).toBe(404);
+      expect(gone.json.message).toContain(`models/sha256/${s.hash}.onnx`);
+      noPath(gone.text);
+      const fromRegistry = await call(s.server.base, 'POST', `${API}/model-versions/create`, { name: 'copy', source: `models:/${MODEL}/1` });
+      expect(fromRegistry.status, JSON.stringify(fromRegistry.body)).toBe(404);
+      noPath(JSON.stringify(fromRegistry.body));
+      fs.writeFileSync(file, saved);
+    });
 
-  it('an upload onto a folder, or under a file: 400 saying so, with the artifact path', async () => {
-    const onFolder = await rawRequest(s.server.base, `${PROXY}/${s.runBase}/model`, { method: 'PUT', body: 'x' });
-    expect(onFolder.status, onFolder.text).toBe(400);
-    expect(onFolder.json.message).toContain(`${s.runBase}/model`);
-    expect(onFolder.json.message).toMatch(/folder/);
-    noPath(onFolder.text);
-    const underFile = await rawRequest(s.server.base, `${PROXY}/${s.runBase}/model/model.onnx/inner.txt`, { method: 'PUT', body: 'x' });
-    expect(underFile.status, underFile.text).toBe(400);
-    expect(underFile.json.message).toMatch(/is a file/);
-    noPath(underFile.text);
-    expect(fs.statSync(path.join(s.root, s.runBase, 'model', 'model.onnx')).size).toBe(s.onnx.byteLength);
-  });
-});
+    it('an upload onto a folder, or under a file: 400 saying so, with the artifact path', async () => {
+      const onFolder = await rawRequest(s.server.base, `${PROXY}/${s.runBase}/model`, { method: 'PUT', body: 'x' });
+      expect(onFolder.status, onFolder.text).toBe(400);
+      expect(onFolder.json.message).toContain(`${s.runBase}/model`);
+      expect(onFolder.json.message).toMatch(/folder/);
+      noPath(onFolder.text);
+      const underFile = await rawRequest(s.server.base, `${PROXY}/${s.runBase}/model/model.onnx/inner.txt`, { method: 'PUT', body: 'x' });
+      expect(underFile.status, underFile.text).toBe(400);
+      expect(underFile.json.message).toMatch(/is a file/);
+      noPath(underFile.text);
+      expect(fs.statSync(path.join(s.root, s.runBase, 'model', 'model.onnx')).size).toBe(s.onnx.byteLength);
+    });
+  },
+);

@@ -63,7 +63,8 @@ const lines = (text: string) => text.split(LINE_BREAK);
 function substitute(doc: unknown, from: string, to: string): unknown {
   if (typeof doc === 'string') return doc.split(from).join(to);
   if (Array.isArray(doc)) return doc.map((d) => substitute(d, from, to));
-  if (doc && typeof doc === 'object') return Object.fromEntries(Object.entries(doc).map(([k, v]) => [substitute(k, from, to) as string, substitute(v, from, to)]));
+  if (doc && typeof doc === 'object')
+    return Object.fromEntries(Object.entries(doc).map(([k, v]) => [substitute(k, from, to) as string, substitute(v, from, to)]));
   return doc;
 }
 
@@ -83,7 +84,9 @@ function dockerfileShape(text: string) {
       const json = /(\[.*\])\s*$/.exec(args);
       return { keyword: i.getKeyword(), json: json && ['CMD', 'ENTRYPOINT', 'HEALTHCHECK'].includes(i.getKeyword()) ? JSON.parse(json[1]) : null };
     }),
-    labels: df.getInstructions().flatMap((i) => ('getProperties' in i && i.getKeyword() === 'LABEL' ? (i as any).getProperties().map((p: any) => p.getName()) : [])),
+    labels: df
+      .getInstructions()
+      .flatMap((i) => ('getProperties' in i && i.getKeyword() === 'LABEL' ? (i as any).getProperties().map((p: any) => p.getName()) : [])),
     // test/helpers/dockerfile.ts reads instructions the way Docker's own parser does (lines end at \n only).
     ops: parseDockerfile(text).map((i) => i.op),
   };
@@ -101,7 +104,7 @@ function labelWords(dockerfile: string): [string, string][] {
   const label = /^LABEL ((?:.*\\\n)*.*)$/m.exec(dockerfile)![1].replace(/\\\n\s*/g, '');
   const words: [string, string][] = [];
   const re = /([\w.-]+)="((?:[^"\\]|\\.)*)"(?: |$)/y;
-  for (let m; (m = re.exec(label)); ) words.push([m[1], m[2].replace(/\\(.)/g, '$1')]);
+  for (let m; (m = re.exec(label));) words.push([m[1], m[2].replace(/\\(.)/g, '$1')]);
   expect(words.map(([k, v]) => `${k}="${v.replace(/[\\"$]/g, (c) => `\\${c}`)}"`).join(' ')).toBe(label);
   return words;
 }
@@ -158,9 +161,20 @@ function spec(field: Field, value: string): ContextSpec {
   const v = { ...TOKEN, [field]: value };
   return {
     ...parseContainerizeFlags({ k8s: true, gpu: true, grafana: true, namespace: 'ml' }),
-    name: v.name, version: 3, uri: `models:/${v.uri}@champion`, resolvedUri: `models:/${v.resolvedUri}/3`, sha256: SHA, description: v.description,
-    signature: SIG, modelFile: `model/${v.name}.onnx`, labelsFile: 'model/labels.txt', preprocess: 'tabular', mlxVersion: '0.1.0',
-    tarball: 'mlx-0.1.0.tgz', image: 'svc:3', app: 'svc',
+    name: v.name,
+    version: 3,
+    uri: `models:/${v.uri}@champion`,
+    resolvedUri: `models:/${v.resolvedUri}/3`,
+    sha256: SHA,
+    description: v.description,
+    signature: SIG,
+    modelFile: `model/${v.name}.onnx`,
+    labelsFile: 'model/labels.txt',
+    preprocess: 'tabular',
+    mlxVersion: '0.1.0',
+    tarball: 'mlx-0.1.0.tgz',
+    image: 'svc:3',
+    app: 'svc',
   };
 }
 
@@ -174,11 +188,11 @@ function render(s: ContextSpec): Record<string, string> {
 
 describe('every template rendered with hostile values', () => {
   describe.each(HOSTILE)('%s', (_, h) => {
-    it.each(['uri', 'resolvedUri', 'description'] as const)('in the model\'s %s: escaped, the files keep their shape', (field) => {
+    it.each(['uri', 'resolvedUri', 'description'] as const)("in the model's %s: escaped, the files keep their shape", (field) => {
       expectSameShape(render(spec(field, TOKEN[field])), render(spec(field, h)), TOKEN[field], h);
     });
 
-    it('in the model\'s name: refused when it holds a control character, else rendered with the files\' shape kept', () => {
+    it("in the model's name: refused when it holds a control character, else rendered with the files' shape kept", () => {
       if (hasControl(h)) {
         expect(() => render(spec('name', h))).toThrow(MlxError);
         return;
@@ -194,11 +208,15 @@ describe('every template rendered with hostile values', () => {
     YAML_PAIRS.forEach((p, i) => expect(hostile[i], `${p.file} with ${JSON.stringify(p.to)}`).toEqual(substitute(benign[i], p.from, p.to)));
   });
 
-  it('the tracking server\'s values all come from checked flags: hostile ones are refused with their escaped form', () => {
+  it("the tracking server's values all come from checked flags: hostile ones are refused with their escaped form", () => {
     for (const [, h] of HOSTILE)
       for (const [flag, f] of [
-        ['--namespace', { k8s: true, namespace: h }], ['--secret-name', { k8s: true, secretName: h }], ['--storage-class', { k8s: true, storageClass: h }],
-        ['image tag', { tag: h }], ['--node-version', { nodeVersion: h }], ['--artifacts-storage', { k8s: true, artifactsStorage: h }],
+        ['--namespace', { k8s: true, namespace: h }],
+        ['--secret-name', { k8s: true, secretName: h }],
+        ['--storage-class', { k8s: true, storageClass: h }],
+        ['image tag', { tag: h }],
+        ['--node-version', { nodeVersion: h }],
+        ['--artifacts-storage', { k8s: true, artifactsStorage: h }],
       ] as const) {
         let err: unknown;
         try {
@@ -218,22 +236,48 @@ describe('every template rendered with hostile values', () => {
 describe('the model card, rendered with hostile values from the ONNX file, the run and the registry', () => {
   function card(value: string): string {
     const v: ModelVersion = {
-      name: 'pets', version: 1, description: `first ${value}\nsecond`, creation_time: 0, last_updated_time: 0, user_id: `user ${value}`,
-      source: `/models/${value}.onnx`, run_id: 'r1', status: 'READY', storage_location: '', sha256: SHA, size: 10, ir_version: 8,
-      opset: [{ domain: `dom ${value}`, version: 17 }], producer: `producer ${value}`,
+      name: 'pets',
+      version: 1,
+      description: `first ${value}\nsecond`,
+      creation_time: 0,
+      last_updated_time: 0,
+      user_id: `user ${value}`,
+      source: `/models/${value}.onnx`,
+      run_id: 'r1',
+      status: 'READY',
+      storage_location: '',
+      sha256: SHA,
+      size: 10,
+      ir_version: 8,
+      opset: [{ domain: `dom ${value}`, version: 17 }],
+      producer: `producer ${value}`,
       signature: { inputs: [{ name: `in ${value}`, type: 'float32', shape: [-1, 5] }], outputs: [{ name: `out ${value}`, type: 'float32', shape: [-1, 3] }] },
-      labels: [`cat ${value}`, 'dog'], preprocess: null, tags: {}, aliases: [],
+      labels: [`cat ${value}`, 'dog'],
+      preprocess: null,
+      tags: {},
+      aliases: [],
     };
     const run: Run = {
-      info: { run_id: 'r1', run_name: `run ${value}`, experiment_id: '1', user_id: 'u', status: 'FINISHED', start_time: 0, end_time: 1, artifact_uri: '', lifecycle_stage: 'active' },
-      params: { lr: `p ${value}` }, metrics: { acc: 0.9 },
+      info: {
+        run_id: 'r1',
+        run_name: `run ${value}`,
+        experiment_id: '1',
+        user_id: 'u',
+        status: 'FINISHED',
+        start_time: 0,
+        end_time: 1,
+        artifact_uri: '',
+        lifecycle_stage: 'active',
+      },
+      params: { lr: `p ${value}` },
+      metrics: { acc: 0.9 },
       tags: { 'mlx.command': JSON.stringify(['python', `train ${value}.py`]), 'mlflow.source.git.commit': `c ${value}` },
       inputs: [{ name: `data ${value}`, digest: `d ${value}`, context: `ctx ${value}` } as Run['inputs'][number]],
     };
     return renderModelCard(modelCardTemplate(), { version: v, run, experimentName: `exp ${value}` });
   }
 
-  it.each(HOSTILE)('%s: control characters escaped, no line added (the description\'s own lines aside)', (_, h) => {
+  it.each(HOSTILE)("%s: control characters escaped, no line added (the description's own lines aside)", (_, h) => {
     const benign = card('Qq7');
     const hostile = card(h);
     expect(hostile.match(CONTROL)?.[0], 'raw control character').toBeUndefined();
@@ -270,92 +314,124 @@ describe('mlx containerize with hostile file, folder and registry values', () =>
     return r.stdout;
   }
 
-  it('a model file whose name holds a control character is refused, naming it escaped; nothing is written', () => {
-    const model = sampleModels().tabular;
-    for (const name of ['nl\nRUN id', 'cr\rRUN id', 'ls\u2028RUN id', 'nel\u0085RUN id', 'esc\u001b[2J', 'tab\tx', 'bidi\u202egnp']) {
-      writeFile(dir, `${name}.onnx`, model);
+  it(
+    'a model file whose name holds a control character is refused, naming it escaped; nothing is written',
+    () => {
+      const model = sampleModels().tabular;
+      for (const name of ['nl\nRUN id', 'cr\rRUN id', 'ls\u2028RUN id', 'nel\u0085RUN id', 'esc\u001b[2J', 'tab\tx', 'bidi\u202egnp']) {
+        writeFile(dir, `${name}.onnx`, model);
+        const before = fs.readdirSync(dir).sort();
+        const line = expectError(mlx(dir, ['containerize', `${name}.onnx`, '--out', 'refused', '--k8s']), 1, 'model name', 'control character', 'rename');
+        expect(line.match(CONTROL)?.[0], `the message holds the raw character: ${JSON.stringify(line)}`).toBeUndefined();
+        const escaped = JSON.stringify(name)
+          .slice(1, -1)
+          .replace(/[\u0080-\u009f\u2028\u2029\u202e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+        expect(line).toContain(escaped);
+        expect(fs.readdirSync(dir).sort()).toEqual(before);
+        fs.rmSync(path.join(dir, `${name}.onnx`));
+      }
+    },
+    T,
+  );
+
+  it(
+    'a model file named with quotes, #, :, {{, $ and backslashes: the files keep the shape a plain name gives them',
+    () => {
+      const model = sampleModels().tabular;
+      const odd = `a#b "c" 'd' e: {{port}} $HOME \\x syntax=x`;
+      // The plain name is the odd one's slug, so the Kubernetes names (made from it) are the same in both.
+      const plain = 'a-b-c-d-e-port-home-x-syntax-x';
+      writeFile(dir, `${plain}.onnx`, model);
+      writeFile(dir, `${odd}.onnx`, model);
+      ok(dir, ['containerize', `${plain}.onnx`, '--out', 'plain', '--k8s', '--grafana', '--tag', 'svc:1']);
+      ok(dir, ['containerize', `${odd}.onnx`, '--out', 'odd', '--k8s', '--grafana', '--tag', 'svc:1']);
+      const [benign, hostile] = [readContext(path.join(dir, 'plain')), readContext(path.join(dir, 'odd'))];
+      // model.json names the model by itself as well as by its file: checked on its own below.
+      const shaped = (files: Record<string, string>) => Object.fromEntries(Object.entries(files).filter(([p]) => p !== 'model/model.json'));
+      expectSameShape(shaped(benign), shaped(hostile), `${plain}.onnx`, `${odd}.onnx`);
+      expect(JSON.parse(hostile['model/model.json'])).toMatchObject({ name: odd, uri: `${odd}.onnx`, files: { model: `model/${odd}.onnx` } });
+      const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(hostile.Dockerfile)![1]);
+      expect(cmd.slice(0, 2)).toEqual(['serve', `model/${odd}.onnx`]);
+      expect(fs.existsSync(path.join(dir, 'odd', 'model', `${odd}.onnx`))).toBe(true);
+      expect(composeConfig(path.join(dir, 'odd', 'docker-compose.yml')).replaceAll(path.join(dir, 'odd'), 'CTX')).toEqual(
+        composeConfig(path.join(dir, 'plain', 'docker-compose.yml')).replaceAll(path.join(dir, 'plain'), 'CTX'),
+      );
+    },
+    T,
+  );
+
+  it(
+    'a model in a folder whose name holds a newline: its URI is shown escaped in comments, the Dockerfile gains no instruction',
+    () => {
+      const model = sampleModels().tabular;
+      writeFile(dir, 'models/m.onnx', model);
+      writeFile(dir, 'evil\nRUN id\n/m.onnx', model);
+      ok(dir, ['containerize', 'models/m.onnx', '--out', 'from-plain', '--tag', 'm:1']);
+      ok(dir, ['containerize', 'evil\nRUN id\n/m.onnx', '--out', 'from-evil', '--tag', 'm:1']);
+      const [benign, hostile] = [readContext(path.join(dir, 'from-plain')), readContext(path.join(dir, 'from-evil'))];
+      expect(dockerfileShape(hostile.Dockerfile)).toEqual(dockerfileShape(benign.Dockerfile));
+      for (const [p, text] of Object.entries(hostile)) expect(lines(text).length, p).toBe(lines(benign[p]).length);
+      expect(hostile.Dockerfile).toContain('mlx containerize evil\\nRUN id\\n/m.onnx');
+      expect(hostile['README.md']).toContain('evil\\nRUN id\\n/m.onnx');
+    },
+    T,
+  );
+
+  it(
+    'a registered model with a hostile description and ONNX producer and tensor names: labels, model card and manifest keep their shape',
+    () => {
+      const bytes = (producer: string, input: string) =>
+        new OnnxGraphBuilder('g')
+          .input(input, 'float32', ['batch', 3])
+          .node('Relu', [input], ['y'])
+          .output('y', 'float32', ['batch', 3])
+          .toBytes({ producerName: producer });
+      writeFile(dir, 'plain-reg.onnx', bytes('producer', 'x'));
+      writeFile(dir, 'evil-reg.onnx', bytes('producer\n| evil | row |\n# Heading', 'x\n## in'));
+      ok(dir, ['register', 'plain-reg.onnx', '--name', 'plain-reg', '--description', 'Pets']);
+      ok(dir, ['register', 'evil-reg.onnx', '--name', 'evil-reg', '--description', 'Pets\u2028RUN id\r\nLABEL x=$HOME "q" \u001b[2J']);
+      ok(dir, ['containerize', 'models:/plain-reg/1', '--out', 'reg-plain', '--k8s', '--tag', 'svc:1']);
+      ok(dir, ['containerize', 'models:/evil-reg/1', '--out', 'reg-evil', '--k8s', '--tag', 'svc:1']);
+      const [benign, hostile] = [readContext(path.join(dir, 'reg-plain')), readContext(path.join(dir, 'reg-evil'))];
+      expect(dockerfileShape(hostile.Dockerfile)).toEqual(substitute(dockerfileShape(benign.Dockerfile), 'plain-reg', 'evil-reg'));
+      for (const [p, text] of Object.entries(hostile)) {
+        expect(text.match(CONTROL)?.[0], `${p} holds a raw control character`).toBeUndefined();
+        // The description's own line break is kept in the model card's intended use: one line more there.
+        expect(lines(text).length, p).toBe(lines(benign[p]).length + (p === 'model/MODEL_CARD.md' ? 1 : 0));
+      }
+      // The image label keeps the description on one line (line breaks become spaces), quotes, $ and controls escaped.
+      expect(hostile.Dockerfile).toContain('org.opencontainers.image.description="Pets RUN id LABEL x=\\$HOME \\"q\\" \\\\u001b[2J"');
+      const card = hostile['model/MODEL_CARD.md'];
+      expect(card).toContain('| Producer | producer\\n\\| evil \\| row \\|\\n# Heading |');
+      const printed = mlx(dir, ['models', 'card', 'evil-reg/1']);
+      expect(printed.code).toBe(0);
+      expect(printed.stdout.match(CONTROL)?.[0]).toBeUndefined();
+    },
+    T,
+  );
+  it(
+    'registry labels with a line break (possible through the REST API) are refused: model/labels.txt holds one per line',
+    () => {
+      writeFile(dir, 'labelled.onnx', sampleModels().tabular);
+      writeFile(dir, 'labels.txt', 'low\nmid\nhigh\n');
+      ok(dir, ['register', 'labelled.onnx', '--name', 'labelled', '--labels', 'labels.txt']);
+      const db = new Database(path.join(dir, '.mlx', 'mlx.db'));
+      db.prepare('UPDATE model_versions SET labels = ? WHERE name = ?').run(JSON.stringify(['low', 'mid\nRUN id', 'high']), 'labelled');
+      db.close();
       const before = fs.readdirSync(dir).sort();
-      const line = expectError(mlx(dir, ['containerize', `${name}.onnx`, '--out', 'refused', '--k8s']), 1, 'model name', 'control character', 'rename');
-      expect(line.match(CONTROL)?.[0], `the message holds the raw character: ${JSON.stringify(line)}`).toBeUndefined();
-      const escaped = JSON.stringify(name).slice(1, -1).replace(/[\u0080-\u009f\u2028\u2029\u202e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-      expect(line).toContain(escaped);
+      expectError(
+        mlx(dir, ['containerize', 'models:/labelled/1', '--out', 'labelled-ctx']),
+        1,
+        'the label of class 1, "mid\\nRUN id", holds a line break',
+        '--labels',
+      );
       expect(fs.readdirSync(dir).sort()).toEqual(before);
-      fs.rmSync(path.join(dir, `${name}.onnx`));
-    }
-  }, T);
-
-  it('a model file named with quotes, #, :, {{, $ and backslashes: the files keep the shape a plain name gives them', () => {
-    const model = sampleModels().tabular;
-    const odd = `a#b "c" 'd' e: {{port}} $HOME \\x syntax=x`;
-    // The plain name is the odd one's slug, so the Kubernetes names (made from it) are the same in both.
-    const plain = 'a-b-c-d-e-port-home-x-syntax-x';
-    writeFile(dir, `${plain}.onnx`, model);
-    writeFile(dir, `${odd}.onnx`, model);
-    ok(dir, ['containerize', `${plain}.onnx`, '--out', 'plain', '--k8s', '--grafana', '--tag', 'svc:1']);
-    ok(dir, ['containerize', `${odd}.onnx`, '--out', 'odd', '--k8s', '--grafana', '--tag', 'svc:1']);
-    const [benign, hostile] = [readContext(path.join(dir, 'plain')), readContext(path.join(dir, 'odd'))];
-    // model.json names the model by itself as well as by its file: checked on its own below.
-    const shaped = (files: Record<string, string>) => Object.fromEntries(Object.entries(files).filter(([p]) => p !== 'model/model.json'));
-    expectSameShape(shaped(benign), shaped(hostile), `${plain}.onnx`, `${odd}.onnx`);
-    expect(JSON.parse(hostile['model/model.json'])).toMatchObject({ name: odd, uri: `${odd}.onnx`, files: { model: `model/${odd}.onnx` } });
-    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(hostile.Dockerfile)![1]);
-    expect(cmd.slice(0, 2)).toEqual(['serve', `model/${odd}.onnx`]);
-    expect(fs.existsSync(path.join(dir, 'odd', 'model', `${odd}.onnx`))).toBe(true);
-    expect(composeConfig(path.join(dir, 'odd', 'docker-compose.yml')).replaceAll(path.join(dir, 'odd'), 'CTX'))
-      .toEqual(composeConfig(path.join(dir, 'plain', 'docker-compose.yml')).replaceAll(path.join(dir, 'plain'), 'CTX'));
-  }, T);
-
-  it('a model in a folder whose name holds a newline: its URI is shown escaped in comments, the Dockerfile gains no instruction', () => {
-    const model = sampleModels().tabular;
-    writeFile(dir, 'models/m.onnx', model);
-    writeFile(dir, 'evil\nRUN id\n/m.onnx', model);
-    ok(dir, ['containerize', 'models/m.onnx', '--out', 'from-plain', '--tag', 'm:1']);
-    ok(dir, ['containerize', 'evil\nRUN id\n/m.onnx', '--out', 'from-evil', '--tag', 'm:1']);
-    const [benign, hostile] = [readContext(path.join(dir, 'from-plain')), readContext(path.join(dir, 'from-evil'))];
-    expect(dockerfileShape(hostile.Dockerfile)).toEqual(dockerfileShape(benign.Dockerfile));
-    for (const [p, text] of Object.entries(hostile)) expect(lines(text).length, p).toBe(lines(benign[p]).length);
-    expect(hostile.Dockerfile).toContain('mlx containerize evil\\nRUN id\\n/m.onnx');
-    expect(hostile['README.md']).toContain('evil\\nRUN id\\n/m.onnx');
-  }, T);
-
-  it('a registered model with a hostile description and ONNX producer and tensor names: labels, model card and manifest keep their shape', () => {
-    const bytes = (producer: string, input: string) =>
-      new OnnxGraphBuilder('g').input(input, 'float32', ['batch', 3]).node('Relu', [input], ['y']).output('y', 'float32', ['batch', 3]).toBytes({ producerName: producer });
-    writeFile(dir, 'plain-reg.onnx', bytes('producer', 'x'));
-    writeFile(dir, 'evil-reg.onnx', bytes('producer\n| evil | row |\n# Heading', 'x\n## in'));
-    ok(dir, ['register', 'plain-reg.onnx', '--name', 'plain-reg', '--description', 'Pets']);
-    ok(dir, ['register', 'evil-reg.onnx', '--name', 'evil-reg', '--description', 'Pets\u2028RUN id\r\nLABEL x=$HOME "q" \u001b[2J']);
-    ok(dir, ['containerize', 'models:/plain-reg/1', '--out', 'reg-plain', '--k8s', '--tag', 'svc:1']);
-    ok(dir, ['containerize', 'models:/evil-reg/1', '--out', 'reg-evil', '--k8s', '--tag', 'svc:1']);
-    const [benign, hostile] = [readContext(path.join(dir, 'reg-plain')), readContext(path.join(dir, 'reg-evil'))];
-    expect(dockerfileShape(hostile.Dockerfile)).toEqual(substitute(dockerfileShape(benign.Dockerfile), 'plain-reg', 'evil-reg'));
-    for (const [p, text] of Object.entries(hostile)) {
-      expect(text.match(CONTROL)?.[0], `${p} holds a raw control character`).toBeUndefined();
-      // The description's own line break is kept in the model card's intended use: one line more there.
-      expect(lines(text).length, p).toBe(lines(benign[p]).length + (p === 'model/MODEL_CARD.md' ? 1 : 0));
-    }
-    // The image label keeps the description on one line (line breaks become spaces), quotes, $ and controls escaped.
-    expect(hostile.Dockerfile).toContain('org.opencontainers.image.description="Pets RUN id LABEL x=\\$HOME \\"q\\" \\\\u001b[2J"');
-    const card = hostile['model/MODEL_CARD.md'];
-    expect(card).toContain('| Producer | producer\\n\\| evil \\| row \\|\\n# Heading |');
-    const printed = mlx(dir, ['models', 'card', 'evil-reg/1']);
-    expect(printed.code).toBe(0);
-    expect(printed.stdout.match(CONTROL)?.[0]).toBeUndefined();
-  }, T);
-  it('registry labels with a line break (possible through the REST API) are refused: model/labels.txt holds one per line', () => {
-    writeFile(dir, 'labelled.onnx', sampleModels().tabular);
-    writeFile(dir, 'labels.txt', 'low\nmid\nhigh\n');
-    ok(dir, ['register', 'labelled.onnx', '--name', 'labelled', '--labels', 'labels.txt']);
-    const db = new Database(path.join(dir, '.mlx', 'mlx.db'));
-    db.prepare('UPDATE model_versions SET labels = ? WHERE name = ?').run(JSON.stringify(['low', 'mid\nRUN id', 'high']), 'labelled');
-    db.close();
-    const before = fs.readdirSync(dir).sort();
-    expectError(mlx(dir, ['containerize', 'models:/labelled/1', '--out', 'labelled-ctx']), 1, 'the label of class 1, "mid\\nRUN id", holds a line break', '--labels');
-    expect(fs.readdirSync(dir).sort()).toEqual(before);
-    // --labels FILE replaces them, as the message says.
-    ok(dir, ['containerize', 'models:/labelled/1', '--out', 'labelled-ctx', '--labels', 'labels.txt']);
-    expect(fs.readFileSync(path.join(dir, 'labelled-ctx/model/labels.txt'), 'utf8')).toBe('low\nmid\nhigh\n');
-    // The model card shows the stored label on its line, escaped.
-    expect(mlx(dir, ['models', 'card', 'labelled/1']).stdout).toContain('1. mid\\nRUN id\n2. high');
-  }, T);
+      // --labels FILE replaces them, as the message says.
+      ok(dir, ['containerize', 'models:/labelled/1', '--out', 'labelled-ctx', '--labels', 'labels.txt']);
+      expect(fs.readFileSync(path.join(dir, 'labelled-ctx/model/labels.txt'), 'utf8')).toBe('low\nmid\nhigh\n');
+      // The model card shows the stored label on its line, escaped.
+      expect(mlx(dir, ['models', 'card', 'labelled/1']).stdout).toContain('1. mid\\nRUN id\n2. high');
+    },
+    T,
+  );
 });

@@ -44,7 +44,11 @@ const FILTER_CASES: { name: string; filter?: string; order?: string; refused?: R
   { name: '5,000 conditions', filter: ors(5000), refused: [/5000 conditions/, /limit of 1000/, /IN/] },
   // Before: "Expression tree is too large (maximum depth 1000)" from SQLite, at a few hundred conditions.
   { name: '1,000 conditions (the limit)', filter: ors(1000), runs: 1 },
-  { name: 'an IN list of 10,001 values', filter: `params.p IN (${Array.from({ length: 10_001 }, (_, i) => `'v${i}'`).join(',')})`, refused: [/10001 values/, /limit of 10000/] },
+  {
+    name: 'an IN list of 10,001 values',
+    filter: `params.p IN (${Array.from({ length: 10_001 }, (_, i) => `'v${i}'`).join(',')})`,
+    refused: [/10001 values/, /limit of 10000/],
+  },
   { name: 'an IN list of 10,000 values (the limit)', filter: `params.p IN ('x',${Array.from({ length: 9_999 }, (_, i) => `'v${i}'`).join(',')})`, runs: 1 },
   { name: 'a filter of 100,001 characters', filter: 'metrics.a > 0'.padEnd(100_001, ' '), refused: [/100001 characters/, /limit of 100000/] },
   // Before: "LIKE or GLOB pattern too complex" from SQLite (ILIKE spells each letter [aA]).
@@ -151,51 +155,70 @@ describe('JSON bodies on the tracking server', () => {
     ['runs/log-batch', (v) => `{"run_id":"x","metrics":[{"key":"k","value":1,"timestamp":1,"extra":${v}}]}`],
   ];
 
-  it('a body nested 100,000 deep is a 400 naming the limit of 100, on every endpoint', async () => {
-    for (const [endpoint, body] of places)
-      for (const deep of [deepArray, deepObject]) {
-        const res = await fetch(`${s.base}${API}/${endpoint}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(deep) });
-        const json = (await res.json()) as { error_code: string; message: string };
-        expect(res.status, `${endpoint}: ${json.message}`).toBe(400);
-        expect(json.error_code).toBe('BAD_REQUEST');
-        expect(json.message).toMatch(/nests arrays and objects more than 100 deep/);
-      }
-    expect((await fetch(`${s.base}/health`)).status).toBe(200);
-    expect(s.stderr()).not.toMatch(/internal error/);
-  }, T);
+  it(
+    'a body nested 100,000 deep is a 400 naming the limit of 100, on every endpoint',
+    async () => {
+      for (const [endpoint, body] of places)
+        for (const deep of [deepArray, deepObject]) {
+          const res = await fetch(`${s.base}${API}/${endpoint}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(deep) });
+          const json = (await res.json()) as { error_code: string; message: string };
+          expect(res.status, `${endpoint}: ${json.message}`).toBe(400);
+          expect(json.error_code).toBe('BAD_REQUEST');
+          expect(json.message).toMatch(/nests arrays and objects more than 100 deep/);
+        }
+      expect((await fetch(`${s.base}/health`)).status).toBe(200);
+      expect(s.stderr()).not.toMatch(/internal error/);
+    },
+    T,
+  );
 
-  it('brackets inside strings do not count, and 100 levels are still read as before', async () => {
-    const r = await call(s.base, 'POST', `${API}/experiments/create`, { name: `${'['.repeat(300)}{"x` });
-    expect(r.status, JSON.stringify(r.body)).toBe(200);
-    // 100 levels: not refused for its depth; the handler's own type check answers.
-    const res = await fetch(`${s.base}${API}/experiments/create`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: `{"name":${'['.repeat(99)}${']'.repeat(99)}}`,
-    });
-    const json = (await res.json()) as { error_code: string; message: string };
-    expect(res.status).toBe(400);
-    expect(json.message).toMatch(/parameter 'name': a string is expected/);
-  }, T);
+  it(
+    'brackets inside strings do not count, and 100 levels are still read as before',
+    async () => {
+      const r = await call(s.base, 'POST', `${API}/experiments/create`, { name: `${'['.repeat(300)}{"x` });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      // 100 levels: not refused for its depth; the handler's own type check answers.
+      const res = await fetch(`${s.base}${API}/experiments/create`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"name":${'['.repeat(99)}${']'.repeat(99)}}`,
+      });
+      const json = (await res.json()) as { error_code: string; message: string };
+      expect(res.status).toBe(400);
+      expect(json.message).toMatch(/parameter 'name': a string is expected/);
+    },
+    T,
+  );
 });
 
 describe('JSON lines files read by the CLI', () => {
-  it('mlx log batch: a line nested 100,000 deep names the line and the limit', () => {
-    const dir = project();
-    const run = mlxJson(dir, ['runs', 'list']).runs[0].run_id as string;
-    fs.writeFileSync(path.join(dir, 'batch.jsonl'), `{"type":"metric","key":"ok","value":1}\n{"type":"metric","key":"k","value":${'['.repeat(100_000)}${']'.repeat(100_000)}}\n`);
-    expectError(mlx(dir, ['log', 'batch', 'batch.jsonl', '--run', run]), 1, 'batch.jsonl line 2', /more than 100 deep/);
-    // Nothing of the file was written.
-    expect(mlxJson(dir, ['runs', 'show', run]).metrics.ok).toBeUndefined();
-  }, T);
+  it(
+    'mlx log batch: a line nested 100,000 deep names the line and the limit',
+    () => {
+      const dir = project();
+      const run = mlxJson(dir, ['runs', 'list']).runs[0].run_id as string;
+      fs.writeFileSync(
+        path.join(dir, 'batch.jsonl'),
+        `{"type":"metric","key":"ok","value":1}\n{"type":"metric","key":"k","value":${'['.repeat(100_000)}${']'.repeat(100_000)}}\n`,
+      );
+      expectError(mlx(dir, ['log', 'batch', 'batch.jsonl', '--run', run]), 1, 'batch.jsonl line 2', /more than 100 deep/);
+      // Nothing of the file was written.
+      expect(mlxJson(dir, ['runs', 'show', run]).metrics.ok).toBeUndefined();
+    },
+    T,
+  );
 
-  it('mlx drift on JSON lines: a value nested 100,000 deep names the file, the line and the limit', () => {
-    const dir = tempProject('mlx-sec-drift-');
-    const rows = Array.from({ length: 50 }, (_, i) => JSON.stringify({ x: i, y: i % 3 })).join('\n');
-    fs.writeFileSync(path.join(dir, 'ref.jsonl'), `${rows}\n`);
-    fs.writeFileSync(path.join(dir, 'cur.jsonl'), `${rows}\n{"x":${'['.repeat(100_000)}${']'.repeat(100_000)},"y":1}\n`);
-    expectError(mlx(dir, ['drift', '--reference', 'ref.jsonl', '--current', 'cur.jsonl']), 1, 'cur.jsonl', 'line 51', /more than 100 deep/);
-  }, T);
+  it(
+    'mlx drift on JSON lines: a value nested 100,000 deep names the file, the line and the limit',
+    () => {
+      const dir = tempProject('mlx-sec-drift-');
+      const rows = Array.from({ length: 50 }, (_, i) => JSON.stringify({ x: i, y: i % 3 })).join('\n');
+      fs.writeFileSync(path.join(dir, 'ref.jsonl'), `${rows}\n`);
+      fs.writeFileSync(path.join(dir, 'cur.jsonl'), `${rows}\n{"x":${'['.repeat(100_000)}${']'.repeat(100_000)},"y":1}\n`);
+      expectError(mlx(dir, ['drift', '--reference', 'ref.jsonl', '--current', 'cur.jsonl']), 1, 'cur.jsonl', 'line 51', /more than 100 deep/);
+    },
+    T,
+  );
 });
 
 /** An ONNX model whose input type is sequence<sequence<…<float>…>> `depth` levels deep. */
@@ -232,45 +255,61 @@ export function deeplyTypedModel(depth: number): Uint8Array {
 }
 
 describe('ONNX files', () => {
-  it('mlx register: an input type nested 100,000 deep is "not an ONNX model mlx can read", naming the limit', () => {
-    const dir = project();
-    fs.writeFileSync(path.join(dir, 'deep.onnx'), deeplyTypedModel(100_000));
-    const line = expectError(mlx(dir, ['register', 'deep.onnx', '--name', 'deep']), 1, 'deep.onnx', /more than 100 deep/);
-    expect(line).not.toMatch(/internal error|call stack/);
-    expect(mlxJson(dir, ['models', 'list']).registered_models ?? []).toEqual([]);
-  }, T);
+  it(
+    'mlx register: an input type nested 100,000 deep is "not an ONNX model mlx can read", naming the limit',
+    () => {
+      const dir = project();
+      fs.writeFileSync(path.join(dir, 'deep.onnx'), deeplyTypedModel(100_000));
+      const line = expectError(mlx(dir, ['register', 'deep.onnx', '--name', 'deep']), 1, 'deep.onnx', /more than 100 deep/);
+      expect(line).not.toMatch(/internal error|call stack/);
+      expect(mlxJson(dir, ['models', 'list']).registered_models ?? []).toEqual([]);
+    },
+    T,
+  );
 });
 
 describe('model cards', () => {
-  it('a run whose mlx.command tag is not a JSON list of strings: the card shows the tag as it is', () => {
-    const dir = project();
-    fs.writeFileSync(path.join(dir, 'model.onnx'), fs.readFileSync(path.join(ROOT, 'test/fixtures/seed-pipeline/seed-cnn.onnx')));
-    const values = ['"just text"', 'not json', `${'['.repeat(2500)}${']'.repeat(2500)}`, '[["nested"], 1]'];
-    values.forEach((value, i) => {
-      const run = mlx(dir, ['runs', 'start', '--name', `r${i}`]).stdout.trim();
-      expect(mlx(dir, ['log', 'tag', 'mlx.command', value, '--run', run]).code).toBe(0);
-      const r = mlx(dir, ['register', 'model.onnx', '--name', `m${i}`, '--run', run]);
-      expect(r.code, r.stderr).toBe(0);
-      const card = mlx(dir, ['models', 'card', `m${i}/1`]);
-      expect(card.code, card.stderr).toBe(0);
-      expect(card.stdout).toContain(`- command: \`${value.length > 200 ? `${value.slice(0, 197)}...` : value}\``);
-    });
-  }, T);
+  it(
+    'a run whose mlx.command tag is not a JSON list of strings: the card shows the tag as it is',
+    () => {
+      const dir = project();
+      fs.writeFileSync(path.join(dir, 'model.onnx'), fs.readFileSync(path.join(ROOT, 'test/fixtures/seed-pipeline/seed-cnn.onnx')));
+      const values = ['"just text"', 'not json', `${'['.repeat(2500)}${']'.repeat(2500)}`, '[["nested"], 1]'];
+      values.forEach((value, i) => {
+        const run = mlx(dir, ['runs', 'start', '--name', `r${i}`]).stdout.trim();
+        expect(mlx(dir, ['log', 'tag', 'mlx.command', value, '--run', run]).code).toBe(0);
+        const r = mlx(dir, ['register', 'model.onnx', '--name', `m${i}`, '--run', run]);
+        expect(r.code, r.stderr).toBe(0);
+        const card = mlx(dir, ['models', 'card', `m${i}/1`]);
+        expect(card.code, card.stderr).toBe(0);
+        expect(card.stdout).toContain(`- command: \`${value.length > 200 ? `${value.slice(0, 197)}...` : value}\``);
+      });
+    },
+    T,
+  );
 });
 
 describe('values other clients record', () => {
-  it('mlx runs show: a dataset whose profile is not JSON (logged through the REST API) shows without a row count', async () => {
-    const dir = project();
-    const run = mlxJson(dir, ['runs', 'list']).runs[0].run_id as string;
-    const s = await startTrackingServer(dir, ['--backend-store-uri', path.join(dir, '.mlx')]);
-    for (const [name, profile] of [['text', 'not json'], ['deep', `${'['.repeat(100_000)}${']'.repeat(100_000)}`], ['null', 'null']]) {
-      const dataset = { name, digest: `d-${name}`, source_type: 'local', source: 's', profile, schema: '[[[' };
-      const r = await call(s.base, 'POST', `${API}/runs/log-inputs`, { run_id: run, datasets: [{ dataset }] });
-      expect(r.status, JSON.stringify(r.body)).toBe(200);
-    }
-    const show = mlx(dir, ['runs', 'show', run]);
-    expect(show.code, show.stderr).toBe(0);
-    expect(show.stdout).toMatch(/text .* d-text/);
-    expect(show.stderr).toBe('');
-  }, T);
+  it(
+    'mlx runs show: a dataset whose profile is not JSON (logged through the REST API) shows without a row count',
+    async () => {
+      const dir = project();
+      const run = mlxJson(dir, ['runs', 'list']).runs[0].run_id as string;
+      const s = await startTrackingServer(dir, ['--backend-store-uri', path.join(dir, '.mlx')]);
+      for (const [name, profile] of [
+        ['text', 'not json'],
+        ['deep', `${'['.repeat(100_000)}${']'.repeat(100_000)}`],
+        ['null', 'null'],
+      ]) {
+        const dataset = { name, digest: `d-${name}`, source_type: 'local', source: 's', profile, schema: '[[[' };
+        const r = await call(s.base, 'POST', `${API}/runs/log-inputs`, { run_id: run, datasets: [{ dataset }] });
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+      }
+      const show = mlx(dir, ['runs', 'show', run]);
+      expect(show.code, show.stderr).toBe(0);
+      expect(show.stdout).toMatch(/text .* d-text/);
+      expect(show.stderr).toBe('');
+    },
+    T,
+  );
 });

@@ -112,7 +112,12 @@ function project(opts: { folderWritable?: boolean; keepModes?: boolean } = {}): 
   const dir = tempProject('mlx-sec-ro-');
   const run = mlx(dir, ['runs', 'start', '--name', 'frozen']).stdout.trim();
   expect(run).toMatch(/^[0-9a-f]{32}$/);
-  for (const args of [['log', 'param', 'lr', '0.1'], ['log', 'metric', 'acc', '0.9'], ['log', 'tag', 'team', 'a']]) expect(mlx(dir, [...args, '--run', run]).code).toBe(0);
+  for (const args of [
+    ['log', 'param', 'lr', '0.1'],
+    ['log', 'metric', 'acc', '0.9'],
+    ['log', 'tag', 'team', 'a'],
+  ])
+    expect(mlx(dir, [...args, '--run', run]).code).toBe(0);
   writeFile(dir, 'notes.txt', 'hello\n');
   expect(mlx(dir, ['log', 'artifact', 'notes.txt', '--run', run]).code).toBe(0);
   writeFile(dir, 'tabular.onnx', sampleModels().tabular);
@@ -160,7 +165,12 @@ function checkReadsAndWrites(reader: Reader, p: Project, why: RegExp) {
   const show = asReader(reader, p.dir, ['runs', 'show', p.run, '--json']);
   expect(show.code, show.stderr).toBe(0);
   expect(JSON.parse(show.stdout)).toMatchObject({ params: { lr: '0.1' }, metrics: { acc: 0.9 }, tags: { team: 'a' } });
-  for (const args of [['experiments', 'list', '--json'], ['models', 'list', '--json'], ['models', 'show', 'clf/1', '--json'], ['runs', 'list', '--filter', 'metrics.acc > 0.5']]) {
+  for (const args of [
+    ['experiments', 'list', '--json'],
+    ['models', 'list', '--json'],
+    ['models', 'show', 'clf/1', '--json'],
+    ['runs', 'list', '--filter', 'metrics.acc > 0.5'],
+  ]) {
     const r = asReader(reader, p.dir, args);
     expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     expect(r.stderr, args.join(' ')).toBe('');
@@ -184,11 +194,15 @@ describe('a store the user may read but not write', () => {
     checkReadsAndWrites('user', p, /no write permission on /);
   }, 180_000);
 
-  it('mlx server on it: searches answer, writes are 403 PERMISSION_DENIED naming the store, the server keeps serving', async () => {
-    const p = project();
-    const s = await serverAsReader('user', p.dir, p.store);
-    await checkServer(s, p);
-  }, T);
+  it(
+    'mlx server on it: searches answer, writes are 403 PERMISSION_DENIED naming the store, the server keeps serving',
+    async () => {
+      const p = project();
+      const s = await serverAsReader('user', p.dir, p.store);
+      await checkServer(s, p);
+    },
+    T,
+  );
 });
 
 describe.skipIf(!canMountReadOnly())('a store on a read-only file system', () => {
@@ -196,10 +210,14 @@ describe.skipIf(!canMountReadOnly())('a store on a read-only file system', () =>
     checkReadsAndWrites('mount', project({ keepModes: true }), /read-only file system/);
   }, 180_000);
 
-  it('mlx server on it: the same answers', async () => {
-    const p = project({ keepModes: true });
-    await checkServer(await serverAsReader('mount', p.dir, p.store), p);
-  }, T);
+  it(
+    'mlx server on it: the same answers',
+    async () => {
+      const p = project({ keepModes: true });
+      await checkServer(await serverAsReader('mount', p.dir, p.store), p);
+    },
+    T,
+  );
 });
 
 async function checkServer(s: { base: string; stderr(): string }, p: Project) {
@@ -250,13 +268,21 @@ describe.skipIf(!pg)('a PostgreSQL database that is read-only (a standby, defaul
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('reads work; a write is one line saying the database is read-only, exit 1', () => {
-    const list = mlx(dir, ['runs', 'list', '--json', '--tracking-uri', url]);
-    expect(list.code, list.stderr).toBe(0);
-    expect(JSON.parse(list.stdout).runs).toHaveLength(1);
-    for (const args of [['log', 'metric', 'acc', '1', '--run', run], ['experiments', 'create', 'x'], ['runs', 'start']]) {
-      const line = expectError(mlx(dir, [...args, '--tracking-uri', url]), 1, /PostgreSQL database .* is read-only/, /default_transaction_read_only|standby/);
-      expect(line).not.toMatch(/internal error/);
-    }
-  }, T);
+  it(
+    'reads work; a write is one line saying the database is read-only, exit 1',
+    () => {
+      const list = mlx(dir, ['runs', 'list', '--json', '--tracking-uri', url]);
+      expect(list.code, list.stderr).toBe(0);
+      expect(JSON.parse(list.stdout).runs).toHaveLength(1);
+      for (const args of [
+        ['log', 'metric', 'acc', '1', '--run', run],
+        ['experiments', 'create', 'x'],
+        ['runs', 'start'],
+      ]) {
+        const line = expectError(mlx(dir, [...args, '--tracking-uri', url]), 1, /PostgreSQL database .* is read-only/, /default_transaction_read_only|standby/);
+        expect(line).not.toMatch(/internal error/);
+      }
+    },
+    T,
+  );
 });

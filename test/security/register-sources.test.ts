@@ -44,60 +44,93 @@ function refused(dir: string, args: string[], code: number, ...mentions: (string
 }
 
 describe('mlx register: sources that are not regular files', () => {
-  it('/dev/zero and /dev/urandom: character devices', () => {
-    const { dir } = project();
-    refused(dir, ['register', '/dev/zero', '--name', 'clf'], 1, '"/dev/zero"', /is a character device, not a regular file/);
-    refused(dir, ['register', '/dev/urandom', '--name', 'x'], 1, '"/dev/urandom"', /character device/);
-  }, T);
+  it(
+    '/dev/zero and /dev/urandom: character devices',
+    () => {
+      const { dir } = project();
+      refused(dir, ['register', '/dev/zero', '--name', 'clf'], 1, '"/dev/zero"', /is a character device, not a regular file/);
+      refused(dir, ['register', '/dev/urandom', '--name', 'x'], 1, '"/dev/urandom"', /character device/);
+    },
+    T,
+  );
 
-  it('a FIFO (without blocking on it), and a symlink to /dev/zero (judged by what it opens)', () => {
-    const { dir } = project();
-    execFileSync('mkfifo', [path.join(dir, 'pipe.onnx')]);
-    refused(dir, ['register', 'pipe.onnx', '--name', 'clf'], 1, '"pipe.onnx"', /is a named pipe \(FIFO\), not a regular file/);
-    fs.symlinkSync('/dev/zero', path.join(dir, 'zero.onnx'));
-    refused(dir, ['register', 'zero.onnx', '--name', 'clf'], 1, '"zero.onnx"', /character device/);
-  }, T);
+  it(
+    'a FIFO (without blocking on it), and a symlink to /dev/zero (judged by what it opens)',
+    () => {
+      const { dir } = project();
+      execFileSync('mkfifo', [path.join(dir, 'pipe.onnx')]);
+      refused(dir, ['register', 'pipe.onnx', '--name', 'clf'], 1, '"pipe.onnx"', /is a named pipe \(FIFO\), not a regular file/);
+      fs.symlinkSync('/dev/zero', path.join(dir, 'zero.onnx'));
+      refused(dir, ['register', 'zero.onnx', '--name', 'clf'], 1, '"zero.onnx"', /character device/);
+    },
+    T,
+  );
 
-  it('a folder holding a folder named model.onnx', () => {
-    const { dir } = project();
-    fs.mkdirSync(path.join(dir, 'm', 'model.onnx'), { recursive: true });
-    refused(dir, ['register', 'm', '--name', 'clf'], 1, 'model.onnx', /is a folder, not a regular file/);
-  }, T);
+  it(
+    'a folder holding a folder named model.onnx',
+    () => {
+      const { dir } = project();
+      fs.mkdirSync(path.join(dir, 'm', 'model.onnx'), { recursive: true });
+      refused(dir, ['register', 'm', '--name', 'clf'], 1, 'model.onnx', /is a folder, not a regular file/);
+    },
+    T,
+  );
 
-  it('runs:/ sources: a FIFO among the run artifacts', () => {
-    const { dir, run } = project();
-    execFileSync('mkfifo', [path.join(artifacts(dir, run), 'model', 'pipe.onnx')]);
-    refused(dir, ['register', `runs:/${run}/model/pipe.onnx`, '--name', 'clf'], 1, 'pipe.onnx', /named pipe/);
-  }, T);
+  it(
+    'runs:/ sources: a FIFO among the run artifacts',
+    () => {
+      const { dir, run } = project();
+      execFileSync('mkfifo', [path.join(artifacts(dir, run), 'model', 'pipe.onnx')]);
+      refused(dir, ['register', `runs:/${run}/model/pipe.onnx`, '--name', 'clf'], 1, 'pipe.onnx', /named pipe/);
+    },
+    T,
+  );
 });
 
 describe('mlx register: the model size limit', () => {
-  it('a (sparse) file over 2 GiB: over the limit of 2048 MB, the most protobuf reads', () => {
-    const { dir } = project();
-    sparse(path.join(dir, 'huge.onnx'), 2 * GiB + 1);
-    refused(dir, ['register', 'huge.onnx', '--name', 'clf'], 1, '"huge.onnx"', /2147483649 bytes/, /over the limit of 2048 MB/, /protobuf/);
-  }, T);
+  it(
+    'a (sparse) file over 2 GiB: over the limit of 2048 MB, the most protobuf reads',
+    () => {
+      const { dir } = project();
+      sparse(path.join(dir, 'huge.onnx'), 2 * GiB + 1);
+      refused(dir, ['register', 'huge.onnx', '--name', 'clf'], 1, '"huge.onnx"', /2147483649 bytes/, /over the limit of 2048 MB/, /protobuf/);
+    },
+    T,
+  );
 
-  it('--max-model-mb and MLX_MAX_MODEL_MB lower it; a model within it registers', () => {
-    const { dir } = project();
-    sparse(path.join(dir, 'big.onnx'), 3 * 2 ** 20);
-    refused(dir, ['register', 'big.onnx', '--name', 'clf', '--max-model-mb', '2'], 1, /3145728 bytes/, /over the limit of 2 MB/, /--max-model-mb/);
-    const before = registrySnapshot(dir);
-    const line = expectError(mlx(dir, ['register', 'big.onnx', '--name', 'clf'], { env: { MLX_MAX_MODEL_MB: '0.5' } }), 1, /over the limit of 0.5 MB/, /MLX_MAX_MODEL_MB/);
-    expect(line).not.toMatch(/internal error/);
-    expect(registrySnapshot(dir)).toEqual(before);
-    const ok = mlx(dir, ['register', 'tabular.onnx', '--name', 'small', '--max-model-mb', '1']);
-    expect(ok.code, ok.stderr).toBe(0);
-  }, T);
+  it(
+    '--max-model-mb and MLX_MAX_MODEL_MB lower it; a model within it registers',
+    () => {
+      const { dir } = project();
+      sparse(path.join(dir, 'big.onnx'), 3 * 2 ** 20);
+      refused(dir, ['register', 'big.onnx', '--name', 'clf', '--max-model-mb', '2'], 1, /3145728 bytes/, /over the limit of 2 MB/, /--max-model-mb/);
+      const before = registrySnapshot(dir);
+      const line = expectError(
+        mlx(dir, ['register', 'big.onnx', '--name', 'clf'], { env: { MLX_MAX_MODEL_MB: '0.5' } }),
+        1,
+        /over the limit of 0.5 MB/,
+        /MLX_MAX_MODEL_MB/,
+      );
+      expect(line).not.toMatch(/internal error/);
+      expect(registrySnapshot(dir)).toEqual(before);
+      const ok = mlx(dir, ['register', 'tabular.onnx', '--name', 'small', '--max-model-mb', '1']);
+      expect(ok.code, ok.stderr).toBe(0);
+    },
+    T,
+  );
 
-  it('a bad limit is a usage error naming it', () => {
-    const { dir } = project();
-    refused(dir, ['register', 'tabular.onnx', '--name', 'x', '--max-model-mb', 'lots'], 2, /--max-model-mb "lots"/, /2048/);
-    refused(dir, ['register', 'tabular.onnx', '--name', 'x', '--max-model-mb', '4096'], 2, /--max-model-mb "4096"/, /2048/);
-    const before = registrySnapshot(dir);
-    expectError(mlx(dir, ['register', 'tabular.onnx', '--name', 'x'], { env: { MLX_MAX_MODEL_MB: '-1' } }), 2, /MLX_MAX_MODEL_MB "-1"/);
-    expect(registrySnapshot(dir)).toEqual(before);
-  }, T);
+  it(
+    'a bad limit is a usage error naming it',
+    () => {
+      const { dir } = project();
+      refused(dir, ['register', 'tabular.onnx', '--name', 'x', '--max-model-mb', 'lots'], 2, /--max-model-mb "lots"/, /2048/);
+      refused(dir, ['register', 'tabular.onnx', '--name', 'x', '--max-model-mb', '4096'], 2, /--max-model-mb "4096"/, /2048/);
+      const before = registrySnapshot(dir);
+      expectError(mlx(dir, ['register', 'tabular.onnx', '--name', 'x'], { env: { MLX_MAX_MODEL_MB: '-1' } }), 2, /MLX_MAX_MODEL_MB "-1"/);
+      expect(registrySnapshot(dir)).toEqual(before);
+    },
+    T,
+  );
 });
 
 describe('the tracking server: model-versions/create', () => {
@@ -124,27 +157,35 @@ describe('the tracking server: model-versions/create', () => {
   const create = (server: TrackingServer, file: string) =>
     call(server.base, 'POST', `${API}/model-versions/create`, { name: 'srv', source: `mlflow-artifacts:/uploads/${file}` });
 
-  it('refuses a FIFO and a file over the limit with a 400 naming the source, never its own path', async () => {
-    for (const [server, file, re] of [
-      [s, 'pipe.onnx', /named pipe \(FIFO\), not a regular file/],
-      [s, 'huge.onnx', /over the limit of 2048 MB/],
-      [low, 'big.onnx', /over the limit of 1 MB/],
-    ] as const) {
-      const r = await create(server, file);
-      expect(r.status, JSON.stringify(r.body)).toBe(400);
-      expect(r.body.error_code).toBe('INVALID_PARAMETER_VALUE');
-      expect(r.body.message).toMatch(re);
-      expect(r.body.message).toContain(`mlflow-artifacts:/uploads/${file}`);
-      expect(r.body.message).not.toContain(dir);
-    }
-    const ok = await create(low, 'tabular.onnx');
-    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
-    expect((await fetch(`${s.base}/health`)).status).toBe(200);
-    expect(s.stderr() + low.stderr()).not.toMatch(/internal error/);
-  }, T);
+  it(
+    'refuses a FIFO and a file over the limit with a 400 naming the source, never its own path',
+    async () => {
+      for (const [server, file, re] of [
+        [s, 'pipe.onnx', /named pipe \(FIFO\), not a regular file/],
+        [s, 'huge.onnx', /over the limit of 2048 MB/],
+        [low, 'big.onnx', /over the limit of 1 MB/],
+      ] as const) {
+        const r = await create(server, file);
+        expect(r.status, JSON.stringify(r.body)).toBe(400);
+        expect(r.body.error_code).toBe('INVALID_PARAMETER_VALUE');
+        expect(r.body.message).toMatch(re);
+        expect(r.body.message).toContain(`mlflow-artifacts:/uploads/${file}`);
+        expect(r.body.message).not.toContain(dir);
+      }
+      const ok = await create(low, 'tabular.onnx');
+      expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+      expect((await fetch(`${s.base}/health`)).status).toBe(200);
+      expect(s.stderr() + low.stderr()).not.toMatch(/internal error/);
+    },
+    T,
+  );
 
-  it('mlx server refuses to start with a bad MLX_MAX_MODEL_MB', () => {
-    const r = mlx(dir, ['server', '--port', '0', '--backend-store-uri', store], { env: { MLX_MAX_MODEL_MB: 'big' } });
-    expectError(r, 2, /MLX_MAX_MODEL_MB "big"/);
-  }, T);
+  it(
+    'mlx server refuses to start with a bad MLX_MAX_MODEL_MB',
+    () => {
+      const r = mlx(dir, ['server', '--port', '0', '--backend-store-uri', store], { env: { MLX_MAX_MODEL_MB: 'big' } });
+      expectError(r, 2, /MLX_MAX_MODEL_MB "big"/);
+    },
+    T,
+  );
 });

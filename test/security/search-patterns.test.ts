@@ -37,7 +37,12 @@ const SEARCHES: [string, string][] = [
 describe('simple filters on the tracking server', () => {
   it('a LIKE pattern with 40 wildcards answers at once, and the server keeps serving', async () => {
     for (const [endpoint, field] of SEARCHES) {
-      for (const [pattern, hits] of [[EVIL, 0], [`${'%a'.repeat(40)}%`, 1], [`${'_'.repeat(199)}%`, 1], [`${'_'.repeat(201)}%`, 0]] as const) {
+      for (const [pattern, hits] of [
+        [EVIL, 0],
+        [`${'%a'.repeat(40)}%`, 1],
+        [`${'_'.repeat(199)}%`, 1],
+        [`${'_'.repeat(201)}%`, 0],
+      ] as const) {
         const r = await call(s.base, 'POST', `${API}/${endpoint}`, { filter: `${field} LIKE '${pattern}'` });
         expect(r.status, `${endpoint} ${field}: ${JSON.stringify(r.body).slice(0, 200)}`).toBe(200);
         const list = r.body.experiments ?? r.body.registered_models ?? r.body.model_versions ?? [];

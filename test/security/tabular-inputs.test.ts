@@ -58,7 +58,7 @@ async function stillServes(): Promise<void> {
 /** JSON nested `depth` lists deep around a number, built as text (JSON.stringify itself would overflow). */
 const deep = (depth: number) => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
 
-describe('item 8: CSV cells follow the JSON paths\' rule (refused, naming the line and the column)', () => {
+describe("item 8: CSV cells follow the JSON paths' rule (refused, naming the line and the column)", () => {
   it('a cell that is not a number: 400 naming the line (1 = the header), the column and the value', async () => {
     await refused(postCsv(tab, csv(HEADER, '40,52000,60,8,4', '41,abc,61,9,5')), 400, 'line 3', '"income"', '"abc"');
     await refused(postCsv(tab, csv(HEADER, '40,52000,nan,8,4')), 400, 'line 2', '"score"', '"nan"');
@@ -116,21 +116,85 @@ describe('item 8: JSON values — one rule, naming the row (0-based) and the col
 
   it('1e400 (Infinity after parsing) is refused on /v2, /invocations and /predict', async () => {
     const data = '[40, 1e400, 60, 8, 4]';
-    await refused(postJson(`${tab.base}/v2/models/tab/infer`, `{"inputs": [{"name": "features", "shape": [1, 5], "datatype": "FP32", "data": ${data}}]}`), 400, 'row 0', '"income"', 'Infinity');
+    await refused(
+      postJson(`${tab.base}/v2/models/tab/infer`, `{"inputs": [{"name": "features", "shape": [1, 5], "datatype": "FP32", "data": ${data}}]}`),
+      400,
+      'row 0',
+      '"income"',
+      'Infinity',
+    );
     await refused(postJson(`${tab.base}/invocations`, `{"instances": [[1, 2, 3, 4, 5], ${data}]}`), 400, 'row 1', '"income"');
-    await refused(postJson(`${tab.base}/invocations`, `{"dataframe_split": {"columns": ["age", "income", "score", "clicks", "time"], "data": [${data}]}}`), 400, 'row 0', '"income"');
+    await refused(
+      postJson(`${tab.base}/invocations`, `{"dataframe_split": {"columns": ["age", "income", "score", "clicks", "time"], "data": [${data}]}}`),
+      400,
+      'row 0',
+      '"income"',
+    );
     await refused(postJson(`${tab.base}/predict`, `{"instances": [${data}]}`), 400, 'row 0', '"income"');
     await refused(postJson(`${tab.base}/invocations`, { instances: [[40, 1e39, 60, 8, 4]] }), 400, 'row 0', '"income"', 'float32');
     await stillServes();
   });
 
   it('a value of the wrong type names its row and column in every format', async () => {
-    await refused(postJson(`${tab.base}/invocations`, split([[1, 2, 3, 4, 5], [1, 2, 'three', 4, 5]])), 400, 'row 1', '"score"', '"three"');
-    await refused(postJson(`${tab.base}/invocations`, { dataframe_records: [{ age: 1, income: 2, score: 3, clicks: 4, time: null }] }), 400, 'row 0', '"time"', 'null');
-    await refused(postJson(`${tab.base}/invocations`, { inputs: { features: [[1, 2, 3, 4, 5], [1, true, 3, 4, 5]] } }), 400, 'row 1', '"income"', 'true');
+    await refused(
+      postJson(
+        `${tab.base}/invocations`,
+        split([
+          [1, 2, 3, 4, 5],
+          [1, 2, 'three', 4, 5],
+        ]),
+      ),
+      400,
+      'row 1',
+      '"score"',
+      '"three"',
+    );
+    await refused(
+      postJson(`${tab.base}/invocations`, { dataframe_records: [{ age: 1, income: 2, score: 3, clicks: 4, time: null }] }),
+      400,
+      'row 0',
+      '"time"',
+      'null',
+    );
+    await refused(
+      postJson(`${tab.base}/invocations`, {
+        inputs: {
+          features: [
+            [1, 2, 3, 4, 5],
+            [1, true, 3, 4, 5],
+          ],
+        },
+      }),
+      400,
+      'row 1',
+      '"income"',
+      'true',
+    );
     await refused(postJson(`${tab.base}/predict`, { instances: [[1, 2, 3, 4, '5']] }), 400, 'row 0', '"time"', '"5"');
-    await refused(postJson(`${pair.base}/invocations`, { inputs: { a: [[1, 2, 3]], b: [[1, 2, 3], [4, 5.5, 6]] } }), 400, 'input "b"', 'row 1', 'column 1', '5.5', 'int64');
-    await refused(postJson(`${tab.base}/v2/models/tab/infer`, { inputs: [{ name: 'features', shape: [2, 5], datatype: 'FP32', data: [1, 2, 3, 4, 5, 6, 7, 8, 'x', 10] }] }), 400, 'row 1', '"clicks"', '"x"');
+    await refused(
+      postJson(`${pair.base}/invocations`, {
+        inputs: {
+          a: [[1, 2, 3]],
+          b: [
+            [1, 2, 3],
+            [4, 5.5, 6],
+          ],
+        },
+      }),
+      400,
+      'input "b"',
+      'row 1',
+      'column 1',
+      '5.5',
+      'int64',
+    );
+    await refused(
+      postJson(`${tab.base}/v2/models/tab/infer`, { inputs: [{ name: 'features', shape: [2, 5], datatype: 'FP32', data: [1, 2, 3, 4, 5, 6, 7, 8, 'x', 10] }] }),
+      400,
+      'row 1',
+      '"clicks"',
+      '"x"',
+    );
   });
 
   it('duplicate column names in dataframe_split: 400 naming the column', async () => {
@@ -148,9 +212,25 @@ describe('item 7: deep nesting is a 400, never a 500 (JSON.parse takes it; our w
   const DEPTH = 100_000;
 
   it('/v2 data nested 100,000 deep', async () => {
-    await refused(postJson(`${tab.base}/v2/models/tab/infer`, `{"inputs": [{"name": "features", "shape": [1, 5], "datatype": "FP32", "data": ${deep(DEPTH)}}]}`), 400, 'nested', 'features');
-    await refused(postJson(`${tab.base}/v2/models/tab/infer`, `{"inputs": [{"name": "features", "shape": [1, 5], "datatype": ${deep(DEPTH)}, "data": [1, 2, 3, 4, 5]}]}`), 400, 'datatype');
-    await refused(postJson(`${tab.base}/v2/models/tab/infer`, `{"inputs": [{"name": "features", "shape": [1, 5], "datatype": "FP32", "data": [1, 2, 3, 4, 5]}], "outputs": [{"name": ${deep(DEPTH)}}]}`), 400, 'output');
+    await refused(
+      postJson(`${tab.base}/v2/models/tab/infer`, `{"inputs": [{"name": "features", "shape": [1, 5], "datatype": "FP32", "data": ${deep(DEPTH)}}]}`),
+      400,
+      'nested',
+      'features',
+    );
+    await refused(
+      postJson(`${tab.base}/v2/models/tab/infer`, `{"inputs": [{"name": "features", "shape": [1, 5], "datatype": ${deep(DEPTH)}, "data": [1, 2, 3, 4, 5]}]}`),
+      400,
+      'datatype',
+    );
+    await refused(
+      postJson(
+        `${tab.base}/v2/models/tab/infer`,
+        `{"inputs": [{"name": "features", "shape": [1, 5], "datatype": "FP32", "data": [1, 2, 3, 4, 5]}], "outputs": [{"name": ${deep(DEPTH)}}]}`,
+      ),
+      400,
+      'output',
+    );
     await stillServes();
   });
 
@@ -158,8 +238,26 @@ describe('item 7: deep nesting is a 400, never a 500 (JSON.parse takes it; our w
     await refused(postJson(`${tab.base}/invocations`, `{"instances": ${deep(DEPTH)}}`), 400, 'nested');
     await refused(postJson(`${tab.base}/invocations`, `{"inputs": {"features": ${deep(DEPTH)}}}`), 400, 'nested');
     await refused(postJson(`${tab.base}/invocations`, `{"instances": [{"features": ${deep(DEPTH)}}]}`), 400, 'nested');
-    await refused(postJson(`${tab.base}/invocations`, `{"dataframe_split": {"columns": ["age", "income", "score", "clicks", "time"], "data": [[1, 2, ${deep(DEPTH)}, 4, 5]]}}`), 400, 'row 0', '"score"', 'list');
-    await refused(postJson(`${tab.base}/invocations`, `{"dataframe_records": [{"age": 1, "income": 2, "score": 3, "clicks": 4, "time": ${'{"a":'.repeat(DEPTH)}1${'}'.repeat(DEPTH)}}]}`), 400, 'row 0', '"time"', 'object');
+    await refused(
+      postJson(
+        `${tab.base}/invocations`,
+        `{"dataframe_split": {"columns": ["age", "income", "score", "clicks", "time"], "data": [[1, 2, ${deep(DEPTH)}, 4, 5]]}}`,
+      ),
+      400,
+      'row 0',
+      '"score"',
+      'list',
+    );
+    await refused(
+      postJson(
+        `${tab.base}/invocations`,
+        `{"dataframe_records": [{"age": 1, "income": 2, "score": 3, "clicks": 4, "time": ${'{"a":'.repeat(DEPTH)}1${'}'.repeat(DEPTH)}}]}`,
+      ),
+      400,
+      'row 0',
+      '"time"',
+      'object',
+    );
     await refused(postJson(`${tab.base}/predict`, `{"instances": [[1, 2, 3, 4, ${deep(DEPTH)}]]}`), 400, 'row 0', '"time"');
     await stillServes();
   });
@@ -184,17 +282,31 @@ describe('item 4: rows per request are bounded by --max-rows, counted before ten
   it('every JSON format and /v2: one row over the limit is 413', async () => {
     const over = many(LIMIT + 1);
     const records = over.map((r) => Object.fromEntries(FEATURES.map((f, i) => [f, r[i]])));
-    for (const body of [{ instances: over }, { inputs: over }, { inputs: { features: over } }, { dataframe_split: { columns: [...FEATURES], data: over } }, { dataframe_records: records }])
+    for (const body of [
+      { instances: over },
+      { inputs: over },
+      { inputs: { features: over } },
+      { dataframe_split: { columns: [...FEATURES], data: over } },
+      { dataframe_records: records },
+    ])
       await refused(postJson(`${limited.base}/invocations`, body), 413, '--max-rows', String(LIMIT));
     await refused(postJson(`${limited.base}/predict`, { instances: over }), 413, '--max-rows');
     // The declared shape is checked before the data is read.
-    await refused(postJson(`${limited.base}/v2/models/tab/infer`, { inputs: [{ name: 'features', shape: [1_000_000, 5], datatype: 'FP32', data: [1] }] }), 413, '--max-rows');
-    await refused(postJson(`${limited.base}/v2/models/tab/infer`, { inputs: [{ name: 'features', shape: [LIMIT + 1, 5], datatype: 'FP32', data: over.flat() }] }), 413, '--max-rows');
+    await refused(
+      postJson(`${limited.base}/v2/models/tab/infer`, { inputs: [{ name: 'features', shape: [1_000_000, 5], datatype: 'FP32', data: [1] }] }),
+      413,
+      '--max-rows',
+    );
+    await refused(
+      postJson(`${limited.base}/v2/models/tab/infer`, { inputs: [{ name: 'features', shape: [LIMIT + 1, 5], datatype: 'FP32', data: over.flat() }] }),
+      413,
+      '--max-rows',
+    );
     const ok = await postJson(`${limited.base}/invocations`, { dataframe_records: records.slice(0, LIMIT) });
     expect(ok.status).toBe(200);
   });
 
-  it('the default limit refuses the issue\'s 1.5M-row CSV (15 MB, under the body limit) with a 413 and keeps serving', async () => {
+  it("the default limit refuses the issue's 1.5M-row CSV (15 MB, under the body limit) with a 413 and keeps serving", async () => {
     const body = `${HEADER}\n${'4,5,6,7,8\n'.repeat(1_500_000)}`;
     expect(body.length).toBeLessThan(20 * 1024 * 1024);
     const message = await refused(postCsv(tab, body), 413, '--max-rows');

@@ -84,9 +84,7 @@ export async function getAll(endpoint, params, field, limit = 100_000) {
 /** The artifact proxy path of a file of a run: from `mlflow-artifacts:/…`, else the server's layout. */
 export function runArtifactPath(info, rel) {
   const uri = info.artifact_uri ?? '';
-  const base = uri.startsWith('mlflow-artifacts:')
-    ? uri.replace(/^mlflow-artifacts:\/*/, '')
-    : `${info.experiment_id}/${info.run_id}/artifacts`;
+  const base = uri.startsWith('mlflow-artifacts:') ? uri.replace(/^mlflow-artifacts:\/*/, '') : `${info.experiment_id}/${info.run_id}/artifacts`;
   return [base.replace(/\/+$/, ''), rel].filter(Boolean).join('/');
 }
 

@@ -82,9 +82,7 @@ export function lineChart(series, { xMode = 'step', width = 800, height = 320 } 
 /** The "x: step | time | relative time" switch; onChange gets 'step', 'time' or 'relative'. */
 export function xModeToggle(current, onChange, name = 'xmode') {
   const opt = (value, label) =>
-    h('label', { class: 'radio' },
-      h('input', { type: 'radio', name, value, checked: current === value, onchange: () => onChange(value) }),
-      ` ${label}`);
+    h('label', { class: 'radio' }, h('input', { type: 'radio', name, value, checked: current === value, onchange: () => onChange(value) }), ` ${label}`);
   return h('span', { class: 'xmode' }, 'x: ', opt('step', 'step'), opt('time', 'time'), opt('relative', 'relative time'));
 }
 

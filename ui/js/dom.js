@@ -44,7 +44,9 @@ function append(el, children) {
  * check of the UI's links: h() applies it to every href, the Markdown renderer's included.
  */
 export function safeHref(href) {
-  const s = String(href).replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '').replace(/[\t\n\r]/g, '');
+  const s = String(href)
+    .replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '')
+    .replace(/[\t\n\r]/g, '');
   const cut = s.search(/[?#]/);
   const head = (cut < 0 ? s : s.slice(0, cut)).replaceAll('\\', '/');
   const url = head + (cut < 0 ? '' : s.slice(cut));
@@ -62,7 +64,15 @@ export function mount(el, ...children) {
 
 /** A two-column table of [label, value] rows; values may be nodes. */
 export function kvTable(rows, cls = 'kv') {
-  return h('table', { class: cls }, h('tbody', null, rows.map(([k, v]) => h('tr', null, h('th', null, k), h('td', null, v)))));
+  return h(
+    'table',
+    { class: cls },
+    h(
+      'tbody',
+      null,
+      rows.map(([k, v]) => h('tr', null, h('th', null, k), h('td', null, v))),
+    ),
+  );
 }
 
 /** A table with a header row; cells may be nodes. */
@@ -70,8 +80,28 @@ export function table(head, rows, attrs = {}) {
   return h(
     'table',
     { class: 'grid', ...attrs },
-    h('thead', null, h('tr', null, head.map((c) => (c instanceof Node ? c : h('th', null, c))))),
-    h('tbody', null, rows.map((r) => (r instanceof Node ? r : h('tr', null, r.map((c) => h('td', null, c)))))),
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        head.map((c) => (c instanceof Node ? c : h('th', null, c))),
+      ),
+    ),
+    h(
+      'tbody',
+      null,
+      rows.map((r) =>
+        r instanceof Node
+          ? r
+          : h(
+              'tr',
+              null,
+              r.map((c) => h('td', null, c)),
+            ),
+      ),
+    ),
   );
 }
 

@@ -6,7 +6,16 @@ import { h, safeHref } from './dom.js';
 
 /** Renders Markdown text into a <div class="markdown">. */
 export function renderMarkdown(text) {
-  return h('div', { class: 'markdown' }, blocks(String(text ?? '').replace(/\r\n?/g, '\n').split('\n'), 0));
+  return h(
+    'div',
+    { class: 'markdown' },
+    blocks(
+      String(text ?? '')
+        .replace(/\r\n?/g, '\n')
+        .split('\n'),
+      0,
+    ),
+  );
 }
 
 // Quotes, lists and emphasis nested deeper than this show as text: each level is a recursive call,
@@ -43,9 +52,32 @@ function blocks(lines, depth) {
       const rows = [];
       for (i += 2; i < lines.length && lines[i].includes('|') && lines[i].trim() !== ''; i++) rows.push(cells(lines[i]));
       const td = (tag, c, j) => h(tag, { class: align[j] ? `align-${align[j]}` : null }, inline(c ?? '', depth));
-      out.push(h('table', { class: 'grid' },
-        h('thead', null, h('tr', null, head.map((c, j) => td('th', c, j)))),
-        h('tbody', null, rows.map((r) => h('tr', null, head.map((_, j) => td('td', r[j], j)))))));
+      out.push(
+        h(
+          'table',
+          { class: 'grid' },
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              head.map((c, j) => td('th', c, j)),
+            ),
+          ),
+          h(
+            'tbody',
+            null,
+            rows.map((r) =>
+              h(
+                'tr',
+                null,
+                head.map((_, j) => td('td', r[j], j)),
+              ),
+            ),
+          ),
+        ),
+      );
     } else if (/^\s{0,3}>/.test(line)) {
       const quoted = [];
       for (; i < lines.length && /^\s{0,3}>/.test(lines[i]); i++) quoted.push(lines[i].replace(/^\s{0,3}>\s?/, ''));
@@ -97,11 +129,15 @@ function list(lines, start, depth) {
 
 /** Table cells of a row; `\|` is a literal pipe. */
 function cells(line) {
-  const s = line.trim().replace(/^\|/, '').replace(/(^|[^\\])\|$/, '$1');
+  const s = line
+    .trim()
+    .replace(/^\|/, '')
+    .replace(/(^|[^\\])\|$/, '$1');
   return s.split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, '|'));
 }
 
-const INLINE = /(\\[\\`*_{}[\]()#+\-.!|>~])|(`+)([\s\S]*?[^`])\2(?!`)|\*\*([\s\S]+?)\*\*|__([\s\S]+?)__|\*([^\s*][\s\S]*?)\*|\b_([^\s_][\s\S]*?)_\b|\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+"([^"]*)")?\s*\)|<(https?:\/\/[^>\s]+)>|(\n)/;
+const INLINE =
+  /(\\[\\`*_{}[\]()#+\-.!|>~])|(`+)([\s\S]*?[^`])\2(?!`)|\*\*([\s\S]+?)\*\*|__([\s\S]+?)__|\*([^\s*][\s\S]*?)\*|\b_([^\s_][\s\S]*?)_\b|\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+"([^"]*)")?\s*\)|<(https?:\/\/[^>\s]+)>|(\n)/;
 
 /** Inline Markdown as an array of nodes and strings (strings become text nodes in h()); depth counts the enclosing levels. */
 export function inline(text, depth = 0) {
@@ -124,8 +160,7 @@ export function inline(text, depth = 0) {
       // The new tab only for links that leave the UI, judged on the link as the browser reads it.
       const href = safeHref(m[9]);
       out.push(h('a', { href, title: m[10], rel: 'noopener noreferrer', target: /^https?:/i.test(href) ? '_blank' : null }, inline(m[8], depth + 1)));
-    }
-    else if (m[11]) out.push(h('a', { href: m[11], rel: 'noopener noreferrer', target: '_blank' }, m[11]));
+    } else if (m[11]) out.push(h('a', { href: m[11], rel: 'noopener noreferrer', target: '_blank' }, m[11]));
     else if (m[12]) out.push(' '); // a soft line break, as Markdown reads it
   }
   return out;

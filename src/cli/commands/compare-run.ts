@@ -14,10 +14,8 @@ export async function compareRuns(
   ids: string[],
   opts: { json?: boolean; plot?: string; minimize?: string[]; maximize?: string[]; sweep?: string },
 ): Promise<void> {
-  if (ids.length === 0 && opts.sweep === undefined)
-    throw new MlxError('USAGE', 'give the runs to compare (RUN RUN...) or --sweep PARENT_RUN (see --help)');
-  if (opts.plot && path.extname(opts.plot).toLowerCase() !== '.svg')
-    throw invalid(`--plot ${JSON.stringify(opts.plot)} must name an .svg file`);
+  if (ids.length === 0 && opts.sweep === undefined) throw new MlxError('USAGE', 'give the runs to compare (RUN RUN...) or --sweep PARENT_RUN (see --help)');
+  if (opts.plot && path.extname(opts.plot).toLowerCase() !== '.svg') throw invalid(`--plot ${JSON.stringify(opts.plot)} must name an .svg file`);
   const { runs, series } = await withStore(cmd, false, async (store) => {
     const runs: Run[] = [];
     for (const id of ids) runs.push(await store.getRun(await store.resolveRunId(id)));
@@ -35,8 +33,7 @@ export async function compareRuns(
       for (const metric of keys) {
         const perRun = [];
         for (const r of runs)
-          if (metric in r.metrics)
-            perRun.push({ runId: r.info.run_id, runName: r.info.run_name, points: await store.getMetricHistory(r.info.run_id, metric) });
+          if (metric in r.metrics) perRun.push({ runId: r.info.run_id, runName: r.info.run_name, points: await store.getMetricHistory(r.info.run_id, metric) });
         series.push({ metric, runs: perRun });
       }
     }

@@ -21,11 +21,10 @@ export function registerCompareCommand(program: Command): void {
     .option('--minimize <metric>', 'lower is better for this metric (repeatable)', collect)
     .option('--maximize <metric>', 'higher is better for this metric (repeatable)', collect)
     .option('--sweep <run>', 'compare the child runs of this sweep (or any parent) run')
-    .addHelpText('after', examples([
-      'mlx compare 060a59 0a132d --plot curves.svg',
-      'mlx compare --sweep 3f9c2a1e --maximize val_accuracy',
-      'mlx compare 060a59 0a132d --json',
-    ]))
+    .addHelpText(
+      'after',
+      examples(['mlx compare 060a59 0a132d --plot curves.svg', 'mlx compare --sweep 3f9c2a1e --maximize val_accuracy', 'mlx compare 060a59 0a132d --json']),
+    )
     .action(async (ids: string[], opts: CompareOptions, cmd: Command) => {
       const { compareRuns } = await import('./compare-run.js');
       await compareRuns(cmd, ids, opts);

@@ -9,11 +9,17 @@ export function registerCompletionCommand(program: Command): void {
     .summary('print a shell completion script')
     // The shells are listed here rather than imported: completion.js loads only when the command runs.
     .addArgument(new Argument('<shell>', 'the shell to complete for').choices(['bash', 'zsh', 'fish']))
-    .addHelpText('after', examples([
-      'mlx completion bash > ~/.local/share/bash-completion/completions/mlx',
-      'mlx completion zsh > "${fpath[1]}/_mlx"  # then start a new shell',
-      'mlx completion fish > ~/.config/fish/completions/mlx.fish',
-    ], 'Or load it into the current shell: source <(mlx completion bash) (zsh: after compinit). Regenerate after upgrading mlx.'))
+    .addHelpText(
+      'after',
+      examples(
+        [
+          'mlx completion bash > ~/.local/share/bash-completion/completions/mlx',
+          'mlx completion zsh > "${fpath[1]}/_mlx"  # then start a new shell',
+          'mlx completion fish > ~/.config/fish/completions/mlx.fish',
+        ],
+        'Or load it into the current shell: source <(mlx completion bash) (zsh: after compinit). Regenerate after upgrading mlx.',
+      ),
+    )
     .action(async (shell: 'bash' | 'zsh' | 'fish', _opts: unknown, cmd: Command) => {
       const { completionScript } = await import('../completion.js');
       process.stdout.write(completionScript(shell, cmd.parent!));

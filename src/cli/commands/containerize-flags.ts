@@ -51,7 +51,11 @@ export interface ContainerizeFlags extends ImageFlags {
  * Checks the flags shared by every build context (nothing is read or written yet) and applies
  * the defaults; k8sOnly lists the flags that need --k8s.
  */
-export function parseImageFlags(f: ImageFlags, defaults: { port: string; cpu: string; memory: string }, k8sOnly: [flag: string, value: unknown][]): ImageOptions {
+export function parseImageFlags(
+  f: ImageFlags,
+  defaults: { port: string; cpu: string; memory: string },
+  k8sOnly: [flag: string, value: unknown][],
+): ImageOptions {
   if (f.build && f.dryRun) throw usage('--build and --dry-run exclude each other: a dry run writes nothing to build');
   if (!f.k8s) refuseFlags(k8sOnly, 'applies to the Kubernetes manifests: add --k8s');
   const port = intFlag('--port', f.port ?? defaults.port, { min: 1, max: 65535 });
@@ -79,10 +83,18 @@ export function parseImageFlags(f: ImageFlags, defaults: { port: string; cpu: st
 /** Checks every flag of a model's build context and applies the defaults. */
 export function parseContainerizeFlags(f: ContainerizeFlags): ContextOptions {
   refuseFlags(
-    [['--secret-name', f.secretName], ['--artifacts-storage', f.artifactsStorage], ['--storage-class', f.storageClass]],
+    [
+      ['--secret-name', f.secretName],
+      ['--artifacts-storage', f.artifactsStorage],
+      ['--storage-class', f.storageClass],
+    ],
     "applies to the tracking server's manifests: add --tracking-server (without a MODEL_URI)",
   );
-  const o = parseImageFlags(f, DEFAULTS, [['--replicas', f.replicas], ['--max-replicas', f.maxReplicas], ['--namespace', f.namespace]]);
+  const o = parseImageFlags(f, DEFAULTS, [
+    ['--replicas', f.replicas],
+    ['--max-replicas', f.maxReplicas],
+    ['--namespace', f.namespace],
+  ]);
   const settings = parseServeSettings(f);
   return {
     ...o,
@@ -101,15 +113,28 @@ export function parseContainerizeFlags(f: ContainerizeFlags): ContextOptions {
 export function parseServerFlags(f: ContainerizeFlags): ServerOptions {
   refuseFlags(
     [
-      ['--gpu', f.gpu], ['--grafana', f.grafana], ['--threads', f.threads], ['--max-batch-size', f.maxBatchSize],
-      ['--max-batch-delay-ms', f.maxBatchDelayMs], ['--max-body-mb', f.maxBodyMb], ['--max-queue', f.maxQueue], ['--max-rows', f.maxRows], ['--instances', f.instances],
-      ['--max-image-pixels', f.maxImagePixels], ['--max-images', f.maxImages], ['--labels', f.labels], ['--preprocess', f.preprocess],
+      ['--gpu', f.gpu],
+      ['--grafana', f.grafana],
+      ['--threads', f.threads],
+      ['--max-batch-size', f.maxBatchSize],
+      ['--max-batch-delay-ms', f.maxBatchDelayMs],
+      ['--max-body-mb', f.maxBodyMb],
+      ['--max-queue', f.maxQueue],
+      ['--max-rows', f.maxRows],
+      ['--instances', f.instances],
+      ['--max-image-pixels', f.maxImagePixels],
+      ['--max-images', f.maxImages],
+      ['--labels', f.labels],
+      ['--preprocess', f.preprocess],
     ],
     "applies to a model's image, not to --tracking-server",
   );
   const o = parseImageFlags(f, SERVER_DEFAULTS, [
-    ['--max-replicas', f.maxReplicas], ['--namespace', f.namespace], ['--secret-name', f.secretName],
-    ['--artifacts-storage', f.artifactsStorage], ['--storage-class', f.storageClass],
+    ['--max-replicas', f.maxReplicas],
+    ['--namespace', f.namespace],
+    ['--secret-name', f.secretName],
+    ['--artifacts-storage', f.artifactsStorage],
+    ['--storage-class', f.storageClass],
   ]);
   const secretName = f.secretName ?? SERVER_DEFAULTS.secretName;
   flagValue('--secret-name', () => validateK8sName(secretName, 'Secret name', true));
@@ -117,7 +142,9 @@ export function parseServerFlags(f: ContainerizeFlags): ServerOptions {
   return {
     ...o,
     secretName,
-    artifactsStorage: flagValue('--artifacts-storage', () => parseByteQuantity(f.artifactsStorage ?? SERVER_DEFAULTS.artifactsStorage, 'storage', '20Gi or 1Ti')),
+    artifactsStorage: flagValue('--artifacts-storage', () =>
+      parseByteQuantity(f.artifactsStorage ?? SERVER_DEFAULTS.artifactsStorage, 'storage', '20Gi or 1Ti'),
+    ),
     storageClass: f.storageClass,
   };
 }

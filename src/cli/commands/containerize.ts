@@ -12,11 +12,14 @@ async function plan(uri: string | undefined, f: Flags, cmd: Command) {
   const { parseContainerizeFlags, parseServerFlags } = await import('./containerize-flags.js');
   if (f.trackingServer) {
     if (uri !== undefined)
-      throw usage(`--tracking-server writes the tracking server's image, which serves no model: drop ${JSON.stringify(uri)}, or drop --tracking-server to containerize that model`);
+      throw usage(
+        `--tracking-server writes the tracking server's image, which serves no model: drop ${JSON.stringify(uri)}, or drop --tracking-server to containerize that model`,
+      );
     const { planServerContext } = await import('../../deploy/server-context.js');
     return planServerContext({ out: f.out, options: parseServerFlags(f) });
   }
-  if (uri === undefined) throw usage("missing required argument 'model-uri': give the model to containerize, e.g. models:/NAME/VERSION, or pass --tracking-server");
+  if (uri === undefined)
+    throw usage("missing required argument 'model-uri': give the model to containerize, e.g. models:/NAME/VERSION, or pass --tracking-server");
   const { planContext } = await import('../../deploy/containerize.js');
   const options = parseContainerizeFlags(f);
   return withStore(cmd, false, (store) => planContext(store, { uri, out: f.out, labelsFile: f.labels, preprocess: f.preprocess, options }));
@@ -53,7 +56,7 @@ export function registerContainerizeCommand(program: Command): void {
     .option('--tracking-server', 'instead of a model: the tracking server (mlx server) for replicas over PostgreSQL, with a shared artifacts folder')
     .option('--secret-name <name>', 'the Secret with MLX_TRACKING_URI and MLX_SERVER_TOKEN (default: mlx-tracking-server; --tracking-server --k8s)')
     .option('--artifacts-storage <q>', 'size of the ReadWriteMany artifacts claim (default: 20Gi; --tracking-server --k8s)')
-    .option('--storage-class <name>', 'storage class of the artifacts claim (default: the cluster\'s; --tracking-server --k8s)')
+    .option('--storage-class <name>', "storage class of the artifacts claim (default: the cluster's; --tracking-server --k8s)")
     .option('--json', 'print what was written (or would be) as JSON')
     .addHelpText(
       'after',

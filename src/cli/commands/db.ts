@@ -20,18 +20,18 @@ export function registerDbCommands(program: Command): void {
     .command('db')
     .description("upgrade a store's schema, or copy a local store into PostgreSQL")
     .summary("upgrade or migrate the store's database")
-    .addHelpText('after', examples([
-      'mlx db upgrade',
-      'mlx db migrate --from .mlx --to postgresql://mlx@db.internal/mlx',
-    ]));
+    .addHelpText('after', examples(['mlx db upgrade', 'mlx db migrate --from .mlx --to postgresql://mlx@db.internal/mlx']));
 
   db.command('upgrade [uri]')
     .description('apply pending schema migrations to a store (a folder or postgresql:// URI; default: the tracking URI)')
     .option('--json', 'print {"store","from","to"} as JSON')
-    .addHelpText('after', examples([
-      'mlx db upgrade  # the store of --tracking-uri, MLX_TRACKING_URI or the nearest .mlx',
-      'mlx db upgrade postgresql://mlx@db.internal/mlx --json',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'mlx db upgrade  # the store of --tracking-uri, MLX_TRACKING_URI or the nearest .mlx',
+        'mlx db upgrade postgresql://mlx@db.internal/mlx --json',
+      ]),
+    )
     .action(async (uri: string | undefined, opts: { json?: boolean }, cmd: Command) => {
       const { resolveTrackingUri } = await import('../../store/open-store.js');
       const { upgradeStore } = await import('../../store/upgrade.js');
@@ -46,10 +46,13 @@ export function registerDbCommands(program: Command): void {
     .requiredOption('--from <path>', 'the local store folder (e.g. ./.mlx)')
     .requiredOption('--to <uri>', 'the PostgreSQL database: postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE')
     .option('--json', 'print {"from","to","counts","uses_source_folder"} as JSON')
-    .addHelpText('after', examples([
-      'mlx db migrate --from .mlx --to postgresql://mlx@db.internal/mlx',
-      'mlx db migrate --from ./mlx-demo/.mlx --to postgresql://mlx:secret@localhost:5432/mlx --json',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'mlx db migrate --from .mlx --to postgresql://mlx@db.internal/mlx',
+        'mlx db migrate --from ./mlx-demo/.mlx --to postgresql://mlx:secret@localhost:5432/mlx --json',
+      ]),
+    )
     .action(async (opts: { from: string; to: string; json?: boolean }) => {
       const { migrateStore } = await import('../../store/migrate.js');
       const onTable = process.stderr.isTTY ? (t: string) => process.stderr.write(`mlx: copying ${t}…\n`) : undefined;

@@ -37,18 +37,25 @@ export interface DriftFlags {
   modelVersion?: string;
 }
 
-const list = (s: string | undefined) => s?.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s: string | undefined) =>
+  s
+    ?.split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /** A number flag that must be above 0 (and at most max): a threshold, a share. */
 function positive(flag: string, text: string, max?: number): number {
   const v = Number(text);
   if (text.trim() === '' || !Number.isFinite(v)) throw usage(`${flag} ${JSON.stringify(text)} is not a number`);
-  if (!(v > 0) || (max !== undefined && v > max)) throw usage(max === undefined ? `${flag} ${v} must be a positive number` : `${flag} ${v} must be in (0, ${max}]`);
+  if (!(v > 0) || (max !== undefined && v > max))
+    throw usage(max === undefined ? `${flag} ${v} must be a positive number` : `${flag} ${v} must be in (0, ${max}]`);
   return v;
 }
 
 /** The analysis options from the flags `mlx drift` and `mlx monitor` share. */
-export function driftOptions(f: Pick<DriftFlags, 'columns' | 'categorical' | 'numerical' | 'test' | 'threshold' | 'driftShare' | 'correction' | 'predictionColumn'>): DriftOptions {
+export function driftOptions(
+  f: Pick<DriftFlags, 'columns' | 'categorical' | 'numerical' | 'test' | 'threshold' | 'driftShare' | 'correction' | 'predictionColumn'>,
+): DriftOptions {
   const test = flagValue('--test', () => parseTestName(f.test));
   if (!['none', 'bonferroni', 'fdr'].includes(f.correction)) throw usage(`--correction ${JSON.stringify(f.correction)} must be none, bonferroni or fdr`);
   const categorical = list(f.categorical);

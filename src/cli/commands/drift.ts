@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { examples } from '../help.js';
 import type { DriftFlags } from './drift-run.js';
 
-
 /** `mlx drift --reference FILE --current FILE …`: data and prediction drift, with CI exit codes. */
 export function registerDriftCommand(program: Command): void {
   program
@@ -28,11 +27,17 @@ export function registerDriftCommand(program: Command): void {
     .option('--until <when>', 'with serving:MODEL, traffic before this (default: now)')
     .option('--variant <name>', 'with serving:MODEL, one variant (shadows included); default: the answers clients got')
     .option('--model-version <n>', 'with serving:MODEL, one model version')
-    .addHelpText('after', examples([
-      'mlx drift --reference reference.csv --current production.csv --html drift.html --fail-on-drift',
-      'mlx drift -r reference.csv -c production.csv --columns age,income,score --test psi --json',
-      'mlx drift --reference reference.csv --current serving:customer-value --since 1h  # what mlx serve --log-inputs logged',
-    ], 'Exit codes: 0 no drift, 3 drift found (with --fail-on-drift), 1 error, 2 bad flags.'))
+    .addHelpText(
+      'after',
+      examples(
+        [
+          'mlx drift --reference reference.csv --current production.csv --html drift.html --fail-on-drift',
+          'mlx drift -r reference.csv -c production.csv --columns age,income,score --test psi --json',
+          'mlx drift --reference reference.csv --current serving:customer-value --since 1h  # what mlx serve --log-inputs logged',
+        ],
+        'Exit codes: 0 no drift, 3 drift found (with --fail-on-drift), 1 error, 2 bad flags.',
+      ),
+    )
     .action(async (f: DriftFlags, cmd: Command) => {
       const { runDrift } = await import('./drift-run.js');
       process.exitCode = await runDrift(f, cmd);

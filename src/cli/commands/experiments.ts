@@ -9,21 +9,21 @@ export function registerExperimentCommands(program: Command): void {
     .command('experiments')
     .description('create, list, rename, delete and restore experiments')
     .summary('create, list, rename, delete experiments')
-    .addHelpText('after', examples([
-      'mlx experiments create image-classifier-v2',
-      'mlx experiments list --view all',
-      'mlx experiments rename image-classifier-v2 image-classifier-v3',
-    ]));
+    .addHelpText(
+      'after',
+      examples([
+        'mlx experiments create image-classifier-v2',
+        'mlx experiments list --view all',
+        'mlx experiments rename image-classifier-v2 image-classifier-v3',
+      ]),
+    );
 
   exps
     .command('create <name>')
     .description('create an experiment and print its id')
     .option('-t, --tag <key=value>', 'set a tag (repeatable)', collect)
     .option('--json', 'print the experiment as JSON')
-    .addHelpText('after', examples([
-      'mlx experiments create image-classifier-v2',
-      'mlx experiments create image-classifier-v2 --tag team=vision --json',
-    ]))
+    .addHelpText('after', examples(['mlx experiments create image-classifier-v2', 'mlx experiments create image-classifier-v2 --tag team=vision --json']))
     .action(async (name: string, opts: { tag?: string[]; json?: boolean }, cmd: Command) => {
       const { parseKeyValue } = await import('../../core/validation.js');
       const tags = Object.fromEntries((opts.tag ?? []).map((t) => parseKeyValue('tag', t)));
@@ -36,10 +36,7 @@ export function registerExperimentCommands(program: Command): void {
     .description('list experiments')
     .option('--view <view>', 'active, deleted or all', 'active')
     .option('--json', 'print {"experiments":[...]} as JSON')
-    .addHelpText('after', examples([
-      'mlx experiments list',
-      'mlx experiments list --view deleted --json',
-    ]))
+    .addHelpText('after', examples(['mlx experiments list', 'mlx experiments list --view deleted --json']))
     .action(async (opts: { view: string; json?: boolean }, cmd: Command) => {
       const { invalid } = await import('../../core/errors.js');
       const { formatTime, print, printJson, renderTable } = await import('../output.js');
@@ -57,9 +54,7 @@ export function registerExperimentCommands(program: Command): void {
   exps
     .command('rename <experiment> <new-name>')
     .description('rename an experiment (by name or id)')
-    .addHelpText('after', examples([
-      'mlx experiments rename image-classifier-v2 image-classifier-v3',
-    ]))
+    .addHelpText('after', examples(['mlx experiments rename image-classifier-v2 image-classifier-v3']))
     .action(async (which: string, newName: string, _o: unknown, cmd: Command) => {
       await withStore(cmd, false, async (store) => store.renameExperiment((await findExperiment(store, which)).experiment_id, newName));
     });
@@ -68,10 +63,10 @@ export function registerExperimentCommands(program: Command): void {
     exps
       .command(`${action} <experiment>`)
       .description(`${action} an experiment and its runs (by name or id)`)
-      .addHelpText('after', examples([
-        'mlx experiments delete image-classifier-v3  # soft delete, with its runs',
-        'mlx experiments restore image-classifier-v3',
-      ]))
+      .addHelpText(
+        'after',
+        examples(['mlx experiments delete image-classifier-v3  # soft delete, with its runs', 'mlx experiments restore image-classifier-v3']),
+      )
       .action(async (which: string, _o: unknown, cmd: Command) => {
         await withStore(cmd, false, async (store) => {
           const id = (await findExperiment(store, which)).experiment_id;

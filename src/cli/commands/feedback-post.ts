@@ -28,7 +28,11 @@ export async function postFeedback(server: string, items: FeedbackItem[], token:
     });
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new MlxError('TEMPORARILY_UNAVAILABLE', `cannot reach the model server at ${server} (${cause?.code ?? cause?.message ?? (err as Error).message}); check that mlx serve is running there`, { cause: err });
+    throw new MlxError(
+      'TEMPORARILY_UNAVAILABLE',
+      `cannot reach the model server at ${server} (${cause?.code ?? cause?.message ?? (err as Error).message}); check that mlx serve is running there`,
+      { cause: err },
+    );
   }
   const text = await res.text();
   let body: { matched?: unknown; unknown?: unknown; message?: unknown; error?: unknown } | null = null;

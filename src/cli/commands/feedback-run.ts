@@ -27,7 +27,8 @@ export interface FeedbackFlags {
 
 /** Reads and checks every item, then joins them all in one transaction: in the local store, or on a model server (--server). */
 export async function runFeedback(file: string, f: FeedbackFlags, cmd: Command): Promise<void> {
-  if (f.token !== undefined && f.server === undefined) throw new MlxError('USAGE', '--token is the token of a model server: add --server URL (mlx serve\'s address)');
+  if (f.token !== undefined && f.server === undefined)
+    throw new MlxError('USAGE', "--token is the token of a model server: add --server URL (mlx serve's address)");
   const server = f.server === undefined ? undefined : serverUrl(f.server);
   const items = await parseFeedbackText(await readInput(file), file === '-' ? 'stdin' : file);
   const result = server

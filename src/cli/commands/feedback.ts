@@ -11,11 +11,14 @@ export function registerFeedbackCommand(program: Command): void {
     .option('--json', 'print {matched, unknown, unknown_count, items} as JSON')
     .option('--server <url>', 'post the labels to a running mlx serve --log-inputs (its POST /feedback) instead of the local store')
     .option('--token <token>', 'with --server: the token the model server was started with (default: MLX_SERVE_TOKEN)')
-    .addHelpText('after', examples([
-      'mlx feedback labels.csv  # header: request_id,label',
-      'cat labels.jsonl | mlx feedback - --json',
-      'mlx feedback labels.csv --server http://ml-api.internal:8000  # token from MLX_SERVE_TOKEN',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'mlx feedback labels.csv  # header: request_id,label',
+        'cat labels.jsonl | mlx feedback - --json',
+        'mlx feedback labels.csv --server http://ml-api.internal:8000  # token from MLX_SERVE_TOKEN',
+      ]),
+    )
     .action(async (file: string, f: FeedbackFlags, cmd: Command) => {
       const { runFeedback } = await import('./feedback-run.js');
       await runFeedback(file, f, cmd);

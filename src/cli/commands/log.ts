@@ -13,11 +13,14 @@ export function registerLogCommands(program: Command): void {
     .command('log')
     .description('log params, metrics, tags, artifacts and datasets to a run')
     .summary('log params, metrics, artifacts to a run')
-    .addHelpText('after', examples([
-      'mlx log metric val_accuracy 0.91 --step 3  # inside `mlx run`, MLX_RUN_ID names the run',
-      'mlx log param batch_size 64 --run 060a59',
-      'mlx log artifact confusion_matrix.png --artifact-path plots',
-    ]));
+    .addHelpText(
+      'after',
+      examples([
+        'mlx log metric val_accuracy 0.91 --step 3  # inside `mlx run`, MLX_RUN_ID names the run',
+        'mlx log param batch_size 64 --run 060a59',
+        'mlx log artifact confusion_matrix.png --artifact-path plots',
+      ]),
+    );
   logParam(log);
   logMetric(log);
   logTag(log);
@@ -32,10 +35,7 @@ function logParam(log: Command): void {
     .command('param <key> <value>')
     .description('log a parameter (immutable once set)')
     .option('--run <id>', 'run id or unique prefix (default: MLX_RUN_ID)')
-    .addHelpText('after', examples([
-      'mlx log param learning_rate 0.001  # inside `mlx run`',
-      'mlx log param optimizer AdamW --run 060a59',
-    ]))
+    .addHelpText('after', examples(['mlx log param learning_rate 0.001  # inside `mlx run`', 'mlx log param optimizer AdamW --run 060a59']))
     .action(async (key: string, value: string, opts: RunOpt, cmd: Command) => {
       await withStore(cmd, false, async (store) => store.logParam(await activeRun(store, opts.run), key, value));
     });
@@ -53,10 +53,7 @@ function logMetric(log: Command): void {
     // what commander would have (unknown options, extra arguments) with the same exit code.
     .allowUnknownOption()
     .allowExcessArguments()
-    .addHelpText('after', examples([
-      'mlx log metric train_loss 0.42 --step 3  # inside `mlx run`',
-      'mlx log metric val_accuracy 0.91 --run 060a59 --step 20',
-    ]))
+    .addHelpText('after', examples(['mlx log metric train_loss 0.42 --step 3  # inside `mlx run`', 'mlx log metric val_accuracy 0.91 --run 060a59 --step 20']))
     .action(async (key: string, value: string, opts: RunOpt & { step: string; timestamp?: string }, cmd: Command) => {
       const { parseMetricValue, validateKey } = await import('../../core/validation.js');
       const { intFlag } = await import('../flags.js');
@@ -82,10 +79,7 @@ function logTag(log: Command): void {
     .command('tag <key> <value>')
     .description('set a tag (tags can change)')
     .option('--run <id>', 'run id or unique prefix (default: MLX_RUN_ID)')
-    .addHelpText('after', examples([
-      'mlx log tag stage baseline  # inside `mlx run`',
-      'mlx log tag reviewed yes --run 060a59',
-    ]))
+    .addHelpText('after', examples(['mlx log tag stage baseline  # inside `mlx run`', 'mlx log tag reviewed yes --run 060a59']))
     .action(async (key: string, value: string, opts: RunOpt, cmd: Command) => {
       await withStore(cmd, false, async (store) => store.setTag(await activeRun(store, opts.run), key, value));
     });
@@ -99,10 +93,7 @@ function logArtifact(log: Command): void {
     .option('--run <id>', 'run id or unique prefix (default: MLX_RUN_ID)')
     .option('--artifact-path <dir>', 'folder inside the run artifacts to copy into')
     .option('--json', 'print the stored paths as JSON')
-    .addHelpText('after', examples([
-      'mlx log artifact model.onnx --artifact-path model',
-      'mlx log artifact plots/ --run 060a59  # a folder, recursively',
-    ]))
+    .addHelpText('after', examples(['mlx log artifact model.onnx --artifact-path model', 'mlx log artifact plots/ --run 060a59  # a folder, recursively']))
     .action(async (src: string, opts: RunOpt & { artifactPath?: string; json?: boolean }, cmd: Command) => {
       const { checkArtifactPath } = await import('../../artifacts/artifact-path.js');
       const { artifactRepository } = await import('../../artifacts/open-repository.js');
@@ -127,10 +118,10 @@ function logBatch(log: Command): void {
     .description('log JSON lines ({"type":"metric","key":"loss","value":0.3,"step":1}, param, tag) from FILE or - (stdin) in one transaction')
     .option('--run <id>', 'run id or unique prefix (default: MLX_RUN_ID)')
     .option('--json', 'print the counts as JSON')
-    .addHelpText('after', examples([
-      'mlx log batch metrics.jsonl --run 060a59',
-      'echo \'{"type":"metric","key":"train_loss","value":0.3,"step":1}\' | mlx log batch -',
-    ]))
+    .addHelpText(
+      'after',
+      examples(['mlx log batch metrics.jsonl --run 060a59', 'echo \'{"type":"metric","key":"train_loss","value":0.3,"step":1}\' | mlx log batch -']),
+    )
     .action(async (file: string, opts: RunOpt & { json?: boolean }, cmd: Command) => {
       const { readBatchLines, atLine } = await import('../../core/batch-reader.js');
       const { readableStat } = await import('../../core/file-errors.js');
@@ -146,8 +137,7 @@ function logBatch(log: Command): void {
         }
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(counts)}\n`);
-      else if (process.stderr.isTTY)
-        process.stderr.write(`logged ${counts.metrics} metrics, ${counts.params} params, ${counts.tags} tags\n`);
+      else if (process.stderr.isTTY) process.stderr.write(`logged ${counts.metrics} metrics, ${counts.params} params, ${counts.tags} tags\n`);
     });
 }
 
@@ -155,20 +145,18 @@ function logBatch(log: Command): void {
 function logDataset(log: Command): void {
   log
     .command('dataset <file>')
-    .description("record a dataset the run used: sha256 digest, size, rows and columns of CSV / JSON lines")
+    .description('record a dataset the run used: sha256 digest, size, rows and columns of CSV / JSON lines')
     .option('--run <id>', 'run id or unique prefix (default: MLX_RUN_ID)')
     .option('--name <name>', 'dataset name (default: the file name)')
     .option('--context <context>', 'training, validation, testing (or any word)')
     .option('--json', 'print the recorded dataset as JSON')
-    .addHelpText('after', examples([
-      'mlx log dataset data/train.csv --name pets-train --context training',
-      'mlx log dataset reference.csv --run 060a59 --context validation',
-    ]))
+    .addHelpText(
+      'after',
+      examples(['mlx log dataset data/train.csv --name pets-train --context training', 'mlx log dataset reference.csv --run 060a59 --context validation']),
+    )
     .action(async (file: string, opts: RunOpt & { name?: string; context?: string; json?: boolean }, cmd: Command) => {
       const { logDataset } = await import('../../app/log-dataset.js');
-      const input = await withStore(cmd, false, async (store) =>
-        logDataset(store, await activeRun(store, opts.run), file, opts),
-      );
+      const input = await withStore(cmd, false, async (store) => logDataset(store, await activeRun(store, opts.run), file, opts));
       if (opts.json) process.stdout.write(`${JSON.stringify(input)}\n`);
     });
 }

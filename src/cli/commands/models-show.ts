@@ -18,7 +18,9 @@ export async function listModels(cmd: Command, opts: { json?: boolean }): Promis
       models.map((m) => [
         m.name,
         m.latest_version === null ? '' : String(m.latest_version),
-        Object.entries(m.aliases).map(([a, v]) => `@${a}→${v}`).join(' '),
+        Object.entries(m.aliases)
+          .map(([a, v]) => `@${a}→${v}`)
+          .join(' '),
         formatTime(m.last_updated_time),
         m.description.split('\n')[0].slice(0, 60),
       ]),
@@ -51,7 +53,10 @@ async function printVersion(v: ModelVersion, runName: string | null): Promise<vo
   print(
     await renderTable(
       ['', 'name', 'type', 'shape'],
-      [...v.signature.inputs.map((t) => ['input', t.name, t.type, shape(t.shape)]), ...v.signature.outputs.map((t) => ['output', t.name, t.type, shape(t.shape)])],
+      [
+        ...v.signature.inputs.map((t) => ['input', t.name, t.type, shape(t.shape)]),
+        ...v.signature.outputs.map((t) => ['output', t.name, t.type, shape(t.shape)]),
+      ],
     ),
   );
   if (Object.keys(v.tags).length) {
@@ -87,7 +92,12 @@ async function printModel(m: RegisteredModel, versions: ModelVersion[]): Promise
   const c = await colors();
   print(`${c.bold(m.name)}${m.description ? `: ${m.description}` : ''}`);
   print(`created ${formatTime(m.creation_time)}, updated ${formatTime(m.last_updated_time)}`);
-  if (Object.keys(m.tags).length) print(`tags: ${Object.entries(m.tags).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  if (Object.keys(m.tags).length)
+    print(
+      `tags: ${Object.entries(m.tags)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+    );
   print(
     await renderTable(
       ['version', 'aliases', 'created', 'run', 'sha256', 'inputs → outputs'],

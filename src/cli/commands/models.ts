@@ -8,11 +8,7 @@ export function registerModelsCommands(program: Command): void {
     .command('models')
     .description('the model registry: versions, aliases, tags, model cards')
     .summary('registered models, versions and aliases')
-    .addHelpText('after', examples([
-      'mlx models list',
-      'mlx models show pets-classifier@champion',
-      'mlx models alias pets-classifier 4 champion',
-    ]));
+    .addHelpText('after', examples(['mlx models list', 'mlx models show pets-classifier@champion', 'mlx models alias pets-classifier 4 champion']));
   modelsList(models);
   modelsShow(models);
   modelsAlias(models);
@@ -28,10 +24,7 @@ function modelsList(models: Command): void {
     .command('list')
     .description('list registered models')
     .option('--json', 'print {"registered_models":[...]} as JSON')
-    .addHelpText('after', examples([
-      'mlx models list',
-      'mlx models list --json',
-    ]))
+    .addHelpText('after', examples(['mlx models list', 'mlx models list --json']))
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const { listModels } = await import('./models-show.js');
       await listModels(cmd, opts);
@@ -44,11 +37,14 @@ function modelsShow(models: Command): void {
     .command('show <model>')
     .description('a model (NAME) with its versions, or one version (NAME/3, NAME@alias, NAME/latest)')
     .option('--json', 'print as JSON')
-    .addHelpText('after', examples([
-      'mlx models show pets-classifier  # the model and its versions',
-      'mlx models show pets-classifier@champion  # one version: signature, labels, lineage',
-      'mlx models show pets-classifier/3 --json',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'mlx models show pets-classifier  # the model and its versions',
+        'mlx models show pets-classifier@champion  # one version: signature, labels, lineage',
+        'mlx models show pets-classifier/3 --json',
+      ]),
+    )
     .action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
       const { showModel } = await import('./models-show.js');
       await showModel(cmd, ref, opts);
@@ -61,10 +57,10 @@ function modelsAlias(models: Command): void {
     .command('alias <name> <version-or-alias> [alias]')
     .description('point ALIAS at VERSION (moving it if it exists): alias NAME VERSION ALIAS; remove: alias --delete NAME ALIAS')
     .option('--delete', 'delete the alias instead')
-    .addHelpText('after', examples([
-      'mlx models alias pets-classifier 4 champion  # point (or move) an alias',
-      'mlx models alias --delete pets-classifier challenger',
-    ]))
+    .addHelpText(
+      'after',
+      examples(['mlx models alias pets-classifier 4 champion  # point (or move) an alias', 'mlx models alias --delete pets-classifier challenger']),
+    )
     .action(async (name: string, second: string, third: string | undefined, opts: { delete?: boolean }, cmd: Command) => {
       const { MlxError } = await import('../../core/errors.js');
       const { parseVersion } = await import('../../core/validation.js');
@@ -82,11 +78,14 @@ function modelsTag(models: Command): void {
     .command('tag <model> <key> [value]')
     .description('set a tag on a model (NAME) or a version (NAME/3, NAME@alias); --delete removes it')
     .option('--delete', 'delete the tag instead')
-    .addHelpText('after', examples([
-      'mlx models tag pets-classifier/4 validated yes',
-      'mlx models tag pets-classifier team vision  # on the model itself',
-      'mlx models tag --delete pets-classifier/4 validated',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'mlx models tag pets-classifier/4 validated yes',
+        'mlx models tag pets-classifier team vision  # on the model itself',
+        'mlx models tag --delete pets-classifier/4 validated',
+      ]),
+    )
     .action(async (ref: string, key: string, value: string | undefined, opts: { delete?: boolean }, cmd: Command) => {
       const { MlxError } = await import('../../core/errors.js');
       if (opts.delete ? value !== undefined : value === undefined)
@@ -94,8 +93,7 @@ function modelsTag(models: Command): void {
       const { resolveRef } = await import('./models-show.js');
       await withStore(cmd, false, async (store) => {
         const r = await resolveRef(store, ref);
-        if (r.version === null)
-          await (opts.delete ? store.deleteRegisteredModelTag(r.name, key) : store.setRegisteredModelTag(r.name, key, value!));
+        if (r.version === null) await (opts.delete ? store.deleteRegisteredModelTag(r.name, key) : store.setRegisteredModelTag(r.name, key, value!));
         else await (opts.delete ? store.deleteModelVersionTag(r.name, r.version, key) : store.setModelVersionTag(r.name, r.version, key, value!));
       });
     });
@@ -107,10 +105,13 @@ function modelsUpdate(models: Command): void {
     .command('update <model>')
     .description('change the description of a model (NAME) or a version (NAME/3, NAME@alias)')
     .requiredOption('--description <text>', 'the new description')
-    .addHelpText('after', examples([
-      'mlx models update pets-classifier/4 --description "ResNet-50 fine-tuned with AdamW, 20 epochs"',
-      'mlx models update pets-classifier --description "Classifies pet photos into cat, dog, bird, fish, other"',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'mlx models update pets-classifier/4 --description "ResNet-50 fine-tuned with AdamW, 20 epochs"',
+        'mlx models update pets-classifier --description "Classifies pet photos into cat, dog, bird, fish, other"',
+      ]),
+    )
     .action(async (ref: string, opts: { description: string }, cmd: Command) => {
       const { resolveRef } = await import('./models-show.js');
       await withStore(cmd, false, async (store) => {
@@ -127,10 +128,7 @@ function modelsCard(models: Command): void {
     .command('card <model>')
     .description('render the Markdown model card of a version (NAME, NAME/3, NAME@alias; NAME means latest)')
     .option('--out <file>', 'write the card to FILE instead of stdout')
-    .addHelpText('after', examples([
-      'mlx models card pets-classifier@champion --out MODEL_CARD.md',
-      'mlx models card pets-classifier/3  # Markdown on stdout',
-    ]))
+    .addHelpText('after', examples(['mlx models card pets-classifier@champion --out MODEL_CARD.md', 'mlx models card pets-classifier/3  # Markdown on stdout']))
     .action(async (ref: string, opts: { out?: string }, cmd: Command) => {
       const { resolveRef } = await import('./models-show.js');
       const { modelCardText, writeModelCard } = await import('../../models/register.js');
@@ -153,10 +151,7 @@ function modelsDelete(models: Command): void {
     .command('delete <model>')
     .description('delete a version (NAME/3) or a whole model (NAME); aliased versions need --force')
     .option('--force', 'delete even when aliases point at what is deleted')
-    .addHelpText('after', examples([
-      'mlx models delete pets-classifier/3',
-      'mlx models delete pets-classifier --force  # every version, aliases too',
-    ]))
+    .addHelpText('after', examples(['mlx models delete pets-classifier/3', 'mlx models delete pets-classifier --force  # every version, aliases too']))
     .action(async (ref: string, opts: { force?: boolean }, cmd: Command) => {
       const { deleteModel } = await import('./models-show.js');
       await deleteModel(cmd, ref, opts);

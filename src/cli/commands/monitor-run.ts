@@ -43,7 +43,6 @@ export interface MonitorFlags {
   predictionColumn?: string;
 }
 
-
 /** Everything the flags say, checked before anything is read or written. */
 function configure(model: string, f: MonitorFlags): { cfg: MonitorConfig; every: number; maxChecks?: number } {
   if (!/^[\w.-]+$/.test(model)) throw usage(`MODEL ${JSON.stringify(model)} must be the served model's name (letters, digits, _ . -), e.g. clf`);
@@ -76,10 +75,32 @@ export async function runMonitorCommand(model: string, f: MonitorFlags, cmd: Com
   const onDrift = f.onDrift !== undefined ? forFlag('--on-drift', () => splitCommand(f.onDrift!)) : null;
   if (onDrift) forFlag('--on-drift', () => checkCommand(onDrift[0]));
   const warn = (m: string) => process.stderr.write(`mlx: ${m}\n`);
-  const params = [`model=${model}`, `reference=${f.reference}`, `every=${f.every}`, `window=${f.window ?? f.every}`, `min_rows=${cfg.minRows}`, `test=${f.test}`, `drift_share_threshold=${f.driftShare}`];
-  for (const [k, v] of [['variant', f.variant], ['model_version', f.modelVersion], ['min_accuracy', f.minAccuracy], ['max_mae', f.maxMae], ['on_drift', f.onDrift]])
+  const params = [
+    `model=${model}`,
+    `reference=${f.reference}`,
+    `every=${f.every}`,
+    `window=${f.window ?? f.every}`,
+    `min_rows=${cfg.minRows}`,
+    `test=${f.test}`,
+    `drift_share_threshold=${f.driftShare}`,
+  ];
+  for (const [k, v] of [
+    ['variant', f.variant],
+    ['model_version', f.modelVersion],
+    ['min_accuracy', f.minAccuracy],
+    ['max_mae', f.maxMae],
+    ['on_drift', f.onDrift],
+  ])
     if (v !== undefined) params.push(`${k}=${v}`);
-  const prepared = prepareRun({ experiment: f.experiment ?? 'monitoring', name: f.name ?? `monitor-${model}`, params, tags: [`mlx.monitor.model=${model}`], cwd: process.cwd(), env: process.env, warn });
+  const prepared = prepareRun({
+    experiment: f.experiment ?? 'monitoring',
+    name: f.name ?? `monitor-${model}`,
+    params,
+    tags: [`mlx.monitor.model=${model}`],
+    cwd: process.cwd(),
+    env: process.env,
+    warn,
+  });
   // The reference is read by every check: a missing or unreadable one is refused now, not at the first window.
   await loadTable(cfg.reference, new Map(), null);
   return withCheckedStore(
@@ -94,7 +115,15 @@ export async function runMonitorCommand(model: string, f: MonitorFlags, cmd: Com
 
 async function watch(
   store: Store,
-  o: { cfg: MonitorConfig; every: number; maxChecks?: number; onDrift: string[] | null; f: MonitorFlags; prepared: ReturnType<typeof prepareRun>; warn: (m: string) => void },
+  o: {
+    cfg: MonitorConfig;
+    every: number;
+    maxChecks?: number;
+    onDrift: string[] | null;
+    f: MonitorFlags;
+    prepared: ReturnType<typeof prepareRun>;
+    warn: (m: string) => void;
+  },
 ): Promise<number> {
   const log = await inferenceLogOf(store);
   let runId: string | null = null;
@@ -120,17 +149,29 @@ async function watch(
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
   try {
-    const summary = await runMonitor(o.cfg, { every: o.every, maxChecks: o.maxChecks, settle: Math.min(1000, o.every / 2) }, {
-      log,
-      clock: systemClock,
-      signal: ac.signal,
-      warn: o.warn,
-      emit: (r) => process.stdout.write(o.f.json ? `${JSON.stringify(checkJson(r))}\n` : `${checkLine(r)}\n`),
-      record: runId ? async (r) => void (await store.logBatch(runId!, checkMetrics(r, base + r.check, Date.now()).map((m) => ({ type: 'metric' as const, ...m })))) : undefined,
-      trigger: o.onDrift ? (r) => trigger(o.onDrift!, r, !!o.f.json) : undefined,
-    });
+    const summary = await runMonitor(
+      o.cfg,
+      { every: o.every, maxChecks: o.maxChecks, settle: Math.min(1000, o.every / 2) },
+      {
+        log,
+        clock: systemClock,
+        signal: ac.signal,
+        warn: o.warn,
+        emit: (r) => process.stdout.write(o.f.json ? `${JSON.stringify(checkJson(r))}\n` : `${checkLine(r)}\n`),
+        record: runId
+          ? async (r) =>
+              void (await store.logBatch(
+                runId!,
+                checkMetrics(r, base + r.check, Date.now()).map((m) => ({ type: 'metric' as const, ...m })),
+              ))
+          : undefined,
+        trigger: o.onDrift ? (r) => trigger(o.onDrift!, r, !!o.f.json) : undefined,
+      },
+    );
     if (created) await store.updateRun(runId!, { status: summary.outcome === 'done' ? 'FINISHED' : 'KILLED', endTime: Date.now() });
-    o.warn(`monitor ${summary.outcome === 'done' ? 'finished' : 'stopped'}: ${summary.checks} check${summary.checks === 1 ? '' : 's'}, ${summary.alerts} alerting, ${summary.triggers} triggered`);
+    o.warn(
+      `monitor ${summary.outcome === 'done' ? 'finished' : 'stopped'}: ${summary.checks} check${summary.checks === 1 ? '' : 's'}, ${summary.alerts} alerting, ${summary.triggers} triggered`,
+    );
     return 0;
   } catch (err) {
     if (created) await store.updateRun(runId!, { status: 'FAILED', endTime: Date.now() }).catch(() => undefined);
@@ -160,10 +201,15 @@ export function checkLine(r: CheckResult): string {
   parts.push(r.drift ? `${r.drift.drifted_columns} of ${r.drift.number_of_columns} columns drifted` : (r.driftNote ?? ''));
   const s = r.scores.all;
   if (s.labeled) {
-    const by = r.scores.variants.length > 1 ? ` (${r.scores.variants.map((v) => `${v.variant}${v.shadow ? ' shadow' : ''} ${formatValue(v.accuracy ?? v.mae)}`).join(', ')})` : '';
+    const by =
+      r.scores.variants.length > 1
+        ? ` (${r.scores.variants.map((v) => `${v.variant}${v.shadow ? ' shadow' : ''} ${formatValue(v.accuracy ?? v.mae)}`).join(', ')})`
+        : '';
     parts.push(`${s.labeled} labeled, ${s.accuracy !== null ? `accuracy ${formatValue(s.accuracy)}` : `MAE ${formatValue(s.mae)}`}${by}`);
   }
   if (r.unknownFeedback) parts.push(`${r.unknownFeedback} feedback items for unknown request ids`);
-  parts.push(r.verdict === 'alert' ? `ALERT: ${r.reasons.join('; ')}${r.triggered ? '; --on-drift started' : ''}` : r.verdict === 'clean' ? 'ok' : 'not enough data');
+  parts.push(
+    r.verdict === 'alert' ? `ALERT: ${r.reasons.join('; ')}${r.triggered ? '; --on-drift started' : ''}` : r.verdict === 'clean' ? 'ok' : 'not enough data',
+  );
   return parts.join(' · ');
 }

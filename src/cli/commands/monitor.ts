@@ -2,17 +2,21 @@ import type { Command } from 'commander';
 import { examples } from '../help.js';
 import type { MonitorFlags } from './monitor-run.js';
 
-
 /** `mlx monitor MODEL --reference FILE --every 10m`: drift and live accuracy of served traffic on a schedule, with a retraining trigger. */
 export function registerMonitorCommand(program: Command): void {
   program
     .command('monitor <model>')
-    .description('check the traffic `mlx serve --log-inputs` logs for MODEL on a schedule: drift against a reference, live accuracy from feedback, a retraining trigger')
+    .description(
+      'check the traffic `mlx serve --log-inputs` logs for MODEL on a schedule: drift against a reference, live accuracy from feedback, a retraining trigger',
+    )
     .summary('watch served traffic: drift, accuracy')
     .requiredOption('-r, --reference <file>', 'reference data (.csv or .jsonl) with the columns the model is sent')
     .option('--every <duration>', 'time between checks: 30s, 10m, 1h', '10m')
     .option('--window <duration>', 'traffic each check looks at, ending at the check (default: --every, so windows tile)')
-    .option('--on-drift <cmd>', 'run CMD (no shell) when a window drifts or a score is past its bound, once per episode; the check report is in MLX_DRIFT_REPORT')
+    .option(
+      '--on-drift <cmd>',
+      'run CMD (no shell) when a window drifts or a score is past its bound, once per episode; the check report is in MLX_DRIFT_REPORT',
+    )
     .option('--log-to-run [run]', 'record every check as metrics of a new monitoring run (or of RUN)')
     .option('-e, --experiment <name>', 'experiment of the new monitoring run', 'monitoring')
     .option('-n, --name <name>', 'name of the new monitoring run (default: monitor-MODEL)')
@@ -32,11 +36,14 @@ export function registerMonitorCommand(program: Command): void {
     .option('--drift-share <x>', 'dataset drift when this share of columns drifted', '0.5')
     .option('--correction <method>', 'none, bonferroni or fdr', 'none')
     .option('--prediction-column <name>', "the reference's column the logged predictions are compared with (default: prediction, when it has one)")
-    .addHelpText('after', examples([
-      'mlx monitor customer-value --reference reference.csv --every 10m --min-accuracy 0.85 --log-to-run',
-      'mlx monitor customer-value -r reference.csv --every 1h --on-drift "mlx run --experiment customer-value -- python retrain.py"',
-      'mlx monitor customer-value -r reference.csv --every 30s --max-checks 3 --json',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'mlx monitor customer-value --reference reference.csv --every 10m --min-accuracy 0.85 --log-to-run',
+        'mlx monitor customer-value -r reference.csv --every 1h --on-drift "mlx run --experiment customer-value -- python retrain.py"',
+        'mlx monitor customer-value -r reference.csv --every 30s --max-checks 3 --json',
+      ]),
+    )
     .action(async (model: string, f: MonitorFlags, cmd: Command) => {
       const { runMonitorCommand } = await import('./monitor-run.js');
       process.exitCode = await runMonitorCommand(model, f, cmd);

@@ -21,15 +21,22 @@ export function registerPredictCommand(program: Command): void {
     .requiredOption('-i, --input <file|dir>', 'a .csv (with header) or .jsonl file, or a folder of images')
     .option('-o, --output <file>', '.csv or .jsonl (default: JSON lines on stdout)')
     .option('--batch-size <n>', 'rows or images per inference', '256')
-    .option('--max-image-pixels <n>', 'most pixels an image may decode to (width × height; never below the model\'s input); a larger one stops the run naming it', '40000000')
-    .option('--columns <a,b,c>', 'input columns in the order the model takes them (default: the model\'s feature names, else the file\'s order)')
+    .option(
+      '--max-image-pixels <n>',
+      "most pixels an image may decode to (width × height; never below the model's input); a larger one stops the run naming it",
+      '40000000',
+    )
+    .option('--columns <a,b,c>', "input columns in the order the model takes them (default: the model's feature names, else the file's order)")
     .option('--labels <file>', 'class names for a model that is not registered')
     .option('--preprocess <spec>', 'preprocessing for a model that is not registered')
-    .addHelpText('after', examples([
-      'mlx predict models:/customer-value@champion --input production.csv --output predictions.csv',
-      'mlx predict models:/pets-classifier/1 --input photos/  # JSON lines on stdout',
-      'mlx predict value.onnx -i customers.jsonl --columns age,income,score,clicks,time --preprocess tabular',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'mlx predict models:/customer-value@champion --input production.csv --output predictions.csv',
+        'mlx predict models:/pets-classifier/1 --input photos/  # JSON lines on stdout',
+        'mlx predict value.onnx -i customers.jsonl --columns age,income,score,clicks,time --preprocess tabular',
+      ]),
+    )
     .action(async (uri: string, f: PredictFlags, cmd: Command) => {
       const { loadServedModel } = await import('../../serving/model-runtime.js');
       const { Predictor } = await import('../../serving/predictor.js');
@@ -41,7 +48,10 @@ export function registerPredictCommand(program: Command): void {
       const batchSize = intFlag('--batch-size', f.batchSize, { min: 1, max: 65536 });
       flagValue('--output', () => outputFormat(f.output));
       const kind = inputKind(f.input);
-      const columns = f.columns?.split(',').map((c) => c.trim()).filter(Boolean);
+      const columns = f.columns
+        ?.split(',')
+        .map((c) => c.trim())
+        .filter(Boolean);
       const model = await withStore(cmd, false, (store) => loadServedModel(store, uri, { labelsFile: f.labels, preprocess: f.preprocess }));
       const { limitNames } = await import('../serve-settings.js');
       const predictor = new Predictor(model, { maxBatchSize: batchSize, maxDelayMs: 0 }, {}, { maxImagePixels, names: limitNames() });

@@ -29,11 +29,14 @@ export function registerRegisterCommand(program: Command): void {
     .option('-t, --tag <key=value>', 'set a version tag (repeatable)', collect)
     .option('--max-model-mb <mb>', 'refuse model files larger than this (default: MLX_MAX_MODEL_MB, else 2048, the most protobuf reads)')
     .option('--json', 'print the new version as JSON')
-    .addHelpText('after', examples([
-      'mlx register model.onnx --name pets-classifier --run 060a59 --alias champion --labels labels.txt',
-      'mlx register runs:/060a59/model --name pets-classifier --description "Classifies pet photos into cat, dog, bird, fish, other"',
-      'mlx register value.onnx --name customer-value --preprocess tabular --tag validated=yes',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'mlx register model.onnx --name pets-classifier --run 060a59 --alias champion --labels labels.txt',
+        'mlx register runs:/060a59/model --name pets-classifier --description "Classifies pet photos into cat, dog, bird, fish, other"',
+        'mlx register value.onnx --name customer-value --preprocess tabular --tag validated=yes',
+      ]),
+    )
     .action(async (source: string, opts: RegisterOptions, cmd: Command) => {
       const { prepareRegistration, commitRegistration } = await import('../../models/register.js');
       const { parseKeyValue } = await import('../../core/validation.js');
@@ -45,16 +48,16 @@ export function registerRegisterCommand(program: Command): void {
         cmd,
         (store) =>
           prepareRegistration(store, {
-          source,
-          name: opts.name,
-          runId: opts.run,
-          alias: opts.alias,
-          description: opts.description,
-          labelsFile: opts.labels,
-          preprocess: opts.preprocess,
-          tags,
-          userId: currentUser(),
-          modelLimit,
+            source,
+            name: opts.name,
+            runId: opts.run,
+            alias: opts.alias,
+            description: opts.description,
+            labelsFile: opts.labels,
+            preprocess: opts.preprocess,
+            tags,
+            userId: currentUser(),
+            modelLimit,
           }),
         commitRegistration,
       );

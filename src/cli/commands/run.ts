@@ -22,11 +22,14 @@ export function registerRunCommand(program: Command): void {
     .option('-p, --param <key=value>', 'log a param (repeatable)', collect)
     .option('-t, --tag <key=value>', 'set a tag (repeatable)', collect)
     .passThroughOptions()
-    .addHelpText('after', examples([
-      'mlx run --experiment image-classifier-v2 --name resnet50-adamw --param optimizer=AdamW --param learning_rate=0.001 -- python train.py --epochs 20',
-      'mlx run -e image-classifier-v2 --tag stage=baseline -- python train.py',
-      'MLX_TRACKING_URI=http://127.0.0.1:5000 mlx run -- python train.py  # log to a tracking server',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'mlx run --experiment image-classifier-v2 --name resnet50-adamw --param optimizer=AdamW --param learning_rate=0.001 -- python train.py --epochs 20',
+        'mlx run -e image-classifier-v2 --tag stage=baseline -- python train.py',
+        'MLX_TRACKING_URI=http://127.0.0.1:5000 mlx run -- python train.py  # log to a tracking server',
+      ]),
+    )
     .action(async (command: string[], opts: RunOptions, cmd: Command) => {
       const { prepareRun, startRun } = await import('../../app/start-run.js');
       const { runCommand } = await import('../../app/run-command.js');

@@ -39,7 +39,10 @@ export async function showRun(cmd: Command, id: string, opts: { json?: boolean }
     print(`\n${c.bold(title)}`);
     print(await renderTable(head, rows));
   };
-  const sorted = (o: Record<string, string | number>) => Object.keys(o).sort().map((k) => [k, formatValue(o[k])]);
+  const sorted = (o: Record<string, string | number>) =>
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, formatValue(o[k])]);
   await section('params', ['key', 'value'], sorted(run.params));
   await section('metrics (latest)', ['key', 'value'], sorted(run.metrics));
   await section('tags', ['key', 'value'], sorted(run.tags));
@@ -48,8 +51,16 @@ export async function showRun(cmd: Command, id: string, opts: { json?: boolean }
     ['name', 'context', 'digest', 'rows'],
     run.inputs.map((d) => [d.name, d.context ?? '', d.digest.slice(0, 12), rowCount(d.profile)]),
   );
-  await section('artifacts', ['path', 'bytes'], artifacts.map((a) => [a.path, String(a.file_size ?? '')]));
-  await section('model versions', ['model', 'version', 'aliases'], modelVersions.map((v) => [v.name, String(v.version), v.aliases.map((a) => `@${a}`).join(' ')]));
+  await section(
+    'artifacts',
+    ['path', 'bytes'],
+    artifacts.map((a) => [a.path, String(a.file_size ?? '')]),
+  );
+  await section(
+    'model versions',
+    ['model', 'version', 'aliases'],
+    modelVersions.map((v) => [v.name, String(v.version), v.aliases.map((a) => `@${a}`).join(' ')]),
+  );
 }
 
 // The profile is free text from whichever client logged the dataset (MLflow's is JSON by

@@ -18,11 +18,14 @@ export function registerRunsCommands(program: Command): void {
     .command('runs')
     .description('search, inspect, start, end, delete and restore runs')
     .summary('search, inspect, start and end runs')
-    .addHelpText('after', examples([
-      'mlx runs list --experiment image-classifier-v2 --order-by "metrics.val_accuracy DESC"',
-      'mlx runs show 060a59',
-      'mlx runs delete 060a59 0a132d',
-    ]));
+    .addHelpText(
+      'after',
+      examples([
+        'mlx runs list --experiment image-classifier-v2 --order-by "metrics.val_accuracy DESC"',
+        'mlx runs show 060a59',
+        'mlx runs delete 060a59 0a132d',
+      ]),
+    );
   runsList(runs);
   runsShow(runs);
   runsDeleteRestore(runs);
@@ -41,11 +44,14 @@ function runsList(runs: Command): void {
     .option('-m, --max <n>', 'most runs to show', '100')
     .option('--view <view>', 'active, deleted or all', 'active')
     .option('--json', 'print {"runs":[...]} as JSON')
-    .addHelpText('after', examples([
-      'mlx runs list --experiment image-classifier-v2 --filter "metrics.val_accuracy > 0.9 and params.optimizer = \'AdamW\'"',
-      'mlx runs list -e image-classifier-v2 --order-by "metrics.val_accuracy DESC" --max 5',
-      'mlx runs list --view deleted --json',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'mlx runs list --experiment image-classifier-v2 --filter "metrics.val_accuracy > 0.9 and params.optimizer = \'AdamW\'"',
+        'mlx runs list -e image-classifier-v2 --order-by "metrics.val_accuracy DESC" --max 5',
+        'mlx runs list --view deleted --json',
+      ]),
+    )
     .action(async (opts: ListOptions, cmd: Command) => {
       const { listRuns } = await import('./runs-list.js');
       await listRuns(cmd, opts);
@@ -58,10 +64,7 @@ function runsShow(runs: Command): void {
     .command('show <run>')
     .description('everything about a run: info, params, latest metrics, tags, datasets, artifacts')
     .option('--json', 'print the run as JSON')
-    .addHelpText('after', examples([
-      'mlx runs show 060a59  # any unique prefix of 6+ characters',
-      'mlx runs show 060a59 --json',
-    ]))
+    .addHelpText('after', examples(['mlx runs show 060a59  # any unique prefix of 6+ characters', 'mlx runs show 060a59 --json']))
     .action(async (run: string, opts: { json?: boolean }, cmd: Command) => {
       const { showRun } = await import('./runs-show.js');
       await showRun(cmd, run, opts);
@@ -74,10 +77,7 @@ function runsDeleteRestore(runs: Command): void {
     runs
       .command(`${action} <runs...>`)
       .description(`${action} runs (soft delete, as in MLflow)`)
-      .addHelpText('after', examples([
-        'mlx runs delete 060a59 0a132d  # soft delete, as in MLflow',
-        'mlx runs restore 060a59',
-      ]))
+      .addHelpText('after', examples(['mlx runs delete 060a59 0a132d  # soft delete, as in MLflow', 'mlx runs restore 060a59']))
       .action(async (ids: string[], _opts: unknown, cmd: Command) => {
         await withStore(cmd, false, async (store) => {
           const full: string[] = [];
@@ -97,11 +97,14 @@ function runsStart(runs: Command): void {
     .option('-p, --param <key=value>', 'log a param (repeatable)', collect)
     .option('-t, --tag <key=value>', 'set a tag (repeatable)', collect)
     .option('--json', 'print the run info as JSON')
-    .addHelpText('after', examples([
-      'RUN=$(mlx runs start --experiment image-classifier-v2 --name nightly --param model=resnet50)',
-      'mlx log metric val_accuracy 0.91 --run "$RUN"',
-      'mlx runs end "$RUN" --status FINISHED',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'RUN=$(mlx runs start --experiment image-classifier-v2 --name nightly --param model=resnet50)',
+        'mlx log metric val_accuracy 0.91 --run "$RUN"',
+        'mlx runs end "$RUN" --status FINISHED',
+      ]),
+    )
     .action(async (opts: { experiment?: string; name?: string; param?: string[]; tag?: string[]; json?: boolean }, cmd: Command) => {
       const { prepareRun, startRun } = await import('../../app/start-run.js');
       const prepared = prepareRun({
@@ -125,19 +128,13 @@ function runsEnd(runs: Command): void {
     .description('end a run started with `mlx runs start`')
     .option('-s, --status <status>', 'FINISHED, FAILED or KILLED', 'FINISHED')
     .option('--json', 'print the run info as JSON')
-    .addHelpText('after', examples([
-      'mlx runs end 060a59  # FINISHED by default',
-      'mlx runs end 060a59 --status FAILED',
-    ]))
+    .addHelpText('after', examples(['mlx runs end 060a59  # FINISHED by default', 'mlx runs end 060a59 --status FAILED']))
     .action(async (run: string, opts: { status: string; json?: boolean }, cmd: Command) => {
       const { parseRunStatus } = await import('../../core/validation.js');
       const { invalid } = await import('../../core/errors.js');
       const status = parseRunStatus(opts.status);
-      if (status === 'RUNNING' || status === 'SCHEDULED')
-        throw invalid(`--status ${opts.status} does not end a run; use FINISHED, FAILED or KILLED`);
-      const info = await withStore(cmd, false, async (store) =>
-        store.updateRun(await store.resolveRunId(run), { status, endTime: Date.now() }),
-      );
+      if (status === 'RUNNING' || status === 'SCHEDULED') throw invalid(`--status ${opts.status} does not end a run; use FINISHED, FAILED or KILLED`);
+      const info = await withStore(cmd, false, async (store) => store.updateRun(await store.resolveRunId(run), { status, endTime: Date.now() }));
       if (opts.json) process.stdout.write(`${JSON.stringify(info)}\n`);
     });
 }

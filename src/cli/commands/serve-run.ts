@@ -37,7 +37,6 @@ export interface ServeFlags {
   logMaxRows?: string;
 }
 
-
 /** The rollout and logging flags, checked before anything starts. */
 function rolloutOptions(uri: string, f: ServeFlags) {
   const plans = rolloutPlans(uri, f);
@@ -123,7 +122,13 @@ export async function serveModel(uri: string, f: ServeFlags, trackingUri: string
   announce(running, options.maxBatchSize, r, storeUri, !!f.logInputs);
 }
 
-function announce(running: NonNullable<Awaited<ReturnType<typeof startServer>>>, maxBatchSize: number | undefined, r: ReturnType<typeof rolloutOptions>, storeUri: string, logging: boolean): void {
+function announce(
+  running: NonNullable<Awaited<ReturnType<typeof startServer>>>,
+  maxBatchSize: number | undefined,
+  r: ReturnType<typeof rolloutOptions>,
+  storeUri: string,
+  logging: boolean,
+): void {
   const m = running.state.predictor!.model;
   const set = running.state.variants!;
   const log = (line: string) => process.stderr.write(`mlx: ${line}\n`);

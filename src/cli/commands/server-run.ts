@@ -86,7 +86,6 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
   }
 }
 
-
 /** The web UI's routes (static files and the chart library). */
 async function loadUi() {
   const { uiRoutes } = await import('../../server/ui/routes.js');

@@ -3,7 +3,6 @@ import { globals } from '../context.js';
 import { examples } from '../help.js';
 import type { ServerFlags } from './server-run.js';
 
-
 function serverOptions(cmd: Command, port: string): Command {
   return cmd
     .option('--host <host>', 'interface to bind (a non-loopback host needs --token or --allow-unauthenticated)', '127.0.0.1')
@@ -15,7 +14,11 @@ function serverOptions(cmd: Command, port: string): Command {
     .option('--cors-origin <origin>', 'let browser pages from this origin call the API (none by default)')
     .option('--max-body-mb <mb>', 'largest JSON request body', '32')
     .option('--max-upload-mb <mb>', 'largest artifact upload', '2048')
-    .option('--upload-idle-timeout <seconds>', 'cut a request body (an upload) that sends nothing for this long, with 408; uploads have no total time limit', '60');
+    .option(
+      '--upload-idle-timeout <seconds>',
+      'cut a request body (an upload) that sends nothing for this long, with 408; uploads have no total time limit',
+      '60',
+    );
 }
 
 /** `mlx server` (MLflow-compatible tracking server + UI) and `mlx ui` (the same on the local store). */
@@ -25,11 +28,14 @@ export function registerServerCommands(program: Command): void {
       .command('server')
       .description('run an MLflow-compatible tracking server (REST API 2.0, artifact proxy, web UI) over a store')
       .summary('run an MLflow-compatible tracking server')
-      .addHelpText('after', examples([
-        'mlx server --port 5000 &',
-        'MLX_TRACKING_URI=http://127.0.0.1:5000 mlx run -- python train.py',
-        'mlx server --host 0.0.0.0 --backend-store-uri postgresql://mlx@db.internal/mlx  # token from MLX_SERVER_TOKEN',
-      ])),
+      .addHelpText(
+        'after',
+        examples([
+          'mlx server --port 5000 &',
+          'MLX_TRACKING_URI=http://127.0.0.1:5000 mlx run -- python train.py',
+          'mlx server --host 0.0.0.0 --backend-store-uri postgresql://mlx@db.internal/mlx  # token from MLX_SERVER_TOKEN',
+        ]),
+      ),
     '5000',
   ).action(async (f: ServerFlags, cmd: Command) => {
     const { runTrackingServer } = await import('./server-run.js');
@@ -40,7 +46,7 @@ export function registerServerCommands(program: Command): void {
       .command('ui')
       .description('open the web UI on the local store (the tracking server on 127.0.0.1)')
       .summary('open the web UI on the local store')
-      .addHelpText('after', examples(['mlx ui  # then open http://127.0.0.1:5000', 'mlx --tracking-uri mlx-demo/.mlx ui --port 8080  # the demo\'s store'])),
+      .addHelpText('after', examples(['mlx ui  # then open http://127.0.0.1:5000', "mlx --tracking-uri mlx-demo/.mlx ui --port 8080  # the demo's store"])),
     '5000',
   ).action(async (f: ServerFlags, cmd: Command) => {
     const { runTrackingServer } = await import('./server-run.js');

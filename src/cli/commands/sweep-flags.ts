@@ -31,9 +31,7 @@ export function buildSweepConfig(flags: SweepFlags, command: string[], newSeed: 
   const continuous = specs.filter((s) => discreteCount(s) === null);
   const strategy: Strategy = (flags.strategy as Strategy | undefined) ?? (continuous.length ? 'random' : 'grid');
   if (strategy === 'grid' && continuous.length)
-    throw usage(
-      `--param ${JSON.stringify(continuous[0].text)}: a grid needs values to list; give LIST, int: or quniform:, or use --strategy random`,
-    );
+    throw usage(`--param ${JSON.stringify(continuous[0].text)}: a grid needs values to list; give LIST, int: or quniform:, or use --strategy random`);
   const maxRuns = flags.maxRuns === undefined ? undefined : intFlag('--max-runs', flags.maxRuns);
   let size: number;
   if (strategy === 'grid') {
@@ -50,9 +48,9 @@ export function buildSweepConfig(flags: SweepFlags, command: string[], newSeed: 
   if (flags.seed !== undefined && strategy === 'grid') throw usage('--seed is for --strategy random; a grid has no randomness');
   const seed = strategy === 'random' ? (flags.seed === undefined ? newSeed() : intFlag('--seed', flags.seed, { min: 0, max: 0xffffffff })) : null;
 
-  if (flags.goal !== undefined && flags.metric === undefined) throw usage(`--goal ${flags.goal} needs --metric: which metric should be ${flags.goal === 'min' ? 'minimized' : 'maximized'}?`);
-  if (flags.goal !== undefined && flags.goal !== 'min' && flags.goal !== 'max')
-    throw usage(`--goal ${JSON.stringify(flags.goal)} must be min or max`);
+  if (flags.goal !== undefined && flags.metric === undefined)
+    throw usage(`--goal ${flags.goal} needs --metric: which metric should be ${flags.goal === 'min' ? 'minimized' : 'maximized'}?`);
+  if (flags.goal !== undefined && flags.goal !== 'min' && flags.goal !== 'max') throw usage(`--goal ${JSON.stringify(flags.goal)} must be min or max`);
   if (flags.metric !== undefined) {
     try {
       validateKey('metric', flags.metric);
@@ -99,11 +97,12 @@ export function buildSweepConfig(flags: SweepFlags, command: string[], newSeed: 
   };
   const recorded = JSON.stringify(config);
   if (recorded.length > LIMITS.tagValueLength)
-    throw usage(`the sweep definition is ${recorded.length} characters; it must fit a ${LIMITS.tagValueLength}-character tag (shorten the lists or the command)`);
+    throw usage(
+      `the sweep definition is ${recorded.length} characters; it must fit a ${LIMITS.tagValueLength}-character tag (shorten the lists or the command)`,
+    );
   return config;
 }
 
 function fmtCount(n: number): string {
   return Number.isFinite(n) ? n.toLocaleString('en-US') : 'unbounded';
 }
-

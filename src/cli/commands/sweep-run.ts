@@ -121,8 +121,8 @@ class SweepView {
         e.resumed && e.pending === 0
           ? `mlx: sweep ${e.parent.run_id} (${e.parent.run_name}) has no runs left to do`
           : e.resumed
-          ? `mlx: resuming sweep ${e.parent.run_id} (${e.parent.run_name}): ${e.pending} of ${c.size} runs to go, ${e.parallel} at a time`
-          : `mlx: sweep ${e.parent.run_id} (${e.parent.run_name}) in experiment ${JSON.stringify(e.experiment.name)}: ${what}${goal}`,
+            ? `mlx: resuming sweep ${e.parent.run_id} (${e.parent.run_name}): ${e.pending} of ${c.size} runs to go, ${e.parallel} at a time`
+            : `mlx: sweep ${e.parent.run_id} (${e.parent.run_name}) in experiment ${JSON.stringify(e.experiment.name)}: ${what}${goal}`,
       );
       if (this.tty) this.timer = setInterval(() => this.redraw(), 1000);
       return this.redraw();

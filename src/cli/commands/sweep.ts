@@ -3,7 +3,6 @@ import { collect } from '../context.js';
 import { examples } from '../help.js';
 import type { SweepCliOptions } from './sweep-run.js';
 
-
 /** `mlx sweep --param K=SPEC... [options] -- CMD ARGS...`: hyperparameter search, one child run per trial. */
 export function registerSweepCommand(program: Command): void {
   program
@@ -34,11 +33,14 @@ export function registerSweepCommand(program: Command): void {
     .option('--stream', "show the children's output on stderr, each line prefixed with its trial number")
     .option('--json', 'print the outcome as one JSON document')
     .passThroughOptions()
-    .addHelpText('after', examples([
-      'mlx sweep --experiment image-classifier-v2 --name lr-bs-grid --param lr=0.001,0.01,0.1 --param batch_size=32,64 --metric val_accuracy --parallel 2 -- python train.py --lr {lr} --batch-size {batch_size}',
-      'mlx sweep --param lr=loguniform:1e-4:1e-1 --param dropout=uniform:0:0.5 --max-runs 20 --seed 42 --metric val_loss -- python train.py',
-      'mlx sweep --resume 3f9c2a1e --retry-failed',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'mlx sweep --experiment image-classifier-v2 --name lr-bs-grid --param lr=0.001,0.01,0.1 --param batch_size=32,64 --metric val_accuracy --parallel 2 -- python train.py --lr {lr} --batch-size {batch_size}',
+        'mlx sweep --param lr=loguniform:1e-4:1e-1 --param dropout=uniform:0:0.5 --max-runs 20 --seed 42 --metric val_loss -- python train.py',
+        'mlx sweep --resume 3f9c2a1e --retry-failed',
+      ]),
+    )
     .action(async (command: string[], opts: SweepCliOptions, cmd: Command) => {
       const { sweepAction } = await import('./sweep-run.js');
       process.exitCode = await sweepAction(cmd, command, opts);

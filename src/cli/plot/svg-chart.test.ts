@@ -78,8 +78,7 @@ function pythonParses(svg: string): void {
   }
 }
 
-const pts = (values: number[], step0 = 0): SeriesPoint[] =>
-  values.map((value, i) => ({ step: step0 + i, value, timestamp: 1_700_000_000_000 + i * 1000 }));
+const pts = (values: number[], step0 = 0): SeriesPoint[] => values.map((value, i) => ({ step: step0 + i, value, timestamp: 1_700_000_000_000 + i * 1000 }));
 
 const epochs = [...Array(20).keys()];
 const seed: MetricSeries[] = [
@@ -100,7 +99,10 @@ const seed: MetricSeries[] = [
 ];
 
 function coords(poly: Node): [number, number][] {
-  return poly.attrs.points.trim().split(/\s+/).map((p) => p.split(',').map(Number) as [number, number]);
+  return poly.attrs.points
+    .trim()
+    .split(/\s+/)
+    .map((p) => p.split(',').map(Number) as [number, number]);
 }
 
 function parseLabel(label: string): number {

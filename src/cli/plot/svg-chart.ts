@@ -92,9 +92,7 @@ function niceStep(raw: number): number {
 export function renderMetricsSvg(series: MetricSeries[], opts: SvgChartOptions = {}): string {
   const title = opts.title ?? 'mlx compare';
   if (series.length === 0) {
-    return svgDoc(400, 120, title, [
-      `<text x="200" y="66" text-anchor="middle" font-size="14" fill="#555">no metrics</text>`,
-    ]);
+    return svgDoc(400, 120, title, [`<text x="200" y="66" text-anchor="middle" font-size="14" fill="#555">no metrics</text>`]);
   }
   // One color per run across all panels, in order of first appearance, so one legend serves all.
   const runs = new Map<string, { name: string; index: number }>();
@@ -208,9 +206,7 @@ function renderPanel(s: MetricSeries, y0: number, style: (runId: string) => { co
     grid.push(`<text class="tick y" x="${LEFT - 8}" y="${y}" dy="0.35em" text-anchor="end" fill="#555">${yLabels[i]}</text>`);
   });
   out.push(...grid, frame());
-  out.push(
-    `<text x="${LEFT + PLOT_W / 2}" y="${PLOT_TOP + PLOT_H + 36}" text-anchor="middle" fill="#333">${byTime ? 'relative time (s)' : 'step'}</text>`,
-  );
+  out.push(`<text x="${LEFT + PLOT_W / 2}" y="${PLOT_TOP + PLOT_H + 36}" text-anchor="middle" fill="#333">${byTime ? 'relative time (s)' : 'step'}</text>`);
 
   for (const r of runs) {
     const segments = splitAtGaps(r.points).map((seg) => seg.map((p) => ({ p, x: px(xOf(p)), y: py(p.value) })));

@@ -5,14 +5,7 @@ export type NumericAttribute = 'start_time' | 'end_time';
 export type AttributeKey = StringAttribute | NumericAttribute;
 export type DatasetField = 'name' | 'digest' | 'context';
 
-export const STRING_ATTRIBUTES: readonly StringAttribute[] = [
-  'run_id',
-  'run_name',
-  'status',
-  'user_id',
-  'artifact_uri',
-  'lifecycle_stage',
-];
+export const STRING_ATTRIBUTES: readonly StringAttribute[] = ['run_id', 'run_name', 'status', 'user_id', 'artifact_uri', 'lifecycle_stage'];
 export const NUMERIC_ATTRIBUTES: readonly NumericAttribute[] = ['start_time', 'end_time'];
 /** MLflow spells start_time "created" in some places; both name the same column. */
 export const ATTRIBUTE_ALIASES: Readonly<Record<string, AttributeKey>> = { created: 'start_time' };
@@ -25,13 +18,7 @@ export type StringAttributeIdent = { type: 'attribute'; key: StringAttribute };
 export type NumericAttributeIdent = { type: 'attribute'; key: NumericAttribute };
 export type DatasetIdent = { type: 'dataset'; key: DatasetField };
 
-export type Identifier =
-  | MetricIdent
-  | ParamIdent
-  | TagIdent
-  | StringAttributeIdent
-  | NumericAttributeIdent
-  | DatasetIdent;
+export type Identifier = MetricIdent | ParamIdent | TagIdent | StringAttributeIdent | NumericAttributeIdent | DatasetIdent;
 
 export type NumericOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
 export type StringOp = '=' | '!=' | 'LIKE' | 'ILIKE';

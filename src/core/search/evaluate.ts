@@ -178,10 +178,7 @@ export function compareRuns(terms: OrderByTerm[]): (a: Run, b: Run) => number {
         if (va === vb) continue;
         return va === null ? 1 : -1; // missing sorts last in both directions, as MLflow does
       }
-      const c =
-        typeof va === 'number' && typeof vb === 'number'
-          ? va < vb ? -1 : va > vb ? 1 : 0
-          : compareCodePoints(String(va), String(vb));
+      const c = typeof va === 'number' && typeof vb === 'number' ? (va < vb ? -1 : va > vb ? 1 : 0) : compareCodePoints(String(va), String(vb));
       if (c !== 0) return t.ascending ? c : -c;
     }
     return compareCodePoints(a.info.run_id, b.info.run_id);

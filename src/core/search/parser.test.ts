@@ -51,7 +51,7 @@ describe('parseFilter', () => {
       ["attr.status = 'x'", 'attribute'],
       ["run.status = 'x'", 'attribute'],
       ["dataset.name = 'x'", 'dataset'],
-      ["METRICS.a = 1", 'metric'],
+      ['METRICS.a = 1', 'metric'],
     ] as const)
       expect(parseFilter(text)).toMatchObject({ ident: { type } });
     expect(parseFilter('attributes.created > 5')).toMatchObject({ ident: { type: 'attribute', key: 'start_time' } });
@@ -66,7 +66,15 @@ describe('parseFilter', () => {
   });
 
   it('reads number literals', () => {
-    for (const [lit, v] of [['3', 3], ['-2', -2], ['0.25', 0.25], ['.5', 0.5], ['1e3', 1000], ['-1.5E-2', -0.015], ['+4', 4]] as const)
+    for (const [lit, v] of [
+      ['3', 3],
+      ['-2', -2],
+      ['0.25', 0.25],
+      ['.5', 0.5],
+      ['1e3', 1000],
+      ['-1.5E-2', -0.015],
+      ['+4', 4],
+    ] as const)
       expect(parseFilter(`metrics.m = ${lit}`)).toMatchObject({ value: v });
   });
 
@@ -104,7 +112,10 @@ describe('parseFilter', () => {
     ["tags.x < 'b'", /tags are strings/],
     ["attributes.status >= 'a'", /attributes\.status is a string/],
     ["metrics.acc LIKE '1%'", /metrics are numeric/],
-    ["attributes.start_time = '5'", /position 25 near "'5'": attributes\.start_time compare with numbers, not quoted strings, e\.g\. attributes\.start_time = 5$/],
+    [
+      "attributes.start_time = '5'",
+      /position 25 near "'5'": attributes\.start_time compare with numbers, not quoted strings, e\.g\. attributes\.start_time = 5$/,
+    ],
     ['metrics.acc > abc', /expected a number after metrics\.acc >/],
     ["params.x = 'abc", /position 12 near "'abc": unterminated string/],
     ['metrics.`abc > 1', /position 9 .*unterminated string/],
@@ -190,6 +201,8 @@ describe('search limits', () => {
     expect(errorOf(() => parseFilter(`${list(5000)} OR ${list(5001)}`)).message).toMatch(/IN lists hold 10001 values in all, over the limit of 10000/);
     const terms = (n: number) => Array.from({ length: n }, (_, i) => `metrics.m${i}`);
     expect(parseOrderBy(terms(20))).toHaveLength(20);
-    expect(errorOf(() => parseOrderBy([terms(15).join(', '), ...terms(6)])).message).toBe('Invalid order_by: 21 terms, over the limit of 20; order by fewer keys');
+    expect(errorOf(() => parseOrderBy([terms(15).join(', '), ...terms(6)])).message).toBe(
+      'Invalid order_by: 21 terms, over the limit of 20; order by fewer keys',
+    );
   });
 });

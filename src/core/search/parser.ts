@@ -89,8 +89,7 @@ function resolveIdent(tok: Token): Identifier {
     fail(tok, `unknown attribute '${tok.key}'. Valid: ${ALL_ATTRIBUTES.join(', ')}`);
   }
   if (type === 'dataset') {
-    if (!(DATASET_FIELDS as readonly string[]).includes(tok.key))
-      fail(tok, `unknown dataset field '${tok.key}'. Valid: ${DATASET_FIELDS.join(', ')}`);
+    if (!(DATASET_FIELDS as readonly string[]).includes(tok.key)) fail(tok, `unknown dataset field '${tok.key}'. Valid: ${DATASET_FIELDS.join(', ')}`);
     return { type, key: tok.key as DatasetField };
   }
   return { type, key: tok.key };
@@ -186,9 +185,13 @@ class Parser {
     if (isNumericIdent(ident)) {
       const what = ident.type === 'metric' ? 'metrics' : `attributes.${ident.key}`;
       if (!NUMERIC_OPS.has(op))
-        fail(opTok, `${what} ${ident.type === 'metric' ? 'are' : 'is'} numeric: use =, !=, <, <=, >, >=${ident.type === 'metric' ? ', IS NULL or IS NOT NULL' : ''}`);
+        fail(
+          opTok,
+          `${what} ${ident.type === 'metric' ? 'are' : 'is'} numeric: use =, !=, <, <=, >, >=${ident.type === 'metric' ? ', IS NULL or IS NOT NULL' : ''}`,
+        );
       const v = this.next();
-      if (v.kind === 'number') return { kind: 'numeric', ident: ident as Extract<Comparison, { kind: 'numeric' }>['ident'], op: op as NumericOp, value: v.value };
+      if (v.kind === 'number')
+        return { kind: 'numeric', ident: ident as Extract<Comparison, { kind: 'numeric' }>['ident'], op: op as NumericOp, value: v.value };
       if (v.kind === 'string') {
         const example = v.value.trim() !== '' && Number.isFinite(Number(v.value)) ? v.value.trim() : '0.9';
         fail(v, `${what} compare with numbers, not quoted strings, e.g. ${identTok.text} ${op} ${example}`);
@@ -199,7 +202,10 @@ class Parser {
     const sident = ident as Extract<Comparison, { kind: 'string' }>['ident'];
     if (!['=', '!=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'].includes(op)) {
       if (ident.type === 'param')
-        fail(opTok, `params are strings in MLflow, so '${op}' does not apply to ${identTok.text}; use ${STRING_OPS_TEXT} (log it as a metric to compare numerically)`);
+        fail(
+          opTok,
+          `params are strings in MLflow, so '${op}' does not apply to ${identTok.text}; use ${STRING_OPS_TEXT} (log it as a metric to compare numerically)`,
+        );
       const what = ident.type === 'tag' ? 'tags are strings' : `${identTok.text} is a string`;
       fail(opTok, `${what}, so '${op}' does not apply; use ${STRING_OPS_TEXT}`);
     }
@@ -210,8 +216,7 @@ class Parser {
         fail(v, `${op} patterns are at most ${SEARCH_LIMITS.likePattern} characters (the limit); compare a whole value with =`);
       return { kind: 'string', ident: sident, op: op as StringOp, value: v.value };
     }
-    if (v.kind === 'number' || v.kind === 'word' || v.kind === 'ident')
-      fail(v, `string values must be quoted, e.g. ${identTok.text} ${op} '${v.text}'`);
+    if (v.kind === 'number' || v.kind === 'word' || v.kind === 'ident') fail(v, `string values must be quoted, e.g. ${identTok.text} ${op} '${v.text}'`);
     fail(v, `expected a quoted string after ${identTok.text} ${op}`);
   }
 
@@ -242,7 +247,9 @@ class Parser {
 export function parseFilter(text: string): FilterExpr | null {
   const L = SEARCH_LIMITS;
   if (text.length > L.filterLength)
-    throw invalid(`Invalid filter: ${text.length} characters, over the limit of ${L.filterLength}; search with fewer conditions (one IN list rather than many ORs)`);
+    throw invalid(
+      `Invalid filter: ${text.length} characters, over the limit of ${L.filterLength}; search with fewer conditions (one IN list rather than many ORs)`,
+    );
   if (text.trim() === '') return null;
   try {
     const parser = new Parser(tokenize(text));
@@ -251,7 +258,9 @@ export function parseFilter(text: string): FilterExpr | null {
     if (rest.kind === ')') fail(rest, "unbalanced parentheses: ')' without a matching '('");
     if (rest.kind !== 'eof') fail(rest, 'unexpected text after a complete condition; join conditions with AND or OR');
     if (parser.conditions > L.conditions)
-      throw invalid(`Invalid filter: ${parser.conditions} conditions, over the limit of ${L.conditions}; to match many values of one key, use one IN list, e.g. params.x IN ('a', 'b')`);
+      throw invalid(
+        `Invalid filter: ${parser.conditions} conditions, over the limit of ${L.conditions}; to match many values of one key, use one IN list, e.g. params.x IN ('a', 'b')`,
+      );
     if (parser.inValues > L.inValues)
       throw invalid(`Invalid filter: its IN lists hold ${parser.inValues} values in all, over the limit of ${L.inValues}; search in batches of values`);
     return expr;
@@ -281,8 +290,7 @@ export function parseOrderBy(clauses: string[]): OrderByTerm[] {
         }
         terms.push({ ident, ascending });
         if (t.kind === 'eof') break;
-        if (t.kind !== ',')
-          fail(t, dirTok ? `unexpected text after ${dirTok.value}` : `expected ASC or DESC after ${identTok.text}`);
+        if (t.kind !== ',') fail(t, dirTok ? `unexpected text after ${dirTok.value}` : `expected ASC or DESC after ${identTok.text}`);
         i++;
       }
     } catch (e) {

@@ -5,14 +5,7 @@
 
 import { countCategories, countUnique } from './categories.js';
 import { MlxError } from '../../core/errors.js';
-import {
-  categoricalSample,
-  numericSample,
-  sortedCopy,
-  type CategoricalSample,
-  type CategoryValue,
-  type NumericSample,
-} from './sample.js';
+import { categoricalSample, numericSample, sortedCopy, type CategoricalSample, type CategoryValue, type NumericSample } from './sample.js';
 
 /** Column type as Evidently's ColumnType: decides whether numbers may be binned. */
 export type ColumnKind = 'numerical' | 'categorical';
@@ -135,7 +128,10 @@ function asNumbers(name: string, values: NumericSample | CategoricalSample, test
   if (values instanceof Float64Array) return values;
   for (let i = 0; i < values.length; i++) {
     if (typeof values[i] !== 'number') {
-      throw new MlxError('INVALID_PARAMETER_VALUE', `the ${name} sample has a non-numeric value ${JSON.stringify(values[i])} at index ${i} for ${test}: use the categorical form`);
+      throw new MlxError(
+        'INVALID_PARAMETER_VALUE',
+        `the ${name} sample has a non-numeric value ${JSON.stringify(values[i])} at index ${i} for ${test}: use the categorical form`,
+      );
     }
   }
   return values as NumericSample;

@@ -22,11 +22,7 @@ export interface ChiSquareResult extends StatTestResult {
 }
 
 /** Chi-square test of current category counts against reference proportions (Evidently's chisquare, scipy numbers). */
-export function chiSquareTest(
-  reference: CategoricalSample,
-  current: CategoricalSample,
-  opts: { threshold?: number } = {},
-): ChiSquareResult {
+export function chiSquareTest(reference: CategoricalSample, current: CategoricalSample, opts: { threshold?: number } = {}): ChiSquareResult {
   const test = 'the chi-square test';
   const counts = countCategories(categoricalSample('reference', reference, test), categoricalSample('current', current, test));
   const threshold = opts.threshold ?? DEFAULT_THRESHOLDS.chisquare;

@@ -68,4 +68,3 @@ export function frexp(v: number): [number, number] {
   bits.setUint32(0, (hi & 0x800fffff) | (1022 << 20));
   return [bits.getFloat64(0), e];
 }
-

@@ -24,8 +24,8 @@ const SQRT3 = 1.7320508075688772;
 const MIN_LOG = -708;
 // Bernoulli-number coefficients B_2j/(2j(2j-1)) of Stirling's series, j = 8..1 (_ksstats.py).
 const STIRLING = [
-  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4,
-  -5.952380952380952381e-4, 7.9365079365079365079e-4, -2.7777777777777777778e-3, 8.3333333333333333333e-2,
+  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4, -5.952380952380952381e-4, 7.9365079365079365079e-4,
+  -2.7777777777777777778e-3, 8.3333333333333333333e-2,
 ];
 
 const clip01 = (p: number) => Math.min(Math.max(p, 0.0), 1.0);
@@ -234,12 +234,7 @@ export function kolmogorovCdfPelzGood(n: number, x: number): number {
     const mfour = m ** 4;
     const msix = m ** 6;
     const qpower = Math.pow(q, 8 * k);
-    const coeffs = [
-      1.0,
-      k1a + k1b * msq,
-      k2a + k2b * msq + k2c * mfour,
-      k3a + k3b * msq + k3c * mfour + k3d * msix,
-    ];
+    const coeffs = [1.0, k1a + k1b * msq, k2a + k2b * msq + k2c * mfour, k3a + k3b * msq + k3c * mfour + k3d * msix];
     for (let i = 0; i < 4; i++) K[i] = K[i] * qpower + coeffs[i];
   }
   const denom = [z, 6 * zfour, 72 * z ** 7, 6480 * z ** 10];

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MlxError } from '../../core/errors.js';
-import {
-  loadFixture,
-  materialize,
-  normalGenerator,
-  normalSample,
-  num,
-  relErr,
-  withinTolerance,
-  type SampleSpec,
-} from '../../../test/fixtures/drift/data.js';
+import { loadFixture, materialize, normalGenerator, normalSample, num, relErr, withinTolerance, type SampleSpec } from '../../../test/fixtures/drift/data.js';
 import { ksTest } from './ks.js';
 
 interface KsCase {
@@ -66,7 +57,9 @@ describe('ksTest matches scipy.stats.ks_2samp(method="auto")', () => {
   });
 
   it('reports the worst errors', () => {
-    console.log(`ks: ${fixture.cases.length} scipy cases, worst relative error D ${worstStat.toExponential(2)}, p ${worstP.toExponential(2)} (p < 1e-10: absolute ${worstTinyAbs.toExponential(2)})`);
+    console.log(
+      `ks: ${fixture.cases.length} scipy cases, worst relative error D ${worstStat.toExponential(2)}, p ${worstP.toExponential(2)} (p < 1e-10: absolute ${worstTinyAbs.toExponential(2)})`,
+    );
     expect(worstP).toBeLessThan(1e-9);
   });
 });

@@ -26,11 +26,7 @@ export interface DistanceOptions {
 }
 
 /** Population stability index over Evidently's bins (Sturges for numeric columns with > 20 distinct reference values). */
-export function psiTest(
-  reference: NumericSample | CategoricalSample,
-  current: NumericSample | CategoricalSample,
-  opts: DistanceOptions = {},
-): PsiResult {
+export function psiTest(reference: NumericSample | CategoricalSample, current: NumericSample | CategoricalSample, opts: DistanceOptions = {}): PsiResult {
   const kind = opts.kind ?? inferKind(reference, current);
   const threshold = opts.threshold ?? DEFAULT_THRESHOLDS.psi;
   const shares = binnedShares(reference, current, { kind, fillZeroes: true, test: 'PSI' });

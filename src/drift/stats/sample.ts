@@ -12,11 +12,7 @@ export type CategoryValue = string | number;
 export type CategoricalSample = ArrayLike<CategoryValue>;
 
 /** Checks a numeric sample (length >= minSize, no NaN, optionally finite) and returns it as a Float64Array. */
-export function numericSample(
-  name: string,
-  values: NumericSample,
-  opts: { minSize?: number; finite?: boolean; test?: string } = {},
-): Float64Array {
+export function numericSample(name: string, values: NumericSample, opts: { minSize?: number; finite?: boolean; test?: string } = {}): Float64Array {
   const minSize = opts.minSize ?? 1;
   const where = opts.test ? ` for ${opts.test}` : '';
   if (values.length === 0) {

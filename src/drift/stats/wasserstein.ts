@@ -51,11 +51,7 @@ function sortedWasserstein(a: Float64Array, b: Float64Array): number {
 }
 
 /** Evidently's normed Wasserstein distance: W1 / max(std(reference), 0.001); drift when >= threshold. */
-export function wassersteinTest(
-  reference: NumericSample,
-  current: NumericSample,
-  opts: { threshold?: number } = {},
-): WassersteinResult {
+export function wassersteinTest(reference: NumericSample, current: NumericSample, opts: { threshold?: number } = {}): WassersteinResult {
   const test = 'the Wasserstein distance';
   const ref = numericSample('reference', reference, { finite: true, test });
   const cur = numericSample('current', current, { finite: true, test });

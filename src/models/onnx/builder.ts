@@ -23,9 +23,25 @@ export interface ToBytesOptions {
   metadata?: Record<string, string>;
 }
 
-interface ValueInfo { name: string; type: ElementType; shape: Dim[] }
-interface Initializer { name: string; dataType: number; dims: number[]; raw: Uint8Array }
-interface Node { opType: string; inputs: string[]; outputs: string[]; attrs: Record<string, AttrValue>; name: string; domain: string }
+interface ValueInfo {
+  name: string;
+  type: ElementType;
+  shape: Dim[];
+}
+interface Initializer {
+  name: string;
+  dataType: number;
+  dims: number[];
+  raw: Uint8Array;
+}
+interface Node {
+  opType: string;
+  inputs: string[];
+  outputs: string[];
+  attrs: Record<string, AttrValue>;
+  name: string;
+  domain: string;
+}
 
 // AttributeProto.AttributeType values.
 const ATTR = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
@@ -56,9 +72,11 @@ export class OnnxGraphBuilder {
       throw new MlxError('INVALID_PARAMETER_VALUE', `initializer ${name}: dims [${dims}] hold ${count} values but ${data.length} were given`);
     }
     const [dataType, raw] =
-      data instanceof Float32Array ? [1, float32Bytes(data)]
-      : data instanceof BigInt64Array ? [7, littleEndianBytes(data, 8)]
-      : [6, littleEndianBytes(data, 4)];
+      data instanceof Float32Array
+        ? [1, float32Bytes(data)]
+        : data instanceof BigInt64Array
+          ? [7, littleEndianBytes(data, 8)]
+          : [6, littleEndianBytes(data, 4)];
     this.initializers.push({ name, dataType, dims: [...dims], raw });
     return this;
   }

@@ -29,8 +29,10 @@ export function syntheticImage(label: SeedLabel, seed: number, height = 32, widt
   const px = new Float64Array(height * width * 3);
   if (cls <= 2) {
     const base = [0, 1, 2].map((c) => (c === cls ? 0.55 + 0.35 * rng.next() : 0.05 + 0.35 * rng.next()));
-    const cy = rng.next() * height, cx = rng.next() * width;
-    const ry = (0.15 + 0.25 * rng.next()) * height, rx = (0.15 + 0.25 * rng.next()) * width;
+    const cy = rng.next() * height,
+      cx = rng.next() * width;
+    const ry = (0.15 + 0.25 * rng.next()) * height,
+      rx = (0.15 + 0.25 * rng.next()) * width;
     const shade = 0.7 + 0.5 * rng.next();
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
@@ -45,7 +47,7 @@ export function syntheticImage(label: SeedLabel, seed: number, height = 32, widt
     const dark = 0.05 + 0.2 * rng.next();
     const tint = [0, 1, 2].map(() => rng.normal(0, 0.04));
     for (let y = 0; y < height; y++) {
-      const v = ((y + phase) % period) < period / 2 ? light : dark;
+      const v = (y + phase) % period < period / 2 ? light : dark;
       for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) px[(y * width + x) * 3 + c] = v + tint[c] + rng.normal(0, 0.04);
     }
   } else {
@@ -95,7 +97,11 @@ function handDesignedFilters(): Float32Array {
   const at = (o: number, c: number, ky: number, kx: number) => ((o * 3 + c) * 3 + ky) * 3 + kx;
   for (let o = 0; o < 3; o++) for (let c = 0; c < 3; c++) w[at(o, c, 1, 1)] = c === o ? 1 : -0.5;
   for (let c = 0; c < 3; c++) w[at(3, c, 1, 1)] = 1 / 3;
-  const sobel = [[-1, -2, -1], [0, 0, 0], [1, 2, 1]];
+  const sobel = [
+    [-1, -2, -1],
+    [0, 0, 0],
+    [1, 2, 1],
+  ];
   for (let c = 0; c < 3; c++) {
     for (let a = 0; a < 3; a++) {
       for (let b = 0; b < 3; b++) {

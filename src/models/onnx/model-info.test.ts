@@ -61,13 +61,21 @@ describe('readModelInfo', () => {
       .input('half', 'float16', [2, 3])
       .input('text', 'string', [])
       .toBytes({
-        irVersion: 9, opset: 19, extraOpsets: [{ domain: 'ai.onnx.ml', version: 4 }], producerName: 'pytorch', producerVersion: '2.3.0',
-        docString: 'a small model', metadata: { author: 'mlx', labels: 'a,b' },
+        irVersion: 9,
+        opset: 19,
+        extraOpsets: [{ domain: 'ai.onnx.ml', version: 4 }],
+        producerName: 'pytorch',
+        producerVersion: '2.3.0',
+        docString: 'a small model',
+        metadata: { author: 'mlx', labels: 'a,b' },
       });
     const info = readModelInfo(bytes, 'small.onnx');
     expect(info).toEqual({
       irVersion: 9,
-      opsetImports: [{ domain: '', version: 19 }, { domain: 'ai.onnx.ml', version: 4 }],
+      opsetImports: [
+        { domain: '', version: 19 },
+        { domain: 'ai.onnx.ml', version: 4 },
+      ],
       producerName: 'pytorch',
       producerVersion: '2.3.0',
       graphName: 'small',
@@ -107,10 +115,20 @@ describe('readModelInfo', () => {
       .message(11, new ProtoWriter().string(1, 'X').message(2, tensorType(1, ['N', 3])))
       .message(11, new ProtoWriter().string(1, 'anything').message(2, tensorType(11)))
       .message(12, new ProtoWriter().string(1, 'label').message(2, tensorType(7, [null])))
-      .message(12, new ProtoWriter().string(1, 'probabilities').message(2, new ProtoWriter().message(4,
-        new ProtoWriter().message(1, new ProtoWriter().message(5, new ProtoWriter().varint(1, 7).message(2, tensorType(1))))))); 
+      .message(
+        12,
+        new ProtoWriter()
+          .string(1, 'probabilities')
+          .message(
+            2,
+            new ProtoWriter().message(4, new ProtoWriter().message(1, new ProtoWriter().message(5, new ProtoWriter().varint(1, 7).message(2, tensorType(1))))),
+          ),
+      );
     const info = readModelInfo(handWrittenModel(graph));
-    expect(info.opsetImports).toEqual([{ domain: '', version: 15 }, { domain: 'ai.onnx.ml', version: 3 }]);
+    expect(info.opsetImports).toEqual([
+      { domain: '', version: 15 },
+      { domain: 'ai.onnx.ml', version: 3 },
+    ]);
     expect(info.inputs).toEqual([
       { name: 'X', type: 'float32', shape: [-1, 3], dimNames: ['N', null] },
       { name: 'anything', type: 'float64', shape: [], dimNames: [], shapeUnknown: true },
@@ -121,7 +139,17 @@ describe('readModelInfo', () => {
 
   it('names element types like onnxruntime-node', () => {
     expect([1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 16].map(elementTypeName)).toEqual([
-      'float32', 'uint8', 'int8', 'int16', 'int32', 'int64', 'string', 'bool', 'float16', 'float64', 'bfloat16',
+      'float32',
+      'uint8',
+      'int8',
+      'int16',
+      'int32',
+      'int64',
+      'string',
+      'bool',
+      'float16',
+      'float64',
+      'bfloat16',
     ]);
     expect(elementTypeName(99)).toBe('unknown(99)');
   });

@@ -29,9 +29,33 @@ export interface ModelInfo {
 
 /** TensorProto.DataType code → element type name (index = code). */
 export const ELEMENT_TYPES = [
-  'undefined', 'float32', 'uint8', 'int8', 'uint16', 'int16', 'int32', 'int64', 'string', 'bool',
-  'float16', 'float64', 'uint32', 'uint64', 'complex64', 'complex128', 'bfloat16', 'float8e4m3fn',
-  'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'uint4', 'int4', 'float4e2m1', 'float8e8m0', 'uint2', 'int2',
+  'undefined',
+  'float32',
+  'uint8',
+  'int8',
+  'uint16',
+  'int16',
+  'int32',
+  'int64',
+  'string',
+  'bool',
+  'float16',
+  'float64',
+  'uint32',
+  'uint64',
+  'complex64',
+  'complex128',
+  'bfloat16',
+  'float8e4m3fn',
+  'float8e4m3fnuz',
+  'float8e5m2',
+  'float8e5m2fnuz',
+  'uint4',
+  'int4',
+  'float4e2m1',
+  'float8e8m0',
+  'uint2',
+  'int2',
 ] as const;
 export type ElementType = Exclude<(typeof ELEMENT_TYPES)[number], 'undefined'>;
 
@@ -42,8 +66,18 @@ export function elementTypeName(code: number): string {
 
 // ModelProto fields whose wire type is known: seeing any other wire type means "not ONNX".
 const MODEL_WIRE: Record<number, number> = {
-  1: WireType.VARINT, 2: WireType.LEN, 3: WireType.LEN, 4: WireType.LEN, 5: WireType.VARINT, 6: WireType.LEN,
-  7: WireType.LEN, 8: WireType.LEN, 14: WireType.LEN, 20: WireType.LEN, 25: WireType.LEN, 26: WireType.LEN,
+  1: WireType.VARINT,
+  2: WireType.LEN,
+  3: WireType.LEN,
+  4: WireType.LEN,
+  5: WireType.VARINT,
+  6: WireType.LEN,
+  7: WireType.LEN,
+  8: WireType.LEN,
+  14: WireType.LEN,
+  20: WireType.LEN,
+  25: WireType.LEN,
+  26: WireType.LEN,
 };
 
 // Largest IR version we treat as plausible; real ones are 1..13 today, random bytes give anything.
@@ -57,8 +91,15 @@ export function readModelInfo(bytes: Uint8Array, fileLabel = 'model'): ModelInfo
   if (bytes.length === 0) throw notOnnx('empty file');
 
   const info: ModelInfo = {
-    irVersion: 0, opsetImports: [], producerName: '', producerVersion: '', graphName: '', docString: '',
-    metadata: {}, inputs: [], outputs: [],
+    irVersion: 0,
+    opsetImports: [],
+    producerName: '',
+    producerVersion: '',
+    graphName: '',
+    docString: '',
+    metadata: {},
+    inputs: [],
+    outputs: [],
   };
   let graph: Uint8Array | undefined;
   let sawIr = false;
@@ -75,12 +116,26 @@ export function readModelInfo(bytes: Uint8Array, fileLabel = 'model'): ModelInfo
           info.irVersion = f.value;
           sawIr = true;
           break;
-        case 2: info.producerName = fieldString(f); break;
-        case 3: info.producerVersion = fieldString(f); break;
-        case 6: info.docString = fieldString(f); break;
-        case 7: graph = f.bytes; break;
-        case 8: info.opsetImports.push(readOpset(f)); break;
-        case 14: { const [k, v] = readEntry(f); info.metadata[k] = v; break; }
+        case 2:
+          info.producerName = fieldString(f);
+          break;
+        case 3:
+          info.producerVersion = fieldString(f);
+          break;
+        case 6:
+          info.docString = fieldString(f);
+          break;
+        case 7:
+          graph = f.bytes;
+          break;
+        case 8:
+          info.opsetImports.push(readOpset(f));
+          break;
+        case 14: {
+          const [k, v] = readEntry(f);
+          info.metadata[k] = v;
+          break;
+        }
       }
     }
   } catch (err) {

@@ -2,8 +2,16 @@ import { describe, it, expect } from 'vitest';
 import { MlxError } from '../../core/errors.js';
 import { createRng } from './prng.js';
 import {
-  ProtoWriter, ProtobufError, WireType, decodeFields, decodePackedFloats, decodePackedInt64, decodePackedVarints,
-  fieldFloat32, fieldFloat64, fieldString,
+  ProtoWriter,
+  ProtobufError,
+  WireType,
+  decodeFields,
+  decodePackedFloats,
+  decodePackedInt64,
+  decodePackedVarints,
+  fieldFloat32,
+  fieldFloat64,
+  fieldString,
 } from './protobuf.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -35,8 +43,16 @@ describe('protobuf wire format', () => {
   it('round-trips every wire type', () => {
     const f = decodeFields(sample());
     expect(f.map((x) => [x.field, x.wireType])).toEqual([
-      [1, WireType.VARINT], [2, WireType.LEN], [3, WireType.I32], [4, WireType.I64], [5, WireType.I32],
-      [6, WireType.I64], [7, WireType.LEN], [8, WireType.LEN], [9, WireType.LEN], [536870911, WireType.VARINT],
+      [1, WireType.VARINT],
+      [2, WireType.LEN],
+      [3, WireType.I32],
+      [4, WireType.I64],
+      [5, WireType.I32],
+      [6, WireType.I64],
+      [7, WireType.LEN],
+      [8, WireType.LEN],
+      [9, WireType.LEN],
+      [536870911, WireType.VARINT],
     ]);
     expect(f[0].value).toBe(150);
     expect(fieldString(f[1])).toBe('testing');
@@ -97,7 +113,13 @@ describe('protobuf wire format', () => {
 
   it('rejects bytes that are not protobuf', () => {
     const bad = (bytes: number[], pattern: RegExp) => {
-      const err = (() => { try { decodeFields(Uint8Array.from(bytes)); } catch (e) { return e; } })();
+      const err = (() => {
+        try {
+          decodeFields(Uint8Array.from(bytes));
+        } catch (e) {
+          return e;
+        }
+      })();
       expect(err).toBeInstanceOf(ProtobufError);
       expect((err as Error).message).toMatch(pattern);
     };

@@ -223,11 +223,7 @@ export function* protoFields(buf: Uint8Array): Generator<ProtoField> {
     } else if (wireType === WireType.LEN) {
       const len = c.unsigned();
       if (len > c.end - c.pos) {
-        throw new ProtobufError(
-          'truncated',
-          offset,
-          `protobuf field ${field} at offset ${offset} has length ${len} but only ${c.end - c.pos} bytes remain`,
-        );
+        throw new ProtobufError('truncated', offset, `protobuf field ${field} at offset ${offset} has length ${len} but only ${c.end - c.pos} bytes remain`);
       }
       const bytes = buf.subarray(c.pos, c.pos + len);
       c.pos += len;

@@ -2,9 +2,25 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { readModelInfo } from './model-info.js';
 import {
-  DRIFT_FEATURES, SEED_LABELS, argmax, brokenModels, classifyImage, createRng, evaluateTabular, imageClassifierOnnx,
-  predictImage, predictTabular, seedDriftData, syntheticImage, tabularClassifierOnnx, tabularDataCsv, tabularLogits,
-  trainImageClassifier, trainTabularClassifier, type ImageModel, type TabularModel,
+  DRIFT_FEATURES,
+  SEED_LABELS,
+  argmax,
+  brokenModels,
+  classifyImage,
+  createRng,
+  evaluateTabular,
+  imageClassifierOnnx,
+  predictImage,
+  predictTabular,
+  seedDriftData,
+  syntheticImage,
+  tabularClassifierOnnx,
+  tabularDataCsv,
+  tabularLogits,
+  trainImageClassifier,
+  trainTabularClassifier,
+  type ImageModel,
+  type TabularModel,
 } from './sample-models.js';
 
 const TOLERANCE = 1e-5;
@@ -13,9 +29,7 @@ const TOLERANCE = 1e-5;
 // 300 (an out-of-range customer) cannot match to 1e-5 absolute in any float32 runtime.
 function maxDiff(expected: number[][], actual: Float32Array): number {
   let max = 0;
-  expected.forEach((row, i) =>
-    row.forEach((v, k) => (max = Math.max(max, Math.abs(v - actual[i * row.length + k]) / Math.max(1, Math.abs(v))))),
-  );
+  expected.forEach((row, i) => row.forEach((v, k) => (max = Math.max(max, Math.abs(v - actual[i * row.length + k]) / Math.max(1, Math.abs(v))))));
   return max;
 }
 
@@ -78,7 +92,10 @@ describe('tabular classifier', () => {
     expect(bytes.length).toBeLessThan(4096);
     const info = readModelInfo(bytes, 'tabular.onnx');
     expect(info.inputs).toEqual([{ name: 'features', type: 'float32', shape: [-1, 5], dimNames: ['batch', null] }]);
-    expect(info.outputs.map((o) => [o.name, o.shape])).toEqual([['probabilities', [-1, 3]], ['logits', [-1, 3]]]);
+    expect(info.outputs.map((o) => [o.name, o.shape])).toEqual([
+      ['probabilities', [-1, 3]],
+      ['logits', [-1, 3]],
+    ]);
     expect(info.metadata.labels).toBe('low,medium,high');
     expect(readModelInfo(tabularClassifierOnnx(model)).outputs.map((o) => o.name)).toEqual(['probabilities']);
   });
@@ -149,7 +166,11 @@ describe('image classifier', () => {
     const session = await ort.InferenceSession.create(bytes);
     const rng = createRng(5);
     const images = SEED_LABELS.flatMap((label) => Array.from({ length: 8 }, (_, i) => syntheticImage(label, 500 + i).chw));
-    images.push(Float32Array.from({ length: 3072 }, () => rng.next()), new Float32Array(3072), new Float32Array(3072).fill(1));
+    images.push(
+      Float32Array.from({ length: 3072 }, () => rng.next()),
+      new Float32Array(3072),
+      new Float32Array(3072).fill(1),
+    );
     for (const batch of [1, 7, images.length]) {
       const chunk = images.slice(0, batch);
       const data = new Float32Array(batch * 3072);
@@ -157,7 +178,12 @@ describe('image classifier', () => {
       const out = await session.run({ image: new ort.Tensor('float32', data, [batch, 3, 32, 32]) });
       const logits = out.logits.data as Float32Array;
       expect(out.logits.dims).toEqual([batch, 5]);
-      expect(maxDiff(chunk.map((chw) => predictImage(model, chw)), logits)).toBeLessThan(TOLERANCE);
+      expect(
+        maxDiff(
+          chunk.map((chw) => predictImage(model, chw)),
+          logits,
+        ),
+      ).toBeLessThan(TOLERANCE);
       chunk.slice(0, Math.min(batch, 40)).forEach((_, i) => {
         expect(argmax(logits.subarray(i * 5, i * 5 + 5))).toBe(Math.floor(i / 8));
       });

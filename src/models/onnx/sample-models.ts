@@ -3,13 +3,35 @@ import { OnnxGraphBuilder } from './builder.js';
 
 export { createRng, type Rng } from './prng.js';
 export {
-  DRIFT_FEATURES, VALUE_CLASSES, seedDriftData, tabularDataCsv, trainTabularClassifier, tabularLogits, predictTabular,
-  evaluateTabular, tabularClassifierOnnx, softmaxInPlace, argmax,
-  type DriftFeature, type TabularData, type DriftDataOptions, type TabularModel, type TrainTabularOptions,
+  DRIFT_FEATURES,
+  VALUE_CLASSES,
+  seedDriftData,
+  tabularDataCsv,
+  trainTabularClassifier,
+  tabularLogits,
+  predictTabular,
+  evaluateTabular,
+  tabularClassifierOnnx,
+  softmaxInPlace,
+  argmax,
+  type DriftFeature,
+  type TabularData,
+  type DriftDataOptions,
+  type TabularModel,
+  type TrainTabularOptions,
 } from './tabular-model.js';
 export {
-  SEED_LABELS, syntheticImage, imageFeatures, predictImage, classifyImage, trainImageClassifier, imageClassifierOnnx,
-  type SeedLabel, type SyntheticImage, type ImageModel, type TrainImageOptions,
+  SEED_LABELS,
+  syntheticImage,
+  imageFeatures,
+  predictImage,
+  classifyImage,
+  trainImageClassifier,
+  imageClassifierOnnx,
+  type SeedLabel,
+  type SyntheticImage,
+  type ImageModel,
+  type TrainImageOptions,
 } from './image-model.js';
 
 /**

@@ -192,8 +192,16 @@ export function trainTabularClassifier(data: TabularData, opts: TrainTabularOpti
     b1[j] = bias;
   }
   return {
-    featureNames: [...data.featureNames], classNames: [...data.classNames], hidden,
-    w1, b1, w2: Float32Array.from(p.w2), b2: Float32Array.from(p.b2), mean, std, history,
+    featureNames: [...data.featureNames],
+    classNames: [...data.classNames],
+    hidden,
+    w1,
+    b1,
+    w2: Float32Array.from(p.w2),
+    b2: Float32Array.from(p.b2),
+    mean,
+    std,
+    history,
   };
 }
 

@@ -124,7 +124,12 @@ describe('before the model is loaded', () => {
 describe('/invocations', () => {
   it('415 for content types other than JSON and CSV', async () => {
     await mlflowError(post(tab, '/invocations', '1,2,3,4,5', 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE', 'text/plain', 'application/json', 'text/csv');
-    await mlflowError(tab.request('/invocations', { method: 'POST', body: imageForm(new Uint8Array(4)) }), 415, 'UNSUPPORTED_MEDIA_TYPE', 'multipart/form-data');
+    await mlflowError(
+      tab.request('/invocations', { method: 'POST', body: imageForm(new Uint8Array(4)) }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      'multipart/form-data',
+    );
   });
 
   it('400 BAD_REQUEST for malformed JSON and for bodies with not exactly one format', async () => {
@@ -138,7 +143,17 @@ describe('/invocations', () => {
     await mlflowError(post(tab, '/invocations', { instances: [[1, 2, 3]] }), 400, 'BAD_REQUEST', '[-1, 5]', '[1, 3]');
     await mlflowError(post(tab, '/invocations', { inputs: { features: [1, 2, 3, 4, 5] } }), 400, 'BAD_REQUEST', '[-1, 5]');
     await mlflowError(post(tab, '/invocations', { dataframe_split: { data: [[1, 2, 3, 4]] } }), 400, 'BAD_REQUEST', '5 values');
-    await mlflowError(post(tab, '/invocations', { instances: [[1, 2, 3, 4, 5], [1, 2]] }), 400, 'BAD_REQUEST', 'ragged');
+    await mlflowError(
+      post(tab, '/invocations', {
+        instances: [
+          [1, 2, 3, 4, 5],
+          [1, 2],
+        ],
+      }),
+      400,
+      'BAD_REQUEST',
+      'ragged',
+    );
   });
 
   it('400 for values of the wrong type, naming the input and the value', async () => {
@@ -150,7 +165,12 @@ describe('/invocations', () => {
   it('400 for missing or unknown columns and inputs', async () => {
     const records = [{ age: 40, income: 5e4, score: 60, clicks: 8 }];
     await mlflowError(post(tab, '/invocations', { dataframe_records: records }), 400, 'BAD_REQUEST', '"time"');
-    await mlflowError(post(tab, '/invocations', { dataframe_split: { columns: ['a', 'b', 'c', 'd', 'e'], data: [[1, 2, 3, 4, 5]] } }), 400, 'BAD_REQUEST', '"age"');
+    await mlflowError(
+      post(tab, '/invocations', { dataframe_split: { columns: ['a', 'b', 'c', 'd', 'e'], data: [[1, 2, 3, 4, 5]] } }),
+      400,
+      'BAD_REQUEST',
+      '"age"',
+    );
     await mlflowError(post(tab, '/invocations', 'age,income,score,clicks\n1,2,3,4\n', 'text/csv'), 400, 'BAD_REQUEST', '"time"');
     await mlflowError(post(tab, '/invocations', 'age,income,score,clicks,time\n', 'text/csv'), 400, 'BAD_REQUEST', 'data row');
     await mlflowError(post(tab, '/invocations', { inputs: { wrong: [[1, 2, 3, 4, 5]] } }), 400, 'BAD_REQUEST', '"wrong"', '"features"');
@@ -161,7 +181,12 @@ describe('/invocations', () => {
 
 describe('/predict', () => {
   it('400 for an upload that is not an image, and for a form without a "file" field', async () => {
-    await mlflowError(img.request('/predict', { method: 'POST', body: imageForm(new TextEncoder().encode('not an image at all')) }), 400, 'BAD_REQUEST', 'cannot decode image');
+    await mlflowError(
+      img.request('/predict', { method: 'POST', body: imageForm(new TextEncoder().encode('not an image at all')) }),
+      400,
+      'BAD_REQUEST',
+      'cannot decode image',
+    );
     const form = new FormData();
     form.append('image', new Blob([(await encodedImage('cat', 1)).bytes]), 'cat.png');
     await mlflowError(img.request('/predict', { method: 'POST', body: form }), 400, 'BAD_REQUEST', '"file"');
@@ -187,7 +212,12 @@ describe('body limit and unknown routes', () => {
 
   it('413 for a body over maxBodyBytes, with or without a Content-Length', async () => {
     const text = JSON.stringify(big);
-    await mlflowError(post(tab, '/invocations', text, 'application/json', { 'content-length': String(text.length) }), 413, 'REQUEST_TOO_LARGE', '--max-body-mb');
+    await mlflowError(
+      post(tab, '/invocations', text, 'application/json', { 'content-length': String(text.length) }),
+      413,
+      'REQUEST_TOO_LARGE',
+      '--max-body-mb',
+    );
     await mlflowError(post(tab, '/invocations', text), 413, 'REQUEST_TOO_LARGE');
     await mlflowError(img.request('/predict', { method: 'POST', body: imageForm(new Uint8Array(MAX_BODY + 1)) }), 413, 'REQUEST_TOO_LARGE');
     await v2Error(post(tab, '/v2/models/tab/infer', text), 413, '--max-body-mb');

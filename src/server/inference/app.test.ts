@@ -5,8 +5,21 @@ import path from 'node:path';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  FEATURES, IMAGE_LABELS, IMAGE_SPEC, SEED_LABELS, VALUE_CLASSES, encodedImage, expectClose, imageBytes, imageForm, metric,
-  pairModelBytes, tabularBytes, tabularExpected, tabularRows, json,
+  FEATURES,
+  IMAGE_LABELS,
+  IMAGE_SPEC,
+  SEED_LABELS,
+  VALUE_CLASSES,
+  encodedImage,
+  expectClose,
+  imageBytes,
+  imageForm,
+  metric,
+  pairModelBytes,
+  tabularBytes,
+  tabularExpected,
+  tabularRows,
+  json,
 } from '../../../test/helpers/serving-fixtures.js';
 import { loadServedModel, type LoadOptions, type ServedModel } from '../../serving/model-runtime.js';
 import { Predictor } from '../../serving/predictor.js';
@@ -158,13 +171,41 @@ describe('/invocations (MLflow scoring protocol)', () => {
   });
 
   it('several outputs come back by name; int64 inputs and outputs are plain numbers', async () => {
-    const body = { inputs: { a: [[0.5, 2, -0.5], [1, 1, 1]], b: [[1, 0, 3], [0, 5, 0]] } };
+    const body = {
+      inputs: {
+        a: [
+          [0.5, 2, -0.5],
+          [1, 1, 1],
+        ],
+        b: [
+          [1, 0, 3],
+          [0, 5, 0],
+        ],
+      },
+    };
     const r = await post(pair.app, '/invocations', body);
     expect(r.status).toBe(200);
-    expect((await json(r)).predictions).toEqual({ sum: [[1.5, 2, 2.5], [1, 6, 1]], argmax: [2, 1] });
+    expect((await json(r)).predictions).toEqual({
+      sum: [
+        [1.5, 2, 2.5],
+        [1, 6, 1],
+      ],
+      argmax: [2, 1],
+    });
     // TF-serving rows: one object of named inputs per instance.
-    const rowsBody = { instances: [{ a: [0, 0, 1], b: [3, 0, 0] }, { a: [0, 0, 0], b: [0, 0, 9] }] };
-    expect((await json(post(pair.app, '/invocations', rowsBody))).predictions).toEqual({ sum: [[3, 0, 1], [0, 0, 9]], argmax: [0, 2] });
+    const rowsBody = {
+      instances: [
+        { a: [0, 0, 1], b: [3, 0, 0] },
+        { a: [0, 0, 0], b: [0, 0, 9] },
+      ],
+    };
+    expect((await json(post(pair.app, '/invocations', rowsBody))).predictions).toEqual({
+      sum: [
+        [3, 0, 1],
+        [0, 0, 9],
+      ],
+      argmax: [0, 2],
+    });
   });
 });
 
@@ -179,20 +220,32 @@ describe('/v2 (Open Inference Protocol)', () => {
 
   it('model metadata with -1 for dynamic dimensions', async () => {
     const meta = {
-      name: 'tab', versions: ['1'], platform: 'onnxruntime_onnx',
+      name: 'tab',
+      versions: ['1'],
+      platform: 'onnxruntime_onnx',
       inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 5] }],
       outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }],
     };
     expect(await json(tab.app.request('/v2/models/tab'))).toEqual(meta);
     expect(await json(tab.app.request('/v2/models/tab/versions/1'))).toEqual(meta);
     const p = await json(pair.app.request('/v2/models/pair'));
-    expect(p.inputs).toEqual([{ name: 'a', datatype: 'FP32', shape: [-1, 3] }, { name: 'b', datatype: 'INT64', shape: [-1, 3] }]);
-    expect(p.outputs).toEqual([{ name: 'sum', datatype: 'FP32', shape: [-1, 3] }, { name: 'argmax', datatype: 'INT64', shape: [-1] }]);
+    expect(p.inputs).toEqual([
+      { name: 'a', datatype: 'FP32', shape: [-1, 3] },
+      { name: 'b', datatype: 'INT64', shape: [-1, 3] },
+    ]);
+    expect(p.outputs).toEqual([
+      { name: 'sum', datatype: 'FP32', shape: [-1, 3] },
+      { name: 'argmax', datatype: 'INT64', shape: [-1] },
+    ]);
   });
 
   it('infer with flat and nested data, with and without a version, echoing the id', async () => {
     const input = (data: unknown) => ({ id: 'req-1', inputs: [{ name: 'features', shape: [rows.length, 5], datatype: 'FP32', data }] });
-    for (const [url, data] of [['/v2/models/tab/infer', rows.flat()], ['/v2/models/tab/infer', rows], ['/v2/models/tab/versions/1/infer', rows.flat()]] as const) {
+    for (const [url, data] of [
+      ['/v2/models/tab/infer', rows.flat()],
+      ['/v2/models/tab/infer', rows],
+      ['/v2/models/tab/versions/1/infer', rows.flat()],
+    ] as const) {
       const r = await post(tab.app, url, input(data));
       expect(r.status, url).toBe(200);
       const body = await json(r);

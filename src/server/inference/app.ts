@@ -64,7 +64,10 @@ export function inferenceApp(state: ServingState, access: InferenceAccess = {}):
   });
 
   app.notFound((c) =>
-    errorResponse(c, new HttpError(404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}; see /health, /predict, /invocations, /v2, /variants, /feedback, /metrics`)),
+    errorResponse(
+      c,
+      new HttpError(404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}; see /health, /predict, /invocations, /v2, /variants, /feedback, /metrics`),
+    ),
   );
   app.onError((err, c) => errorResponse(c, err));
   return app;

@@ -27,7 +27,11 @@ export async function requestJson(c: Context, state: ServingState): Promise<unkn
 export function requireJsonType(c: Context, what: string, opts: { allowNone?: boolean } = {}): void {
   const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'application/json' || (opts.allowNone && type === '')) return;
-  throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `content type ${JSON.stringify(type || 'none')} is not accepted: ${what} takes application/json (curl: -H 'content-type: application/json')`);
+  throw new HttpError(
+    415,
+    'UNSUPPORTED_MEDIA_TYPE',
+    `content type ${JSON.stringify(type || 'none')} is not accepted: ${what} takes application/json (curl: -H 'content-type: application/json')`,
+  );
 }
 
 /** The most rows a request may hold. */

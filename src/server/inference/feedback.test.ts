@@ -29,8 +29,26 @@ describe('records handed to the inference log', () => {
 
   it('/invocations: dataframe_split and dataframe_records keep their columns (in the order fed), rows as numbers', async () => {
     const sink = new FakeSink();
-    const { app } = rolloutApp('models:/clf@champion', {}, { 'models:/clf@champion': fakeModel({ kind: 'classifier', classId: 2, featureNames: FEATURES }) }, { sink });
-    const r = await post(app, '/invocations', { dataframe_split: { columns: ['score', 'age', 'income'], data: [[3, 1, 2], [30, 10, 20]] } }, { 'X-Request-Id': 'req-1' });
+    const { app } = rolloutApp(
+      'models:/clf@champion',
+      {},
+      { 'models:/clf@champion': fakeModel({ kind: 'classifier', classId: 2, featureNames: FEATURES }) },
+      { sink },
+    );
+    const r = await post(
+      app,
+      '/invocations',
+      {
+        dataframe_split: {
+          columns: ['score', 'age', 'income'],
+          data: [
+            [3, 1, 2],
+            [30, 10, 20],
+          ],
+        },
+      },
+      { 'X-Request-Id': 'req-1' },
+    );
     expect(r.status).toBe(200);
     expect(r.headers.get('X-Mlx-Request-Id')).toBe('req-1');
     const rec = sink.records[0];
@@ -42,7 +60,10 @@ describe('records handed to the inference log', () => {
       variant: 'clf@champion',
       shadow: false,
       columns: ['age', 'income', 'score'],
-      rows: [[1, 2, 3], [10, 20, 30]],
+      rows: [
+        [1, 2, 3],
+        [10, 20, 30],
+      ],
       predictions: ['high', 'high'],
     });
     expect(rec.latencyMs).toBeGreaterThan(0);
@@ -56,15 +77,36 @@ describe('records handed to the inference log', () => {
   it('rows without column names: the model input name with an index; regression predictions are numbers', async () => {
     const sink = new FakeSink();
     const { app } = rolloutApp('m.onnx', {}, { 'm.onnx': fakeModel({ version: null, value: 10 }) }, { sink });
-    await post(app, '/invocations', { instances: [[1, 2, 3], [4, 5, 6]] });
+    await post(app, '/invocations', {
+      instances: [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+    });
     await post(app, '/invocations', { dataframe_split: { data: [[7, 8, 9]] } });
     await post(app, '/predict', { instances: [[0.5, 0, 0]] });
     await post(app, '/v2/models/clf/infer', { inputs: [{ name: 'x', shape: [2, 3], datatype: 'FP32', data: [1, 2, 3, 4, 5, 6] }] });
     expect(sink.records.map((r) => [r.route, r.columns, r.rows, r.predictions])).toEqual([
-      ['/invocations', ['x_0', 'x_1', 'x_2'], [[1, 2, 3], [4, 5, 6]], [11, 14]],
+      [
+        '/invocations',
+        ['x_0', 'x_1', 'x_2'],
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        [11, 14],
+      ],
       ['/invocations', ['x_0', 'x_1', 'x_2'], [[7, 8, 9]], [17]],
       ['/predict', ['x_0', 'x_1', 'x_2'], [[0.5, 0, 0]], [10.5]],
-      ['/v2/models/:name/infer', ['x_0', 'x_1', 'x_2'], [[1, 2, 3], [4, 5, 6]], [11, 14]],
+      [
+        '/v2/models/:name/infer',
+        ['x_0', 'x_1', 'x_2'],
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        [11, 14],
+      ],
     ]);
     expect(sink.records.every((r) => r.variant === 'm' && r.version === null && !r.shadow)).toBe(true);
     // The JSON values are logged, not their float32 roundings.
@@ -86,14 +128,25 @@ describe('records handed to the inference log', () => {
 
   it('shadow answers are logged too, with shadow: true, the same request id and input, their own model and prediction', async () => {
     const sink = new FakeSink();
-    const models = { 'models:/clf/1': fakeModel({ kind: 'classifier', classId: 0 }), 'models:/clf/2': fakeModel({ kind: 'classifier', version: 2, classId: 1 }) };
+    const models = {
+      'models:/clf/1': fakeModel({ kind: 'classifier', classId: 0 }),
+      'models:/clf/2': fakeModel({ kind: 'classifier', version: 2, classId: 1 }),
+    };
     const { app } = rolloutApp('models:/clf/1', { shadow: ['models:/clf/2'] }, models, { sink });
     const r = await post(app, '/invocations', { instances: [[1, 2, 3]] });
     expect((await json(r)).predictions[0][0]).toBeCloseTo(0.9, 5);
     await until('the shadow record', () => sink.records.length === 2);
     const [primary, shadow] = sink.records;
     expect(primary).toMatchObject({ variant: 'clf/1', version: 1, shadow: false, predictions: ['low'] });
-    expect(shadow).toMatchObject({ requestId: primary.requestId, variant: 'clf/2', version: 2, shadow: true, columns: primary.columns, rows: [[1, 2, 3]], predictions: ['mid'] });
+    expect(shadow).toMatchObject({
+      requestId: primary.requestId,
+      variant: 'clf/2',
+      version: 2,
+      shadow: true,
+      columns: primary.columns,
+      rows: [[1, 2, 3]],
+      predictions: ['mid'],
+    });
   });
 
   it('/predict with images: columns and rows are null, predictions are labels', async () => {
@@ -119,9 +172,28 @@ describe('POST /feedback', () => {
     const { app } = rolloutApp('m.onnx', {}, { 'm.onnx': fakeModel() }, { sink });
     const id = (await post(app, '/invocations', { instances: [[1, 0, 0]] })).headers.get('X-Mlx-Request-Id')!;
     expect(await json(post(app, '/feedback', { request_id: id, label: 'yes' }))).toEqual({ matched: 1, unknown: [] });
-    expect(await json(post(app, '/feedback', { feedback: [{ request_id: id, label: 1.5 }, { request_id: 'nope', label: 0 }] }))).toEqual({ matched: 1, unknown: ['nope'] });
-    expect(await json(post(app, '/feedback', [{ request_id: 'a', label: 'x' }, { request_id: 'b', label: 'y' }]))).toEqual({ matched: 0, unknown: ['a', 'b'] });
-    expect(sink.feedbacks[1]).toEqual([{ request_id: id, label: 1.5 }, { request_id: 'nope', label: 0 }]);
+    expect(
+      await json(
+        post(app, '/feedback', {
+          feedback: [
+            { request_id: id, label: 1.5 },
+            { request_id: 'nope', label: 0 },
+          ],
+        }),
+      ),
+    ).toEqual({ matched: 1, unknown: ['nope'] });
+    expect(
+      await json(
+        post(app, '/feedback', [
+          { request_id: 'a', label: 'x' },
+          { request_id: 'b', label: 'y' },
+        ]),
+      ),
+    ).toEqual({ matched: 0, unknown: ['a', 'b'] });
+    expect(sink.feedbacks[1]).toEqual([
+      { request_id: id, label: 1.5 },
+      { request_id: 'nope', label: 0 },
+    ]);
     // Feedback is not a prediction: nothing more is logged.
     expect(sink.records).toHaveLength(1);
   });
@@ -137,7 +209,16 @@ describe('POST /feedback', () => {
     await bad('{oops', 'not valid JSON');
     await bad({ label: 1 }, 'request_id');
     await bad([], 'no feedback items');
-    await bad({ feedback: [{ request_id: 'a', label: 1 }, { request_id: '', label: 1 }] }, 'feedback[1]', 'request_id');
+    await bad(
+      {
+        feedback: [
+          { request_id: 'a', label: 1 },
+          { request_id: '', label: 1 },
+        ],
+      },
+      'feedback[1]',
+      'request_id',
+    );
     await bad({ request_id: 'a', label: null }, 'the body', 'no label');
     await bad([{ request_id: 'a', label: [1] }], 'feedback[0]', 'label must be a string or a number');
     const plain = rolloutApp('m.onnx', {}, { 'm.onnx': fakeModel() }).app;

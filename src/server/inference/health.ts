@@ -5,17 +5,18 @@ import type { ServingState } from './state.js';
 export function healthRoutes(app: Hono, state: ServingState): void {
   app.get('/health', (c) => {
     const p = state.predictor;
-    return c.json({
-      status: state.loadError ? 'unhealthy' : p ? 'healthy' : 'loading',
-      model_loaded: !!p,
-      model: p?.model.name ?? state.modelName,
-      version: p ? (p.model.version ?? null) : null,
-      ...(state.loadError ? { error: state.loadError } : {}),
-    }, state.loadError ? 503 : 200);
+    return c.json(
+      {
+        status: state.loadError ? 'unhealthy' : p ? 'healthy' : 'loading',
+        model_loaded: !!p,
+        model: p?.model.name ?? state.modelName,
+        version: p ? (p.model.version ?? null) : null,
+        ...(state.loadError ? { error: state.loadError } : {}),
+      },
+      state.loadError ? 503 : 200,
+    );
   });
-  app.get('/ready', (c) =>
-    state.predictor ? c.json({ ready: true }) : c.json({ ready: false, ...(state.loadError ? { error: state.loadError } : {}) }, 503),
-  );
+  app.get('/ready', (c) => (state.predictor ? c.json({ ready: true }) : c.json({ ready: false, ...(state.loadError ? { error: state.loadError } : {}) }, 503)));
   app.get('/ping', (c) => (state.predictor ? c.text('\n') : c.text('\n', 503)));
   app.get('/version', (c) => c.text(state.mlxVersion));
 }

@@ -48,7 +48,9 @@ function fromDataframeSplit(state: ServingState, predictor: Predictor, v: unknow
   checkHeader(columns, 'dataframe_split');
   rows.forEach((r, i) => {
     if (!Array.isArray(r) || r.length !== columns.length)
-      throw invalid(`dataframe_split row ${i} has ${Array.isArray(r) ? r.length : 'no'} values, but "columns" names ${columns.length}; every row needs one value per column`);
+      throw invalid(
+        `dataframe_split row ${i} has ${Array.isArray(r) ? r.length : 'no'} values, but "columns" names ${columns.length}; every row needs one value per column`,
+      );
   });
   const order = orderColumns(predictor, columns);
   const names = order.map((i) => columns[i]);
@@ -65,7 +67,10 @@ function fromRecords(state: ServingState, predictor: Predictor, v: unknown): Par
   const columns = named ?? Object.keys(records[0]);
   const rows = records.map((r, i) => {
     // Without the model's names, the first record's keys are the columns: a key it lacks has no place.
-    if (!named) for (const k of Object.keys(r)) if (!columns.includes(k)) throw invalid(`record ${i} has column ${JSON.stringify(k)}, which record 0 does not have; every record needs the same columns`);
+    if (!named)
+      for (const k of Object.keys(r))
+        if (!columns.includes(k))
+          throw invalid(`record ${i} has column ${JSON.stringify(k)}, which record 0 does not have; every record needs the same columns`);
     return columns.map((col) => {
       if (!(col in r)) throw invalid(`record ${i} has no column "${col}"; the model takes ${columns.join(', ')}`);
       return r[col];
@@ -99,7 +104,12 @@ function fromTensors(state: ServingState, predictor: Predictor, v: unknown, form
     // TF-serving row format: a list of {input: value} objects, one per instance.
     if (format === 'instances' && v.length && v.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
       const feeds: Record<string, Tensor> = {};
-      for (const name of Object.keys(v[0] as object)) feeds[name] = tensorFor(predictor, name, v.map((x) => (x as Record<string, unknown>)[name]));
+      for (const name of Object.keys(v[0] as object))
+        feeds[name] = tensorFor(
+          predictor,
+          name,
+          v.map((x) => (x as Record<string, unknown>)[name]),
+        );
       return only(feeds, () => v.map((x) => Object.values(x as object)[0]));
     }
     if (inputs.length !== 1) throw invalid(`the model has ${inputs.length} inputs: send {"${format}": {"name": [...], ...}}`);
@@ -152,7 +162,11 @@ export function invocationsRoutes(app: Hono, state: ServingState): void {
     // The request is parsed once per predictor: a shadow may order columns or type inputs differently.
     let parse: (p: Predictor) => Parsed;
     if (type === 'text/csv') {
-      const table = await parseCsvTable(await requestBody(c, state), { ...csvColumns(state, predictor), maxRows: maxRows(state), tooManyRows: () => tooManyRows(state) });
+      const table = await parseCsvTable(await requestBody(c, state), {
+        ...csvColumns(state, predictor),
+        maxRows: maxRows(state),
+        tooManyRows: () => tooManyRows(state),
+      });
       parse = (p) => fromCsv(p, table);
     } else {
       const body = await requestJson(c, state);
@@ -163,7 +177,11 @@ export function invocationsRoutes(app: Hono, state: ServingState): void {
       const format = given[0];
       const v = (body as Record<string, unknown>)[format];
       parse = (p) =>
-        format === 'dataframe_split' ? fromDataframeSplit(state, p, v) : format === 'dataframe_records' ? fromRecords(state, p, v) : fromTensors(state, p, v, format);
+        format === 'dataframe_split'
+          ? fromDataframeSplit(state, p, v)
+          : format === 'dataframe_records'
+            ? fromRecords(state, p, v)
+            : fromTensors(state, p, v, format);
     }
     const parsed = parse(predictor);
     const rows = parsed.rows;

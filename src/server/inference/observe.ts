@@ -156,7 +156,9 @@ function mirror<T>(state: ServingState, info: RequestInfo, route: string, job: J
         s.failed++;
         m.shadowRequests.inc({ variant: s.name, result: 'failed' });
         if (s.failed === 1)
-          state.log?.(`shadow ${s.name}: a mirrored request failed: ${String((err as Error)?.message ?? err).split('\n')[0]}; further failures are counted in /variants and mlx_shadow_requests_total, not logged`);
+          state.log?.(
+            `shadow ${s.name}: a mirrored request failed: ${String((err as Error)?.message ?? err).split('\n')[0]}; further failures are counted in /variants and mlx_shadow_requests_total, not logged`,
+          );
       },
     )
     .finally(() => {

@@ -36,7 +36,9 @@ export function predictRoutes(app: Hono, state: ServingState): void {
       } catch (err) {
         const names = state.limitNames ?? LIMIT_WORDS;
         if (err instanceof TooManyParts && err.kind === 'files')
-          throw new TooLarge(`the form has more than ${err.limit} files; send at most ${err.limit} images per request (${names.maxImages}), or raise ${names.maxImages}`);
+          throw new TooLarge(
+            `the form has more than ${err.limit} files; send at most ${err.limit} images per request (${names.maxImages}), or raise ${names.maxImages}`,
+          );
         if (err instanceof TooManyParts)
           throw new TooLarge(`the form has more than ${err.limit} fields besides its files; /predict reads only the "file" fields`);
         throw invalid('cannot read the multipart form; send the image as the form field "file"');
@@ -68,6 +70,10 @@ export function predictRoutes(app: Hono, state: ServingState): void {
       });
       return c.json({ predictions });
     }
-    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `content type ${JSON.stringify(type || 'none')} is not supported: send multipart/form-data with an image in "file", or application/json {"instances": ...}`);
+    throw new HttpError(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `content type ${JSON.stringify(type || 'none')} is not supported: send multipart/form-data with an image in "file", or application/json {"instances": ...}`,
+    );
   });
 }

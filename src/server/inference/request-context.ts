@@ -83,7 +83,11 @@ export function findServed(state: ServingState, name: string, version?: string):
   const exact = named.filter((s) => v2Version(s.predictor.model) === version);
   if (exact.length === 0) {
     const versions = [...new Set(named.map((s) => v2Version(s.predictor.model)))];
-    throw new HttpError(404, 'NOT_FOUND', `model "${name}" has no version "${version}" here; version ${versions.join(', ')} ${versions.length > 1 ? 'are' : 'is'} served`);
+    throw new HttpError(
+      404,
+      'NOT_FOUND',
+      `model "${name}" has no version "${version}" here; version ${versions.join(', ')} ${versions.length > 1 ? 'are' : 'is'} served`,
+    );
   }
   return exact;
 }

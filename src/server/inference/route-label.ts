@@ -1,4 +1,17 @@
-const PLAIN = new Set(['/predict', '/invocations', '/health', '/ready', '/ping', '/version', '/metrics', '/variants', '/feedback', '/v2', '/v2/health/live', '/v2/health/ready']);
+const PLAIN = new Set([
+  '/predict',
+  '/invocations',
+  '/health',
+  '/ready',
+  '/ping',
+  '/version',
+  '/metrics',
+  '/variants',
+  '/feedback',
+  '/v2',
+  '/v2/health/live',
+  '/v2/health/ready',
+]);
 
 /** A bounded set of route labels for metrics, so paths typed by clients cannot blow up cardinality. */
 export function routeLabel(path: string): string {

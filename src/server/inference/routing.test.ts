@@ -11,7 +11,8 @@ const invoke = (app: Hono, rows: number[][] = [[0.5, 0, 0]], headers: Record<str
 /** Sends n requests, `parallel` at a time; returns the responses. */
 async function load(n: number, send: (i: number) => Response | Promise<Response>, parallel = 50): Promise<Response[]> {
   const out: Response[] = [];
-  for (let i = 0; i < n; i += parallel) out.push(...(await Promise.all(Array.from({ length: Math.min(parallel, n - i) }, (_, j) => Promise.resolve(send(i + j))))));
+  for (let i = 0; i < n; i += parallel)
+    out.push(...(await Promise.all(Array.from({ length: Math.min(parallel, n - i) }, (_, j) => Promise.resolve(send(i + j))))));
   return out;
 }
 
@@ -64,7 +65,16 @@ describe('canary and A/B split', () => {
     const report = await json(app.request('/variants'));
     expect(report.route_key_header).toBe('X-Mlx-Route-Key');
     const [champion, challenger] = report.variants;
-    expect(champion).toMatchObject({ name: 'clf@champion', role: 'primary', uri: 'models:/clf@champion', model: 'clf', version: 1, weight: 90, share: 0.9, errors: 0 });
+    expect(champion).toMatchObject({
+      name: 'clf@champion',
+      role: 'primary',
+      uri: 'models:/clf@champion',
+      model: 'clf',
+      version: 1,
+      weight: 90,
+      share: 0.9,
+      errors: 0,
+    });
     expect(challenger).toMatchObject({ name: 'clf@challenger', role: 'canary', version: 2, weight: 10, share: 0.1, requests: byVariant['clf@challenger'] });
     expect(champion.requests).toBe(byVariant['clf@champion']);
     expect(challenger.observed_share).toBeCloseTo(byVariant['clf@challenger'] / 10_000, 10);
@@ -134,7 +144,12 @@ describe('shadows', () => {
       'models:/clf/3': fakeModel({ kind: 'classifier', version: 3, classId: 2 }),
     };
     const { app } = rolloutApp('models:/clf/1', { shadow: ['same:models:/clf/2', 'models:/clf/3'] }, models);
-    const responses = await load(200, () => invoke(app, [[1, 2, 3], [4, 5, 6]]));
+    const responses = await load(200, () =>
+      invoke(app, [
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+    );
     for (const r of responses) {
       expect(r.headers.get('X-Mlx-Variant')).toBe('clf/1');
       expect(r.headers.get('X-Mlx-Model-Version')).toBe('1');
@@ -160,11 +175,15 @@ describe('shadows', () => {
     gate.close();
     const broken = fakeModel({ version: 2, fail: true });
     const stuck = fakeModel({ version: 3, gate });
-    const { app, lines } = rolloutApp('models:/clf/1', { shadow: ['models:/clf/2', 'models:/clf/3'] }, {
-      'models:/clf/1': fakeModel(),
-      'models:/clf/2': broken,
-      'models:/clf/3': stuck,
-    });
+    const { app, lines } = rolloutApp(
+      'models:/clf/1',
+      { shadow: ['models:/clf/2', 'models:/clf/3'] },
+      {
+        'models:/clf/1': fakeModel(),
+        'models:/clf/2': broken,
+        'models:/clf/3': stuck,
+      },
+    );
     const responses = await load(100, () => invoke(app));
     expect(responses.map((r) => r.status)).toEqual(Array(100).fill(200));
     await until('the shadows took their share', async () => {
@@ -174,7 +193,9 @@ describe('shadows', () => {
     gate.open();
     await until('the stuck shadow caught up', async () => (await json(app.request('/variants'))).variants[2].mirrored.answered === 64);
     // The first failure is logged (one line, with its reason); the rest are only counted.
-    expect(lines).toEqual(['shadow clf/2: a mirrored request failed: the fake model is broken; further failures are counted in /variants and mlx_shadow_requests_total, not logged']);
+    expect(lines).toEqual([
+      'shadow clf/2: a mirrored request failed: the fake model is broken; further failures are counted in /variants and mlx_shadow_requests_total, not logged',
+    ]);
   });
 });
 

@@ -54,7 +54,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-
 /** An error about a variant's model, naming the flag that gave it. */
 function named(v: Variant, err: unknown, words: RoleWords = { canary: 'canary', variant: 'variant', shadow: 'shadow' }): unknown {
   if (v.plan.role === 'primary' || !(err instanceof MlxError)) return err;
@@ -62,7 +61,10 @@ function named(v: Variant, err: unknown, words: RoleWords = { canary: 'canary', 
 }
 
 /** Puts a loaded model in as a variant's predictor, with its metrics; the one it replaces is released when idle. */
-export function installer(metrics: ServingMetrics, o: { maxBatchSize?: number; maxBatchDelayMs: number; maxQueue?: number; maxImagePixels?: number; limitNames?: LimitNames }) {
+export function installer(
+  metrics: ServingMetrics,
+  o: { maxBatchSize?: number; maxBatchDelayMs: number; maxQueue?: number; maxImagePixels?: number; limitNames?: LimitNames },
+) {
   return (v: Variant, model: ServedModel): void => {
     const old = v.predictor?.model;
     if (old) {

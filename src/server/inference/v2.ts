@@ -36,7 +36,12 @@ function toTensor(state: ServingState, p: Predictor, input: V2Input, i: number):
   if (!spec) throw invalid(`input ${describeValue(name)} is not an input of the model`);
   const dims = declaredShape(state, input, name);
   const type = typeof input.datatype === 'string' ? typeOfV2(input.datatype) : undefined;
-  if (!type) throw invalid(`input "${name}" has datatype ${describeValue(input.datatype)}; use one of ${Object.values(ELEMENT_TYPES).map((t) => t.v2).join(', ')}`);
+  if (!type)
+    throw invalid(
+      `input "${name}" has datatype ${describeValue(input.datatype)}; use one of ${Object.values(ELEMENT_TYPES)
+        .map((t) => t.v2)
+        .join(', ')}`,
+    );
   if (type !== spec.type) throw invalid(`input "${name}" expects datatype ${v2Type(spec.type)} [${spec.shape.join(', ')}], got ${input.datatype}`);
   const { values } = flatten(input.data, `input "${name}"`, spec.shape.length);
   // Positions follow the declared shape when the data fits it (the shape check refuses it otherwise).
@@ -92,7 +97,8 @@ export function v2Routes(app: Hono, state: ServingState): void {
     const feeds = build(p);
     const wanted = Array.isArray(req.outputs) ? (req.outputs as { name?: unknown }[]).map((o) => o?.name) : null;
     const outputNames = p.model.signature.outputs.map((o) => o.name);
-    if (wanted) for (const w of wanted) if (typeof w !== 'string' || !outputNames.includes(w)) throw invalid(`output ${describeValue(w)} is not an output of the model`);
+    if (wanted)
+      for (const w of wanted) if (typeof w !== 'string' || !outputNames.includes(w)) throw invalid(`output ${describeValue(w)} is not an output of the model`);
     const single = inputs.length === 1 && feeds[String(inputs[0].name)]?.dims.length === 2 ? inputs[0] : null;
     const out = await answer(c, state, p, {
       run: (q) => q.infer(q === p ? feeds : build(q)),

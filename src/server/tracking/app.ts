@@ -39,7 +39,8 @@ const MLX_PREFIXES = ['/api/2.0/mlx', '/ajax-api/2.0/mlx'];
 function errorResponse(ctx: TrackingContext, c: Context, err: unknown, log?: (line: string) => void): Response {
   let f = httpFailure(err, 'tracking');
   // A read that failed because the client is gone is not the server's error, and nobody hears this answer.
-  if (f.unexpected && clientLeft(c)) f = httpFailure(new MlxError('BAD_REQUEST', 'the connection closed before the request arrived', { cause: err }), 'tracking');
+  if (f.unexpected && clientLeft(c))
+    f = httpFailure(new MlxError('BAD_REQUEST', 'the connection closed before the request arrived', { cause: err }), 'tracking');
   if (f.unexpected) {
     log?.(`internal error on ${c.req.method} ${c.req.path}: ${(err as Error)?.stack ?? String(err)}`);
     return c.json({ error_code: f.code, message: `internal error: ${storeRelative(ctx, f.message)}` }, 500);
@@ -68,7 +69,13 @@ export function trackingApp(ctx: TrackingContext, o: TrackingAppOptions): Hono {
     const guard = tokenGuard(o.token, {
       open: (c) => c.req.method === 'OPTIONS',
       deny: (c) =>
-        onError(new MlxError('UNAUTHENTICATED', 'this server needs a token: send Authorization: Bearer <token> (MLX_TRACKING_TOKEN or MLFLOW_TRACKING_TOKEN for clients)'), c),
+        onError(
+          new MlxError(
+            'UNAUTHENTICATED',
+            'this server needs a token: send Authorization: Bearer <token> (MLX_TRACKING_TOKEN or MLFLOW_TRACKING_TOKEN for clients)',
+          ),
+          c,
+        ),
     });
     for (const p of ['/api/*', '/ajax-api/*']) app.use(p, guard);
   }

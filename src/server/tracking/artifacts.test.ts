@@ -75,7 +75,13 @@ describe('paths never escape the artifact root', () => {
   const outside = () => path.dirname(root());
 
   it('PUT with .. (plain or percent-encoded) is refused and writes nothing outside', async () => {
-    for (const rel of ['a/%2e%2e%2f%2e%2e%2fescape1.txt', '..%2fescape2.txt', '%2e%2e%2Fescape3.txt', 'a/..%2F..%2F..%2Fescape4.txt', '%2e%2e%2f%2e%2e%2f%2e%2e%2fescape5.txt']) {
+    for (const rel of [
+      'a/%2e%2e%2f%2e%2e%2fescape1.txt',
+      '..%2fescape2.txt',
+      '%2e%2e%2Fescape3.txt',
+      'a/..%2F..%2F..%2Fescape4.txt',
+      '%2e%2e%2f%2e%2e%2f%2e%2e%2fescape5.txt',
+    ]) {
       const r = await upload(f, rel, 'pwned');
       expect(r.status, `${rel}: ${JSON.stringify(r.body)}`).toBeGreaterThanOrEqual(400);
       expect(r.status).toBeLessThan(500);
@@ -139,7 +145,9 @@ describe('artifacts/list for runs', () => {
       { path: 'metrics.json', is_dir: false, file_size: 2 },
       { path: 'model', is_dir: true },
     ]);
-    expect(ok(await f.get(`${API}/artifacts/list`, { run_id: runId, path: 'model' })).files).toEqual([{ path: 'model/model.onnx', is_dir: false, file_size: 15 }]);
+    expect(ok(await f.get(`${API}/artifacts/list`, { run_id: runId, path: 'model' })).files).toEqual([
+      { path: 'model/model.onnx', is_dir: false, file_size: 15 },
+    ]);
     // The run's files live under the artifact root, in <experiment>/<run>/artifacts.
     expect(fs.existsSync(path.join(root(), base, 'metrics.json'))).toBe(true);
     expectError(await f.get(`${API}/artifacts/list`, { run_id: runId, path: '../../..' }), 400, 'INVALID_PARAMETER_VALUE', '..');

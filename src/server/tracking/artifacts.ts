@@ -156,7 +156,8 @@ export function artifactProxyRoutes(app: Hono, ctx: TrackingContext, opts: { max
     });
     app.put(`${base}/*`, async (c) => {
       const text = relPathOf(c, base);
-      if (text.replace(/^\//, '') === '' || text.endsWith('/')) throw invalid(`an upload needs a file path after /artifacts/, not a folder (${JSON.stringify(text)})`);
+      if (text.replace(/^\//, '') === '' || text.endsWith('/'))
+        throw invalid(`an upload needs a file path after /artifacts/, not a folder (${JSON.stringify(text)})`);
       const names = parseArtifactPath(text);
       refuseReserved(names, true);
       const shown = `artifact path ${JSON.stringify(names.join('/'))}`;

@@ -28,7 +28,7 @@ describe('--token', () => {
       expect(r.headers.get('www-authenticate')).toMatch(/^Bearer/);
     }
     expectError(await locked.post(`${API}/experiments/create`, { name: 'sneaky' }), 401, 'UNAUTHENTICATED');
-    expect((await locked.store.getExperimentByName('sneaky'))).toBeNull();
+    expect(await locked.store.getExperimentByName('sneaky')).toBeNull();
   });
 
   it('a wrong token, another scheme, or a token prefix → 401', async () => {
@@ -37,7 +37,8 @@ describe('--token', () => {
   });
 
   it('the right token → 200 on every prefix; /health and /version stay open', async () => {
-    for (const url of [`${API}/experiments/search`, `${AJAX}/experiments/search`]) ok(await locked.raw('GET', url, undefined, { authorization: `Bearer ${TOKEN}` }));
+    for (const url of [`${API}/experiments/search`, `${AJAX}/experiments/search`])
+      ok(await locked.raw('GET', url, undefined, { authorization: `Bearer ${TOKEN}` }));
     expect(ok(await locked.raw('GET', `${MLX_API}/server-info`, undefined, { authorization: `bearer ${TOKEN}` })).auth).toBe(true);
     expect(ok(await locked.raw('GET', '/health'))).toEqual({ status: 'OK' });
     expect((await locked.raw('GET', '/version')).status).toBe(200);
@@ -141,4 +142,3 @@ describe('allowedHosts (DNS rebinding)', () => {
     }
   });
 });
-

@@ -18,7 +18,15 @@ describe('experiments/create, get, get-by-name', () => {
     const id = await create('vision-baseline', { team: 'vision' });
     expect(id).toMatch(/^\d+$/);
     const { experiment } = ok(await f.get(`${API}/experiments/get`, { experiment_id: id }));
-    expect(Object.keys(experiment).sort()).toEqual(['artifact_location', 'creation_time', 'experiment_id', 'last_update_time', 'lifecycle_stage', 'name', 'tags']);
+    expect(Object.keys(experiment).sort()).toEqual([
+      'artifact_location',
+      'creation_time',
+      'experiment_id',
+      'last_update_time',
+      'lifecycle_stage',
+      'name',
+      'tags',
+    ]);
     expect(experiment).toMatchObject({ experiment_id: id, name: 'vision-baseline', lifecycle_stage: 'active', tags: [{ key: 'team', value: 'vision' }] });
     expect(typeof experiment.creation_time).toBe('number');
     expect(experiment.artifact_location).toMatch(/^mlflow-artifacts:\/|^\//);

@@ -62,7 +62,12 @@ describe('runs/log-metric and metrics/get-history', () => {
     expect(await history(runId, 'curve')).toEqual(points);
     expectError(await f.get(`${API}/metrics/get-history`, { run_id: '34'.repeat(16), metric_key: 'curve' }), 404, 'RESOURCE_DOES_NOT_EXIST');
     expectError(await f.get(`${API}/metrics/get-history`, { run_id: runId }), 400, 'INVALID_PARAMETER_VALUE', 'metric_key');
-    expectError(await f.get(`${API}/metrics/get-history`, { run_id: runId, metric_key: 'curve', max_results: 'all' }), 400, 'INVALID_PARAMETER_VALUE', 'max_results');
+    expectError(
+      await f.get(`${API}/metrics/get-history`, { run_id: runId, metric_key: 'curve', max_results: 'all' }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      'max_results',
+    );
   });
 });
 
@@ -91,7 +96,8 @@ describe('runs/log-batch', () => {
       [{ tags: kv(101, 't') }, limitMessage(101, 100, 'tags')],
       [{ metrics: ms(900), params: kv(100, 'p'), tags: kv(1, 't') }, limitMessage(1001, 1000, 'metrics, params, and tags')],
     ];
-    for (const [body, message] of cases) expect(expectError(await f.post(`${API}/runs/log-batch`, { run_id: runId, ...body }), 400, 'INVALID_PARAMETER_VALUE')).toBe(message);
+    for (const [body, message] of cases)
+      expect(expectError(await f.post(`${API}/runs/log-batch`, { run_id: runId, ...body }), 400, 'INVALID_PARAMETER_VALUE')).toBe(message);
     const run = ok(await f.get(`${API}/runs/get`, { run_id: runId })).run;
     expect(run.data.params).toEqual([]);
     expect(run.data.metrics).toEqual([]);

@@ -4,7 +4,18 @@
 // the artifact proxy, renames that carry versions along, and mlx's model card endpoint.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  API, expectError, IMAGE_LABELS, imageOnnx, MLX_API, ok, PROXY, sha256, tagsOf, trackingFixture, upload, type TrackingFixture,
+  API,
+  expectError,
+  IMAGE_LABELS,
+  imageOnnx,
+  MLX_API,
+  ok,
+  PROXY,
+  sha256,
+  tagsOf,
+  trackingFixture,
+  upload,
+  type TrackingFixture,
 } from '../../../test/helpers/tracking.js';
 
 let f: TrackingFixture;
@@ -32,7 +43,7 @@ describe('model-versions/get, search, update, tags, delete', () => {
     expectError(await f.get(`${API}/model-versions/get`, { name: 'nope', version: '1' }), 404, 'RESOURCE_DOES_NOT_EXIST');
   });
 
-  it("search filters by name and answers every version", async () => {
+  it('search filters by name and answers every version', async () => {
     const all = ok(await f.get(`${API}/model-versions/search`, { filter: "name = 'clf'" })).model_versions;
     expect(all.map((v: { version: string }) => v.version).sort()).toEqual(['1', '2', '3']);
     expect(ok(await f.get(`${API}/model-versions/search`, { filter: "name = 'other'" })).model_versions).toEqual([]);
@@ -40,12 +51,19 @@ describe('model-versions/get, search, update, tags, delete', () => {
   });
 
   it('update (PATCH) sets the description; set-tag / delete-tag (DELETE) change user tags; mlx.* tags are computed', async () => {
-    expect(ok(await f.patch(`${API}/model-versions/update`, { name: 'clf', version: '1', description: 'baseline' })).model_version.description).toBe('baseline');
+    expect(ok(await f.patch(`${API}/model-versions/update`, { name: 'clf', version: '1', description: 'baseline' })).model_version.description).toBe(
+      'baseline',
+    );
     ok(await f.post(`${API}/model-versions/set-tag`, { name: 'clf', version: '1', key: 'validated', value: 'yes' }));
     expect(tagsOf((await version('clf', 1)).tags).validated).toBe('yes');
     ok(await f.del(`${API}/model-versions/delete-tag`, { name: 'clf', version: '1', key: 'validated' }));
     expect(tagsOf((await version('clf', 1)).tags).validated).toBeUndefined();
-    expectError(await f.post(`${API}/model-versions/set-tag`, { name: 'clf', version: '1', key: 'mlx.sha256', value: 'x' }), 400, 'INVALID_PARAMETER_VALUE', 'mlx.sha256');
+    expectError(
+      await f.post(`${API}/model-versions/set-tag`, { name: 'clf', version: '1', key: 'mlx.sha256', value: 'x' }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      'mlx.sha256',
+    );
     expect(tagsOf((await version('clf', 1)).tags)['mlx.sha256']).toBe(sha256(onnx));
     expectError(await f.patch(`${API}/model-versions/update`, { name: 'clf', version: '77', description: 'x' }), 404, 'RESOURCE_DOES_NOT_EXIST');
   });
@@ -71,7 +89,9 @@ describe('aliases and latest versions', () => {
     expect(ok(await f.get(`${API}/registered-models/get-latest-versions`, { name: 'clf' })).model_versions).toEqual(viaPost);
     expect(ok(await f.post(`${API}/registered-models/get-latest-versions`, { name: 'clf', stages: ['None'] })).model_versions).toEqual(viaPost);
     expect(ok(await f.post(`${API}/registered-models/get-latest-versions`, { name: 'clf', stages: ['Production'] })).model_versions).toEqual([]);
-    expect(ok(await f.get(`${API}/registered-models/get`, { name: 'clf' })).registered_model.latest_versions.map((v: { version: string }) => v.version)).toEqual(['3']);
+    expect(
+      ok(await f.get(`${API}/registered-models/get`, { name: 'clf' })).registered_model.latest_versions.map((v: { version: string }) => v.version),
+    ).toEqual(['3']);
     expectError(await f.post(`${API}/registered-models/get-latest-versions`, { name: 'ghost' }), 404, 'RESOURCE_DOES_NOT_EXIST');
   });
 });
@@ -141,7 +161,12 @@ describe('mlx model card (GET/POST /api/2.0/mlx/model-versions/card)', () => {
   it('POST refuses a missing or non-string markdown and cards over 1 MB', async () => {
     expectError(await f.post(`${MLX_API}/model-versions/card`, { name: 'clf', version: '2' }), 400, 'INVALID_PARAMETER_VALUE', 'markdown');
     expectError(await f.post(`${MLX_API}/model-versions/card`, { name: 'clf', version: '2', markdown: ['# x'] }), 400, 'INVALID_PARAMETER_VALUE', 'markdown');
-    expectError(await f.post(`${MLX_API}/model-versions/card`, { name: 'clf', version: '2', markdown: 'x'.repeat(1024 * 1024 + 1) }), 400, 'INVALID_PARAMETER_VALUE', '1 MB');
+    expectError(
+      await f.post(`${MLX_API}/model-versions/card`, { name: 'clf', version: '2', markdown: 'x'.repeat(1024 * 1024 + 1) }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      '1 MB',
+    );
     expectError(await f.post(`${MLX_API}/model-versions/card`, { name: 'clf', version: '88', markdown: '#' }), 404, 'RESOURCE_DOES_NOT_EXIST');
   });
 });

@@ -7,9 +7,7 @@ import { ArtifactTree } from '../../artifacts/artifact-tree.js';
 import { commitRegistration, prepareRegistration } from '../../models/register.js';
 import { kindOf } from '../../models/model-file.js';
 import { chooseOnnx } from '../../models/uri.js';
-import {
-  artifactTree, localArtifactPath, proxyPath, REGISTRY_PREFIX, RESERVED_NAMES, storeRelative, type TrackingContext,
-} from './context.js';
+import { artifactTree, localArtifactPath, proxyPath, REGISTRY_PREFIX, RESERVED_NAMES, storeRelative, type TrackingContext } from './context.js';
 import type { Fields } from './request.js';
 
 /** Input tags that carry what MLflow's CreateModelVersion has no field for; consumed, not stored. */
@@ -78,7 +76,9 @@ async function localSource(ctx: TrackingContext, source: string): Promise<string
       return modelFileIn(tree, names, source);
     }
   }
-  throw invalid(`${what} is not readable by this server: upload the model through the artifact proxy and pass its mlflow-artifacts:/ URI, or a runs:/RUN_ID/PATH`);
+  throw invalid(
+    `${what} is not readable by this server: upload the model through the artifact proxy and pass its mlflow-artifacts:/ URI, or a runs:/RUN_ID/PATH`,
+  );
 }
 
 /** model-versions/create: reads the ONNX model at the source, checks it as `mlx register` does, and stores version N+1. */
@@ -109,7 +109,9 @@ export async function registerFromSource(ctx: TrackingContext, f: Fields): Promi
   });
   const expected = given['mlx.sha256'];
   if (expected !== undefined && expected.toLowerCase() !== prepared.hash)
-    throw invalid(`the model at ${JSON.stringify(source)} has sha256 ${prepared.hash}, not ${expected} as the client said: the upload is damaged or incomplete`);
+    throw invalid(
+      `the model at ${JSON.stringify(source)} has sha256 ${prepared.hash}, not ${expected} as the client said: the upload is damaged or incomplete`,
+    );
   // Recorded as the client gave it, as MLflow does.
   if (!source.startsWith('models:/')) prepared.source = source;
   return (await commitRegistration(ctx.store, prepared)).version;

@@ -6,7 +6,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  API, expectError, IMAGE_LABELS, IMAGE_SPEC, imageOnnx, newRun, ok, sha256, tagsOf, trackingFixture, upload, type TrackingFixture,
+  API,
+  expectError,
+  IMAGE_LABELS,
+  IMAGE_SPEC,
+  imageOnnx,
+  newRun,
+  ok,
+  sha256,
+  tagsOf,
+  trackingFixture,
+  upload,
+  type TrackingFixture,
 } from '../../../test/helpers/tracking.js';
 
 let f: TrackingFixture;
@@ -35,11 +46,23 @@ describe('model-versions/create from an uploaded model', () => {
       name: 'img',
       source: 'mlflow-artifacts:/uploads/img/model.onnx',
       description: 'first cut',
-      tags: kv({ 'mlx.labels': JSON.stringify(IMAGE_LABELS), 'mlx.preprocess': IMAGE_SPEC, 'mlx.alias': 'champion', 'mlx.sha256': sha256(onnx), team: 'vision' }),
+      tags: kv({
+        'mlx.labels': JSON.stringify(IMAGE_LABELS),
+        'mlx.preprocess': IMAGE_SPEC,
+        'mlx.alias': 'champion',
+        'mlx.sha256': sha256(onnx),
+        team: 'vision',
+      }),
     });
     const v = ok(r).model_version;
     expect(v).toMatchObject({
-      name: 'img', version: '1', description: 'first cut', source: 'mlflow-artifacts:/uploads/img/model.onnx', status: 'READY', current_stage: 'None', aliases: ['champion'],
+      name: 'img',
+      version: '1',
+      description: 'first cut',
+      source: 'mlflow-artifacts:/uploads/img/model.onnx',
+      status: 'READY',
+      current_stage: 'None',
+      aliases: ['champion'],
     });
     expect(typeof v.creation_timestamp).toBe('number');
     const tags = tagsOf(v.tags);
@@ -83,7 +106,13 @@ describe('model-versions/create refusals: 400, nothing registered', () => {
   };
 
   it('a wrong mlx.sha256 → 400 naming both hashes', async () => {
-    await refused({ source: 'mlflow-artifacts:/uploads/img/model.onnx', tags: kv({ 'mlx.sha256': '0'.repeat(64) }) }, 400, 'INVALID_PARAMETER_VALUE', sha256(onnx), '0'.repeat(64));
+    await refused(
+      { source: 'mlflow-artifacts:/uploads/img/model.onnx', tags: kv({ 'mlx.sha256': '0'.repeat(64) }) },
+      400,
+      'INVALID_PARAMETER_VALUE',
+      sha256(onnx),
+      '0'.repeat(64),
+    );
   });
 
   it('bytes that are not ONNX → 400 naming the source as the client gave it', async () => {

@@ -10,14 +10,21 @@ beforeAll(() => {
 });
 afterAll(() => f.close());
 
-const createModel = async (name: string, extra: Record<string, unknown> = {}) => ok(await f.post(`${API}/registered-models/create`, { name, ...extra })).registered_model;
+const createModel = async (name: string, extra: Record<string, unknown> = {}) =>
+  ok(await f.post(`${API}/registered-models/create`, { name, ...extra })).registered_model;
 const getModel = async (name: string) => ok(await f.get(`${API}/registered-models/get`, { name })).registered_model;
 
 describe('create, get, update, delete', () => {
   it('create answers the RegisteredModel message; get returns the same', async () => {
     const m = await createModel('fraud-detector', { description: 'gradient boosting', tags: [{ key: 'team', value: 'risk' }] });
     expect(Object.keys(m).sort()).toEqual(['aliases', 'creation_timestamp', 'description', 'last_updated_timestamp', 'latest_versions', 'name', 'tags']);
-    expect(m).toMatchObject({ name: 'fraud-detector', description: 'gradient boosting', latest_versions: [], aliases: [], tags: [{ key: 'team', value: 'risk' }] });
+    expect(m).toMatchObject({
+      name: 'fraud-detector',
+      description: 'gradient boosting',
+      latest_versions: [],
+      aliases: [],
+      tags: [{ key: 'team', value: 'risk' }],
+    });
     expect(typeof m.creation_timestamp).toBe('number');
     expect(await getModel('fraud-detector')).toEqual(m);
     expect(ok(await f.get(`${AJAX}/registered-models/get`, { name: 'fraud-detector' })).registered_model).toEqual(m);
@@ -66,7 +73,8 @@ describe('create, get, update, delete', () => {
 
 describe('registered-models/search', () => {
   beforeAll(async () => {
-    for (const name of ['cls-alpha', 'cls-beta', 'cls-gamma', 'det-alpha', 'det-beta']) await createModel(name, { tags: [{ key: 'kind', value: name.slice(0, 3) }] });
+    for (const name of ['cls-alpha', 'cls-beta', 'cls-gamma', 'det-alpha', 'det-beta'])
+      await createModel(name, { tags: [{ key: 'kind', value: name.slice(0, 3) }] });
   });
 
   const names = (body: { registered_models: { name: string }[] }) => body.registered_models.map((m) => m.name);

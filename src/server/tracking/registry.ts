@@ -28,7 +28,8 @@ function sortModels(list: RegisteredModel[], orderBy: string[]): RegisteredModel
 export function registryRoutes(api: Endpoints, ctx: TrackingContext): void {
   const { store } = ctx;
   const versionOf = (f: Fields) => parseVersion(f.str('version'));
-  const modelOut = async (m: RegisteredModel) => registeredModelJson(m, m.latest_version ? await store.getModelVersion(m.name, m.latest_version).catch(() => null) : null);
+  const modelOut = async (m: RegisteredModel) =>
+    registeredModelJson(m, m.latest_version ? await store.getModelVersion(m.name, m.latest_version).catch(() => null) : null);
 
   api.post('/registered-models/create', async (f) => ({
     registered_model: await modelOut(await store.createRegisteredModel(f.str('name'), f.optStr('description') ?? '', f.tags())),
@@ -37,7 +38,11 @@ export function registryRoutes(api: Endpoints, ctx: TrackingContext): void {
   api.read('/registered-models/search', async (f) => {
     const clauses = parseSimpleFilter(f.optStr('filter'), ['name'], { tags: true });
     const all = (await store.listRegisteredModels()).filter((m) => matchesFilter(clauses, (k) => (k === 'name' ? m.name : m.tags[k.slice(5)])));
-    const { page, next } = pageOf(sortModels(all, f.strList('order_by')), f.optInt('max_results', { min: 1, max: 1000 }) ?? 100, f.optStr('page_token') || undefined);
+    const { page, next } = pageOf(
+      sortModels(all, f.strList('order_by')),
+      f.optInt('max_results', { min: 1, max: 1000 }) ?? 100,
+      f.optStr('page_token') || undefined,
+    );
     return { registered_models: await Promise.all(page.map(modelOut)), ...(next ? { next_page_token: next } : {}) };
   });
   api.post('/registered-models/rename', async (f) => {

@@ -46,7 +46,12 @@ describe('malformed bodies', () => {
         c.close();
       },
     });
-    const res = await f.app.request(`${API}/experiments/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    const res = await f.app.request(`${API}/experiments/create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error_code: string }).error_code).toBe('REQUEST_LIMIT_EXCEEDED');
     expect(ok(await f.get(`${API}/experiments/search`, { filter: "name LIKE 'xxx%'" })).experiments).toEqual([]);
@@ -75,26 +80,89 @@ describe('wrong field types → 400 INVALID_PARAMETER_VALUE naming the field', (
     });
 
   it('GET query parameters are typed too: max_results=abc, version=one', async () => {
-    expectError(await f.get(`${API}/metrics/get-history`, { run_id: runId, metric_key: 'm', max_results: 'abc' }), 400, 'INVALID_PARAMETER_VALUE', 'max_results');
+    expectError(
+      await f.get(`${API}/metrics/get-history`, { run_id: runId, metric_key: 'm', max_results: 'abc' }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      'max_results',
+    );
     expectError(await f.get(`${API}/model-versions/get`, { name: 'm', version: 'one' }), 400, 'INVALID_PARAMETER_VALUE', 'one');
   });
 });
 
 describe('never a 500', () => {
   const endpoints: [string, string][] = [
-    ['POST', 'experiments/create'], ['GET', 'experiments/get'], ['GET', 'experiments/get-by-name'], ['POST', 'experiments/search'],
-    ['POST', 'experiments/update'], ['POST', 'experiments/delete'], ['POST', 'experiments/restore'], ['POST', 'experiments/set-experiment-tag'],
-    ['POST', 'runs/create'], ['GET', 'runs/get'], ['POST', 'runs/update'], ['POST', 'runs/delete'], ['POST', 'runs/restore'],
-    ['POST', 'runs/log-metric'], ['POST', 'runs/log-parameter'], ['POST', 'runs/set-tag'], ['POST', 'runs/delete-tag'], ['POST', 'runs/log-batch'],
-    ['POST', 'runs/log-inputs'], ['POST', 'runs/search'], ['GET', 'metrics/get-history'], ['GET', 'artifacts/list'],
-    ['POST', 'registered-models/create'], ['GET', 'registered-models/get'], ['GET', 'registered-models/search'], ['POST', 'registered-models/rename'],
-    ['PATCH', 'registered-models/update'], ['DELETE', 'registered-models/delete'], ['POST', 'registered-models/set-tag'], ['DELETE', 'registered-models/delete-tag'],
-    ['POST', 'registered-models/alias'], ['DELETE', 'registered-models/alias'], ['GET', 'registered-models/alias'], ['POST', 'registered-models/get-latest-versions'],
-    ['POST', 'model-versions/create'], ['GET', 'model-versions/get'], ['GET', 'model-versions/search'], ['PATCH', 'model-versions/update'],
-    ['DELETE', 'model-versions/delete'], ['POST', 'model-versions/set-tag'], ['DELETE', 'model-versions/delete-tag'], ['GET', 'model-versions/get-download-uri'],
+    ['POST', 'experiments/create'],
+    ['GET', 'experiments/get'],
+    ['GET', 'experiments/get-by-name'],
+    ['POST', 'experiments/search'],
+    ['POST', 'experiments/update'],
+    ['POST', 'experiments/delete'],
+    ['POST', 'experiments/restore'],
+    ['POST', 'experiments/set-experiment-tag'],
+    ['POST', 'runs/create'],
+    ['GET', 'runs/get'],
+    ['POST', 'runs/update'],
+    ['POST', 'runs/delete'],
+    ['POST', 'runs/restore'],
+    ['POST', 'runs/log-metric'],
+    ['POST', 'runs/log-parameter'],
+    ['POST', 'runs/set-tag'],
+    ['POST', 'runs/delete-tag'],
+    ['POST', 'runs/log-batch'],
+    ['POST', 'runs/log-inputs'],
+    ['POST', 'runs/search'],
+    ['GET', 'metrics/get-history'],
+    ['GET', 'artifacts/list'],
+    ['POST', 'registered-models/create'],
+    ['GET', 'registered-models/get'],
+    ['GET', 'registered-models/search'],
+    ['POST', 'registered-models/rename'],
+    ['PATCH', 'registered-models/update'],
+    ['DELETE', 'registered-models/delete'],
+    ['POST', 'registered-models/set-tag'],
+    ['DELETE', 'registered-models/delete-tag'],
+    ['POST', 'registered-models/alias'],
+    ['DELETE', 'registered-models/alias'],
+    ['GET', 'registered-models/alias'],
+    ['POST', 'registered-models/get-latest-versions'],
+    ['POST', 'model-versions/create'],
+    ['GET', 'model-versions/get'],
+    ['GET', 'model-versions/search'],
+    ['PATCH', 'model-versions/update'],
+    ['DELETE', 'model-versions/delete'],
+    ['POST', 'model-versions/set-tag'],
+    ['DELETE', 'model-versions/delete-tag'],
+    ['GET', 'model-versions/get-download-uri'],
   ];
-  const fields = ['name', 'experiment_id', 'experiment_name', 'run_id', 'key', 'value', 'timestamp', 'step', 'new_name', 'status', 'max_results', 'page_token',
-    'filter', 'order_by', 'view_type', 'experiment_ids', 'metric_key', 'path', 'alias', 'version', 'source', 'tags', 'metrics', 'params', 'datasets', 'stages'];
+  const fields = [
+    'name',
+    'experiment_id',
+    'experiment_name',
+    'run_id',
+    'key',
+    'value',
+    'timestamp',
+    'step',
+    'new_name',
+    'status',
+    'max_results',
+    'page_token',
+    'filter',
+    'order_by',
+    'view_type',
+    'experiment_ids',
+    'metric_key',
+    'path',
+    'alias',
+    'version',
+    'source',
+    'tags',
+    'metrics',
+    'params',
+    'datasets',
+    'stages',
+  ];
   const odd = [null, -1, 1.5, 1e308, true, {}, [], [null], [{}], [{ key: 7 }], '', '\u0000', '../..', 'NaN', '9'.repeat(40)];
 
   it('every endpoint × every field × odd values: a 4xx error in MLflow shape or a 200', async () => {
@@ -105,7 +173,10 @@ describe('never a 500', () => {
         const body: Record<string, unknown> = { run_id: runId, experiment_id: experimentId, name: 'fuzz', [field]: value };
         const r =
           method === 'GET'
-            ? await f.raw('GET', `${API}/${endpoint}?${new URLSearchParams(Object.entries(body).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]))}`)
+            ? await f.raw(
+                'GET',
+                `${API}/${endpoint}?${new URLSearchParams(Object.entries(body).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]))}`,
+              )
             : await f.raw(method, `${API}/${endpoint}`, body);
         requests++;
         if (r.status !== 200) expect4xx(r, `${method} ${endpoint} ${field}=${JSON.stringify(value)}`);
@@ -126,7 +197,14 @@ describe('never a 500', () => {
 // preflight, so this is what stops any site the user visits from writing to a local server.
 it('a POST whose Content-Type is not application/json is refused (CSRF from simple cross-site requests)', async () => {
   for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'])
-    expectError(await f.raw('POST', `${API}/runs/delete`, JSON.stringify({ run_id: runId }), { 'content-type': type }), 400, 'INVALID_PARAMETER_VALUE', 'Content-Type');
+    expectError(
+      await f.raw('POST', `${API}/runs/delete`, JSON.stringify({ run_id: runId }), { 'content-type': type }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      'Content-Type',
+    );
   expect(ok(await f.get(`${API}/runs/get`, { run_id: runId })).run.info.lifecycle_stage).toBe('active');
-  ok(await f.raw('POST', `${API}/runs/set-tag`, JSON.stringify({ run_id: runId, key: 'k', value: 'v' }), { 'content-type': 'application/json; charset=utf-8' }));
+  ok(
+    await f.raw('POST', `${API}/runs/set-tag`, JSON.stringify({ run_id: runId, key: 'k', value: 'v' }), { 'content-type': 'application/json; charset=utf-8' }),
+  );
 });

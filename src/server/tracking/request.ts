@@ -30,8 +30,7 @@ export class Fields {
     // As MLflow does: a form or text/plain POST needs no CORS preflight, so without this any web
     // page could change runs on a tokenless local server (cross-site request forgery).
     const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
-    if (type !== 'application/json')
-      throw invalid(`Bad Request. Content-Type must be one of ['application/json'], not ${JSON.stringify(type || 'none')}.`);
+    if (type !== 'application/json') throw invalid(`Bad Request. Content-Type must be one of ['application/json'], not ${JSON.stringify(type || 'none')}.`);
     const body = await readBody(c, maxBytes, () => new TooLarge(`the request body is over the server's limit of ${sizeText(maxBytes)}`));
     if (body.length === 0) return new Fields({}, false);
     // Before parsing: the handlers' messages (and JSON.stringify) would recurse through any depth.

@@ -47,7 +47,7 @@ describe('runs/create and runs/get', () => {
 
   it('runs/get takes run_uuid and a unique prefix of 6+ characters, answering the full id', async () => {
     const { runId } = await newRun(f);
-    expect((ok(await f.get(`${API}/runs/get`, { run_uuid: runId })).run.info.run_id)).toBe(runId);
+    expect(ok(await f.get(`${API}/runs/get`, { run_uuid: runId })).run.info.run_id).toBe(runId);
     expect((await getRun(runId.slice(0, 8))).info.run_id).toBe(runId);
   });
 
@@ -56,7 +56,12 @@ describe('runs/create and runs/get', () => {
     expectError(await f.get(`${API}/runs/get`, { run_id: 'ab'.repeat(16) }), 404, 'RESOURCE_DOES_NOT_EXIST', 'ab'.repeat(16));
     expectError(await f.get(`${API}/runs/get`, { run_id: 'not-hex' }), 400, 'INVALID_PARAMETER_VALUE', 'not-hex');
     expectError(await f.post(`${API}/runs/create`, { experiment_id: '0', start_time: 'yesterday' }), 400, 'INVALID_PARAMETER_VALUE', 'start_time');
-    expectError(await f.post(`${API}/runs/create`, { experiment_id: '0', tags: [{ key: 'k', value: { nested: 1 } }] }), 400, 'INVALID_PARAMETER_VALUE', 'value');
+    expectError(
+      await f.post(`${API}/runs/create`, { experiment_id: '0', tags: [{ key: 'k', value: { nested: 1 } }] }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      'value',
+    );
   });
 });
 

@@ -71,7 +71,10 @@ export function runRoutes(api: Endpoints, ctx: TrackingContext): void {
     const params = f.objList('params');
     const tags = f.objList('tags');
     const over = (what: string, n: number, max: number) => {
-      if (n > max) throw invalid(`A batch logging request can contain at most ${max} ${what}. Got ${n} ${what}. Please split up ${what} across multiple requests and try again.`);
+      if (n > max)
+        throw invalid(
+          `A batch logging request can contain at most ${max} ${what}. Got ${n} ${what}. Please split up ${what} across multiple requests and try again.`,
+        );
     };
     over('metrics', metrics.length, BATCH_LIMITS.metrics);
     over('params', params.length, BATCH_LIMITS.params);

@@ -56,12 +56,29 @@ describe('runs/search', () => {
 
   it('default order is start_time DESC; experiment_ids limits the runs searched', async () => {
     const onlyA = ok(await f.post(`${API}/runs/search`, { experiment_ids: [expA] }));
-    expect(ids(onlyA)).toEqual(runs.filter((r) => r.exp === expA).sort((a, b) => b.start - a.start).map((r) => r.id));
+    expect(ids(onlyA)).toEqual(
+      runs
+        .filter((r) => r.exp === expA)
+        .sort((a, b) => b.start - a.start)
+        .map((r) => r.id),
+    );
   });
 
   it('GET takes repeated query parameters: experiment_ids=A&experiment_ids=B, order_by twice', async () => {
-    const viaGet = ok(await f.get(`${API}/runs/search`, { experiment_ids: [expA, expB], order_by: ['params.opt ASC', 'attributes.start_time ASC'], filter: "tags.parity = 'odd'" }));
-    const viaPost = ok(await f.post(`${API}/runs/search`, { experiment_ids: [expA, expB], order_by: ['params.opt ASC', 'attributes.start_time ASC'], filter: "tags.parity = 'odd'" }));
+    const viaGet = ok(
+      await f.get(`${API}/runs/search`, {
+        experiment_ids: [expA, expB],
+        order_by: ['params.opt ASC', 'attributes.start_time ASC'],
+        filter: "tags.parity = 'odd'",
+      }),
+    );
+    const viaPost = ok(
+      await f.post(`${API}/runs/search`, {
+        experiment_ids: [expA, expB],
+        order_by: ['params.opt ASC', 'attributes.start_time ASC'],
+        filter: "tags.parity = 'odd'",
+      }),
+    );
     expect(viaGet).toEqual(viaPost);
     expect(viaGet.runs).toHaveLength(12);
     const expected = runs.filter((_, i) => i % 2).sort((a, b) => a.opt.localeCompare(b.opt) || a.start - b.start);

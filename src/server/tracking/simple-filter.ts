@@ -121,7 +121,8 @@ export function pageOf<T>(items: T[], maxResults: number, token: string | undefi
   let offset = 0;
   if (token) {
     const text = /^[A-Za-z0-9_-]+$/.test(token) ? Buffer.from(token, 'base64url').toString('utf8') : '';
-    if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw invalid(`Invalid page_token ${JSON.stringify(token)}: pass the next_page_token of the previous answer`);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)))
+      throw invalid(`Invalid page_token ${JSON.stringify(token)}: pass the next_page_token of the previous answer`);
     offset = Number(text);
   }
   const page = items.slice(offset, offset + maxResults);

@@ -40,7 +40,10 @@ export async function startTrackingServer(store: Store, o: TrackingServerOptions
   const own = store.fileRoot === null ? null : path.join(store.fileRoot, 'artifacts');
   const destination = o.artifactsDestination ?? own;
   if (destination === null || store.fileRoot === null)
-    throw new MlxError('USAGE', `the store ${redactUri(store.uri)} has no folder for artifacts and model files; pass --artifacts-destination DIR (a folder every replica of the server shares)`);
+    throw new MlxError(
+      'USAGE',
+      `the store ${redactUri(store.uri)} has no folder for artifacts and model files; pass --artifacts-destination DIR (a folder every replica of the server shares)`,
+    );
   const artifactRoot = path.resolve(destination);
   fs.mkdirSync(artifactRoot, { recursive: true });
   prepareUploadFolder(artifactRoot);
@@ -53,7 +56,14 @@ export async function startTrackingServer(store: Store, o: TrackingServerOptions
     mlxVersion: o.mlxVersion,
     auth: !!o.token,
   };
-  const app = trackingApp(ctx, { token: o.token, corsOrigin: o.corsOrigin, maxUploadBytes: o.maxUploadBytes, ui: o.ui, allowedHosts: o.allowedHosts, log: o.log });
+  const app = trackingApp(ctx, {
+    token: o.token,
+    corsOrigin: o.corsOrigin,
+    maxUploadBytes: o.maxUploadBytes,
+    ui: o.ui,
+    allowedHosts: o.allowedHosts,
+    log: o.log,
+  });
   const bodyTimeouts = {
     idleMs: o.uploadIdleTimeoutMs ?? DEFAULT_UPLOAD_IDLE_TIMEOUT_MS,
     idleSetting: 'mlx server --upload-idle-timeout',

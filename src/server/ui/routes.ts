@@ -112,8 +112,7 @@ export function uiFilePath(root: string, urlPath: string): string | null {
 export function uiRoutes(app: Hono, opts: { root?: string } = {}): void {
   const root = opts.root ?? UI_ROOT;
   const vendor = vendorFiles();
-  const index = (c: Context) =>
-    sendFile(c, path.join(root, 'index.html'), { 'Content-Security-Policy': CSP, 'Referrer-Policy': 'no-referrer' });
+  const index = (c: Context) => sendFile(c, path.join(root, 'index.html'), { 'Content-Security-Policy': CSP, 'Referrer-Policy': 'no-referrer' });
   app.get('/', index);
   app.get('/index.html', index);
   app.get('/ui/vendor/:file', (c) => {

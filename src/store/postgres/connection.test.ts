@@ -5,7 +5,7 @@ import { connectionLost, reportingLostConnections } from './connection.js';
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: 'FATAL' });
 
 describe('connectionLost', () => {
-  it('recognises sessions the server ended, failed connections and the driver\'s own words', () => {
+  it("recognises sessions the server ended, failed connections and the driver's own words", () => {
     for (const err of [
       pgError('57P01', 'terminating connection due to administrator command'),
       pgError('08006', 'connection failure'),
@@ -19,7 +19,14 @@ describe('connectionLost', () => {
   });
 
   it('leaves every other error alone', () => {
-    for (const err of [pgError('23505', 'duplicate key'), pgError('42601', 'syntax error'), new MlxError('RESOURCE_DOES_NOT_EXIST', 'no run'), new Error('boom'), 'text', null])
+    for (const err of [
+      pgError('23505', 'duplicate key'),
+      pgError('42601', 'syntax error'),
+      new MlxError('RESOURCE_DOES_NOT_EXIST', 'no run'),
+      new Error('boom'),
+      'text',
+      null,
+    ])
       expect(connectionLost(err)).toBeNull();
   });
 });

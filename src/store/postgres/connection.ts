@@ -29,7 +29,22 @@ function describe(err: unknown): string {
 }
 
 /** SQLSTATEs of a session the server ended (57P0x) or a connection that failed (class 08), and Node's socket errors. */
-const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+const CONNECTION_CODES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 const CONNECTION_MESSAGES = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect)/i;
 
 /**
@@ -83,7 +98,9 @@ export async function openPool(uri: string, opts: { max?: number; options?: stri
   try {
     url = new URL(uri);
   } catch (err) {
-    throw new MlxError('INVALID_PARAMETER_VALUE', `${redactUri(uri)} is not a valid PostgreSQL URI; use postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, { cause: err });
+    throw new MlxError('INVALID_PARAMETER_VALUE', `${redactUri(uri)} is not a valid PostgreSQL URI; use postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, {
+      cause: err,
+    });
   }
   if (url.pathname.length <= 1)
     throw new MlxError('INVALID_PARAMETER_VALUE', `${redactUri(uri)} names no database; use postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE`);

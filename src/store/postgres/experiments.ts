@@ -1,8 +1,6 @@
 import type { Experiment, LifecycleStage, ViewType } from '../../core/entities.js';
 import { validateExperimentName, validateKey, validateTagValue } from '../../core/validation.js';
-import {
-  checkExperimentStage, experimentExists, experimentNameTaken, experimentNotFound, noExperimentTag, validateTags,
-} from '../sql/checks.js';
+import { checkExperimentStage, experimentExists, experimentNameTaken, experimentNotFound, noExperimentTag, validateTags } from '../sql/checks.js';
 import { experimentArtifactLocation, toExperiment, type ExperimentRow } from '../sql/rows.js';
 import type { Pool } from 'pg';
 import { inTransaction, row, rows, type Queryable } from './connection.js';
@@ -21,9 +19,10 @@ export abstract class PostgresExperiments {
   // ---- experiments -------------------------------------------------------
 
   protected async experimentRow(db: Queryable, id: string, lock = false): Promise<ExperimentRow> {
-    const r = /^\d+$/.test(id) && Number(id) <= 2 ** 31 - 1
-      ? await row<ExperimentRow>(db, `SELECT * FROM experiments WHERE experiment_id = $1${lock ? ' FOR UPDATE' : ''}`, [Number(id)])
-      : undefined;
+    const r =
+      /^\d+$/.test(id) && Number(id) <= 2 ** 31 - 1
+        ? await row<ExperimentRow>(db, `SELECT * FROM experiments WHERE experiment_id = $1${lock ? ' FOR UPDATE' : ''}`, [Number(id)])
+        : undefined;
     if (!r) throw experimentNotFound(id);
     return r;
   }
@@ -63,7 +62,11 @@ export abstract class PostgresExperiments {
 
   async listExperiments(viewType: ViewType = 'active'): Promise<Experiment[]> {
     const all = viewType === 'all';
-    const found = await rows<ExperimentRow>(this.pool, `SELECT * FROM experiments ${all ? '' : 'WHERE lifecycle_stage = $1'} ORDER BY experiment_id`, all ? [] : [viewType]);
+    const found = await rows<ExperimentRow>(
+      this.pool,
+      `SELECT * FROM experiments ${all ? '' : 'WHERE lifecycle_stage = $1'} ORDER BY experiment_id`,
+      all ? [] : [viewType],
+    );
     const out: Experiment[] = [];
     for (const r of found) out.push(await this.toExperiment(r));
     return out;
@@ -95,7 +98,11 @@ export abstract class PostgresExperiments {
       const now = Date.now();
       await c.query('UPDATE experiments SET lifecycle_stage = $1, last_update_time = $2 WHERE experiment_id = $3', [stage, now, r.experiment_id]);
       // As in MLflow, deleting an experiment deletes its runs, and restoring it restores them.
-      await c.query('UPDATE runs SET lifecycle_stage = $1, deleted_time = $2 WHERE experiment_id = $3', [stage, stage === 'deleted' ? now : null, r.experiment_id]);
+      await c.query('UPDATE runs SET lifecycle_stage = $1, deleted_time = $2 WHERE experiment_id = $3', [
+        stage,
+        stage === 'deleted' ? now : null,
+        r.experiment_id,
+      ]);
     });
   }
 

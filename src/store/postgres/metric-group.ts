@@ -20,7 +20,10 @@ const INSERT_MANY = {
 // The latest values of several runs and keys in one statement (one row per run and key).
 const UPSERT_LATEST_MANY = {
   name: 'mlx_upsert_latest_many',
-  text: upsertLatestSql({ select: 'SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::smallint[], $5::bigint[], $6::bigint[])' }, "'-Infinity'::float8"),
+  text: upsertLatestSql(
+    { select: 'SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::smallint[], $5::bigint[], $6::bigint[])' },
+    "'-Infinity'::float8",
+  ),
 };
 const RUN_STAGES = { name: 'mlx_run_stages', text: 'SELECT run_uuid, lifecycle_stage FROM runs WHERE run_uuid = ANY($1)' };
 

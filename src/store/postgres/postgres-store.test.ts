@@ -21,7 +21,10 @@ const open = async (url?: string) => PostgresStore.open(url ?? (await freshUrl()
 if (pg) runStoreContract('postgres', () => open());
 
 const errorOf = async (p: Promise<unknown>): Promise<MlxError> => {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(MlxError);
   return err as MlxError;
 };
@@ -109,7 +112,9 @@ describePg('PostgresStore', () => {
     expect(await applyMigrations(pool, url, { migrations: next, defaultArtifactRoot: 'x' })).toEqual({ from: 1, to: PG_SCHEMA_VERSION + 1 });
     await pool.end();
     const newer = await errorOf(PostgresStore.open(url, { create: true }));
-    expect(newer.message).toMatch(new RegExp(`schema version ${PG_SCHEMA_VERSION + 1}, newer than this mlx understands \\(${PG_SCHEMA_VERSION}\\); upgrade mlx`));
+    expect(newer.message).toMatch(
+      new RegExp(`schema version ${PG_SCHEMA_VERSION + 1}, newer than this mlx understands \\(${PG_SCHEMA_VERSION}\\); upgrade mlx`),
+    );
   });
 
   it('opens an empty database without create as an empty store that writes nothing there', async () => {
@@ -126,7 +131,7 @@ describePg('PostgresStore', () => {
     await real.close();
   });
 
-  it('refuses a database holding another program\'s tables of the same names', async () => {
+  it("refuses a database holding another program's tables of the same names", async () => {
     const url = await freshUrl();
     const pgMod = (await import('pg')).default;
     const c = new pgMod.Client({ connectionString: url });
@@ -155,7 +160,9 @@ describePg('single metric points logged at once (group commit)', () => {
       expect(deleted).toBeInstanceOf(MlxError);
       expect(deleted.message).toContain(gone.run_id);
       expect(unknown.code).toBe('RESOURCE_DOES_NOT_EXIST');
-      expect((await store.getMetricHistory(a.run_id, 'loss')).map((m) => m.step).sort((x, y) => x - y)).toEqual(Array.from({ length: 150 }, (_, i) => 2 * i + 1));
+      expect((await store.getMetricHistory(a.run_id, 'loss')).map((m) => m.step).sort((x, y) => x - y)).toEqual(
+        Array.from({ length: 150 }, (_, i) => 2 * i + 1),
+      );
       const ra = await store.getRun(a.run_id);
       expect(ra.metrics).toEqual({ loss: 1 / 300 });
       expect(ra.metric_steps?.loss.step ?? 299).toBe(299);

@@ -2,11 +2,9 @@ import type { Pool } from 'pg';
 import type { BatchCounts, BatchEntry, LifecycleStage, Metric, Run, RunInfo } from '../../core/entities.js';
 import { SYSTEM_TAGS } from '../../core/entities.js';
 import { validateKey, validateParamValue, validateRunName, validateStep, validateTagValue, validateTimestamp } from '../../core/validation.js';
-import {
-  experimentDeleted, noRunTag, onePrefixHit, prepareRun, runDeleted, runIdPrefix, runInDeletedExperiment, runNotFound,
-} from '../sql/checks.js';
+import { experimentDeleted, noRunTag, onePrefixHit, prepareRun, runDeleted, runIdPrefix, runInDeletedExperiment, runNotFound } from '../sql/checks.js';
 import { metricValue, rowToInfo, type RunRow } from '../sql/rows.js';
-import type { CreateRunInput, LogDatasetInput, RegistryArgs, SearchRunsInput, SearchRunsResult, Store, UpdateRunInput } from '../store.js';
+import type { CreateRunInput, LogDatasetInput, SearchRunsInput, SearchRunsResult, Store, UpdateRunInput } from '../store.js';
 import { inTransaction, openPool, reportingLostConnections, row, rows, type Queryable } from './connection.js';
 import { PostgresExperiments } from './experiments.js';
 import { MetricGroupCommit } from './metric-group.js';
@@ -14,6 +12,7 @@ import { PostgresRegistry } from './registry.js';
 import { writeBatch, writeParams, writeTag } from './run-writes.js';
 import { applyMigrations, checkVersion, PG_DEFAULT_ARTIFACT_ROOT, schemaVersion, type Migrations } from './schema.js';
 import { loadRuns, searchRuns } from './search.js';
+import { delegateRegistry, type RegistryMethods } from '../registry-delegation.js';
 
 export interface PostgresOpenOptions {
   /** Create the schema in an empty database; without, an empty database opens as an empty store that writes nothing there. */
@@ -28,6 +27,11 @@ export interface PostgresOpenOptions {
 }
 
 /** The store in a PostgreSQL database: one pool, shared by every request, for teams running several servers. */
+// The registry methods, handed to this.registry (delegateRegistry).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface PostgresStore extends RegistryMethods {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class PostgresStore extends PostgresExperiments implements Store {
   private constructor(
     pool: Pool,
@@ -39,6 +43,7 @@ export class PostgresStore extends PostgresExperiments implements Store {
     super(pool, fileRoot ?? undefined);
     this.metrics = new MetricGroupCommit(pool);
     this.registry = new PostgresRegistry(pool, fileRoot ?? undefined);
+    delegateRegistry(this, this.registry);
   }
 
   /** The model registry, on the same pool: the registry methods below hand their calls to it. */
@@ -81,7 +86,11 @@ export class PostgresStore extends PostgresExperiments implements Store {
   // ---- runs --------------------------------------------------------------
 
   private async runRow(db: Queryable, runId: string, lock = false): Promise<RunRow> {
-    const r = await row<RunRow>(db, { name: `mlx_run_row${lock ? '_lock' : ''}`, text: `SELECT * FROM runs WHERE run_uuid = $1${lock ? ' FOR UPDATE' : ''}`, values: [runId] });
+    const r = await row<RunRow>(db, {
+      name: `mlx_run_row${lock ? '_lock' : ''}`,
+      text: `SELECT * FROM runs WHERE run_uuid = $1${lock ? ' FOR UPDATE' : ''}`,
+      values: [runId],
+    });
     if (!r) throw runNotFound(runId);
     return r;
   }
@@ -115,8 +124,14 @@ export class PostgresStore extends PostgresExperiments implements Store {
   async resolveRunId(idOrPrefix: string): Promise<string> {
     const id = runIdPrefix(idOrPrefix);
     if (id.length === 32) return (await this.runRow(this.pool, id)).run_uuid;
-    const hits = await rows<{ run_uuid: string }>(this.pool, 'SELECT run_uuid FROM runs WHERE run_uuid >= $1 AND run_uuid < $2 ORDER BY run_uuid LIMIT 3', [id, `${id}g`]);
-    return onePrefixHit(idOrPrefix, hits.map((h) => h.run_uuid));
+    const hits = await rows<{ run_uuid: string }>(this.pool, 'SELECT run_uuid FROM runs WHERE run_uuid >= $1 AND run_uuid < $2 ORDER BY run_uuid LIMIT 3', [
+      id,
+      `${id}g`,
+    ]);
+    return onePrefixHit(
+      idOrPrefix,
+      hits.map((h) => h.run_uuid),
+    );
   }
 
   async updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo> {
@@ -229,28 +244,6 @@ export class PostgresStore extends PostgresExperiments implements Store {
     for (const id of input.experimentIds) await this.experimentRow(this.pool, id);
     return searchRuns(this.pool, this.root, input);
   }
-
-  // ---- model registry: handed to this.registry ---------------------------
-
-  createRegisteredModel(...a: RegistryArgs<'createRegisteredModel'>) { return this.registry.createRegisteredModel(...a); }
-  getRegisteredModel(...a: RegistryArgs<'getRegisteredModel'>) { return this.registry.getRegisteredModel(...a); }
-  listRegisteredModels() { return this.registry.listRegisteredModels(); }
-  updateRegisteredModel(...a: RegistryArgs<'updateRegisteredModel'>) { return this.registry.updateRegisteredModel(...a); }
-  renameRegisteredModel(...a: RegistryArgs<'renameRegisteredModel'>) { return this.registry.renameRegisteredModel(...a); }
-  deleteRegisteredModel(...a: RegistryArgs<'deleteRegisteredModel'>) { return this.registry.deleteRegisteredModel(...a); }
-  setRegisteredModelTag(...a: RegistryArgs<'setRegisteredModelTag'>) { return this.registry.setRegisteredModelTag(...a); }
-  deleteRegisteredModelTag(...a: RegistryArgs<'deleteRegisteredModelTag'>) { return this.registry.deleteRegisteredModelTag(...a); }
-  createModelVersion(...a: RegistryArgs<'createModelVersion'>) { return this.registry.createModelVersion(...a); }
-  getModelVersion(...a: RegistryArgs<'getModelVersion'>) { return this.registry.getModelVersion(...a); }
-  getModelVersionByAlias(...a: RegistryArgs<'getModelVersionByAlias'>) { return this.registry.getModelVersionByAlias(...a); }
-  getLatestModelVersion(...a: RegistryArgs<'getLatestModelVersion'>) { return this.registry.getLatestModelVersion(...a); }
-  searchModelVersions(...a: RegistryArgs<'searchModelVersions'>) { return this.registry.searchModelVersions(...a); }
-  updateModelVersion(...a: RegistryArgs<'updateModelVersion'>) { return this.registry.updateModelVersion(...a); }
-  deleteModelVersion(...a: RegistryArgs<'deleteModelVersion'>) { return this.registry.deleteModelVersion(...a); }
-  setModelVersionTag(...a: RegistryArgs<'setModelVersionTag'>) { return this.registry.setModelVersionTag(...a); }
-  deleteModelVersionTag(...a: RegistryArgs<'deleteModelVersionTag'>) { return this.registry.deleteModelVersionTag(...a); }
-  setRegisteredModelAlias(...a: RegistryArgs<'setRegisteredModelAlias'>) { return this.registry.setRegisteredModelAlias(...a); }
-  deleteRegisteredModelAlias(...a: RegistryArgs<'deleteRegisteredModelAlias'>) { return this.registry.deleteRegisteredModelAlias(...a); }
 
   async close(): Promise<void> {
     if (!this.pool.ended) await this.pool.end();

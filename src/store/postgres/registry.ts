@@ -2,8 +2,16 @@ import type { Pool } from 'pg';
 import type { ModelVersion, RegisteredModel } from '../../core/entities.js';
 import { validateAlias, validateKey, validateModelName, validateTagValue } from '../../core/validation.js';
 import {
-  aliasNotFound, modelExists, modelNotFound, noAliasToDelete, noModelTag, noVersions, noVersionTag, validateTags,
-  validateVersionInput, versionNotFound,
+  aliasNotFound,
+  modelExists,
+  modelNotFound,
+  noAliasToDelete,
+  noModelTag,
+  noVersions,
+  noVersionTag,
+  validateTags,
+  validateVersionInput,
+  versionNotFound,
 } from '../sql/checks.js';
 import { resolveArtifactUri, toModel, toVersion, type ModelRow, type VersionRow } from '../sql/rows.js';
 import type { CreateModelVersionInput } from '../store.js';
@@ -42,15 +50,25 @@ export class PostgresRegistry {
   private async toModel(db: Queryable, r: ModelRow): Promise<RegisteredModel> {
     // One after another: a transaction's client runs one query at a time.
     const tags = await rows<KV>(db, 'SELECT key, value FROM registered_model_tags WHERE name = $1', [r.name]);
-    const aliases = await rows<{ alias: string; version: number }>(db, 'SELECT alias, version FROM registered_model_aliases WHERE name = $1 ORDER BY alias', [r.name]);
+    const aliases = await rows<{ alias: string; version: number }>(db, 'SELECT alias, version FROM registered_model_aliases WHERE name = $1 ORDER BY alias', [
+      r.name,
+    ]);
     const latest = await row<{ v: number | null }>(db, 'SELECT max(version) AS v FROM model_versions WHERE name = $1', [r.name]);
     return toModel(r, tags, aliases, latest?.v ?? null);
   }
 
   private async toVersion(db: Queryable, r: VersionRow): Promise<ModelVersion> {
     const tags = await rows<KV>(db, 'SELECT key, value FROM model_version_tags WHERE name = $1 AND version = $2', [r.name, r.version]);
-    const aliases = await rows<{ alias: string }>(db, 'SELECT alias FROM registered_model_aliases WHERE name = $1 AND version = $2 ORDER BY alias', [r.name, r.version]);
-    return toVersion(r, this.root, tags, aliases.map((a) => a.alias));
+    const aliases = await rows<{ alias: string }>(db, 'SELECT alias FROM registered_model_aliases WHERE name = $1 AND version = $2 ORDER BY alias', [
+      r.name,
+      r.version,
+    ]);
+    return toVersion(
+      r,
+      this.root,
+      tags,
+      aliases.map((a) => a.alias),
+    );
   }
 
   private async touch(db: Queryable, name: string): Promise<void> {
@@ -117,7 +135,9 @@ export class PostgresRegistry {
   /** Of these storage locations, the ones no remaining version uses. */
   private async orphaned(db: Queryable, locations: string[]): Promise<string[]> {
     const used = new Set(
-      (await rows<{ l: string }>(db, 'SELECT DISTINCT storage_location AS l FROM model_versions WHERE storage_location = ANY($1)', [locations])).map((r) => r.l),
+      (await rows<{ l: string }>(db, 'SELECT DISTINCT storage_location AS l FROM model_versions WHERE storage_location = ANY($1)', [locations])).map(
+        (r) => r.l,
+      ),
     );
     return locations.filter((l) => !used.has(l)).map((l) => resolveArtifactUri(this.root, l));
   }
@@ -135,8 +155,7 @@ export class PostgresRegistry {
 
   async deleteRegisteredModelTag(name: string, key: string): Promise<void> {
     await this.modelRow(this.pool, name);
-    if ((await this.pool.query('DELETE FROM registered_model_tags WHERE name = $1 AND key = $2', [name, key])).rowCount === 0)
-      throw noModelTag(name, key);
+    if ((await this.pool.query('DELETE FROM registered_model_tags WHERE name = $1 AND key = $2', [name, key])).rowCount === 0) throw noModelTag(name, key);
   }
 
   async createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion> {
@@ -157,9 +176,22 @@ export class PostgresRegistry {
                  storage_location, sha256, size, ir_version, opset, producer, signature, labels, preprocess)
                VALUES ($1, $2, $3, $4, $4, $5, $6, $7, 'READY', $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
         values: [
-          input.name, version, input.description ?? '', now, input.userId, input.source, input.runId, input.storageLocation, input.sha256,
-          input.size, input.irVersion, JSON.stringify(input.opset), input.producer, JSON.stringify(input.signature),
-          input.labels ? JSON.stringify(input.labels) : null, input.preprocess,
+          input.name,
+          version,
+          input.description ?? '',
+          now,
+          input.userId,
+          input.source,
+          input.runId,
+          input.storageLocation,
+          input.sha256,
+          input.size,
+          input.irVersion,
+          JSON.stringify(input.opset),
+          input.producer,
+          JSON.stringify(input.signature),
+          input.labels ? JSON.stringify(input.labels) : null,
+          input.preprocess,
         ],
       });
       await c.query('UPDATE registered_models SET next_version = $1, last_updated_time = $2 WHERE name = $3', [version + 1, now, input.name]);
@@ -210,7 +242,10 @@ export class PostgresRegistry {
     await this.versionRow(this.pool, name, version);
     if (input.description !== undefined)
       await this.pool.query('UPDATE model_versions SET description = $1, last_updated_time = $2 WHERE name = $3 AND version = $4', [
-        input.description, Date.now(), name, version,
+        input.description,
+        Date.now(),
+        name,
+        version,
       ]);
     return this.getModelVersion(name, version);
   }

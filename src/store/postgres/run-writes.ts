@@ -35,14 +35,15 @@ export async function writeTag(db: Queryable, runId: string, key: string, value:
 export async function writeParams(db: Queryable, runId: string, params: Record<string, string> | Map<string, string>): Promise<void> {
   const entries = params instanceof Map ? [...params] : Object.entries(params);
   if (entries.length === 0) return;
-  await db.query(
-    'INSERT INTO params (run_uuid, key, value) SELECT $1, * FROM unnest($2::text[], $3::text[]) ON CONFLICT (run_uuid, key) DO NOTHING',
-    [runId, entries.map((e) => e[0]), entries.map((e) => e[1])],
-  );
+  await db.query('INSERT INTO params (run_uuid, key, value) SELECT $1, * FROM unnest($2::text[], $3::text[]) ON CONFLICT (run_uuid, key) DO NOTHING', [
+    runId,
+    entries.map((e) => e[0]),
+    entries.map((e) => e[1]),
+  ]);
   const stored = new Map(
-    (await rows<{ key: string; value: string }>(db, 'SELECT key, value FROM params WHERE run_uuid = $1 AND key = ANY($2)', [runId, entries.map((e) => e[0])])).map(
-      (r) => [r.key, r.value],
-    ),
+    (
+      await rows<{ key: string; value: string }>(db, 'SELECT key, value FROM params WHERE run_uuid = $1 AND key = ANY($2)', [runId, entries.map((e) => e[0])])
+    ).map((r) => [r.key, r.value]),
   );
   for (const [k, v] of entries) {
     const old = stored.get(k);
@@ -69,7 +70,9 @@ export async function writeBatch(c: PoolClient, runId: string, entries: Iterable
   for await (const e of entries) {
     checkBatchEntry(e, seenKeys, params);
     if (e.type === 'metric') {
-      pointValues(runId, e).slice(1).forEach((v, i) => cols[i].push(v));
+      pointValues(runId, e)
+        .slice(1)
+        .forEach((v, i) => cols[i].push(v));
       if (cols[0].length >= CHUNK) await flush();
       const cur = latest.get(e.key);
       if (!cur || isLater(e, cur)) latest.set(e.key, e);

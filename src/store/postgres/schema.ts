@@ -39,10 +39,7 @@ export function checkVersion(uri: string, current: number, migrations: Migration
       `the store ${shown} has schema version ${current}, newer than this mlx understands (${target}); upgrade mlx (npm install -g mlx@latest) to use it`,
     );
   if (current < target)
-    throw new MlxError(
-      'INVALID_STATE',
-      `the store ${shown} has schema version ${current}, older than this mlx (${target}); run \`mlx db upgrade ${shown}\``,
-    );
+    throw new MlxError('INVALID_STATE', `the store ${shown} has schema version ${current}, older than this mlx (${target}); run \`mlx db upgrade ${shown}\``);
 }
 
 /**

@@ -31,7 +31,9 @@ describe('log-batch requests within MLflow limits', () => {
 
   it('sends a batch that fits one request as one request (atomic on the server), and an empty one as one empty request', async () => {
     const small = await collectBatch('r', [metric(1), { type: 'param', key: 'a', value: '1' }, { type: 'tag', key: 't', value: 'x' }], async () => run());
-    expect(batchRequests(small)).toEqual([{ params: [{ key: 'a', value: '1' }], tags: [{ key: 't', value: 'x' }], metrics: [{ key: 'm1', value: 1, step: 1, timestamp: 1 }] }]);
+    expect(batchRequests(small)).toEqual([
+      { params: [{ key: 'a', value: '1' }], tags: [{ key: 't', value: 'x' }], metrics: [{ key: 'm1', value: 1, step: 1, timestamp: 1 }] },
+    ]);
     expect(batchRequests(await collectBatch('r', [], async () => run()))).toEqual([{ params: [], tags: [], metrics: [] }]);
   });
 
@@ -66,7 +68,13 @@ describe('log-batch requests within MLflow limits', () => {
       expect((err as MlxError).message).toMatch(re);
     };
     await refused([metric(1), { type: 'metric', key: 'bad*key', value: 1, step: 0, timestamp: 1 }], /bad\*key/);
-    await refused([{ type: 'param', key: 'p', value: '1' }, { type: 'param', key: 'p', value: '2' }], /"p" is given twice/);
+    await refused(
+      [
+        { type: 'param', key: 'p', value: '1' },
+        { type: 'param', key: 'p', value: '2' },
+      ],
+      /"p" is given twice/,
+    );
     await refused([{ type: 'param', key: 'lr', value: '0.2' }], /"lr" of run r is already "0\.1"/, run({ lr: '0.1' }));
     await refused([{ type: 'param', key: 'lr', value: '0.2' }], /deleted/, run({}, 'deleted'));
   });
@@ -76,7 +84,14 @@ describe('log-batch requests within MLflow limits', () => {
     const load = async () => (loads++, run());
     await collectBatch('r', [metric(1), { type: 'tag', key: 't', value: 'v' }], load);
     expect(loads).toBe(0);
-    await collectBatch('r', [{ type: 'param', key: 'a', value: '1' }, { type: 'param', key: 'b', value: '1' }], load);
+    await collectBatch(
+      'r',
+      [
+        { type: 'param', key: 'a', value: '1' },
+        { type: 'param', key: 'b', value: '1' },
+      ],
+      load,
+    );
     expect(loads).toBe(1);
   });
 });

@@ -35,8 +35,7 @@ export async function collectBatch(
     } else if (e.type === 'param') {
       if (existing === undefined) {
         const run = await loadRun();
-        if (run.info.lifecycle_stage !== 'active')
-          throw new MlxError('INVALID_STATE', `run ${runId} is deleted; restore it first: mlx runs restore ${runId}`);
+        if (run.info.lifecycle_stage !== 'active') throw new MlxError('INVALID_STATE', `run ${runId} is deleted; restore it first: mlx runs restore ${runId}`);
         existing = run.params;
       }
       const old = existing[e.key];

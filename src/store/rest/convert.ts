@@ -117,7 +117,16 @@ export function datasetInputJson(d: DatasetInput) {
 }
 
 /** mlx's model facts travel as computed tags on every version the mlx server returns; they are not user tags. */
-export const MLX_FACT_TAGS = new Set(['mlx.sha256', 'mlx.size', 'mlx.ir_version', 'mlx.producer', 'mlx.opset', 'mlx.signature', 'mlx.labels', 'mlx.preprocess']);
+export const MLX_FACT_TAGS = new Set([
+  'mlx.sha256',
+  'mlx.size',
+  'mlx.ir_version',
+  'mlx.producer',
+  'mlx.opset',
+  'mlx.signature',
+  'mlx.labels',
+  'mlx.preprocess',
+]);
 
 function parseJsonTag<T>(text: string | undefined, fallback: T): T {
   if (text === undefined) return fallback;

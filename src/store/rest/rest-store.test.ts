@@ -41,7 +41,11 @@ describe('RestStore against mlx server', () => {
 
   it('splits a batch over the request limits into several log-batch requests, all of it stored', async () => {
     const store = await open();
-    const run = await store.createRun({ experimentId: '0', userId: 'u', params: Object.fromEntries(Array.from({ length: 130 }, (_, i) => [`p${i}`, String(i)])) });
+    const run = await store.createRun({
+      experimentId: '0',
+      userId: 'u',
+      params: Object.fromEntries(Array.from({ length: 130 }, (_, i) => [`p${i}`, String(i)])),
+    });
     const entries: BatchEntry[] = [];
     for (let i = 0; i < 2500; i++) entries.push({ type: 'metric', key: `m${i % 2}`, value: i, step: i, timestamp: 1 });
     for (let i = 0; i < 150; i++) entries.push({ type: 'param', key: `q${i}`, value: String(i) });
@@ -77,7 +81,7 @@ describe('RestStore against mlx server', () => {
     expect(rest.runs.map((r) => r.info.run_name)).toEqual(['r0']);
   });
 
-  it('sends nothing for bad input: validation happens in the client, with the local store\'s messages', async () => {
+  it("sends nothing for bad input: validation happens in the client, with the local store's messages", async () => {
     // An address nothing listens on: any request would fail with "cannot reach".
     const store = new RestStore('http://127.0.0.1:9', { token: TOKEN });
     const rejects = async (p: Promise<unknown>, re: RegExp) => expect(await p.catch((e: MlxError) => e.message)).toMatch(re);
@@ -94,7 +98,11 @@ describe('RestStore against mlx server', () => {
     expect(e1).toBeInstanceOf(MlxError);
     expect(e1.message).toMatch(/^cannot reach the tracking server at http:\/\/127\.0\.0\.1:9: .*mlx server/);
     const server = await startTrackingServer({ token: TOKEN });
-    for (const [env, from] of [[{}, /needs a token \(401\)/], [{ MLX_TRACKING_TOKEN: 'wrong-token' }, /MLX_TRACKING_TOKEN \(401\)/], [{ MLFLOW_TRACKING_TOKEN: 'nope' }, /MLFLOW_TRACKING_TOKEN/]] as const) {
+    for (const [env, from] of [
+      [{}, /needs a token \(401\)/],
+      [{ MLX_TRACKING_TOKEN: 'wrong-token' }, /MLX_TRACKING_TOKEN \(401\)/],
+      [{ MLFLOW_TRACKING_TOKEN: 'nope' }, /MLFLOW_TRACKING_TOKEN/],
+    ] as const) {
       const e = (await new RestStore(server.url, { env }).listExperiments().catch((x: unknown) => x)) as MlxError;
       expect(e.code).toBe('UNAUTHENTICATED');
       expect(e.message).toMatch(from);

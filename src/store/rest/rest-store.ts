@@ -15,6 +15,7 @@ import { BATCH_LIMITS, batchRequests, collectBatch } from './batch.js';
 import { RestClient } from '../http-client.js';
 import { datasetInputJson, experimentOf, metricOf, runInfoOf, runOf, tagList, VIEW_TYPES } from './convert.js';
 import { RestRegistry } from './rest-registry.js';
+import { delegateRegistry, type RegistryMethods } from '../registry-delegation.js';
 
 type Json = Record<string, any>;
 
@@ -25,6 +26,11 @@ const isNotFound = (err: unknown) => err instanceof MlxError && err.code === 'RE
  * Writes are validated here first (same limits and messages as the local store), so bad input
  * costs no request and reads the same locally and remotely.
  */
+// The registry methods, handed to this.registry (delegateRegistry).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface RestStore extends RegistryMethods {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class RestStore implements Store {
   readonly uri: string;
   readonly ephemeral = false;
@@ -37,6 +43,7 @@ export class RestStore implements Store {
   constructor(uri: string, opts: { env?: NodeJS.ProcessEnv; token?: string } = {}) {
     this.client = new RestClient(uri, opts);
     this.registry = new RestRegistry(this.client);
+    delegateRegistry(this, this.registry);
     this.uri = this.client.base;
   }
 
@@ -78,7 +85,11 @@ export class RestStore implements Store {
     const out: Experiment[] = [];
     let token: string | undefined;
     do {
-      const res = await this.mlflow('POST', 'experiments/search', { view_type: VIEW_TYPES[viewType], max_results: 1000, ...(token ? { page_token: token } : {}) });
+      const res = await this.mlflow('POST', 'experiments/search', {
+        view_type: VIEW_TYPES[viewType],
+        max_results: 1000,
+        ...(token ? { page_token: token } : {}),
+      });
       out.push(...((res.experiments ?? []) as Json[]).map(experimentOf));
       token = res.next_page_token || undefined;
     } while (token);
@@ -139,7 +150,10 @@ export class RestStore implements Store {
     const info = runInfoOf(res.run.info, tags);
     try {
       for (let i = 0; i < params.length; i += BATCH_LIMITS.params)
-        await this.mlflow('POST', 'runs/log-batch', { run_id: info.run_id, params: params.slice(i, i + BATCH_LIMITS.params).map(([key, value]) => ({ key, value })) });
+        await this.mlflow('POST', 'runs/log-batch', {
+          run_id: info.run_id,
+          params: params.slice(i, i + BATCH_LIMITS.params).map(([key, value]) => ({ key, value })),
+        });
     } catch (err) {
       await this.deleteRun(info.run_id).catch(() => undefined);
       throw err;
@@ -283,32 +297,15 @@ export class RestStore implements Store {
     return { runs, ...(token ? { nextPageToken: token } : {}) };
   }
 
-  // ---- model registry: handed to this.registry ---------------------------
-
-  createRegisteredModel(...a: RegistryArgs<'createRegisteredModel'>) { return this.registry.createRegisteredModel(...a); }
-  getRegisteredModel(...a: RegistryArgs<'getRegisteredModel'>) { return this.registry.getRegisteredModel(...a); }
-  listRegisteredModels() { return this.registry.listRegisteredModels(); }
-  updateRegisteredModel(...a: RegistryArgs<'updateRegisteredModel'>) { return this.registry.updateRegisteredModel(...a); }
-  renameRegisteredModel(...a: RegistryArgs<'renameRegisteredModel'>) { return this.registry.renameRegisteredModel(...a); }
-  deleteRegisteredModel(...a: RegistryArgs<'deleteRegisteredModel'>) { return this.registry.deleteRegisteredModel(...a); }
-  setRegisteredModelTag(...a: RegistryArgs<'setRegisteredModelTag'>) { return this.registry.setRegisteredModelTag(...a); }
-  deleteRegisteredModelTag(...a: RegistryArgs<'deleteRegisteredModelTag'>) { return this.registry.deleteRegisteredModelTag(...a); }
-  createModelVersion(...a: RegistryArgs<'createModelVersion'>) { return this.registry.createModelVersion(...a); }
-  getModelVersion(...a: RegistryArgs<'getModelVersion'>) { return this.registry.getModelVersion(...a); }
-  getModelVersionByAlias(...a: RegistryArgs<'getModelVersionByAlias'>) { return this.registry.getModelVersionByAlias(...a); }
-  getLatestModelVersion(...a: RegistryArgs<'getLatestModelVersion'>) { return this.registry.getLatestModelVersion(...a); }
-  searchModelVersions(...a: RegistryArgs<'searchModelVersions'>) { return this.registry.searchModelVersions(...a); }
-  updateModelVersion(...a: RegistryArgs<'updateModelVersion'>) { return this.registry.updateModelVersion(...a); }
-  deleteModelVersion(...a: RegistryArgs<'deleteModelVersion'>) { return this.registry.deleteModelVersion(...a); }
-  setModelVersionTag(...a: RegistryArgs<'setModelVersionTag'>) { return this.registry.setModelVersionTag(...a); }
-  deleteModelVersionTag(...a: RegistryArgs<'deleteModelVersionTag'>) { return this.registry.deleteModelVersionTag(...a); }
-  setRegisteredModelAlias(...a: RegistryArgs<'setRegisteredModelAlias'>) { return this.registry.setRegisteredModelAlias(...a); }
-  deleteRegisteredModelAlias(...a: RegistryArgs<'deleteRegisteredModelAlias'>) { return this.registry.deleteRegisteredModelAlias(...a); }
-  getModelVersionDownloadUri(...a: RegistryArgs<'getModelVersionDownloadUri'>) { return this.registry.getModelVersionDownloadUri(...a); }
-  putModelCard(...a: RegistryArgs<'putModelCard'>) { return this.registry.putModelCard(...a); }
+  /** Only a store behind a tracking server has these (the server keeps the model files). */
+  getModelVersionDownloadUri(...a: RegistryArgs<'getModelVersionDownloadUri'>) {
+    return this.registry.getModelVersionDownloadUri(...a);
+  }
+  putModelCard(...a: RegistryArgs<'putModelCard'>) {
+    return this.registry.putModelCard(...a);
+  }
 
   async close(): Promise<void> {
     // Connections belong to Node's global fetch agent; idle ones do not keep the process alive.
   }
 }
-

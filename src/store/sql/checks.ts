@@ -2,7 +2,13 @@ import { alreadyExists, invalid, MlxError, notFound } from '../../core/errors.js
 import { SYSTEM_TAGS, type LifecycleStage } from '../../core/entities.js';
 import { newRunId, newRunName } from '../../core/ids.js';
 import {
-  validateAlias, validateKey, validateModelName, validateParamValue, validateRunName, validateTagValue, validateTimestamp,
+  validateAlias,
+  validateKey,
+  validateModelName,
+  validateParamValue,
+  validateRunName,
+  validateTagValue,
+  validateTimestamp,
 } from '../../core/validation.js';
 import type { CreateModelVersionInput, CreateRunInput } from '../store.js';
 import type { ExperimentRow } from './rows.js';
@@ -12,8 +18,7 @@ import type { ExperimentRow } from './rows.js';
 const q = JSON.stringify;
 
 export const runNotFound = (runId: string) => notFound(`run ${q(runId)} does not exist; find run ids with: mlx runs list`);
-export const runDeleted = (runId: string) =>
-  new MlxError('INVALID_STATE', `run ${runId} is deleted; restore it first: mlx runs restore ${runId}`);
+export const runDeleted = (runId: string) => new MlxError('INVALID_STATE', `run ${runId} is deleted; restore it first: mlx runs restore ${runId}`);
 export const runInDeletedExperiment = (runId: string, exp: ExperimentRow) =>
   new MlxError('INVALID_STATE', `run ${runId} belongs to deleted experiment ${q(exp.name)}; restore the experiment instead`);
 export const noRunTag = (runId: string, key: string) => notFound(`run ${runId} has no tag ${q(key)}`);
@@ -31,8 +36,7 @@ export function experimentExists(name: string, existing: ExperimentRow): MlxErro
       : `experiment ${q(name)} already exists (id ${existing.experiment_id})`,
   );
 }
-export const experimentNameTaken = (name: string, clashId: number) =>
-  alreadyExists(`experiment ${q(name)} already exists (id ${clashId}); pick another name`);
+export const experimentNameTaken = (name: string, clashId: number) => alreadyExists(`experiment ${q(name)} already exists (id ${clashId}); pick another name`);
 
 /** Checks a lifecycle change of an experiment before it is made. */
 export function checkExperimentStage(id: string, row: ExperimentRow, stage: LifecycleStage): void {
@@ -46,16 +50,14 @@ export const paramChanged = (runId: string, key: string, old: string, value: str
 /** A run id or prefix as typed, lower-cased; refuses what cannot be one. */
 export function runIdPrefix(idOrPrefix: string): string {
   const id = idOrPrefix.trim().toLowerCase();
-  if (!/^[0-9a-f]{6,32}$/.test(id))
-    throw invalid(`run id ${q(idOrPrefix)} is not a run id: give the 32-character id or a unique prefix of 6 or more`);
+  if (!/^[0-9a-f]{6,32}$/.test(id)) throw invalid(`run id ${q(idOrPrefix)} is not a run id: give the 32-character id or a unique prefix of 6 or more`);
   return id;
 }
 
 /** The one run a prefix names, from up to three ids starting with it. */
 export function onePrefixHit(idOrPrefix: string, hits: string[]): string {
   if (hits.length === 0) throw notFound(`no run id starts with ${q(idOrPrefix)}; find run ids with: mlx runs list`);
-  if (hits.length > 1)
-    throw invalid(`run id prefix ${q(idOrPrefix)} is ambiguous (${hits.slice(0, 2).join(', ')}...); give more characters`);
+  if (hits.length > 1) throw invalid(`run id prefix ${q(idOrPrefix)} is ambiguous (${hits.slice(0, 2).join(', ')}...); give more characters`);
   return hits[0];
 }
 

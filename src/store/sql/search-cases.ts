@@ -13,11 +13,67 @@ const METRIC_KEYS = ['acc', 'loss', 'val/acc', 'my metric', 'f1'];
 const METRIC_VALUES = [0, 1, -1, 0.5, 0.95, 1e-3, 2.5e10, NaN, Infinity, -Infinity, 3, 1e-300];
 const PARAM_KEYS = ['opt', 'lr', 'lr-x', 'a.b', 'model name'];
 const TAG_KEYS = ['team', 'mlflow.runName', 'env', 'k"q'];
-const STRINGS = ['adam', 'Adam', 'ADAM', 'sgd', '0.01', '0.1', 'a*b', 'a?b', '[x]', '50%', 'a_b', 'axb', 'ü', 'Ü',
-  '😀', '', "it's", 'é😀', 'line\nbreak', 'a\\b', 'x-y', 'ǅ', 'ß', 'ẞ', '\uffff', 'K'];
-const PATTERNS = ['a%', 'A%', '%b', '_', '%', 'a_b', 'a\\_b', '50\\%', '%*%', '%?%', '%[%', '[x]', 'ü%', 'Ü%', '_😀',
-  'é_', '%\n%', '%\\\\%', 'ß', 'SS', 'ǆ', 'k', '%]%', 'a\\', '%d%'];
-const DATASETS = [['train', 'd1'], ['eval', 'd2'], ['Train', 'D1'], ['holdout', 'x*y']] as const;
+const STRINGS = [
+  'adam',
+  'Adam',
+  'ADAM',
+  'sgd',
+  '0.01',
+  '0.1',
+  'a*b',
+  'a?b',
+  '[x]',
+  '50%',
+  'a_b',
+  'axb',
+  'ü',
+  'Ü',
+  '😀',
+  '',
+  "it's",
+  'é😀',
+  'line\nbreak',
+  'a\\b',
+  'x-y',
+  'ǅ',
+  'ß',
+  'ẞ',
+  '\uffff',
+  'K',
+];
+const PATTERNS = [
+  'a%',
+  'A%',
+  '%b',
+  '_',
+  '%',
+  'a_b',
+  'a\\_b',
+  '50\\%',
+  '%*%',
+  '%?%',
+  '%[%',
+  '[x]',
+  'ü%',
+  'Ü%',
+  '_😀',
+  'é_',
+  '%\n%',
+  '%\\\\%',
+  'ß',
+  'SS',
+  'ǆ',
+  'k',
+  '%]%',
+  'a\\',
+  '%d%',
+];
+const DATASETS = [
+  ['train', 'd1'],
+  ['eval', 'd2'],
+  ['Train', 'D1'],
+  ['holdout', 'x*y'],
+] as const;
 const CONTEXTS = ['training', 'eval', null, 'Training'];
 const STAGES = ['active', 'deleted'] as const;
 
@@ -25,7 +81,13 @@ export function makeRuns(n: number): Run[] {
   const runs: Run[] = [];
   for (let i = 0; i < n; i++) {
     const inputs: DatasetInput[] = some(DATASETS, 1.5).map(([name, digest]) => ({
-      name, digest, context: pick(CONTEXTS), source_type: 'local', source: '/d', schema: null, profile: null,
+      name,
+      digest,
+      context: pick(CONTEXTS),
+      source_type: 'local',
+      source: '/d',
+      schema: null,
+      profile: null,
     }));
     runs.push({
       info: {
@@ -62,12 +124,21 @@ function randomComparison(runs: Run[]): string {
       return `metrics.${key(pick(METRIC_KEYS))} ${pick(NUM_OPS)} ${pick(NUM_LITERALS)}`;
     case 1:
     case 2: {
-      const [ent, keys] = pick([['params', PARAM_KEYS], ['tags', TAG_KEYS], ['param', PARAM_KEYS], ['tag', TAG_KEYS]] as const);
+      const [ent, keys] = pick([
+        ['params', PARAM_KEYS],
+        ['tags', TAG_KEYS],
+        ['param', PARAM_KEYS],
+        ['tag', TAG_KEYS],
+      ] as const);
       const op = pick(STR_OPS);
       return `${ent}.${key(pick(keys))} ${op} ${strRhs(op)}`;
     }
     case 3: {
-      const [ent, keys] = pick([['params', PARAM_KEYS], ['tags', TAG_KEYS], ['metrics', METRIC_KEYS]] as const);
+      const [ent, keys] = pick([
+        ['params', PARAM_KEYS],
+        ['tags', TAG_KEYS],
+        ['metrics', METRIC_KEYS],
+      ] as const);
       if (ent !== 'metrics' && rand() < 0.5) return `${ent}.${key(pick(keys))} ${pick(['IN', 'NOT IN'])} ${list(STRINGS)}`;
       return `${ent}.${key(pick(keys))} ${pick(['IS NULL', 'IS NOT NULL'])}`;
     }
@@ -117,7 +188,7 @@ export const HAND_WRITTEN_FILTERS = [
   "params.opt LIKE 'a%'",
   "params.opt ILIKE 'a%'",
   "params.`model name` LIKE '%*%'",
-  "params.\"lr-x\" LIKE '%[%'",
+  'params."lr-x" LIKE \'%[%\'',
   "tags.`k\"q` IN ('adam', 'sgd')",
   "tags.mlflow.runName NOT IN ('adam', '')",
   "tags.team ILIKE 'ǅ'",

@@ -55,10 +55,7 @@ class Compiler {
   }
 
   private datasetExists(test: string): string {
-    return (
-      'EXISTS (SELECT 1 FROM inputs i JOIN datasets d ON d.dataset_id = i.dataset_id ' +
-      `WHERE i.run_uuid = r.run_uuid AND ${test})`
-    );
+    return 'EXISTS (SELECT 1 FROM inputs i JOIN datasets d ON d.dataset_id = i.dataset_id ' + `WHERE i.run_uuid = r.run_uuid AND ${test})`;
   }
 
   private comparison(c: Comparison, params: unknown[]): string {

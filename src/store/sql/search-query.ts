@@ -29,8 +29,7 @@ export interface SearchQuery {
 /** The SQL of one page of a run search (null when no experiment is searched), shared by the SQL stores. */
 export function searchRunsQuery(input: SearchRunsInput, dialect: SqlDialect): SearchQuery | null {
   const max = input.maxResults ?? 1000;
-  if (!Number.isInteger(max) || max < 1 || max > MAX_RESULTS_LIMIT)
-    throw invalid(`max results ${max} must be an integer between 1 and ${MAX_RESULTS_LIMIT}`);
+  if (!Number.isInteger(max) || max < 1 || max > MAX_RESULTS_LIMIT) throw invalid(`max results ${max} must be an integer between 1 and ${MAX_RESULTS_LIMIT}`);
   const expr = parseFilter(input.filter ?? '');
   const order = parseOrderBy(input.orderBy ?? []);
   const sql = compileSearchSql(expr, order, dialect);

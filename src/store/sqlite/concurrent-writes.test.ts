@@ -22,7 +22,11 @@ describe('overlapping writes on one SQLite store', () => {
   it('streamed batches started at once both land, one after the other', async () => {
     const store = fresh();
     const { run_id } = await store.createRun({ experimentId: '0', userId: 'u' });
-    const counts = await Promise.all([store.logBatch(run_id, streamed('a', 50)), store.logBatch(run_id, streamed('b', 50)), store.logBatch(run_id, streamed('c', 50))]);
+    const counts = await Promise.all([
+      store.logBatch(run_id, streamed('a', 50)),
+      store.logBatch(run_id, streamed('b', 50)),
+      store.logBatch(run_id, streamed('c', 50)),
+    ]);
     expect(counts.map((c) => c.metrics)).toEqual([50, 50, 50]);
     for (const k of ['a', 'b', 'c']) expect(await store.getMetricHistory(run_id, k)).toHaveLength(50);
     await store.close();
@@ -31,7 +35,10 @@ describe('overlapping writes on one SQLite store', () => {
   it('a single write during a streamed batch that fails is kept; the batch is not', async () => {
     const store = fresh();
     const { run_id } = await store.createRun({ experimentId: '0', userId: 'u' });
-    const batch = store.logBatch(run_id, streamed('doomed', 30, 20)).then(() => null, (err: Error) => err);
+    const batch = store.logBatch(run_id, streamed('doomed', 30, 20)).then(
+      () => null,
+      (err: Error) => err,
+    );
     await new Promise((r) => setTimeout(r, 5));
     await Promise.all([store.logMetric(run_id, { key: 'single', value: 1, timestamp: 1, step: 0 }), store.setTag(run_id, 'kept', 'yes')]);
     expect((await batch)?.message).toBe('the input broke off');

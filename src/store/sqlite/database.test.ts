@@ -38,7 +38,7 @@ describe('openDatabase', () => {
     expect(fs.readFileSync(file, 'utf8')).toMatch(/^this is not/);
   });
 
-  it('refuses an SQLite database that is some other program\'s', () => {
+  it("refuses an SQLite database that is some other program's", () => {
     const file = tmpFile();
     const other = new Database(file);
     other.exec('CREATE TABLE users (id INTEGER)');
@@ -65,14 +65,16 @@ describe('openDatabase', () => {
     const next = [...MIGRATIONS, { version: SCHEMA_VERSION + 1, name: 'test', sql: 'ALTER TABLE experiments ADD COLUMN note TEXT;' }];
     const upgraded = openDatabase(file, { create: false, migrations: next });
     expect(upgraded.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
-    expect(upgraded.prepare("SELECT name, note FROM experiments WHERE experiment_id = 1").get()).toEqual({ name: 'old', note: null });
+    expect(upgraded.prepare('SELECT name, note FROM experiments WHERE experiment_id = 1').get()).toEqual({ name: 'old', note: null });
     upgraded.close();
   });
 
   it('upgrades a tracking-only store (schema 1) to the registry schema, keeping its runs', () => {
     const file = tmpFile();
     const v1 = openDatabase(file, { create: true, migrations: MIGRATIONS.slice(0, 1) });
-    v1.prepare("INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, artifact_uri) VALUES ('r', 'n', 0, 'u', 'FINISHED', 1, 'a')").run();
+    v1.prepare(
+      "INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, artifact_uri) VALUES ('r', 'n', 0, 'u', 'FINISHED', 1, 'a')",
+    ).run();
     v1.close();
     const db = openDatabase(file, { create: false });
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);

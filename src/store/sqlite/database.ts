@@ -15,10 +15,7 @@ const SQLITE_MAGIC = 'SQLite format 3\0';
  * ones. A database this process may not write (another user's, on a read-only mount) opens
  * read-only: readers work, and a write fails with SQLITE_READONLY (see isReadOnlyError).
  */
-export function openDatabase(
-  file: string,
-  opts: { create: boolean; migrations?: typeof MIGRATIONS },
-): Db {
+export function openDatabase(file: string, opts: { create: boolean; migrations?: typeof MIGRATIONS }): Db {
   const migrations = opts.migrations ?? MIGRATIONS;
   if (file !== ':memory:') {
     const exists = fs.existsSync(file);
@@ -54,8 +51,7 @@ export function openDatabase(
     if (file !== ':memory:' && isReadOnlyError(err) && fs.existsSync(file))
       return openReadOnly(file, `SQLite may not write it (${(err as { code: string }).code})`, migrations);
     const msg = (err as Error).message;
-    if (/not a database|file is encrypted/i.test(msg))
-      throw notSqlite(file, err);
+    if (/not a database|file is encrypted/i.test(msg)) throw notSqlite(file, err);
     throw new MlxError('INTERNAL_ERROR', `cannot open the mlx database ${file}: ${msg}`, { cause: err });
   }
   return db;
@@ -92,15 +88,22 @@ function openReadOnly(file: string, why: string, migrations: typeof MIGRATIONS):
       if (pendingWal)
         throw readOnlyStore(store, `${why}, and its ${path.basename(wal)} holds changes SQLite cannot read without writing (${(err as Error).message})`, err);
     }
-  } else if (pendingWal) throw readOnlyStore(store, `${why}, and its ${path.basename(wal)} holds changes SQLite cannot read without writing its index (${path.basename(file)}-shm)`);
+  } else if (pendingWal)
+    throw readOnlyStore(store, `${why}, and its ${path.basename(wal)} holds changes SQLite cannot read without writing its index (${path.basename(file)}-shm)`);
   db ??= snapshot(file);
   const current = db.pragma('user_version', { simple: true }) as number;
   const target = migrations[migrations.length - 1].version;
   if (current !== target) {
     db.close();
     if (current > target)
-      throw new MlxError('INVALID_STATE', `the store ${file} has schema version ${current}, newer than this mlx understands (${target}); upgrade mlx (npm install -g mlx@latest) to use it`);
-    throw readOnlyStore(store, `${why}, and its schema (version ${current}) must first be upgraded to version ${target} by someone who can write it (mlx db upgrade ${path.dirname(file)})`);
+      throw new MlxError(
+        'INVALID_STATE',
+        `the store ${file} has schema version ${current}, newer than this mlx understands (${target}); upgrade mlx (npm install -g mlx@latest) to use it`,
+      );
+    throw readOnlyStore(
+      store,
+      `${why}, and its schema (version ${current}) must first be upgraded to version ${target} by someone who can write it (mlx db upgrade ${path.dirname(file)})`,
+    );
   }
   return db;
 }
@@ -116,11 +119,9 @@ function snapshot(file: string): Db {
 }
 
 function notSqlite(file: string, cause?: unknown): MlxError {
-  return new MlxError(
-    'INVALID_STATE',
-    `${file} is not an SQLite database; move it aside or point --tracking-uri / MLX_TRACKING_URI at another store`,
-    { cause },
-  );
+  return new MlxError('INVALID_STATE', `${file} is not an SQLite database; move it aside or point --tracking-uri / MLX_TRACKING_URI at another store`, {
+    cause,
+  });
 }
 
 function checkMagic(file: string): void {
@@ -152,10 +153,7 @@ function migrate(db: Db, file: string, migrations: typeof MIGRATIONS): void {
       `the store ${file} has schema version ${current}, newer than this mlx understands (${target}); upgrade mlx (npm install -g mlx@latest) to use it`,
     );
   if (current === 0 && hasForeignTables(db))
-    throw new MlxError(
-      'INVALID_STATE',
-      `${file} is an SQLite database but not an mlx store; move it aside or point --tracking-uri at another store`,
-    );
+    throw new MlxError('INVALID_STATE', `${file} is an SQLite database but not an mlx store; move it aside or point --tracking-uri at another store`);
   // BEGIN IMMEDIATE takes the write lock first, so two processes opening a new store at once do not both migrate.
   const apply = db.transaction(() => {
     const again = db.pragma('user_version', { simple: true }) as number;

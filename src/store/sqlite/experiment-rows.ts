@@ -11,9 +11,7 @@ export function experimentRowByName(db: Db, name: string): ExperimentRow | undef
 
 /** The experiment row for an id, or RESOURCE_DOES_NOT_EXIST naming it. */
 export function experimentRow(db: Db, id: string): ExperimentRow {
-  const row = /^\d+$/.test(id)
-    ? (db.prepare('SELECT * FROM experiments WHERE experiment_id = ?').get(Number(id)) as ExperimentRow | undefined)
-    : undefined;
+  const row = /^\d+$/.test(id) ? (db.prepare('SELECT * FROM experiments WHERE experiment_id = ?').get(Number(id)) as ExperimentRow | undefined) : undefined;
   if (!row) throw experimentNotFound(id);
   return row;
 }

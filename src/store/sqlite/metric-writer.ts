@@ -12,8 +12,7 @@ const UPSERT_LATEST = upsertLatestSql(['?', '?', '?', '?', '?', '?'], '-9e999');
 const INSERT_METRIC = 'INSERT INTO metrics (run_uuid, key, value, is_nan, step, timestamp) VALUES (?, ?, ?, ?, ?, ?)';
 const SELECT_PARAM = 'SELECT value FROM params WHERE run_uuid = ? AND key = ?';
 const INSERT_PARAM = 'INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?)';
-const UPSERT_TAG =
-  'INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value';
+const UPSERT_TAG = 'INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value';
 
 /** Prepared statements for one connection, each prepared on first use: a single `mlx log` needs one or two. */
 export class MetricWriter {
@@ -42,8 +41,7 @@ export class MetricWriter {
   param(runId: string, key: string, value: string): void {
     const old = this.stmt(SELECT_PARAM).pluck().get(runId, key) as string | undefined;
     if (old === undefined) this.stmt(INSERT_PARAM).run(runId, key, value);
-    else if (old !== value)
-      throw paramChanged(runId, key, old, value);
+    else if (old !== value) throw paramChanged(runId, key, old, value);
   }
 
   tag(runId: string, key: string, value: string): void {
@@ -54,10 +52,7 @@ export class MetricWriter {
    * Writes a stream of entries inside an already-open transaction. Keys validated once each;
    * latest values kept in memory and written once per key at the end.
    */
-  async batch(
-    runId: string,
-    entries: Iterable<BatchEntry> | AsyncIterable<BatchEntry>,
-  ): Promise<BatchCounts> {
+  async batch(runId: string, entries: Iterable<BatchEntry> | AsyncIterable<BatchEntry>): Promise<BatchCounts> {
     const b = this.begin(runId);
     if (Symbol.asyncIterator in entries) for await (const e of entries) b.add(e);
     else for (const e of entries) b.add(e);

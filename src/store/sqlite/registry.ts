@@ -1,8 +1,16 @@
 import type { ModelVersion, RegisteredModel } from '../../core/entities.js';
 import { validateAlias, validateKey, validateModelName, validateTagValue } from '../../core/validation.js';
 import {
-  aliasNotFound, modelExists, modelNotFound, noAliasToDelete, noModelTag, noVersions, noVersionTag, validateTags,
-  validateVersionInput, versionNotFound,
+  aliasNotFound,
+  modelExists,
+  modelNotFound,
+  noAliasToDelete,
+  noModelTag,
+  noVersions,
+  noVersionTag,
+  validateTags,
+  validateVersionInput,
+  versionNotFound,
 } from '../sql/checks.js';
 import { resolveArtifactUri, toModel, toVersion, type ModelRow, type VersionRow } from '../sql/rows.js';
 import type { CreateModelVersionInput } from '../store.js';
@@ -46,9 +54,10 @@ export class SqliteRegistry {
   }
 
   private toVersion(row: VersionRow): ModelVersion {
-    const tags = this.db
-      .prepare('SELECT key, value FROM model_version_tags WHERE name = ? AND version = ?')
-      .all(row.name, row.version) as { key: string; value: string }[];
+    const tags = this.db.prepare('SELECT key, value FROM model_version_tags WHERE name = ? AND version = ?').all(row.name, row.version) as {
+      key: string;
+      value: string;
+    }[];
     const aliases = this.db
       .prepare('SELECT alias FROM registered_model_aliases WHERE name = ? AND version = ? ORDER BY alias')
       .pluck()
@@ -139,8 +148,7 @@ export class SqliteRegistry {
 
   async deleteRegisteredModelTag(name: string, key: string): Promise<void> {
     this.modelRow(name);
-    if (this.db.prepare('DELETE FROM registered_model_tags WHERE name = ? AND key = ?').run(name, key).changes === 0)
-      throw noModelTag(name, key);
+    if (this.db.prepare('DELETE FROM registered_model_tags WHERE name = ? AND key = ?').run(name, key).changes === 0) throw noModelTag(name, key);
   }
 
   async createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion> {
@@ -149,8 +157,7 @@ export class SqliteRegistry {
       .transaction(() => {
         const now = Date.now();
         // A model created by its first version takes that version's description.
-        if (!this.db.prepare('SELECT 1 FROM registered_models WHERE name = ?').get(input.name))
-          this.insertModel(input.name, input.description ?? '', now);
+        if (!this.db.prepare('SELECT 1 FROM registered_models WHERE name = ?').get(input.name)) this.insertModel(input.name, input.description ?? '', now);
         const version = this.modelRow(input.name).next_version;
         this.db
           .prepare(
@@ -159,9 +166,23 @@ export class SqliteRegistry {
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'READY', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
-            input.name, version, input.description ?? '', now, now, input.userId, input.source, input.runId,
-            input.storageLocation, input.sha256, input.size, input.irVersion, JSON.stringify(input.opset), input.producer,
-            JSON.stringify(input.signature), input.labels ? JSON.stringify(input.labels) : null, input.preprocess,
+            input.name,
+            version,
+            input.description ?? '',
+            now,
+            now,
+            input.userId,
+            input.source,
+            input.runId,
+            input.storageLocation,
+            input.sha256,
+            input.size,
+            input.irVersion,
+            JSON.stringify(input.opset),
+            input.producer,
+            JSON.stringify(input.signature),
+            input.labels ? JSON.stringify(input.labels) : null,
+            input.preprocess,
           );
         this.db.prepare('UPDATE registered_models SET next_version = ?, last_updated_time = ? WHERE name = ?').run(version + 1, now, input.name);
         const ins = this.db.prepare('INSERT INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?)');
@@ -178,9 +199,7 @@ export class SqliteRegistry {
 
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     this.modelRow(name);
-    const version = this.db.prepare('SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?').pluck().get(name, alias) as
-      | number
-      | undefined;
+    const version = this.db.prepare('SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?').pluck().get(name, alias) as number | undefined;
     if (version === undefined) throw aliasNotFound(name, alias);
     return this.toVersion(this.versionRow(name, version));
   }
@@ -267,8 +286,7 @@ export class SqliteRegistry {
 
   async deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
     this.modelRow(name);
-    if (this.db.prepare('DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?').run(name, alias).changes === 0)
-      throw noAliasToDelete(name, alias);
+    if (this.db.prepare('DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?').run(name, alias).changes === 0) throw noAliasToDelete(name, alias);
     this.touch(name);
   }
 }

@@ -63,9 +63,7 @@ describe('compileSearch against SQLite', () => {
 
   it.each(ORDERS.map((o) => [o]))('orders like compareRuns for %j', (order) => {
     expect(sqlIds('', order)).toEqual(memIds('', order));
-    expect(sqlIds('metrics.acc > -1e400 OR params.opt IS NOT NULL', order)).toEqual(
-      memIds('metrics.acc > -1e400 OR params.opt IS NOT NULL', order),
-    );
+    expect(sqlIds('metrics.acc > -1e400 OR params.opt IS NOT NULL', order)).toEqual(memIds('metrics.acc > -1e400 OR params.opt IS NOT NULL', order));
   });
 
   it('defaults to start_time DESC, run_uuid ASC and always ends with run_uuid ASC', () => {
@@ -108,9 +106,7 @@ describe('compileSearch against SQLite', () => {
       parseOrderBy(['metrics.loss', 'params.lr']),
     );
     const sql = `SELECT r.* FROM runs r ${c.joins} WHERE r.experiment_id IN (?) AND (${c.where}) ORDER BY ${c.orderBy}`;
-    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...c.joinParams, 1, ...c.whereParams) as { detail: string }[])
-      .map((p) => p.detail)
-      .join('\n');
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...c.joinParams, 1, ...c.whereParams) as { detail: string }[]).map((p) => p.detail).join('\n');
     expect(plan).not.toMatch(/SCAN (k|i|ob\d|params|tags|latest_metrics|inputs)\b/);
     expect(plan).toMatch(/SEARCH k USING PRIMARY KEY \(run_uuid=\? AND key=\?\)/);
     expect(plan).toMatch(/SEARCH ob0 USING PRIMARY KEY \(run_uuid=\? AND key=\?\)/);

@@ -1,14 +1,5 @@
 import path from 'node:path';
-import type {
-  BatchCounts,
-  BatchEntry,
-  Experiment,
-  LifecycleStage,
-  Metric,
-  Run,
-  RunInfo,
-  ViewType,
-} from '../../core/entities.js';
+import type { BatchCounts, BatchEntry, Experiment, LifecycleStage, Metric, Run, RunInfo, ViewType } from '../../core/entities.js';
 import { SYSTEM_TAGS } from '../../core/entities.js';
 import {
   validateExperimentName,
@@ -20,19 +11,22 @@ import {
   validateTimestamp,
 } from '../../core/validation.js';
 import {
-  checkExperimentStage, experimentDeleted, experimentExists, experimentNameTaken, noExperimentTag, noRunTag, onePrefixHit,
-  prepareRun, runDeleted, runIdPrefix, runInDeletedExperiment, runNotFound, validateTags,
+  checkExperimentStage,
+  experimentDeleted,
+  experimentExists,
+  experimentNameTaken,
+  noExperimentTag,
+  noRunTag,
+  onePrefixHit,
+  prepareRun,
+  runDeleted,
+  runIdPrefix,
+  runInDeletedExperiment,
+  runNotFound,
+  validateTags,
 } from '../sql/checks.js';
 import { experimentArtifactLocation } from '../sql/rows.js';
-import type {
-  CreateRunInput,
-  LogDatasetInput,
-  RegistryArgs,
-  SearchRunsInput,
-  SearchRunsResult,
-  Store,
-  UpdateRunInput,
-} from '../store.js';
+import type { CreateRunInput, LogDatasetInput, SearchRunsInput, SearchRunsResult, Store, UpdateRunInput } from '../store.js';
 import type { Statement } from 'better-sqlite3';
 import { openDatabase, type Db } from './database.js';
 import type { SqliteInferenceLog } from './inference-log/sqlite-inference-log.js';
@@ -41,11 +35,16 @@ import { MetricWriter } from './metric-writer.js';
 import { SqliteRegistry } from './registry.js';
 import { experimentRow, experimentRowByName, toExperiment, type ExperimentRow } from './experiment-rows.js';
 import { loadRuns, metricValue, rowToInfo, type RunRow } from './run-loader.js';
-
+import { delegateRegistry, type RegistryMethods } from '../registry-delegation.js';
 
 export const DB_FILE = 'mlx.db';
 
 /** The default store: one SQLite file (WAL) plus an artifacts folder under a `.mlx` directory. */
+// The registry methods, handed to this.registry (delegateRegistry).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface SqliteStore extends RegistryMethods {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class SqliteStore implements Store {
   readonly uri: string;
   readonly ephemeral: boolean;
@@ -70,6 +69,7 @@ export class SqliteStore implements Store {
     this.db = openDatabase(opts.inMemory ? ':memory:' : path.join(abs, DB_FILE), opts);
     this.root = abs;
     this.registry = new SqliteRegistry(this.db, abs);
+    delegateRegistry(this, this.registry);
     this.uri = abs;
     this.ephemeral = !!opts.inMemory;
     this.group = new GroupCommit(this.db);
@@ -95,7 +95,7 @@ export class SqliteStore implements Store {
         const existing = experimentRowByName(this.db, name);
         if (existing) throw experimentExists(name, existing);
         const now = Date.now();
-        const id = (this.db.prepare('SELECT coalesce(max(experiment_id), -1) + 1 FROM experiments').pluck().get() as number);
+        const id = this.db.prepare('SELECT coalesce(max(experiment_id), -1) + 1 FROM experiments').pluck().get() as number;
         this.db
           .prepare(
             `INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time)
@@ -120,9 +120,7 @@ export class SqliteStore implements Store {
 
   async listExperiments(viewType: ViewType = 'active'): Promise<Experiment[]> {
     const where = viewType === 'all' ? '' : 'WHERE lifecycle_stage = ?';
-    const rows = this.db
-      .prepare(`SELECT * FROM experiments ${where} ORDER BY experiment_id`)
-      .all(...(viewType === 'all' ? [] : [viewType])) as ExperimentRow[];
+    const rows = this.db.prepare(`SELECT * FROM experiments ${where} ORDER BY experiment_id`).all(...(viewType === 'all' ? [] : [viewType])) as ExperimentRow[];
     return rows.map((r) => toExperiment(this.db, this.root, r));
   }
 
@@ -133,9 +131,7 @@ export class SqliteStore implements Store {
         const row = experimentRow(this.db, experimentId);
         const clash = experimentRowByName(this.db, newName);
         if (clash && clash.experiment_id !== row.experiment_id) throw experimentNameTaken(newName, clash.experiment_id);
-        this.db
-          .prepare('UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?')
-          .run(newName, Date.now(), row.experiment_id);
+        this.db.prepare('UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?').run(newName, Date.now(), row.experiment_id);
       })
       .immediate();
   }
@@ -154,9 +150,7 @@ export class SqliteStore implements Store {
         const row = experimentRow(this.db, experimentId);
         checkExperimentStage(experimentId, row, stage);
         const now = Date.now();
-        this.db
-          .prepare('UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?')
-          .run(stage, now, row.experiment_id);
+        this.db.prepare('UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?').run(stage, now, row.experiment_id);
         // As in MLflow, deleting an experiment deletes its runs, and restoring it restores them.
         this.db
           .prepare('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ?')
@@ -170,9 +164,7 @@ export class SqliteStore implements Store {
     validateTagValue(key, value);
     const row = experimentRow(this.db, experimentId);
     this.db
-      .prepare(
-        'INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?) ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value',
-      )
+      .prepare('INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?) ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value')
       .run(row.experiment_id, key, value);
   }
 
@@ -226,10 +218,7 @@ export class SqliteStore implements Store {
       this.runRow(id);
       return id;
     }
-    const hits = this.db
-      .prepare("SELECT run_uuid FROM runs WHERE run_uuid >= ? AND run_uuid < ? LIMIT 3")
-      .pluck()
-      .all(id, `${id}g`) as string[];
+    const hits = this.db.prepare('SELECT run_uuid FROM runs WHERE run_uuid >= ? AND run_uuid < ? LIMIT 3').pluck().all(id, `${id}g`) as string[];
     return onePrefixHit(idOrPrefix, hits);
   }
 
@@ -265,9 +254,7 @@ export class SqliteStore implements Store {
           const exp = experimentRow(this.db, String(row.experiment_id));
           if (exp.lifecycle_stage !== 'active') throw runInDeletedExperiment(runId, exp);
         }
-        this.db
-          .prepare('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_uuid = ?')
-          .run(stage, stage === 'deleted' ? Date.now() : null, runId);
+        this.db.prepare('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_uuid = ?').run(stage, stage === 'deleted' ? Date.now() : null, runId);
       })
       .immediate();
   }
@@ -304,17 +291,16 @@ export class SqliteStore implements Store {
   }
 
   async deleteTag(runId: string, key: string): Promise<void> {
-    this.db.transaction(() => {
-      this.activeRun(runId);
-      const res = this.db.prepare('DELETE FROM tags WHERE run_uuid = ? AND key = ?').run(runId, key);
-      if (res.changes === 0) throw noRunTag(runId, key);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.activeRun(runId);
+        const res = this.db.prepare('DELETE FROM tags WHERE run_uuid = ? AND key = ?').run(runId, key);
+        if (res.changes === 0) throw noRunTag(runId, key);
+      })
+      .immediate();
   }
 
-  async logBatch(
-    runId: string,
-    entries: Iterable<BatchEntry> | AsyncIterable<BatchEntry>,
-  ): Promise<BatchCounts> {
+  async logBatch(runId: string, entries: Iterable<BatchEntry> | AsyncIterable<BatchEntry>): Promise<BatchCounts> {
     // One IMMEDIATE transaction across the whole input: all of it lands or none.
     if (!(Symbol.asyncIterator in entries))
       // In memory (a server's request): written without yielding, so no other write can land inside it.
@@ -356,21 +342,23 @@ export class SqliteStore implements Store {
   }
 
   async logInputs(runId: string, datasets: LogDatasetInput[]): Promise<void> {
-    this.db.transaction(() => {
-      const run = this.activeRun(runId);
-      const upsert = this.db.prepare(
-        `INSERT INTO datasets (experiment_id, name, digest, source_type, source, schema, profile) VALUES (?, ?, ?, ?, ?, ?, ?)
+    this.db
+      .transaction(() => {
+        const run = this.activeRun(runId);
+        const upsert = this.db.prepare(
+          `INSERT INTO datasets (experiment_id, name, digest, source_type, source, schema, profile) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (experiment_id, name, digest) DO UPDATE SET source = excluded.source, schema = excluded.schema, profile = excluded.profile
          RETURNING dataset_id`,
-      );
-      const link = this.db.prepare(
-        'INSERT INTO inputs (run_uuid, dataset_id, context) VALUES (?, ?, ?) ON CONFLICT (run_uuid, dataset_id) DO UPDATE SET context = excluded.context',
-      );
-      for (const d of datasets) {
-        const id = upsert.pluck().get(run.experiment_id, d.name, d.digest, d.source_type, d.source, d.schema, d.profile) as number;
-        link.run(runId, id, d.context);
-      }
-    }).immediate();
+        );
+        const link = this.db.prepare(
+          'INSERT INTO inputs (run_uuid, dataset_id, context) VALUES (?, ?, ?) ON CONFLICT (run_uuid, dataset_id) DO UPDATE SET context = excluded.context',
+        );
+        for (const d of datasets) {
+          const id = upsert.pluck().get(run.experiment_id, d.name, d.digest, d.source_type, d.source, d.schema, d.profile) as number;
+          link.run(runId, id, d.context);
+        }
+      })
+      .immediate();
   }
 
   // ---- search ------------------------------------------------------------
@@ -381,28 +369,6 @@ export class SqliteStore implements Store {
     const { searchRuns } = await import('./search-runs.js');
     return searchRuns(this.db, this.root, input);
   }
-
-  // ---- model registry: handed to this.registry ---------------------------
-
-  createRegisteredModel(...a: RegistryArgs<'createRegisteredModel'>) { return this.registry.createRegisteredModel(...a); }
-  getRegisteredModel(...a: RegistryArgs<'getRegisteredModel'>) { return this.registry.getRegisteredModel(...a); }
-  listRegisteredModels() { return this.registry.listRegisteredModels(); }
-  updateRegisteredModel(...a: RegistryArgs<'updateRegisteredModel'>) { return this.registry.updateRegisteredModel(...a); }
-  renameRegisteredModel(...a: RegistryArgs<'renameRegisteredModel'>) { return this.registry.renameRegisteredModel(...a); }
-  deleteRegisteredModel(...a: RegistryArgs<'deleteRegisteredModel'>) { return this.registry.deleteRegisteredModel(...a); }
-  setRegisteredModelTag(...a: RegistryArgs<'setRegisteredModelTag'>) { return this.registry.setRegisteredModelTag(...a); }
-  deleteRegisteredModelTag(...a: RegistryArgs<'deleteRegisteredModelTag'>) { return this.registry.deleteRegisteredModelTag(...a); }
-  createModelVersion(...a: RegistryArgs<'createModelVersion'>) { return this.registry.createModelVersion(...a); }
-  getModelVersion(...a: RegistryArgs<'getModelVersion'>) { return this.registry.getModelVersion(...a); }
-  getModelVersionByAlias(...a: RegistryArgs<'getModelVersionByAlias'>) { return this.registry.getModelVersionByAlias(...a); }
-  getLatestModelVersion(...a: RegistryArgs<'getLatestModelVersion'>) { return this.registry.getLatestModelVersion(...a); }
-  searchModelVersions(...a: RegistryArgs<'searchModelVersions'>) { return this.registry.searchModelVersions(...a); }
-  updateModelVersion(...a: RegistryArgs<'updateModelVersion'>) { return this.registry.updateModelVersion(...a); }
-  deleteModelVersion(...a: RegistryArgs<'deleteModelVersion'>) { return this.registry.deleteModelVersion(...a); }
-  setModelVersionTag(...a: RegistryArgs<'setModelVersionTag'>) { return this.registry.setModelVersionTag(...a); }
-  deleteModelVersionTag(...a: RegistryArgs<'deleteModelVersionTag'>) { return this.registry.deleteModelVersionTag(...a); }
-  setRegisteredModelAlias(...a: RegistryArgs<'setRegisteredModelAlias'>) { return this.registry.setRegisteredModelAlias(...a); }
-  deleteRegisteredModelAlias(...a: RegistryArgs<'deleteRegisteredModelAlias'>) { return this.registry.deleteRegisteredModelAlias(...a); }
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();

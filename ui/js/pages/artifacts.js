@@ -25,41 +25,68 @@ async function listInto(ul, info, dir, preview) {
   // MLflow answers paths relative to the run's root; accept ones relative to the folder too.
   const files = (res.files ?? []).map((f) => ({ ...f, path: dir && !f.path.startsWith(`${dir}/`) ? `${dir}/${f.path}` : f.path }));
   files.sort((a, b) => Number(b.is_dir) - Number(a.is_dir) || a.path.localeCompare(b.path));
-  ul.replaceChildren(...(files.length ? files.map((f) => (f.is_dir ? dirItem(info, f, preview) : fileItem(info, f, preview))) : [h('li', null, muted(dir ? 'Empty folder.' : 'No artifacts.'))]));
+  ul.replaceChildren(
+    ...(files.length
+      ? files.map((f) => (f.is_dir ? dirItem(info, f, preview) : fileItem(info, f, preview)))
+      : [h('li', null, muted(dir ? 'Empty folder.' : 'No artifacts.'))]),
+  );
 }
 
 function dirItem(info, f, preview) {
   const sub = h('ul', { class: 'tree', hidden: true });
   let loaded = false;
-  const toggle = h('button', { type: 'button', class: 'link dir', dataset: { path: f.path }, 'aria-expanded': 'false', onclick: () => {
-    sub.hidden = !sub.hidden;
-    toggle.setAttribute('aria-expanded', String(!sub.hidden));
-    toggle.firstChild.textContent = sub.hidden ? '▸ ' : '▾ ';
-    if (!loaded) {
-      loaded = true;
-      listInto(sub, info, f.path, preview).catch((err) => sub.replaceChildren(h('li', { class: 'error' }, err.message)));
-    }
-  } }, h('span', null, '▸ '), `${baseName(f.path)}/`);
+  const toggle = h(
+    'button',
+    {
+      type: 'button',
+      class: 'link dir',
+      dataset: { path: f.path },
+      'aria-expanded': 'false',
+      onclick: () => {
+        sub.hidden = !sub.hidden;
+        toggle.setAttribute('aria-expanded', String(!sub.hidden));
+        toggle.firstChild.textContent = sub.hidden ? '▸ ' : '▾ ';
+        if (!loaded) {
+          loaded = true;
+          listInto(sub, info, f.path, preview).catch((err) => sub.replaceChildren(h('li', { class: 'error' }, err.message)));
+        }
+      },
+    },
+    h('span', null, '▸ '),
+    `${baseName(f.path)}/`,
+  );
   return h('li', null, toggle, sub);
 }
 
 function fileItem(info, f, preview) {
   const full = runArtifactPath(info, f.path);
   const show = () => showPreview(preview, full, f);
-  return h('li', { class: 'file' },
+  return h(
+    'li',
+    { class: 'file' },
     h('button', { type: 'button', class: 'link file-name', dataset: { path: f.path }, onclick: show }, baseName(f.path)),
     h('span', { class: 'muted size' }, fmtBytes(f.file_size)),
-    h('button', { type: 'button', class: 'small download', dataset: { path: f.path }, onclick: async (e) => {
-      const btn = e.currentTarget;
-      btn.disabled = true;
-      try {
-        saveBlob(await fetchArtifact(full), baseName(f.path));
-      } catch (err) {
-        showError(preview, f.path, err);
-      } finally {
-        btn.disabled = false;
-      }
-    } }, 'Download'));
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'small download',
+        dataset: { path: f.path },
+        onclick: async (e) => {
+          const btn = e.currentTarget;
+          btn.disabled = true;
+          try {
+            saveBlob(await fetchArtifact(full), baseName(f.path));
+          } catch (err) {
+            showError(preview, f.path, err);
+          } finally {
+            btn.disabled = false;
+          }
+        },
+      },
+      'Download',
+    ),
+  );
 }
 
 function showError(preview, name, err) {

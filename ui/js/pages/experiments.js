@@ -24,7 +24,8 @@ export async function renderExperiments(el, _args, query) {
       e.artifact_location ?? '',
     ];
   });
-  add(el, 
+  add(
+    el,
     h('h1', null, view === 'ACTIVE_ONLY' ? 'Experiments' : 'Deleted experiments'),
     h(
       'p',

@@ -9,7 +9,11 @@ export const literal = (s) => (s.includes("'") ? `"${s.replace(/"/g, '\\"')}"` :
 
 const modelHref = (name) => `#/models/${encodeURIComponent(name)}`;
 export const versionHref = (name, v) => `${modelHref(name)}/versions/${encodeURIComponent(v)}`;
-const firstLine = (s) => (s ?? '').split('\n').find((l) => l.trim())?.replace(/^#+\s*/, '') ?? '';
+const firstLine = (s) =>
+  (s ?? '')
+    .split('\n')
+    .find((l) => l.trim())
+    ?.replace(/^#+\s*/, '') ?? '';
 
 export async function renderModels(el, _args, query) {
   const filterText = query.get('q') ?? '';
@@ -25,28 +29,48 @@ export async function renderModels(el, _args, query) {
     error = err.message;
   }
   const models = page.registered_models ?? [];
-  const input = h('input', { type: 'search', id: 'model-filter', value: filterText, placeholder: 'model name, or a filter such as name LIKE \'pets%\'' });
+  const input = h('input', { type: 'search', id: 'model-filter', value: filterText, placeholder: "model name, or a filter such as name LIKE 'pets%'" });
   const go = (q) => (location.hash = `#/models${q.toString() ? `?${q}` : ''}`);
-  add(el, 
+  add(
+    el,
     h('h1', null, 'Registered models'),
-    h('form', { class: 'filter', onsubmit: (e) => (e.preventDefault(), go(new URLSearchParams(input.value.trim() ? { q: input.value.trim() } : {}))) },
-      input, h('button', { type: 'submit' }, 'Search')),
+    h(
+      'form',
+      { class: 'filter', onsubmit: (e) => (e.preventDefault(), go(new URLSearchParams(input.value.trim() ? { q: input.value.trim() } : {}))) },
+      input,
+      h('button', { type: 'submit' }, 'Search'),
+    ),
     error ? errorLine(error) : null,
     models.length
-      ? table(['Name', 'Latest version', 'Aliases', 'Last modified', 'Description'], models.map((m) => {
-          const latest = [...(m.latest_versions ?? [])].sort((a, b) => Number(b.version) - Number(a.version))[0];
-          return [
-            h('a', { href: modelHref(m.name), class: 'model-link' }, m.name),
-            latest ? h('a', { href: versionHref(m.name, latest.version) }, `Version ${latest.version}`) : '',
-            aliasChips(m.name, m.aliases ?? []),
-            fmtTime(m.last_updated_timestamp),
-            firstLine(m.description),
-          ];
-        }), { id: 'models' })
-      : error ? null : muted(filterText ? 'No model matches.' : 'No registered models yet: register one with `mlx register`.'),
-    h('div', { class: 'pager' },
+      ? table(
+          ['Name', 'Latest version', 'Aliases', 'Last modified', 'Description'],
+          models.map((m) => {
+            const latest = [...(m.latest_versions ?? [])].sort((a, b) => Number(b.version) - Number(a.version))[0];
+            return [
+              h('a', { href: modelHref(m.name), class: 'model-link' }, m.name),
+              latest ? h('a', { href: versionHref(m.name, latest.version) }, `Version ${latest.version}`) : '',
+              aliasChips(m.name, m.aliases ?? []),
+              fmtTime(m.last_updated_timestamp),
+              firstLine(m.description),
+            ];
+          }),
+          { id: 'models' },
+        )
+      : error
+        ? null
+        : muted(filterText ? 'No model matches.' : 'No registered models yet: register one with `mlx register`.'),
+    h(
+      'div',
+      { class: 'pager' },
       token ? h('button', { type: 'button', onclick: () => go(new URLSearchParams(filterText ? { q: filterText } : {})) }, '« First') : null,
-      page.next_page_token ? h('button', { type: 'button', id: 'next', onclick: () => go(new URLSearchParams({ ...(filterText ? { q: filterText } : {}), token: page.next_page_token })) }, 'Next ›') : null),
+      page.next_page_token
+        ? h(
+            'button',
+            { type: 'button', id: 'next', onclick: () => go(new URLSearchParams({ ...(filterText ? { q: filterText } : {}), token: page.next_page_token })) },
+            'Next ›',
+          )
+        : null,
+    ),
   );
 }
 
@@ -59,7 +83,8 @@ export async function renderModel(el, [name]) {
   const versions = await getAll('model-versions/search', { filter: `name = ${literal(name)}`, max_results: 1000 }, 'model_versions', 10_000);
   versions.sort((a, b) => Number(b.version) - Number(a.version));
   const tags = (m.tags ?? []).filter((t) => !t.key.startsWith('mlx.'));
-  add(el, 
+  add(
+    el,
     h('p', { class: 'crumbs' }, h('a', { href: '#/models' }, 'Models'), ' / '),
     h('h1', { id: 'model-name' }, m.name),
     kvTable([
@@ -68,20 +93,35 @@ export async function renderModel(el, [name]) {
       ['Aliases', (m.aliases ?? []).length ? aliasChips(m.name, m.aliases) : muted('none')],
     ]),
     section('Description', m.description ? renderMarkdown(m.description) : muted('No description.')),
-    section('Versions', versions.length
-      ? table(['Version', 'Registered', 'Aliases', 'Run', 'Source', 'sha256', 'Description'], versions.map((v) => {
-          const vt = kv(v.tags);
-          return [
-            h('a', { href: versionHref(m.name, v.version), class: 'version-link' }, `Version ${v.version}`),
-            fmtTime(v.creation_timestamp),
-            (v.aliases ?? []).map((a) => h('span', { class: 'chip' }, `@${a}`)),
-            v.run_id ? runLink(v.run_id, v.run_id.slice(0, 8)) : '',
-            h('code', null, v.source ?? ''),
-            vt['mlx.sha256'] ? h('code', { title: vt['mlx.sha256'] }, vt['mlx.sha256'].slice(0, 12)) : '',
-            firstLine(v.description),
-          ];
-        }), { id: 'versions' })
-      : muted('No versions.')),
-    section('Tags', tags.length ? table(['Name', 'Value'], tags.map((t) => [t.key, t.value])) : muted('No tags.')),
+    section(
+      'Versions',
+      versions.length
+        ? table(
+            ['Version', 'Registered', 'Aliases', 'Run', 'Source', 'sha256', 'Description'],
+            versions.map((v) => {
+              const vt = kv(v.tags);
+              return [
+                h('a', { href: versionHref(m.name, v.version), class: 'version-link' }, `Version ${v.version}`),
+                fmtTime(v.creation_timestamp),
+                (v.aliases ?? []).map((a) => h('span', { class: 'chip' }, `@${a}`)),
+                v.run_id ? runLink(v.run_id, v.run_id.slice(0, 8)) : '',
+                h('code', null, v.source ?? ''),
+                vt['mlx.sha256'] ? h('code', { title: vt['mlx.sha256'] }, vt['mlx.sha256'].slice(0, 12)) : '',
+                firstLine(v.description),
+              ];
+            }),
+            { id: 'versions' },
+          )
+        : muted('No versions.'),
+    ),
+    section(
+      'Tags',
+      tags.length
+        ? table(
+            ['Name', 'Value'],
+            tags.map((t) => [t.key, t.value]),
+          )
+        : muted('No tags.'),
+    ),
   );
 }

@@ -48,7 +48,14 @@ export async function renderRuns(el, [expId], query) {
   const before = at >= 0 ? stack.slice(0, at) : token ? (stack.length ? stack : ['']) : [];
   history.set(stackKey, [...before, token]);
 
-  const input = h('input', { type: 'search', id: 'filter', value: filter, placeholder: "metrics.acc > 0.9 and params.optimizer = 'adam'", spellcheck: false, autocomplete: 'off' });
+  const input = h('input', {
+    type: 'search',
+    id: 'filter',
+    value: filter,
+    placeholder: "metrics.acc > 0.9 and params.optimizer = 'adam'",
+    spellcheck: false,
+    autocomplete: 'off',
+  });
   const form = h(
     'form',
     { class: 'filter', onsubmit: (e) => (e.preventDefault(), go({ filter: input.value.trim(), token: '' })) },
@@ -56,7 +63,11 @@ export async function renderRuns(el, [expId], query) {
     h('button', { type: 'submit' }, 'Search'),
     filter ? h('button', { type: 'button', class: 'link', onclick: () => go({ filter: '', token: '' }) }, 'Clear') : null,
   );
-  const compareBtn = h('button', { type: 'button', id: 'compare', onclick: () => (location.hash = `#/compare?runs=${[...picked.keys()].map(encodeURIComponent).join(',')}`) });
+  const compareBtn = h('button', {
+    type: 'button',
+    id: 'compare',
+    onclick: () => (location.hash = `#/compare?runs=${[...picked.keys()].map(encodeURIComponent).join(',')}`),
+  });
   const updatePicked = () => {
     compareBtn.textContent = `Compare (${picked.size})`;
     compareBtn.disabled = picked.size < 2;
@@ -64,7 +75,8 @@ export async function renderRuns(el, [expId], query) {
   updatePicked();
 
   const expTags = kv(experiment.tags);
-  add(el, 
+  add(
+    el,
     h('p', { class: 'crumbs' }, h('a', { href: '#/experiments' }, 'Experiments'), ' / '),
     h('h1', null, experiment.name),
     expTags['mlflow.note.content'] ? h('p', { class: 'description' }, expTags['mlflow.note.content']) : null,
@@ -77,8 +89,19 @@ export async function renderRuns(el, [expId], query) {
       compareBtn,
       picked.size ? h('button', { type: 'button', class: 'link', onclick: () => (picked.clear(), go({})) }, 'Clear selection') : null,
       h('span', { class: 'spacer' }),
-      deleted ? h('a', { href: `#/experiments/${encodeURIComponent(expId)}` }, 'Show active runs') : h('a', { href: `#/experiments/${encodeURIComponent(expId)}?view=deleted` }, 'Show deleted runs'),
-      h('label', null, ' Per page ', h('select', { id: 'page-size', onchange: (e) => go({ max: e.target.value, token: '' }) }, PAGE_SIZES.map((n) => h('option', { value: n, selected: n === max }, String(n))))),
+      deleted
+        ? h('a', { href: `#/experiments/${encodeURIComponent(expId)}` }, 'Show active runs')
+        : h('a', { href: `#/experiments/${encodeURIComponent(expId)}?view=deleted` }, 'Show deleted runs'),
+      h(
+        'label',
+        null,
+        ' Per page ',
+        h(
+          'select',
+          { id: 'page-size', onchange: (e) => go({ max: e.target.value, token: '' }) },
+          PAGE_SIZES.map((n) => h('option', { value: n, selected: n === max }, String(n))),
+        ),
+      ),
     ),
     error ? null : runsTable(runs, order, (o) => go({ order: o, token: '' }), updatePicked),
     h(
@@ -112,23 +135,39 @@ function runsTable(runs, order, sortBy, onPick) {
     const active = column === curCol;
     return h(
       'th',
-      { class: `sortable ${cls ?? ''} ${active ? 'sorted' : ''}`, dataset: { sort: column }, title: `Sort by ${column}`, 'aria-sort': active ? (curDir === 'DESC' ? 'descending' : 'ascending') : null, tabindex: 0,
-        onclick: () => sortBy(nextOrder(order, column)), onkeydown: (e) => e.key === 'Enter' && sortBy(nextOrder(order, column)) },
+      {
+        class: `sortable ${cls ?? ''} ${active ? 'sorted' : ''}`,
+        dataset: { sort: column },
+        title: `Sort by ${column}`,
+        'aria-sort': active ? (curDir === 'DESC' ? 'descending' : 'ascending') : null,
+        tabindex: 0,
+        onclick: () => sortBy(nextOrder(order, column)),
+        onkeydown: (e) => e.key === 'Enter' && sortBy(nextOrder(order, column)),
+      },
       label,
       active ? (curDir === 'DESC' ? ' ▼' : ' ▲') : '',
     );
   };
-  const all = h('input', { type: 'checkbox', title: 'Pick all on this page', onchange: (e) => {
-    for (const box of e.target.closest('table').querySelectorAll('tbody input[type=checkbox]')) {
-      box.checked = e.target.checked;
-      box.dispatchEvent(new Event('change'));
-    }
-  } });
-  const head1 = h('tr', null,
+  const all = h('input', {
+    type: 'checkbox',
+    title: 'Pick all on this page',
+    onchange: (e) => {
+      for (const box of e.target.closest('table').querySelectorAll('tbody input[type=checkbox]')) {
+        box.checked = e.target.checked;
+        box.dispatchEvent(new Event('change'));
+      }
+    },
+  });
+  const head1 = h(
+    'tr',
+    null,
     h('th', { colspan: 6 }, ''),
     paramKeys.length ? h('th', { colspan: paramKeys.length, class: 'group param' }, 'Parameters') : null,
-    metricKeys.length ? h('th', { colspan: metricKeys.length, class: 'group metric' }, 'Metrics') : null);
-  const head2 = h('tr', null,
+    metricKeys.length ? h('th', { colspan: metricKeys.length, class: 'group metric' }, 'Metrics') : null,
+  );
+  const head2 = h(
+    'tr',
+    null,
     h('th', null, all),
     sortTh('Run', 'attributes.run_name'),
     sortTh('Created', 'attributes.start_time'),
@@ -136,17 +175,25 @@ function runsTable(runs, order, sortBy, onPick) {
     sortTh('Status', 'attributes.status'),
     sortTh('User', 'attributes.user_id'),
     paramKeys.map((k) => sortTh(k, `params.${quoteKey(k)}`, 'param')),
-    metricKeys.map((k) => sortTh(k, `metrics.${quoteKey(k)}`, 'metric')));
+    metricKeys.map((k) => sortTh(k, `metrics.${quoteKey(k)}`, 'metric')),
+  );
   const body = runs.map((r) => {
     const info = r.info;
     const params = kv(r.data.params);
     const metrics = Object.fromEntries((r.data.metrics ?? []).map((m) => [m.key, m.value]));
-    const box = h('input', { type: 'checkbox', checked: picked.has(info.run_id), dataset: { run: info.run_id }, onchange: (e) => {
-      if (e.target.checked) picked.set(info.run_id, info.run_name);
-      else picked.delete(info.run_id);
-      onPick();
-    } });
-    return h('tr', { dataset: { run: info.run_id } },
+    const box = h('input', {
+      type: 'checkbox',
+      checked: picked.has(info.run_id),
+      dataset: { run: info.run_id },
+      onchange: (e) => {
+        if (e.target.checked) picked.set(info.run_id, info.run_name);
+        else picked.delete(info.run_id);
+        onPick();
+      },
+    });
+    return h(
+      'tr',
+      { dataset: { run: info.run_id } },
       h('td', null, box),
       h('td', { class: 'name' }, h('a', { href: `#/runs/${encodeURIComponent(info.run_id)}`, class: 'run-link' }, info.run_name || info.run_id.slice(0, 8))),
       h('td', { class: 'nowrap' }, fmtTime(info.start_time)),
@@ -154,7 +201,8 @@ function runsTable(runs, order, sortBy, onPick) {
       h('td', null, h('span', { class: `status ${String(info.status).toLowerCase()}` }, info.status)),
       h('td', null, info.user_id ?? ''),
       paramKeys.map((k) => h('td', { class: 'param' }, params[k] ?? '')),
-      metricKeys.map((k) => h('td', { class: 'metric num' }, k in metrics ? fmtNum(metrics[k]) : '')));
+      metricKeys.map((k) => h('td', { class: 'metric num' }, k in metrics ? fmtNum(metrics[k]) : '')),
+    );
   });
   return h('div', { class: 'scroll' }, h('table', { class: 'grid runs', id: 'runs' }, h('thead', null, head1, head2), h('tbody', null, body)));
 }

@@ -14,8 +14,18 @@ const tmpFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mlx-ilog-
 /** A one-row record of model clf; fields as given. */
 function rec(over: Partial<InferenceRecord> = {}): InferenceRecord {
   return {
-    requestId: 'r1', timestamp: 1000, route: '/invocations', model: 'clf', version: 1, variant: 'primary', shadow: false,
-    latencyMs: 1.5, columns: ['a', 'b'], rows: [[1, 2]], predictions: ['yes'], ...over,
+    requestId: 'r1',
+    timestamp: 1000,
+    route: '/invocations',
+    model: 'clf',
+    version: 1,
+    variant: 'primary',
+    shadow: false,
+    latencyMs: 1.5,
+    columns: ['a', 'b'],
+    rows: [[1, 2]],
+    predictions: ['yes'],
+    ...over,
   };
 }
 
@@ -28,7 +38,9 @@ describe('migration 3 (inference log)', () => {
     const file = tmpFile();
     const v2 = openDatabase(file, { create: true, migrations: MIGRATIONS.slice(0, 2) });
     expect(v2.pragma('user_version', { simple: true })).toBe(2);
-    v2.prepare("INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, artifact_uri) VALUES ('r', 'n', 0, 'u', 'FINISHED', 1, 'a')").run();
+    v2.prepare(
+      "INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, artifact_uri) VALUES ('r', 'n', 0, 'u', 'FINISHED', 1, 'a')",
+    ).run();
     v2.prepare("INSERT INTO registered_models (name, creation_time, last_updated_time) VALUES ('clf', 1, 1)").run();
     v2.close();
     const db = openDatabase(file, { create: false });
@@ -48,7 +60,19 @@ describe('migration 3 (inference log)', () => {
 describe('write', () => {
   it('stores one row per prediction with its input, columns (interned), variant and version', () => {
     const log = fresh();
-    log.write([rec({ rows: [[1, 2], [3, 4]], predictions: ['yes', 'no'] }), rec({ requestId: 'r2', columns: null, rows: null, predictions: [[0.1, 0.9]] })], null);
+    log.write(
+      [
+        rec({
+          rows: [
+            [1, 2],
+            [3, 4],
+          ],
+          predictions: ['yes', 'no'],
+        }),
+        rec({ requestId: 'r2', columns: null, rows: null, predictions: [[0.1, 0.9]] }),
+      ],
+      null,
+    );
     const rows = log.db.prepare('SELECT request_key, request_id, row_index, columns_id, input, prediction FROM inference_log ORDER BY id').all();
     expect(rows).toEqual([
       { request_key: requestKey('r1'), request_id: 'r1', row_index: 0, columns_id: 1, input: '[1,2]', prediction: '"yes"' },
@@ -64,7 +88,12 @@ describe('write', () => {
     const log = fresh();
     log.write([rec({ model: 'other', requestId: 'o1' })], 2);
     for (let i = 0; i < 5; i++) log.write([rec({ requestId: `r${i}`, timestamp: 1000 + i })], 3);
-    expect(log.feedback([{ request_id: 'r2', label: 'yes' }, { request_id: 'r3', label: 'no' }])).toEqual({ matched: 2, unknown: [] });
+    expect(
+      log.feedback([
+        { request_id: 'r2', label: 'yes' },
+        { request_id: 'r3', label: 'no' },
+      ]),
+    ).toEqual({ matched: 2, unknown: [] });
     // Two rows at once, older than nothing: r2 (and its feedback) and r3 go.
     expect(log.write([rec({ requestId: 'r5', timestamp: 2000 }), rec({ requestId: 'r6', timestamp: 2001 })], 3)).toEqual({ rows: 2, deleted: 2 });
     expect(log.db.prepare("SELECT request_id FROM inference_log WHERE model = 'clf' ORDER BY timestamp").pluck().all()).toEqual(['r4', 'r5', 'r6']);
@@ -112,10 +141,21 @@ describe('feedback', () => {
   it('matches by request id (shadow and primary answers alike), reports unknown ids, the last label wins', () => {
     const log = fresh();
     log.write([rec({ requestId: 'q' }), rec({ requestId: 'q', variant: 'cand', shadow: true, predictions: ['no'] })], null);
-    expect(log.feedback([{ request_id: 'q', label: 'no' }, { request_id: 'zz', label: 'no' }], { now: 5000 })).toEqual({ matched: 1, unknown: ['zz'] });
+    expect(
+      log.feedback(
+        [
+          { request_id: 'q', label: 'no' },
+          { request_id: 'zz', label: 'no' },
+        ],
+        { now: 5000 },
+      ),
+    ).toEqual({ matched: 1, unknown: ['zz'] });
     expect(log.feedback([{ request_id: 'q', label: 'yes' }], { now: 6000 })).toEqual({ matched: 1, unknown: [] });
     const labeled = log.labeled({ model: 'clf', since: 6000, until: 7000 });
-    expect(labeled.map((l) => [l.variant, l.shadow, l.prediction, l.label]).sort()).toEqual([['cand', true, 'no', 'yes'], ['primary', false, 'yes', 'yes']]);
+    expect(labeled.map((l) => [l.variant, l.shadow, l.prediction, l.label]).sort()).toEqual([
+      ['cand', true, 'no', 'yes'],
+      ['primary', false, 'yes', 'yes'],
+    ]);
     expect(log.labeled({ model: 'clf', since: 0, until: 6000 })).toEqual([]);
     expect(log.unknownFeedback(5000, 5001)).toBe(1);
   });
@@ -123,8 +163,19 @@ describe('feedback', () => {
   it('keeps numbers as numbers and class names as text', () => {
     const log = fresh();
     log.write([rec({ requestId: 'n', predictions: [2.5] }), rec({ requestId: 's' })], null);
-    log.feedback([{ request_id: 'n', label: 3 }, { request_id: 's', label: '3' }], { now: 1 });
-    expect(log.labeled({ model: 'clf', since: 0, until: 2 }).map((l) => l.label).sort()).toEqual([3, '3']);
+    log.feedback(
+      [
+        { request_id: 'n', label: 3 },
+        { request_id: 's', label: '3' },
+      ],
+      { now: 1 },
+    );
+    expect(
+      log
+        .labeled({ model: 'clf', since: 0, until: 2 })
+        .map((l) => l.label)
+        .sort(),
+    ).toEqual([3, '3']);
   });
 
   it(`keeps the newest ${UNKNOWN_FEEDBACK_KEEP} unknown ids only`, () => {
@@ -140,12 +191,15 @@ describe('feedback', () => {
 describe('windows', () => {
   it('a window is [since, until), without shadows unless a variant is named; by version; variants listed', () => {
     const log = fresh();
-    log.write([
-      rec({ requestId: 'a', timestamp: 100 }),
-      rec({ requestId: 'a', timestamp: 100, variant: 'cand', shadow: true }),
-      rec({ requestId: 'b', timestamp: 200, version: 2, variant: 'canary' }),
-      rec({ requestId: 'c', timestamp: 300 }),
-    ], null);
+    log.write(
+      [
+        rec({ requestId: 'a', timestamp: 100 }),
+        rec({ requestId: 'a', timestamp: 100, variant: 'cand', shadow: true }),
+        rec({ requestId: 'b', timestamp: 200, version: 2, variant: 'canary' }),
+        rec({ requestId: 'c', timestamp: 300 }),
+      ],
+      null,
+    );
     const count = (w: object) => log.countWindow({ model: 'clf', since: 100, until: 300, ...w });
     expect(count({})).toBe(2);
     expect(count({ variant: 'cand' })).toBe(1);
@@ -163,7 +217,16 @@ describe('LogRowEncoder (rows as bytes, from the serving thread to the writer)',
   it('decodes to exactly the rows toLogRows makes, through growth, odd text and several takes', () => {
     const enc = new LogRowEncoder(64);
     const records = Array.from({ length: 300 }, (_, i) =>
-      rec({ requestId: `r${i}`, columns: ['ä "quoted"', 'b,\n'], rows: [[i, -0.5], [1e-300, 2]], predictions: [`λ${i}`, [0.25, 0.75]], version: i % 2 ? null : i }),
+      rec({
+        requestId: `r${i}`,
+        columns: ['ä "quoted"', 'b,\n'],
+        rows: [
+          [i, -0.5],
+          [1e-300, 2],
+        ],
+        predictions: [`λ${i}`, [0.25, 0.75]],
+        version: i % 2 ? null : i,
+      }),
     );
     for (const r of records.slice(0, 200)) enc.append(r);
     const taken = enc.take()!;
@@ -171,7 +234,15 @@ describe('LogRowEncoder (rows as bytes, from the serving thread to the writer)',
     // A view of the encoder's buffer: valid until the next append.
     const first = { bytes: Uint8Array.from(taken.bytes) };
     records.push(
-      rec({ requestId: 'odd', rows: [[NaN, Infinity], [-0, 1e21]], predictions: [NaN, 2.5], shadow: true }),
+      rec({
+        requestId: 'odd',
+        rows: [
+          [NaN, Infinity],
+          [-0, 1e21],
+        ],
+        predictions: [NaN, 2.5],
+        shadow: true,
+      }),
       rec({ requestId: 'mixed', rows: [[1, 2]], predictions: [[1, true, 'x'] as unknown as number[]], columns: null }),
       rec({ requestId: 'image', rows: null, columns: null, predictions: ['cat'] }),
     );

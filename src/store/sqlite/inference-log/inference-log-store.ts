@@ -131,15 +131,19 @@ export class InferenceLogStore implements Omit<InferenceLog, 'openSink'> {
     const oldest = 'SELECT id FROM inference_log WHERE model = ? ORDER BY timestamp, id LIMIT ?';
     if (this.db.prepare('SELECT 1 FROM inference_feedback WHERE matched = 1 LIMIT 1').get() === undefined)
       return this.db.prepare(`DELETE FROM inference_log WHERE id IN (${oldest})`).run(model, n).changes;
-    const gone = this.db.prepare(`DELETE FROM inference_log WHERE id IN (${oldest}) RETURNING request_key, request_id`).raw().all(model, n) as [number, string][];
+    const gone = this.db.prepare(`DELETE FROM inference_log WHERE id IN (${oldest}) RETURNING request_key, request_id`).raw().all(model, n) as [
+      number,
+      string,
+    ][];
     const orphan = this.db.prepare(
       'DELETE FROM inference_feedback WHERE request_id = ? AND NOT EXISTS (SELECT 1 FROM inference_log WHERE request_key = ? AND request_id = ?)',
     );
     const seen = new Set<string>();
-    for (const [key, id] of gone) if (!seen.has(id)) {
-      seen.add(id);
-      orphan.run(id, key, id);
-    }
+    for (const [key, id] of gone)
+      if (!seen.has(id)) {
+        seen.add(id);
+        orphan.run(id, key, id);
+      }
     return gone.length;
   }
 
@@ -190,8 +194,7 @@ export class InferenceLogStore implements Omit<InferenceLog, 'openSink'> {
     if (w.variant !== undefined) {
       parts.push('variant = ?');
       args.push(w.variant);
-    }
-    else parts.push('shadow = 0');
+    } else parts.push('shadow = 0');
     if (w.version !== undefined) {
       parts.push('version = ?');
       args.push(w.version);
@@ -210,13 +213,18 @@ export class InferenceLogStore implements Omit<InferenceLog, 'openSink'> {
   /** How many rows a window holds. */
   countWindow(w: LogWindow): number {
     const { sql, args } = this.where(w);
-    return this.db.prepare(`SELECT count(*) FROM inference_log WHERE ${sql}`).pluck().get(...args) as number;
+    return this.db
+      .prepare(`SELECT count(*) FROM inference_log WHERE ${sql}`)
+      .pluck()
+      .get(...args) as number;
   }
 
   /** The variants (and whether each is a shadow) logged for the model in [since, until). */
   variants(model: string, since: number, until: number): LoggedVariant[] {
     const rows = this.db
-      .prepare('SELECT variant, max(shadow) AS shadow, count(*) AS n FROM inference_log WHERE model = ? AND timestamp >= ? AND timestamp < ? GROUP BY variant ORDER BY variant')
+      .prepare(
+        'SELECT variant, max(shadow) AS shadow, count(*) AS n FROM inference_log WHERE model = ? AND timestamp >= ? AND timestamp < ? GROUP BY variant ORDER BY variant',
+      )
       .all(model, since, until) as { variant: string; shadow: number; n: number }[];
     return rows.map((r) => ({ variant: r.variant, shadow: r.shadow === 1, rows: r.n }));
   }

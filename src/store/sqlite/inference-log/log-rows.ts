@@ -47,8 +47,18 @@ function logRow(r: InferenceRecord, i: number, columns: string | null, predictio
   const input = r.rows?.[i];
   return [
     // latency_ms is NOT NULL, and JSON (the writer thread's transport) turns NaN into null.
-    r.requestId, i, r.timestamp, r.model, r.version, r.variant, r.shadow ? 1 : 0, r.route, Number.isFinite(r.latencyMs) ? r.latencyMs : 0,
-    input ? columns : null, input ? JSON.stringify(input) : null, JSON.stringify(predictions[i]),
+    r.requestId,
+    i,
+    r.timestamp,
+    r.model,
+    r.version,
+    r.variant,
+    r.shadow ? 1 : 0,
+    r.route,
+    Number.isFinite(r.latencyMs) ? r.latencyMs : 0,
+    input ? columns : null,
+    input ? JSON.stringify(input) : null,
+    JSON.stringify(predictions[i]),
   ];
 }
 

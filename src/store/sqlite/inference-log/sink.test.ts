@@ -38,8 +38,18 @@ function db(s: SqliteStore): Database.Database {
 }
 
 const rec = (id: string, over: Partial<InferenceRecord> = {}): InferenceRecord => ({
-  requestId: id, timestamp: Date.now(), route: '/invocations', model: 'clf', version: 1, variant: 'primary', shadow: false,
-  latencyMs: 2, columns: ['a'], rows: [[1]], predictions: ['yes'], ...over,
+  requestId: id,
+  timestamp: Date.now(),
+  route: '/invocations',
+  model: 'clf',
+  version: 1,
+  variant: 'primary',
+  shadow: false,
+  latencyMs: 2,
+  columns: ['a'],
+  rows: [[1]],
+  predictions: ['yes'],
+  ...over,
 });
 
 /** A sink whose timer never fires during a test: writes happen on flush(), close() or a full batch. */
@@ -151,7 +161,11 @@ describe('buffering', () => {
     const lines: string[] = [];
     const log = await sink(s, { log: (l) => lines.push(l) });
     const broken = rec('bad');
-    Object.defineProperty(broken, 'predictions', { get: () => { throw new Error('no output'); } });
+    Object.defineProperty(broken, 'predictions', {
+      get: () => {
+        throw new Error('no output');
+      },
+    });
     log.record(rec('ok1'));
     log.record(broken);
     log.record(rec('ok2'));
@@ -190,7 +204,12 @@ describe('feedback', () => {
     const s = store();
     const log = await sink(s);
     log.record(rec('g'));
-    await expect(log.feedback([{ request_id: 'g', label: 'yes' }, { request_id: '', label: 'x' }])).rejects.toThrow(/feedback item 1 has no request_id/);
+    await expect(
+      log.feedback([
+        { request_id: 'g', label: 'yes' },
+        { request_id: '', label: 'x' },
+      ]),
+    ).rejects.toThrow(/feedback item 1 has no request_id/);
     await expect(log.feedback([])).rejects.toThrow(/no feedback items/);
     expect(db(s).prepare('SELECT count(*) FROM inference_feedback').pluck().get()).toBe(0);
   });
@@ -228,7 +247,12 @@ describe.skipIf(!built)('the writer thread', () => {
     await log.flush();
     expect(rows(s)).toBeLessThanOrEqual(100);
     expect(log.stats()).toMatchObject({ recorded: 300, writtenRows: 300, bufferedRows: 0 });
-    expect(await log.feedback([{ request_id: 't299', label: 'yes' }, { request_id: 't0', label: 'yes' }])).toEqual({ matched: 1, unknown: ['t0'] });
+    expect(
+      await log.feedback([
+        { request_id: 't299', label: 'yes' },
+        { request_id: 't0', label: 'yes' },
+      ]),
+    ).toEqual({ matched: 1, unknown: ['t0'] });
 
     const holder = new Database(path.join(s.uri, 'mlx.db'));
     holder.exec('BEGIN IMMEDIATE');

@@ -220,7 +220,7 @@ class BufferedLog implements InferenceLogSink {
   }
 
   async flush(): Promise<void> {
-    for (let attempt = 0; this.buffered() || this.inflight.size; ) {
+    for (let attempt = 0; this.buffered() || this.inflight.size;) {
       // Everything, now: a flush is asked for before feedback is joined and at close.
       this.drain(Infinity);
       const posted = await this.post(attempt > 100);
@@ -244,7 +244,11 @@ class BufferedLog implements InferenceLogSink {
   }
 
   stats(): InferenceLogStats {
-    return { ...this.counters, bufferedRows: this.buffered() + this.unacked, bufferedBytes: this.encoder.capacity + this.queue.reduce((n, q) => n + q.bytes.length, 0) };
+    return {
+      ...this.counters,
+      bufferedRows: this.buffered() + this.unacked,
+      bufferedBytes: this.encoder.capacity + this.queue.reduce((n, q) => n + q.bytes.length, 0),
+    };
   }
 
   async close(): Promise<void> {
