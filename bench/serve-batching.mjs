@@ -8,7 +8,7 @@
 // Targets: batching ≥ 3× no batching; batching ≥ 0.70× in-process rows/s. p99 reported.
 import fs from 'node:fs';
 import path from 'node:path';
-import { load, medianOf, note, profileServe, startBareHono, startMlx } from './lib/serve-util.mjs';
+import { loadInvocations, medianOf, note, profileServe, startBareHono, startMlx } from './lib/serve-util.mjs';
 import { isMain, makeTemp, median, NODE, rmTemp, rng, ROOT, round, storeEnv, timeSpawn } from './lib/util.mjs';
 
 const SECONDS = Number(process.env.BENCH_SERVE_SECONDS ?? 10);
@@ -88,8 +88,7 @@ export async function benchServeBatching() {
     servers.push(rawNode);
     const urls = { batched: batched.url, single: single.url, bare: bare.url, node: rawNode.url };
 
-    const run = (url, duration = SECONDS) =>
-      load({ url: `${url}/invocations`, connections: CONNECTIONS, duration, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const run = (url, duration = SECONDS) => loadInvocations(url, body, { connections: CONNECTIONS, duration });
     note('batching: warm-up');
     await run(batched.url, 2);
     await run(single.url, 2);

@@ -8,7 +8,7 @@
 // in process: its cost per record on the serving thread and its writer thread's rate.
 // Target: logging costs < 10% of throughput.
 import path from 'node:path';
-import { cpuMs, load, note, side, startMlx } from './lib/serve-util.mjs';
+import { cpuMs, loadInvocations, note, side, startMlx } from './lib/serve-util.mjs';
 import { isMain, makeTemp, median, openDb, rmTemp, rng, round, storeEnv } from './lib/util.mjs';
 
 const SECONDS = Number(process.env.BENCH_SERVE_SECONDS ?? 10);
@@ -41,14 +41,7 @@ async function tinyModel(file) {
 }
 
 function run(url, duration = SECONDS) {
-  return load({
-    url: `${url}/invocations`,
-    connections: CONNECTIONS,
-    duration,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: REQUEST,
-  });
+  return loadInvocations(url, REQUEST, { connections: CONNECTIONS, duration });
 }
 
 async function loggedRows(storeDir) {

@@ -6,7 +6,7 @@
 // (node --cpu-prof on the server) and summarised by file.
 import fs from 'node:fs';
 import path from 'node:path';
-import { load, note, profileServe, side, startBareHono, startMlx } from './lib/serve-util.mjs';
+import { loadInvocations, note, profileServe, side, startBareHono, startMlx } from './lib/serve-util.mjs';
 import { isMain, makeTemp, median, rmTemp, rng, round, storeEnv } from './lib/util.mjs';
 
 const SECONDS = Number(process.env.BENCH_SERVE_SECONDS ?? 10);
@@ -36,14 +36,7 @@ async function post(url) {
 }
 
 function run(url, duration = SECONDS) {
-  return load({
-    url: `${url}/invocations`,
-    connections: CONNECTIONS,
-    duration,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: REQUEST,
-  });
+  return loadInvocations(url, REQUEST, { connections: CONNECTIONS, duration });
 }
 
 export async function benchServeOverhead() {

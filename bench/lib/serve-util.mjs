@@ -151,6 +151,11 @@ export async function load(opts) {
   };
 }
 
+/** A load run of JSON POSTs of one body to URL/invocations. */
+export function loadInvocations(url, body, { connections, duration }) {
+  return load({ url: `${url}/invocations`, connections, duration, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+}
+
 /** Resident set size of a process in kB, from /proc/PID/status (VmRSS). */
 export function rssKb(pid) {
   const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -3,27 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seedDriftData, tabularDataCsv } from '../models/onnx/tabular-model.js';
-import type { InferenceRecord } from '../inference-log/record.js';
 import { openDatabase } from '../store/sqlite/database.js';
 import { SqliteInferenceLog as InferenceLogStore } from '../store/sqlite/inference-log/sqlite-inference-log.js';
 import { analyzeDrift } from './analyze.js';
+import { inferenceRecord } from '../../test/helpers/inference-log.js';
 import { loadLiveTable, liveSource, servingModel } from './live-data.js';
 
 const log = () => new InferenceLogStore(openDatabase(':memory:', { create: true }));
-const rec = (id: string, over: Partial<InferenceRecord>): InferenceRecord => ({
-  requestId: id,
-  timestamp: 100,
-  route: '/invocations',
-  model: 'clf',
-  version: 1,
-  variant: 'primary',
-  shadow: false,
-  latencyMs: 1,
-  columns: null,
-  rows: null,
-  predictions: [],
-  ...over,
-});
+const rec = inferenceRecord;
 const opts = (referenceColumns: string[], o: { wanted?: string[]; prediction?: string } = {}) => ({
   declared: new Map(),
   wanted: o.wanted ?? null,

@@ -8,6 +8,7 @@ import { SqliteInferenceLog as InferenceLogStore } from '../store/sqlite/inferen
 import { checkJson, checkMetrics, type CheckResult, type MonitorConfig } from './check.js';
 import { runMonitor, type MonitorDeps } from './monitor.js';
 import type { Clock } from './schedule.js';
+import { records } from '../../test/helpers/inference-log.js';
 
 const T0 = Date.parse('2026-11-26T10:00:00Z');
 const MIN = 60_000;
@@ -31,22 +32,7 @@ const config = (o: Partial<MonitorConfig> = {}): MonitorConfig => ({
 /** Logs the data as one-row requests inside the window of check n (windows are [T0 + (n-2) min, T0 + (n-1) min)). */
 function traffic(log: InferenceLogStore, n: number, data: TabularData, opts: { label?: (i: number) => string } = {}): void {
   const start = T0 + (n - 2) * MIN;
-  log.write(
-    data.rows.map((row, i) => ({
-      requestId: `w${n}-${i}`,
-      timestamp: start + i,
-      route: '/invocations',
-      model: 'clf',
-      version: 1,
-      variant: 'primary',
-      shadow: false,
-      latencyMs: 1,
-      columns: data.featureNames,
-      rows: [row],
-      predictions: [data.classNames[data.labels[i]]],
-    })),
-    null,
-  );
+  log.write(records(data, { start, prefix: `w${n}` }), null);
   if (opts.label)
     log.feedback(
       data.rows.map((_, i) => ({ request_id: `w${n}-${i}`, label: opts.label!(i) })),

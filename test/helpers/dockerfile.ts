@@ -179,3 +179,16 @@ export function which(cmd: string, pathVar: string): string {
   }
   throw new Error(`${cmd} is not on PATH ${pathVar}`);
 }
+
+/** The sources the Dockerfile COPYs from the context that its .dockerignore does not let through (none, when right). */
+export function copiesIgnored(ctx: string, dockerfile: string): string[] {
+  const allowed = new Set(
+    fs
+      .readFileSync(path.join(ctx, '.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('!'))
+      .map((l) => l.slice(1)),
+  );
+  const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.*) \S+$/gm)].flatMap((m) => m[1].split(/\s+/));
+  return sources.filter((src) => !allowed.has(src.replace(/\/$/, '')));
+}

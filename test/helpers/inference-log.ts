@@ -9,23 +9,36 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 export { seedDriftData, type TabularData };
 
-/** One-row requests of the data, ids `${prefix}-${i}`, logged from `start` one millisecond apart. */
-export function records(data: TabularData, o: { start: number; prefix: string } & Partial<InferenceRecord>): InferenceRecord[] {
-  const { start, prefix, ...over } = o;
-  return data.rows.map((row, i) => ({
-    requestId: `${prefix}-${i}`,
-    timestamp: start + i,
+/** One logged request: model clf version 1, primary, no rows, unless over says otherwise. */
+export function inferenceRecord(requestId: string, over: Partial<InferenceRecord> = {}): InferenceRecord {
+  return {
+    requestId,
+    timestamp: 100,
     route: '/invocations',
     model: 'clf',
     version: 1,
     variant: 'primary',
     shadow: false,
     latencyMs: 1,
-    columns: data.featureNames,
-    rows: [row],
-    predictions: [data.classNames[data.labels[i]]],
+    columns: null,
+    rows: null,
+    predictions: [],
     ...over,
-  }));
+  };
+}
+
+/** One-row requests of the data, ids `${prefix}-${i}`, logged from `start` one millisecond apart. */
+export function records(data: TabularData, o: { start: number; prefix: string } & Partial<InferenceRecord>): InferenceRecord[] {
+  const { start, prefix, ...over } = o;
+  return data.rows.map((row, i) =>
+    inferenceRecord(`${prefix}-${i}`, {
+      timestamp: start + i,
+      columns: data.featureNames,
+      rows: [row],
+      predictions: [data.classNames[data.labels[i]]],
+      ...over,
+    }),
+  );
 }
 
 /** Writes records into the project's store (created if need be). */

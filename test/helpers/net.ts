@@ -10,3 +10,18 @@ export function freePort(): Promise<number> {
     srv.on('error', reject);
   });
 }
+
+/**
+ * Polls check until it answers true; throws with what exited() returns once the process under test has
+ * exited (its stderr), or after ms.
+ */
+export async function waitUntil(check: () => Promise<boolean>, exited: () => string | null, ms: number, what = 'the server'): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const gone = exited();
+    if (gone !== null) throw new Error(`${what} exited before it was ready:\n${gone}`);
+    if (await check().catch(() => false)) return;
+    if (Date.now() > end) throw new Error(`${what} was not ready in time`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

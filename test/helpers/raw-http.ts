@@ -21,22 +21,29 @@ export interface RawRequest {
 export function rawRequest(base: string, rawPath: string, o: RawRequest = {}): Promise<RawReply> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: hostname, port, method: o.method ?? 'GET', path: rawPath, headers: { connection: 'close', ...o.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: any;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
+    const req = http.request({ host: hostname, port, method: o.method ?? 'GET', path: rawPath, headers: { connection: 'close', ...o.headers } }, (res) =>
+      readReply(res).then(resolve, reject),
+    );
     req.on('error', reject);
     req.end(o.body);
+  });
+}
+
+/** A response read whole: its status, headers, text and JSON (when it is JSON). */
+export function readReply(res: http.IncomingMessage): Promise<RawReply> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('error', reject);
+    res.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let json: any;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+    });
   });
 }

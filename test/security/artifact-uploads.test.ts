@@ -14,16 +14,10 @@ import { API, artifactServer, MODEL, PROXY, type ArtifactServer } from '../helpe
 import { mlx, tempProject } from '../helpers/cli.js';
 import { call, startTrackingServer, stopServers } from '../helpers/mlx-server.js';
 import { postgresForTests, type TestPostgres } from '../helpers/postgres.js';
-import { rawRequest } from '../helpers/raw-http.js';
+import { rawRequest, readReply, type RawReply } from '../helpers/raw-http.js';
 
 const pg: TestPostgres | null = await postgresForTests();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Sent {
-  status: number;
-  text: string;
-  json: any;
-}
 
 /**
  * Sends a request body in pieces: `pieces` chunks of `size` bytes, `gapMs` apart; with `stallAfter`,
@@ -33,7 +27,7 @@ function trickle(
   base: string,
   p: string,
   o: { method?: string; pieces: number; size: number; gapMs: number; stallAfter?: number; contentType?: string; fill?: (i: number) => Buffer },
-): Promise<Sent> {
+): Promise<RawReply> {
   const { hostname, port } = new URL(base);
   const total = o.pieces * o.size;
   return new Promise((resolve, reject) => {
@@ -45,20 +39,7 @@ function trickle(
         path: p,
         headers: { 'content-type': o.contentType ?? 'application/octet-stream', 'content-length': String(total) },
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: any;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, text, json });
-        });
-      },
+      (res) => readReply(res).then(resolve, reject),
     );
     req.on('error', reject);
     void (async () => {

@@ -4,28 +4,20 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { invalid, MlxError } from '../../core/errors.js';
 import { parseTimeFlag } from '../../core/durations.js';
-import { analyzeDrift, reportJson, type ColumnReport, type Correction, type DriftOptions } from '../../drift/analyze.js';
+import { analyzeDrift, reportJson, type ColumnReport } from '../../drift/analyze.js';
 import { SERVING_SCHEME, servingModel } from '../../drift/live-data.js';
 import type { LogWindow } from '../../inference-log/inference-log.js';
-import { flagValue, forFlag, intFlag, usage } from '../flags.js';
+import { driftOptions, type DriftAnalysisFlags } from '../drift-flags.js';
+import { forFlag, intFlag } from '../flags.js';
 import { checkCommand, runHook, splitCommand } from '../../app/external-command.js';
 import { logDriftToRun } from '../../app/log-drift.js';
 import { renderDriftHtml } from '../../drift/report-html.js';
-import { parseTestName } from '../../drift/select-test.js';
 import { withStore } from '../context.js';
 import { colors, formatValue, painted, print, printable, printJson, renderTable, type Cell } from '../output.js';
 
-export interface DriftFlags {
+export interface DriftFlags extends DriftAnalysisFlags {
   reference: string;
   current: string;
-  columns?: string;
-  categorical?: string;
-  numerical?: string;
-  test: string;
-  threshold?: string;
-  driftShare: string;
-  correction: string;
-  predictionColumn?: string;
   json?: boolean;
   html?: string;
   failOnDrift?: boolean;
@@ -35,43 +27,6 @@ export interface DriftFlags {
   until?: string;
   variant?: string;
   modelVersion?: string;
-}
-
-const list = (s: string | undefined) =>
-  s
-    ?.split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
-
-/** A number flag that must be above 0 (and at most max): a threshold, a share. */
-function positive(flag: string, text: string, max?: number): number {
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v)) throw usage(`${flag} ${JSON.stringify(text)} is not a number`);
-  if (!(v > 0) || (max !== undefined && v > max))
-    throw usage(max === undefined ? `${flag} ${v} must be a positive number` : `${flag} ${v} must be in (0, ${max}]`);
-  return v;
-}
-
-/** The analysis options from the flags `mlx drift` and `mlx monitor` share. */
-export function driftOptions(
-  f: Pick<DriftFlags, 'columns' | 'categorical' | 'numerical' | 'test' | 'threshold' | 'driftShare' | 'correction' | 'predictionColumn'>,
-): DriftOptions {
-  const test = flagValue('--test', () => parseTestName(f.test));
-  if (!['none', 'bonferroni', 'fdr'].includes(f.correction)) throw usage(`--correction ${JSON.stringify(f.correction)} must be none, bonferroni or fdr`);
-  const categorical = list(f.categorical);
-  const numerical = list(f.numerical);
-  const both = categorical?.find((c) => numerical?.includes(c));
-  if (both !== undefined) throw usage(`column "${both}" is declared both --categorical and --numerical`);
-  return {
-    columns: list(f.columns),
-    categorical,
-    numerical,
-    test,
-    threshold: f.threshold !== undefined ? positive('--threshold', f.threshold) : undefined,
-    driftShare: positive('--drift-share', f.driftShare, 1),
-    correction: f.correction as Correction,
-    predictionColumn: f.predictionColumn,
-  };
 }
 
 /** Runs the drift check and its actions; returns the exit code (3 = drift with --fail-on-drift). */

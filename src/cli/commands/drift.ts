@@ -1,23 +1,20 @@
 import type { Command } from 'commander';
 import { examples } from '../help.js';
+import { addDriftAnalysisOptions } from '../drift-flags.js';
 import type { DriftFlags } from './drift-run.js';
 
 /** `mlx drift --reference FILE --current FILE …`: data and prediction drift, with CI exit codes. */
 export function registerDriftCommand(program: Command): void {
-  program
+  const drift = program
     .command('drift')
     .description('compare a current dataset with a reference one, column by column, and decide whether it drifted')
     .summary('detect drift between two datasets')
     .requiredOption('-r, --reference <file>', 'reference data (.csv or .jsonl)')
-    .requiredOption('-c, --current <file>', 'current data (.csv or .jsonl), or serving:MODEL for the traffic `mlx serve --log-inputs` logged')
-    .option('--columns <a,b>', 'columns to compare (default: all of the reference)')
-    .option('--categorical <a,b>', 'columns to treat as categories')
-    .option('--numerical <a,b>', 'columns to treat as numbers (a non-number is then an error)')
-    .option('--test <name>', 'auto, ks, chisquare, z, psi, wasserstein or jensenshannon', 'auto')
-    .option('--threshold <x>', 'significance for p-value tests, distance for the others (default: 0.05 and 0.1)')
-    .option('--drift-share <x>', 'dataset drift when this share of columns drifted', '0.5')
-    .option('--correction <method>', 'none, bonferroni or fdr (Benjamini-Hochberg) for many p-value tests', 'none')
-    .option('--prediction-column <name>', 'the model output column: tested and reported separately')
+    .requiredOption('-c, --current <file>', 'current data (.csv or .jsonl), or serving:MODEL for the traffic `mlx serve --log-inputs` logged');
+  addDriftAnalysisOptions(drift, {
+    columns: 'columns to compare (default: all of the reference)',
+    predictionColumn: 'the model output column: tested and reported separately',
+  })
     .option('--json', 'print the report as JSON')
     .option('--html <file>', 'write a self-contained HTML report')
     .option('--fail-on-drift', 'exit 3 when the dataset (or the prediction) drifted')

@@ -13,11 +13,11 @@ import { systemClock } from '../../monitor/schedule.js';
 import { inferenceLogOf } from '../../store/inference-log-of.js';
 import type { Store } from '../../store/store.js';
 import { withCheckedStore } from '../context.js';
+import { driftOptions, type DriftAnalysisFlags } from '../drift-flags.js';
 import { forFlag, intFlag, numberFlag, optional, usage } from '../flags.js';
 import { formatTime, formatValue } from '../output.js';
-import { driftOptions } from './drift-run.js';
 
-export interface MonitorFlags {
+export interface MonitorFlags extends DriftAnalysisFlags {
   reference: string;
   every: string;
   window?: string;
@@ -33,14 +33,6 @@ export interface MonitorFlags {
   modelVersion?: string;
   maxChecks?: string;
   json?: boolean;
-  columns?: string;
-  categorical?: string;
-  numerical?: string;
-  test: string;
-  threshold?: string;
-  driftShare: string;
-  correction: string;
-  predictionColumn?: string;
 }
 
 /** Everything the flags say, checked before anything is read or written. */

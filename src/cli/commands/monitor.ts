@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { examples } from '../help.js';
+import { addDriftAnalysisOptions } from '../drift-flags.js';
 import type { MonitorFlags } from './monitor-run.js';
 
 /** `mlx monitor MODEL --reference FILE --every 10m`: drift and live accuracy of served traffic on a schedule, with a retraining trigger. */
 export function registerMonitorCommand(program: Command): void {
-  program
+  const monitor = program
     .command('monitor <model>')
     .description(
       'check the traffic `mlx serve --log-inputs` logs for MODEL on a schedule: drift against a reference, live accuracy from feedback, a retraining trigger',
@@ -27,15 +28,11 @@ export function registerMonitorCommand(program: Command): void {
     .option('--variant <name>', 'one variant only (shadows included); default: the answers clients got')
     .option('--model-version <n>', 'one model version only')
     .option('--max-checks <n>', 'stop after N checks (default: until Ctrl-C)')
-    .option('--json', 'print each check as one JSON object per line')
-    .option('--columns <a,b>', 'columns to compare (default: every logged column)')
-    .option('--categorical <a,b>', 'columns to treat as categories')
-    .option('--numerical <a,b>', 'columns to treat as numbers')
-    .option('--test <name>', 'auto, ks, chisquare, z, psi, wasserstein or jensenshannon', 'auto')
-    .option('--threshold <x>', 'significance for p-value tests, distance for the others')
-    .option('--drift-share <x>', 'dataset drift when this share of columns drifted', '0.5')
-    .option('--correction <method>', 'none, bonferroni or fdr', 'none')
-    .option('--prediction-column <name>', "the reference's column the logged predictions are compared with (default: prediction, when it has one)")
+    .option('--json', 'print each check as one JSON object per line');
+  addDriftAnalysisOptions(monitor, {
+    columns: 'columns to compare (default: every logged column)',
+    predictionColumn: "the reference's column the logged predictions are compared with (default: prediction, when it has one)",
+  })
     .addHelpText(
       'after',
       examples([

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MlxError } from '../../core/errors.js';
-import { loadFixture, materialize, num, relErr, withinTolerance, type SampleSpec } from '../../../test/fixtures/drift/data.js';
+import { materialize, num, type SampleSpec } from '../../../test/fixtures/drift/data.js';
+import { describeFixture } from '../../../test/fixtures/drift/suite.js';
 import { chiSquareTest } from './chisquare.js';
 
 interface ChiCase {
@@ -12,31 +13,20 @@ interface ChiCase {
   df: number;
 }
 
-const fixture = loadFixture<ChiCase>('chisquare');
-
-describe('chiSquareTest matches Evidently chisquare + scipy.stats.chisquare', () => {
-  let worstStat = 0;
-  let worstP = 0;
-  it.each(fixture.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const r = chiSquareTest(materialize(c.x), materialize(c.y));
-    const stat = num(c.statistic);
-    const p = num(c.pvalue);
-    expect(r.df).toBe(c.df);
-    if (c.df === 0) {
-      // scipy: NaN (chi2 with 0 degrees of freedom). Defined here: one shared category, no drift.
-      expect(Number.isNaN(p)).toBe(true);
-      expect(r).toMatchObject({ statistic: 0, pValue: 1, drift: false });
-      return;
-    }
-    expect(withinTolerance(r.statistic, stat, false), `X² ${r.statistic} vs ${stat}`).toBe(true);
-    expect(withinTolerance(r.pValue, p, true), `p ${r.pValue} vs ${p}`).toBe(true);
-    if (Number.isFinite(stat)) worstStat = Math.max(worstStat, relErr(r.statistic, stat));
-    if (p >= 1e-10) worstP = Math.max(worstP, relErr(r.pValue, p));
-  });
-
-  it('reports the worst errors', () => {
-    console.log(`chisquare: ${fixture.cases.length} cases, worst relative error X² ${worstStat.toExponential(2)}, p ${worstP.toExponential(2)}`);
-  });
+describeFixture<ChiCase>('chiSquareTest matches Evidently chisquare + scipy.stats.chisquare', 'chisquare', (c) => {
+  const r = chiSquareTest(materialize(c.x), materialize(c.y));
+  const p = num(c.pvalue);
+  expect(r.df).toBe(c.df);
+  if (c.df === 0) {
+    // scipy: NaN (chi2 with 0 degrees of freedom). Defined here: one shared category, no drift.
+    expect(Number.isNaN(p)).toBe(true);
+    expect(r).toMatchObject({ statistic: 0, pValue: 1, drift: false });
+    return [];
+  }
+  return [
+    { what: 'X²', actual: r.statistic, expected: num(c.statistic) },
+    { what: 'p', actual: r.pValue, expected: p, pValue: true },
+  ];
 });
 
 describe('chiSquareTest behaviour', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MlxError } from '../../core/errors.js';
-import { loadFixture, materialize, num, relErr, withinTolerance, type SampleSpec } from '../../../test/fixtures/drift/data.js';
+import { materialize, num, type SampleSpec } from '../../../test/fixtures/drift/data.js';
+import { describeFixture } from '../../../test/fixtures/drift/suite.js';
 import { psiTest } from './psi.js';
 
 interface PsiCase {
@@ -12,22 +13,11 @@ interface PsiCase {
   bins: number;
 }
 
-const fixture = loadFixture<PsiCase>('psi');
-
-describe('psiTest matches Evidently psi (numpy histogram_bin_edges sturges)', () => {
-  let worst = 0;
-  it.each(fixture.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const r = psiTest(materialize(c.x), materialize(c.y), { kind: c.kind });
-    const expected = num(c.statistic);
-    expect(r.referenceShares.length).toBe(c.bins);
-    expect(withinTolerance(r.statistic, expected, false), `PSI ${r.statistic} vs ${expected}`).toBe(true);
-    expect(r.pValue).toBeNull();
-    worst = Math.max(worst, relErr(r.statistic, expected));
-  });
-
-  it('reports the worst error', () => {
-    console.log(`psi: ${fixture.cases.length} cases, worst relative error ${worst.toExponential(2)}`);
-  });
+describeFixture<PsiCase>('psiTest matches Evidently psi (numpy histogram_bin_edges sturges)', 'psi', (c) => {
+  const r = psiTest(materialize(c.x), materialize(c.y), { kind: c.kind });
+  expect(r.referenceShares.length).toBe(c.bins);
+  expect(r.pValue).toBeNull();
+  return [{ what: 'PSI', actual: r.statistic, expected: num(c.statistic) }];
 });
 
 describe('psiTest behaviour', () => {

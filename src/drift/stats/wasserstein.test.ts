@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MlxError } from '../../core/errors.js';
-import { loadFixture, numbers, num, relErr, withinTolerance, type SampleSpec } from '../../../test/fixtures/drift/data.js';
+import { numbers, num, type SampleSpec } from '../../../test/fixtures/drift/data.js';
+import { describeFixture } from '../../../test/fixtures/drift/suite.js';
 import { wassersteinDistance, wassersteinTest } from './wasserstein.js';
 
 interface WCase {
@@ -12,28 +13,16 @@ interface WCase {
   statistic: number;
 }
 
-const fixture = loadFixture<WCase>('wasserstein');
-
-describe('wassersteinTest matches scipy.stats.wasserstein_distance and Evidently normed', () => {
-  let worst = 0;
-  it.each(fixture.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const x = numbers(c.x);
-    const y = numbers(c.y);
-    const r = wassersteinTest(x, y);
-    for (const [actual, expected, what] of [
-      [r.distance, num(c.distance), 'distance'],
-      [r.norm, num(c.norm), 'norm'],
-      [r.statistic, num(c.statistic), 'statistic'],
-    ] as const) {
-      expect(withinTolerance(actual, expected, false), `${what} ${actual} vs ${expected}`).toBe(true);
-      worst = Math.max(worst, relErr(actual, expected));
-    }
-    expect(wassersteinDistance(x, y)).toBe(r.distance);
-  });
-
-  it('reports the worst error', () => {
-    console.log(`wasserstein: ${fixture.cases.length} cases, worst relative error ${worst.toExponential(2)}`);
-  });
+describeFixture<WCase>('wassersteinTest matches scipy.stats.wasserstein_distance and Evidently normed', 'wasserstein', (c) => {
+  const x = numbers(c.x);
+  const y = numbers(c.y);
+  const r = wassersteinTest(x, y);
+  expect(wassersteinDistance(x, y)).toBe(r.distance);
+  return [
+    { what: 'distance', actual: r.distance, expected: num(c.distance) },
+    { what: 'norm', actual: r.norm, expected: num(c.norm) },
+    { what: 'statistic', actual: r.statistic, expected: num(c.statistic) },
+  ];
 });
 
 describe('wassersteinTest behaviour', () => {

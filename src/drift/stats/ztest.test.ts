@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MlxError } from '../../core/errors.js';
-import { loadFixture, materialize, num, relErr, withinTolerance, type SampleSpec } from '../../../test/fixtures/drift/data.js';
+import { materialize, num, type SampleSpec } from '../../../test/fixtures/drift/data.js';
+import { describeFixture } from '../../../test/fixtures/drift/suite.js';
 import { zTest } from './ztest.js';
 
 interface ZCase {
@@ -12,25 +13,14 @@ interface ZCase {
   pvalue_evidently: number;
 }
 
-const fixture = loadFixture<ZCase>('ztest');
-
-describe('zTest matches Evidently z_stat_test (p-value from scipy.stats.norm.sf)', () => {
-  let worstStat = 0;
-  let worstP = 0;
-  it.each(fixture.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const r = zTest(materialize(c.x), materialize(c.y));
-    const p = num(c.pvalue);
-    expect(withinTolerance(r.statistic, num(c.statistic), false), `z ${r.statistic} vs ${c.statistic}`).toBe(true);
-    expect(withinTolerance(r.pValue, p, true), `p ${r.pValue} vs ${p}`).toBe(true);
-    // Evidently's own 2·(1 − Φ(|z|)) agrees wherever it still has digits.
-    expect(Math.abs(r.pValue - num(c.pvalue_evidently))).toBeLessThan(1e-15);
-    worstStat = Math.max(worstStat, relErr(r.statistic, num(c.statistic)));
-    if (p >= 1e-10) worstP = Math.max(worstP, relErr(r.pValue, p));
-  });
-
-  it('reports the worst errors', () => {
-    console.log(`ztest: ${fixture.cases.length} cases, worst relative error z ${worstStat.toExponential(2)}, p ${worstP.toExponential(2)}`);
-  });
+describeFixture<ZCase>('zTest matches Evidently z_stat_test (p-value from scipy.stats.norm.sf)', 'ztest', (c) => {
+  const r = zTest(materialize(c.x), materialize(c.y));
+  // Evidently's own 2·(1 − Φ(|z|)) agrees wherever it still has digits.
+  expect(Math.abs(r.pValue - num(c.pvalue_evidently))).toBeLessThan(1e-15);
+  return [
+    { what: 'z', actual: r.statistic, expected: num(c.statistic) },
+    { what: 'p', actual: r.pValue, expected: num(c.pvalue), pValue: true },
+  ];
 });
 
 describe('zTest behaviour', () => {
