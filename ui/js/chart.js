@@ -120,7 +120,7 @@ export function lineChart(series, { xMode = 'step', width = 800, height = 320, l
   const data = [aligned[0], ...(smoothed ? ys.flatMap((col) => [col, smooth(col, smoothing)]) : ys)];
   const few = data[0].length <= 60;
   const lines = series.flatMap((s, i) => {
-    const stroke = colorOf(i);
+    const stroke = s.color ?? colorOf(i);
     const line = { label: s.label, stroke, width: 1.5, spanGaps: true, points: { show: few, size: 5 } };
     // Raw values stay visible but faint under the smoothed line, as in TensorBoard and MLflow.
     return smoothed
