@@ -4,9 +4,8 @@
 import { ApiError, get, getAll, post } from '../api.js';
 import { h } from '../dom.js';
 import { attempt } from '../edit.js';
-import { versionHref } from './models.js';
-
-const ALIAS = /^[A-Za-z0-9_-]{1,255}$/;
+import { aliasProblem } from './aliases.js';
+import { versionHref } from '../links.js';
 
 /** The form; on success it links to the new version. */
 export function registerForm(runId, artifactPath) {
@@ -39,8 +38,7 @@ export function registerForm(runId, artifactPath) {
         const a = alias.value.trim();
         if (!model) return void (err.textContent = 'Give the model a name.');
         // Checked here as well as by the server, so a bad alias registers nothing.
-        if (a && (!ALIAS.test(a) || /^v\d+$/i.test(a) || a.toLowerCase() === 'latest'))
-          return void (err.textContent = `Alias ${JSON.stringify(a)} is not valid: use letters, digits, - and _ (not "latest" or v<number>).`);
+        if (a && aliasProblem(a)) return void (err.textContent = aliasProblem(a));
         await attempt(submit, err, async () => {
           try {
             await get('registered-models/get', { name: model });
