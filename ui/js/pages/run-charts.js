@@ -52,8 +52,13 @@ export function metricsSection(runId, status, metrics, query, { bestOf = null } 
     const s = settings.get(key) ?? { log: false, smoothing: 0 };
     settings.set(key, s);
     const area = h('div', { class: 'chart-holder' });
-    const draw = () =>
-      area.replaceChildren(lineChart([{ label: key, points }], { xMode, width: cellWidth(), height: 220, log: s.log, smoothing: s.smoothing, legend: false }));
+    const draw = () => {
+      const chart = lineChart([{ label: key, points }], { xMode, width: cellWidth(), height: 220, log: s.log, smoothing: s.smoothing, legend: false });
+      const dropped = Number(chart.dataset.dropped ?? 0);
+      // A log axis cannot show zero or negative values: say how many were left out rather than hide it.
+      area.replaceChildren(chart);
+      if (dropped) area.append(h('p', { class: 'muted small-note' }, `${dropped} value${dropped === 1 ? '' : 's'} ≤ 0 not drawn on the log scale.`));
+    };
     const logBox = h('input', { type: 'checkbox', class: 'log-toggle', checked: s.log, onchange: (e) => ((s.log = e.target.checked), draw()) });
     const smoothing = h('input', {
       type: 'range',
