@@ -409,6 +409,7 @@ describe('sweeps', () => {
       await open(page, `#/experiments/${exps.sweeps}`, '#runs tbody tr');
       expect(await page.locator('#runs tbody tr').count()).toBe(1);
       expect(await page.locator('#runs button.expand').textContent()).toBe('▸ 12');
+      expect(await page.locator('#page-info').textContent()).toBe('Runs 1–1 · 12 trials under their sweep');
       // The parent's acc is its best trial's: said so, not shown as a second result.
       expect(await page.locator('#runs td.from-best').textContent()).toMatch(/^best (0\.\d+|1)$/);
       await page.click('#runs button.expand');
@@ -428,6 +429,7 @@ describe('sweeps', () => {
       expect(await page.locator(`#trials tr[data-run="${stopped}"] .status`).textContent()).toBe('EARLY STOPPED');
       expect(await page.locator('#trials-summary').textContent()).toBe('12 trials · sorted by acc, highest first · 1 stopped early');
       expect(await page.locator('#best-run a').getAttribute('href')).toBe(`#/runs/${best}`);
+      expect(await page.locator('#best-run a').textContent()).toBe(ranked[0].info.run_name);
       expect(await page.locator('#single-values .value-tile[data-metric="acc"] .tile-key').textContent()).toBe('acc · best trial');
       await screenshot(page, shots, 'work-sweep-parent');
       await page.click('#best-run a');
@@ -446,6 +448,7 @@ describe('sweeps', () => {
       await open(page, `#/runs/${ids.sweep}`, '#trials tbody tr');
       await page.click('a:has-text("in Compare")');
       await page.locator('#parallel').waitFor();
+      await page.locator('#compare-chart .chart[data-series="12"] canvas').waitFor();
       expect(await page.locator('#compare-table').getAttribute('class')).toContain('wide');
       expect(await page.locator('#compare-sort').inputValue()).toBe('acc');
       const accs = (await page.locator('#compare-table tr[data-key="acc"] td').allTextContents()).map(Number);
@@ -466,6 +469,9 @@ describe('sweeps', () => {
       await page.selectOption('#compare-dir', 'asc');
       await page.waitForURL(/dir=asc/);
       await page.locator('#parallel').waitFor();
+      await page.locator('#compare-chart .chart[data-series="12"] canvas').waitFor();
+      // Reading order changed, the metric's goal did not: the best (highest) acc is still the bold one.
+      expect(await page.locator('#compare-table tr[data-key="acc"] td.best').textContent()).toBe(String(accs[0]));
       const asc = (await page.locator('#compare-table tr[data-key="acc"] td').allTextContents()).map(Number);
       expect(asc).toEqual([...accs].reverse());
       await screenshot(page, shots, 'work-compare-sweep');

@@ -29,7 +29,7 @@ export function niceTicks(lo, hi, count = 5) {
  * positive (learning rates), use a log scale; a few distinct numbers (a grid's values) are
  * their own ticks. at(v) is 0..1, or null for a run without a value.
  */
-export function axisScale(values) {
+export function axisScale(values, { pad = 0 } = {}) {
   const present = values.filter((v) => v !== null && v !== undefined && v !== '');
   const numeric = present.length > 0 && present.every((v) => typeof v === 'number' || NUMBER.test(v));
   if (numeric) {
@@ -41,12 +41,13 @@ export function axisScale(values) {
     const f = log ? Math.log10 : (x) => x;
     if (lo === hi) [lo, hi] = log ? [lo / 10, hi * 10] : [lo - 1, hi + 1];
     const span = f(hi) - f(lo);
-    const at = (v) => (v === null || v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : (f(Number(v)) - f(lo)) / span);
+    // pad keeps points off the plot's edges (a scatter); an axis of parallel coordinates uses all of it.
+    const at = (v) => (v === null || v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : pad + ((1 - 2 * pad) * (f(Number(v)) - f(lo))) / span);
     const tickValues = distinct.length <= 8 ? distinct : log ? distinct.filter((_, i) => i % Math.ceil(distinct.length / 6) === 0) : niceTicks(lo, hi);
     return { numeric, log, at, ticks: tickValues.map((t) => [at(t), fmtNum(Number(t.toPrecision(4)))]) };
   }
   const cats = [...new Set(present.map(String))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
-  const pos = (i) => (cats.length === 1 ? 0.5 : i / (cats.length - 1));
+  const pos = (i) => (cats.length === 1 ? 0.5 : pad + ((1 - 2 * pad) * i) / (cats.length - 1));
   const index = new Map(cats.map((c, i) => [c, pos(i)]));
   return { numeric, log: false, at: (v) => index.get(String(v)) ?? null, ticks: cats.map((c, i) => [pos(i), c.length > 14 ? `${c.slice(0, 13)}…` : c]) };
 }
@@ -74,8 +75,14 @@ export function scatterPlot(points, { xLabel, yLabel, width = 640, height = 360,
   const pad = { l: 70, r: 20, t: 14, b: 46 };
   const w = width - pad.l - pad.r;
   const hgt = height - pad.t - pad.b;
-  const xs = axisScale(points.map((p) => p.x));
-  const ys = axisScale(points.map((p) => p.y));
+  const xs = axisScale(
+    points.map((p) => p.x),
+    { pad: 0.04 },
+  );
+  const ys = axisScale(
+    points.map((p) => p.y),
+    { pad: 0.05 },
+  );
   const X = (t) => pad.l + t * w;
   const Y = (t) => pad.t + (1 - t) * hgt;
   const svg = s('svg', {

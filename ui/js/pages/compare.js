@@ -72,7 +72,13 @@ export async function renderCompare(el, _args, query) {
     );
   };
   const group = (title) => h('tr', { class: 'group-row' }, h('th', { colspan: runs.length + 1 }, title));
-  const bestIndex = sortKey ? runs.findIndex((r) => typeof latest(r, sortKey) === 'number') : -1;
+  // The best value of the sorted-by metric in bold: the highest, or the lowest for a loss or an error.
+  const bestIndex = sortKey
+    ? bestOf(
+        runs.map((r) => latest(r, sortKey)),
+        LOWER_IS_BETTER.test(sortKey),
+      )
+    : -1;
   const tbl = h(
     'table',
     { class: `grid compare ${runs.length > 8 ? 'wide' : ''}`, id: 'compare-table' },
@@ -173,11 +179,21 @@ export async function renderCompare(el, _args, query) {
       h('div', { class: 'scroll compare-scroll' }, tbl),
     ),
     chartSection(runs, label, metricKeys, query, color),
-    plotsSection(runs, label, params, metrics, paramKeys, metricKeys, sortKey, dir, color),
+    plotsSection(runs, label, params, metrics, paramKeys, metricKeys, sortKey, color),
   );
 }
 
-/** Runs by a value, best first per dir; runs without it last, in their given order. */
+/** The index of the best finite number (lowest when lowerBetter), or -1. */
+function bestOf(values, lowerBetter) {
+  let best = -1;
+  values.forEach((v, i) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) return;
+    if (best < 0 || (lowerBetter ? v < values[best] : v > values[best])) best = i;
+  });
+  return best;
+}
+
+/** Runs by a value, in dir order; runs without it last, in their given order. */
 function sortRuns(runs, value, dir) {
   const sign = dir === 'asc' ? 1 : -1;
   return runs
@@ -240,7 +256,7 @@ function chartSection(runs, label, keys, query, color) {
 }
 
 /** The scatter and the parallel coordinates, redrawn when their choices change. */
-function plotsSection(runs, label, params, metrics, paramKeys, metricKeys, sortKey, dir, color) {
+function plotsSection(runs, label, params, metrics, paramKeys, metricKeys, sortKey, color) {
   if (!metricKeys.length) return null;
   const value = (i, key) => (key.startsWith('m:') ? metrics[i][key.slice(2)] : params[i][key.slice(2)]);
   const varying = paramKeys.filter((k) => new Set(params.map((p) => p[k])).size > 1);
@@ -257,8 +273,9 @@ function plotsSection(runs, label, params, metrics, paramKeys, metricKeys, sortK
     const lo = Math.min(...vals);
     const hi = Math.max(...vals);
     const t = hi === lo ? 0.5 : (v - lo) / (hi - lo);
-    // The strong colour goes to the better runs: low values when lower is better.
-    const lowerBetter = key.slice(2) === sortKey ? dir === 'asc' : LOWER_IS_BETTER.test(key.slice(2));
+    // The strong colour goes to the better runs: low values when the metric is a loss or an error
+    // (the table's sort order is the user's choice of reading order, not the metric's goal).
+    const lowerBetter = LOWER_IS_BETTER.test(key.slice(2));
     return ramp(lowerBetter ? 1 - t : t);
   };
   const draw = () => {

@@ -75,7 +75,9 @@ export async function renderRun(el, [runId], query) {
         ['Duration', info.end_time ? fmtDuration(info.end_time - info.start_time) : ''],
         ['User', info.user_id ?? ''],
         tags['mlflow.parentRunId'] ? ['Parent run', [runLink(tags['mlflow.parentRunId']), trial !== null ? muted(` (trial ${trial})`) : null]] : null,
-        tags[BEST_RUN_TAG] ? ['Best run', h('span', { id: 'best-run' }, runLink(tags[BEST_RUN_TAG]), bestValue(children, tags))] : null,
+        tags[BEST_RUN_TAG]
+          ? ['Best run', h('span', { id: 'best-run' }, runLink(tags[BEST_RUN_TAG], bestName(children, tags[BEST_RUN_TAG])), bestValue(children, tags))]
+          : null,
         tags['mlflow.source.name'] ? ['Source', tags['mlflow.source.name']] : null,
         tags['mlflow.source.git.commit'] ? ['Git commit', h('code', null, tags['mlflow.source.git.commit'])] : null,
         info.lifecycle_stage === 'deleted' ? ['Lifecycle', 'deleted'] : null,
@@ -159,6 +161,12 @@ async function deleteTagIfAny(runId, key) {
   } catch (err) {
     if (!(err instanceof ApiError) || err.status !== 404) throw err;
   }
+}
+
+/** The best trial's name (its id when it is not among the trials loaded). */
+function bestName(children, id) {
+  const r = children.find((c) => c.info.run_id === id);
+  return r?.info.run_name || id;
 }
 
 /** " (metric 0.93)" after the best run's link, from the trials when they are loaded. */

@@ -200,7 +200,7 @@ async function renderRunList(el, expIds, query, base, multi = false) {
         },
         '‹ Prev',
       ),
-      h('span', { id: 'page-info', class: 'muted' }, runs.length ? `Runs ${first + 1}–${first + runs.length}` : 'No runs'),
+      h('span', { id: 'page-info', class: 'muted' }, runs.length ? `Runs ${first + 1}–${first + runs.length}${nestedText(children)}` : 'No runs'),
       h('button', { type: 'button', id: 'next', disabled: !page.next_page_token, onclick: () => go({ token: page.next_page_token }) }, 'Next ›'),
     ),
   );
@@ -232,4 +232,10 @@ async function loadChildren(runs, search) {
     byParent.get(p).push(r);
   }
   return byParent;
+}
+
+/** " · 12 trials under their sweeps" when the page nests any. */
+function nestedText(children) {
+  const n = [...children.values()].reduce((sum, list) => sum + list.length, 0);
+  return n ? ` · ${n} trial${n === 1 ? '' : 's'} under their sweep${children.size === 1 ? '' : 's'}` : '';
 }
