@@ -132,7 +132,7 @@ describe('run page', () => {
       const { page, problems } = await newPage(browser);
       await open(page, `#/runs/${ids.b}`, '#run-chart .metric-chart canvas');
       const charts = page.locator('#run-chart .metric-chart');
-      await expect.poll(() => charts.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.metric))).toEqual(['acc', 'loss', 'margin']);
+      await expect.poll(() => charts.evaluateAll((els) => els.map((e) => (e as any).dataset.metric))).toEqual(['acc', 'loss', 'margin']);
       // final_f1 was logged once: a value, not a chart.
       expect(await page.locator('#single-values .value-tile[data-metric="final_f1"] .tile-value').textContent()).toBe('0.83');
       expect(await page.locator('#run-chart .metric-chart[data-metric="final_f1"]').count()).toBe(0);
@@ -153,7 +153,7 @@ describe('run page', () => {
       // Smoothing: the raw line stays, faint, under the smoothed one.
       const acc = page.locator('#run-chart .metric-chart[data-metric="acc"]');
       await acc.locator('input.smoothing').evaluate((e) => {
-        const input = e as HTMLInputElement;
+        const input = e as any;
         input.value = '0.8';
         input.dispatchEvent(new Event('input'));
         input.dispatchEvent(new Event('change'));
@@ -165,7 +165,7 @@ describe('run page', () => {
       expect(await acc.locator('.smoothing-value').textContent()).toBe('0.80');
 
       // The artifacts come before the charts, and a CSV shows as a table (quoted comma kept).
-      const order = await page.evaluate(() => document.getElementById('artifacts')!.compareDocumentPosition(document.getElementById('run-chart')!));
+      const order = await page.evaluate<number>("document.getElementById('artifacts').compareDocumentPosition(document.getElementById('run-chart'))");
       expect(order & 4).toBe(4);
       await page.click('#artifacts button.file-name[data-path="preds.csv"]');
       const csv = page.locator('#csv-preview');
@@ -249,6 +249,12 @@ describe('run page', () => {
       await page.click('.confirm-yes');
       await page.waitForURL(new RegExp(`#/experiments/${exps.editing}$`));
       expect((await getRun(ids.edit)).info.lifecycle_stage).toBe('deleted');
+      // The deleted run's page offers it back.
+      await open(page, `#/runs/${ids.edit}`, '#restore-run');
+      await page.click('#restore-run');
+      await page.locator('#delete-run').waitFor();
+      expect((await getRun(ids.edit)).info.lifecycle_stage).toBe('active');
+      await api('POST', 'runs/delete', { run_id: ids.edit });
       expect(problems).toEqual([]);
     },
     T,
@@ -456,7 +462,9 @@ describe('sweeps', () => {
       expect(accs).toEqual([...accs].sort((a, b) => b - a));
       const shortIds = await page.locator('#compare-table tr[data-key="Run ID"] td').allTextContents();
       expect(shortIds.every((s) => /^[0-9a-f]{8}$/.test(s))).toBe(true);
-      const colours = await page.locator('#compare-table .swatch').evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor));
+      const colours = await page
+        .locator('#compare-table .swatch')
+        .evaluateAll((els) => els.map((e) => (globalThis as any).getComputedStyle(e).backgroundColor));
       expect(new Set(colours).size).toBe(12);
       expect(await page.locator('#compare-table tr[data-key="Experiment"] td').first().textContent()).toBe('sweeps');
       expect(await page.locator('#scatter').getAttribute('data-points')).toBe('12');

@@ -3,7 +3,8 @@
 // tags can be edited and the run deleted, all through the REST API the CLI's clients use.
 import { ApiError, get, post } from '../api.js';
 import { add, fmtDuration, fmtNum, fmtTime, h, kv, kvTable, muted, runLink, section, table } from '../dom.js';
-import { confirmButton, descriptionEditor, renameHeading, tagsEditor } from '../edit.js';
+import { attempt, confirmButton, descriptionEditor, renameHeading, tagsEditor } from '../edit.js';
+import { rerender } from '../links.js';
 import { BEST_RUN_TAG, statusBadge, trialOf } from '../sweep-info.js';
 import { artifactsSection } from './artifacts.js';
 import { metricsSection } from './run-charts.js';
@@ -50,11 +51,7 @@ export async function renderRun(el, [runId], query) {
       renameHeading({ name: info.run_name, placeholder: info.run_id, id: 'run-name', rename: (name) => post('runs/update', { run_id: id, run_name: name }) }),
       h('span', { class: 'spacer' }),
       info.lifecycle_stage === 'deleted'
-        ? h(
-            'button',
-            { type: 'button', class: 'small', id: 'restore-run', onclick: () => post('runs/restore', { run_id: id }).then(() => location.reload()) },
-            'Restore run',
-          )
+        ? restoreButton(id)
         : confirmButton({
             label: 'Delete run',
             question: 'Delete this run? (mlx runs restore brings it back)',
@@ -152,6 +149,22 @@ export async function renderRun(el, [runId], query) {
         )
       : null,
   );
+}
+
+/** "Restore run" on a deleted run's page (runs/restore), then the page again. */
+function restoreButton(id) {
+  const err = h('span', { class: 'error inline', role: 'alert' });
+  const btn = h(
+    'button',
+    {
+      type: 'button',
+      class: 'small',
+      id: 'restore-run',
+      onclick: async () => (await attempt(btn, err, () => post('runs/restore', { run_id: id }))) && rerender(),
+    },
+    'Restore run',
+  );
+  return h('span', null, btn, err);
 }
 
 /** Clearing a description: the tag goes; a run that never had one is not an error. */
