@@ -84,6 +84,9 @@ console.log('::mlx metric final_f1=' + (0.8 + lr / 10));\n`,
   ids.edit = train('editing', 'to-edit', 0.1, 8);
   fs.writeFileSync(path.join(dir, 'preds.csv'), 'id,label,score\n1,cat,0.93\n2,"dog, big",0.81\n3,bird,0.7\n');
   ok(['log', 'artifact', 'preds.csv', '--run', ids.b]);
+  // 5,000 rows (~120 KB): more than the preview reads, cut mid-row.
+  fs.writeFileSync(path.join(dir, 'big.csv'), 'n,text\n' + Array.from({ length: 5000 }, (_, i) => `${i},"row ${i}, quoted"`).join('\n') + '\n');
+  ok(['log', 'artifact', 'big.csv', '--run', ids.b]);
   ok(['log', 'artifact', MODEL, '--run', ids.b, '--artifact-path', 'model']);
   const sweep = mlx(dir, [
     'sweep',
@@ -173,6 +176,14 @@ describe('run page', () => {
       expect(await csv.locator('thead th').allTextContents()).toEqual(['id', 'label', 'score']);
       expect(await csv.locator('tbody tr').nth(1).locator('td').allTextContents()).toEqual(['2', 'dog, big', '0.81']);
       expect(await page.locator('#artifact-preview').textContent()).toContain('3 rows, 3 columns');
+      await page.click('#artifacts button.file-name[data-path="big.csv"]');
+      await page.locator('#artifact-preview h3', { hasText: 'big.csv' }).waitFor();
+      await page.locator('#csv-preview').waitFor();
+      expect(await page.locator('#csv-preview tbody tr').count()).toBe(100);
+      expect(await page.locator('#csv-preview tbody tr').last().locator('td').allTextContents()).toEqual(['99', 'row 99, quoted']);
+      expect(await page.locator('#artifact-preview').textContent()).toMatch(/The first 100 rows, 2 columns \(\d+\.\d KiB in all\); download for the rest\./);
+      await page.click('#artifacts button.file-name[data-path="preds.csv"]');
+      await page.locator('#artifact-preview h3', { hasText: 'preds.csv' }).waitFor();
       await screenshot(page, shots, 'work-run-charts');
       expect(problems).toEqual([]);
     },
@@ -259,6 +270,33 @@ describe('run page', () => {
     },
     T,
   );
+});
+
+describe('CSV preview reader', () => {
+  it('reads RFC 4180 (quotes, doubled quotes, line breaks in quotes, CRLF, BOM, TSV) and drops a row the preview cut', async () => {
+    const { page } = await newPage(browser);
+    await page.goto(`${server.base}/#/models`);
+    const parse = (text: string, delimiter: string, max: number, truncated: boolean) =>
+      page.evaluate(`import('/ui/js/csv.js').then((m) => m.parseDelimited(${JSON.stringify(text)}, ${JSON.stringify(delimiter)}, ${max}, ${truncated}))`);
+    expect(await parse('\ufeffa,b\r\n1,"x, ""y"""\r\n2,"two\nlines"\n3,last', ',', 100, false)).toEqual({
+      rows: [
+        ['a', 'b'],
+        ['1', 'x, "y"'],
+        ['2', 'two\nlines'],
+        ['3', 'last'],
+      ],
+      complete: true,
+    });
+    expect(await parse('a\tb\n1\t2\n3\t4', '\t', 100, true)).toEqual({
+      rows: [
+        ['a', 'b'],
+        ['1', '2'],
+      ],
+      complete: false,
+    });
+    expect(await parse('a\n1\n2\n3\n', ',', 2, false)).toEqual({ rows: [['a'], ['1']], complete: false });
+    expect(await parse('', ',', 100, false)).toEqual({ rows: [], complete: true });
+  });
 });
 
 describe('registry editing', () => {

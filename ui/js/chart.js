@@ -140,9 +140,11 @@ export function lineChart(series, { xMode = 'step', width = 800, height = 320, l
     axes: [xMode === 'step' ? { label: 'step', incrs: STEP_INCRS } : { label: X_LABELS[xMode] }, { size: 60 }],
     series: [{ label: X_LABELS[xMode] }, ...lines],
   };
-  // uPlot measures its legend and axes, so it draws once the box is in the document.
+  // uPlot measures its legend and axes, so it draws once the box is in the document; a box
+  // replaced before it was ever shown (a refresh, the user moving on) stops asking after ~10 s.
+  let frames = 0;
   const draw = () => {
-    if (!box.isConnected) return requestAnimationFrame(draw);
+    if (!box.isConnected) return ++frames < 600 ? requestAnimationFrame(draw) : undefined;
     box.chart = new uPlot(opts, data, box);
   };
   requestAnimationFrame(draw);

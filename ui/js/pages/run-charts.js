@@ -25,6 +25,15 @@ async function mapLimit(items, n, fn) {
   return out;
 }
 
+/** uPlot listens on the window (resize, scroll): charts replaced on a refresh are destroyed, not just dropped. */
+function destroyCharts(el) {
+  for (const box of el.querySelectorAll('.chart')) box.chart?.destroy();
+}
+
+/** What the loaded histories hold: keys, point counts and last steps. */
+const signature = (histories) =>
+  [...histories].map(([k, pts]) => `${k}:${pts.length}:${pts[pts.length - 1]?.step}:${pts[pts.length - 1]?.timestamp}`).join('|');
+
 /** The width of one chart cell: two per row on a wide screen, one on a narrow one. */
 function cellWidth() {
   const w = (document.getElementById('app')?.clientWidth ?? 900) - 48;
@@ -56,6 +65,7 @@ export function metricsSection(runId, status, metrics, query, { bestOf = null } 
       const chart = lineChart([{ label: key, points }], { xMode, width: cellWidth(), height: 220, log: s.log, smoothing: s.smoothing, legend: false });
       const dropped = Number(chart.dataset.dropped ?? 0);
       // A log axis cannot show zero or negative values: say how many were left out rather than hide it.
+      destroyCharts(area);
       area.replaceChildren(chart);
       if (dropped) area.append(h('p', { class: 'muted small-note' }, `${dropped} value${dropped === 1 ? '' : 's'} ≤ 0 not drawn on the log scale.`));
     };
@@ -94,6 +104,7 @@ export function metricsSection(runId, status, metrics, query, { bestOf = null } 
   };
 
   const render = () => {
+    destroyCharts(grid);
     const keys = [...histories.keys()].sort((a, b) => a.localeCompare(b));
     const series = keys.filter((k) => histories.get(k).length > 1);
     const single = keys.filter((k) => histories.get(k).length <= 1);
@@ -139,8 +150,10 @@ export function metricsSection(runId, status, metrics, query, { bestOf = null } 
       if ((seen && !grid.isConnected) || !(location.hash === page || location.hash.startsWith(`${page}?`))) return clearInterval(timer);
       try {
         const { run } = await get('runs/get', { run_id: runId });
+        const before = signature(histories);
         await load((run.data.metrics ?? []).map((m) => m.key));
-        render();
+        // Redrawn only when something new was logged: the charts keep their zoom and cursor otherwise.
+        if (signature(histories) !== before) render();
         if (run.info.status !== 'RUNNING') {
           clearInterval(timer);
           live.textContent = `run ${run.info.status.toLowerCase()}: refresh stopped`;
