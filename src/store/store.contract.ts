@@ -334,6 +334,23 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
         expect((await store.searchRuns({ experimentIds: ['0'], viewType: 'deleted' })).runs.map((r) => r.info.run_name)).toEqual(['r4']);
       });
 
+      it('counts what a search returns, where the store counts in its database (countRuns)', async () => {
+        if (!store.countRuns) return;
+        for (let i = 0; i < 4; i++) {
+          const r = await newRun({ runName: `c${i}`, params: { opt: i % 2 ? 'sgd' : 'adam' } });
+          if (i === 3) await store.deleteRun(r.run_id);
+        }
+        const count = (filter?: string, viewType?: 'active' | 'deleted' | 'all') => store.countRuns!({ experimentIds: ['0'], filter, viewType });
+        const searched = async (filter?: string) => (await store.searchRuns({ experimentIds: ['0'], filter })).runs.length;
+        expect(await count()).toBe(await searched());
+        expect(await count("params.opt = 'adam'")).toBe(await searched("params.opt = 'adam'"));
+        expect(await count("params.opt = 'adam'")).toBe(2);
+        expect(await count(undefined, 'deleted')).toBe(1);
+        expect(await count(undefined, 'all')).toBe((await searched()) + 1);
+        expect(await store.countRuns({ experimentIds: [] })).toBe(0);
+        await rejectsWith(count('metrics.acc >> 1'), 'INVALID_PARAMETER_VALUE', /position/);
+      });
+
       it('rejects a malformed filter with its position', async () => {
         await rejectsWith(store.searchRuns({ experimentIds: ['0'], filter: 'metrics.acc >> 1' }), 'INVALID_PARAMETER_VALUE', /position/);
       });

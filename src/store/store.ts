@@ -135,7 +135,15 @@ export interface TrackingStore extends StoreBase {
   logInputs(runId: string, datasets: LogDatasetInput[]): Promise<void>;
 
   searchRuns(input: SearchRunsInput): Promise<SearchRunsResult>;
+  /**
+   * How many runs a search would return, counted in the database without loading them (the SQL
+   * stores). Optional: a store without it is counted by paging searchRuns (see countRunsOf).
+   */
+  countRuns?(input: CountRunsInput): Promise<number>;
 }
+
+/** A run search's experiments, filter and view: what countRuns counts. */
+export type CountRunsInput = Omit<SearchRunsInput, 'orderBy' | 'maxResults' | 'pageToken'>;
 
 /** Registered models, their versions, tags and aliases (names as in MLflow's model_registry.proto). */
 export interface RegistryStore extends StoreBase {

@@ -20,6 +20,21 @@ describe('experiments/run-counts', () => {
     expect(deleted.counts[a]).toEqual({ runs: 1, capped: false });
   });
 
+  it('counts the children of each run asked for (the trials of a sweep), refusing what is not a run id', async () => {
+    const { experimentId, runId: parent } = await newRun(f, 'counted-sweep');
+    for (let i = 0; i < 3; i++) ok(await f.post(`${API}/runs/create`, { experiment_id: experimentId, tags: [{ key: 'mlflow.parentRunId', value: parent }] }));
+    const { runId: lonely } = await newRun(f, 'counted-lonely');
+    const { counts } = ok(await f.get(`${MLX_API}/runs/child-counts`, { experiment_ids: experimentId, run_ids: [parent, lonely] }));
+    expect(counts).toEqual({ [parent]: { runs: 3, capped: false }, [lonely]: { runs: 0, capped: false } });
+    expectError(
+      await f.get(`${MLX_API}/runs/child-counts`, { experiment_ids: experimentId, run_ids: "x' OR 1=1 --" }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      "x' OR 1=1 --",
+    );
+    expectError(await f.get(`${MLX_API}/runs/child-counts`, { run_ids: parent }), 400, 'INVALID_PARAMETER_VALUE', 'experiment_ids');
+  });
+
   it('counts past one page of the store (1,000 runs)', async () => {
     const { experimentId } = await newRun(f, 'counted-many');
     await Promise.all(Array.from({ length: 1004 }, () => f.post(`${API}/runs/create`, { experiment_id: experimentId })));

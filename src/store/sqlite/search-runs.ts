@@ -1,5 +1,5 @@
-import type { SearchRunsInput, SearchRunsResult } from '../store.js';
-import { pageOf, searchRunsQuery } from '../sql/search-query.js';
+import type { CountRunsInput, SearchRunsInput, SearchRunsResult } from '../store.js';
+import { countRunsQuery, pageOf, searchRunsQuery } from '../sql/search-query.js';
 import type { Db } from './database.js';
 import { loadRuns, type RunRow } from './run-loader.js';
 import { SQLITE_DIALECT } from './search-sql.js';
@@ -12,4 +12,10 @@ export function searchRuns(db: Db, root: string, input: SearchRunsInput): Search
   if (!q) return { runs: [] };
   const { page, nextPageToken } = pageOf(db.prepare(q.sql).all(...q.params) as RunRow[], q);
   return { runs: loadRuns(db, page, root), nextPageToken };
+}
+
+/** Counts the runs a search matches in SQL, loading none of them. */
+export function countRuns(db: Db, input: CountRunsInput): number {
+  const q = countRunsQuery(input, SQLITE_DIALECT);
+  return q ? Number((db.prepare(q.sql).get(...q.params) as { n: number }).n) : 0;
 }
