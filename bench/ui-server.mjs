@@ -1,8 +1,11 @@
 // What the web UI's pages ask `mlx server` for, over an experiment of 10,000 runs shaped like 100
 // sweeps (a parent and 99 trials each; 10 params and 10 metrics of 10 steps a run):
 //   - flat:    one runs page as the UI asked before nesting (runs/search, 50, newest first);
-//   - nested:  the nested page: top-level runs (tags.mlflow.parentRunId IS NULL, 50) and then
-//              their trials (tags.mlflow.parentRunId IN (…50 ids), one page of up to 1,000);
+//   - nested:  the nested page as the UI asks for it: top-level runs (tags.mlflow.parentRunId
+//              IS NULL, 50) and how many trials each has (mlx/runs/child-counts, counted in SQL);
+//   - eager:   the first design, for comparison: top-level runs and all their trials loaded
+//              (tags.mlflow.parentRunId IN (…50 ids), one page of up to 1,000);
+//   - open:    opening one sweep: its 99 trials (tags.mlflow.parentRunId = 'id');
 //   - counts:  GET mlx/experiments/run-counts for that experiment (the experiments list);
 //   - param sort: every run of a 2,000-run filter fetched to sort a param as numbers.
 // Sequential requests, alternating round by round, median and p90 in ms, with nested/flat as the
@@ -41,8 +44,9 @@ export async function run() {
 
     const server = await startTracking(store, { env: storeEnv(store) });
     const API = '/api/2.0/mlflow/runs/search';
-    const times = { flat: [], nested: [], nested_children: [], counts: [], param_sort_2000: [] };
+    const times = { flat: [], nested: [], child_counts: [], eager: [], open_one: [], counts: [], param_sort_2000: [] };
     let children = 0;
+    let trialCounts = 0;
     let counted = null;
     try {
       for (let r = 0; r < ROUNDS; r++) {
@@ -51,8 +55,17 @@ export async function run() {
         const inList = top.json.runs.map((x) => `'${x.info.run_id}'`).join(', ');
         const kids = await call(server.url, API, { experiment_ids: [expId], max_results: 1000, filter: `tags.\`mlflow.parentRunId\` IN (${inList})` });
         children = kids.json.runs.length;
-        times.nested.push(top.ms + kids.ms);
-        times.nested_children.push(kids.ms);
+        times.eager.push(top.ms + kids.ms);
+        const q = new URLSearchParams({ experiment_ids: expId });
+        for (const x of top.json.runs) q.append('run_ids', x.info.run_id);
+        const counts = await call(server.url, `/api/2.0/mlx/runs/child-counts?${q}`);
+        trialCounts = Object.values(counts.json.counts).reduce((n, c) => n + c.runs, 0);
+        times.nested.push(top.ms + counts.ms);
+        times.child_counts.push(counts.ms);
+        const first = top.json.runs.find((x) => counts.json.counts[x.info.run_id].runs > 0);
+        times.open_one.push(
+          (await call(server.url, API, { experiment_ids: [expId], max_results: 1000, filter: `tags.\`mlflow.parentRunId\` = '${first.info.run_id}'` })).ms,
+        );
         const c = await call(server.url, `/api/2.0/mlx/experiments/run-counts?experiment_ids=${expId}`);
         counted = c.json.counts[expId];
         times.counts.push(c.ms);
@@ -60,7 +73,13 @@ export async function run() {
         let ms = 0;
         let got = 0;
         do {
-          const page = await call(server.url, API, { experiment_ids: [expId], max_results: 1000, filter: "params.opt = 'adam'", order_by: ['params.batch_size ASC'], page_token: token });
+          const page = await call(server.url, API, {
+            experiment_ids: [expId],
+            max_results: 1000,
+            filter: "params.opt = 'adam'",
+            order_by: ['params.batch_size ASC'],
+            page_token: token,
+          });
           ms += page.ms;
           got += page.json.runs.length;
           token = page.json.next_page_token;
@@ -74,12 +93,15 @@ export async function run() {
     return {
       bench: 'ui-server',
       machine: machine(),
-      store: { ...rows, sweeps: RUNS / PER_SWEEP, trials_per_page: children },
+      store: { ...rows, sweeps: RUNS / PER_SWEEP },
       rounds: ROUNDS,
       flat_page_50: stat(times.flat),
-      nested_page_50: stat(times.nested),
-      nested_children_query: stat(times.nested_children),
+      nested_page_50: { ...stat(times.nested), trials_counted: trialCounts },
+      child_counts_query: stat(times.child_counts),
       nested_over_flat: round(median(times.nested) / median(times.flat), 2),
+      eager_page_50_first_design: { ...stat(times.eager), trials_loaded: children },
+      eager_over_flat: round(median(times.eager) / median(times.flat), 2),
+      open_one_sweep_99_trials: stat(times.open_one),
       run_counts: { ...stat(times.counts), answer: counted, runs_per_ms: round(RUNS / median(times.counts), 1) },
       param_sort_fetch_2000: stat(times.param_sort_2000),
     };

@@ -351,6 +351,28 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
         await rejectsWith(count('metrics.acc >> 1'), 'INVALID_PARAMETER_VALUE', /position/);
       });
 
+      it('counts matching runs per tag value in one call (countRunsByTag: the children of each parent)', async () => {
+        if (!store.countRunsByTag) return;
+        const parent = await newRun({ runName: 'p' });
+        const other = await newRun({ runName: 'q' });
+        for (let i = 0; i < 3; i++) {
+          const c = await newRun({ runName: `k${i}`, params: { opt: i ? 'sgd' : 'adam' } });
+          await store.setTag(c.run_id, 'mlflow.parentRunId', parent.run_id);
+          if (i === 2) await store.deleteRun(c.run_id);
+        }
+        const ids = [parent.run_id, other.run_id];
+        expect(await store.countRunsByTag({ experimentIds: ['0'] }, 'mlflow.parentRunId', ids)).toEqual({ [parent.run_id]: 2, [other.run_id]: 0 });
+        expect(await store.countRunsByTag({ experimentIds: ['0'], viewType: 'all' }, 'mlflow.parentRunId', ids)).toEqual({
+          [parent.run_id]: 3,
+          [other.run_id]: 0,
+        });
+        expect(await store.countRunsByTag({ experimentIds: ['0'], filter: "params.opt = 'sgd'" }, 'mlflow.parentRunId', ids)).toEqual({
+          [parent.run_id]: 1,
+          [other.run_id]: 0,
+        });
+        expect(await store.countRunsByTag({ experimentIds: ['0'] }, 'mlflow.parentRunId', [])).toEqual({});
+      });
+
       it('rejects a malformed filter with its position', async () => {
         await rejectsWith(store.searchRuns({ experimentIds: ['0'], filter: 'metrics.acc >> 1' }), 'INVALID_PARAMETER_VALUE', /position/);
       });

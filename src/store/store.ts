@@ -140,6 +140,11 @@ export interface TrackingStore extends StoreBase {
    * stores). Optional: a store without it is counted by paging searchRuns (see countRunsOf).
    */
   countRuns?(input: CountRunsInput): Promise<number>;
+  /**
+   * Of the runs a search matches, how many carry tag `key` with each of `values` (e.g. the child
+   * runs of each parent: key mlflow.parentRunId), in one grouped query. Optional, as countRuns.
+   */
+  countRunsByTag?(input: CountRunsInput, key: string, values: string[]): Promise<Record<string, number>>;
 }
 
 /** A run search's experiments, filter and view: what countRuns counts. */

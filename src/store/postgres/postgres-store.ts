@@ -11,7 +11,7 @@ import { MetricGroupCommit } from './metric-group.js';
 import { PostgresRegistry } from './registry.js';
 import { writeBatch, writeParams, writeTag } from './run-writes.js';
 import { applyMigrations, checkVersion, PG_DEFAULT_ARTIFACT_ROOT, schemaVersion, type Migrations } from './schema.js';
-import { countRuns, loadRuns, searchRuns } from './search.js';
+import { countRuns, countRunsByTag, loadRuns, searchRuns } from './search.js';
 import { delegateRegistry, type RegistryMethods } from '../registry-delegation.js';
 
 export interface PostgresOpenOptions {
@@ -248,6 +248,11 @@ export class PostgresStore extends PostgresExperiments implements Store {
   async countRuns(input: CountRunsInput): Promise<number> {
     for (const id of input.experimentIds) await this.experimentRow(this.pool, id);
     return countRuns(this.pool, input);
+  }
+
+  async countRunsByTag(input: CountRunsInput, key: string, values: string[]): Promise<Record<string, number>> {
+    for (const id of input.experimentIds) await this.experimentRow(this.pool, id);
+    return countRunsByTag(this.pool, input, key, values);
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { Run } from '../../core/entities.js';
 import { parseLikePattern } from '../../core/search/index.js';
 import type { SqlDialect } from '../sql/search-compiler.js';
-import { countRunsQuery, pageOf, searchRunsQuery } from '../sql/search-query.js';
+import { countRunsByTagQuery, countRunsQuery, countsByValue, pageOf, searchRunsQuery } from '../sql/search-query.js';
 import { assembleRuns, type InputRow, type KeyValueRow, type MetricRow, type RunRow } from '../sql/rows.js';
 import type { CountRunsInput, SearchRunsInput, SearchRunsResult } from '../store.js';
 import { numbered, rows, type Queryable } from './connection.js';
@@ -59,4 +59,10 @@ export async function countRuns(pool: Pool, input: CountRunsInput): Promise<numb
   if (!q) return 0;
   const [row] = await rows<{ n: string | number }>(pool, numbered(q.sql), q.params);
   return Number(row?.n ?? 0);
+}
+
+/** Counts, per tag value, the matching runs carrying it, in one grouped query. */
+export async function countRunsByTag(pool: Pool, input: CountRunsInput, key: string, values: string[]): Promise<Record<string, number>> {
+  const q = countRunsByTagQuery(input, key, values, PG_DIALECT);
+  return countsByValue(values, q ? await rows<{ v: string; n: string }>(pool, numbered(q.sql), q.params) : []);
 }

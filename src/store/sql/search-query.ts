@@ -65,3 +65,26 @@ export function countRunsQuery(input: CountRunsInput, dialect: SqlDialect): { sq
     ${sql.where ? `AND (${sql.where})` : ''}`;
   return { sql: query, params: [...expIds, ...sql.whereParams] };
 }
+
+/** The SQL counting, per value, the matching runs whose tag `key` has that value (one grouped query). */
+export function countRunsByTagQuery(input: CountRunsInput, key: string, values: string[], dialect: SqlDialect): { sql: string; params: unknown[] } | null {
+  const expr = parseFilter(input.filter ?? '');
+  const sql = compileSearchSql(expr, [], dialect);
+  const view = input.viewType ?? 'active';
+  const expIds = input.experimentIds.map(Number);
+  if (expIds.length === 0 || values.length === 0) return null;
+  const stage = view === 'all' ? '' : `AND r.lifecycle_stage = '${view === 'deleted' ? 'deleted' : 'active'}'`;
+  const query = `SELECT t.value AS v, count(*) AS n FROM runs r JOIN tags t ON t.run_uuid = r.run_uuid AND t.key = ?
+    WHERE r.experiment_id IN (${expIds.map(() => '?').join(',')}) ${stage}
+    AND t.value IN (${values.map(() => '?').join(',')})
+    ${sql.where ? `AND (${sql.where})` : ''}
+    GROUP BY t.value`;
+  return { sql: query, params: [key, ...expIds, ...values, ...sql.whereParams] };
+}
+
+/** Every asked value with its count, 0 for those no run carries. */
+export function countsByValue(values: string[], rows: { v: string; n: number | string }[]): Record<string, number> {
+  const out: Record<string, number> = Object.fromEntries(values.map((v) => [v, 0]));
+  for (const r of rows) out[r.v] = Number(r.n);
+  return out;
+}

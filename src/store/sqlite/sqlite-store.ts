@@ -376,6 +376,12 @@ export class SqliteStore implements Store {
     return countRuns(this.db, input);
   }
 
+  async countRunsByTag(input: CountRunsInput, key: string, values: string[]): Promise<Record<string, number>> {
+    for (const id of input.experimentIds) experimentRow(this.db, id);
+    const { countRunsByTag } = await import('./search-runs.js');
+    return countRunsByTag(this.db, input, key, values);
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }

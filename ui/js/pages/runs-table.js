@@ -94,18 +94,32 @@ function columnChooser(metricCols, paramCols, hidden, sorted, onChange) {
   );
 }
 
-/** The table (with its column chooser); children: Map parent id → child runs on this page. */
-export function runsTable({ runs, children, order, sortBy, picked, onPick, expNames, columnsKey }) {
+/**
+ * The table (with its column chooser). childCounts: Map parent id → how many child runs it has;
+ * loadChildren(id) fetches them when the parent is opened (then kept for this page).
+ */
+export function runsTable({ runs, childCounts = new Map(), loadChildren, order, sortBy, picked, onPick, expNames, columnsKey }) {
   if (!runs.length) return muted('No runs match.');
-  const everyRun = [...runs, ...[...children.values()].flat()];
-  const metricKeys = [...new Set(everyRun.flatMap((r) => (r.data.metrics ?? []).map((m) => m.key)))].sort();
-  const paramKeys = [...new Set(everyRun.flatMap((r) => (r.data.params ?? []).map((p) => p.key)))].sort();
-  const metricCols = metricKeys.map((k) => `metrics.${quoteKey(k)}`);
-  const paramCols = paramKeys.map((k) => `params.${quoteKey(k)}`);
+  const children = new Map();
+  const failed = new Map();
   const [curCol, curDir] = order ? splitOrder(order) : ['attributes.start_time', 'DESC'];
   const hidden = hiddenColumns(columnsKey);
   const holder = h('div', { class: 'runs-holder' });
+  const fetchKids = (id) => {
+    if (children.has(id) || failed.has(id)) return;
+    children.set(id, null);
+    loadChildren(id)
+      .then((kids) => children.set(id, kids))
+      .catch((err) => (children.delete(id), failed.set(id, err.message)))
+      .finally(render);
+  };
   const render = () => {
+    for (const r of runs) if (expanded.has(r.info.run_id) && childCounts.get(r.info.run_id)) fetchKids(r.info.run_id);
+    const everyRun = [...runs, ...[...children.values()].filter(Boolean).flat()];
+    const metricKeys = [...new Set(everyRun.flatMap((r) => (r.data.metrics ?? []).map((m) => m.key)))].sort();
+    const paramKeys = [...new Set(everyRun.flatMap((r) => (r.data.params ?? []).map((p) => p.key)))].sort();
+    const metricCols = metricKeys.map((k) => `metrics.${quoteKey(k)}`);
+    const paramCols = paramKeys.map((k) => `params.${quoteKey(k)}`);
     saveHidden(columnsKey, hidden);
     const metrics = metricKeys.filter((k, i) => !hidden.has(metricCols[i]) || metricCols[i] === curCol);
     const params = paramKeys.filter((k, i) => !hidden.has(paramCols[i]) || paramCols[i] === curCol);
@@ -170,7 +184,7 @@ export function runsTable({ runs, children, order, sortBy, picked, onPick, expNa
       const tags = kv(r.data.tags);
       const params = kv(r.data.params);
       const metrics = Object.fromEntries((r.data.metrics ?? []).map((m) => [m.key, m.value]));
-      const kids = children.get(info.run_id) ?? [];
+      const count = childCounts.get(info.run_id) ?? 0;
       // A sweep's parent carries its best trial's metric: marked as that trial's, not a result of its own.
       const copied = tags[BEST_RUN_TAG] ? sweepGoal(r).metric : null;
       const box = h('input', {
@@ -183,7 +197,7 @@ export function runsTable({ runs, children, order, sortBy, picked, onPick, expNa
           onPick();
         },
       });
-      const toggle = kids.length
+      const toggle = count
         ? h(
             'button',
             {
@@ -198,13 +212,13 @@ export function runsTable({ runs, children, order, sortBy, picked, onPick, expNa
                 render();
               },
             },
-            `${expanded.has(info.run_id) ? '▾' : '▸'} ${kids.length}`,
+            `${expanded.has(info.run_id) ? '▾' : '▸'} ${count.toLocaleString('en')}`,
           )
         : null;
       const parent = parentOf(r);
       return h(
         'tr',
-        { dataset: { run: info.run_id, ...(child ? { parent: parentRow } : {}) }, class: child ? 'child' : kids.length ? 'parent' : null },
+        { dataset: { run: info.run_id, ...(child ? { parent: parentRow } : {}) }, class: child ? 'child' : count ? 'parent' : null },
         h('td', null, box),
         h(
           'td',
@@ -239,11 +253,15 @@ export function runsTable({ runs, children, order, sortBy, picked, onPick, expNa
         paramShown.map((k) => h('td', { class: 'param' }, params[k] ?? '')),
       );
     };
+    const span = metricShown.length + paramShown.length + (expNames ? 7 : 6);
     const body = runs.flatMap((r) => {
-      const kids = children.get(r.info.run_id) ?? [];
-      if (!kids.length || !expanded.has(r.info.run_id)) return [row(r)];
+      const id = r.info.run_id;
+      if (!childCounts.get(id) || !expanded.has(id)) return [row(r)];
+      const kids = children.get(id);
+      if (failed.has(id)) return [row(r), h('tr', { class: 'child' }, h('td', { colspan: span, class: 'error' }, failed.get(id)))];
+      if (!kids) return [row(r), h('tr', { class: 'child loading' }, h('td', { colspan: span, class: 'muted' }, 'Loading the trials…'))];
       const { metric, goal } = sweepGoal(r);
-      return [row(r), ...rankTrials(kids, metric, goal).map((c) => row(c, { child: true, parentRow: r.info.run_id }))];
+      return [row(r), ...rankTrials(kids, metric, goal).map((c) => row(c, { child: true, parentRow: id }))];
     });
     return h('div', { class: 'scroll' }, h('table', { class: 'grid runs', id: 'runs' }, h('thead', null, head1, head2), h('tbody', null, body)));
   };

@@ -4,7 +4,7 @@
 // makes it flat: a matching trial must show even when its parent does not match). Sorting by a
 // param sorts numbers as numbers: the server compares params as text, so those pages are
 // sorted here, over up to 5,000 runs.
-import { ApiError, get, getAll, post } from '../api.js';
+import { ApiError, get, getAll, getMlx, post } from '../api.js';
 import { add, errorLine, h, kv } from '../dom.js';
 import { PARENT_TAG } from '../sweep-info.js';
 import { compareParams, runsTable, splitOrder } from './runs-table.js';
@@ -86,7 +86,8 @@ async function renderRunList(el, expIds, query, base, multi = false) {
     error = err.message;
   }
   const runs = page.runs ?? [];
-  const children = !flat && runs.length ? await loadChildren(runs, search).catch(() => new Map()) : new Map();
+  // Only how many trials each run has: they are loaded when their parent is opened.
+  const childCounts = !flat && runs.length ? await countChildren(runs, search).catch(() => new Map()) : new Map();
 
   const stackKey = `${expIds.join(',')}\n${filter}\n${order}\n${max}\n${deleted}\n${flat}`;
   const stack = pageHistory.get(stackKey) ?? [];
@@ -179,7 +180,8 @@ async function renderRunList(el, expIds, query, base, multi = false) {
       ? null
       : runsTable({
           runs,
-          children,
+          childCounts,
+          loadChildren: (id) => loadChildren(id, search),
           order,
           sortBy: (o) => go({ order: o, token: '' }),
           picked,
@@ -200,7 +202,7 @@ async function renderRunList(el, expIds, query, base, multi = false) {
         },
         '‹ Prev',
       ),
-      h('span', { id: 'page-info', class: 'muted' }, runs.length ? `Runs ${first + 1}–${first + runs.length}${nestedText(children)}` : 'No runs'),
+      h('span', { id: 'page-info', class: 'muted' }, runs.length ? `Runs ${first + 1}–${first + runs.length}${nestedText(childCounts)}` : 'No runs'),
       h('button', { type: 'button', id: 'next', disabled: !page.next_page_token, onclick: () => go({ token: page.next_page_token }) }, 'Next ›'),
     ),
   );
@@ -218,24 +220,24 @@ async function getAllPosted(body, limit) {
   return out;
 }
 
-/** The child runs of the runs on this page, by parent id (one search for the page). */
-async function loadChildren(runs, search) {
-  const ids = runs.map((r) => `'${r.info.run_id}'`).join(', ');
-  const all = await getAllPosted(
-    { experiment_ids: search.experiment_ids, run_view_type: search.run_view_type, filter: `tags.\`${PARENT_TAG}\` IN (${ids})` },
-    10_000,
-  );
-  const byParent = new Map();
-  for (const r of all) {
-    const p = kv(r.data.tags)[PARENT_TAG];
-    if (!byParent.has(p)) byParent.set(p, []);
-    byParent.get(p).push(r);
-  }
-  return byParent;
+/** How many child runs each run of this page has (mlx/runs/child-counts: counted, not loaded). */
+async function countChildren(runs, search) {
+  const { counts } = await getMlx('runs/child-counts', {
+    experiment_ids: search.experiment_ids,
+    run_ids: runs.map((r) => r.info.run_id),
+    view_type: search.run_view_type,
+  });
+  return new Map(Object.entries(counts ?? {}).map(([id, c]) => [id, c.runs]));
+}
+
+/** Every child run of one parent (all pages, up to 10,000). */
+function loadChildren(parentId, search) {
+  return getAllPosted({ experiment_ids: search.experiment_ids, run_view_type: search.run_view_type, filter: `tags.\`${PARENT_TAG}\` = '${parentId}'` }, 10_000);
 }
 
 /** " · 12 trials under their sweeps" when the page nests any. */
-function nestedText(children) {
-  const n = [...children.values()].reduce((sum, list) => sum + list.length, 0);
-  return n ? ` · ${n} trial${n === 1 ? '' : 's'} under their sweep${children.size === 1 ? '' : 's'}` : '';
+function nestedText(counts) {
+  const parents = [...counts.values()].filter((n) => n > 0).length;
+  const n = [...counts.values()].reduce((sum, c) => sum + c, 0);
+  return n ? ` · ${n.toLocaleString('en')} trial${n === 1 ? '' : 's'} under their sweep${parents === 1 ? '' : 's'}` : '';
 }
