@@ -325,6 +325,8 @@ describe('registry editing', () => {
 
       await page.click('#registered-link');
       await page.locator('#version-title', { hasText: 'cats version 2' }).waitFor();
+      // The version's run by name and experiment, not by id.
+      expect(await page.locator('#version-run').textContent()).toBe('run-b in vision');
       await page.click('#version-description button.edit');
       await page.fill('#version-description textarea', 'Retrained on **April** data.');
       await page.click('#version-description button[type=submit]');
@@ -374,6 +376,14 @@ describe('registry editing', () => {
       await mtags.locator('button.remove-tag[data-key="owner"]').waitFor();
       expect((await api('GET', 'registered-models/get', { name: 'cats' })).body.registered_model.tags).toContainEqual({ key: 'owner', value: 'ml-team' });
       await screenshot(page, shots, 'work-model-edit');
+      // Rename: the page moves to the new name, the registry answers to it, the old name is gone.
+      await page.click('.rename-btn');
+      await page.fill('#model-name-input', 'felines');
+      await page.press('#model-name-input', 'Enter');
+      await page.waitForURL(/#\/models\/felines$/);
+      await page.locator('#model-name', { hasText: 'felines' }).waitFor();
+      expect((await api('GET', 'registered-models/get', { name: 'felines' })).body.registered_model.description).toBe('Cats **only**.');
+      expect((await api('GET', 'registered-models/get', { name: 'cats' })).status).toBe(404);
       expect(problems).toEqual([]);
     },
     T,

@@ -32,6 +32,19 @@ export async function renderVersion(el, [name, version]) {
   const signature = parseJson(tags['mlx.signature'], null);
   const labels = parseJson(tags['mlx.labels'], null);
   const opset = parseJson(tags['mlx.opset'], []);
+  // The run and its experiment by name (a deleted or unknown run keeps its id).
+  const run = v.run_id
+    ? await get('runs/get', { run_id: v.run_id }).then(
+        (r) => r.run,
+        () => null,
+      )
+    : null;
+  const exp = run
+    ? await get('experiments/get', { experiment_id: run.info.experiment_id }).then(
+        (r) => r.experiment,
+        () => null,
+      )
+    : null;
   let card = null;
   try {
     card = (await getMlx('model-versions/card', { name, version })).markdown;
@@ -69,7 +82,12 @@ export async function renderVersion(el, [name, version]) {
       ['Last modified', fmtTime(v.last_updated_timestamp)],
       ['Status', v.status ?? ''],
       ['Source', h('code', null, v.source ?? '')],
-      ['Run', v.run_id ? runLink(v.run_id) : muted('none')],
+      [
+        'Run',
+        v.run_id
+          ? h('span', { id: 'version-run' }, runLink(v.run_id, run ? run.info.run_name || v.run_id : v.run_id), run && exp ? muted(` in ${exp.name}`) : null)
+          : muted('none'),
+      ],
       ['User', v.user_id ?? ''],
       ['sha256', h('code', { id: 'sha256' }, tags['mlx.sha256'] ?? '')],
       ['Size', tags['mlx.size'] ? fmtBytes(Number(tags['mlx.size'])) : ''],
