@@ -469,7 +469,7 @@ describe('sweeps', () => {
       await page.click('#runs button.expand');
       await expect.poll(() => page.locator('#runs tr.child').count()).toBe(12);
       expect(await page.locator('#runs tr.child a.run-link').allTextContents()).toEqual(ranked.map((r) => r.info.run_name));
-      expect(await page.locator(`#runs tr.child[data-run="${stopped}"] .status`).textContent()).toBe('EARLY STOPPED');
+      expect(await page.locator(`#runs tr.child[data-run="${stopped}"] .status`).textContent()).toBe('EARLY_STOPPED');
       await screenshot(page, shots, 'work-sweep-nested');
       await page.check('#flat');
       await expect.poll(() => page.locator('#runs tbody tr').count()).toBe(13);
@@ -480,7 +480,7 @@ describe('sweeps', () => {
       expect(await page.locator('#trials tbody tr').first().getAttribute('data-run')).toBe(best);
       expect(await page.locator('#trials tbody tr').first().locator('.best-chip').count()).toBe(1);
       expect(await page.locator('#trials tbody tr a').allTextContents()).toEqual(ranked.map((r) => r.info.run_name));
-      expect(await page.locator(`#trials tr[data-run="${stopped}"] .status`).textContent()).toBe('EARLY STOPPED');
+      expect(await page.locator(`#trials tr[data-run="${stopped}"] .status`).textContent()).toBe('EARLY_STOPPED');
       expect(await page.locator('#trials-summary').textContent()).toBe('12 trials · sorted by acc, highest first · 1 stopped early');
       expect(await page.locator('#best-run a').getAttribute('href')).toBe(`#/runs/${best}`);
       expect(await page.locator('#best-run a').textContent()).toBe(ranked[0].info.run_name);
@@ -489,7 +489,7 @@ describe('sweeps', () => {
       await page.click('#best-run a');
       await page.waitForURL(new RegExp(`#/runs/${best}$`));
       await open(page, `#/runs/${stopped}`, '#run-status');
-      expect(await page.locator('#run-status').textContent()).toBe('EARLY STOPPED');
+      expect(await page.locator('#run-status').textContent()).toBe('EARLY_STOPPED');
       expect(problems).toEqual([]);
     },
     T,

@@ -11,16 +11,23 @@ export const BEST_RUN_TAG = 'best_run_id';
 
 const tagOf = (run, key) => (run.data?.tags ?? []).find((t) => t.key === key)?.value;
 
-/** Whether the sweep stopped this run early (KILLED by the median rule, not by a user or a crash). */
-export const isEarlyStopped = (run) => run.info.status === 'KILLED' && tagOf(run, EARLY_STOPPED_TAG) === 'true';
+/**
+ * Whether the sweep stopped this run early by the median rule (not a user or a crash): the tag
+ * says so, whatever terminal status the run was given (mlx records KILLED, as MLflow has no other).
+ */
+export const isEarlyStopped = (run) => run.info.status !== 'RUNNING' && tagOf(run, EARLY_STOPPED_TAG) === 'true';
 
-/** The status badge of a run: "EARLY STOPPED" for a trial the sweep stopped, else the status. */
+/** The status badge of a run: "EARLY_STOPPED" for a trial the sweep stopped, else the status. */
 export function statusBadge(run, id) {
   const early = isEarlyStopped(run);
-  const text = early ? 'EARLY STOPPED' : String(run.info.status);
+  const text = early ? 'EARLY_STOPPED' : String(run.info.status);
   return h(
     'span',
-    { class: `status ${early ? 'early-stopped' : text.toLowerCase()}`, id, title: early ? 'stopped by the sweep’s median rule (recorded as KILLED)' : null },
+    {
+      class: `status ${early ? 'early-stopped' : text.toLowerCase()}`,
+      id,
+      title: early ? `stopped by the sweep’s median rule (recorded as ${run.info.status})` : null,
+    },
     text,
   );
 }
