@@ -299,6 +299,38 @@ describe('CSV preview reader', () => {
   });
 });
 
+describe('plot and chart helpers', () => {
+  it('picks log axes for learning rates, categories for text, round ticks, 48 distinct colours and debiased smoothing', async () => {
+    const { page } = await newPage(browser);
+    await page.goto(`${server.base}/#/models`);
+    const out: any = await page.evaluate(`Promise.all([import('/ui/js/plots.js'), import('/ui/js/chart.js')]).then(([p, c]) => {
+      const lr = p.axisScale(['0.001', '0.01', '0.1']);
+      const depth = p.axisScale([2, 4, 8]);
+      const opt = p.axisScale(['sgd', 'adam', 'adam', null]);
+      const acc = p.axisScale([0.51, 0.73, 0.98, 0.6, 0.7, 0.8, 0.9, 0.95, 0.55]);
+      return {
+        lr: { log: lr.log, mid: lr.at('0.01'), ticks: lr.ticks.map((t) => t[1]) },
+        depth: { log: depth.log, at4: depth.at(4), ticks: depth.ticks.map((t) => t[1]) },
+        opt: { numeric: opt.numeric, adam: opt.at('adam'), sgd: opt.at('sgd'), missing: opt.at(null) },
+        accTicks: acc.ticks.map((t) => t[1]),
+        nice: p.niceTicks(0, 1),
+        colours: new Set(Array.from({ length: 48 }, (_, i) => c.colorOf(i))).size,
+        smooth: c.smooth([1, 1, 1, null, 1], 0.9),
+        raw: c.smooth([3, 4], 0),
+      };
+    })`);
+    expect(out.lr).toEqual({ log: true, mid: 0.5, ticks: ['0.001', '0.01', '0.1'] });
+    expect(out.depth).toEqual({ log: false, at4: 1 / 3, ticks: ['2', '4', '8'] });
+    expect(out.opt).toEqual({ numeric: false, adam: 0, sgd: 1, missing: null });
+    expect(out.accTicks).toEqual(['0.6', '0.7', '0.8', '0.9']);
+    expect(out.nice).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(out.colours).toBe(48);
+    // Debiased: a constant series stays constant from its first point, and gaps stay gaps.
+    expect(out.smooth.map((v: number | null) => (v === null ? null : Math.round(v * 1e9) / 1e9))).toEqual([1, 1, 1, null, 1]);
+    expect(out.raw).toEqual([3, 4]);
+  });
+});
+
 describe('registry editing', () => {
   it(
     'registers a version from a run artifact, then edits descriptions, aliases and tags; a bad alias or tag writes nothing',
