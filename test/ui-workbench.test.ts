@@ -197,10 +197,13 @@ describe('run page', () => {
       const run = (await api('POST', 'runs/create', { experiment_id: expId, run_name: 'live-run' })).body.run;
       const id = run.info.run_id;
       const log = (step: number) => api('POST', 'runs/log-metric', { run_id: id, key: 'loss', value: 1 / (step + 1), step, timestamp: Date.now() });
+      // Opened before its first metric: the page waits for it rather than saying "No metrics".
+      const { page, problems } = await newPage(browser);
+      await open(page, `#/runs/${id}`, '#run-chart');
+      await expect.poll(() => page.locator('#run-chart').textContent()).toBe('No metrics yet.');
       await log(0);
       await log(1);
-      const { page, problems } = await newPage(browser);
-      await open(page, `#/runs/${id}`, '#run-chart .metric-chart[data-metric="loss"] .chart[data-points="2"] canvas');
+      await page.locator('#run-chart .metric-chart[data-metric="loss"] .chart[data-points="2"] canvas').waitFor({ timeout: 20_000 });
       expect(await page.locator('#live').textContent()).toMatch(/live/);
       await log(2);
       await log(3);

@@ -47,7 +47,8 @@ function cellWidth() {
  * parent copied from its best trial, labelled so rather than shown as the parent's own.
  */
 export function metricsSection(runId, status, metrics, query, { bestOf = null } = {}) {
-  if (!metrics.length) return section('Metrics', muted('No metrics.'));
+  // A running run without metrics yet still gets the grid: its first points appear on a refresh.
+  if (!metrics.length && status !== 'RUNNING') return section('Metrics', muted('No metrics.'));
   let xMode = ['time', 'relative'].includes(query.get('x')) ? query.get('x') : 'step';
   // Per metric: log scale and smoothing, kept while the page lives (refreshes keep them).
   const settings = new Map();
@@ -115,7 +116,8 @@ export function metricsSection(runId, status, metrics, query, { bestOf = null } 
         h('button', { type: 'button', id: 'more-charts', onclick: () => ((showAll = true), render()) }, `Show ${series.length - shownKeys.length} more charts`),
       );
     grid.replaceChildren(...cells);
-    if (!series.length) grid.replaceChildren(muted('Every metric of this run has one value: see them above.'));
+    if (!keys.length) grid.replaceChildren(muted('No metrics yet.'));
+    else if (!series.length) grid.replaceChildren(muted('Every metric of this run has one value: see them above.'));
     values.replaceChildren(
       ...single.map((k) => {
         const p = histories.get(k)[0];
