@@ -467,8 +467,10 @@ describe('runs table', () => {
       await open(page, '#/experiments', '#all-runs');
       await page.click('#all-runs');
       await page.locator('#runs tbody tr').first().waitFor();
-      const expNames = new Set(await page.locator('#runs td.experiment').allTextContents());
-      expect([...expNames].sort()).toEqual(['live', 'sweeps', 'vision']);
+      // Names, never ids: every experiment that has active runs is listed by its name.
+      const expNames = [...new Set(await page.locator('#runs td.experiment').allTextContents())];
+      expect(expNames).toEqual(expect.arrayContaining(['sweeps', 'vision']));
+      expect(expNames.every((n) => !/^\d+$/.test(n))).toBe(true);
       await screenshot(page, shots, 'work-all-runs');
       expect(problems).toEqual([]);
     },
@@ -525,6 +527,40 @@ describe('sweeps', () => {
       await page.waitForURL(new RegExp(`#/runs/${best}$`));
       await open(page, `#/runs/${stopped}`, '#run-status');
       expect(await page.locator('#run-status').textContent()).toBe('EARLY_STOPPED');
+      expect(problems).toEqual([]);
+    },
+    T,
+  );
+
+  it(
+    'shows the trials of a RUNNING sweep as they arrive, best first',
+    async () => {
+      const expId = (await api('POST', 'experiments/create', { name: 'sweep-live' })).body.experiment_id;
+      const sweepTags = [
+        { key: 'mlx.sweep.size', value: '3' },
+        { key: 'mlx.sweep.metric', value: 'acc' },
+        { key: 'mlx.sweep.goal', value: 'max' },
+      ];
+      const parent = (await api('POST', 'runs/create', { experiment_id: expId, run_name: 'live-sweep', tags: sweepTags })).body.run.info.run_id;
+      const trial = async (n: number, acc: number) => {
+        const tags = [
+          { key: 'mlflow.parentRunId', value: parent },
+          { key: 'mlx.sweep.trial', value: String(n) },
+        ];
+        const id = (await api('POST', 'runs/create', { experiment_id: expId, run_name: `live-sweep-${n}`, tags })).body.run.info.run_id;
+        await api('POST', 'runs/log-metric', { run_id: id, key: 'acc', value: acc, step: 0, timestamp: Date.now() });
+        return id;
+      };
+      const { page, problems } = await newPage(browser);
+      await open(page, `#/runs/${parent}`, '#run-name');
+      expect(await page.locator('#trials').count()).toBe(0);
+      await trial(1, 0.7);
+      await page.locator('#trials tbody tr').first().waitFor({ timeout: 20_000 });
+      const second = await trial(2, 0.9);
+      await expect.poll(() => page.locator('#trials tbody tr').count(), { timeout: 20_000 }).toBe(2);
+      expect(await page.locator('#trials tbody tr').first().getAttribute('data-run')).toBe(second);
+      expect(await page.locator('#trials tbody tr a').allTextContents()).toEqual(['live-sweep-2', 'live-sweep-1']);
+      await api('POST', 'runs/update', { run_id: parent, status: 'FINISHED', end_time: Date.now() });
       expect(problems).toEqual([]);
     },
     T,

@@ -11,6 +11,7 @@ import { metricsSection } from './run-charts.js';
 import { loadChildren, trialsSection } from './trials.js';
 
 const NOTE = 'mlflow.note.content';
+const SWEEP_SIZE_TAG = 'mlx.sweep.size';
 
 export async function renderRun(el, [runId], query) {
   const { run } = await get('runs/get', { run_id: runId });
@@ -90,7 +91,7 @@ export async function renderRun(el, [runId], query) {
       }),
     ),
     artifactsSection(info),
-    trialsSection(run, children, tags[BEST_RUN_TAG]),
+    liveTrials(run, children, tags),
     metricsSection(info.run_id, info.status, metrics, query, { bestOf: tags[BEST_RUN_TAG] ? (tags['mlx.sweep.metric'] ?? null) : null }),
     section(
       'Parameters',
@@ -149,6 +150,33 @@ export async function renderRun(el, [runId], query) {
         )
       : null,
   );
+}
+
+const TRIALS_REFRESH_MS = 5000;
+
+/**
+ * The trials leaderboard; while a sweep's parent is RUNNING it is read again every 5 s, so trials
+ * appear and move as they finish (it stops when the sweep ends or the page is left).
+ */
+function liveTrials(run, children, tags) {
+  const holder = h('div', { id: 'trials-holder' });
+  const show = (kids, best) => holder.replaceChildren(trialsSection(run, kids, best) ?? '');
+  show(children, tags[BEST_RUN_TAG]);
+  if (run.info.status !== 'RUNNING' || !(SWEEP_SIZE_TAG in tags || children.length)) return holder;
+  const page = location.hash.split('?')[0];
+  let seen = false;
+  const timer = setInterval(async () => {
+    seen ||= holder.isConnected;
+    if ((seen && !holder.isConnected) || location.hash.split('?')[0] !== page) return clearInterval(timer);
+    try {
+      const [{ run: now }, kids] = await Promise.all([get('runs/get', { run_id: run.info.run_id }), loadChildren(run.info.run_id, run.info.experiment_id)]);
+      show(kids, kv(now.data.tags)[BEST_RUN_TAG]);
+      if (now.info.status !== 'RUNNING') clearInterval(timer);
+    } catch {
+      // The next tick tries again; the leaderboard shown stays.
+    }
+  }, TRIALS_REFRESH_MS);
+  return holder;
 }
 
 /** "Restore run" on a deleted run's page (runs/restore), then the page again. */
