@@ -602,6 +602,11 @@ describe('sweeps', () => {
       const asc = (await page.locator('#compare-table tr[data-key="acc"] td').allTextContents()).map(Number);
       expect(asc).toEqual([...accs].reverse());
       await screenshot(page, shots, 'work-compare-sweep');
+      // A mistyped id in a compare link: named on one line, the other runs still compared.
+      await page.goto(`${server.base}/#/compare?runs=${ids.a},${ids.b},nosuchrun0000`);
+      await page.locator('#compare-table').waitFor();
+      expect(await page.locator('p.error').allTextContents()).toEqual([expect.stringMatching(/^Run "nosuchrun0000" left out: .*nosuchrun0000/)]);
+      expect(await page.locator('#compare-table th.run-head').count()).toBe(2);
       expect(problems).toEqual([]);
     },
     T,

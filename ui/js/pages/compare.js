@@ -3,7 +3,7 @@
 // a scatter of a param or metric against a metric; parallel coordinates of the params that
 // differ and the metric. Readable for a sweep's 48 trials: short ids, names cut with the full
 // one as a tooltip, the first column fixed while scrolling, one distinct colour per run.
-import { get } from '../api.js';
+import { ApiError, get } from '../api.js';
 import { chartWidth, colorOf, lineChart, loadHistory, xModeToggle } from '../chart.js';
 import { add, errorLine, fmtDuration, fmtNum, fmtTime, h, kv, muted, section } from '../dom.js';
 import { parallelCoordinates, ramp, scatterPlot } from '../plots.js';
@@ -29,7 +29,16 @@ export async function renderCompare(el, _args, query) {
     add(el, errorLine('Pick at least two runs in a runs table, then press Compare.'));
     return;
   }
-  const loaded = await Promise.all(ids.map((id) => get('runs/get', { run_id: id }).then((r) => r.run)));
+  // A run that cannot be read (a mistyped or removed id in the link) is named, and the rest compared.
+  const settled = await Promise.allSettled(ids.map((id) => get('runs/get', { run_id: id }).then((r) => r.run)));
+  const refused = settled.flatMap((r, i) => (r.status === 'rejected' ? [[ids[i], r.reason]] : []));
+  if (refused.some(([, err]) => err instanceof ApiError && err.status === 401)) throw refused.find(([, err]) => err.status === 401)[1];
+  const loaded = settled.filter((r) => r.status === 'fulfilled').map((r) => r.value);
+  for (const [id, err] of refused) add(el, errorLine(`Run ${JSON.stringify(id)} left out: ${String(err.message ?? err).split('\n')[0]}`));
+  if (loaded.length < 2) {
+    add(el, errorLine('Fewer than two runs to compare: pick runs again in a runs table.'));
+    return;
+  }
   const expIds = [...new Set(loaded.map((r) => r.info.experiment_id))];
   const expNames = new Map(
     await Promise.all(
