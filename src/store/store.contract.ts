@@ -334,6 +334,45 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
         expect((await store.searchRuns({ experimentIds: ['0'], viewType: 'deleted' })).runs.map((r) => r.info.run_name)).toEqual(['r4']);
       });
 
+      it('counts what a search returns, where the store counts in its database (countRuns)', async () => {
+        if (!store.countRuns) return;
+        for (let i = 0; i < 4; i++) {
+          const r = await newRun({ runName: `c${i}`, params: { opt: i % 2 ? 'sgd' : 'adam' } });
+          if (i === 3) await store.deleteRun(r.run_id);
+        }
+        const count = (filter?: string, viewType?: 'active' | 'deleted' | 'all') => store.countRuns!({ experimentIds: ['0'], filter, viewType });
+        const searched = async (filter?: string) => (await store.searchRuns({ experimentIds: ['0'], filter })).runs.length;
+        expect(await count()).toBe(await searched());
+        expect(await count("params.opt = 'adam'")).toBe(await searched("params.opt = 'adam'"));
+        expect(await count("params.opt = 'adam'")).toBe(2);
+        expect(await count(undefined, 'deleted')).toBe(1);
+        expect(await count(undefined, 'all')).toBe((await searched()) + 1);
+        expect(await store.countRuns({ experimentIds: [] })).toBe(0);
+        await rejectsWith(count('metrics.acc >> 1'), 'INVALID_PARAMETER_VALUE', /position/);
+      });
+
+      it('counts matching runs per tag value in one call (countRunsByTag: the children of each parent)', async () => {
+        if (!store.countRunsByTag) return;
+        const parent = await newRun({ runName: 'p' });
+        const other = await newRun({ runName: 'q' });
+        for (let i = 0; i < 3; i++) {
+          const c = await newRun({ runName: `k${i}`, params: { opt: i ? 'sgd' : 'adam' } });
+          await store.setTag(c.run_id, 'mlflow.parentRunId', parent.run_id);
+          if (i === 2) await store.deleteRun(c.run_id);
+        }
+        const ids = [parent.run_id, other.run_id];
+        expect(await store.countRunsByTag({ experimentIds: ['0'] }, 'mlflow.parentRunId', ids)).toEqual({ [parent.run_id]: 2, [other.run_id]: 0 });
+        expect(await store.countRunsByTag({ experimentIds: ['0'], viewType: 'all' }, 'mlflow.parentRunId', ids)).toEqual({
+          [parent.run_id]: 3,
+          [other.run_id]: 0,
+        });
+        expect(await store.countRunsByTag({ experimentIds: ['0'], filter: "params.opt = 'sgd'" }, 'mlflow.parentRunId', ids)).toEqual({
+          [parent.run_id]: 1,
+          [other.run_id]: 0,
+        });
+        expect(await store.countRunsByTag({ experimentIds: ['0'] }, 'mlflow.parentRunId', [])).toEqual({});
+      });
+
       it('rejects a malformed filter with its position', async () => {
         await rejectsWith(store.searchRuns({ experimentIds: ['0'], filter: 'metrics.acc >> 1' }), 'INVALID_PARAMETER_VALUE', /position/);
       });

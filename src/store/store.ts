@@ -135,7 +135,20 @@ export interface TrackingStore extends StoreBase {
   logInputs(runId: string, datasets: LogDatasetInput[]): Promise<void>;
 
   searchRuns(input: SearchRunsInput): Promise<SearchRunsResult>;
+  /**
+   * How many runs a search would return, counted in the database without loading them (the SQL
+   * stores). Optional: a store without it is counted by paging searchRuns (see countRunsOf).
+   */
+  countRuns?(input: CountRunsInput): Promise<number>;
+  /**
+   * Of the runs a search matches, how many carry tag `key` with each of `values` (e.g. the child
+   * runs of each parent: key mlflow.parentRunId), in one grouped query. Optional, as countRuns.
+   */
+  countRunsByTag?(input: CountRunsInput, key: string, values: string[]): Promise<Record<string, number>>;
 }
+
+/** A run search's experiments, filter and view: what countRuns counts. */
+export type CountRunsInput = Omit<SearchRunsInput, 'orderBy' | 'maxResults' | 'pageToken'>;
 
 /** Registered models, their versions, tags and aliases (names as in MLflow's model_registry.proto). */
 export interface RegistryStore extends StoreBase {

@@ -64,6 +64,17 @@ export async function post(endpoint, body) {
   return res.json();
 }
 
+/**
+ * PATCH or DELETE JSON to an MLflow endpoint (descriptions, aliases, tags of the registry).
+ * Every write is JSON: the server takes no other type, so no page of another site can post a form.
+ */
+async function send2(method, endpoint, body) {
+  const res = await send(MLFLOW + endpoint, { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return res.json();
+}
+export const patch = (endpoint, body) => send2('PATCH', endpoint, body);
+export const del = (endpoint, body) => send2('DELETE', endpoint, body);
+
 /** GET an mlx extension endpoint. */
 export async function getMlx(endpoint, params) {
   return (await send(MLX + endpoint + query(params))).json();

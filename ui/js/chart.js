@@ -4,7 +4,56 @@ import uPlot from '/ui/vendor/uplot.esm.js';
 import { getAll } from './api.js';
 import { h } from './dom.js';
 
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
+// Tableau's 10 then 10 more of distinct hue and lightness; past 20 runs, colours come from the
+// golden angle around the hue wheel, so 48 trials still get 48 tellable-apart lines.
+const COLORS = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#17becf',
+  '#7f7f7f',
+  '#bcbd22',
+  '#0b3d91',
+  '#ff9896',
+  '#98df8a',
+  '#ffbb78',
+  '#c5b0d5',
+  '#c49c94',
+  '#f7b6d2',
+  '#9edae5',
+  '#393b79',
+  '#637939',
+];
+
+/** The colour of the i-th series, distinct for any number of series. */
+export function colorOf(i) {
+  if (i < COLORS.length) return COLORS[i];
+  const hue = Math.round((i * 137.508) % 360);
+  return `hsl(${hue}, ${i % 2 ? 55 : 70}%, ${i % 3 ? 38 : 50}%)`;
+}
+
+/** The colour at a quarter opacity (for raw values under a smoothed line). */
+export const faint = (c) => (c.startsWith('#') ? `${c}44` : c.replace(/^hsl\((.*)\)$/, 'hsla($1, 0.27)'));
+
+/**
+ * Exponential moving average with TensorBoard's debiasing (the first points are not pulled
+ * towards zero); weight 0 returns the values as they are; nulls stay gaps.
+ */
+export function smooth(values, weight) {
+  if (!(weight > 0)) return values;
+  let last = 0;
+  let n = 0;
+  return values.map((v) => {
+    if (v === null || !Number.isFinite(v)) return v;
+    last = last * weight + (1 - weight) * v;
+    n++;
+    return last / (1 - weight ** n);
+  });
+}
 
 /** Every point of a run's metric, in step order (metrics/get-history, all pages). */
 export async function loadHistory(runId, key) {
@@ -41,38 +90,61 @@ export function alignSeries(series, xMode) {
   return [xs, ...ys];
 }
 
-/** A chart element; series = [{label, points: [{step, timestamp, value}]}]. */
-export function lineChart(series, { xMode = 'step', width = 800, height = 320 } = {}) {
+/**
+ * A chart element; series = [{label, points: [{step, timestamp, value}]}]. log draws the y axis
+ * on a log scale (values <= 0 cannot be drawn there and are left out, data-dropped counts them);
+ * smoothing (0..0.99) draws each series smoothed over its raw values, shown faint.
+ */
+export function lineChart(series, { xMode = 'step', width = 800, height = 320, log = false, smoothing = 0, legend = true } = {}) {
   const total = series.reduce((n, s) => n + s.points.length, 0);
-  const box = h('div', { class: 'chart', dataset: { points: String(total), series: String(series.length), x: xMode } });
+  const box = h('div', { class: 'chart', dataset: { points: String(total), series: String(series.length), x: xMode, log: String(log) } });
   if (total === 0) {
     box.append(h('p', { class: 'muted' }, 'No points to draw.'));
     return box;
   }
-  const data = alignSeries(series, xMode);
+  const aligned = alignSeries(series, xMode);
+  let dropped = 0;
+  const ys = aligned.slice(1).map((col) =>
+    log
+      ? col.map((v) => {
+          if (v !== null && v <= 0) {
+            dropped++;
+            return null;
+          }
+          return v;
+        })
+      : col,
+  );
+  box.dataset.dropped = String(dropped);
+  const smoothed = smoothing > 0;
+  const data = [aligned[0], ...(smoothed ? ys.flatMap((col) => [col, smooth(col, smoothing)]) : ys)];
   const few = data[0].length <= 60;
+  const lines = series.flatMap((s, i) => {
+    const stroke = s.color ?? colorOf(i);
+    const line = { label: s.label, stroke, width: 1.5, spanGaps: true, points: { show: few, size: 5 } };
+    // Raw values stay visible but faint under the smoothed line, as in TensorBoard and MLflow.
+    return smoothed
+      ? [
+          { ...line, label: `${s.label} (raw)`, stroke: faint(stroke), width: 1, points: { show: false } },
+          { ...line, label: s.label },
+        ]
+      : [line];
+  });
   const opts = {
-    width: Math.max(320, Math.floor(width)),
+    width: Math.max(240, Math.floor(width)),
     height,
-    scales: { x: { time: xMode === 'time' } },
-    legend: { live: true },
+    scales: { x: { time: xMode === 'time' }, y: log ? { distr: 3 } : {} },
+    legend: { show: legend, live: true },
     cursor: { drag: { x: true, y: false } },
     // Steps are whole numbers: no ticks at 0.5.
-    axes: [xMode === 'step' ? { label: 'step', incrs: STEP_INCRS } : { label: X_LABELS[xMode] }, {}],
-    series: [
-      { label: X_LABELS[xMode] },
-      ...series.map((s, i) => ({
-        label: s.label,
-        stroke: COLORS[i % COLORS.length],
-        width: 1.5,
-        spanGaps: true,
-        points: { show: few, size: 5 },
-      })),
-    ],
+    axes: [xMode === 'step' ? { label: 'step', incrs: STEP_INCRS } : { label: X_LABELS[xMode] }, { size: 60 }],
+    series: [{ label: X_LABELS[xMode] }, ...lines],
   };
-  // uPlot measures its legend and axes, so it draws once the box is in the document.
+  // uPlot measures its legend and axes, so it draws once the box is in the document; a box
+  // replaced before it was ever shown (a refresh, the user moving on) stops asking after ~10 s.
+  let frames = 0;
   const draw = () => {
-    if (!box.isConnected) return requestAnimationFrame(draw);
+    if (!box.isConnected) return ++frames < 600 ? requestAnimationFrame(draw) : undefined;
     box.chart = new uPlot(opts, data, box);
   };
   requestAnimationFrame(draw);

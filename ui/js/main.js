@@ -5,13 +5,14 @@ import { renderCompare } from './pages/compare.js';
 import { renderExperiments } from './pages/experiments.js';
 import { renderModel, renderModels } from './pages/models.js';
 import { renderRun } from './pages/run.js';
-import { renderRuns } from './pages/runs.js';
+import { renderAllRuns, renderRuns } from './pages/runs.js';
 import { renderVersion } from './pages/version.js';
 
 const ROUTES = [
   [/^\/?$/, () => (location.hash = '#/experiments')],
   [/^\/experiments$/, renderExperiments, 'experiments'],
   [/^\/experiments\/([^/]+)$/, renderRuns, 'experiments'],
+  [/^\/runs$/, renderAllRuns, 'experiments'],
   [/^\/runs\/([^/]+)$/, renderRun, 'experiments'],
   [/^\/compare$/, renderCompare, 'experiments'],
   [/^\/models$/, renderModels, 'models'],

@@ -9,6 +9,7 @@ import { storeRelative, type TrackingContext } from './context.js';
 import { experimentRoutes } from './experiments.js';
 import { mlxRoutes, registryRoutes } from './registry.js';
 import { endpoints } from './route.js';
+import { runCountRoutes } from './run-counts.js';
 import { runRoutes } from './runs.js';
 
 export interface TrackingAppOptions {
@@ -111,6 +112,7 @@ export function trackingApp(ctx: TrackingContext, o: TrackingAppOptions): Hono {
   const mlx = new Hono();
   mlx.onError(onError);
   mlxRoutes(endpoints(mlx, ctx), ctx);
+  runCountRoutes(endpoints(mlx, ctx), ctx);
   for (const p of MLX_PREFIXES) app.route(p, mlx);
   artifactProxyRoutes(app, ctx, { maxUploadBytes: o.maxUploadBytes });
 

@@ -4,14 +4,14 @@ import { SYSTEM_TAGS } from '../../core/entities.js';
 import { validateKey, validateParamValue, validateRunName, validateStep, validateTagValue, validateTimestamp } from '../../core/validation.js';
 import { experimentDeleted, noRunTag, onePrefixHit, prepareRun, runDeleted, runIdPrefix, runInDeletedExperiment, runNotFound } from '../sql/checks.js';
 import { metricValue, rowToInfo, type RunRow } from '../sql/rows.js';
-import type { CreateRunInput, LogDatasetInput, SearchRunsInput, SearchRunsResult, Store, UpdateRunInput } from '../store.js';
+import type { CountRunsInput, CreateRunInput, LogDatasetInput, SearchRunsInput, SearchRunsResult, Store, UpdateRunInput } from '../store.js';
 import { inTransaction, openPool, reportingLostConnections, row, rows, type Queryable } from './connection.js';
 import { PostgresExperiments } from './experiments.js';
 import { MetricGroupCommit } from './metric-group.js';
 import { PostgresRegistry } from './registry.js';
 import { writeBatch, writeParams, writeTag } from './run-writes.js';
 import { applyMigrations, checkVersion, PG_DEFAULT_ARTIFACT_ROOT, schemaVersion, type Migrations } from './schema.js';
-import { loadRuns, searchRuns } from './search.js';
+import { countRuns, countRunsByTag, loadRuns, searchRuns } from './search.js';
 import { delegateRegistry, type RegistryMethods } from '../registry-delegation.js';
 
 export interface PostgresOpenOptions {
@@ -243,6 +243,16 @@ export class PostgresStore extends PostgresExperiments implements Store {
   async searchRuns(input: SearchRunsInput): Promise<SearchRunsResult> {
     for (const id of input.experimentIds) await this.experimentRow(this.pool, id);
     return searchRuns(this.pool, this.root, input);
+  }
+
+  async countRuns(input: CountRunsInput): Promise<number> {
+    for (const id of input.experimentIds) await this.experimentRow(this.pool, id);
+    return countRuns(this.pool, input);
+  }
+
+  async countRunsByTag(input: CountRunsInput, key: string, values: string[]): Promise<Record<string, number>> {
+    for (const id of input.experimentIds) await this.experimentRow(this.pool, id);
+    return countRunsByTag(this.pool, input, key, values);
   }
 
   async close(): Promise<void> {

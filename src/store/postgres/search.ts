@@ -2,9 +2,9 @@ import type { Pool } from 'pg';
 import type { Run } from '../../core/entities.js';
 import { parseLikePattern } from '../../core/search/index.js';
 import type { SqlDialect } from '../sql/search-compiler.js';
-import { pageOf, searchRunsQuery } from '../sql/search-query.js';
+import { countRunsByTagQuery, countRunsQuery, countsByValue, pageOf, searchRunsQuery } from '../sql/search-query.js';
 import { assembleRuns, type InputRow, type KeyValueRow, type MetricRow, type RunRow } from '../sql/rows.js';
-import type { SearchRunsInput, SearchRunsResult } from '../store.js';
+import type { CountRunsInput, SearchRunsInput, SearchRunsResult } from '../store.js';
 import { numbered, rows, type Queryable } from './connection.js';
 
 const inBrackets = (ch: string) => ('\\^-[]'.includes(ch) ? `\\${ch}` : ch);
@@ -51,4 +51,18 @@ export async function searchRuns(pool: Pool, root: string | undefined, input: Se
   if (!q) return { runs: [] };
   const { page, nextPageToken } = pageOf(await rows<RunRow>(pool, numbered(q.sql), q.params), q);
   return { runs: await loadRuns(pool, page, root), nextPageToken };
+}
+
+/** Counts the runs a search matches in SQL, loading none of them. */
+export async function countRuns(pool: Pool, input: CountRunsInput): Promise<number> {
+  const q = countRunsQuery(input, PG_DIALECT);
+  if (!q) return 0;
+  const [row] = await rows<{ n: string | number }>(pool, numbered(q.sql), q.params);
+  return Number(row?.n ?? 0);
+}
+
+/** Counts, per tag value, the matching runs carrying it, in one grouped query. */
+export async function countRunsByTag(pool: Pool, input: CountRunsInput, key: string, values: string[]): Promise<Record<string, number>> {
+  const q = countRunsByTagQuery(input, key, values, PG_DIALECT);
+  return countsByValue(values, q ? await rows<{ v: string; n: string }>(pool, numbered(q.sql), q.params) : []);
 }

@@ -1,6 +1,6 @@
 import { invalid } from '../../core/errors.js';
 import { parseFilter, parseOrderBy } from '../../core/search/index.js';
-import type { SearchRunsInput } from '../store.js';
+import type { CountRunsInput, SearchRunsInput } from '../store.js';
 import { compileSearchSql, type SqlDialect } from './search-compiler.js';
 
 export const MAX_RESULTS_LIMIT = 50_000;
@@ -50,4 +50,41 @@ export function searchRunsQuery(input: SearchRunsInput, dialect: SqlDialect): Se
 export function pageOf<T>(rows: T[], q: SearchQuery): { page: T[]; nextPageToken?: string } {
   const more = rows.length > q.max;
   return { page: more ? rows.slice(0, q.max) : rows, nextPageToken: more ? encodePageToken(q.offset + q.max) : undefined };
+}
+
+/** The SQL counting the runs a search matches (null when no experiment is searched), shared by the SQL stores. */
+export function countRunsQuery(input: CountRunsInput, dialect: SqlDialect): { sql: string; params: unknown[] } | null {
+  const expr = parseFilter(input.filter ?? '');
+  const sql = compileSearchSql(expr, [], dialect);
+  const view = input.viewType ?? 'active';
+  const expIds = input.experimentIds.map(Number);
+  if (expIds.length === 0) return null;
+  const stage = view === 'all' ? '' : `AND r.lifecycle_stage = '${view === 'deleted' ? 'deleted' : 'active'}'`;
+  const query = `SELECT count(*) AS n FROM runs r
+    WHERE r.experiment_id IN (${expIds.map(() => '?').join(',')}) ${stage}
+    ${sql.where ? `AND (${sql.where})` : ''}`;
+  return { sql: query, params: [...expIds, ...sql.whereParams] };
+}
+
+/** The SQL counting, per value, the matching runs whose tag `key` has that value (one grouped query). */
+export function countRunsByTagQuery(input: CountRunsInput, key: string, values: string[], dialect: SqlDialect): { sql: string; params: unknown[] } | null {
+  const expr = parseFilter(input.filter ?? '');
+  const sql = compileSearchSql(expr, [], dialect);
+  const view = input.viewType ?? 'active';
+  const expIds = input.experimentIds.map(Number);
+  if (expIds.length === 0 || values.length === 0) return null;
+  const stage = view === 'all' ? '' : `AND r.lifecycle_stage = '${view === 'deleted' ? 'deleted' : 'active'}'`;
+  const query = `SELECT t.value AS v, count(*) AS n FROM runs r JOIN tags t ON t.run_uuid = r.run_uuid AND t.key = ?
+    WHERE r.experiment_id IN (${expIds.map(() => '?').join(',')}) ${stage}
+    AND t.value IN (${values.map(() => '?').join(',')})
+    ${sql.where ? `AND (${sql.where})` : ''}
+    GROUP BY t.value`;
+  return { sql: query, params: [key, ...expIds, ...values, ...sql.whereParams] };
+}
+
+/** Every asked value with its count, 0 for those no run carries. */
+export function countsByValue(values: string[], rows: { v: string; n: number | string }[]): Record<string, number> {
+  const out: Record<string, number> = Object.fromEntries(values.map((v) => [v, 0]));
+  for (const r of rows) out[r.v] = Number(r.n);
+  return out;
 }

@@ -1,5 +1,5 @@
-import type { SearchRunsInput, SearchRunsResult } from '../store.js';
-import { pageOf, searchRunsQuery } from '../sql/search-query.js';
+import type { CountRunsInput, SearchRunsInput, SearchRunsResult } from '../store.js';
+import { countRunsByTagQuery, countRunsQuery, countsByValue, pageOf, searchRunsQuery } from '../sql/search-query.js';
 import type { Db } from './database.js';
 import { loadRuns, type RunRow } from './run-loader.js';
 import { SQLITE_DIALECT } from './search-sql.js';
@@ -12,4 +12,16 @@ export function searchRuns(db: Db, root: string, input: SearchRunsInput): Search
   if (!q) return { runs: [] };
   const { page, nextPageToken } = pageOf(db.prepare(q.sql).all(...q.params) as RunRow[], q);
   return { runs: loadRuns(db, page, root), nextPageToken };
+}
+
+/** Counts the runs a search matches in SQL, loading none of them. */
+export function countRuns(db: Db, input: CountRunsInput): number {
+  const q = countRunsQuery(input, SQLITE_DIALECT);
+  return q ? Number((db.prepare(q.sql).get(...q.params) as { n: number }).n) : 0;
+}
+
+/** Counts, per tag value, the matching runs carrying it, in one grouped query. */
+export function countRunsByTag(db: Db, input: CountRunsInput, key: string, values: string[]): Record<string, number> {
+  const q = countRunsByTagQuery(input, key, values, SQLITE_DIALECT);
+  return countsByValue(values, q ? (db.prepare(q.sql).all(...q.params) as { v: string; n: number }[]) : []);
 }

@@ -26,7 +26,7 @@ import {
   validateTags,
 } from '../sql/checks.js';
 import { experimentArtifactLocation } from '../sql/rows.js';
-import type { CreateRunInput, LogDatasetInput, SearchRunsInput, SearchRunsResult, Store, UpdateRunInput } from '../store.js';
+import type { CountRunsInput, CreateRunInput, LogDatasetInput, SearchRunsInput, SearchRunsResult, Store, UpdateRunInput } from '../store.js';
 import type { Statement } from 'better-sqlite3';
 import { openDatabase, type Db } from './database.js';
 import type { SqliteInferenceLog } from './inference-log/sqlite-inference-log.js';
@@ -368,6 +368,18 @@ export class SqliteStore implements Store {
     // The search grammar is only loaded by commands that search: `mlx log` starts faster without it.
     const { searchRuns } = await import('./search-runs.js');
     return searchRuns(this.db, this.root, input);
+  }
+
+  async countRuns(input: CountRunsInput): Promise<number> {
+    for (const id of input.experimentIds) experimentRow(this.db, id);
+    const { countRuns } = await import('./search-runs.js');
+    return countRuns(this.db, input);
+  }
+
+  async countRunsByTag(input: CountRunsInput, key: string, values: string[]): Promise<Record<string, number>> {
+    for (const id of input.experimentIds) experimentRow(this.db, id);
+    const { countRunsByTag } = await import('./search-runs.js');
+    return countRunsByTag(this.db, input, key, values);
   }
 
   async close(): Promise<void> {

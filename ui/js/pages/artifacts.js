@@ -1,7 +1,10 @@
 // A run's artifacts: a folder tree listed lazily (artifacts/list), downloads through the
-// artifact proxy with the token (fetch + blob), previews of text (first 64 KB) and images.
+// artifact proxy with the token (fetch + blob), previews of text (first 64 KB), CSV/TSV as a
+// table, images; an ONNX file or a folder holding one can be registered as a model version.
 import { fetchArtifact, fetchArtifactHead, get, runArtifactPath, saveBlob } from '../api.js';
 import { fmtBytes, h, muted, section } from '../dom.js';
+import { parseDelimited } from '../csv.js';
+import { registerForm } from './register-form.js';
 
 const IMAGE = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', bmp: 'image/bmp', svg: 'image/svg+xml' };
 const PREVIEW_BYTES = 64 * 1024;
@@ -9,6 +12,10 @@ const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 
 const ext = (p) => (/\.([^./]+)$/.exec(p)?.[1] ?? '').toLowerCase();
 const baseName = (p) => p.split('/').pop();
+
+// Rows of a CSV preview: enough to see the columns and a screenful of data.
+const CSV_ROWS = 100;
+const DELIMITED = { csv: ',', tsv: '\t' };
 
 export function artifactsSection(info) {
   const preview = h('div', { id: 'artifact-preview', class: 'preview' });
@@ -55,7 +62,8 @@ function dirItem(info, f, preview) {
     h('span', null, '▸ '),
     `${baseName(f.path)}/`,
   );
-  return h('li', null, toggle, sub);
+  // A folder of a logged model (model/, a `log_model` folder) can be registered whole.
+  return h('li', null, toggle, /model/i.test(baseName(f.path)) ? registerButton(info, f, preview) : null, sub);
 }
 
 function fileItem(info, f, preview) {
@@ -86,6 +94,22 @@ function fileItem(info, f, preview) {
       },
       'Download',
     ),
+    ext(f.path) === 'onnx' ? registerButton(info, f, preview) : null,
+  );
+}
+
+/** "Register": a form under the tree that registers runs:/RUN/PATH as a new version. */
+function registerButton(info, f, preview) {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'small register',
+      dataset: { path: f.path },
+      title: 'Register as a model version',
+      onclick: () => preview.replaceChildren(h('h3', null, `Register ${f.path}`), registerForm(info.run_id, f.path)),
+    },
+    'Register',
   );
 }
 
@@ -110,6 +134,7 @@ async function showPreview(preview, full, f) {
     } else {
       const { bytes, more } = await fetchArtifactHead(full, PREVIEW_BYTES);
       if (bytes.subarray(0, 8192).includes(0)) body.push(muted(`Binary file (${fmtBytes(f.file_size)}); download it to open.`));
+      else if (DELIMITED[ext(f.path)]) body.push(...csvPreview(new TextDecoder('utf-8').decode(bytes), DELIMITED[ext(f.path)], more, f));
       else {
         body.push(h('pre', { class: 'artifact-text' }, new TextDecoder('utf-8').decode(bytes)));
         if (more) body.push(muted(`Showing the first ${fmtBytes(PREVIEW_BYTES)} of ${fmtBytes(f.file_size)}; download for the rest.`));
@@ -119,4 +144,37 @@ async function showPreview(preview, full, f) {
     body.push(h('p', { class: 'error' }, err.message));
   }
   preview.replaceChildren(...body);
+}
+
+/** A delimited file's first rows as a table; the last line is dropped when the preview cut it. */
+function csvPreview(text, delimiter, more, f) {
+  const { rows, complete } = parseDelimited(text, delimiter, CSV_ROWS + 1, more);
+  if (!rows.length) return [muted('Empty file.')];
+  const [head, ...data] = rows;
+  const shown = data.slice(0, CSV_ROWS);
+  const width = Math.max(head.length, ...shown.map((r) => r.length));
+  const cells = (r, tag) =>
+    Array.from({ length: width }, (_, i) => h(tag, { class: tag === 'td' && /^-?[\d.]+(e-?\d+)?$/i.test(r[i] ?? '') ? 'num' : null }, r[i] ?? ''));
+  const partial = more || data.length > CSV_ROWS || !complete;
+  return [
+    h(
+      'div',
+      { class: 'scroll csv-scroll' },
+      h(
+        'table',
+        { class: 'grid csv', id: 'csv-preview' },
+        h('thead', null, h('tr', null, cells(head, 'th'))),
+        h(
+          'tbody',
+          null,
+          shown.map((r) => h('tr', null, cells(r, 'td'))),
+        ),
+      ),
+    ),
+    muted(
+      partial
+        ? `The first ${shown.length} rows, ${width} columns (${fmtBytes(f.file_size)} in all); download for the rest.`
+        : `${shown.length} rows, ${width} columns.`,
+    ),
+  ];
 }

@@ -1,14 +1,14 @@
 // #/models and #/models/:name: the model registry's models, and one model's versions,
 // aliases, description and tags.
-import { ApiError, get, getAll } from '../api.js';
+import { ApiError, del, get, getAll, patch, post } from '../api.js';
 import { add, errorLine, fmtTime, h, kv, kvTable, muted, runLink, section, table } from '../dom.js';
-import { renderMarkdown } from '../markdown.js';
+import { descriptionEditor, renameHeading, tagsEditor } from '../edit.js';
+import { modelHref, rerender, versionHref } from '../links.js';
+import { aliasesEditor } from './aliases.js';
 
 /** A string literal of the search grammar for s. */
 export const literal = (s) => (s.includes("'") ? `"${s.replace(/"/g, '\\"')}"` : `'${s}'`);
 
-const modelHref = (name) => `#/models/${encodeURIComponent(name)}`;
-export const versionHref = (name, v) => `${modelHref(name)}/versions/${encodeURIComponent(v)}`;
 const firstLine = (s) =>
   (s ?? '')
     .split('\n')
@@ -86,13 +86,35 @@ export async function renderModel(el, [name]) {
   add(
     el,
     h('p', { class: 'crumbs' }, h('a', { href: '#/models' }, 'Models'), ' / '),
-    h('h1', { id: 'model-name' }, m.name),
+    renameHeading({
+      name: m.name,
+      id: 'model-name',
+      rename: async (next) => {
+        await post('registered-models/rename', { name: m.name, new_name: next });
+        location.hash = modelHref(next);
+      },
+    }),
     kvTable([
       ['Created', fmtTime(m.creation_timestamp)],
       ['Last modified', fmtTime(m.last_updated_timestamp)],
-      ['Aliases', (m.aliases ?? []).length ? aliasChips(m.name, m.aliases) : muted('none')],
     ]),
-    section('Description', m.description ? renderMarkdown(m.description) : muted('No description.')),
+    section(
+      'Description',
+      descriptionEditor({
+        text: m.description ?? '',
+        id: 'model-description',
+        save: (text) => patch('registered-models/update', { name: m.name, description: text }),
+      }),
+    ),
+    section(
+      'Aliases',
+      aliasesEditor(
+        m.name,
+        m.aliases ?? [],
+        versions.map((v) => String(v.version)),
+        rerender,
+      ),
+    ),
     section(
       'Versions',
       versions.length
@@ -116,12 +138,12 @@ export async function renderModel(el, [name]) {
     ),
     section(
       'Tags',
-      tags.length
-        ? table(
-            ['Name', 'Value'],
-            tags.map((t) => [t.key, t.value]),
-          )
-        : muted('No tags.'),
+      tagsEditor({
+        tags,
+        id: 'model-tags',
+        setTag: (key, value) => post('registered-models/set-tag', { name: m.name, key, value }),
+        deleteTag: (key) => del('registered-models/delete-tag', { name: m.name, key }),
+      }),
     ),
   );
 }

@@ -1,9 +1,11 @@
 // #/models/:name/versions/:v: one model version: source, run, aliases, the ONNX facts mlx
 // computed (sha256, size, opset, signature, labels, preprocessing) and its model card.
-import { ApiError, fetchArtifact, get, getMlx, saveBlob } from '../api.js';
+import { ApiError, del, fetchArtifact, get, getMlx, patch, post, saveBlob } from '../api.js';
 import { add, fmtBytes, fmtTime, h, kv, kvTable, muted, runLink, section, table } from '../dom.js';
+import { descriptionEditor, tagsEditor } from '../edit.js';
 import { renderMarkdown } from '../markdown.js';
-import { versionHref } from './models.js';
+import { aliasesEditor } from './aliases.js';
+import { rerender } from '../links.js';
 
 function parseJson(text, fallback) {
   try {
@@ -30,6 +32,19 @@ export async function renderVersion(el, [name, version]) {
   const signature = parseJson(tags['mlx.signature'], null);
   const labels = parseJson(tags['mlx.labels'], null);
   const opset = parseJson(tags['mlx.opset'], []);
+  // The run and its experiment by name (a deleted or unknown run keeps its id).
+  const run = v.run_id
+    ? await get('runs/get', { run_id: v.run_id }).then(
+        (r) => r.run,
+        () => null,
+      )
+    : null;
+  const exp = run
+    ? await get('experiments/get', { experiment_id: run.info.experiment_id }).then(
+        (r) => r.experiment,
+        () => null,
+      )
+    : null;
   let card = null;
   try {
     card = (await getMlx('model-versions/card', { name, version })).markdown;
@@ -66,12 +81,13 @@ export async function renderVersion(el, [name, version]) {
       ['Registered', fmtTime(v.creation_timestamp)],
       ['Last modified', fmtTime(v.last_updated_timestamp)],
       ['Status', v.status ?? ''],
-      [
-        'Aliases',
-        (v.aliases ?? []).length ? (v.aliases ?? []).map((a) => h('a', { class: 'chip', href: versionHref(name, v.version) }, `@${a}`)) : muted('none'),
-      ],
       ['Source', h('code', null, v.source ?? '')],
-      ['Run', v.run_id ? runLink(v.run_id) : muted('none')],
+      [
+        'Run',
+        v.run_id
+          ? h('span', { id: 'version-run' }, runLink(v.run_id, run ? run.info.run_name || v.run_id : v.run_id), run && exp ? muted(` in ${exp.name}`) : null)
+          : muted('none'),
+      ],
       ['User', v.user_id ?? ''],
       ['sha256', h('code', { id: 'sha256' }, tags['mlx.sha256'] ?? '')],
       ['Size', tags['mlx.size'] ? fmtBytes(Number(tags['mlx.size'])) : ''],
@@ -88,7 +104,24 @@ export async function renderVersion(el, [name, version]) {
       ['Preprocessing', tags['mlx.preprocess'] ? h('code', { id: 'preprocess' }, tags['mlx.preprocess']) : muted('none')],
     ]),
     h('p', { class: 'toolbar' }, download),
-    v.description ? section('Description', renderMarkdown(v.description)) : null,
+    section(
+      'Description',
+      descriptionEditor({
+        text: v.description ?? '',
+        id: 'version-description',
+        save: (text) => patch('model-versions/update', { name, version: String(v.version), description: text }),
+      }),
+    ),
+    section(
+      'Aliases',
+      aliasesEditor(
+        name,
+        (v.aliases ?? []).map((a) => ({ alias: a, version: v.version })),
+        [String(v.version)],
+        rerender,
+        { fixedVersion: String(v.version) },
+      ),
+    ),
     section(
       'Signature',
       signature
@@ -110,15 +143,15 @@ export async function renderVersion(el, [name, version]) {
           ),
         )
       : null,
-    userTags.length
-      ? section(
-          'Tags',
-          table(
-            ['Name', 'Value'],
-            userTags.map((t) => [t.key, t.value]),
-          ),
-        )
-      : null,
+    section(
+      'Tags',
+      tagsEditor({
+        tags: userTags,
+        id: 'version-tags',
+        setTag: (key, value) => post('model-versions/set-tag', { name, version: String(v.version), key, value }),
+        deleteTag: (key) => del('model-versions/delete-tag', { name, version: String(v.version), key }),
+      }),
+    ),
     section('Model card', card ? h('div', { id: 'model-card' }, renderMarkdown(card)) : muted('This version has no model card.')),
   );
 }
