@@ -6,7 +6,23 @@ import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
-const FOLDERS = ['core', 'app', 'data', 'pipeline', 'models', 'serving', 'drift', 'monitor', 'sweep', 'deploy', 'store', 'artifacts', 'inference-log', 'server', 'cli'];
+const FOLDERS = [
+  'core',
+  'app',
+  'data',
+  'pipeline',
+  'models',
+  'serving',
+  'drift',
+  'monitor',
+  'sweep',
+  'deploy',
+  'store',
+  'artifacts',
+  'inference-log',
+  'server',
+  'cli',
+];
 const DOMAIN = ['data', 'pipeline', 'models', 'serving', 'drift', 'monitor', 'sweep', 'deploy'];
 const BASE = ['store', 'artifacts', 'inference-log'];
 const BACKENDS = ['store/sqlite', 'store/rest', 'store/postgres'];

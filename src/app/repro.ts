@@ -146,13 +146,13 @@ export class PipelineRuns implements StageRunner {
     const entries = [];
     for (const file of stage.metrics) {
       try {
-        for (const [key, value] of Object.entries(readMetrics(this.o.root, file))) entries.push({ type: 'metric' as const, key, value, step: 0, timestamp: now });
+        for (const [key, value] of Object.entries(readMetrics(this.o.root, file)))
+          entries.push({ type: 'metric' as const, key, value, step: 0, timestamp: now });
       } catch (err) {
         this.o.warn(`stage ${stage.name}: ${(err as Error).message}; its metrics are not logged`);
       }
     }
-    if (entries.length)
-      await store.logBatch(runId, entries).catch((err: Error) => this.o.warn(`stage ${stage.name}: metrics not logged: ${err.message}`));
+    if (entries.length) await store.logBatch(runId, entries).catch((err: Error) => this.o.warn(`stage ${stage.name}: metrics not logged: ${err.message}`));
   }
 
   /** Ends the pipeline's run (FINISHED, or FAILED when a stage failed) and closes the store. */

@@ -29,7 +29,9 @@ export function buildGraph(p: Pipeline, opts: { checkDeps?: boolean } = {}): Gra
     for (const out of outputsOf(s)) {
       const clash = producers.find((x) => overlaps(x.path, out));
       if (clash && clash.stage !== s)
-        throw invalid(`${PIPELINE_FILE}: stages ${clash.stage.name} and ${s.name} both declare the output ${clash.path === out ? out : `${clash.path} (and ${out})`}; one stage must own it`);
+        throw invalid(
+          `${PIPELINE_FILE}: stages ${clash.stage.name} and ${s.name} both declare the output ${clash.path === out ? out : `${clash.path} (and ${out})`}; one stage must own it`,
+        );
       if (clash) throw invalid(`${PIPELINE_FILE}: stage ${s.name} declares overlapping outputs ${clash.path} and ${out}`);
       producers.push({ path: out, stage: s });
     }
@@ -41,7 +43,8 @@ export function buildGraph(p: Pipeline, opts: { checkDeps?: boolean } = {}): Gra
     for (const dep of inputs) {
       const from = producers.filter((x) => overlaps(x.path, dep));
       for (const x of from) {
-        if (x.stage === s) throw invalid(`${PIPELINE_FILE}: stage ${s.name} declares ${dep} as a dep and ${x.path} as its output; a stage cannot read what it writes`);
+        if (x.stage === s)
+          throw invalid(`${PIPELINE_FILE}: stage ${s.name} declares ${dep} as a dep and ${x.path} as its output; a stage cannot read what it writes`);
         ups.add(x.stage.name);
       }
       if (from.length === 0 && opts.checkDeps !== false && s.deps.includes(dep) && !fs.existsSync(path.join(p.root, dep)))

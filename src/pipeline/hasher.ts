@@ -75,7 +75,8 @@ export class Hasher {
     const seen = new Set<string>();
     const walk = async (dir: string, prefix: string) => {
       const real = await fs.promises.realpath(dir);
-      if (seen.has(real)) throw invalid(`${rel}: the symbolic link ${prefix.replace(/\/$/, '')} leads back into a folder already walked (a link loop); remove it`);
+      if (seen.has(real))
+        throw invalid(`${rel}: the symbolic link ${prefix.replace(/\/$/, '')} leads back into a folder already walked (a link loop); remove it`);
       seen.add(real);
       const names = (await fs.promises.readdir(dir)).sort();
       for (const name of names) {

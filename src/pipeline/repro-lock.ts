@@ -19,7 +19,10 @@ export function acquireReproLock(dir: string): () => void {
     }
     const pid = Number(fs.readFileSync(file, 'utf8').trim());
     if (Number.isInteger(pid) && pid > 0 && alive(pid))
-      throw new MlxError('INVALID_STATE', `another mlx repro (pid ${pid}) is running in this project; wait for it, or remove ${file} if that process is not mlx`);
+      throw new MlxError(
+        'INVALID_STATE',
+        `another mlx repro (pid ${pid}) is running in this project; wait for it, or remove ${file} if that process is not mlx`,
+      );
     fs.rmSync(file, { force: true });
   }
   throw new MlxError('INVALID_STATE', `could not take the repro lock ${file}; another mlx repro is starting`);

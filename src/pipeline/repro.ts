@@ -161,11 +161,10 @@ class Scheduler {
       await this.restore(s, hit);
       this.lock.set(s.name, { cmd: inputs.cmd, deps: inputs.deps, params: inputs.params, outs: hit.outs.map(strip), metrics: hit.metrics.map(strip) });
       this.saveLock();
-      return void this.report({ stage: s.name, action: 'restored', reasons: [...reasons, 'outputs restored from the run cache'] }, 'end');
+      return void this.report({ stage: s.name, action: 'restored', reasons }, 'end');
     }
 
     await this.slot();
-    let runId: string | null = null;
     try {
       if (this.stopped) return void this.report({ stage: s.name, action: 'not-run', reasons: ['stopped after an earlier failure'] }, 'end');
       for (const out of [...s.outs, ...s.metrics.map((m) => ({ path: m, persist: false }))]) {
@@ -182,11 +181,14 @@ class Scheduler {
         this.stopped = true; // the store or the system failed, not the stage: start nothing more
         throw err;
       });
-      runId = res.runId;
+      const runId = res.runId;
       if (res.exitCode !== 0) {
         if (res.exitCode > 128) this.stopped = true; // killed by a signal (Ctrl-C): start nothing more
         await runner.finish(s, runId, { ok: false });
-        return void this.report({ stage: s.name, action: 'failed', reasons: [`command exited with ${res.exitCode}`], runId: runId ?? undefined, exitCode: res.exitCode }, 'end');
+        return void this.report(
+          { stage: s.name, action: 'failed', reasons: [`command exited with ${res.exitCode}`], runId: runId ?? undefined, exitCode: res.exitCode },
+          'end',
+        );
       }
       const made = await this.recordOutputs(s);
       if (typeof made === 'string') {

@@ -80,11 +80,12 @@ export function loadPipeline(root: string): Pipeline {
 /** Parses the text of mlx.yaml into stages (exported for tests). */
 export function parsePipeline(text: string, params: ParamsFiles): Stage[] {
   const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length) throw invalid(`${PIPELINE_FILE} is not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
+  if (doc.errors.length) throw invalid(`${PIPELINE_FILE} is not valid YAML: ${doc.errors[0].message.split('\n')[0].replace(/:\s*$/, '')}`);
   const top = doc.toJS({ maxAliasCount: 100 }) as unknown;
   if (top === null || top === undefined) throw invalid(`${PIPELINE_FILE} is empty: declare stages under "stages:"`);
   if (!isMap(top)) throw invalid(`${PIPELINE_FILE} must be a mapping with a "stages:" key`);
-  for (const k of Object.keys(top)) if (k !== 'stages') throw invalid(`${PIPELINE_FILE} has an unknown key ${JSON.stringify(k)}; the top level takes only "stages"`);
+  for (const k of Object.keys(top))
+    if (k !== 'stages') throw invalid(`${PIPELINE_FILE} has an unknown key ${JSON.stringify(k)}; the top level takes only "stages"`);
   if (!isMap(top.stages) || Object.keys(top.stages).length === 0) throw invalid(`${PIPELINE_FILE}: "stages" must map stage names to stages`);
   const stages: Stage[] = [];
   for (const [name, body] of Object.entries(top.stages)) {
@@ -104,7 +105,8 @@ function checkName(name: string): void {
 
 function expandForeach(name: string, body: Record<string, unknown>, params: ParamsFiles): Stage[] {
   for (const k of Object.keys(body))
-    if (!GROUP_KEYS.includes(k)) throw invalid(`${PIPELINE_FILE}: stage ${name} has foreach, so its other keys go under "do:"; move ${JSON.stringify(k)} there`);
+    if (!GROUP_KEYS.includes(k))
+      throw invalid(`${PIPELINE_FILE}: stage ${name} has foreach, so its other keys go under "do:"; move ${JSON.stringify(k)} there`);
   if (!('do' in body) || !isMap(body.do)) throw invalid(`${PIPELINE_FILE}: stage ${name} has foreach but no "do:" mapping holding the stage`);
   if (!('foreach' in body)) throw invalid(`${PIPELINE_FILE}: stage ${name} has "do:" but no "foreach:" list or mapping`);
   let each = body.foreach;
@@ -129,7 +131,9 @@ function expandForeach(name: string, body: Record<string, unknown>, params: Para
   const seen = new Set<string>();
   return items.map(([suffix, local]) => {
     if (!/^[\w.-]{1,100}$/.test(suffix))
-      throw invalid(`${PIPELINE_FILE}: stage ${name}: foreach item ${JSON.stringify(suffix)} cannot be part of a stage name; use letters, digits, "_", "-", "." or a mapping`);
+      throw invalid(
+        `${PIPELINE_FILE}: stage ${name}: foreach item ${JSON.stringify(suffix)} cannot be part of a stage name; use letters, digits, "_", "-", "." or a mapping`,
+      );
     if (seen.has(suffix)) throw invalid(`${PIPELINE_FILE}: stage ${name}: foreach item ${JSON.stringify(suffix)} is listed twice`);
     seen.add(suffix);
     return parseStage(`${name}@${suffix}`, name, body.do as Record<string, unknown>, local, params);
@@ -177,7 +181,17 @@ function parseStage(name: string, group: string | null, body: Record<string, unk
   if (body.always_changed !== undefined && typeof body.always_changed !== 'boolean') throw invalid(`${where}: always_changed must be true or false`);
   const dup = firstDuplicate([...outs.map((o) => o.path), ...metrics]);
   if (dup) throw invalid(`${where} declares the output ${dup} twice`);
-  return { name, group, cmd, deps: unique(deps), params: paramRefs, outs, metrics, desc: (body.desc as string) ?? null, alwaysChanged: body.always_changed === true };
+  return {
+    name,
+    group,
+    cmd,
+    deps: unique(deps),
+    params: paramRefs,
+    outs,
+    metrics,
+    desc: (body.desc as string) ?? null,
+    alwaysChanged: body.always_changed === true,
+  };
 }
 
 function parseOutput(where: string, o: unknown, str: (v: unknown) => string): Output {
@@ -185,9 +199,9 @@ function parseOutput(where: string, o: unknown, str: (v: unknown) => string): Ou
   if (isMap(o) && Object.keys(o).length === 1) {
     const [p, opts] = Object.entries(o)[0];
     if (opts !== null && !isMap(opts)) throw invalid(`${where}: outs ${p} takes options as a mapping (cache, persist)`);
-    for (const k of Object.keys(opts ?? {})) if (!OUT_OPTIONS.includes(k)) throw invalid(`${where}: outs ${p} has an unknown option ${JSON.stringify(k)}; it takes cache, persist`);
-    for (const k of OUT_OPTIONS)
-      if (opts && k in opts && typeof opts[k] !== 'boolean') throw invalid(`${where}: outs ${p}: ${k} must be true or false`);
+    for (const k of Object.keys(opts ?? {}))
+      if (!OUT_OPTIONS.includes(k)) throw invalid(`${where}: outs ${p} has an unknown option ${JSON.stringify(k)}; it takes cache, persist`);
+    for (const k of OUT_OPTIONS) if (opts && k in opts && typeof opts[k] !== 'boolean') throw invalid(`${where}: outs ${p}: ${k} must be true or false`);
     return { path: projectPath(`${where}: outs`, str(p), { output: true }), cache: opts?.cache !== false, persist: opts?.persist === true };
   }
   throw invalid(`${where}: outs takes paths, or {PATH: {cache: false}}, got ${JSON.stringify(o)}`);

@@ -3,7 +3,12 @@ import { overlaps } from '../../pipeline/paths.js';
 import { findPipelineRoot, loadPipeline, type Stage } from '../../pipeline/spec.js';
 import { refuseFlags } from '../flags.js';
 import { print, printJson } from '../output.js';
-import type { DagCliOptions } from './dag.js';
+
+export interface DagCliOptions {
+  dot?: boolean;
+  mermaid?: boolean;
+  json?: boolean;
+}
 
 interface Edge {
   from: string;
@@ -14,7 +19,14 @@ interface Edge {
 
 /** Prints the graph of mlx.yaml (the selected part of it) in the format asked for. */
 export function dagAction(target: string | undefined, opts: DagCliOptions): void {
-  if (opts.dot) refuseFlags([['--mermaid', opts.mermaid], ['--json', opts.json]], 'cannot go with --dot: pick one format');
+  if (opts.dot)
+    refuseFlags(
+      [
+        ['--mermaid', opts.mermaid],
+        ['--json', opts.json],
+      ],
+      'cannot go with --dot: pick one format',
+    );
   else if (opts.mermaid) refuseFlags([['--json', opts.json]], 'cannot go with --mermaid: pick one format');
   const pipeline = loadPipeline(findPipelineRoot(process.cwd()));
   const graph = buildGraph(pipeline, { checkDeps: false });

@@ -1,11 +1,6 @@
 import type { Command } from 'commander';
 import { examples } from '../help.js';
-
-export interface DagCliOptions {
-  dot?: boolean;
-  mermaid?: boolean;
-  json?: boolean;
-}
+import type { DagCliOptions } from './dag-run.js';
 
 /** `mlx dag [STAGE]`: the stages of mlx.yaml and what feeds what. */
 export function registerDagCommand(program: Command): void {

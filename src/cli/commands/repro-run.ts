@@ -8,7 +8,17 @@ import { openStore, resolveTrackingUri } from '../../store/open-store.js';
 import { globals } from '../context.js';
 import { intFlag, optional, refuseFlags } from '../flags.js';
 import { printable, print, printJson, renderTable } from '../output.js';
-import type { ReproCliOptions } from './repro.js';
+
+export interface ReproCliOptions {
+  force?: boolean;
+  dryRun?: boolean;
+  jobs?: string;
+  single?: boolean;
+  runCache?: boolean;
+  experiment?: string;
+  name?: string;
+  json?: boolean;
+}
 
 /** Checks the flags, reproduces the pipeline, prints the outcome; returns the exit code. */
 export async function reproAction(cmd: Command, target: string | undefined, opts: ReproCliOptions): Promise<number> {

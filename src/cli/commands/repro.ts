@@ -1,16 +1,6 @@
 import type { Command } from 'commander';
 import { examples } from '../help.js';
-
-export interface ReproCliOptions {
-  force?: boolean;
-  dryRun?: boolean;
-  jobs?: string;
-  single?: boolean;
-  runCache?: boolean;
-  experiment?: string;
-  name?: string;
-  json?: boolean;
-}
+import type { ReproCliOptions } from './repro-run.js';
 
 /** `mlx repro [STAGE]`: runs the pipeline of mlx.yaml, only the stages whose inputs changed. */
 export function registerReproCommand(program: Command): void {
