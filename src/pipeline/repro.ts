@@ -6,7 +6,7 @@ import { readLock, writeLock, type Lock, type LockedPath, type LockedStage } fro
 import { prepareOutputParent, removeOutput } from './outputs.js';
 import { RunCache, type OutputStore, type RunCacheEntry } from './run-cache.js';
 import type { Pipeline, Stage } from './spec.js';
-import { changeReasons, runCacheKey, stageInputs, type StageInputs } from './status.js';
+import { changeReasons, readParams, runCacheKey, stageInputs, type StageInputs } from './status.js';
 import { acquireReproLock } from './repro-lock.js';
 
 export type StageAction = 'unchanged' | 'would-run' | 'ran' | 'restored' | 'failed' | 'not-run';
@@ -64,7 +64,7 @@ export async function repro(o: ReproOptions): Promise<ReproResult> {
   const selected = selectStages(graph, o.target, { single: o.single });
   const lock = readLock(p.root);
   // The params of every selected stage are read before anything runs: a missing key is refused up front.
-  for (const s of selected) stageInputsParamsOnly(s, p);
+  for (const s of selected) readParams(s, p.params);
   const release = o.dryRun ? () => {} : acquireReproLock(stateDir(p.root));
   const hasher = new Hasher(p.root, path.join(stateDir(p.root), 'stat-cache.json'));
   try {
@@ -75,12 +75,6 @@ export async function repro(o: ReproOptions): Promise<ReproResult> {
     } finally {
       release();
     }
-  }
-}
-
-function stageInputsParamsOnly(s: Stage, p: Pipeline): void {
-  for (const ref of s.params) {
-    if (!p.params.get(ref.file)) throw invalid(`stage ${s.name} reads params from ${ref.file}, which does not exist; create it`);
   }
 }
 
