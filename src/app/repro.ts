@@ -88,7 +88,7 @@ export class PipelineRuns implements StageRunner {
 
   async run(stage: Stage, ctx: { inputs: StageInputs; reasons: string[] }): Promise<{ exitCode: number; runId: string | null }> {
     const { store, runId: parentId, experiment } = await this.ensureParent();
-    const params = runParams(ctx.inputs.params);
+    const params = runParams(stage, ctx.inputs.params);
     for (const [k, v] of Object.entries(params)) validateParamValue(k, v);
     const tags = { [PIPELINE_TAGS.stage]: stage.name, [PIPELINE_TAGS.reasons]: ctx.reasons.join('; ').slice(0, 5000) };
     for (const [k, v] of Object.entries(tags)) validateTagValue(k, v);

@@ -60,9 +60,10 @@ export class Hasher {
     const full = path.join(this.root, rel);
     let st: fs.Stats;
     try {
-      st = await fs.promises.stat(full);
+      st = fs.statSync(full);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw invalid(`${rel} is a symbolic link loop; remove it`);
       throw fileError(err, rel);
     }
     if (st.isDirectory()) return this.dirDigest(rel, full);
@@ -73,25 +74,30 @@ export class Hasher {
   private async dirDigest(rel: string, full: string): Promise<Digest> {
     const files: { rel: string; full: string; size: number }[] = [];
     const seen = new Set<string>();
-    const walk = async (dir: string, prefix: string) => {
-      const real = await fs.promises.realpath(dir);
+    // Synchronous: each call is a few microseconds, and a no-op repro makes thousands of them (a
+    // round trip through libuv's thread pool for each costs more than the call).
+    const walk = (dir: string, prefix: string) => {
+      const real = fs.realpathSync(dir);
       if (seen.has(real))
         throw invalid(`${rel}: the symbolic link ${prefix.replace(/\/$/, '')} leads back into a folder already walked (a link loop); remove it`);
       seen.add(real);
-      const names = (await fs.promises.readdir(dir)).sort();
+      const names = fs.readdirSync(dir).sort();
       for (const name of names) {
         const f = path.join(dir, name);
-        const st = await fs.promises.stat(f).catch((err: NodeJS.ErrnoException) => {
-          if (err.code === 'ELOOP') throw invalid(`${rel}: ${prefix}${name} is a symbolic link loop; remove it`);
-          if (err.code === 'ENOENT') return null; // a dangling link: nothing to hash
+        let st: fs.Stats;
+        try {
+          st = fs.statSync(f);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'ELOOP') throw invalid(`${rel}: ${prefix}${name} is a symbolic link loop; remove it`);
+          if (code === 'ENOENT') continue; // a dangling link: nothing to hash
           throw fileError(err, `${rel}/${prefix}${name}`);
-        });
-        if (!st) continue;
-        if (st.isDirectory()) await walk(f, `${prefix}${name}/`);
+        }
+        if (st.isDirectory()) walk(f, `${prefix}${name}/`);
         else if (st.isFile()) files.push({ rel: `${prefix}${name}`, full: f, size: st.size });
       }
     };
-    await walk(full, '');
+    walk(full, '');
     const digests = new Array<string>(files.length);
     let next = 0;
     await Promise.all(
@@ -109,7 +115,7 @@ export class Hasher {
 
   private async fileDigest(rel: string, full: string): Promise<string> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const before = await fs.promises.stat(full, { bigint: true });
+      const before = fs.statSync(full, { bigint: true });
       const key = [String(before.ino), String(before.size), String(before.mtimeNs), String(before.ctimeNs)];
       const cached = this.entries[rel];
       if (cached && cached[0] === key[0] && cached[1] === key[1] && cached[2] === key[2] && cached[3] === key[3]) return cached[4];

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
-import { invalid } from '../core/errors.js';
+import { invalid, MlxError } from '../core/errors.js';
 import { fileError } from '../core/file-errors.js';
+import { yaml, type YamlCache } from './yaml.js';
 
 export const LOCK_FILE = 'mlx.lock';
 const LOCK_SCHEMA = 1;
@@ -32,22 +32,23 @@ export type Lock = Map<string, LockedStage>;
 const HEADER = '# Written by `mlx repro`: what each stage last ran with and produced. Commit it with mlx.yaml.\n';
 
 /** Reads mlx.lock (an empty lock when there is none); a hand-damaged file is refused with what to do. */
-export function readLock(root: string): Lock {
+export function readLock(root: string, cache: YamlCache | null = null): Lock {
   const file = path.join(root, LOCK_FILE);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
-    throw fileError(err, LOCK_FILE);
-  }
   const damaged = (why: string, cause?: unknown) =>
     invalid(`${LOCK_FILE} is damaged (${why}); restore it with \`git checkout ${LOCK_FILE}\`, or delete it and every stage runs again`, cause);
+  const parse = (text: string) => {
+    try {
+      return yaml().parse(text, { maxAliasCount: 100 }) as unknown;
+    } catch (err) {
+      throw damaged(`not valid YAML: ${(err as Error).message.split('\n')[0]}`, err);
+    }
+  };
   let doc: unknown;
   try {
-    doc = parse(text, { maxAliasCount: 100 });
+    doc = cache ? cache.get(file, parse) : parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw damaged(`not valid YAML: ${(err as Error).message.split('\n')[0]}`, err);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+    throw err instanceof MlxError ? err : fileError(err, LOCK_FILE);
   }
   if (doc === null || doc === undefined) return new Map();
   if (!isObj(doc) || !isObj(doc.stages)) throw damaged('no "stages" mapping');
@@ -87,7 +88,7 @@ export function writeLock(root: string, lock: Lock, order: string[]): void {
   const file = path.join(root, LOCK_FILE);
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(tmp, HEADER + stringify({ schema: LOCK_SCHEMA, stages }, { lineWidth: 0 }));
+    fs.writeFileSync(tmp, HEADER + yaml().stringify({ schema: LOCK_SCHEMA, stages }, { lineWidth: 0 }));
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
 import { invalid, MlxError } from '../core/errors.js';
 import { fileError } from '../core/file-errors.js';
 import { within } from './paths.js';
+import { yaml } from './yaml.js';
 
 /**
  * Removes a stage's output before the stage runs (so a stale file cannot pass for a new one), never
@@ -57,7 +57,7 @@ export function readMetrics(root: string, rel: string): Record<string, number> {
   }
   let doc: unknown;
   try {
-    doc = parse(text, { maxAliasCount: 100 });
+    doc = yaml().parse(text, { maxAliasCount: 100 });
   } catch (err) {
     throw invalid(`metrics file ${rel} is not valid JSON or YAML: ${(err as Error).message.split('\n')[0]}`, err);
   }

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
-import { invalid } from '../core/errors.js';
+import { invalid, MlxError } from '../core/errors.js';
 import { fileError } from '../core/file-errors.js';
+import { yaml, type YamlCache } from './yaml.js';
 
 export const DEFAULT_PARAMS_FILE = 'params.yaml';
 /** A params file larger than this is not a params file: refused before it is parsed. */
@@ -13,30 +13,34 @@ export type ParamsDoc = Record<string, unknown>;
 /** Reads params files once per repro: YAML or JSON (JSON is YAML), keyed by project-relative name. */
 export class ParamsFiles {
   private readonly docs = new Map<string, ParamsDoc | null>();
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly cache: YamlCache | null = null,
+  ) {}
 
   /** The parsed file, or null when it does not exist. */
   get(file: string): ParamsDoc | null {
     if (this.docs.has(file)) return this.docs.get(file)!;
     const full = path.join(this.root, file);
-    let text: string;
+    let doc: unknown;
     try {
       const st = fs.statSync(full);
       if (!st.isFile()) throw invalid(`params file ${file} is not a regular file`);
       if (st.size > MAX_PARAMS_BYTES) throw invalid(`params file ${file} is ${st.size} bytes; a params file may be at most ${MAX_PARAMS_BYTES} bytes`);
-      text = fs.readFileSync(full, 'utf8');
+      const parse = (text: string) => {
+        try {
+          return yaml().parse(text, { maxAliasCount: 100 }) as unknown;
+        } catch (err) {
+          throw invalid(`params file ${file} is not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`, err);
+        }
+      };
+      doc = this.cache ? this.cache.get(full, parse) : parse(fs.readFileSync(full, 'utf8'));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         this.docs.set(file, null);
         return null;
       }
-      throw fileError(err, `params file ${file}`);
-    }
-    let doc: unknown;
-    try {
-      doc = parse(text, { maxAliasCount: 100 });
-    } catch (err) {
-      throw invalid(`params file ${file} is not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`, err);
+      throw err instanceof MlxError ? err : fileError(err, `params file ${file}`);
     }
     if (doc === null || doc === undefined) doc = {};
     if (typeof doc !== 'object' || Array.isArray(doc)) throw invalid(`params file ${file} must hold a mapping of keys to values`);
@@ -72,12 +76,20 @@ export function paramText(value: unknown): string {
  * Replaces `${name}` in text (DVC's templating): from the foreach context first (item, key,
  * item.field), then from the default params file. `$${` is a literal `${`.
  */
-export function interpolate(where: string, text: string, scopes: { local: Record<string, unknown>; params: () => ParamsDoc | null }): string {
+export function interpolate(
+  where: string,
+  text: string,
+  scopes: { local: Record<string, unknown>; params: () => ParamsDoc | null; used?: (key: string) => void },
+): string {
   return text.replace(/\$?\$\{\s*([^}]*?)\s*\}/g, (whole, name: string) => {
     if (whole.startsWith('$$')) return whole.slice(1);
     if (!/^[\w.@-]+$/.test(name)) throw invalid(`${where}: \${${name}} is not a name; use \${item}, \${key} or a key of ${DEFAULT_PARAMS_FILE}`);
     let value = lookup(scopes.local, name);
-    if (value === undefined) value = lookup(scopes.params() ?? {}, name);
+    if (value === undefined) {
+      value = lookup(scopes.params() ?? {}, name);
+      // A value taken from params.yaml is a param of the stage, as DVC tracks it: its change re-runs the stage.
+      if (value !== undefined) scopes.used?.(name);
+    }
     if (value === undefined) throw invalid(`${where}: \${${name}} is not a foreach item or a key of ${DEFAULT_PARAMS_FILE}`);
     if (value !== null && typeof value === 'object') throw invalid(`${where}: \${${name}} is a list or mapping; name one of its values`);
     return paramText(value);

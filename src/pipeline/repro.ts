@@ -39,7 +39,8 @@ export interface ReproOptions {
   /** The run cache is consulted unless false (--no-run-cache). */
   runCache?: boolean;
   runner?: StageRunner;
-  objects?: OutputStore;
+  /** The object cache, opened when a stage runs or is restored (a no-op repro loads none of it). */
+  objects?: () => Promise<OutputStore>;
   onEvent?: (e: { type: 'start' | 'end'; report: StageReport }) => void;
 }
 
@@ -62,7 +63,7 @@ export async function repro(o: ReproOptions): Promise<ReproResult> {
   const p = o.pipeline;
   const graph = buildGraph(p);
   const selected = selectStages(graph, o.target, { single: o.single });
-  const lock = readLock(p.root);
+  const lock = readLock(p.root, p.cache);
   // The params of every selected stage are read before anything runs: a missing key is refused up front.
   for (const s of selected) readParams(s, p.params);
   const release = o.dryRun ? () => {} : acquireReproLock(stateDir(p.root));
@@ -72,6 +73,7 @@ export async function repro(o: ReproOptions): Promise<ReproResult> {
   } finally {
     try {
       hasher.save();
+      p.cache.save();
     } finally {
       release();
     }
@@ -84,6 +86,7 @@ class Scheduler {
   private readonly names: Set<string>;
   private readonly runCache: RunCache;
   private running = 0;
+  private objectStore: Promise<OutputStore> | null = null;
   private readonly waiting: (() => void)[] = [];
   private stopped = false;
 
@@ -103,6 +106,11 @@ class Scheduler {
     await Promise.all(this.done.values());
     const stages = this.selected.map((s) => this.reports.get(s.name)!);
     return { stages, ok: stages.every((r) => r.action !== 'failed' && r.action !== 'not-run') };
+  }
+
+  private objects(): Promise<OutputStore> {
+    this.objectStore ??= this.o.objects!();
+    return this.objectStore;
   }
 
   private report(r: StageReport, event?: 'start' | 'end'): StageReport {
@@ -148,8 +156,9 @@ class Scheduler {
     if (inputs.missing.length) throw invalid(`stage ${s.name}: deps missing: ${inputs.missing.join(', ')}`);
 
     const key = runCacheKey(s, inputs);
-    const cacheable = !!this.o.objects && !s.alwaysChanged && s.outs.every((x) => x.cache) && this.o.runCache !== false;
-    const hit = cacheable && !this.o.force ? this.runCache.get(key, this.o.objects!) : null;
+    const objects = this.o.objects ? await this.objects() : null;
+    const cacheable = !!objects && !s.alwaysChanged && s.outs.every((x) => x.cache) && this.o.runCache !== false;
+    const hit = cacheable && !this.o.force ? this.runCache.get(key, objects!) : null;
     if (hit) {
       this.report({ stage: s.name, action: 'restored', reasons }, 'start');
       await this.restore(s, hit);
@@ -210,7 +219,7 @@ class Scheduler {
       if (!d) return `the command succeeded but did not write its output ${out}`;
       let object = d.digest;
       // Metrics files are small: kept too, so a run-cache hit gives them back with the outputs.
-      if (this.o.objects && cached.get(out) !== false) object = (await this.o.objects.add(path.join(root, out))).digest;
+      if (this.o.objects && cached.get(out) !== false) object = (await (await this.objects()).add(path.join(root, out))).digest;
       const locked = { path: out, sha256: d.digest, size: d.size, ...(d.kind === 'dir' ? { files: d.files } : {}), object, kind: d.kind };
       (cached.has(out) ? entry.outs : entry.metrics).push(locked);
     }
@@ -224,7 +233,7 @@ class Scheduler {
       prepareOutputParent(root, o.path);
       const persist = s.outs.find((x) => x.path === o.path)?.persist;
       // A persisted output is written in place by its stage: a copy, never a link into the cache.
-      await this.o.objects!.materialize(o.object, o.kind, path.join(root, o.path), { copy: !!persist });
+      await (await this.objects()).materialize(o.object, o.kind, path.join(root, o.path), { copy: !!persist });
       this.hasher.forget(o.path);
     }
   }

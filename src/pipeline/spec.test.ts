@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildGraph, selectStages } from './graph.js';
 import { ParamsFiles } from './params.js';
 import { parsePipeline, type Pipeline } from './spec.js';
+import { YamlCache } from './yaml.js';
 
 function project(files: Record<string, string> = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlx-spec-'));
@@ -16,7 +17,7 @@ function project(files: Record<string, string> = {}): string {
 }
 
 const parse = (yaml: string, root = project()) => parsePipeline(yaml, new ParamsFiles(root));
-const pipeline = (yaml: string, root = project()): Pipeline => ({ root, stages: parse(yaml, root), params: new ParamsFiles(root) });
+const pipeline = (yaml: string, root = project()): Pipeline => ({ root, stages: parse(yaml, root), params: new ParamsFiles(root), cache: new YamlCache(null) });
 
 describe('mlx.yaml', () => {
   it('reads stages with their cmd, deps, params, outs and metrics', () => {

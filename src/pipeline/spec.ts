@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
 import { findControlChar } from '../core/control-chars.js';
-import { invalid, notFound } from '../core/errors.js';
+import { invalid, MlxError, notFound } from '../core/errors.js';
 import { fileError } from '../core/file-errors.js';
 import { DEFAULT_PARAMS_FILE, interpolate, lookup, ParamsFiles } from './params.js';
 import { projectPath } from './paths.js';
+import { yaml, YamlCache } from './yaml.js';
 
 export const PIPELINE_FILE = 'mlx.yaml';
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -20,6 +20,8 @@ export interface ParamRef {
   file: string;
   /** A dotted key, or null: every key of the file. */
   key: string | null;
+  /** Not listed under params: a value of params.yaml used in the stage through ${...} (or its foreach item). */
+  implicit?: boolean;
 }
 
 export interface Output {
@@ -50,6 +52,8 @@ export interface Pipeline {
   root: string;
   stages: Stage[];
   params: ParamsFiles;
+  /** Parsed YAML files, saved by repro when it ends. */
+  cache: YamlCache;
 }
 
 /** The folder holding mlx.yaml: the current one or the nearest parent, else a refusal saying how to start. */
@@ -61,27 +65,38 @@ export function findPipelineRoot(cwd: string): string {
   throw notFound(`no ${PIPELINE_FILE} in ${cwd} or its parents: declare the stages there (see \`mlx repro --help\`)`);
 }
 
-/** Reads and checks mlx.yaml, expanding foreach stages. Everything is refused before anything runs. */
-export function loadPipeline(root: string): Pipeline {
+/**
+ * Reads and checks mlx.yaml, expanding foreach stages. Everything is refused before anything runs.
+ * cacheFile: where parsed YAML is kept between runs (none for commands that only read).
+ */
+export function loadPipeline(root: string, opts: { cacheFile?: string } = {}): Pipeline {
   const file = path.join(root, PIPELINE_FILE);
-  let text: string;
+  const cache = new YamlCache(opts.cacheFile ?? null);
+  let top: unknown;
   try {
     const st = fs.statSync(file);
     if (!st.isFile()) throw invalid(`${PIPELINE_FILE} is not a regular file`);
     if (st.size > MAX_FILE_BYTES) throw invalid(`${PIPELINE_FILE} is ${st.size} bytes; it may be at most ${MAX_FILE_BYTES}`);
-    text = fs.readFileSync(file, 'utf8');
+    top = cache.get(file, parseYaml);
   } catch (err) {
-    throw fileError(err, PIPELINE_FILE);
+    throw err instanceof MlxError ? err : fileError(err, PIPELINE_FILE);
   }
-  const params = new ParamsFiles(root);
-  return { root, stages: parsePipeline(text, params), params };
+  const params = new ParamsFiles(root, cache);
+  return { root, stages: stagesOf(top, params), params, cache };
 }
 
 /** Parses the text of mlx.yaml into stages (exported for tests). */
 export function parsePipeline(text: string, params: ParamsFiles): Stage[] {
-  const doc = parseDocument(text, { uniqueKeys: true });
+  return stagesOf(parseYaml(text), params);
+}
+
+function parseYaml(text: string): unknown {
+  const doc = yaml().parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length) throw invalid(`${PIPELINE_FILE} is not valid YAML: ${doc.errors[0].message.split('\n')[0].replace(/:\s*$/, '')}`);
-  const top = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  return doc.toJS({ maxAliasCount: 100 }) as unknown;
+}
+
+function stagesOf(top: unknown, params: ParamsFiles): Stage[] {
   if (top === null || top === undefined) throw invalid(`${PIPELINE_FILE} is empty: declare stages under "stages:"`);
   if (!isMap(top)) throw invalid(`${PIPELINE_FILE} must be a mapping with a "stages:" key`);
   for (const k of Object.keys(top))
@@ -110,11 +125,13 @@ function expandForeach(name: string, body: Record<string, unknown>, params: Para
   if (!('do' in body) || !isMap(body.do)) throw invalid(`${PIPELINE_FILE}: stage ${name} has foreach but no "do:" mapping holding the stage`);
   if (!('foreach' in body)) throw invalid(`${PIPELINE_FILE}: stage ${name} has "do:" but no "foreach:" list or mapping`);
   let each = body.foreach;
+  let source: string | null = null;
   // `foreach: ${models}`: a list or mapping from params.yaml.
   if (typeof each === 'string') {
     const m = /^\$\{\s*([\w.-]+)\s*\}$/.exec(each);
     if (!m) throw invalid(`${PIPELINE_FILE}: stage ${name}: foreach must be a list, a mapping, or \${KEY} naming one in ${DEFAULT_PARAMS_FILE}`);
     each = lookup(params.get(DEFAULT_PARAMS_FILE) ?? {}, m[1]);
+    source = m[1];
     if (each === undefined) throw invalid(`${PIPELINE_FILE}: stage ${name}: foreach names \${${m[1]}}, which is not a key of ${DEFAULT_PARAMS_FILE}`);
   }
   const items: [string, Record<string, unknown>][] = [];
@@ -136,16 +153,26 @@ function expandForeach(name: string, body: Record<string, unknown>, params: Para
       );
     if (seen.has(suffix)) throw invalid(`${PIPELINE_FILE}: stage ${name}: foreach item ${JSON.stringify(suffix)} is listed twice`);
     seen.add(suffix);
-    return parseStage(`${name}@${suffix}`, name, body.do as Record<string, unknown>, local, params);
+    // An item from params.yaml is a param of its stage only: changing one item re-runs one stage.
+    const itemParam = source === null ? null : `${source}.${'key' in local ? suffix : items.findIndex((x) => x[0] === suffix)}`;
+    return parseStage(`${name}@${suffix}`, name, body.do as Record<string, unknown>, local, params, itemParam);
   });
 }
 
-function parseStage(name: string, group: string | null, body: Record<string, unknown>, local: Record<string, unknown>, params: ParamsFiles): Stage {
+function parseStage(
+  name: string,
+  group: string | null,
+  body: Record<string, unknown>,
+  local: Record<string, unknown>,
+  params: ParamsFiles,
+  itemParam: string | null = null,
+): Stage {
   const where = `${PIPELINE_FILE}: stage ${name}`;
   for (const k of Object.keys(body))
     if (!STAGE_KEYS.includes(k))
       throw invalid(`${where} has an unknown key ${JSON.stringify(k)}; a stage takes ${STAGE_KEYS.join(', ')} (and foreach/do to fan out)`);
-  const scopes = { local, params: () => params.get(DEFAULT_PARAMS_FILE) };
+  const used = new Set<string>(itemParam ? [itemParam] : []);
+  const scopes = { local, params: () => params.get(DEFAULT_PARAMS_FILE), used: (key: string) => used.add(key) };
   const str = (field: string, v: unknown) => {
     if (typeof v !== 'string' && typeof v !== 'number') throw invalid(`${where}: ${field} must be text, got ${JSON.stringify(v)}`);
     return interpolate(where, String(v), scopes);
@@ -181,6 +208,9 @@ function parseStage(name: string, group: string | null, body: Record<string, unk
   if (body.always_changed !== undefined && typeof body.always_changed !== 'boolean') throw invalid(`${where}: always_changed must be true or false`);
   const dup = firstDuplicate([...outs.map((o) => o.path), ...metrics]);
   if (dup) throw invalid(`${where} declares the output ${dup} twice`);
+  for (const key of used)
+    if (!paramRefs.some((r) => r.file === DEFAULT_PARAMS_FILE && (r.key === key || r.key === null)))
+      paramRefs.push({ file: DEFAULT_PARAMS_FILE, key, implicit: true });
   return {
     name,
     group,

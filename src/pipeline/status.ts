@@ -56,10 +56,12 @@ export function flatten(doc: Record<string, unknown>, prefix = ''): Record<strin
 }
 
 /** The params as a run records them: key → text (keys of files other than params.yaml prefixed with the file). */
-export function runParams(params: StageInputs['params']): Record<string, string> {
+export function runParams(stage: Stage, params: StageInputs['params']): Record<string, string> {
   const out: Record<string, string> = {};
+  // A foreach item used through ${item.x} is a mapping: the command shows its values, the run need not hold it as JSON.
+  const skip = new Set(stage.params.filter((r) => r.implicit && r.key !== null && typeof lookup(params[r.file], r.key) === 'object').map((r) => r.key));
   for (const [file, values] of Object.entries(params))
-    for (const [k, v] of Object.entries(values)) out[file === 'params.yaml' ? k : `${file}:${k}`] = paramText(v);
+    for (const [k, v] of Object.entries(values)) if (!(file === 'params.yaml' && skip.has(k))) out[file === 'params.yaml' ? k : `${file}:${k}`] = paramText(v);
   return out;
 }
 

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { experimentArg } from '../../app/experiments.js';
-import { PipelineRuns } from '../../app/repro.js';
+import type { PipelineRuns } from '../../app/repro.js';
+import path from 'node:path';
 import { validateRunName } from '../../core/validation.js';
-import { repro, type StageReport } from '../../pipeline/repro.js';
+import { repro, stateDir, type StageReport, type StageRunner } from '../../pipeline/repro.js';
 import { findPipelineRoot, loadPipeline } from '../../pipeline/spec.js';
-import { openStore, resolveTrackingUri } from '../../store/open-store.js';
 import { globals } from '../context.js';
 import { intFlag, optional, refuseFlags } from '../flags.js';
 import { printable, print, printJson, renderTable } from '../output.js';
@@ -27,22 +27,34 @@ export async function reproAction(cmd: Command, target: string | undefined, opts
   if (opts.dryRun) refuseFlags([['--name', opts.name]], 'does not apply to --dry-run: nothing runs');
   if (opts.name !== undefined) validateRunName(opts.name);
   const root = findPipelineRoot(process.cwd());
-  const pipeline = loadPipeline(root);
+  const pipeline = loadPipeline(root, { cacheFile: path.join(stateDir(root), 'parsed.json') });
   const warn = (m: string) => process.stderr.write(`mlx: ${printable(m)}\n`);
-  const { ObjectCache } = await import('../../data/objects/index.js');
-  const runs = new PipelineRuns({
-    openStore: () => openStore(resolveTrackingUri({ flag: globals(cmd).trackingUri }), { create: true }),
-    experiment: experimentArg(opts.experiment),
-    name: opts.name,
-    command: ['mlx', ...process.argv.slice(2)],
-    root,
-    env: process.env,
-    // With --json, stdout holds the one JSON document: the stages' output goes to stderr.
-    stdout: opts.json ? process.stderr : process.stdout,
-    stderr: process.stderr,
-    warn,
-    prefix: jobs > 1,
-  });
+  // The run machinery (store, artifacts, run-command) loads only when a stage runs: a no-op repro stays fast.
+  let runs: PipelineRuns | null = null;
+  const pipelineRuns = async () => {
+    const { PipelineRuns } = await import('../../app/repro.js');
+    runs ??= new PipelineRuns({
+      openStore: async () => {
+        const { openStore, resolveTrackingUri } = await import('../../store/open-store.js');
+        return openStore(resolveTrackingUri({ flag: globals(cmd).trackingUri }), { create: true });
+      },
+      experiment: experimentArg(opts.experiment),
+      name: opts.name,
+      command: ['mlx', ...process.argv.slice(2)],
+      root,
+      env: process.env,
+      // With --json, stdout holds the one JSON document: the stages' output goes to stderr.
+      stdout: opts.json ? process.stderr : process.stdout,
+      stderr: process.stderr,
+      warn,
+      prefix: jobs > 1,
+    });
+    return runs;
+  };
+  const runner: StageRunner = {
+    run: async (stage, ctx) => (await pipelineRuns()).run(stage, ctx),
+    finish: async (stage, runId, result) => (await pipelineRuns()).finish(stage, runId, result),
+  };
   const quiet = opts.json || opts.dryRun;
   let result;
   let ok = false;
@@ -55,15 +67,15 @@ export async function reproAction(cmd: Command, target: string | undefined, opts
       dryRun: opts.dryRun,
       jobs,
       runCache: opts.runCache,
-      runner: runs,
-      objects: ObjectCache.open(root),
+      runner,
+      objects: async () => (await import('../../data/objects/index.js')).ObjectCache.open(root),
       onEvent: quiet ? undefined : (e) => progress(e.type, e.report),
     });
     ok = result.ok;
   } finally {
-    await runs.close(ok);
+    await (runs as PipelineRuns | null)?.close(ok);
   }
-  const parentRunId = await runs.parentRunId();
+  const parentRunId = runs ? await (runs as PipelineRuns).parentRunId() : null;
   const stages = result.stages;
   if (opts.json) {
     printJson({
