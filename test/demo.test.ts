@@ -42,7 +42,7 @@ describe('npm run demo (examples/demo.mjs)', () => {
     expect(r.stderr).toContain('mlx: nothing to do: all 3 stages are up to date');
     const images = mlxJson(cwd, ['runs', 'list', '--experiment', 'image-classifier', '--filter', "attributes.run_name LIKE 'train@%'"], { env }).runs;
     expect(images).toHaveLength(3);
-    expect(new Set(images.map((x: { params: { hidden: string } }) => x.params.hidden)).size).toBe(3);
+    expect(new Set(images.map((x: { params: { learning_rate: string } }) => x.params.learning_rate)).size).toBe(3);
     const models = mlxJson(cwd, ['models', 'list'], { env }).registered_models.map((m: { name: string; aliases: Record<string, number> }) => [
       m.name,
       m.aliases,

@@ -78,14 +78,14 @@ describe('examples', () => {
     expect(generate.params).toMatchObject({ 'data.seed': '1', 'data.train_per_class': '60' });
     expect(stderr).toContain('mlx: nothing to do: all 3 stages are up to date');
     expect(stdout).toMatch(/train@narrow-slow\s*│ yes\s*│ command changed; params changed: models\.narrow-slow/);
-    expect(fs.readFileSync(path.join(work, 'mlx.lock'), 'utf8')).toContain('hidden: 16');
+    expect(fs.readFileSync(path.join(work, 'mlx.lock'), 'utf8')).toContain('lr: 0.004');
 
     // Two finished training runs with different hyperparameters, and the per-epoch history of both metrics.
     const runs = [all[5], all[2]];
     const [narrow, wide] = runs;
     for (const r of runs) expect(r.status).toBe('FINISHED');
     expect(wide.params).toMatchObject({ hidden: '32', learning_rate: '0.01', epochs: '12', batch_size: '16', input_size: '32' });
-    expect(narrow.params).toMatchObject({ hidden: '16', learning_rate: '0.002', epochs: '12' });
+    expect(narrow.params).toMatchObject({ hidden: '8', learning_rate: '0.004', epochs: '12' });
     expect(wide.metrics.val_accuracy).toBeGreaterThan(0.95);
     expect(wide.metrics.val_accuracy).toBeGreaterThan(narrow.metrics.val_accuracy);
     expect(wide.metrics.heldout_accuracy).toBeGreaterThanOrEqual(0.9);

@@ -73,8 +73,8 @@ show mlx repro --experiment "$EXPERIMENT"
 step "2b. Run it again: nothing changed, so nothing runs"
 show mlx repro --experiment "$EXPERIMENT"
 
-step "2c. Change one param (models.narrow-slow.hidden in params.yaml, 8 -> 16): only the stage that uses it runs again"
-node -e 'const fs = require("fs"); fs.writeFileSync("params.yaml", fs.readFileSync("params.yaml", "utf8").replace("hidden: 8\n", "hidden: 16\n"))'
+step "2c. Change one param (models.narrow-slow.lr in params.yaml, 0.002 -> 0.004): only the stage that uses it runs again"
+node -e 'const fs = require("fs"); fs.writeFileSync("params.yaml", fs.readFileSync("params.yaml", "utf8").replace("lr: 0.002\n", "lr: 0.004\n"))'
 show mlx repro --dry-run
 show mlx repro --experiment "$EXPERIMENT"
 

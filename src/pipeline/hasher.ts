@@ -78,8 +78,7 @@ export class Hasher {
     // round trip through libuv's thread pool for each costs more than the call).
     const walk = (dir: string, prefix: string) => {
       const real = fs.realpathSync(dir);
-      if (seen.has(real))
-        throw invalid(`${rel}: the symbolic link ${prefix.replace(/\/$/, '')} leads back into a folder already walked (a link loop); remove it`);
+      if (seen.has(real)) throw invalid(`${rel}: symbolic link loop: ${rel}/${prefix.replace(/\/$/, '')} is a folder already walked; remove the link`);
       seen.add(real);
       const names = fs.readdirSync(dir).sort();
       for (const name of names) {

@@ -12,7 +12,7 @@ export function registerDagCommand(program: Command): void {
     .option('--dot', 'Graphviz DOT (`mlx dag --dot | dot -Tsvg > dag.svg`)')
     .option('--mermaid', 'a Mermaid flowchart (GitHub renders it in Markdown)')
     .option('--json', 'stages and edges as one JSON document')
-    .addHelpText('after', examples(['mlx dag', 'mlx dag train', 'mlx dag --dot | dot -Tsvg > dag.svg', 'mlx dag --mermaid >> README.md']))
+    .addHelpText('after', examples(['mlx dag train', 'mlx dag --dot | dot -Tsvg > dag.svg', 'mlx dag --mermaid >> README.md']))
     .action(async (stage: string | undefined, opts: DagCliOptions) => {
       const { dagAction } = await import('./dag-run.js');
       dagAction(stage, opts);

@@ -23,10 +23,8 @@ export function registerReproCommand(program: Command): void {
       'after',
       examples(
         [
-          'mlx repro                         # run what changed',
           'mlx repro --dry-run               # what would run, and why',
           'mlx repro train --jobs 2          # train and what it needs, two stages at a time',
-          'mlx repro train@resnet --single --force',
           'mlx repro -e pets --json',
         ],
         'Stages are declared in mlx.yaml (cmd, deps, params, outs, metrics, foreach); see `mlx dag`.',
