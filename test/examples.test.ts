@@ -27,7 +27,7 @@ function runExample(name: string, pathEnv: string): { work: string; store: strin
     cwd: work,
     env: cleanEnv({ PATH: pathEnv }),
     encoding: 'utf8',
-    timeout: 110_000,
+    timeout: 170_000,
   });
   expect(r.status, `${name}/run.sh failed:\n${r.stdout}\n${r.stderr}`).toBe(0);
   return { work, store: path.join(work, 'store'), stdout: r.stdout, stderr: r.stderr, seconds: (Date.now() - started) / 1000 };
@@ -140,7 +140,7 @@ describe('examples', () => {
     expect(JSON.parse(answer!)).toMatchObject({ label: 'dog', class_id: 1 });
     expect(JSON.parse(answer!).confidence).toBeGreaterThan(0.9);
     expect(stdout).toContain('mlx serve stopped cleanly');
-  }, 120_000);
+  }, 180_000);
 
   it('tabular-drift: trains and registers a model, finds drift on the shifted columns only, scores production', async () => {
     // No `mlx` on PATH: run.sh falls back to this repository's bin/mlx.js. (`node` stays, on its own.)

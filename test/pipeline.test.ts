@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expectError, mlx, mlxJson, tempProject } from './helpers/cli.js';
+import { expectError, mlx, mlxJson, mlxSpawn, tempProject } from './helpers/cli.js';
 
 // A real three-stage project: prepare reads raw.csv and params.yaml's prepare.rows, train reads
 // what prepare wrote and train.lr and writes a metrics file, report reads raw.csv only.
@@ -192,6 +192,43 @@ describe('mlx repro', () => {
     expect(actions(mlxJson(dir, ['repro']))).toEqual({ 'train@small': 'ran', 'train@big': 'ran' });
     expect(fs.readFileSync(path.join(dir, 'big.txt'), 'utf8')).toBe('big\n');
     expect(actions(mlxJson(dir, ['repro', 'train', '--dry-run']))).toEqual({ 'train@small': 'unchanged', 'train@big': 'unchanged' });
+  });
+  it('Ctrl-C stops the running stage and starts no more: exit 130, the lock without it, the runs KILLED and FAILED', async () => {
+    const dir = project();
+    fs.writeFileSync(
+      path.join(dir, 'mlx.yaml'),
+      `stages:
+  slow:
+    cmd: node -e "require('fs').writeFileSync('started', ''); setTimeout(() => {}, 60000)"
+    deps: [raw.csv]
+    outs: [slow.txt]
+  after:
+    cmd: cp slow.txt after.txt
+    deps: [slow.txt]
+    outs: [after.txt]
+`,
+    );
+    const child = mlxSpawn(dir, ['repro']);
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    for (let i = 0; i < 300 && !fs.existsSync(path.join(dir, 'started')); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(fs.existsSync(path.join(dir, 'started')), stderr).toBe(true);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('stage after: not run: upstream stage slow did not succeed');
+    expect(fs.existsSync(path.join(dir, 'mlx.lock'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, '.mlx', 'pipeline', 'repro.pid'))).toBe(false);
+    const all = runs(dir);
+    expect(all.find((x) => x.run_name === 'slow').status).toBe('KILLED');
+    expect(all.find((x) => x.run_name === 'repro').status).toBe('FAILED');
+  });
+
+  it('--no-run-cache runs a stage whose earlier execution is cached', () => {
+    const dir = project();
+    mlxJson(dir, ['repro', 'prepare']);
+    fs.rmSync(path.join(dir, 'data/clean.csv'));
+    expect(actions(mlxJson(dir, ['repro', 'prepare', '--no-run-cache']))).toEqual({ prepare: 'ran' });
   });
 });
 

@@ -128,6 +128,7 @@ export class PipelineRuns implements StageRunner {
       stdout: this.o.prefix ? prefixed(stage.name, this.o.stdout) : this.o.stdout,
       stderr: this.o.prefix ? prefixed(stage.name, this.o.stderr) : this.o.stderr,
       warn: this.o.warn,
+      processGroup: true,
     });
     return { exitCode: res.exitCode, runId: info.run_id };
   }
