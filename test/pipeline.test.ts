@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { expectError, mlx, mlxJson, mlxSpawn, tempProject } from './helpers/cli.js';
+import { startTrackingServer, stopTrackingServers } from './helpers/tracking-server.js';
 
 // A real three-stage project: prepare reads raw.csv and params.yaml's prepare.rows, train reads
 // what prepare wrote and train.lr and writes a metrics file, report reads raw.csv only.
@@ -229,6 +230,26 @@ describe('mlx repro', () => {
     mlxJson(dir, ['repro', 'prepare']);
     fs.rmSync(path.join(dir, 'data/clean.csv'));
     expect(actions(mlxJson(dir, ['repro', 'prepare', '--no-run-cache']))).toEqual({ prepare: 'ran' });
+  });
+});
+
+describe('mlx repro against a tracking server', () => {
+  afterAll(() => stopTrackingServers());
+  it('logs the pipeline run, the stage runs (params, metrics, inputs) and their output to mlx server, with its token', async () => {
+    const server = await startTrackingServer({ token: 'pipeline-token-1' });
+    const dir = project();
+    const env = { MLX_TRACKING_URI: server.url, MLX_TRACKING_TOKEN: 'pipeline-token-1' };
+    const r = mlx(dir, ['repro', 'train', '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const train = mlxJson(dir, ['runs', 'show', doc.stages[1].run_id], { env });
+    expect(train.tags['mlflow.parentRunId']).toBe(doc.pipeline_run_id);
+    expect(train.metrics).toEqual({ rows: 3, 'val.accuracy': 0.6 });
+    expect(train.params).toEqual({ 'train.lr': '0.1' });
+    expect(train.inputs.map((i: any) => i.name).sort()).toEqual(['data/clean.csv', 'train.mjs']);
+    expect(train.artifacts.map((a: any) => a.path)).toContain('logs/output.txt');
+    // Nothing local but the pipeline's own state: the runs live on the server.
+    expect(fs.existsSync(path.join(dir, '.mlx', 'mlx.db'))).toBe(false);
   });
 });
 
