@@ -82,6 +82,7 @@ describe('mlx repro', () => {
     const dry = mlxJson(dir, ['repro', '--dry-run']);
     expect(dry.stages.find((s: any) => s.stage === 'train').reasons).toEqual(['params changed: train.lr']);
     expect(actions(dry)).toEqual({ prepare: 'unchanged', train: 'would-run', report: 'unchanged' });
+    expect(fs.readFileSync(path.join(dir, 'mlx.lock'), 'utf8')).toBe(lock);
     const third = mlxJson(dir, ['repro']);
     expect(actions(third)).toEqual({ prepare: 'unchanged', train: 'ran', report: 'unchanged' });
     expect(runs(dir)).toHaveLength(6);
@@ -106,6 +107,17 @@ describe('mlx repro', () => {
     expect(table.stdout).toMatch(/prepare\s*│ yes\s*│ deps changed: raw.csv/);
     // prepare takes 3 rows either way: its output is the same, so train stays up to date.
     expect(actions(mlxJson(dir, ['repro']))).toEqual({ prepare: 'ran', train: 'unchanged', report: 'ran' });
+  });
+
+  it('--dry-run on a fresh project says every stage would run, and writes nothing', () => {
+    const dir = project();
+    const doc = mlxJson(dir, ['repro', '--dry-run']);
+    expect(doc.stages.map((s: any) => [s.stage, s.action, s.reasons.join('; ')])).toEqual([
+      ['prepare', 'would-run', 'never run'],
+      ['train', 'would-run', 'never run; upstream prepare would run first'],
+      ['report', 'would-run', 'never run'],
+    ]);
+    expect(fs.readdirSync(dir).sort()).toEqual(['mlx.yaml', 'params.yaml', 'prepare.mjs', 'raw.csv', 'train.mjs']);
   });
 
   it('runs a target and what it needs; --force runs it again; a deleted output comes back from the cache', () => {

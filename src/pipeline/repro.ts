@@ -72,8 +72,11 @@ export async function repro(o: ReproOptions): Promise<ReproResult> {
     return await new Scheduler(o, graph, selected, lock, hasher).run();
   } finally {
     try {
-      hasher.save();
-      p.cache.save();
+      // A dry run writes nothing, not even what it learned about the files.
+      if (!o.dryRun) {
+        hasher.save();
+        p.cache.save();
+      }
     } finally {
       release();
     }

@@ -6,7 +6,7 @@ import { validateRunName } from '../../core/validation.js';
 import { repro, stateDir, type StageReport, type StageRunner } from '../../pipeline/repro.js';
 import { findPipelineRoot, loadPipeline } from '../../pipeline/spec.js';
 import { globals } from '../context.js';
-import { intFlag, optional, refuseFlags } from '../flags.js';
+import { intFlag, optional, refuseFlags, usage } from '../flags.js';
 import { printable, print, printJson, renderTable } from '../output.js';
 
 export interface ReproCliOptions {
@@ -23,7 +23,7 @@ export interface ReproCliOptions {
 /** Checks the flags, reproduces the pipeline, prints the outcome; returns the exit code. */
 export async function reproAction(cmd: Command, target: string | undefined, opts: ReproCliOptions): Promise<number> {
   const jobs = optional('--jobs', opts.jobs, (flag, text) => intFlag(flag, text, { min: 1, max: 64 })) ?? 1;
-  if (opts.single && target === undefined) throw (await import('../flags.js')).usage('--single needs a STAGE');
+  if (opts.single && target === undefined) throw usage('--single needs a STAGE');
   if (opts.dryRun) refuseFlags([['--name', opts.name]], 'does not apply to --dry-run: nothing runs');
   if (opts.name !== undefined) validateRunName(opts.name);
   const root = findPipelineRoot(process.cwd());
