@@ -6,8 +6,24 @@ import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
-const FOLDERS = ['core', 'app', 'data', 'models', 'serving', 'drift', 'monitor', 'sweep', 'deploy', 'store', 'artifacts', 'inference-log', 'server', 'cli'];
-const DOMAIN = ['data', 'models', 'serving', 'drift', 'monitor', 'sweep', 'deploy'];
+const FOLDERS = [
+  'core',
+  'app',
+  'data',
+  'pipeline',
+  'models',
+  'serving',
+  'drift',
+  'monitor',
+  'sweep',
+  'deploy',
+  'store',
+  'artifacts',
+  'inference-log',
+  'server',
+  'cli',
+];
+const DOMAIN = ['data', 'pipeline', 'models', 'serving', 'drift', 'monitor', 'sweep', 'deploy'];
 const BASE = ['store', 'artifacts', 'inference-log'];
 const BACKENDS = ['store/sqlite', 'store/rest', 'store/postgres'];
 
@@ -18,6 +34,7 @@ const MAY_IMPORT = {
   artifacts: ['core', 'store'],
   store: ['core', 'inference-log', 'artifacts'],
   data: ['core', 'store', 'artifacts'],
+  pipeline: ['core', 'data', 'store', 'artifacts'],
   models: ['core', 'store', 'artifacts'],
   serving: ['core', 'models', 'inference-log', 'store', 'artifacts'],
   drift: ['core', 'inference-log', 'store'],

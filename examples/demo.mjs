@@ -1,5 +1,6 @@
 // `npm run demo`: the seed tutorial's whole ML lifecycle on this machine, with no Python, no Docker
-// and no network: experiment tracking, the model registry, serving, containerizing, drift
+// and no network: a reproducible pipeline (mlx.yaml, `mlx repro`: a second run does nothing, a changed
+// param re-runs one stage), experiment tracking, the model registry, serving, containerizing, drift
 // detection, and the monitoring loop (live traffic logged, drift from it). Every step is a real
 // `mlx` command, printed before it runs, so you can type it yourself afterwards.
 //
@@ -104,7 +105,7 @@ try {
   fs.mkdirSync(work, { recursive: true });
   console.log(`mlx demo: everything goes into ${rel(work)} (the store is ${rel(store)})`);
 
-  section('Part 1 of 4. Track experiments, register the best model, serve it (examples/image-classifier)');
+  section('Part 1 of 4. A pipeline (mlx.yaml: data, training) run by mlx repro, tracked; register the best model, serve it (examples/image-classifier)');
   show('bash', [path.join(examples, 'image-classifier/run.sh'), path.join(work, 'image-classifier')]);
 
   section('Part 2 of 4. Detect drift between training data and production (examples/tabular-drift)');

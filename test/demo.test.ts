@@ -22,7 +22,8 @@ describe('npm run demo (examples/demo.mjs)', () => {
     // Each part is a heading, each step the command it ran.
     for (const heading of ['Part 1 of 4', 'Part 2 of 4', 'Part 3 of 4', 'Part 4 of 4', '=== Done']) expect(r.stdout).toContain(heading);
     for (const command of [
-      '$ mlx run --experiment image-classifier',
+      '$ mlx repro --experiment image-classifier',
+      '$ mlx repro --dry-run',
       '$ mlx compare',
       '$ mlx register runs:/',
       '$ curl -X POST',
@@ -37,9 +38,11 @@ describe('npm run demo (examples/demo.mjs)', () => {
 
     // The embedded default store in the demo's folder holds what the steps made.
     const env = { MLX_TRACKING_URI: path.join(work, '.mlx') };
-    const images = mlxJson(cwd, ['runs', 'list', '--experiment', 'image-classifier'], { env }).runs;
-    expect(images).toHaveLength(2);
-    expect(new Set(images.map((x: { params: { hidden: string } }) => x.params.hidden)).size).toBe(2);
+    // The pipeline ran twice with work to do (once all, then one stage after the param change) and once with none.
+    expect(r.stderr).toContain('mlx: nothing to do: all 3 stages are up to date');
+    const images = mlxJson(cwd, ['runs', 'list', '--experiment', 'image-classifier', '--filter', "attributes.run_name LIKE 'train@%'"], { env }).runs;
+    expect(images).toHaveLength(3);
+    expect(new Set(images.map((x: { params: { learning_rate: string } }) => x.params.learning_rate)).size).toBe(3);
     const models = mlxJson(cwd, ['models', 'list'], { env }).registered_models.map((m: { name: string; aliases: Record<string, number> }) => [
       m.name,
       m.aliases,

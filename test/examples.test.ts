@@ -19,7 +19,7 @@ afterAll(() => {
 });
 
 /** Runs an example's run.sh into a fresh work folder with the given PATH; its store is <work>/store. */
-function runExample(name: string, pathEnv: string): { work: string; store: string; stdout: string; seconds: number } {
+function runExample(name: string, pathEnv: string): { work: string; store: string; stdout: string; stderr: string; seconds: number } {
   const work = tempProject(`mlx-example-${name}-`);
   dirs.push(work);
   const started = Date.now();
@@ -27,10 +27,10 @@ function runExample(name: string, pathEnv: string): { work: string; store: strin
     cwd: work,
     env: cleanEnv({ PATH: pathEnv }),
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: 170_000,
   });
   expect(r.status, `${name}/run.sh failed:\n${r.stdout}\n${r.stderr}`).toBe(0);
-  return { work, store: path.join(work, 'store'), stdout: r.stdout, seconds: (Date.now() - started) / 1000 };
+  return { work, store: path.join(work, 'store'), stdout: r.stdout, stderr: r.stderr, seconds: (Date.now() - started) / 1000 };
 }
 
 /** `mlx ARGS --json` on an example's store. */
@@ -48,26 +48,44 @@ async function withStore<T>(store: string, fn: (s: Store) => Promise<T>): Promis
 const onPath = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
 describe('examples', () => {
-  it("image-classifier: generates images, trains twice, compares, registers, serves and answers the seed's curl", async () => {
+  it("image-classifier: an mlx.yaml pipeline generates images and trains twice (again: nothing; a param change: one stage), compares, registers, serves and answers the seed's curl", async () => {
     expect(onPath('curl'), 'the example calls curl: install it (apt-get install curl)').toBe(true);
     // `mlx` on PATH, as after `npm link`: a shim to this repository's build.
     const bin = tempProject('mlx-example-bin-');
     dirs.push(bin);
     fs.writeFileSync(path.join(bin, 'mlx'), `#!/bin/sh\nexec "${process.execPath}" "${path.join(ROOT, 'bin/mlx.js')}" "$@"\n`, { mode: 0o755 });
-    const { work, store, stdout } = runExample('image-classifier', `${bin}${path.delimiter}${process.env.PATH}`);
+    const { work, store, stdout, stderr } = runExample('image-classifier', `${bin}${path.delimiter}${process.env.PATH}`);
 
     // Real image files on disk, made by sharp.
     const data = path.join(work, 'data');
     expect(fs.readFileSync(path.join(data, 'test_image.jpg')).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
     for (const label of SEED_LABELS) expect(fs.readdirSync(path.join(data, 'train', label)).length).toBeGreaterThanOrEqual(20);
 
-    // Two finished runs with different hyperparameters, and the per-epoch history of both metrics.
-    const { runs } = query(store, 'runs', 'list', '--experiment', 'image-classifier', '--order-by', 'attributes.run_name');
-    expect(runs.map((r: { run_name: string }) => r.run_name)).toEqual(['narrow-slow', 'wide-fast']);
+    // The pipeline: generate, then one training stage per model, each a run nested under a pipeline run;
+    // the second `mlx repro` ran nothing; after the param change only train@narrow-slow ran again.
+    const all = query(store, 'runs', 'list', '--experiment', 'image-classifier', '--order-by', 'attributes.start_time').runs;
+    expect(all.map((r: { run_name: string }) => r.run_name)).toEqual([
+      'repro',
+      'generate',
+      'train@wide-fast',
+      'train@narrow-slow',
+      'repro',
+      'train@narrow-slow',
+    ]);
+    const [firstPipeline, generate] = all;
+    for (const r of all.slice(1, 4)) expect(r.tags['mlflow.parentRunId']).toBe(firstPipeline.run_id);
+    expect(all[5].tags['mlflow.parentRunId']).toBe(all[4].run_id);
+    expect(generate.params).toMatchObject({ 'data.seed': '1', 'data.train_per_class': '60' });
+    expect(stderr).toContain('mlx: nothing to do: all 3 stages are up to date');
+    expect(stdout).toMatch(/train@narrow-slow\s*│ yes\s*│ command changed; params changed: models\.narrow-slow/);
+    expect(fs.readFileSync(path.join(work, 'mlx.lock'), 'utf8')).toContain('lr: 0.004');
+
+    // Two finished training runs with different hyperparameters, and the per-epoch history of both metrics.
+    const runs = [all[5], all[2]];
     const [narrow, wide] = runs;
     for (const r of runs) expect(r.status).toBe('FINISHED');
     expect(wide.params).toMatchObject({ hidden: '32', learning_rate: '0.01', epochs: '12', batch_size: '16', input_size: '32' });
-    expect(narrow.params).toMatchObject({ hidden: '8', learning_rate: '0.002', epochs: '12' });
+    expect(narrow.params).toMatchObject({ hidden: '8', learning_rate: '0.004', epochs: '12' });
     expect(wide.metrics.val_accuracy).toBeGreaterThan(0.95);
     expect(wide.metrics.val_accuracy).toBeGreaterThan(narrow.metrics.val_accuracy);
     expect(wide.metrics.heldout_accuracy).toBeGreaterThanOrEqual(0.9);
@@ -97,7 +115,16 @@ describe('examples', () => {
     const svg = fs.readFileSync(path.join(wide.artifact_uri, 'plots', 'confusion_matrix.svg'), 'utf8');
     expect(svg).toMatch(/^<svg /);
     for (const label of SEED_LABELS) expect(svg).toContain(`>${label}</text>`);
-    expect(shown.inputs.map((d: { name: string }) => d.name).sort()).toEqual(['pets-images-train', 'pets-images-val']);
+    // The datasets train.mjs logged, and the stage's deps with their digests.
+    expect(shown.inputs.map((d: { name: string }) => d.name).sort()).toEqual([
+      'data',
+      'pets-images-train',
+      'pets-images-val',
+      'src/confusion-matrix.mjs',
+      'src/model.mjs',
+      'src/preprocess.mjs',
+      'src/train.mjs',
+    ]);
 
     // Registered from the better run, with the seed's labels and preprocessing.
     const version = query(store, 'models', 'show', 'pets-classifier@champion').model_version;
@@ -113,7 +140,7 @@ describe('examples', () => {
     expect(JSON.parse(answer!)).toMatchObject({ label: 'dog', class_id: 1 });
     expect(JSON.parse(answer!).confidence).toBeGreaterThan(0.9);
     expect(stdout).toContain('mlx serve stopped cleanly');
-  }, 60_000);
+  }, 180_000);
 
   it('tabular-drift: trains and registers a model, finds drift on the shifted columns only, scores production', async () => {
     // No `mlx` on PATH: run.sh falls back to this repository's bin/mlx.js. (`node` stays, on its own.)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The seed's image classifier, end to end, with real mlx commands:
-#   generate images → train twice under `mlx run` → `mlx compare` → `mlx register` the better run's model
+#   an mlx.yaml pipeline (generate images → train two models) run by `mlx repro`, again (nothing to do), and
+#   after a param change (one stage) → `mlx compare` → `mlx register` the better run's model
 #   → check training/serving skew → `mlx serve` → the seed's curl on a held-out image → stop the server.
 #
 #   examples/image-classifier/run.sh [WORK_DIR]
@@ -59,16 +60,27 @@ json() {
 
 echo "work folder: $WORK   store: $MLX_TRACKING_URI"
 
-step "1. Generate a labelled image set (cat, dog, bird, fish, other) with sharp"
-show node "$HERE/generate-data.mjs" "$DATA"
+step "1. The project: mlx.yaml declares the pipeline (generate the images, train one model per entry of params.yaml)"
+# The pipeline's files live in the work folder; src/ is this example's folder, so the scripts are deps of their stages.
+cp "$HERE/mlx.yaml" "$HERE/params.yaml" "$WORK/"
+ln -sfn "$HERE" "$WORK/src"
+cd "$WORK"
+show mlx dag
 
-step "2. Train twice under mlx run, with different hyperparameters"
+step "2. Run the pipeline: each stage is a run nested under one pipeline run"
+show mlx repro --experiment "$EXPERIMENT"
+
+step "2b. Run it again: nothing changed, so nothing runs"
+show mlx repro --experiment "$EXPERIMENT"
+
+step "2c. Change one param (models.narrow-slow.lr in params.yaml, 0.002 -> 0.004): only the stage that uses it runs again"
+node -e 'const fs = require("fs"); fs.writeFileSync("params.yaml", fs.readFileSync("params.yaml", "utf8").replace("lr: 0.002\n", "lr: 0.004\n"))'
+show mlx repro --dry-run
+show mlx repro --experiment "$EXPERIMENT"
+
 RUNS=()
-for config in "wide-fast 32 0.01" "narrow-slow 8 0.002"; do
-  read -r name hidden lr <<<"$config"
-  show mlx run --experiment "$EXPERIMENT" --name "$name" --tag example=image-classifier \
-    -- node "$HERE/train.mjs" "$DATA" --hidden "$hidden" --lr "$lr" --epochs 12 --out "$WORK/outputs/$name"
-  RUNS+=("$(mlx runs list --experiment "$EXPERIMENT" --filter "attributes.run_name = '$name'" \
+for stage in train@wide-fast train@narrow-slow; do
+  RUNS+=("$(mlx runs list --experiment "$EXPERIMENT" --filter "attributes.run_name = '$stage'" \
     --order-by "attributes.start_time DESC" --max 1 --json | json 'doc.runs[0].run_id')")
 done
 
@@ -91,7 +103,7 @@ show mlx models show "$MODEL@champion"
 step "5. Training/serving skew: does the registered model, preprocessed by mlx, agree with train.mjs?"
 show mlx predict "models:/$MODEL@champion" --input "$DATA/heldout" --output "$WORK/served_predictions.csv"
 # train.mjs wrote its own predictions for the held-out images (also logged as the run's eval/ artifact).
-show node "$HERE/check-skew.mjs" "$WORK/outputs/$BEST_NAME/heldout_predictions.csv" "$WORK/served_predictions.csv"
+show node "$HERE/check-skew.mjs" "$WORK/outputs/${BEST_NAME#train@}/heldout_predictions.csv" "$WORK/served_predictions.csv"
 
 step "6. Serve it, and classify a held-out image with the seed's curl command"
 mlx serve "models:/$MODEL@champion" --port "${PORT:-0}" 2>"$WORK/serve.log" &

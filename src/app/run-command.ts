@@ -23,6 +23,12 @@ export interface RunCommandOptions {
   warn: (message: string) => void;
   /** How often buffered ::mlx entries are written, in ms. */
   flushIntervalMs?: number;
+  /**
+   * Run the command in a process group of its own and signal the whole group: for `sh -c CMD`
+   * (pipeline stages), where a signal to the shell alone would leave what it started running.
+   * The command gets no stdin (a background group reading the terminal would be stopped).
+   */
+  processGroup?: boolean;
 }
 
 export interface RunCommandResult {
@@ -108,11 +114,20 @@ export async function runCommand(o: RunCommandOptions): Promise<RunCommandResult
   const timer = setInterval(flush, o.flushIntervalMs ?? 250);
 
   const [cmd, ...args] = o.command;
-  const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, stdio: ['inherit', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, stdio: [o.processGroup ? 'ignore' : 'inherit', 'pipe', 'pipe'], detached: !!o.processGroup });
   let received: NodeJS.Signals | null = null;
   const forward = (sig: NodeJS.Signals) => {
     received = sig;
-    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (o.processGroup && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, sig);
+        return;
+      } catch {
+        // the group is gone already: signal the child itself
+      }
+    }
+    child.kill(sig);
   };
   for (const s of FORWARDED) process.on(s, forward);
 

@@ -12,6 +12,7 @@ import { registerFeedbackCommand } from './commands/feedback.js';
 import { registerLogCommands } from './commands/log.js';
 import { registerModelsCommands } from './commands/models.js';
 import { registerMonitorCommand } from './commands/monitor.js';
+import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerRegisterCommand } from './commands/register.js';
 import { registerRunCommand } from './commands/run.js';
@@ -66,6 +67,7 @@ export function buildProgram(): Command {
   registerMonitorCommand(program);
   registerFeedbackCommand(program);
   registerSweepCommand(program);
+  registerPipelineCommands(program);
   registerDbCommands(program);
   registerCompletionCommand(program);
   // Also after the command name (`mlx runs list --tracking-uri X`, as MLflow's CLI takes it): the

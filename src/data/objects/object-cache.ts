@@ -1,0 +1,253 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { invalid, notFound } from '../../core/errors.js';
+import { fileError } from '../../core/file-errors.js';
+import { hashBytes, hashFile, isDigest, type Digest, type FileStamp } from './digest.js';
+import { decodeManifest, encodeManifest, type ManifestEntry } from './manifest.js';
+import { linkOrCopy, siblingTemp, swapInto, type LinkKind } from './materialize.js';
+import { mapLimit } from './pool.js';
+import { walkFiles } from './walk.js';
+
+/** What `add` stored: the digest of the file, or of the folder's manifest; total bytes; file count. */
+export interface CachedEntry {
+  digest: string;
+  size: number;
+  files: number;
+  kind: 'file' | 'dir';
+}
+
+/** A folder's result also carries its manifest and each file's stamp (for the stat cache). */
+export interface AddResult extends CachedEntry {
+  entries?: ManifestEntry[];
+  stamps?: Map<string, FileStamp>;
+}
+
+/** Digests already known for unchanged files (the stat cache): path relative to the added folder → digest when its stamp still matches. */
+export type KnownDigest = (rel: string, stamp: FileStamp) => Digest | undefined;
+
+export interface AddOptions {
+  known?: KnownDigest;
+  /** Called after each file with its size (progress). */
+  onFile?: (size: number) => void;
+  /** Files hashed at once (default 8: enough to keep the thread pool's reads busy while one hashes). */
+  parallel?: number;
+}
+
+/** Reads mode the way git keeps it: executable or not. */
+const modeOf = (mode: number) => (mode & 0o111 ? 0o755 : 0o644);
+
+/**
+ * The content-addressed cache of a project: `<project>/.mlx/objects/<2 hex>/<62 hex>`, each
+ * object read-only and named by the sha256 of its bytes. A folder is a manifest object (see
+ * manifest.ts). Objects are written to `objects/tmp/` and renamed into place, so a process killed
+ * at any point leaves either a whole object or none (a stray temp file, removed by `gc`).
+ */
+export class ObjectCache {
+  readonly root: string;
+  private readonly madeDirs = new Set<string>();
+
+  private constructor(root: string) {
+    this.root = root;
+  }
+
+  /** The cache of the project at projectRoot; nothing is created until an object is written. */
+  static open(projectRoot: string): ObjectCache {
+    return new ObjectCache(path.join(path.resolve(projectRoot), '.mlx', 'objects'));
+  }
+
+  /** A cache at an explicit folder (a folder remote uses the same layout). */
+  static at(root: string): ObjectCache {
+    return new ObjectCache(path.resolve(root));
+  }
+
+  /** Where the object with this digest lives (whether or not it is there). */
+  objectPath(digest: Digest): string {
+    if (!isDigest(digest)) throw invalid(`${JSON.stringify(digest)} is not a sha256 digest`);
+    return path.join(this.root, digest.slice(0, 2), digest.slice(2));
+  }
+
+  has(digest: string): boolean {
+    return isDigest(digest) && fs.existsSync(this.objectPath(digest));
+  }
+
+  /** Hashes and stores a file or a folder (each file, then the manifest); storing what is already there is a no-op. */
+  async add(target: string, opts: AddOptions = {}): Promise<AddResult> {
+    const label = JSON.stringify(target);
+    let stat: fs.Stats;
+    try {
+      stat = await fs.promises.stat(target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw invalid(`${label} is a symbolic link loop; remove it`);
+      throw fileError(err, label);
+    }
+    if (stat.isFile()) {
+      const { digest, size, stamp } = await this.addFile(target, label, path.basename(target), opts.known);
+      opts.onFile?.(size);
+      return { digest, size, files: 1, kind: 'file', stamps: new Map([['', stamp]]) };
+    }
+    if (!stat.isDirectory()) throw invalid(`${label} is neither a file nor a folder`);
+    const files = await walkFiles(target, label);
+    const stamps = new Map<string, FileStamp>();
+    const entries = await mapLimit(files, opts.parallel ?? 8, async (f) => {
+      const { digest, size, stamp } = await this.addFile(f.abs, JSON.stringify(path.join(target, f.rel)), f.rel, opts.known);
+      stamps.set(f.rel, stamp);
+      opts.onFile?.(size);
+      const mode = modeOf((await fs.promises.stat(f.abs)).mode);
+      return { path: f.rel, digest, size, mode };
+    });
+    const manifest = encodeManifest(entries);
+    await this.putBytes(manifest.bytes, manifest.digest);
+    const size = entries.reduce((n, e) => n + e.size, 0);
+    return { digest: manifest.digest, size, files: entries.length, kind: 'dir', entries, stamps };
+  }
+
+  private async addFile(file: string, label: string, rel: string, known?: KnownDigest): Promise<{ digest: Digest; size: number; stamp: FileStamp }> {
+    if (known) {
+      const st = await fs.promises.stat(file, { bigint: true }).catch((err) => {
+        throw fileError(err, label);
+      });
+      const stamp = { ino: Number(st.ino), size: Number(st.size), mtimeNs: String(st.mtimeNs) };
+      const digest = known(rel, stamp);
+      if (digest && this.has(digest)) return { digest, size: stamp.size, stamp };
+    }
+    let tmp: string | undefined;
+    const hashed = await hashFile(file, label, () => (tmp = this.tempName()));
+    await this.commit(tmp!, hashed.digest);
+    return hashed;
+  }
+
+  /** Stores bytes under their digest (a manifest). */
+  async putBytes(bytes: Buffer, digest = hashBytes(bytes)): Promise<Digest> {
+    if (this.has(digest)) return digest;
+    const tmp = this.tempName();
+    await fs.promises.writeFile(tmp, bytes, { mode: 0o444, flag: 'wx' });
+    await this.commit(tmp, digest);
+    return digest;
+  }
+
+  /**
+   * Moves a downloaded file into the cache after checking that its bytes hash to `digest`
+   * (a remote is never trusted); a mismatch removes the file and is refused.
+   */
+  async importVerified(file: string, digest: Digest, source: string): Promise<void> {
+    const tmp = this.tempName();
+    const hashed = await hashFile(file, JSON.stringify(file), () => tmp);
+    if (hashed.digest !== digest) {
+      await fs.promises.rm(tmp, { force: true });
+      throw invalid(`object ${digest} from ${source} is corrupt (its content hashes to ${hashed.digest}); it was not stored`);
+    }
+    await this.commit(tmp, digest);
+  }
+
+  /** The files of a folder object. */
+  async readManifest(digest: Digest): Promise<ManifestEntry[]> {
+    return decodeManifest(await this.readObject(digest), digest);
+  }
+
+  async readObject(digest: Digest): Promise<Buffer> {
+    try {
+      return await fs.promises.readFile(this.objectPath(digest));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`object ${digest} is not in the cache ${this.root}`);
+      throw fileError(err, `object ${digest}`);
+    }
+  }
+
+  /**
+   * Writes the object to dest (a file, or a folder from its manifest), replacing what is there
+   * only once everything is ready: on any failure (a missing object, a full disk) dest is left as
+   * it was. Files are reflinked, else hard-linked read-only, else copied; `copy` forces copies.
+   */
+  async materialize(digest: string, kind: 'file' | 'dir', dest: string, opts: { copy?: boolean } = {}): Promise<LinkKind[]> {
+    const used = new Set<LinkKind>();
+    const tmp = siblingTemp(dest);
+    try {
+      if (kind === 'file') {
+        if (!this.has(digest)) throw notFound(`object ${digest} is not in the cache`);
+        used.add(await linkOrCopy(this.objectPath(digest), tmp, { copy: opts.copy, mode: 0o644 }));
+      } else {
+        const entries = await this.readManifest(digest);
+        const missing = entries.find((e) => !this.has(e.digest));
+        if (missing) throw notFound(`object ${missing.digest} (${missing.path}) is not in the cache`);
+        await fs.promises.mkdir(tmp);
+        const dirs = new Set<string>();
+        for (const e of entries) {
+          const dir = path.posix.dirname(e.path);
+          if (dir === '.' || dirs.has(dir)) continue;
+          dirs.add(dir);
+          await fs.promises.mkdir(path.join(tmp, dir), { recursive: true });
+        }
+        await mapLimit(entries, 8, async (e) =>
+          used.add(await linkOrCopy(this.objectPath(e.digest), path.join(tmp, e.path), { copy: opts.copy, mode: e.mode })),
+        );
+      }
+      await fs.promises.mkdir(path.dirname(dest), { recursive: true });
+      await swapInto(tmp, dest);
+    } catch (err) {
+      await fs.promises.rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
+    return [...used];
+  }
+
+  /** Every digest in the cache (for gc and push). */
+  async list(): Promise<Digest[]> {
+    const out: Digest[] = [];
+    let prefixes: string[];
+    try {
+      prefixes = await fs.promises.readdir(this.root);
+    } catch {
+      return out;
+    }
+    for (const p of prefixes) {
+      if (!/^[0-9a-f]{2}$/.test(p)) continue;
+      for (const rest of await fs.promises.readdir(path.join(this.root, p))) if (isDigest(p + rest)) out.push(p + rest);
+    }
+    return out;
+  }
+
+  /** Removes one object (gc). */
+  async remove(digest: Digest): Promise<void> {
+    await fs.promises.rm(this.objectPath(digest), { force: true });
+  }
+
+  /** Removes temp files a killed process left behind (older than an hour: a live one may still be writing). */
+  async removeStaleTemps(now = Date.now()): Promise<number> {
+    const dir = path.join(this.root, 'tmp');
+    let names: string[];
+    try {
+      names = await fs.promises.readdir(dir);
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    for (const n of names) {
+      const p = path.join(dir, n);
+      const st = await fs.promises.stat(p).catch(() => undefined);
+      if (!st || now - st.mtimeMs <= 3600_000) continue;
+      await fs.promises.rm(p, { force: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  private tempName(): string {
+    const dir = path.join(this.root, 'tmp');
+    this.ensureDir(dir);
+    return path.join(dir, `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`);
+  }
+
+  /** Renames a finished temp file to its object name (rename is atomic: the object is whole or absent). */
+  private async commit(tmp: string, digest: Digest): Promise<void> {
+    const dest = this.objectPath(digest);
+    if (fs.existsSync(dest)) return void (await fs.promises.rm(tmp, { force: true }));
+    this.ensureDir(path.dirname(dest));
+    await fs.promises.rename(tmp, dest);
+  }
+
+  private ensureDir(dir: string): void {
+    if (this.madeDirs.has(dir)) return;
+    fs.mkdirSync(dir, { recursive: true });
+    this.madeDirs.add(dir);
+  }
+}

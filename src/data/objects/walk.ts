@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { invalid } from '../../core/errors.js';
+import { fileError } from '../../core/file-errors.js';
+
+/** A file found under a folder: its path relative to the folder (POSIX separators) and absolute path. */
+export interface WalkedFile {
+  rel: string;
+  abs: string;
+}
+
+// Never part of a dataset: version control and mlx's own folders.
+const SKIPPED = new Set(['.git', '.mlx']);
+
+/**
+ * Lists every file under `root`, following symbolic links (a dataset assembled from links is
+ * stored as the files they point to). A link that leads back to a folder already being walked
+ * is a loop and is refused naming it; a dangling link is refused too.
+ */
+export async function walkFiles(root: string, label: string): Promise<WalkedFile[]> {
+  const out: WalkedFile[] = [];
+  const rootStat = await statOrThrow(root, label);
+  await walkDir(root, '', [`${rootStat.dev}:${rootStat.ino}`], out, label);
+  return out;
+}
+
+async function walkDir(dir: string, rel: string, ancestors: string[], out: WalkedFile[], label: string): Promise<void> {
+  let entries: fs.Dirent[];
+  try {
+    entries = await fs.promises.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    throw fileError(err, `${label} folder ${JSON.stringify(rel || '.')}`);
+  }
+  const subdirs: [string, string, string][] = [];
+  for (const entry of entries) {
+    if (SKIPPED.has(entry.name) || entry.name.endsWith('.mlx.json')) continue;
+    const abs = path.join(dir, entry.name);
+    const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.isFile()) out.push({ rel: childRel, abs });
+    else if (entry.isDirectory()) {
+      const s = await statOrThrow(abs, label);
+      subdirs.push([abs, childRel, `${s.dev}:${s.ino}`]);
+    } else if (entry.isSymbolicLink()) {
+      let s: fs.Stats;
+      try {
+        s = await fs.promises.stat(abs);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ELOOP')
+          throw invalid(`${label}: symbolic link ${JSON.stringify(childRel)} is a loop; remove it or replace it with the files it should point to`);
+        throw invalid(`${label}: symbolic link ${JSON.stringify(childRel)} points to nothing (${code}); remove it or fix its target`);
+      }
+      if (s.isFile()) out.push({ rel: childRel, abs });
+      else if (s.isDirectory()) {
+        const id = `${s.dev}:${s.ino}`;
+        if (ancestors.includes(id))
+          throw invalid(`${label}: symbolic link ${JSON.stringify(childRel)} is a loop (it leads back to a folder that contains it); remove it`);
+        subdirs.push([abs, childRel, id]);
+      }
+    }
+    // Sockets, FIFOs and devices are not data: skipped.
+  }
+  for (const [abs, childRel, id] of subdirs) await walkDir(abs, childRel, [...ancestors, id], out, label);
+}
+
+async function statOrThrow(p: string, label: string): Promise<fs.Stats> {
+  try {
+    return await fs.promises.stat(p);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw invalid(`${label}: ${JSON.stringify(p)} is a symbolic link loop; remove it`);
+    throw fileError(err, label);
+  }
+}
