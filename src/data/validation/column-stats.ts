@@ -1,0 +1,233 @@
+import { PANDAS_NA } from '../../core/missing-values.js';
+import { QuantileSketch } from './quantile-sketch.js';
+
+/** The types a column can have, as the schema file names them. */
+export type DataType = 'int' | 'float' | 'bool' | 'string' | 'datetime';
+
+/** What one cell is: numbers as their value in `ColumnStats.num` (datetimes as epoch ms). */
+export const Kind = { Null: 0, Int: 1, Float: 2, Bool: 3, Date: 4, String: 5 } as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+export const KIND_NAMES: Record<Kind, DataType | 'null'> = ['null', 'int', 'float', 'bool', 'datetime', 'string'];
+
+/** Distinct values counted exactly up to here; past it a column has no category set. */
+export const CATEGORY_TRACK = 1000;
+/** ISO 8601 dates and date-times (what pandas' to_datetime reads without a format). */
+const DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+const INF = /^[+-]?inf(inity)?$/i;
+
+/** A JSON value as text (what categories and lengths count): booleans as pandas prints them. */
+export function cellText(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'boolean' ? (v ? 'True' : 'False') : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+}
+
+/** Shared budget of values held to find candidate keys (unique columns), so memory stays bounded with many columns. */
+export class KeyBudget {
+  constructor(public left = 4_000_000) {}
+}
+
+/**
+ * One column's statistics, gathered value by value in one pass: the type (widened as values
+ * arrive: int and float make float, anything else mixed makes string), nulls, min/max, mean and
+ * std (shifted sums), quantiles (a bounded sketch), category counts while there are at most
+ * CATEGORY_TRACK distinct values, text lengths, and whether every value differs (a candidate key).
+ */
+export class ColumnStats {
+  type: Kind = Kind.Null;
+  count = 0;
+  nulls = 0;
+  /** The number of the last cell classified (Int, Float, Date, Bool as 0/1). */
+  num = 0;
+  min = Infinity;
+  max = -Infinity;
+  private shift = NaN;
+  private s1 = 0;
+  private s2 = 0;
+  readonly sketch = new QuantileSketch();
+  minLen = Infinity;
+  maxLen = -Infinity;
+  trues = 0;
+  cats: Map<string, number> | null = new Map();
+  keys: Set<string> | null = new Set();
+  duplicate = false;
+  /** Numbers gathered so far are of a type the column no longer has (it became a string column). */
+  private numeric = true;
+
+  constructor(
+    readonly name: string,
+    private readonly budget: KeyBudget,
+    /** Rows read before the column appeared (JSON lines): nulls. */
+    nullsBefore = 0,
+  ) {
+    this.nulls = nullsBefore;
+  }
+
+  /** Classifies a CSV cell, records it, and returns its kind (its number in `num`). */
+  addText(s: string): Kind {
+    const kind = this.classify(s);
+    if (kind !== Kind.Null) this.record(kind, s);
+    else this.nulls++;
+    return kind;
+  }
+
+  /** Classifies a JSON value (strings are text, never parsed as numbers), records it, and returns its kind. */
+  addValue(v: unknown): Kind {
+    let kind: Kind;
+    const text = cellText(v);
+    if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
+      this.nulls++;
+      return Kind.Null;
+    }
+    if (typeof v === 'number') {
+      kind = Number.isInteger(v) ? Kind.Int : Kind.Float;
+      this.num = v;
+    } else if (typeof v === 'boolean') {
+      kind = Kind.Bool;
+      this.num = v ? 1 : 0;
+    } else if (typeof v === 'string') {
+      kind = DATE.test(v) && !Number.isNaN((this.num = Date.parse(v))) ? Kind.Date : Kind.String;
+    } else kind = Kind.String;
+    this.record(kind, text);
+    return kind;
+  }
+
+  /** What a CSV cell is, as pandas' read_csv would read it. */
+  classify(s: string): Kind {
+    const c = s.charCodeAt(0);
+    // Digits, signs and '.': most cells of most files, so numbers first.
+    if ((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46) {
+      const v = +s;
+      if (v === v && numberSyntax(s)) {
+        this.num = v;
+        return intSyntax(s) ? Kind.Int : Kind.Float;
+      }
+    }
+    if (s.length <= 8 && PANDAS_NA.has(s)) return Kind.Null;
+    const t = s.trim();
+    if (t === '') return Kind.Null;
+    if (INF.test(t)) {
+      this.num = t.startsWith('-') ? -Infinity : Infinity;
+      return Kind.Float;
+    }
+    if (t === 'True' || t === 'true' || t === 'TRUE') return ((this.num = 1), Kind.Bool);
+    if (t === 'False' || t === 'false' || t === 'FALSE') return ((this.num = 0), Kind.Bool);
+    if (c >= 48 && c <= 57 && DATE.test(t)) {
+      const ms = Date.parse(t.length === 10 ? `${t}T00:00:00Z` : /[zZ]|[+-]\d{2}:?\d{2}$/.test(t) ? t.replace(' ', 'T') : `${t.replace(' ', 'T')}Z`);
+      if (!Number.isNaN(ms)) return ((this.num = ms), Kind.Date);
+    }
+    return Kind.String;
+  }
+
+  private record(kind: Kind, text: string): void {
+    this.count++;
+    const type = this.type;
+    if (type !== kind) this.widen(kind);
+    if (this.numeric && kind !== Kind.String) {
+      const v = this.num;
+      if (v < this.min) this.min = v;
+      if (v > this.max) this.max = v;
+      if (kind === Kind.Bool) this.trues += v;
+      else if (Number.isFinite(v)) {
+        if (this.shift !== this.shift) this.shift = v;
+        const d = v - this.shift;
+        this.s1 += d;
+        this.s2 += d * d;
+        this.sketch.add(v);
+      }
+    }
+    const len = text.length;
+    if (len < this.minLen) this.minLen = len;
+    if (len > this.maxLen) this.maxLen = len;
+    const cats = this.cats;
+    if (cats) {
+      const n = cats.get(text);
+      if (n === undefined) {
+        if (cats.size === CATEGORY_TRACK) this.cats = null;
+        else cats.set(text, 1);
+      } else cats.set(text, n + 1);
+    }
+    const keys = this.keys;
+    if (keys) {
+      if (keys.has(text)) {
+        this.duplicate = true;
+        this.dropKeys();
+      } else if (this.budget.left-- > 0) keys.add(text);
+      else this.dropKeys();
+    }
+  }
+
+  private widen(kind: Kind): void {
+    const type = this.type;
+    if (type === Kind.Null) this.type = kind;
+    else if ((type === Kind.Int && kind === Kind.Float) || (type === Kind.Float && kind === Kind.Int)) this.type = Kind.Float;
+    else if (type !== Kind.String) {
+      this.type = Kind.String;
+      this.numeric = false;
+    }
+    // Floats are measurements, not identifiers: not worth holding to find a key.
+    if (this.type === Kind.Float || this.type === Kind.Bool) this.dropKeys();
+  }
+
+  private dropKeys(): void {
+    if (this.keys) this.budget.left += this.keys.size;
+    this.keys = null;
+  }
+
+  /** Distinct non-null values when known (at most CATEGORY_TRACK, or all of them for a key), else null. */
+  get distinct(): number | null {
+    if (this.cats) return this.cats.size;
+    if (this.keys && !this.duplicate) return this.count;
+    return null;
+  }
+
+  /** True when every non-null value differs (known while a key set is held), false on a duplicate, null when not tracked. */
+  get unique(): boolean | null {
+    if (this.duplicate) return false;
+    if (this.keys) return true;
+    if (this.cats) return this.cats.size === this.count;
+    return null;
+  }
+
+  get typeName(): DataType {
+    const t = KIND_NAMES[this.type];
+    // A column of nulls only: nothing says what it holds.
+    return t === 'null' ? 'string' : t;
+  }
+
+  get isNumeric(): boolean {
+    return this.type === Kind.Int || this.type === Kind.Float;
+  }
+
+  get finiteCount(): number {
+    return this.sketch.count;
+  }
+
+  get mean(): number | null {
+    const n = this.sketch.count;
+    return n === 0 ? null : this.shift + this.s1 / n;
+  }
+
+  /** Sample standard deviation (ddof 1, as pandas). */
+  get std(): number | null {
+    const n = this.sketch.count;
+    if (n < 2) return null;
+    return Math.sqrt(Math.max(0, (this.s2 - (this.s1 * this.s1) / n) / (n - 1)));
+  }
+}
+
+/** A number as pandas' parser takes one: digits, one optional sign, '.', an exponent (no hex, no '_', no spaces). */
+function numberSyntax(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || c === 46 || c === 45 || c === 43 || c === 101 || c === 69)) return false;
+  }
+  return true;
+}
+
+function intSyntax(s: string): boolean {
+  for (let i = s.charCodeAt(0) === 45 || s.charCodeAt(0) === 43 ? 1 : 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
