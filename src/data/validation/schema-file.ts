@@ -32,7 +32,9 @@ function jsonErrorOffset(text: string): number | null {
       JSON.parse(text.slice(0, n));
       return true;
     } catch (err) {
-      return /end of JSON input|Unterminated string/i.test(String((err as Error).message));
+      const message = String((err as Error).message);
+      const at = /position (\d+)/.exec(message);
+      return at ? Number(at[1]) >= n - 1 : /end of JSON input/i.test(message);
     }
   };
   let lo = 0;
@@ -66,7 +68,7 @@ export function parseSchema(text: string, file: string): DataSchema {
     const offset = m ? Number(m[1]) : jsonErrorOffset(text);
     const where = offset !== null ? ` line ${lineOf(text, offset)}` : '';
     throw invalid(
-      `${file}${where} is not valid JSON (${String((err as Error).message).replace(/ in JSON at position \d+.*$/, '')}); fix it or write a new one with mlx data profile --out`,
+      `${file}${where} is not valid JSON (${String((err as Error).message).replace(/ in JSON at position \d+.*$|, ".*" is not valid JSON$/s, '')}); fix it or write a new one with mlx data profile --out`,
       err,
     );
   }
