@@ -68,7 +68,7 @@ export function parseSchema(text: string, file: string): DataSchema {
     const offset = m ? Number(m[1]) : jsonErrorOffset(text);
     const where = offset !== null ? ` line ${lineOf(text, offset)}` : '';
     throw invalid(
-      `${file}${where} is not valid JSON (${String((err as Error).message).replace(/ in JSON at position \d+.*$|, ".*" is not valid JSON$/s, '')}); fix it or write a new one with mlx data profile --out`,
+      `${file}${where} is not valid JSON (${String((err as Error).message).replace(/ in JSON at position \d+.*$|,\s*(\.\.\.)?".*" is not valid JSON$/s, '')}); fix it or write a new one with mlx data profile --out`,
       err,
     );
   }

@@ -51,7 +51,8 @@ export interface InferOptions {
   tolerance?: number;
 }
 
-const up = (v: number, digits = 4) => Math.ceil(v * 10 ** digits) / 10 ** digits;
+// Rounded up to `digits` decimals, with float noise (0.16000000000000003) not counted as a fraction above.
+const up = (v: number, digits = 4) => Math.ceil(v * 10 ** digits - 1e-9) / 10 ** digits;
 
 /**
  * Expectations a reference supports, as TFDV's infer_schema does: every column present with its
