@@ -61,3 +61,34 @@ describe('schema files', () => {
       expect(() => parseSchema(text, 's.json')).toThrow(message);
     });
 });
+
+describe('the published JSON Schema (schemas/mlx-data-schema.v1.json)', () => {
+  it('accepts what inference writes and names the same expectations and keys as the reader', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const { EXPECTATION_KEYS } = await import('./schema.js');
+    const file = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../schemas/mlx-data-schema.v1.json');
+    const published = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const { default: Ajv } = await import('ajv');
+    const validate = new Ajv({ allErrors: true }).compile(published);
+    const written = JSON.parse(formatSchema(inferSchema(profile)));
+    expect(validate(written), JSON.stringify(validate.errors)).toBe(true);
+    const branches = published.properties.expectations.items.oneOf as { properties: Record<string, unknown>; required: string[] }[];
+    const fromSchema = Object.fromEntries(
+      branches.map((b) => [
+        (b.properties.expect as { const: string }).const,
+        {
+          required: b.required.filter((k) => k !== 'expect').sort(),
+          all: Object.keys(b.properties)
+            .filter((k) => k !== 'expect' && k !== 'severity')
+            .sort(),
+        },
+      ]),
+    );
+    const fromReader = Object.fromEntries(
+      Object.entries(EXPECTATION_KEYS).map(([k, v]) => [k, { required: [...v.required].sort(), all: [...v.required, ...v.optional].sort() }]),
+    );
+    expect(fromSchema).toEqual(fromReader);
+    expect(validate({ mlx_data_schema: 1, expectations: [{ expect: 'sorted', column: 'x' }] })).toBe(false);
+  });
+});
