@@ -197,3 +197,38 @@ describe('bad input: one line naming the file and line, exit 1 or 2, nothing wri
       T,
     );
 });
+
+describe('logged serving traffic (serving:MODEL)', () => {
+  it('profiles and validates what mlx serve --log-inputs logged: the logged columns and the prediction', async () => {
+    const { logTraffic, records, seedDriftData } = await import('./helpers/inference-log.js');
+    const { tabularDataCsv } = await import('../src/models/onnx/tabular-model.js');
+    const live = tempProject('mlx-validate-live-');
+    const ref = seedDriftData(300, 1);
+    fs.writeFileSync(path.join(live, 'ref.csv'), tabularDataCsv(ref, { label: false }));
+    expect(mlx(live, ['data', 'profile', 'ref.csv', '--out', 'schema.json']).code).toBe(0);
+    const now = Date.now();
+    await logTraffic(live, records(seedDriftData(50, 2), { start: now - 60_000, prefix: 'a' }));
+    const p = mlx(live, ['data', 'profile', 'serving:clf', '--json']);
+    expect(p.code, p.stderr).toBe(0);
+    const profile = JSON.parse(p.stdout);
+    expect(profile.rows).toBe(50);
+    expect(profile.columns.map((c: any) => c.name)).toEqual([...ref.featureNames, 'prediction']);
+    // The prediction is a column the reference lacks: a warning, not a failure.
+    const ok = mlx(live, ['data', 'validate', 'serving:clf', '--schema', 'schema.json', '--json']);
+    expect(ok.code, ok.stdout).toBe(0);
+    expect(JSON.parse(ok.stdout).results.find((x: any) => x.expect === 'no_extra_columns')).toMatchObject({
+      status: 'failed',
+      severity: 'warn',
+      observed: { extra: ['prediction'] },
+    });
+    // Traffic far outside the reference's ranges, later: only that window fails.
+    await logTraffic(live, records(seedDriftData(50, 3, { shift: 50 }), { start: now - 1000, prefix: 'b' }));
+    const bad = mlx(live, ['data', 'validate', 'serving:clf', '--schema', 'schema.json', '--since', '30s', '--json']);
+    expect(bad.code, bad.stderr).toBe(4);
+    const report = JSON.parse(bad.stdout);
+    expect(report.rows).toBe(50);
+    expect(report.results.some((x: any) => x.expect === 'range' && x.status === 'failed')).toBe(true);
+    expectError(mlx(live, ['data', 'validate', 'serving:other', '--schema', 'schema.json']), 1, 'no logged rows', 'model "other"');
+    expectError(mlx(live, ['data', 'validate', 'ref.csv', '--schema', 'schema.json', '--since', '1h']), 2, '--since only applies to a serving:MODEL source');
+  }, 120_000);
+});

@@ -25,8 +25,7 @@ export function registerDataValidate(data: Command): void {
         [
           'mlx data validate batch.csv --schema schema.json',
           'mlx data validate batch.csv --reference train.csv --html validation.html',
-          'mlx data validate batch.csv --schema schema.json --expect "age >= 0" --expect "income > 0 or income is null"',
-          'mlx data validate serving:clf --schema schema.json --since 1h --json',
+          'mlx data validate serving:clf --schema schema.json --since 1h --expect "income > 0 or income is null"',
         ],
         'Exit codes: 0 valid, 4 an error-level expectation failed (or any with --strict), 1 error, 2 bad flags.',
       ),
