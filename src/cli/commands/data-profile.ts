@@ -9,7 +9,7 @@ export function registerDataProfile(data: Command): void {
     .description(
       'profile a dataset (CSV, TSV, JSON lines, a dataset pointer PATH.mlx.json, or serving:MODEL for logged traffic) and infer a schema of expectations from it',
     )
-    .option('--out <schema.json>', 'write the inferred schema (expectations + the reference statistics) to this file')
+    .option('--out <file>', 'write the inferred schema (expectations + the reference statistics) to this file')
     .option('--tolerance <x>', 'share of the reference range allowed beyond each end in range expectations', '0.1')
     .option('--max-categories <n>', 'most distinct values a text column may have to get a categories expectation', '20')
     .option('--json', 'print the profile as JSON')

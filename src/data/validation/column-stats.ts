@@ -43,7 +43,9 @@ export class ColumnStats {
   private shift = NaN;
   private s1 = 0;
   private s2 = 0;
-  readonly sketch = new QuantileSketch();
+  private readonly sketch = new QuantileSketch();
+  /** Finite numbers seen (what mean, std and quantiles are of). */
+  finite = 0;
   minLen = Infinity;
   maxLen = -Infinity;
   trues = 0;
@@ -156,31 +158,34 @@ export class ColumnStats {
     this.count++;
     const type = this.type;
     if (type !== kind) this.widen(kind);
+    const key = kind === Kind.String ? text : this.num;
+    // Counted by value first: while a column has few distinct values, its quantiles come exactly from
+    // the counts and the sketch is not fed (it is given the counts if the column outgrows them).
+    const cats = this.cats;
+    if (cats) {
+      const n = cats.get(key);
+      if (n === undefined) {
+        if (cats.size === CATEGORY_TRACK) this.dropCats();
+        else cats.set(key, 1);
+      } else cats.set(key, n + 1);
+    }
     if (this.numeric && kind !== Kind.String) {
       const v = this.num;
       if (v < this.min) this.min = v;
       if (v > this.max) this.max = v;
       if (kind === Kind.Bool) this.trues += v;
-      else if (Number.isFinite(v)) {
+      else if (v - v === 0) {
         if (this.shift !== this.shift) this.shift = v;
         const d = v - this.shift;
         this.s1 += d;
         this.s2 += d * d;
-        this.sketch.add(v);
+        this.finite++;
+        if (this.cats === null) this.sketch.add(v);
       }
     }
     const len = text.length;
     if (len < this.minLen) this.minLen = len;
     if (len > this.maxLen) this.maxLen = len;
-    const key = kind === Kind.String ? text : this.num;
-    const cats = this.cats;
-    if (cats) {
-      const n = cats.get(key);
-      if (n === undefined) {
-        if (cats.size === CATEGORY_TRACK) this.cats = null;
-        else cats.set(key, 1);
-      } else cats.set(key, n + 1);
-    }
     const keys = this.keys;
     if (keys) {
       if (keys.has(key)) {
@@ -189,6 +194,32 @@ export class ColumnStats {
       } else if (this.budget.left-- > 0) keys.add(key);
       else this.dropKeys();
     }
+  }
+
+  private dropCats(): void {
+    if (this.numeric) for (const [k, n] of this.cats!) if (typeof k === 'number' && k - k === 0) this.sketch.addCount(k, n);
+    this.cats = null;
+  }
+
+  /** The q-quantiles of the finite numbers: exact from the counts by value while they are kept, else the sketch's. */
+  quantiles(qs: number[]): { values: (number | null)[]; exact: boolean } {
+    if (!this.cats) return { values: this.sketch.quantiles(qs), exact: this.sketch.isExact };
+    const pairs = [...this.cats].filter((e): e is [number, number] => typeof e[0] === 'number' && e[0] - e[0] === 0).sort((a, b) => a[0] - b[0]);
+    const n = pairs.reduce((s, p) => s + p[1], 0);
+    if (n === 0) return { values: qs.map(() => null), exact: true };
+    // The value at a 0-based rank, walking the cumulative counts.
+    const at = (rank: number) => {
+      let cum = 0;
+      for (const [v, c] of pairs) if ((cum += c) > rank) return v;
+      return pairs[pairs.length - 1][0];
+    };
+    const values = qs.map((q) => {
+      const pos = q * (n - 1);
+      const lo = Math.floor(pos);
+      const a = at(lo);
+      return a + (at(Math.min(lo + 1, n - 1)) - a) * (pos - lo);
+    });
+    return { values, exact: true };
   }
 
   private widen(kind: Kind): void {
@@ -233,18 +264,14 @@ export class ColumnStats {
     return this.type === Kind.Int || this.type === Kind.Float;
   }
 
-  get finiteCount(): number {
-    return this.sketch.count;
-  }
-
   get mean(): number | null {
-    const n = this.sketch.count;
+    const n = this.finite;
     return n === 0 ? null : this.shift + this.s1 / n;
   }
 
   /** Sample standard deviation (ddof 1, as pandas). */
   get std(): number | null {
-    const n = this.sketch.count;
+    const n = this.finite;
     if (n < 2) return null;
     return Math.sqrt(Math.max(0, (this.s2 - (this.s1 * this.s1) / n) / (n - 1)));
   }

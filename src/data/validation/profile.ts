@@ -86,9 +86,9 @@ function columnProfile(s: ColumnStats, rows: number, maxCategories: number): Col
     p.max = s.max;
     p.mean = s.mean === null ? null : round(s.mean);
     p.std = s.std === null ? null : round(s.std);
-    const q = s.sketch.quantiles(QUANTILES);
-    p.quantiles = Object.fromEntries(QUANTILES.map((x, i) => [String(x), q[i] === null ? null : round(q[i]!)]));
-    p.quantiles_exact = s.sketch.isExact;
+    const q = s.quantiles(QUANTILES);
+    p.quantiles = Object.fromEntries(QUANTILES.map((x, i) => [String(x), q.values[i] === null ? null : round(q.values[i]!)]));
+    p.quantiles_exact = q.exact;
   } else if (s.type === Kind.Date && s.count > 0) {
     p.min = iso(s.min);
     p.max = iso(s.max);

@@ -23,11 +23,11 @@ class Store {
   offset = 0;
   total = 0;
 
-  add(key: number): void {
+  add(key: number, count = 1): void {
     let i = key - this.offset;
     if (i < 0 || i >= this.counts.length) i = this.extend(key);
-    this.counts[i]++;
-    this.total++;
+    this.counts[i] += count;
+    this.total += count;
   }
 
   private extend(key: number): number {
@@ -99,11 +99,20 @@ export class QuantileSketch {
     this.bucket(v);
   }
 
-  private bucket(v: number): void {
+  /** Adds a value `count` times (a category's count, when a column stops being counted by value). */
+  addCount(v: number, count: number): void {
+    for (; count > 0 && this.sketch === null; count--) this.add(v);
+    if (count > 0) {
+      this.n += count;
+      this.bucket(v, count);
+    }
+  }
+
+  private bucket(v: number, count = 1): void {
     const s = this.sketch!;
-    if (v > MIN_INDEXABLE) s.pos.add(Math.ceil(Math.log(v) / LN_GAMMA));
-    else if (v < -MIN_INDEXABLE) s.neg.add(Math.ceil(Math.log(-v) / LN_GAMMA));
-    else s.zeros++;
+    if (v > MIN_INDEXABLE) s.pos.add(Math.ceil(Math.log(v) / LN_GAMMA), count);
+    else if (v < -MIN_INDEXABLE) s.neg.add(Math.ceil(Math.log(-v) / LN_GAMMA), count);
+    else s.zeros += count;
   }
 
   /** The q-quantiles (0 ≤ q ≤ 1) of the values seen; null when there are none. */
