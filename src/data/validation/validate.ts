@@ -66,7 +66,7 @@ export class Validator implements TableVisitor {
   private tallies = new Map<Expectation, Tally>();
   private exprs: { x: Expectation; test: () => boolean; columns: string[] }[] = [];
   private values: unknown[] = [];
-  private uniques = new Map<Expectation, Set<string> | null>();
+  private uniques = new Map<Expectation, Set<string | number> | null>();
 
   constructor(
     private readonly schema: DataSchema,
@@ -138,14 +138,16 @@ export class Validator implements TableVisitor {
         return [(k, _n, text, line) => k !== Kind.Null && (text.length < lo || text.length > hi) && t.hit(line, text)];
       }
       case 'unique': {
-        this.uniques.set(x, new Set());
+        // Numbers held as numbers (cheaper to hash than their text); text as written.
+        let seen: Set<string | number> | null = new Set();
+        this.uniques.set(x, seen);
         return [
-          (k, _n, text, line) => {
-            const seen = this.uniques.get(x);
-            if (k === Kind.Null || !seen) return;
-            if (seen.has(text)) t.hit(line, text);
-            else if (seen.size >= UNIQUE_LIMIT) this.uniques.set(x, null);
-            else seen.add(text);
+          (k, n, text, line) => {
+            if (k === Kind.Null || seen === null) return;
+            const key = k === Kind.String ? text : n;
+            if (seen.has(key)) t.hit(line, text);
+            else if (seen.size < UNIQUE_LIMIT) seen.add(key);
+            else this.uniques.set(x, (seen = null));
           },
         ];
       }
