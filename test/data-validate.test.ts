@@ -232,3 +232,20 @@ describe('logged serving traffic (serving:MODEL)', () => {
     expectError(mlx(live, ['data', 'validate', 'ref.csv', '--schema', 'schema.json', '--since', '1h']), 2, '--since only applies to a serving:MODEL source');
   }, 120_000);
 });
+
+describe('output safety', () => {
+  it('control characters from the data are written out in the table and escaped in the HTML report', () => {
+    write('esc-ref.csv', 'id,color\n1,red\n2,blue\n3,red\n');
+    write('esc.csv', 'id,color\n1,\u001b[2Jevil\n');
+    const r = mlx(dir, ['data', 'validate', 'esc.csv', '--reference', 'esc-ref.csv', '--html', 'esc.html']);
+    expect(r.code).toBe(4);
+    expect(r.stdout).not.toContain('\u001b');
+    expect(r.stdout).toContain('\\x1b[2Jevil');
+    const html = fs.readFileSync(path.join(dir, 'esc.html'), 'utf8');
+    write('lt.csv', 'id,color\n1,<script>x</script>\n');
+    mlx(dir, ['data', 'validate', 'lt.csv', '--reference', 'esc-ref.csv', '--html', 'lt.html']);
+    expect(fs.readFileSync(path.join(dir, 'lt.html'), 'utf8')).toContain('&lt;script&gt;x&lt;/script&gt;');
+    expect(html).toContain('\\x1b[2Jevil');
+    expect(html).not.toContain('\u001b');
+  });
+});

@@ -1,4 +1,7 @@
-import { escapeHtml as esc, formatReportNumber as fmt, reportCss } from '../../core/html.js';
+import { escapeHtml, formatReportNumber as fmt, reportCss } from '../../core/html.js';
+
+// Data's control characters written out (\x1b), as the terminal output shows them, then HTML-escaped.
+const esc = (s: string) => escapeHtml(s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
 import type { ColumnProfile } from './profile.js';
 import type { ExpectationResult, ValidationReport } from './validate.js';
 
