@@ -5,6 +5,7 @@ import { printable } from './output.js';
 import { registerCompareCommand } from './commands/compare.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerContainerizeCommand } from './commands/containerize.js';
+import { registerDataCommands } from './commands/data.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerDriftCommand } from './commands/drift.js';
 import { registerExperimentCommands } from './commands/experiments.js';
@@ -68,6 +69,7 @@ export function buildProgram(): Command {
   registerFeedbackCommand(program);
   registerSweepCommand(program);
   registerPipelineCommands(program);
+  registerDataCommands(program);
   registerDbCommands(program);
   registerCompletionCommand(program);
   // Also after the command name (`mlx runs list --tracking-uri X`, as MLflow's CLI takes it): the

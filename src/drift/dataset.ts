@@ -3,6 +3,7 @@ import path from 'node:path';
 import { invalid, MlxError } from '../core/errors.js';
 import { fileError, isSystemError, readableStat } from '../core/file-errors.js';
 import { asObject, jsonLines } from '../core/json-lines.js';
+import { PANDAS_NA } from '../core/missing-values.js';
 import { CsvSyntaxError, checkHeader, checkWidth, csvRecords } from '../core/csv-records.js';
 
 export type ColumnKind = 'numerical' | 'categorical';
@@ -24,27 +25,7 @@ export interface Table {
   window?: { since: number; until: number };
 }
 
-// pandas' default NA strings, so a file reads the same here as in pd.read_csv.
-const NA = new Set([
-  '',
-  'NA',
-  'N/A',
-  'n/a',
-  'NaN',
-  'nan',
-  '-NaN',
-  '-nan',
-  'null',
-  'NULL',
-  'None',
-  '#N/A',
-  '#NA',
-  '<NA>',
-  '1.#IND',
-  '-1.#IND',
-  '1.#QNAN',
-  '-1.#QNAN',
-]);
+const NA = PANDAS_NA;
 
 /** Builds one column value by value, switching to categories at the first value that is not a number. */
 export class ColumnBuilder {

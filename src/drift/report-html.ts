@@ -1,16 +1,10 @@
+import { escapeHtml, formatReportNumber, reportCss } from '../core/html.js';
 import type { ColumnReport, DriftReport } from './analyze.js';
 import type { Column } from './dataset.js';
 import { categoryValues } from './summary.js';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const fmt = (v: number | null | undefined) =>
-  v === null || v === undefined
-    ? '–'
-    : !Number.isFinite(v)
-      ? String(v)
-      : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)
-        ? v.toExponential(3)
-        : String(Number(v.toPrecision(4)));
+const esc = escapeHtml;
+const fmt = formatReportNumber;
 
 const W = 460;
 const H = 180;
@@ -138,12 +132,7 @@ export function renderDriftHtml(r: DriftReport, generatedAt: Date = new Date()):
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Drift report: ${esc(r.current.file)}</title>
 <style>
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:24px auto;max-width:1000px;color:#222;padding:0 16px}
-h1{font-size:22px}.verdict{font-size:18px;padding:12px 16px;border-radius:6px;background:${r.dataset_drift ? '#fde8e4' : '#e6f4ea'};border-left:6px solid ${r.dataset_drift ? '#D55E00' : '#009E73'}}
-table{border-collapse:collapse;font-size:13px}td,th{padding:4px 8px;border-bottom:1px solid #eee;text-align:left}
-tr.drift td{color:#a33;font-weight:600}.bad{color:#D55E00}.ok{color:#009E73}.meta{color:#555;font-size:13px;margin:2px 0 8px}
-section.col{border:1px solid #e5e5e5;border-radius:6px;padding:8px 14px;margin:14px 0}section.col.drift{border-color:#f0b8a8}
-.row{display:flex;gap:20px;flex-wrap:wrap;align-items:flex-start}.legend span{display:inline-block;width:12px;height:12px;margin:0 4px -2px 12px}
+${reportCss(r.dataset_drift)}
 </style></head><body>
 <h1>Drift report</h1>
 <p class="verdict">${verdict}</p>
