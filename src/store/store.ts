@@ -1,4 +1,5 @@
 import type {
+  ModelStage,
   ModelSignature,
   ModelVersion,
   RegisteredModel,
@@ -161,6 +162,11 @@ export interface RegistryStore extends StoreBase {
   setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void>;
   deleteModelVersionTag(name: string, version: number, key: string): Promise<void>;
   setRegisteredModelAlias(name: string, alias: string, version: number): Promise<void>;
+  /**
+   * Moves a version to an MLflow stage; with archiveExisting, the model's other versions in that
+   * stage (Staging or Production) move to Archived in the same transaction.
+   */
+  transitionModelVersionStage(name: string, version: number, stage: ModelStage, archiveExisting: boolean): Promise<ModelVersion>;
   deleteRegisteredModelAlias(name: string, alias: string): Promise<void>;
 
   // ---- only where a tracking server keeps the model files (the REST store) ----

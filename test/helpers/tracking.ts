@@ -59,7 +59,9 @@ export function query(q: Record<string, string | number | (string | number)[]>):
  * folder and new experiments get `mlflow-artifacts:` locations, as `mlx server
  * --artifacts-destination` does (see start.ts).
  */
-export function trackingFixture(opts: Partial<TrackingAppOptions> & { maxBodyBytes?: number; artifactsDestination?: boolean } = {}): TrackingFixture {
+export function trackingFixture(
+  opts: Partial<TrackingAppOptions> & { maxBodyBytes?: number; artifactsDestination?: boolean; facts?: boolean } = {},
+): TrackingFixture {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlx-tracking-'));
   const store = new SqliteStore(path.join(dir, '.mlx'));
   const own = path.join(store.uri, 'artifacts');
@@ -78,7 +80,12 @@ export function trackingFixture(opts: Partial<TrackingAppOptions> & { maxBodyByt
   const app = trackingApp(ctx, { maxUploadBytes: 4 * 1024 * 1024, ...opts, log });
   const raw = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
     const isData = typeof body === 'string' || body instanceof Uint8Array;
-    const init: RequestInit = { method, headers: { ...(body !== undefined && !isData ? { 'content-type': 'application/json' } : {}), ...headers } };
+    // As mlx's own clients do, ask for mlx's model facts among version tags (opts.facts false: as a plain MLflow client).
+    const facts: Record<string, string> = opts.facts === false ? {} : { 'x-mlx-model-facts': 'true' };
+    const init: RequestInit = {
+      method,
+      headers: { ...facts, ...(body !== undefined && !isData ? { 'content-type': 'application/json' } : {}), ...headers },
+    };
     if (body !== undefined) init.body = isData ? (body as RequestInit['body']) : JSON.stringify(body);
     return reply(await app.request(p, init));
   };

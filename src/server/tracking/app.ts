@@ -103,7 +103,7 @@ export function trackingApp(ctx: TrackingContext, o: TrackingAppOptions): Hono {
 
   const api = new Hono();
   api.onError(onError);
-  const e = endpoints(api, ctx);
+  const e = endpoints(api, ctx, { mlflowShape: true });
   experimentRoutes(e, ctx);
   runRoutes(e, ctx);
   registryRoutes(e, ctx);

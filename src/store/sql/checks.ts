@@ -85,7 +85,9 @@ export function validateVersionInput(input: CreateModelVersionInput): void {
   validateModelName(input.name);
   if (input.alias !== undefined) validateAlias(input.alias);
   validateTags(input.tags ?? {});
-  if (!/^[0-9a-f]{64}$/.test(input.sha256)) throw invalid(`sha256 ${q(input.sha256)} is not 64 hex characters`);
+  // A version registered from a source mlx cannot read (MLflow registers any) has no bytes and no sha256.
+  const opaque = input.sha256 === '' && input.storageLocation === '';
+  if (!opaque && !/^[0-9a-f]{64}$/.test(input.sha256)) throw invalid(`sha256 ${q(input.sha256)} is not 64 hex characters`);
 }
 
 /** A new run's id, name, start time and all its tags (system tags included) and params, validated. */
