@@ -117,6 +117,12 @@ export interface TrackingStore extends StoreBase {
   restoreExperiment(experimentId: string): Promise<void>;
   setExperimentTag(experimentId: string, key: string, value: string): Promise<void>;
   deleteExperimentTag(experimentId: string, key: string): Promise<void>;
+  /**
+   * Where an experiment's new runs keep their artifacts (runs logged already keep theirs). Only
+   * stores whose Default experiment starts with a folder of their own have it (SQLite): a tracking
+   * server with its own artifact destination moves it there (mlflow-artifacts:/0).
+   */
+  setExperimentArtifactLocation?(experimentId: string, artifactLocation: string): Promise<void>;
 
   createRun(input: CreateRunInput): Promise<RunInfo>;
   getRun(runId: string): Promise<Run>;
