@@ -119,7 +119,8 @@ export async function resolveRegistryRef(
   text: string,
   opts: { latestForBare?: boolean } = {},
 ): Promise<{ name: string; version: number | null }> {
-  const { name, selector } = parseRegistryRef(text, { allowBare: true });
+  // models:/NAME/3 and models:/NAME@alias name what NAME/3 and NAME@alias do.
+  const { name, selector } = parseRegistryRef(text.startsWith('models:/') ? text.slice('models:/'.length) : text, { allowBare: true });
   if (selector === null) {
     await store.getRegisteredModel(name);
     return { name, version: opts.latestForBare ? (await store.getLatestModelVersion(name)).version : null };

@@ -55,19 +55,30 @@ function modelsShow(models: Command): void {
 function modelsAlias(models: Command): void {
   models
     .command('alias <name> <version-or-alias> [alias]')
-    .description('point ALIAS at VERSION (moving it if it exists): alias NAME VERSION ALIAS; remove: alias --delete NAME ALIAS')
+    .description(
+      'point ALIAS at VERSION (moving it if it exists): alias NAME VERSION ALIAS or alias NAME/VERSION ALIAS (models:/NAME/VERSION too); remove: alias --delete NAME ALIAS',
+    )
     .option('--delete', 'delete the alias instead')
     .addHelpText(
       'after',
       examples(['mlx models alias pets-classifier 4 champion  # point (or move) an alias', 'mlx models alias --delete pets-classifier challenger']),
     )
-    .action(async (name: string, second: string, third: string | undefined, opts: { delete?: boolean }, cmd: Command) => {
+    .action(async (first: string, second: string, third: string | undefined, opts: { delete?: boolean }, cmd: Command) => {
       const { MlxError } = await import('../../core/errors.js');
       const { parseVersion } = await import('../../core/validation.js');
-      if (opts.delete ? third !== undefined : third === undefined)
-        throw new MlxError('USAGE', opts.delete ? 'usage: mlx models alias --delete NAME ALIAS' : 'usage: mlx models alias NAME VERSION ALIAS');
+      const { parseRegistryRef } = await import('../../core/uri.js');
+      const ref = parseRegistryRef(first.startsWith('models:/') ? first.slice('models:/'.length) : first, { allowBare: true });
+      // NAME/VERSION ALIAS: the version is in the first argument.
+      const inRef = ref.selector !== null && 'version' in ref.selector ? ref.selector.version : null;
+      const usage = opts.delete ? 'usage: mlx models alias --delete NAME ALIAS' : 'usage: mlx models alias NAME VERSION ALIAS (or NAME/VERSION ALIAS)';
+      if (ref.selector !== null && (opts.delete || inRef === null || third !== undefined)) throw new MlxError('USAGE', usage);
+      if (inRef === null && (opts.delete ? third !== undefined : third === undefined)) throw new MlxError('USAGE', usage);
       await withStore(cmd, false, async (store) =>
-        opts.delete ? store.deleteRegisteredModelAlias(name, second) : store.setRegisteredModelAlias(name, third!, parseVersion(second)),
+        opts.delete
+          ? store.deleteRegisteredModelAlias(ref.name, second)
+          : inRef !== null
+            ? store.setRegisteredModelAlias(ref.name, second, inRef)
+            : store.setRegisteredModelAlias(ref.name, third!, parseVersion(second)),
       );
     });
 }
