@@ -173,3 +173,48 @@ describe.each(BACKENDS)('MLflow Python client workflows against mlx server on %s
     expectError(mlx(dir, ['predict', 'models:/churn/2', '--input', 'photos'], { env: env() }), 1, 'version 2 of churn has its files at s3://bucket/churn/model');
   });
 });
+
+describe('MLflow model folders in the mlx CLI (local store)', () => {
+  let dir: string;
+  const write = (rel: string, content: string | Uint8Array) => {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), content);
+  };
+
+  it('mlx register DIR reads an MLmodel folder: its onnx flavor is registered, its signature checked; other flavors refused in one line', () => {
+    dir = tempProject('mlx-mlmodel-');
+    dirs.push(dir);
+    write('exported/MLmodel', MLMODEL_ONNX('0'.repeat(32)).replace('data: model.onnx\n    onnx_version', 'data: weights/clf.onnx\n    onnx_version'));
+    write('exported/weights/clf.onnx', imageClassifierOnnx());
+    write('exported/model.onnx', 'a decoy the onnx flavor does not name');
+    const r = mlx(dir, ['register', 'exported', '--name', 'clf', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).model_version).toMatchObject({ version: 1, source: path.join(fs.realpathSync(dir), 'exported/weights/clf.onnx') });
+
+    write('sk/MLmodel', MLMODEL_SKLEARN);
+    write('sk/model.pkl', 'pickle');
+    expectError(mlx(dir, ['register', 'sk', '--name', 'churn']), 1, 'model file "sk" is an MLflow sklearn model; mlx serves ONNX: convert it with skl2onnx and register the .onnx');
+    write('wrong/MLmodel', MLMODEL_ONNX('0'.repeat(32)).replace('[-1, 5]', '[-1, 7]'));
+    write('wrong/model.onnx', imageClassifierOnnx());
+    expectError(mlx(dir, ['register', 'wrong', '--name', 'churn']), 1, 'output "logits" has shape [-1, 7] in its MLflow signature but [-1, 5] in the ONNX model');
+    write('escape/MLmodel', 'flavors:\n  onnx:\n    data: ../exported/weights/clf.onnx\n');
+    expectError(mlx(dir, ['register', 'escape', '--name', 'churn']), 1, 'which is not a file inside the model folder');
+    // Nothing of the refused registrations was written.
+    expect(JSON.parse(mlx(dir, ['models', 'list', '--json']).stdout).registered_models.map((m: { name: string }) => m.name)).toEqual(['clf']);
+  });
+
+  it('mlx serve runs:/RUN/model serves the ONNX file of an MLflow model folder logged to a run', async () => {
+    const run = mlx(dir, ['runs', 'start', '--name', 'export']).stdout.trim();
+    expect(run).toMatch(/^[0-9a-f]{32}$/);
+    // The folder lands as model/exported in the run's artifacts.
+    expect(mlx(dir, ['log', 'artifact', 'exported', '--run', run, '--artifact-path', 'model']).code).toBe(0);
+    const { startServe, stopAll } = await import('./helpers/serve.js');
+    try {
+      const s = await startServe(dir, `runs:/${run}/model/exported`);
+      // The file the onnx flavor names (weights/clf.onnx), not the decoy model.onnx beside MLmodel.
+      expect(s.stderr()).toMatch(/mlx: serving clf /);
+    } finally {
+      await stopAll();
+    }
+  }, 60_000);
+});

@@ -70,6 +70,10 @@ export async function renderVersion(el, [name, version]) {
         'Aliases',
         (v.aliases ?? []).length ? (v.aliases ?? []).map((a) => h('a', { class: 'chip', href: versionHref(name, v.version) }, `@${a}`)) : muted('none'),
       ],
+      // MLflow's stage (deprecated for aliases, still used by its clients), beside the aliases.
+      ['Stage', v.current_stage ?? 'None'],
+      // A version registered from a source mlx cannot serve (another flavor, files elsewhere) says what to do.
+      ...(tags['mlx.not_servable'] ? [['Servable', h('span', { class: 'error', id: 'not-servable' }, `no: ${tags['mlx.not_servable']}`)]] : []),
       ['Source', h('code', null, v.source ?? '')],
       ['Run', v.run_id ? runLink(v.run_id) : muted('none')],
       ['User', v.user_id ?? ''],
