@@ -113,9 +113,17 @@ export class RemoteModelFiles implements ModelFiles {
     } finally {
       fs.rmSync(tmp, { force: true });
     }
-    // The server keeps its own content-addressed copy: the upload is not needed afterwards.
     const drop = () => repo.remove('');
-    return { location: `${repo.uri}/model.onnx`, created: true, discard: drop, settle: drop };
+    // mlx server keeps its own content-addressed copy, so the upload is not needed afterwards; an
+    // MLflow server records the upload's URI as the version's storage location: it must stay.
+    const settle = async () => {
+      const copies = await this.store.http.call('GET', 'mlx/server-info').then(
+        () => true,
+        () => false,
+      );
+      if (copies) await drop();
+    };
+    return { location: `${repo.uri}/model.onnx`, created: true, discard: drop, settle };
   }
 
   async localFile(version: ModelVersion): Promise<string> {
