@@ -113,7 +113,12 @@ describe.each(BACKENDS)('MLflow Python client workflows against mlx server on %s
     await put(`${artifactUri}/sk/model.pkl`, 'cloudpickle bytes');
     await ok('POST', 'runs/log-model', {
       run_id: runId,
-      model_json: JSON.stringify({ artifact_path: 'model', flavors: { onnx: { data: 'model.onnx' } }, run_id: runId, utc_time_created: '2026-12-07 10:00:00.000000' }),
+      model_json: JSON.stringify({
+        artifact_path: 'model',
+        flavors: { onnx: { data: 'model.onnx' } },
+        run_id: runId,
+        utc_time_created: '2026-12-07 10:00:00.000000',
+      }),
     });
     // register_model: create the model (RESOURCE_ALREADY_EXISTS is fine), then the version from the run's folder.
     await ok('POST', 'registered-models/create', { name: 'seed-clf', tags: [], description: null });
@@ -125,7 +130,9 @@ describe.each(BACKENDS)('MLflow Python client workflows against mlx server on %s
     // The Python client waits for READY with model-versions/get.
     expect((await ok('GET', 'model-versions/get', { name: 'seed-clf', version: '1' })).model_version.status).toBe('READY');
     const { model_version: sk } = await ok('POST', 'model-versions/create', { name: 'churn', source: `runs:/${runId}/sk`, run_id: runId });
-    expect(sk.tags).toEqual([{ key: 'mlx.not_servable', value: 'is an MLflow sklearn model; mlx serves ONNX: convert it with skl2onnx and register the .onnx' }]);
+    expect(sk.tags).toEqual([
+      { key: 'mlx.not_servable', value: 'is an MLflow sklearn model; mlx serves ONNX: convert it with skl2onnx and register the .onnx' },
+    ]);
     const s3 = await ok('POST', 'model-versions/create', { name: 'churn', source: 's3://bucket/churn/model', run_id: runId });
     expect(s3.model_version.version).toBe('2');
   });
@@ -170,7 +177,11 @@ describe.each(BACKENDS)('MLflow Python client workflows against mlx server on %s
     expectError(mlx(dir, ['serve', 'models:/churn/1', '--port', '0'], { env: env() }), 1, line);
     expectError(mlx(dir, ['containerize', 'models:/churn/1', '--out', 'image'], { env: env() }), 1, line);
     expect(fs.existsSync(path.join(dir, 'image'))).toBe(false);
-    expectError(mlx(dir, ['predict', 'models:/churn/2', '--input', 'photos'], { env: env() }), 1, 'version 2 of churn has its files at s3://bucket/churn/model');
+    expectError(
+      mlx(dir, ['predict', 'models:/churn/2', '--input', 'photos'], { env: env() }),
+      1,
+      'version 2 of churn has its files at s3://bucket/churn/model',
+    );
   });
 });
 
@@ -193,10 +204,18 @@ describe('MLflow model folders in the mlx CLI (local store)', () => {
 
     write('sk/MLmodel', MLMODEL_SKLEARN);
     write('sk/model.pkl', 'pickle');
-    expectError(mlx(dir, ['register', 'sk', '--name', 'churn']), 1, 'model file "sk" is an MLflow sklearn model; mlx serves ONNX: convert it with skl2onnx and register the .onnx');
+    expectError(
+      mlx(dir, ['register', 'sk', '--name', 'churn']),
+      1,
+      'model file "sk" is an MLflow sklearn model; mlx serves ONNX: convert it with skl2onnx and register the .onnx',
+    );
     write('wrong/MLmodel', MLMODEL_ONNX('0'.repeat(32)).replace('[-1, 5]', '[-1, 7]'));
     write('wrong/model.onnx', imageClassifierOnnx());
-    expectError(mlx(dir, ['register', 'wrong', '--name', 'churn']), 1, 'output "logits" has shape [-1, 7] in its MLflow signature but [-1, 5] in the ONNX model');
+    expectError(
+      mlx(dir, ['register', 'wrong', '--name', 'churn']),
+      1,
+      'output "logits" has shape [-1, 7] in its MLflow signature but [-1, 5] in the ONNX model',
+    );
     write('escape/MLmodel', 'flavors:\n  onnx:\n    data: ../exported/weights/clf.onnx\n');
     expectError(mlx(dir, ['register', 'escape', '--name', 'churn']), 1, 'which is not a file inside the model folder');
     // Nothing of the refused registrations was written.

@@ -55,7 +55,14 @@ describe('mlx against an MLflow server', () => {
     expect([...server.artifacts.keys()]).toContain(`1/${runId}/artifacts/notes.md`);
     await ok(['runs', 'end', runId]);
     const shown = await json(['runs', 'show', runId]);
-    expect(shown).toMatchObject({ run_id: runId, run_name: 'baseline', status: 'FINISHED', params: { lr: '0.01' }, metrics: { loss: 0.25 }, tags: { team: 'vision' } });
+    expect(shown).toMatchObject({
+      run_id: runId,
+      run_name: 'baseline',
+      status: 'FINISHED',
+      params: { lr: '0.01' },
+      metrics: { loss: 0.25 },
+      tags: { team: 'vision' },
+    });
     expect((await json(['runs', 'list', '--experiment', 'seed'])).runs.map((r: { run_id: string }) => r.run_id)).toEqual([runId]);
   });
 
@@ -63,7 +70,10 @@ describe('mlx against an MLflow server', () => {
     const v = (await json(['register', 'model.onnx', '--name', 'clf', '--run', runId, '--alias', 'champion'])).model_version;
     expect(v).toMatchObject({ name: 'clf', version: 1, run_id: runId });
     // MLflow keeps no copy of its own: the uploaded file is where the version's storage location points.
-    const uri = server.requests.filter((r) => r.startsWith('PUT ')).map((r) => r.slice(4)).find((p) => p.endsWith('model.onnx'));
+    const uri = server.requests
+      .filter((r) => r.startsWith('PUT '))
+      .map((r) => r.slice(4))
+      .find((p) => p.endsWith('model.onnx'));
     expect(uri, server.requests.join('\n')).toBeDefined();
     expect(server.artifacts.get(decodeURIComponent(uri!.replace('/api/2.0/mlflow-artifacts/artifacts/', '')))).toBeDefined();
     expect((await json(['models', 'list'])).registered_models.map((m: { name: string }) => m.name)).toEqual(['clf']);

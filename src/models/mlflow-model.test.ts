@@ -42,7 +42,7 @@ describe('MLmodel files', () => {
   });
 
   it('leaves column-based signatures unchecked (they describe a DataFrame, not tensors)', async () => {
-    const text = ONNX_MLMODEL.replace(/  inputs: .*\n/, `  inputs: '[{"type": "double", "name": "a"}]'\n`);
+    const text = ONNX_MLMODEL.replace(/ {2}inputs: .*\n/, `  inputs: '[{"type": "double", "name": "a"}]'\n`);
     expect((await parseMlmodel(text, 'model')).signature).toBeNull();
   });
 

@@ -109,10 +109,7 @@ export async function parseMlmodel(text: string, label: string): Promise<MlflowM
 }
 
 /** The ONNX file an MLflow model folder stands for (its onnx flavor's file), or null when the folder has no MLmodel file. */
-export async function mlflowOnnxIn(
-  readMlmodel: () => string | null,
-  label: string,
-): Promise<{ file: string; signature: MlflowModelInfo['signature'] } | null> {
+export async function mlflowOnnxIn(readMlmodel: () => string | null, label: string): Promise<{ file: string; signature: MlflowModelInfo['signature'] } | null> {
   const text = readMlmodel();
   if (text === null) return null;
   const info = await parseMlmodel(text, label);
@@ -145,7 +142,9 @@ export function checkMlflowSignature(mlflow: NonNullable<MlflowModelInfo['signat
       const h = (w.name !== undefined ? have.find((x) => x.name === w.name) : undefined) ?? (w.name === undefined ? have[i] : undefined);
       const what = `${side.slice(0, -1)} ${JSON.stringify(w.name ?? have[i].name)}`;
       if (!h)
-        throw invalid(`${label}: its MLflow signature names ${what}, which the ONNX model does not have (it has ${have.map((x) => JSON.stringify(x.name)).join(', ')})`);
+        throw invalid(
+          `${label}: its MLflow signature names ${what}, which the ONNX model does not have (it has ${have.map((x) => JSON.stringify(x.name)).join(', ')})`,
+        );
       const dtype = DTYPES[w.dtype] ?? w.dtype;
       if (dtype !== h.type) throw invalid(`${label}: ${what} is ${w.dtype} in its MLflow signature but ${h.type} in the ONNX model`);
       if (h.shape.length > 0 && !dimsFit(w.shape, h.shape))

@@ -305,7 +305,11 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
       it('refuses invalid names and unknown models or versions', async () => {
         await rejectsWith(createVersion(version('bad/name')), 'INVALID_PARAMETER_VALUE', /bad\/name/);
         await rejectsWith(store.createRegisteredModel(''), 'INVALID_PARAMETER_VALUE');
-        await rejectsWith(store.getRegisteredModel('nope'), 'RESOURCE_DOES_NOT_EXIST', /^Registered Model with name=nope not found; list models with: mlx models list$/);
+        await rejectsWith(
+          store.getRegisteredModel('nope'),
+          'RESOURCE_DOES_NOT_EXIST',
+          /^Registered Model with name=nope not found; list models with: mlx models list$/,
+        );
         await createVersion(version('x'));
         await rejectsWith(store.getModelVersion('x', 7), 'RESOURCE_DOES_NOT_EXIST', /version=7\) not found/);
         await rejectsWith(store.getModelVersion('nope', 1), 'RESOURCE_DOES_NOT_EXIST', /name=nope/);

@@ -50,7 +50,15 @@ export async function startRecordedMlflow(): Promise<RecordedMlflow> {
   const versions = new Map<string, Json[]>();
   const artifacts = new Map<string, Buffer>();
   const requests: string[] = [];
-  experiments.set('0', { experiment_id: '0', name: 'Default', artifact_location: 'mlflow-artifacts:/0', lifecycle_stage: 'active', creation_time: 1, last_update_time: 1, tags: [] });
+  experiments.set('0', {
+    experiment_id: '0',
+    name: 'Default',
+    artifact_location: 'mlflow-artifacts:/0',
+    lifecycle_stage: 'active',
+    creation_time: 1,
+    last_update_time: 1,
+    tags: [],
+  });
 
   const experiment = (id: string) => experiments.get(String(id)) ?? fail(notFound(`No Experiment with id=${id} exists`));
   const run = (id: string) => runs.get(id) ?? fail(notFound(`Run with id=${id} not found`));
@@ -74,13 +82,20 @@ export async function startRecordedMlflow(): Promise<RecordedMlflow> {
   const logParam = (r: Json, key: string, value: string) => {
     const old = r.data.params.find((p: Json) => p.key === key);
     if (old && old.value !== value)
-      fail(invalid(`Changing param values is not allowed. Param with key='${key}' was already logged with value='${old.value}' for run ID='${r.info.run_id}'. Attempted logging new value '${value}'.`));
+      fail(
+        invalid(
+          `Changing param values is not allowed. Param with key='${key}' was already logged with value='${old.value}' for run ID='${r.info.run_id}'. Attempted logging new value '${value}'.`,
+        ),
+      );
     if (!old) r.data.params.push({ key, value });
   };
   const latest = (name: string, stages?: string[]) => {
     const best = new Map<string, Json>();
     for (const v of versions.get(name) ?? [])
-      if ((!stages?.length || stages.map((s) => s.toLowerCase()).includes(v.current_stage.toLowerCase())) && Number(v.version) > Number(best.get(v.current_stage)?.version ?? 0))
+      if (
+        (!stages?.length || stages.map((s) => s.toLowerCase()).includes(v.current_stage.toLowerCase())) &&
+        Number(v.version) > Number(best.get(v.current_stage)?.version ?? 0)
+      )
         best.set(v.current_stage, v);
     return [...best.values()];
   };
@@ -88,14 +103,24 @@ export async function startRecordedMlflow(): Promise<RecordedMlflow> {
 
   const routes: Record<string, (b: Json) => Json | void> = {
     'POST experiments/create': (b) => {
-      if ([...experiments.values()].some((e) => e.name === b.name)) fail(new Fail(400, 'RESOURCE_ALREADY_EXISTS', `Experiment(name=${b.name}) already exists. Error: (raised as a result of Query-invoked autoflush)`));
+      if ([...experiments.values()].some((e) => e.name === b.name))
+        fail(new Fail(400, 'RESOURCE_ALREADY_EXISTS', `Experiment(name=${b.name}) already exists. Error: (raised as a result of Query-invoked autoflush)`));
       const id = String(experiments.size);
-      experiments.set(id, { experiment_id: id, name: b.name, artifact_location: `mlflow-artifacts:/${id}`, lifecycle_stage: 'active', creation_time: now(), last_update_time: now(), tags: b.tags ?? [] });
+      experiments.set(id, {
+        experiment_id: id,
+        name: b.name,
+        artifact_location: `mlflow-artifacts:/${id}`,
+        lifecycle_stage: 'active',
+        creation_time: now(),
+        last_update_time: now(),
+        tags: b.tags ?? [],
+      });
       return { experiment_id: id };
     },
     'GET experiments/get': (b) => ({ experiment: experiment(b.experiment_id) }),
     'GET experiments/get-by-name': (b) => ({
-      experiment: [...experiments.values()].find((e) => e.name === b.experiment_name) ?? fail(notFound(`Could not find experiment with name '${b.experiment_name}'`)),
+      experiment:
+        [...experiments.values()].find((e) => e.name === b.experiment_name) ?? fail(notFound(`Could not find experiment with name '${b.experiment_name}'`)),
     }),
     'POST experiments/search': (b) => {
       const view = b.view_type ?? 'ACTIVE_ONLY';
@@ -114,7 +139,17 @@ export async function startRecordedMlflow(): Promise<RecordedMlflow> {
       const id = randomBytes(16).toString('hex');
       const name = b.run_name || (b.tags ?? []).find((t: Json) => t.key === 'mlflow.runName')?.value || `run-${id.slice(0, 4)}`;
       const r = {
-        info: { run_id: id, run_uuid: id, run_name: name, experiment_id: e.experiment_id, user_id: b.user_id ?? '', status: 'RUNNING', start_time: b.start_time ?? now(), artifact_uri: `${e.artifact_location}/${id}/artifacts`, lifecycle_stage: 'active' },
+        info: {
+          run_id: id,
+          run_uuid: id,
+          run_name: name,
+          experiment_id: e.experiment_id,
+          user_id: b.user_id ?? '',
+          status: 'RUNNING',
+          start_time: b.start_time ?? now(),
+          artifact_uri: `${e.artifact_location}/${id}/artifacts`,
+          lifecycle_stage: 'active',
+        },
         data: { metrics: [] as Json[], params: [] as Json[], tags: [...(b.tags ?? [])] },
         inputs: {},
       };
@@ -161,7 +196,14 @@ export async function startRecordedMlflow(): Promise<RecordedMlflow> {
     'GET metrics/get-history': (b) => ({ metrics: (run(b.run_id), history.get(`${b.run_id}/${b.metric_key}`) ?? []) }),
     'POST registered-models/create': (b) => {
       if (models.has(b.name)) fail(new Fail(400, 'RESOURCE_ALREADY_EXISTS', `Registered Model (name=${b.name}) already exists.`));
-      const m = { name: b.name, creation_timestamp: now(), last_updated_timestamp: now(), description: b.description || undefined, tags: b.tags ?? [], aliases: [] as Json[] };
+      const m = {
+        name: b.name,
+        creation_timestamp: now(),
+        last_updated_timestamp: now(),
+        description: b.description || undefined,
+        tags: b.tags ?? [],
+        aliases: [] as Json[],
+      };
       models.set(b.name, m);
       return { registered_model: modelJson(m) };
     },
@@ -204,7 +246,9 @@ export async function startRecordedMlflow(): Promise<RecordedMlflow> {
         status: 'READY',
         tags: b.tags ?? [],
         // MLflow resolves runs:/ to the run's artifact folder (RunsArtifactRepository.get_underlying_uri).
-        storage_location: b.source.startsWith('runs:/') ? b.source.replace(/^runs:\/([^/]+)\/?/, (_: string, id: string) => `${run(id).info.artifact_uri}/`) : b.source,
+        storage_location: b.source.startsWith('runs:/')
+          ? b.source.replace(/^runs:\/([^/]+)\/?/, (_: string, id: string) => `${run(id).info.artifact_uri}/`)
+          : b.source,
       };
       list.push(v);
       versions.set(b.name, list);
@@ -224,7 +268,10 @@ export async function startRecordedMlflow(): Promise<RecordedMlflow> {
     },
     'DELETE model-versions/delete': (b) => {
       version(b.name, b.version);
-      versions.set(b.name, (versions.get(b.name) ?? []).filter((v) => v.version !== String(b.version)));
+      versions.set(
+        b.name,
+        (versions.get(b.name) ?? []).filter((v) => v.version !== String(b.version)),
+      );
     },
     'POST model-versions/transition-stage': (b) => {
       const v = version(b.name, b.version);
@@ -281,7 +328,7 @@ export async function startRecordedMlflow(): Promise<RecordedMlflow> {
         return res.end(FLASK_404);
       }
       let fields: Json;
-      if (req.method === 'GET' || req.method === 'DELETE' && body.length === 0) {
+      if (req.method === 'GET' || (req.method === 'DELETE' && body.length === 0)) {
         fields = {};
         for (const [k, v] of url.searchParams) fields[k] = k in fields ? [fields[k], v].flat() : v;
       } else fields = body.length ? JSON.parse(body.toString('utf8')) : {};

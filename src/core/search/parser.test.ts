@@ -116,7 +116,10 @@ describe('parseFilter', () => {
     ['params.opt = adam', /^Invalid filter at position 14 near "adam": string values must be quoted, e\.g\. params\.opt = 'adam'$/],
     ['params.lr = 0.01', /position 13 near "0\.01": string values must be quoted, e\.g\. params\.lr = '0\.01'/],
     ['foo.bar = 1', /position 1 near "foo\.bar": invalid entity type 'foo'\. Valid: metrics, params, tags, attributes, datasets/],
-    ["colour = 'x'", /position 1 near "colour": Invalid attribute key 'colour' specified\. Valid keys are run_id, .*; for a param or metric write params\.colour or metrics\.colour/],
+    [
+      "colour = 'x'",
+      /position 1 near "colour": Invalid attribute key 'colour' specified\. Valid keys are run_id, .*; for a param or metric write params\.colour or metrics\.colour/,
+    ],
     ["attributes.colour = 'x'", /unknown attribute 'colour'\. Valid: run_id, run_name/],
     ["datasets.size = 'x'", /unknown dataset field 'size'/],
     ['params.lr > 1', /position 11 near ">": params are strings in MLflow/],

@@ -89,16 +89,19 @@ export const MLX_VERSION_TAGS = ['mlx.sha256', 'mlx.size', 'mlx.ir_version', 'ml
  * clients comparing tags see their own; a version mlx cannot serve has none.
  */
 export function modelVersionJson(v: ModelVersion, withFacts = false) {
-  const facts: Record<string, string> = !withFacts || v.sha256 === '' ? {} : {
-    'mlx.sha256': v.sha256,
-    'mlx.size': String(v.size),
-    'mlx.ir_version': String(v.ir_version),
-    'mlx.producer': v.producer,
-    'mlx.opset': JSON.stringify(v.opset),
-    'mlx.signature': JSON.stringify(v.signature),
-    ...(v.labels ? { 'mlx.labels': JSON.stringify(v.labels) } : {}),
-    ...(v.preprocess ? { 'mlx.preprocess': v.preprocess } : {}),
-  };
+  const facts: Record<string, string> =
+    !withFacts || v.sha256 === ''
+      ? {}
+      : {
+          'mlx.sha256': v.sha256,
+          'mlx.size': String(v.size),
+          'mlx.ir_version': String(v.ir_version),
+          'mlx.producer': v.producer,
+          'mlx.opset': JSON.stringify(v.opset),
+          'mlx.signature': JSON.stringify(v.signature),
+          ...(v.labels ? { 'mlx.labels': JSON.stringify(v.labels) } : {}),
+          ...(v.preprocess ? { 'mlx.preprocess': v.preprocess } : {}),
+        };
   return {
     name: v.name,
     version: String(v.version),

@@ -25,7 +25,8 @@ const mlmodel = (flavors: string, signature?: { inputs: string; outputs: string 
     "utc_time_created: '2026-12-07 10:00:00.000000'",
     '',
   ].join('\n');
-const ONNX_FLAVOR = '  onnx:\n    code: null\n    data: model.onnx\n    onnx_version: 1.17.0\n  python_function:\n    data: model.onnx\n    loader_module: mlflow.onnx';
+const ONNX_FLAVOR =
+  '  onnx:\n    code: null\n    data: model.onnx\n    onnx_version: 1.17.0\n  python_function:\n    data: model.onnx\n    loader_module: mlflow.onnx';
 const SKLEARN_FLAVOR =
   '  python_function:\n    loader_module: mlflow.sklearn\n    model_path: model.pkl\n  sklearn:\n    pickled_model: model.pkl\n    serialization_format: cloudpickle';
 const PYTORCH_FLAVOR = '  python_function:\n    loader_module: mlflow.pytorch\n  pytorch:\n    model_data: data\n    pytorch_version: 2.5.1';
@@ -56,7 +57,14 @@ describe('model-versions/create takes every source MLflow takes', () => {
   it('an MLflow model folder with an onnx flavor is read: the ONNX file it names is the model, its signature checked', async () => {
     ok(await f.post(`${API}/registered-models/create`, { name: 'onnx-clf' }));
     const v = ok(await createVersion('onnx-clf', `${run.artifacts}/onnx-model`)).model_version;
-    expect(v).toMatchObject({ name: 'onnx-clf', version: '1', source: `${run.artifacts}/onnx-model`, run_id: run.runId, current_stage: 'None', status: 'READY' });
+    expect(v).toMatchObject({
+      name: 'onnx-clf',
+      version: '1',
+      source: `${run.artifacts}/onnx-model`,
+      run_id: run.runId,
+      current_stage: 'None',
+      status: 'READY',
+    });
     // A plain client sees its own tags only: no mlx.* facts, and none here.
     expect(v.tags).toBeUndefined();
     const withFacts = await f.raw('GET', `${API}/model-versions/get?name=onnx-clf&version=1`, undefined, { 'X-MLX-Model-Facts': 'true' });
@@ -157,7 +165,12 @@ describe('runs/log-model (log_model records the model on its run)', () => {
 describe('stages (deprecated by MLflow, still served)', () => {
   const stageOf = async (v: string) => ok(await f.get(`${API}/model-versions/get`, { name: 'staged', version: v })).model_version.current_stage;
   const transition = (version: string, stage: string, archive?: boolean) =>
-    f.post(`${API}/model-versions/transition-stage`, { name: 'staged', version, stage, ...(archive === undefined ? {} : { archive_existing_versions: archive }) });
+    f.post(`${API}/model-versions/transition-stage`, {
+      name: 'staged',
+      version,
+      stage,
+      ...(archive === undefined ? {} : { archive_existing_versions: archive }),
+    });
 
   it('transition-stage moves a version (any case), archive_existing_versions archives the others in that stage', async () => {
     for (let i = 0; i < 3; i++) ok(await createVersion('staged', `${run.artifacts}/onnx-model`));
@@ -182,7 +195,12 @@ describe('stages (deprecated by MLflow, still served)', () => {
   });
 
   it("refuses an unknown stage, and archiving for a stage that is not active, in MLflow's words", async () => {
-    expectError(await transition('1', 'Prod'), 400, 'INVALID_PARAMETER_VALUE', 'Invalid Model Version stage: Prod. Value must be one of None, Staging, Production, Archived.');
+    expectError(
+      await transition('1', 'Prod'),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      'Invalid Model Version stage: Prod. Value must be one of None, Staging, Production, Archived.',
+    );
     expectError(await transition('1', 'Archived', true), 400, 'INVALID_PARAMETER_VALUE', "because 'Archived' is not an Active stage");
     expectError(await transition('9', 'Staging'), 404, 'RESOURCE_DOES_NOT_EXIST', 'Model Version (name=staged, version=9) not found');
     expect(await stageOf('1')).toBe('Archived');
@@ -226,7 +244,17 @@ describe('answers and errors as MLflow gives them', () => {
     ok(await f.post(`${API}/runs/restore`, { run_id: runId }));
     expectError(await f.get(`${API}/runs/get`, { run_id: 'a'.repeat(32) }), 404, 'RESOURCE_DOES_NOT_EXIST', /^Run with id=a{32} not found; /);
     expectError(await f.get(`${API}/experiments/get`, { experiment_id: '31337' }), 404, 'RESOURCE_DOES_NOT_EXIST', /^No Experiment with id=31337 exists; /);
-    expectError(await f.get(`${API}/model-versions/get`, { name: 'churn', version: '7' }), 404, 'RESOURCE_DOES_NOT_EXIST', /^Model Version \(name=churn, version=7\) not found; /);
-    expectError(await f.get(`${API}/registered-models/alias`, { name: 'churn', alias: 'gone' }), 404, 'RESOURCE_DOES_NOT_EXIST', /^Registered model alias gone not found/);
+    expectError(
+      await f.get(`${API}/model-versions/get`, { name: 'churn', version: '7' }),
+      404,
+      'RESOURCE_DOES_NOT_EXIST',
+      /^Model Version \(name=churn, version=7\) not found; /,
+    );
+    expectError(
+      await f.get(`${API}/registered-models/alias`, { name: 'churn', alias: 'gone' }),
+      404,
+      'RESOURCE_DOES_NOT_EXIST',
+      /^Registered model alias gone not found/,
+    );
   });
 });

@@ -68,7 +68,9 @@ async function modelFileIn(tree: ArtifactTree, names: string[], source: string):
       const files = listed && 'dir' in listed ? listed.dir.filter((e) => !e.is_dir).map((e) => e.name) : [];
       const chosen = chooseOnnx(files);
       if (!('file' in chosen))
-        throw new Unusable(`is a folder with ${chosen.count === 0 ? 'no' : chosen.count} .onnx files and no MLmodel file; mlx serves ONNX: register the .onnx file`);
+        throw new Unusable(
+          `is a folder with ${chosen.count === 0 ? 'no' : chosen.count} .onnx files and no MLmodel file; mlx serves ONNX: register the .onnx file`,
+        );
       file = [...names, chosen.file];
     }
     found = tree.find(file);
@@ -106,7 +108,8 @@ async function localSource(ctx: TrackingContext, source: string): Promise<Found>
     if (source.startsWith('models:/')) return { file: source };
     const scheme = schemeOf(source);
     const local = scheme === 'file' ? fileUriPath(source) : scheme === null ? source : null;
-    if (local === null) throw new Unusable(`has its files at ${source}, which mlx does not read: register an .onnx file the server keeps (mlflow-artifacts:/ or runs:/)`);
+    if (local === null)
+      throw new Unusable(`has its files at ${source}, which mlx does not read: register an .onnx file the server keeps (mlflow-artifacts:/ or runs:/)`);
     if (path.isAbsolute(local)) {
       const tree = artifactTree(ctx);
       for (const root of [ctx.artifactRoot, tree.realRoot]) {

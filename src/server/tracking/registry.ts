@@ -60,11 +60,7 @@ export function registryRoutes(api: Endpoints, ctx: TrackingContext): void {
     registeredModelJson(m, m.latest_version ? latestPerStage(await store.searchModelVersions({ name: m.name })) : [], facts(c));
   const listModels = async (f: Fields, c: Context, filter?: (m: RegisteredModel) => boolean, orderBy: string[] = []) => {
     const all = (await store.listRegisteredModels()).filter(filter ?? (() => true));
-    const { page, next } = pageOf(
-      sortModels(all, orderBy),
-      f.optInt('max_results', { min: 1, max: 1000 }) ?? 100,
-      f.optStr('page_token') || undefined,
-    );
+    const { page, next } = pageOf(sortModels(all, orderBy), f.optInt('max_results', { min: 1, max: 1000 }) ?? 100, f.optStr('page_token') || undefined);
     return { registered_models: await Promise.all(page.map(modelOut(c))), ...(next ? { next_page_token: next } : {}) };
   };
 
@@ -143,7 +139,8 @@ export function registryRoutes(api: Endpoints, ctx: TrackingContext): void {
   });
   api.delete('/model-versions/delete-tag', async (f) => {
     const key = f.str('key');
-    if (key === NOT_SERVABLE_TAG) throw invalid(`tag ${JSON.stringify(key)} says why mlx cannot serve this version and cannot be deleted; register an ONNX model instead`);
+    if (key === NOT_SERVABLE_TAG)
+      throw invalid(`tag ${JSON.stringify(key)} says why mlx cannot serve this version and cannot be deleted; register an ONNX model instead`);
     await store.deleteModelVersionTag(f.str('name'), versionOf(f), key);
   });
   api.get('/model-versions/get-download-uri', async (f, c) => {

@@ -44,8 +44,7 @@ export function loggedModelsValue(previous: string | undefined, modelJson: strin
   } catch {
     model = undefined;
   }
-  if (typeof model !== 'object' || model === null || Array.isArray(model))
-    throw invalid(`Malformed model info. \n ${modelJson} \n is not a valid JSON.`);
+  if (typeof model !== 'object' || model === null || Array.isArray(model)) throw invalid(`Malformed model info. \n ${modelJson} \n is not a valid JSON.`);
   const missing = MODEL_FIELDS.filter((k) => !(k in model));
   if (missing.length) throw invalid(`Model json is missing mandatory fields: {${missing.map((k) => `'${k}'`).join(', ')}}`);
   const { signature: _s, saved_input_example_info: _e, ...tagDict } = model as Record<string, unknown>;
@@ -144,7 +143,12 @@ export function runRoutes(api: Endpoints, ctx: TrackingContext): void {
     // As MLflow: experiments that do not exist hold no runs (the store refuses them, for the CLI's sake).
     const experimentIds: string[] = [];
     for (const id of f.strList('experiment_ids'))
-      if (await store.getExperiment(id).then(() => true, (err: unknown) => (err instanceof MlxError && err.code === 'RESOURCE_DOES_NOT_EXIST' ? false : Promise.reject(err))))
+      if (
+        await store.getExperiment(id).then(
+          () => true,
+          (err: unknown) => (err instanceof MlxError && err.code === 'RESOURCE_DOES_NOT_EXIST' ? false : Promise.reject(err)),
+        )
+      )
         experimentIds.push(id);
     if (experimentIds.length === 0 && f.strList('experiment_ids').length > 0) return {};
     const res = await store.searchRuns({

@@ -2,7 +2,17 @@ import type { Pool } from 'pg';
 import type { BatchCounts, BatchEntry, LifecycleStage, Metric, Run, RunInfo } from '../../core/entities.js';
 import { SYSTEM_TAGS } from '../../core/entities.js';
 import { validateKey, validateParamValue, validateRunName, validateStep, validateTagValue, validateTimestamp } from '../../core/validation.js';
-import { checkRunStage, experimentDeleted, noRunTag, onePrefixHit, prepareRun, runDeleted, runIdPrefix, runInDeletedExperiment, runNotFound } from '../sql/checks.js';
+import {
+  checkRunStage,
+  experimentDeleted,
+  noRunTag,
+  onePrefixHit,
+  prepareRun,
+  runDeleted,
+  runIdPrefix,
+  runInDeletedExperiment,
+  runNotFound,
+} from '../sql/checks.js';
 import { metricValue, rowToInfo, type RunRow } from '../sql/rows.js';
 import type { CreateRunInput, LogDatasetInput, SearchRunsInput, SearchRunsResult, Store, UpdateRunInput } from '../store.js';
 import { inTransaction, openPool, reportingLostConnections, row, rows, type Queryable } from './connection.js';

@@ -300,10 +300,12 @@ export class PostgresRegistry {
       await this.versionRow(c, name, version);
       const now = Date.now();
       if (archiveExisting && (stage === 'Staging' || stage === 'Production'))
-        await c.query(
-          "UPDATE model_versions SET current_stage = 'Archived', last_updated_time = $1 WHERE name = $2 AND current_stage = $3 AND version <> $4",
-          [now, name, stage, version],
-        );
+        await c.query("UPDATE model_versions SET current_stage = 'Archived', last_updated_time = $1 WHERE name = $2 AND current_stage = $3 AND version <> $4", [
+          now,
+          name,
+          stage,
+          version,
+        ]);
       await c.query('UPDATE model_versions SET current_stage = $1, last_updated_time = $2 WHERE name = $3 AND version = $4', [stage, now, name, version]);
       await this.touch(c, name);
       return this.toVersion(c, await this.versionRow(c, name, version));

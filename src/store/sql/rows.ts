@@ -1,5 +1,16 @@
 import path from 'node:path';
-import type { DatasetInput, Experiment, LifecycleStage, Metric, ModelStage, ModelVersion, RegisteredModel, Run, RunInfo, RunStatus } from '../../core/entities.js';
+import type {
+  DatasetInput,
+  Experiment,
+  LifecycleStage,
+  Metric,
+  ModelStage,
+  ModelVersion,
+  RegisteredModel,
+  Run,
+  RunInfo,
+  RunStatus,
+} from '../../core/entities.js';
 
 /** Rows as both SQL stores hold them (same columns in SQLite and PostgreSQL), and their conversion to entities. */
 

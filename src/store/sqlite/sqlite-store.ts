@@ -91,7 +91,10 @@ export class SqliteStore implements Store {
 
   async setExperimentArtifactLocation(experimentId: string, artifactLocation: string): Promise<void> {
     const id = Number(experimentId);
-    if (!Number.isInteger(id) || this.db.prepare('UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?').run(artifactLocation, id).changes === 0)
+    if (
+      !Number.isInteger(id) ||
+      this.db.prepare('UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?').run(artifactLocation, id).changes === 0
+    )
       throw experimentNotFound(experimentId);
   }
 
