@@ -77,6 +77,17 @@ describe('model-versions/create takes every source MLflow takes', () => {
     });
   });
 
+  it("get-download-uri of a version the mlx CLI uploaded points at the registry's copy (the upload is removed once copied)", async () => {
+    const { createHash } = await import('node:crypto');
+    const bytes = imageOnnx();
+    ok(await upload(f, '_mlx/uploads/abc-1/model.onnx', bytes));
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    ok(await createVersion('uploaded', 'mlflow-artifacts:/_mlx/uploads/abc-1/model.onnx', { tags: kv({ 'mlx.sha256': hash }) }));
+    expect(ok(await f.get(`${API}/model-versions/get-download-uri`, { name: 'uploaded', version: '1' }))).toEqual({
+      artifact_uri: 'mlflow-artifacts:/_mlx-registry/uploaded/1/model.onnx',
+    });
+  });
+
   it('an MLflow sklearn / pytorch model is registered and marked not servable, saying what to do', async () => {
     const sk = ok(await createVersion('churn', `${run.artifacts}/sk-model`)).model_version;
     expect(tagsOf(sk.tags)).toEqual({ 'mlx.not_servable': 'is an MLflow sklearn model; mlx serves ONNX: convert it with skl2onnx and register the .onnx' });

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Context } from 'hono';
 import { MODEL_STAGES, NOT_SERVABLE_TAG, type ModelStage, type ModelVersion, type RegisteredModel } from '../../core/entities.js';
 import { invalid } from '../../core/errors.js';
-import { isPostgresUri } from '../../core/uri.js';
+import { isPostgresUri, PROXY_SCHEME, schemeOf } from '../../core/uri.js';
+import { UPLOAD_PREFIX } from '../../models/remote-model-files.js';
 import { parseVersion } from '../../core/validation.js';
 import { deleteModelOrVersion } from '../../models/delete.js';
 import { cardPath } from '../../models/local-model-files.js';
@@ -146,8 +147,10 @@ export function registryRoutes(api: Endpoints, ctx: TrackingContext): void {
   api.get('/model-versions/get-download-uri', async (f, c) => {
     const v = await store.getModelVersion(f.str('name'), versionOf(f));
     // mlx's clients download the registry's own copy (immutable, checked against its sha256);
-    // others get what MLflow answers: where the source's files are, e.g. the MLflow model folder.
-    if (v.sha256 !== '' && (facts(c) || v.source.startsWith('models:/')))
+    // others get what MLflow answers: where the source's files are, e.g. the MLflow model folder,
+    // unless those are gone or not the server's (the mlx CLI's uploads are removed once copied; local paths).
+    const ownCopyOnly = v.source.startsWith('models:/') || v.source.startsWith(`${PROXY_SCHEME}/${UPLOAD_PREFIX}/`) || schemeOf(v.source) === null;
+    if (v.sha256 !== '' && (facts(c) || ownCopyOnly))
       return { artifact_uri: `mlflow-artifacts:/${REGISTRY_PREFIX}/${encodeURIComponent(v.name)}/${v.version}/model.onnx` };
     return { artifact_uri: await sourceArtifactUri(ctx, v.source) };
   });
