@@ -222,6 +222,19 @@ describe('MLflow model folders in the mlx CLI (local store)', () => {
     expect(JSON.parse(mlx(dir, ['models', 'list', '--json']).stdout).registered_models.map((m: { name: string }) => m.name)).toEqual(['clf']);
   });
 
+  it('mlx models stage moves a version between MLflow stages; bad stages are usage errors', () => {
+    expect(mlx(dir, ['register', 'exported', '--name', 'clf']).code).toBe(0);
+    const moved = JSON.parse(mlx(dir, ['models', 'stage', 'models:/clf/1', 'production', '--json']).stdout);
+    expect(moved.model_version).toMatchObject({ version: 1, current_stage: 'Production' });
+    expect(mlx(dir, ['models', 'stage', 'clf/2', 'Production', '--archive-existing']).stdout).toBe('clf version 2 is in stage Production\n');
+    expect(JSON.parse(mlx(dir, ['models', 'show', 'clf/1', '--json']).stdout).model_version.current_stage).toBe('Archived');
+    expect(mlx(dir, ['models', 'show', 'clf']).stdout).toMatch(/stage Production/);
+    expectError(mlx(dir, ['models', 'stage', 'clf/2', 'Prod']), 2, 'stage "Prod" is not one of None, Staging, Production, Archived');
+    expectError(mlx(dir, ['models', 'stage', 'clf/2', 'Archived', '--archive-existing']), 2, '--archive-existing');
+    expectError(mlx(dir, ['models', 'stage', 'clf', 'Staging']), 2, 'name a version: clf/3');
+    expect(JSON.parse(mlx(dir, ['models', 'show', 'clf/2', '--json']).stdout).model_version.current_stage).toBe('Production');
+  });
+
   it('mlx serve runs:/RUN/model serves the ONNX file of an MLflow model folder logged to a run', async () => {
     const run = mlx(dir, ['runs', 'start', '--name', 'export']).stdout.trim();
     expect(run).toMatch(/^[0-9a-f]{32}$/);
