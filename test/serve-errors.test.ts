@@ -165,7 +165,7 @@ describe('mlx serve refuses to start', () => {
   });
 
   it('an unknown model URI is refused before a server is announced: the error is all stderr says', () => {
-    const lines = refusal(['models:/nope/1', '--port', '0'], '"nope"');
+    const lines = refusal(['models:/nope/1', '--port', '0'], 'name=nope');
     expect(lines, 'stderr should be the one error line, not "listening on …" for a server that then dies').toHaveLength(1);
   });
 
