@@ -240,6 +240,19 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
         expect((await store.getLatestModelVersion('clf')).version).toBe(3);
       });
 
+      it("moves versions between MLflow's stages; archiveExisting archives the others in that stage", async () => {
+        for (let i = 0; i < 3; i++) await createVersion(version('staged'));
+        expect((await store.getModelVersion('staged', 1)).current_stage).toBe('None');
+        expect(await store.transitionModelVersionStage('staged', 1, 'Production', false)).toMatchObject({ version: 1, current_stage: 'Production' });
+        await store.transitionModelVersionStage('staged', 2, 'Production', false);
+        await store.transitionModelVersionStage('staged', 3, 'Production', true);
+        const stages = async () => (await store.searchModelVersions({ name: 'staged' })).map((v) => `${v.version}:${v.current_stage}`);
+        expect(await stages()).toEqual(['3:Production', '2:Archived', '1:Archived']);
+        await store.transitionModelVersionStage('staged', 2, 'Staging', true);
+        expect(await stages()).toEqual(['3:Production', '2:Staging', '1:Archived']);
+        await rejectsWith(store.transitionModelVersionStage('staged', 9, 'Staging', false), 'RESOURCE_DOES_NOT_EXIST', /version=9/);
+      });
+
       it('sets, moves and deletes aliases; reserved ones are refused', async () => {
         await createVersion(version('m', { alias: 'champion' }));
         await createVersion(version('m'));
