@@ -235,7 +235,7 @@ describe('bad input: one line, the right exit code, nothing written', () => {
   it(
     'an unknown model URI',
     () => {
-      refused(['models:/nope/1', '--out', 'x'], 1, '"nope"', 'does not exist');
+      refused(['models:/nope/1', '--out', 'x'], 1, 'Registered Model with name=nope not found');
       refused(['models:/pets-classifier/9', '--out', 'x'], 1, '9');
       refused(['missing.onnx', '--out', 'x'], 1, 'missing.onnx', 'does not exist');
       refused(['s3://bucket/model.onnx', '--out', 'x'], 1, 'unknown scheme');

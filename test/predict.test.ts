@@ -130,7 +130,7 @@ describe('mlx predict', () => {
         [['predict', 'models:/value/1', '-i', 'missing.csv'], /input "missing.csv" does not exist/],
         [['predict', 'models:/value/1', '-i', 'in.csv', '-o', 'x.txt'], /--output "x.txt": give a .csv or .jsonl file/, 2],
         [['predict', 'models:/value/1', '-i', 'in.csv', '--batch-size', '0'], /--batch-size "0" must be an integer from 1 to 65536/, 2],
-        [['predict', 'models:/nope/1', '-i', 'in.csv'], /registered model "nope" does not exist/],
+        [['predict', 'models:/nope/1', '-i', 'in.csv'], /Registered Model with name=nope not found/],
         [['predict', 'models:/pets/1', '-i', 'in.csv'], /rows of numbers need a model with one 2-D input/],
       ];
       for (const [args, msg, code = 1] of cases) {

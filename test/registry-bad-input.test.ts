@@ -96,10 +96,10 @@ describe('names and aliases', () => {
     'an alias pointing at a version that does not exist',
     () => {
       const { dir } = populated();
-      refused(dir, ['models', 'alias', 'clf', '9', 'challenger'], 1, '"clf"', /version 9/);
+      refused(dir, ['models', 'alias', 'clf', '9', 'challenger'], 1, 'Model Version (name=clf, version=9) not found');
       refused(dir, ['models', 'alias', 'clf', '0', 'challenger'], 1, '"0"');
       refused(dir, ['models', 'alias', 'clf', 'two', 'challenger'], 1, '"two"');
-      refused(dir, ['models', 'alias', 'nope', '1', 'challenger'], 1, '"nope"');
+      refused(dir, ['models', 'alias', 'nope', '1', 'challenger'], 1, 'name=nope');
       refused(dir, ['models', 'alias', '--delete', 'clf', 'challenger'], 1, '"challenger"');
       // The champion alias did not move.
       expect(mlxJson(dir, ['models', 'show', 'clf@champion']).model_version.version).toBe(1);
@@ -138,10 +138,10 @@ describe('model URIs that resolve to nothing', () => {
     'models:/ URIs',
     () => {
       const { dir } = populated();
-      refused(dir, ['register', 'models:/nope/1', '--name', 'copy'], 1, '"nope"');
-      refused(dir, ['register', 'models:/clf/9', '--name', 'copy'], 1, '"clf"', /version 9/);
-      refused(dir, ['register', 'models:/clf@nope', '--name', 'copy'], 1, '"clf"', /alias "nope"/);
-      refused(dir, ['register', 'models:/nope/latest', '--name', 'copy'], 1, '"nope"');
+      refused(dir, ['register', 'models:/nope/1', '--name', 'copy'], 1, 'Registered Model with name=nope not found');
+      refused(dir, ['register', 'models:/clf/9', '--name', 'copy'], 1, 'Model Version (name=clf, version=9) not found');
+      refused(dir, ['register', 'models:/clf@nope', '--name', 'copy'], 1, '"clf"', /alias nope not found/);
+      refused(dir, ['register', 'models:/nope/latest', '--name', 'copy'], 1, 'Registered Model with name=nope not found');
       refused(dir, ['register', 'models:/clf', '--name', 'copy'], 1, '"clf"', /version/);
       refused(dir, ['register', 'models:/clf/x', '--name', 'copy'], 1, '"x"');
       refused(dir, ['register', 'hdfs:/models/clf', '--name', 'copy'], 1, '"hdfs:/models/clf"', /scheme/);
@@ -337,7 +337,7 @@ describe('in a folder with no store', () => {
         [['register', 'model.onnx', '--name', 'x', '--alias', 'latest'], tab, ['"latest"']],
         [['register', 'model.onnx', '--name', 'x', '--alias', 'v2'], tab, ['"v2"']],
         [['register', 'missing.onnx', '--name', 'x'], {}, ['"missing.onnx"']],
-        [['register', 'models:/nope/1', '--name', 'x'], {}, ['"nope"']],
+        [['register', 'models:/nope/1', '--name', 'x'], {}, ['name=nope']],
         [['register', `runs:/${UNKNOWN_RUN}/model`, '--name', 'x'], {}, [UNKNOWN_RUN]],
         [['register', 'model.onnx', '--name', 'x', '--labels', 'l.txt'], { ...tab, 'l.txt': 'a\nb\n' }, ['"l.txt"']],
         [['register', 'model.onnx', '--name', 'x', '--labels', 'l.txt'], { ...tab, 'l.txt': '' }, ['"l.txt"']],
@@ -346,9 +346,9 @@ describe('in a folder with no store', () => {
         [['register', 'model.onnx', '--name', 'x', '--preprocess', 'image:1by1'], img, ['"image:1by1"']],
         [['register', 'model.onnx', '--name', 'x', '--run', UNKNOWN_RUN], tab, [UNKNOWN_RUN]],
         [['models', 'alias', 'x', '1', 'latest'], {}, ['"latest"']],
-        [['models', 'alias', 'x', '1', 'champion'], {}, ['"x"']],
-        [['models', 'delete', 'x/1'], {}, ['"x"']],
-        [['models', 'card', 'x@champion'], {}, ['"x"']],
+        [['models', 'alias', 'x', '1', 'champion'], {}, ['name=x']],
+        [['models', 'delete', 'x/1'], {}, ['name=x']],
+        [['models', 'card', 'x@champion'], {}, ['name=x']],
       ];
       for (const [args, files, mentions] of cases) refusedFresh(args, files, mentions);
     },

@@ -194,7 +194,7 @@ describe('mlx models delete', () => {
       const r = mlx(dir, ['models', 'delete', 'clf', '--force']);
       expect(r.code, r.stderr).toBe(0);
       expect(mlxJson(dir, ['models', 'list']).registered_models.map((m: any) => m.name)).toEqual(['pets']);
-      expectError(mlx(dir, ['models', 'show', 'clf']), 1, '"clf"');
+      expectError(mlx(dir, ['models', 'show', 'clf']), 1, 'Registered Model with name=clf not found');
       expect(fs.existsSync(path.join(dir, '.mlx/models/cards/clf')), 'cards folder of the deleted model').toBe(false);
       expect(storedModels(dir)).toEqual([`${shared.sha256}.onnx`]);
       expect(fs.existsSync(path.join(dir, '.mlx/models/cards/pets/v1.md'))).toBe(true);

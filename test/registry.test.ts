@@ -179,7 +179,7 @@ describe('mlx models', () => {
 
       ok(dir, ['models', 'alias', '--delete', 'clf', 'champion']);
       expect(mlxJson(dir, ['models', 'show', 'clf']).registered_model.aliases).toEqual({ challenger: 3 });
-      expectError(mlx(dir, ['models', 'show', 'clf@champion']), 1, '"champion"');
+      expectError(mlx(dir, ['models', 'show', 'clf@champion']), 1, 'Registered model alias champion not found');
       expect(mlxJson(dir, ['models', 'show', 'clf/latest']).model_version.version).toBe(3);
     },
     T,

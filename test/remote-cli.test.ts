@@ -356,7 +356,7 @@ describe('errors talking to a server', () => {
     () => {
       const dir = tempProject('mlx-remote-unknown-');
       expectError(mlx(dir, ['runs', 'show', 'ffffff0'], { env }), 1, 'no run id starts with "ffffff0"');
-      expectError(mlx(dir, ['serve', 'models:/nope/1'], { env }), 1, 'registered model "nope" does not exist');
+      expectError(mlx(dir, ['serve', 'models:/nope/1'], { env }), 1, 'Registered Model with name=nope not found');
       expectError(mlx(dir, ['log', 'metric', 'loss', '1', '--run', 'f'.repeat(32)], { env }), 1, 'f'.repeat(32));
     },
     T,

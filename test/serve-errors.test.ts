@@ -158,14 +158,14 @@ describe('mlx serve refuses to start', () => {
   const usage = (args: string[], ...mentions: string[]) => refusalWith(2, args, ...mentions);
 
   it('an unknown model URI: exit 1 with a one-line error', () => {
-    refusal(['models:/nope/1', '--port', '0'], '"nope"', 'does not exist');
+    refusal(['models:/nope/1', '--port', '0'], 'Registered Model with name=nope not found');
     refusal(['models:/tab/9', '--port', '0'], '9');
     refusal(['models:/tab', '--port', '0'], 'needs a version');
     refusal(['missing/model.onnx', '--port', '0'], 'model.onnx', 'does not exist');
   });
 
   it('an unknown model URI is refused before a server is announced: the error is all stderr says', () => {
-    const lines = refusal(['models:/nope/1', '--port', '0'], '"nope"');
+    const lines = refusal(['models:/nope/1', '--port', '0'], 'name=nope');
     expect(lines, 'stderr should be the one error line, not "listening on …" for a server that then dies').toHaveLength(1);
   });
 

@@ -2,7 +2,7 @@
 // github.com/Yuhsak/mlflow, "MLflow api client for Node.js"), used exactly as its README shows.
 // It covers experiments (create, get, list, update, delete, restore), runs (create, get, update,
 // delete, restore, log-metric, log-parameter, set/delete-tag, log-batch, search), metric history
-// and artifact listing. Its setExperimentTag() builds a broken URL (".../experimentsset-experiment-tag",
+// and artifact listing, on SQLite and on PostgreSQL. Its setExperimentTag() builds a broken URL (".../experimentsset-experiment-tag",
 // no slash), so experiment tags are not exercised through it.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,26 +10,25 @@ import MLflowModule from 'mlflow';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tempProject } from './helpers/cli.js';
 import { startTrackingServer, stopServers, type TrackingServer } from './helpers/mlx-server.js';
+import { postgresForTests } from './helpers/postgres.js';
 
 const TOKEN = 'npm-client-token-42';
-let dir: string;
-let server: TrackingServer;
-let client: any;
+// The same calls against both stores behind the server: a local SQLite folder, and PostgreSQL (with
+// a shared artifact destination, as replicas run it).
+const pg = await postgresForTests();
+const BACKENDS = ['sqlite', ...(pg ? ['postgresql'] : [])];
+const dirs: string[] = [];
 
-beforeAll(async () => {
-  dir = tempProject('mlx-server-npm-');
-  server = await startTrackingServer(dir, ['--backend-store-uri', path.join(dir, '.mlx'), '--token', TOKEN]);
-  // The package is CommonJS (module.exports = the class); its typings declare an ES default export.
-  const MLflow = ((MLflowModule as any).default ?? MLflowModule) as new (o: { endpoint: string; headers?: Record<string, string> }) => any;
-  client = new MLflow({ endpoint: server.base, headers: { Authorization: `Bearer ${TOKEN}` } });
+beforeAll(() => {
   // The client console.logs every POST body it sends.
   vi.spyOn(console, 'log').mockImplementation(() => undefined);
-}, 60_000);
+});
 
 afterAll(async () => {
   vi.restoreAllMocks();
   await stopServers();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  await pg?.stop();
 });
 
 /** The client throws Error(JSON {status, statusText, data}) for non-200 answers. */
@@ -42,7 +41,23 @@ async function failure(p: Promise<unknown>): Promise<{ status: number; data: any
   return JSON.parse(err!.message.replace(/^Error: /, ''));
 }
 
-describe('the npm mlflow client', () => {
+describe.each(BACKENDS)('the npm mlflow client against mlx server on %s', (backend) => {
+  let server: TrackingServer;
+  let client: any;
+
+  beforeAll(async () => {
+    const dir = tempProject('mlx-server-npm-');
+    dirs.push(dir);
+    const store =
+      backend === 'sqlite'
+        ? ['--backend-store-uri', path.join(dir, '.mlx')]
+        : ['--backend-store-uri', pg!.url(await pg!.createDatabase()), '--artifacts-destination', path.join(dir, 'artifacts')];
+    server = await startTrackingServer(dir, [...store, '--token', TOKEN]);
+    // The package is CommonJS (module.exports = the class); its typings declare an ES default export.
+    const MLflow = ((MLflowModule as any).default ?? MLflowModule) as new (o: { endpoint: string; headers?: Record<string, string> }) => any;
+    client = new MLflow({ endpoint: server.base, headers: { Authorization: `Bearer ${TOKEN}` } });
+  }, 60_000);
+
   let experimentId: string;
   let runId: string;
 

@@ -117,6 +117,12 @@ export const SYSTEM_TAGS = {
   exitCode: 'mlx.exit_code',
 } as const;
 
+/**
+ * The model version tag that marks a version mlx cannot serve (registered from a source that
+ * holds no ONNX model, as MLflow registers any source); its value says what it is and what to do.
+ */
+export const NOT_SERVABLE_TAG = 'mlx.not_servable';
+
 /** One input or output of a model: ONNX element type and shape, -1 for a dynamic dimension. */
 export interface TensorSpec {
   name: string;
@@ -165,4 +171,9 @@ export interface ModelVersion {
   preprocess: string | null;
   tags: Record<string, string>;
   aliases: string[];
+  /** MLflow's stage (deprecated for aliases, still served): None, Staging, Production or Archived. */
+  current_stage: ModelStage;
 }
+
+export type ModelStage = 'None' | 'Staging' | 'Production' | 'Archived';
+export const MODEL_STAGES: readonly ModelStage[] = ['None', 'Staging', 'Production', 'Archived'];

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ModelVersion } from '../core/entities.js';
+import { NOT_SERVABLE_TAG, type ModelVersion } from '../core/entities.js';
 import { parseModelUri } from '../core/uri.js';
 import { validateAlias, validateKey, validateModelName, validateTagValue } from '../core/validation.js';
 import type { TrackingStore } from '../store/store.js';
 import { checkLabels, readLabels } from './labels.js';
 import { renderModelCard } from './model-card.js';
+import { checkMlflowSignature } from './mlflow-model.js';
 import { modelFiles } from './open-model-files.js';
 import { sha256 } from './model-storage.js';
 import type { ModelLimit } from './model-file.js';
@@ -69,12 +70,7 @@ export interface PreparedRegistration {
  * source resolves, the file is ONNX and onnxruntime loads it, labels and preprocessing fit it.
  */
 export async function prepareRegistration(store: ModelLookupStore, input: RegisterInput): Promise<PreparedRegistration> {
-  validateModelName(input.name);
-  if (input.alias !== undefined) validateAlias(input.alias);
-  for (const [k, v] of Object.entries(input.tags ?? {})) {
-    validateKey('tag', k);
-    validateTagValue(k, v);
-  }
+  await checkRegistrationInput(store, { ...input, runId: undefined });
   const labels = input.labelsFile !== undefined ? readLabels(input.labelsFile) : (input.labels ?? null);
   const givenSpec = input.preprocess !== undefined ? parsePreprocessSpec(input.preprocess) : null;
   const explicitRun = input.runId !== undefined ? await store.resolveRunId(input.runId) : undefined;
@@ -86,6 +82,7 @@ export async function prepareRegistration(store: ModelLookupStore, input: Regist
   await checkLoadsInRuntime(bytes, resolved.label);
 
   const signature = { inputs: info.inputs, outputs: info.outputs };
+  if (resolved.mlflowSignature) checkMlflowSignature(resolved.mlflowSignature, signature, resolved.label);
   const warnings: string[] = [];
   if (labels) {
     const w = checkLabels(labels, signature, input.labelsFile ?? 'the labels');
@@ -104,6 +101,56 @@ export async function prepareRegistration(store: ModelLookupStore, input: Regist
   const source = ref.kind === 'file' ? resolved.file : ref.kind === 'run' ? `runs:/${resolved.runId}/${ref.path}` : resolved.label;
   const origin = ref.kind === 'run' && resolved.runId && resolved.artifactPath ? { runId: resolved.runId, path: resolved.artifactPath } : undefined;
   return { input, bytes, hash: sha256(bytes), source, runId: explicitRun ?? resolved.runId ?? null, info, labels, preprocess, warnings, origin };
+}
+
+/** The checks of a registration that do not read the model: name, alias, tags, and that the run exists. */
+export async function checkRegistrationInput(
+  store: Pick<ModelLookupStore, 'resolveRunId'>,
+  input: { name: string; alias?: string; tags?: Record<string, string>; runId?: string },
+): Promise<void> {
+  validateModelName(input.name);
+  if (input.alias !== undefined) validateAlias(input.alias);
+  for (const [k, v] of Object.entries(input.tags ?? {})) {
+    validateKey('tag', k);
+    validateTagValue(k, v);
+  }
+  if (input.runId !== undefined) await store.resolveRunId(input.runId);
+}
+
+export interface OpaqueRegistration {
+  name: string;
+  source: string;
+  runId?: string;
+  userId: string;
+  description?: string;
+  tags: Record<string, string>;
+  /** Why mlx cannot serve it, as a phrase after "version N of NAME" (e.g. "is an MLflow sklearn model; mlx serves ONNX: …"). */
+  reason: string;
+}
+
+/**
+ * Registers a source mlx cannot read as a model (another framework's model, files elsewhere) as
+ * MLflow does: the source as given, no model facts, and the not-servable tag with the reason, so
+ * that serving it says what it is and what to do.
+ */
+export async function registerOpaque(store: ModelLookupStore, o: OpaqueRegistration): Promise<ModelVersion> {
+  return store.createModelVersion({
+    name: o.name,
+    source: o.source,
+    runId: o.runId !== undefined ? await store.resolveRunId(o.runId) : null,
+    userId: o.userId,
+    description: o.description,
+    storageLocation: '',
+    sha256: '',
+    size: 0,
+    irVersion: 0,
+    opset: [],
+    producer: '',
+    signature: { inputs: [], outputs: [] },
+    labels: null,
+    preprocess: null,
+    tags: { ...o.tags, [NOT_SERVABLE_TAG]: o.reason },
+  });
 }
 
 /**

@@ -10,6 +10,7 @@ import { MlxError } from '../core/errors.js';
 import type { RegistryStore } from '../store/store.js';
 import type { ModelFiles, StoredModel } from './model-files.js';
 import { sha256 } from './model-storage.js';
+import { MLMODEL, mlflowOnnxIn, type MlflowModelInfo } from './mlflow-model.js';
 
 /** A registry whose tracking server keeps the model files (the REST store): its client, and where versions and cards are. */
 export type ServerRegistry = RegistryStore & Required<Pick<RegistryStore, 'http' | 'getModelVersionDownloadUri' | 'putModelCard'>>;
@@ -60,15 +61,29 @@ export async function downloadModel(repo: ArtifactRepository, rel: string, label
   }
 }
 
-/** The one .onnx file an artifact path stands for: the file itself, or a folder's model.onnx, or its only .onnx. */
-export async function findOnnx(repo: ArtifactRepository, rel: string, label: string): Promise<string> {
+/**
+ * The one .onnx file an artifact path stands for: the file itself, the file an MLflow model
+ * folder's onnx flavor names, or a folder's model.onnx, or its only .onnx.
+ */
+export async function findOnnx(repo: ArtifactRepository, rel: string, label: string): Promise<{ rel: string; signature?: MlflowModelInfo['signature'] }> {
   const entries = await repo.list(rel || undefined);
   if (entries.length === 0) throw new MlxError('RESOURCE_DOES_NOT_EXIST', `${label} does not exist`);
-  if (entries.length === 1 && !entries[0].is_dir && entries[0].path === rel) return rel;
+  if (entries.length === 1 && !entries[0].is_dir && entries[0].path === rel) return { rel };
+  const mlmodel = entries.find((e) => !e.is_dir && path.posix.basename(e.path) === MLMODEL);
+  if (mlmodel) {
+    const tmp = path.join(os.tmpdir(), `mlx-mlmodel-${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      await repo.download(mlmodel.path, tmp);
+      const found = await mlflowOnnxIn(() => fs.readFileSync(tmp, 'utf8'), label);
+      if (found) return { rel: rel ? `${rel}/${found.file}` : found.file, signature: found.signature };
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
+  }
   const onnx = entries.filter((e) => !e.is_dir && e.path.toLowerCase().endsWith('.onnx')).map((e) => e.path);
   const preferred = onnx.find((p) => path.posix.basename(p) === 'model.onnx');
-  if (preferred) return preferred;
-  if (onnx.length === 1) return onnx[0];
+  if (preferred) return { rel: preferred };
+  if (onnx.length === 1) return { rel: onnx[0] };
   throw new MlxError('RESOURCE_DOES_NOT_EXIST', `${label} is a folder with ${onnx.length === 0 ? 'no' : onnx.length} .onnx files; name the file`);
 }
 
@@ -98,9 +113,17 @@ export class RemoteModelFiles implements ModelFiles {
     } finally {
       fs.rmSync(tmp, { force: true });
     }
-    // The server keeps its own content-addressed copy: the upload is not needed afterwards.
     const drop = () => repo.remove('');
-    return { location: `${repo.uri}/model.onnx`, created: true, discard: drop, settle: drop };
+    // mlx server keeps its own content-addressed copy, so the upload is not needed afterwards; an
+    // MLflow server records the upload's URI as the version's storage location: it must stay.
+    const settle = async () => {
+      const copies = await this.store.http.call('GET', 'mlx/server-info').then(
+        () => true,
+        () => false,
+      );
+      if (copies) await drop();
+    };
+    return { location: `${repo.uri}/model.onnx`, created: true, discard: drop, settle };
   }
 
   async localFile(version: ModelVersion): Promise<string> {
@@ -114,7 +137,7 @@ export class RemoteModelFiles implements ModelFiles {
     const slash = uri.lastIndexOf('/');
     const base = uri.slice(slash + 1);
     const repo = await artifactRepository(uri.slice(0, slash), this.store.uri, this.store.http);
-    const rel = base.toLowerCase().endsWith('.onnx') ? base : await findOnnx(repo, base, label);
+    const rel = base.toLowerCase().endsWith('.onnx') ? base : (await findOnnx(repo, base, label)).rel;
     return downloadModel(repo, rel, label, version.sha256 || undefined);
   }
 

@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { artifactRepository } from '../artifacts/open-repository.js';
-import type { ModelVersion } from '../core/entities.js';
-import { notFound } from '../core/errors.js';
+import { NOT_SERVABLE_TAG, type ModelVersion } from '../core/entities.js';
+import { MlxError, notFound } from '../core/errors.js';
 import { readableStat } from '../core/file-errors.js';
 import { parseRegistryRef, type ModelRef } from '../core/uri.js';
 import type { RegistryStore, TrackingStore } from '../store/store.js';
 import { modelFiles } from './open-model-files.js';
 import { readModelFile, type ModelLimit } from './model-file.js';
+import { MLMODEL, mlflowOnnxIn, type MlflowModelInfo } from './mlflow-model.js';
 import { readVerified } from './model-storage.js';
 
 /** What resolving a model URI reads: the registry (models:/) and runs (runs:/). */
@@ -24,6 +25,16 @@ export interface ResolvedModel {
   runId?: string;
   /** How to name the model in messages. */
   label: string;
+  /** The MLflow signature of the MLflow model folder the file came from, to check against the ONNX one. */
+  mlflowSignature?: MlflowModelInfo['signature'];
+}
+
+function readIfFile(file: string): string | null {
+  try {
+    return fs.statSync(file).isFile() ? fs.readFileSync(file, 'utf8') : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Which of a folder's entries is its model: model.onnx, else the only .onnx file; else how many .onnx files there are. */
@@ -34,12 +45,17 @@ export function chooseOnnx(names: string[]): { file: string } | { count: number 
   return { count: onnx.length };
 }
 
-/** A folder stands for the one .onnx file in it (model.onnx preferred), as MLflow model folders hold one model. */
-function onnxFileIn(p: string, label: string): string {
+/**
+ * A folder stands for its model: an MLflow model folder (MLmodel file) for the file its onnx
+ * flavor names, any other folder for the one .onnx file in it (model.onnx preferred).
+ */
+async function onnxFileIn(p: string, label: string): Promise<{ file: string; signature?: MlflowModelInfo['signature'] }> {
   const stat = readableStat(p, label);
-  if (!stat.isDirectory()) return p;
+  if (!stat.isDirectory()) return { file: p };
+  const mlflow = await mlflowOnnxIn(() => readIfFile(path.join(p, MLMODEL)), label);
+  if (mlflow) return { file: path.join(p, ...mlflow.file.split('/')), signature: mlflow.signature };
   const chosen = chooseOnnx(fs.readdirSync(p));
-  if ('file' in chosen) return path.join(p, chosen.file);
+  if ('file' in chosen) return { file: path.join(p, chosen.file) };
   throw notFound(`${label} is a folder with ${chosen.count === 0 ? 'no' : chosen.count} .onnx files; name the file`);
 }
 
@@ -57,6 +73,8 @@ export async function resolveModel(store: ModelLookupStore, ref: ModelRef): Prom
         : 'alias' in s
           ? await store.getModelVersionByAlias(ref.name, s.alias)
           : await store.getLatestModelVersion(ref.name);
+    const reason = version.tags[NOT_SERVABLE_TAG];
+    if (reason !== undefined) throw new MlxError('INVALID_STATE', `version ${version.version} of ${version.name} ${reason}`);
     const file = await (await modelFiles(store)).localFile(version);
     return { file, version, runId: version.run_id ?? undefined, label: `models:/${version.name}/${version.version}` };
   }
@@ -68,14 +86,15 @@ export async function resolveModel(store: ModelLookupStore, ref: ModelRef): Prom
     const repo = await artifactRepository(run.info.artifact_uri, store.uri, store.http);
     const local = repo.localPath(ref.path);
     if (local !== null) {
-      const file = onnxFileIn(local, what);
-      return { file, runId, label, artifactPath: path.relative(repo.localPath('')!, file).split(path.sep).join('/') };
+      const { file, signature } = await onnxFileIn(local, what);
+      return { file, runId, label, artifactPath: path.relative(repo.localPath('')!, file).split(path.sep).join('/'), mlflowSignature: signature };
     }
     const { downloadModel, findOnnx } = await import('./remote-model-files.js');
-    const rel = await findOnnx(repo, ref.path.replace(/^\/+|\/+$/g, ''), what);
-    return { file: await downloadModel(repo, rel, what), runId, label, artifactPath: rel };
+    const found = await findOnnx(repo, ref.path.replace(/^\/+|\/+$/g, ''), what);
+    return { file: await downloadModel(repo, found.rel, what), runId, label, artifactPath: found.rel, mlflowSignature: found.signature };
   }
-  return { file: path.resolve(onnxFileIn(ref.path, `model file ${JSON.stringify(ref.path)}`)), label: ref.path };
+  const { file, signature } = await onnxFileIn(ref.path, `model file ${JSON.stringify(ref.path)}`);
+  return { file: path.resolve(file), label: ref.path, mlflowSignature: signature };
 }
 
 /**
@@ -100,7 +119,8 @@ export async function resolveRegistryRef(
   text: string,
   opts: { latestForBare?: boolean } = {},
 ): Promise<{ name: string; version: number | null }> {
-  const { name, selector } = parseRegistryRef(text, { allowBare: true });
+  // models:/NAME/3 and models:/NAME@alias name what NAME/3 and NAME@alias do.
+  const { name, selector } = parseRegistryRef(text.startsWith('models:/') ? text.slice('models:/'.length) : text, { allowBare: true });
   if (selector === null) {
     await store.getRegisteredModel(name);
     return { name, version: opts.latestForBare ? (await store.getLatestModelVersion(name)).version : null };

@@ -115,7 +115,8 @@ export class RestClient {
     pathAndQuery: string,
     init: { headers?: Record<string, string>; body?: string | Blob | Uint8Array; duplex?: 'half' } = {},
   ): Promise<Response> {
-    const headers: Record<string, string> = { ...init.headers };
+    // mlx's model facts among a version's tags (an mlx server gives them only to clients that ask; MLflow ignores the header).
+    const headers: Record<string, string> = { 'x-mlx-model-facts': 'true', ...init.headers };
     if (this.auth) headers.authorization = this.auth.header;
     try {
       return await fetch(`${this.base}${pathAndQuery}`, { method, headers, body: init.body, ...(init.duplex ? { duplex: init.duplex } : {}) } as RequestInit);

@@ -102,7 +102,8 @@ async function copyTable(src: Database.Database, c: PoolClient, table: (typeof T
     .raw()
     .iterate() as Iterable<unknown[]>) {
     r.forEach((v, i) => {
-      if (cols[i] === table.rewrite && typeof v === 'string') {
+      // An empty location (a version with no bytes in the store) stays empty.
+      if (cols[i] === table.rewrite && typeof v === 'string' && v !== '') {
         const abs = resolveArtifactUri(root, v);
         if (abs !== v || abs.startsWith(root + path.sep)) seen.inSource = true;
         v = abs;

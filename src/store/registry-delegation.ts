@@ -21,6 +21,7 @@ export const REGISTRY_METHODS = [
   'deleteModelVersionTag',
   'setRegisteredModelAlias',
   'deleteRegisteredModelAlias',
+  'transitionModelVersionStage',
 ] as const satisfies readonly (keyof RegistryStore)[];
 
 /** RegistryStore's required methods, which a store that holds a registry declares (interface merging) and gets from it. */

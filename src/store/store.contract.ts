@@ -64,7 +64,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
 
       it('refuses to delete Default, unknown ids and empty names', async () => {
         await rejectsWith(store.deleteExperiment('0'), 'INVALID_PARAMETER_VALUE');
-        await rejectsWith(store.getExperiment('999'), 'RESOURCE_DOES_NOT_EXIST', /"999"/);
+        await rejectsWith(store.getExperiment('999'), 'RESOURCE_DOES_NOT_EXIST', /^No Experiment with id=999 exists; /);
         await rejectsWith(store.createExperiment('  '), 'INVALID_PARAMETER_VALUE');
       });
 
@@ -240,6 +240,19 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
         expect((await store.getLatestModelVersion('clf')).version).toBe(3);
       });
 
+      it("moves versions between MLflow's stages; archiveExisting archives the others in that stage", async () => {
+        for (let i = 0; i < 3; i++) await createVersion(version('staged'));
+        expect((await store.getModelVersion('staged', 1)).current_stage).toBe('None');
+        expect(await store.transitionModelVersionStage('staged', 1, 'Production', false)).toMatchObject({ version: 1, current_stage: 'Production' });
+        await store.transitionModelVersionStage('staged', 2, 'Production', false);
+        await store.transitionModelVersionStage('staged', 3, 'Production', true);
+        const stages = async () => (await store.searchModelVersions({ name: 'staged' })).map((v) => `${v.version}:${v.current_stage}`);
+        expect(await stages()).toEqual(['3:Production', '2:Archived', '1:Archived']);
+        await store.transitionModelVersionStage('staged', 2, 'Staging', true);
+        expect(await stages()).toEqual(['3:Production', '2:Staging', '1:Archived']);
+        await rejectsWith(store.transitionModelVersionStage('staged', 9, 'Staging', false), 'RESOURCE_DOES_NOT_EXIST', /version=9/);
+      });
+
       it('sets, moves and deletes aliases; reserved ones are refused', async () => {
         await createVersion(version('m', { alias: 'champion' }));
         await createVersion(version('m'));
@@ -250,7 +263,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
         expect((await store.getModelVersion('m', 2)).aliases).toEqual(['champion']);
         await rejectsWith(store.setRegisteredModelAlias('m', 'latest', 1), 'INVALID_PARAMETER_VALUE', /reserved/);
         await rejectsWith(store.setRegisteredModelAlias('m', 'v3', 1), 'INVALID_PARAMETER_VALUE', /reserved/);
-        await rejectsWith(store.setRegisteredModelAlias('m', 'prod', 9), 'RESOURCE_DOES_NOT_EXIST', /version 9/);
+        await rejectsWith(store.setRegisteredModelAlias('m', 'prod', 9), 'RESOURCE_DOES_NOT_EXIST', /^Model Version \(name=m, version=9\) not found; /);
         await store.deleteRegisteredModelAlias('m', 'champion');
         await rejectsWith(store.getModelVersionByAlias('m', 'champion'), 'RESOURCE_DOES_NOT_EXIST', /champion/);
         await rejectsWith(createVersion(version('m', { alias: 'latest' })), 'INVALID_PARAMETER_VALUE', /reserved/);
@@ -279,10 +292,10 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
         await store.createRegisteredModel('taken');
         await rejectsWith(store.renameRegisteredModel('old', 'taken'), 'RESOURCE_ALREADY_EXISTS', /"taken"/);
         await rejectsWith(store.renameRegisteredModel('old', 'bad/name'), 'INVALID_PARAMETER_VALUE', /bad\/name/);
-        await rejectsWith(store.renameRegisteredModel('nope', 'x'), 'RESOURCE_DOES_NOT_EXIST', /"nope"/);
+        await rejectsWith(store.renameRegisteredModel('nope', 'x'), 'RESOURCE_DOES_NOT_EXIST', /^Registered Model with name=nope not found; /);
         expect(await store.renameRegisteredModel('old', 'new')).toMatchObject({ name: 'new', tags: { team: 'vision' }, aliases: { champion: 1 } });
         expect(await store.getModelVersionByAlias('new', 'champion')).toMatchObject({ name: 'new', version: 1, tags: { k: 'v' } });
-        await rejectsWith(store.getRegisteredModel('old'), 'RESOURCE_DOES_NOT_EXIST', /"old"/);
+        await rejectsWith(store.getRegisteredModel('old'), 'RESOURCE_DOES_NOT_EXIST', /name=old not found/);
       });
 
       it('reports storage no version uses any more when versions and models are deleted', async () => {
@@ -296,19 +309,23 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
           expect(freed).toHaveLength(1);
           expect(freed[0]).toMatch(/models\/sha256\/a{64}\.onnx$/);
         } else expect(freed).toEqual([]);
-        await rejectsWith(store.getModelVersion('a', 2), 'RESOURCE_DOES_NOT_EXIST', /version 2/);
+        await rejectsWith(store.getModelVersion('a', 2), 'RESOURCE_DOES_NOT_EXIST', /^Model Version \(name=a, version=2\) not found/);
         await createVersion(version('b'));
         expect(await store.deleteRegisteredModel('b')).toHaveLength(frees ? 1 : 0);
-        await rejectsWith(store.getRegisteredModel('b'), 'RESOURCE_DOES_NOT_EXIST', /"b"/);
+        await rejectsWith(store.getRegisteredModel('b'), 'RESOURCE_DOES_NOT_EXIST', /name=b not found/);
       });
 
       it('refuses invalid names and unknown models or versions', async () => {
         await rejectsWith(createVersion(version('bad/name')), 'INVALID_PARAMETER_VALUE', /bad\/name/);
         await rejectsWith(store.createRegisteredModel(''), 'INVALID_PARAMETER_VALUE');
-        await rejectsWith(store.getRegisteredModel('nope'), 'RESOURCE_DOES_NOT_EXIST', /"nope"/);
+        await rejectsWith(
+          store.getRegisteredModel('nope'),
+          'RESOURCE_DOES_NOT_EXIST',
+          /^Registered Model with name=nope not found; list models with: mlx models list$/,
+        );
         await createVersion(version('x'));
-        await rejectsWith(store.getModelVersion('x', 7), 'RESOURCE_DOES_NOT_EXIST', /version 7/);
-        await rejectsWith(store.getModelVersion('nope', 1), 'RESOURCE_DOES_NOT_EXIST', /"nope"/);
+        await rejectsWith(store.getModelVersion('x', 7), 'RESOURCE_DOES_NOT_EXIST', /version=7\) not found/);
+        await rejectsWith(store.getModelVersion('nope', 1), 'RESOURCE_DOES_NOT_EXIST', /name=nope/);
       });
     });
 

@@ -1,4 +1,5 @@
 import type {
+  ModelStage,
   ModelSignature,
   ModelVersion,
   RegisteredModel,
@@ -116,6 +117,12 @@ export interface TrackingStore extends StoreBase {
   restoreExperiment(experimentId: string): Promise<void>;
   setExperimentTag(experimentId: string, key: string, value: string): Promise<void>;
   deleteExperimentTag(experimentId: string, key: string): Promise<void>;
+  /**
+   * Where an experiment's new runs keep their artifacts (runs logged already keep theirs). Only
+   * stores whose Default experiment starts with a folder of their own have it (SQLite): a tracking
+   * server with its own artifact destination moves it there (mlflow-artifacts:/0).
+   */
+  setExperimentArtifactLocation?(experimentId: string, artifactLocation: string): Promise<void>;
 
   createRun(input: CreateRunInput): Promise<RunInfo>;
   getRun(runId: string): Promise<Run>;
@@ -174,6 +181,11 @@ export interface RegistryStore extends StoreBase {
   setModelVersionTag(name: string, version: number, key: string, value: string): Promise<void>;
   deleteModelVersionTag(name: string, version: number, key: string): Promise<void>;
   setRegisteredModelAlias(name: string, alias: string, version: number): Promise<void>;
+  /**
+   * Moves a version to an MLflow stage; with archiveExisting, the model's other versions in that
+   * stage (Staging or Production) move to Archived in the same transaction.
+   */
+  transitionModelVersionStage(name: string, version: number, stage: ModelStage, archiveExisting: boolean): Promise<ModelVersion>;
   deleteRegisteredModelAlias(name: string, alias: string): Promise<void>;
 
   // ---- only where a tracking server keeps the model files (the REST store) ----

@@ -59,7 +59,9 @@ export function query(q: Record<string, string | number | (string | number)[]>):
  * folder and new experiments get `mlflow-artifacts:` locations, as `mlx server
  * --artifacts-destination` does (see start.ts).
  */
-export function trackingFixture(opts: Partial<TrackingAppOptions> & { maxBodyBytes?: number; artifactsDestination?: boolean } = {}): TrackingFixture {
+export function trackingFixture(
+  opts: Partial<TrackingAppOptions> & { maxBodyBytes?: number; artifactsDestination?: boolean; facts?: boolean } = {},
+): TrackingFixture {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlx-tracking-'));
   const store = new SqliteStore(path.join(dir, '.mlx'));
   const own = path.join(store.uri, 'artifacts');
@@ -78,7 +80,12 @@ export function trackingFixture(opts: Partial<TrackingAppOptions> & { maxBodyByt
   const app = trackingApp(ctx, { maxUploadBytes: 4 * 1024 * 1024, ...opts, log });
   const raw = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
     const isData = typeof body === 'string' || body instanceof Uint8Array;
-    const init: RequestInit = { method, headers: { ...(body !== undefined && !isData ? { 'content-type': 'application/json' } : {}), ...headers } };
+    // As mlx's own clients do, ask for mlx's model facts among version tags (opts.facts false: as a plain MLflow client).
+    const facts: Record<string, string> = opts.facts === false ? {} : { 'x-mlx-model-facts': 'true' };
+    const init: RequestInit = {
+      method,
+      headers: { ...facts, ...(body !== undefined && !isData ? { 'content-type': 'application/json' } : {}), ...headers },
+    };
     if (body !== undefined) init.body = isData ? (body as RequestInit['body']) : JSON.stringify(body);
     return reply(await app.request(p, init));
   };
@@ -115,7 +122,7 @@ export function ok(r: Reply): any {
 }
 
 /** Creates an experiment and a run in it through the API; returns both ids. */
-export async function newRun(f: TrackingFixture, experiment = `exp-${Math.random().toString(36).slice(2, 8)}`, extra: Record<string, unknown> = {}) {
+export async function newRun(f: TrackingClient, experiment = `exp-${Math.random().toString(36).slice(2, 8)}`, extra: Record<string, unknown> = {}) {
   const experimentId = ok(await f.post(`${API}/experiments/create`, { name: experiment })).experiment_id as string;
   const run = ok(await f.post(`${API}/runs/create`, { experiment_id: experimentId, ...extra })).run;
   return { experimentId, runId: run.info.run_id as string, run };
@@ -136,7 +143,7 @@ export const IMAGE_LABELS = ['cat', 'dog', 'bird', 'fish', 'other'];
 export const IMAGE_SPEC = 'image:32x32,rgb,scale=1/255,layout=nchw';
 
 /** Uploads bytes through the artifact proxy. */
-export async function upload(f: TrackingFixture, rel: string, bytes: Uint8Array | string): Promise<Reply> {
+export async function upload(f: TrackingClient, rel: string, bytes: Uint8Array | string): Promise<Reply> {
   return f.raw('PUT', `${PROXY}/${rel}`, bytes, { 'content-type': 'application/octet-stream' });
 }
 
@@ -153,4 +160,31 @@ export async function allPages(fetchPage: (token?: string) => Promise<Reply>, fi
     expect(pages, 'paging never ends').toBeLessThan(1000);
   } while (token);
   return { items, pages };
+}
+
+/** The request methods of a TrackingFixture, for tests that run against an in-process app or a spawned server alike. */
+export type TrackingClient = Pick<TrackingFixture, 'get' | 'post' | 'patch' | 'del' | 'raw'>;
+
+/**
+ * The same requests as a TrackingFixture's, sent to a running server at base (a spawned
+ * `mlx server`); facts false: as a plain MLflow client, without the X-MLX-Model-Facts header.
+ */
+export function remoteClient(base: string, opts: { facts?: boolean } = {}): TrackingClient {
+  const raw = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const isData = typeof body === 'string' || body instanceof Uint8Array;
+    const facts: Record<string, string> = opts.facts === false ? {} : { 'x-mlx-model-facts': 'true' };
+    const init: RequestInit = {
+      method,
+      headers: { ...facts, ...(body !== undefined && !isData ? { 'content-type': 'application/json' } : {}), ...headers },
+    };
+    if (body !== undefined) init.body = isData ? (body as RequestInit['body']) : JSON.stringify(body);
+    return reply(await fetch(`${base}${p}`, init));
+  };
+  return {
+    get: (p, q) => raw('GET', q ? `${p}?${query(q)}` : p),
+    post: (p, body = {}) => raw('POST', p, body),
+    patch: (p, body = {}) => raw('PATCH', p, body),
+    del: (p, body = {}) => raw('DELETE', p, body),
+    raw,
+  };
 }

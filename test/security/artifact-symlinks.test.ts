@@ -177,14 +177,25 @@ describe.each(backends)('%s: links that leave the root', (_name, get) => {
       path.join(s.root, links(s), 'model.onnx'),
       `mlflow-artifacts:/${links(s)}/registry/models/sha256/${s.hash}.onnx`,
     ];
+    // A client that expects an ONNX model (mlx's send mlx.* input tags) is refused.
+    const strict = [{ key: 'mlx.sha256', value: s.hash }];
     for (const source of sources) {
-      const r = await call(s.server.base, 'POST', `${API}/model-versions/create`, { name: 'stolen', source });
+      const r = await call(s.server.base, 'POST', `${API}/model-versions/create`, { name: 'stolen', source, tags: strict });
       expect(r.status, `${source}: ${JSON.stringify(r.body)}`).toBeGreaterThanOrEqual(400);
       expect(r.status, `${source}: ${JSON.stringify(r.body)}`).toBeLessThan(500);
       expect(JSON.stringify(r.body), source).not.toContain(s.dir.replace(/\/$/, '') + '/outside');
     }
     const search = await call(s.server.base, 'GET', `${API}/registered-models/search`, {});
     expect(search.body.registered_models.map((m: { name: string }) => m.name)).toEqual([MODEL]);
+    // A plain MLflow client gets the version MLflow would give (the source as a string), and
+    // still nothing is read through the link: no bytes, no facts, marked not servable.
+    for (const source of sources) {
+      const r = await call(s.server.base, 'POST', `${API}/model-versions/create`, { name: 'opaque', source }, { 'X-MLX-Model-Facts': 'true' });
+      expect(r.status, `${source}: ${JSON.stringify(r.body)}`).toBe(200);
+      const tags = Object.fromEntries(r.body.model_version.tags.map((t: { key: string; value: string }) => [t.key, t.value]));
+      expect(Object.keys(tags), source).toEqual(['mlx.not_servable']);
+      expect(JSON.stringify(r.body), source).not.toContain(s.dir.replace(/\/$/, '') + '/outside');
+    }
     // A link inside the run folder to a model inside it registers.
     fs.symlinkSync(path.join(s.root, s.runBase, 'model', 'model.onnx'), path.join(s.root, links(s), 'inside.onnx'));
     const okay = await call(s.server.base, 'POST', `${API}/model-versions/create`, { name: MODEL, source: `runs:/${s.runId}/links/inside.onnx` });

@@ -256,6 +256,7 @@ describe('the model card, rendered with hostile values from the ONNX file, the r
       preprocess: null,
       tags: {},
       aliases: [],
+      current_stage: 'None',
     };
     const run: Run = {
       info: {

@@ -90,7 +90,8 @@ async function checkServer(s: TrackingServer) {
       for (const re of c.refused) expect(r.body.message, c.name).toMatch(re);
     } else {
       expect(r.status, `${c.name}: ${JSON.stringify(r.body).slice(0, 300)}`).toBe(200);
-      expect(r.body.runs, c.name).toHaveLength(c.runs!);
+      // MLflow leaves an empty list out: no match is {}.
+      expect(r.body.runs ?? [], c.name).toHaveLength(c.runs!);
     }
   }
   expect((await fetch(`${s.base}/health`)).status).toBe(200);

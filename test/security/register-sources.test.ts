@@ -154,8 +154,10 @@ describe('the tracking server: model-versions/create', () => {
   }, T);
   afterAll(() => stopServers());
 
-  const create = (server: TrackingServer, file: string) =>
-    call(server.base, 'POST', `${API}/model-versions/create`, { name: 'srv', source: `mlflow-artifacts:/uploads/${file}` });
+  // mlx's clients send mlx.* input tags (the CLI always sends mlx.sha256): they expect an ONNX model and are told why there is none.
+  const strict = [{ key: 'mlx.sha256', value: '0'.repeat(64) }];
+  const create = (server: TrackingServer, file: string, tags = strict) =>
+    call(server.base, 'POST', `${API}/model-versions/create`, { name: 'srv', source: `mlflow-artifacts:/uploads/${file}`, tags });
 
   it(
     'refuses a FIFO and a file over the limit with a 400 naming the source, never its own path',
@@ -172,7 +174,18 @@ describe('the tracking server: model-versions/create', () => {
         expect(r.body.message).toContain(`mlflow-artifacts:/uploads/${file}`);
         expect(r.body.message).not.toContain(dir);
       }
-      const ok = await create(low, 'tabular.onnx');
+      // A plain MLflow client registers them as MLflow would (the source as given, never read), marked not servable.
+      for (const [server, file, re] of [
+        [s, 'pipe.onnx', /named pipe \(FIFO\), not a regular file/],
+        [low, 'big.onnx', /over the limit of 1 MB/],
+      ] as const) {
+        const r = await create(server, file, []);
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        const reason = r.body.model_version.tags.find((t: { key: string }) => t.key === 'mlx.not_servable').value;
+        expect(reason).toMatch(re);
+        expect(reason).not.toContain(dir);
+      }
+      const ok = await create(low, 'tabular.onnx', []);
       expect(ok.status, JSON.stringify(ok.body)).toBe(200);
       expect((await fetch(`${s.base}/health`)).status).toBe(200);
       expect(s.stderr() + low.stderr()).not.toMatch(/internal error/);

@@ -20,7 +20,9 @@ export class ApiError extends Error {
 
 function headers(extra = {}) {
   const t = getToken();
-  return t ? { ...extra, Authorization: `Bearer ${t}` } : extra;
+  // The UI shows mlx's model facts (sha256, signature, …), which the server adds to a version's tags when asked.
+  const all = { 'X-MLX-Model-Facts': 'true', ...extra };
+  return t ? { ...all, Authorization: `Bearer ${t}` } : all;
 }
 
 async function send(url, init = {}) {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ModelVersion, RegisteredModel } from '../../core/entities.js';
+import { NOT_SERVABLE_TAG, type ModelVersion, type RegisteredModel } from '../../core/entities.js';
 import { deleteModelOrVersion } from '../../models/delete.js';
 import { resolveRegistryRef } from '../../models/uri.js';
 import type { Store } from '../../store/store.js';
@@ -30,12 +30,35 @@ export async function listModels(cmd: Command, opts: { json?: boolean }): Promis
 
 const shape = (s: number[]) => `[${s.join(', ')}]`;
 
+/** A version's aliases and, when it has one, its MLflow stage: "@champion stage Production". */
+function placement(v: ModelVersion): string {
+  return [...v.aliases.map((a) => `@${a}`), ...(v.current_stage !== 'None' ? [`stage ${v.current_stage}`] : [])].join(' ');
+}
+
 async function printVersion(v: ModelVersion, runName: string | null): Promise<void> {
   const c = await colors();
   const row = (k: string, val: string) => `${c.bold(k.padEnd(12))}${val}`;
+  const notServable = v.tags[NOT_SERVABLE_TAG];
+  if (notServable !== undefined) {
+    // Registered as MLflow registers any source: there are no ONNX facts to show.
+    print(
+      [
+        row('model', `${v.name} version ${v.version}${placement(v) ? `  (${placement(v)})` : ''}`),
+        row('uri', `models:/${v.name}/${v.version}`),
+        row('created', `${formatTime(v.creation_time)} by ${v.user_id}`),
+        row('run', v.run_id ? `${v.run_id}${runName ? ` (${runName})` : ''}` : '-'),
+        row('source', v.source),
+        row('servable', c.yellow(`no: ${notServable}`)),
+        row('description', v.description || '-'),
+      ].join('\n'),
+    );
+    const userTags = Object.entries(v.tags).filter(([k]) => k !== NOT_SERVABLE_TAG);
+    if (userTags.length) print(`\n${c.bold('tags')}\n${await renderTable(['key', 'value'], userTags.sort())}`);
+    return;
+  }
   print(
     [
-      row('model', `${v.name} version ${v.version}${v.aliases.length ? `  (${v.aliases.map((a) => `@${a}`).join(', ')})` : ''}`),
+      row('model', `${v.name} version ${v.version}${placement(v) ? `  (${placement(v)})` : ''}`),
       row('uri', `models:/${v.name}/${v.version}`),
       row('created', `${formatTime(v.creation_time)} by ${v.user_id}`),
       row('run', v.run_id ? `${v.run_id}${runName ? ` (${runName})` : ''}` : '-'),
@@ -100,14 +123,16 @@ async function printModel(m: RegisteredModel, versions: ModelVersion[]): Promise
     );
   print(
     await renderTable(
-      ['version', 'aliases', 'created', 'run', 'sha256', 'inputs → outputs'],
+      ['version', 'aliases / stage', 'created', 'run', 'sha256', 'inputs → outputs'],
       versions.map((v) => [
         String(v.version),
-        v.aliases.map((a) => `@${a}`).join(' '),
+        placement(v),
         formatTime(v.creation_time),
         v.run_id ? v.run_id.slice(0, 8) : '',
         v.sha256.slice(0, 12),
-        `${v.signature.inputs.map((t) => shape(t.shape)).join(' ')} → ${v.signature.outputs.map((t) => shape(t.shape)).join(' ')}`,
+        v.tags[NOT_SERVABLE_TAG] !== undefined
+          ? `not servable: ${v.tags[NOT_SERVABLE_TAG].split(';')[0]}`
+          : `${v.signature.inputs.map((t) => shape(t.shape)).join(' ')} → ${v.signature.outputs.map((t) => shape(t.shape)).join(' ')}`,
       ]),
     ),
   );

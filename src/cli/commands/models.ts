@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { withStore } from '../context.js';
 import { examples } from '../help.js';
 
-/** `mlx models list|show|alias|tag|card|update|delete`. */
+/** `mlx models list|show|alias|stage|tag|card|update|delete`. */
 export function registerModelsCommands(program: Command): void {
   const models = program
     .command('models')
@@ -12,6 +12,7 @@ export function registerModelsCommands(program: Command): void {
   modelsList(models);
   modelsShow(models);
   modelsAlias(models);
+  modelsStage(models);
   modelsTag(models);
   modelsUpdate(models);
   modelsCard(models);
@@ -55,20 +56,58 @@ function modelsShow(models: Command): void {
 function modelsAlias(models: Command): void {
   models
     .command('alias <name> <version-or-alias> [alias]')
-    .description('point ALIAS at VERSION (moving it if it exists): alias NAME VERSION ALIAS; remove: alias --delete NAME ALIAS')
+    .description(
+      'point ALIAS at VERSION (moving it if it exists): alias NAME VERSION ALIAS or alias NAME/VERSION ALIAS (models:/NAME/VERSION too); remove: alias --delete NAME ALIAS',
+    )
     .option('--delete', 'delete the alias instead')
     .addHelpText(
       'after',
       examples(['mlx models alias pets-classifier 4 champion  # point (or move) an alias', 'mlx models alias --delete pets-classifier challenger']),
     )
-    .action(async (name: string, second: string, third: string | undefined, opts: { delete?: boolean }, cmd: Command) => {
+    .action(async (first: string, second: string, third: string | undefined, opts: { delete?: boolean }, cmd: Command) => {
       const { MlxError } = await import('../../core/errors.js');
       const { parseVersion } = await import('../../core/validation.js');
-      if (opts.delete ? third !== undefined : third === undefined)
-        throw new MlxError('USAGE', opts.delete ? 'usage: mlx models alias --delete NAME ALIAS' : 'usage: mlx models alias NAME VERSION ALIAS');
+      const { parseRegistryRef } = await import('../../core/uri.js');
+      const ref = parseRegistryRef(first.startsWith('models:/') ? first.slice('models:/'.length) : first, { allowBare: true });
+      // NAME/VERSION ALIAS: the version is in the first argument.
+      const inRef = ref.selector !== null && 'version' in ref.selector ? ref.selector.version : null;
+      const usage = opts.delete ? 'usage: mlx models alias --delete NAME ALIAS' : 'usage: mlx models alias NAME VERSION ALIAS (or NAME/VERSION ALIAS)';
+      if (ref.selector !== null && (opts.delete || inRef === null || third !== undefined)) throw new MlxError('USAGE', usage);
+      if (inRef === null && (opts.delete ? third !== undefined : third === undefined)) throw new MlxError('USAGE', usage);
       await withStore(cmd, false, async (store) =>
-        opts.delete ? store.deleteRegisteredModelAlias(name, second) : store.setRegisteredModelAlias(name, third!, parseVersion(second)),
+        opts.delete
+          ? store.deleteRegisteredModelAlias(ref.name, second)
+          : inRef !== null
+            ? store.setRegisteredModelAlias(ref.name, second, inRef)
+            : store.setRegisteredModelAlias(ref.name, third!, parseVersion(second)),
       );
+    });
+}
+
+/** `mlx models stage`: MLflow's stages, for teams whose MLflow code still uses them. */
+function modelsStage(models: Command): void {
+  models
+    .command('stage <model> <stage>')
+    .description('move a version (NAME/3, NAME@alias) to an MLflow stage: None, Staging, Production or Archived (aliases are the newer way)')
+    .option('--archive-existing', "archive the model's other versions in that stage (Staging or Production)")
+    .option('--json', 'print the version as JSON')
+    .addHelpText('after', examples(['mlx models stage pets-classifier/4 Production --archive-existing', 'mlx models stage models:/pets-classifier/3 Archived']))
+    .action(async (ref: string, stageText: string, opts: { archiveExisting?: boolean; json?: boolean }, cmd: Command) => {
+      const { MlxError } = await import('../../core/errors.js');
+      const { MODEL_STAGES } = await import('../../core/entities.js');
+      const stage = MODEL_STAGES.find((s) => s.toLowerCase() === stageText.toLowerCase());
+      if (!stage) throw new MlxError('USAGE', `stage ${JSON.stringify(stageText)} is not one of ${MODEL_STAGES.join(', ')}`);
+      if (opts.archiveExisting && stage !== 'Staging' && stage !== 'Production')
+        throw new MlxError('USAGE', `--archive-existing archives other versions in Staging or Production, not ${stage}`);
+      const { resolveRef } = await import('./models-show.js');
+      const { print, printJson } = await import('../output.js');
+      const v = await withStore(cmd, false, async (store) => {
+        const r = await resolveRef(store, ref, { latestForBare: false });
+        if (r.version === null) throw new MlxError('USAGE', `name a version: ${r.name}/3, ${r.name}@ALIAS or models:/${r.name}/3`);
+        return store.transitionModelVersionStage(r.name, r.version, stage, !!opts.archiveExisting);
+      });
+      if (opts.json) printJson({ model_version: v });
+      else print(`${v.name} version ${v.version} is in stage ${v.current_stage}`);
     });
 }
 

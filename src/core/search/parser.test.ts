@@ -42,6 +42,17 @@ describe('parseFilter', () => {
     expect(parseFilter('attributes.end_time <= 10')).toMatchObject({ kind: 'numeric', ident: { key: 'end_time' }, op: '<=' });
   });
 
+  it('reads a name without an entity prefix as an attribute, as MLflow does', () => {
+    expect(parseFilter("status = 'FINISHED'")).toMatchObject({ ident: { type: 'attribute', key: 'status' } });
+    expect(parseFilter("run_name LIKE 'a%'")).toMatchObject({ op: 'LIKE', ident: { type: 'attribute', key: 'run_name' } });
+    expect(parseFilter('start_time > 5')).toMatchObject({ kind: 'numeric', ident: { type: 'attribute', key: 'start_time' } });
+    expect(parseFilter('created > 5')).toMatchObject({ kind: 'numeric', ident: { type: 'attribute', key: 'start_time' } });
+    expect(parseOrderBy(['start_time DESC', 'created'])).toMatchObject([
+      { ident: { type: 'attribute', key: 'start_time' }, ascending: false },
+      { ident: { type: 'attribute', key: 'start_time' }, ascending: true },
+    ]);
+  });
+
   it('accepts the short entity prefixes and the created alias', () => {
     for (const [text, type] of [
       ['metric.a = 1', 'metric'],
@@ -105,7 +116,10 @@ describe('parseFilter', () => {
     ['params.opt = adam', /^Invalid filter at position 14 near "adam": string values must be quoted, e\.g\. params\.opt = 'adam'$/],
     ['params.lr = 0.01', /position 13 near "0\.01": string values must be quoted, e\.g\. params\.lr = '0\.01'/],
     ['foo.bar = 1', /position 1 near "foo\.bar": invalid entity type 'foo'\. Valid: metrics, params, tags, attributes, datasets/],
-    ["status = 'x'", /position 1 near "status": identifiers need an entity prefix, e\.g\. attributes\.status/],
+    [
+      "colour = 'x'",
+      /position 1 near "colour": Invalid attribute key 'colour' specified\. Valid keys are run_id, .*; for a param or metric write params\.colour or metrics\.colour/,
+    ],
     ["attributes.colour = 'x'", /unknown attribute 'colour'\. Valid: run_id, run_name/],
     ["datasets.size = 'x'", /unknown dataset field 'size'/],
     ['params.lr > 1', /position 11 near ">": params are strings in MLflow/],
@@ -163,7 +177,7 @@ describe('parseOrderBy', () => {
   it.each([
     ['metrics.acc SIDEWAYS', /^Invalid order_by clause "metrics\.acc SIDEWAYS" at position 13 near "SIDEWAYS": expected ASC or DESC/],
     ['metrics.acc DESC DESC', /unexpected text after DESC/],
-    ['acc DESC', /clause "acc DESC" .*entity prefix/],
+    ['acc DESC', /clause "acc DESC" .*Invalid attribute key 'acc'/],
     ['datasets.name', /datasets cannot be used to order runs/],
     ['attributes.bogus', /unknown attribute 'bogus'/],
     ['metrics.a,', /near end of clause/],

@@ -72,22 +72,30 @@ function toFilterError(e: SearchSyntaxError): MlxError {
   return invalid(`Invalid filter at position ${e.pos} near ${near}: ${e.reason}`, e);
 }
 
+/** The attribute a name stands for (created is start_time), or null. */
+function attributeIdent(name: string): Identifier | null {
+  const key = (ATTRIBUTE_ALIASES[name] ?? name) as AttributeKey;
+  if ((NUMERIC_ATTRIBUTES as readonly string[]).includes(key)) return { type: 'attribute', key: key as 'start_time' | 'end_time' };
+  if ((STRING_ATTRIBUTES as readonly string[]).includes(key)) return { type: 'attribute', key: key as (typeof STRING_ATTRIBUTES)[number] };
+  return null;
+}
+
 /** Turns an identifier token into a typed Identifier, or fails naming what is valid. */
 function resolveIdent(tok: Token): Identifier {
+  // MLflow reads a name without an entity prefix as an attribute (start_time, status, run_name, created).
   if (tok.kind === 'word') {
-    const hint = ALL_ATTRIBUTES.includes(tok.text) ? `attributes.${tok.text}` : `params.${tok.text} or metrics.${tok.text}`;
-    fail(tok, `identifiers need an entity prefix, e.g. ${hint}`);
+    const attr = attributeIdent(tok.text);
+    if (attr) return attr;
+    fail(
+      tok,
+      `Invalid attribute key '${tok.text}' specified. Valid keys are ${ALL_ATTRIBUTES.join(', ')}; for a param or metric write params.${tok.text} or metrics.${tok.text}`,
+    );
   }
   if (tok.kind !== 'ident') fail(tok, 'expected an identifier such as metrics.acc, params.lr, tags.team or attributes.status');
   const type = ENTITY_TYPES[tok.entity.toLowerCase()];
   if (!type) fail(tok, `invalid entity type '${tok.entity}'. Valid: metrics, params, tags, attributes, datasets`);
   if (tok.key === '') fail(tok, `missing key after '${tok.entity}.'`);
-  if (type === 'attribute') {
-    const key = (ATTRIBUTE_ALIASES[tok.key] ?? tok.key) as AttributeKey;
-    if ((NUMERIC_ATTRIBUTES as readonly string[]).includes(key)) return { type, key: key as 'start_time' | 'end_time' };
-    if ((STRING_ATTRIBUTES as readonly string[]).includes(key)) return { type, key: key as (typeof STRING_ATTRIBUTES)[number] };
-    fail(tok, `unknown attribute '${tok.key}'. Valid: ${ALL_ATTRIBUTES.join(', ')}`);
-  }
+  if (type === 'attribute') return attributeIdent(tok.key) ?? fail(tok, `unknown attribute '${tok.key}'. Valid: ${ALL_ATTRIBUTES.join(', ')}`);
   if (type === 'dataset') {
     if (!(DATASET_FIELDS as readonly string[]).includes(tok.key)) fail(tok, `unknown dataset field '${tok.key}'. Valid: ${DATASET_FIELDS.join(', ')}`);
     return { type, key: tok.key as DatasetField };

@@ -63,7 +63,10 @@ export function trackingApp(ctx: TrackingContext, o: TrackingAppOptions): Hono {
   if (o.corsOrigin) {
     const origin = o.corsOrigin;
     for (const p of ['/api/*', '/ajax-api/*'])
-      app.use(p, cors({ origin, allowHeaders: ['Authorization', 'Content-Type'], allowMethods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'] }));
+      app.use(
+        p,
+        cors({ origin, allowHeaders: ['Authorization', 'Content-Type', 'X-MLX-Model-Facts'], allowMethods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'] }),
+      );
   }
   if (o.token) {
     // Preflights pass: browsers never send credentials on OPTIONS.
@@ -104,7 +107,7 @@ export function trackingApp(ctx: TrackingContext, o: TrackingAppOptions): Hono {
 
   const api = new Hono();
   api.onError(onError);
-  const e = endpoints(api, ctx);
+  const e = endpoints(api, ctx, { mlflowShape: true });
   experimentRoutes(e, ctx);
   runRoutes(e, ctx);
   registryRoutes(e, ctx);

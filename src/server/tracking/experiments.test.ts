@@ -84,7 +84,7 @@ describe('experiments/update, delete, restore, tags', () => {
     const id = await create('untag');
     ok(await f.post(`${API}/experiments/set-experiment-tag`, { experiment_id: id, key: 'gone', value: 'soon' }));
     ok(await f.post(`${API}/experiments/delete-experiment-tag`, { experiment_id: id, key: 'gone' }));
-    expect(ok(await f.get(`${API}/experiments/get`, { experiment_id: id })).experiment.tags).toEqual([]);
+    expect(ok(await f.get(`${API}/experiments/get`, { experiment_id: id })).experiment.tags).toBeUndefined();
   });
 });
 

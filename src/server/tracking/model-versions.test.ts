@@ -115,26 +115,41 @@ describe('model-versions/create refusals: 400, nothing registered', () => {
     );
   });
 
+  // A client that sends mlx.* input tags (mlx's own REST store always sends mlx.sha256) expects an
+  // ONNX model: it is told why there is none. Plain MLflow clients get the version (model-source.test.ts).
+  const strict = kv({ 'mlx.sha256': '0'.repeat(64) });
+
   it('bytes that are not ONNX → 400 naming the source as the client gave it', async () => {
-    await refused({ source: 'mlflow-artifacts:/uploads/fake/model.onnx' }, 400, 'INVALID_PARAMETER_VALUE', 'mlflow-artifacts:/uploads/fake/model.onnx');
+    await refused(
+      { source: 'mlflow-artifacts:/uploads/fake/model.onnx', tags: strict },
+      400,
+      'INVALID_PARAMETER_VALUE',
+      'mlflow-artifacts:/uploads/fake/model.onnx',
+    );
   });
 
   it('a folder with no .onnx file, or a missing path → 400 naming the source', async () => {
-    await refused({ source: 'mlflow-artifacts:/uploads/notes' }, 400, 'INVALID_PARAMETER_VALUE', 'mlflow-artifacts:/uploads/notes');
-    await refused({ source: 'mlflow-artifacts:/uploads/missing/model.onnx' }, 400, 'INVALID_PARAMETER_VALUE', 'mlflow-artifacts:/uploads/missing/model.onnx');
+    await refused({ source: 'mlflow-artifacts:/uploads/notes', tags: strict }, 400, 'INVALID_PARAMETER_VALUE', 'mlflow-artifacts:/uploads/notes');
+    await refused(
+      { source: 'mlflow-artifacts:/uploads/missing/model.onnx', tags: strict },
+      400,
+      'INVALID_PARAMETER_VALUE',
+      'mlflow-artifacts:/uploads/missing/model.onnx',
+    );
   });
 
   it("error messages never show the server's own folders", async () => {
     for (const source of ['mlflow-artifacts:/uploads/fake/model.onnx', 'mlflow-artifacts:/uploads/notes', 'mlflow-artifacts:/uploads/missing/model.onnx']) {
-      const r = await create({ name: 'img', source });
+      const r = await create({ name: 'img', source, tags: strict });
       expect(r.status).toBeGreaterThanOrEqual(400);
       expect(r.body.message).not.toContain(f.dir);
     }
   });
 
-  it('sources outside the artifact root, other schemes and the registry prefix → 400', async () => {
-    await refused({ source: '/etc/passwd' }, 400, 'INVALID_PARAMETER_VALUE', '/etc/passwd');
-    await refused({ source: 's3://bucket/model.onnx' }, 400, 'INVALID_PARAMETER_VALUE', 's3://bucket');
+  it('sources outside the artifact root, other schemes (for a client expecting ONNX) and the registry prefix → 400', async () => {
+    await refused({ source: '/etc/passwd' }, 400, 'INVALID_PARAMETER_VALUE', "Invalid model version source: '/etc/passwd'");
+    await refused({ source: 'file:///etc/passwd' }, 400, 'INVALID_PARAMETER_VALUE', 'Invalid model version source');
+    await refused({ source: 's3://bucket/model.onnx', tags: strict }, 400, 'INVALID_PARAMETER_VALUE', 's3://bucket');
     await refused({ source: 'mlflow-artifacts:/../../.mlx/mlx.db' }, 400, 'INVALID_PARAMETER_VALUE');
     await refused({ source: 'mlflow-artifacts:/_mlx-registry/img/1/model.onnx' }, 400, 'INVALID_PARAMETER_VALUE', '_mlx-registry');
     await refused({ source: `runs:/${runId}/../../../.mlx` }, 400, 'INVALID_PARAMETER_VALUE');
@@ -153,6 +168,6 @@ describe('model-versions/create refusals: 400, nothing registered', () => {
   it('missing name or source, an unknown run → 400 / 404', async () => {
     expectError(await create({ source: 'mlflow-artifacts:/uploads/img' }), 400, 'INVALID_PARAMETER_VALUE', 'name');
     expectError(await f.post(`${API}/model-versions/create`, { name: 'img' }), 400, 'INVALID_PARAMETER_VALUE', 'source');
-    expectError(await create({ source: `runs:/${'9'.repeat(32)}/model` }), 404, 'RESOURCE_DOES_NOT_EXIST');
+    expectError(await create({ name: 'img', source: `runs:/${'9'.repeat(32)}/model` }), 404, 'RESOURCE_DOES_NOT_EXIST');
   });
 });

@@ -60,6 +60,15 @@ export class Fields {
     throw invalid(`Invalid value ${JSON.stringify(v)} for parameter '${name}': a string is expected`);
   }
 
+  /** A bool field: JSON true/false, or "true"/"false" as query parameters carry it. */
+  optBool(name: string): boolean | undefined {
+    const v = this.data[name];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'boolean') return v;
+    if (typeof v === 'string' && /^(true|false)$/i.test(v)) return v.toLowerCase() === 'true';
+    throw invalid(`Invalid value ${JSON.stringify(v)} for parameter '${name}': true or false is expected`);
+  }
+
   /** An int64 field: a JSON number or a string of digits (query parameters are text). */
   optInt(name: string, opts: { min?: number; max?: number } = {}): number | undefined {
     const v = this.data[name];

@@ -2,15 +2,19 @@ import type { Context, Hono } from 'hono';
 import { invalid } from '../../core/errors.js';
 import type { TrackingContext } from './context.js';
 import { Fields } from './request.js';
+import { mlflowShape } from './convert.js';
 
 type Handler = (f: Fields, c: Context) => unknown;
 
-/** Declares MLflow endpoints: each handler gets the request's fields and returns the JSON answer. */
-export function endpoints(app: Hono, ctx: TrackingContext) {
+/**
+ * Declares MLflow endpoints: each handler gets the request's fields and returns the JSON answer
+ * (with o.mlflowShape, written as MLflow's server writes it: empty lists left out).
+ */
+export function endpoints(app: Hono, ctx: TrackingContext, o: { mlflowShape?: boolean } = {}) {
   const on = (methods: string[], path: string, h: Handler) =>
     app.on(methods, path, async (c) => {
-      const out = await h(await Fields.of(c, ctx.maxBodyBytes), c);
-      return c.json(out ?? {});
+      const out = (await h(await Fields.of(c, ctx.maxBodyBytes), c)) ?? {};
+      return c.json(o.mlflowShape ? mlflowShape(out) : out);
     });
   return {
     get: (path: string, h: Handler) => on(['GET'], path, h),

@@ -1,5 +1,5 @@
 import { jsonNumber, type BatchEntry, type Metric } from '../../core/entities.js';
-import { invalid } from '../../core/errors.js';
+import { invalid, MlxError } from '../../core/errors.js';
 import { findExperiment } from '../../app/experiments.js';
 import { parseRunStatus } from '../../core/validation.js';
 import { localArtifactPath, remoteArtifactUri, type TrackingContext } from './context.js';
@@ -26,6 +26,36 @@ function runIdOf(f: Fields): string {
   const id = f.optStr('run_id') ?? f.optStr('run_uuid');
   if (id === undefined) throw invalid("Missing value for required parameter 'run_id'");
   return id;
+}
+
+/** The run tag where MLflow keeps the models logged to a run (mlflow.utils.mlflow_tags.MLFLOW_LOGGED_MODELS). */
+export const LOGGED_MODELS_TAG = 'mlflow.log-model.history';
+const MODEL_FIELDS = ['artifact_path', 'flavors', 'run_id', 'utc_time_created'];
+
+/**
+ * The tag value after logging one more model (runs/log-model): the JSON list of the models'
+ * MLmodel dicts, less what MLflow leaves out of the tag (Model.get_tags_dict), checked and worded
+ * as MLflow's handler checks it.
+ */
+export function loggedModelsValue(previous: string | undefined, modelJson: string): string {
+  let model: unknown;
+  try {
+    model = JSON.parse(modelJson);
+  } catch {
+    model = undefined;
+  }
+  if (typeof model !== 'object' || model === null || Array.isArray(model)) throw invalid(`Malformed model info. \n ${modelJson} \n is not a valid JSON.`);
+  const missing = MODEL_FIELDS.filter((k) => !(k in model));
+  if (missing.length) throw invalid(`Model json is missing mandatory fields: {${missing.map((k) => `'${k}'`).join(', ')}}`);
+  const { signature: _s, saved_input_example_info: _e, ...tagDict } = model as Record<string, unknown>;
+  let list: unknown[] = [];
+  try {
+    const old = previous === undefined ? [] : JSON.parse(previous);
+    if (Array.isArray(old)) list = old;
+  } catch {
+    // A value that is not MLflow's list (set by hand) is replaced, as nothing can be appended to it.
+  }
+  return JSON.stringify([...list, tagDict]);
 }
 
 /** RunStatus by name or, as protobuf's JSON mapping allows, by number. */
@@ -88,6 +118,11 @@ export function runRoutes(api: Endpoints, ctx: TrackingContext): void {
     ];
     await store.logBatch(runIdOf(f), entries);
   });
+  api.post('/runs/log-model', async (f) => {
+    const runId = runIdOf(f);
+    const text = f.optStr('model_json') ?? '';
+    await store.setTag(runId, LOGGED_MODELS_TAG, loggedModelsValue((await store.getRun(runId)).tags[LOGGED_MODELS_TAG], text));
+  });
   api.post('/runs/log-inputs', async (f) => {
     const datasets = f.objList('datasets').map((d) => {
       const ds = d.obj('dataset');
@@ -105,7 +140,17 @@ export function runRoutes(api: Endpoints, ctx: TrackingContext): void {
     await store.logInputs(runIdOf(f), datasets);
   });
   api.read('/runs/search', async (f) => {
-    const experimentIds = f.strList('experiment_ids');
+    // As MLflow: experiments that do not exist hold no runs (the store refuses them, for the CLI's sake).
+    const experimentIds: string[] = [];
+    for (const id of f.strList('experiment_ids'))
+      if (
+        await store.getExperiment(id).then(
+          () => true,
+          (err: unknown) => (err instanceof MlxError && err.code === 'RESOURCE_DOES_NOT_EXIST' ? false : Promise.reject(err)),
+        )
+      )
+        experimentIds.push(id);
+    if (experimentIds.length === 0 && f.strList('experiment_ids').length > 0) return {};
     const res = await store.searchRuns({
       experimentIds,
       filter: f.optStr('filter'),

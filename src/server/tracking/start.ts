@@ -8,7 +8,7 @@ import type { Store } from '../../store/store.js';
 import { listen, type Listening } from '../listen.js';
 import { trackingApp } from './app.js';
 import { prepareUploadFolder } from './artifacts.js';
-import type { TrackingContext } from './context.js';
+import { remoteArtifactUri, type TrackingContext } from './context.js';
 
 export interface TrackingServerOptions {
   host: string;
@@ -35,6 +35,20 @@ export const DEFAULT_UPLOAD_IDLE_TIMEOUT_MS = 60_000;
 /** Artifact uploads (PUT …/mlflow-artifacts/artifacts/…) may take as long as their bytes keep coming. */
 const UPLOAD = /^\/(?:api|ajax-api)\/2\.0\/mlflow-artifacts\/artifacts\//;
 
+/**
+ * A store whose Default experiment keeps artifacts in the store's own folder, served with another
+ * artifact destination, would hand clients that server-local folder: they would write artifacts to
+ * their own disks. As MLflow's server does for the experiments it creates, the Default one then
+ * uses the proxy (mlflow-artifacts:/0) for its new runs.
+ */
+async function defaultExperimentThroughProxy(ctx: TrackingContext, log: (line: string) => void): Promise<void> {
+  if (ctx.experimentArtifactRoot === undefined || !ctx.store.setExperimentArtifactLocation) return;
+  const d = await ctx.store.getExperiment('0').catch(() => null);
+  if (!d || remoteArtifactUri(ctx, d.artifact_location).startsWith(PROXY_SCHEME)) return;
+  await ctx.store.setExperimentArtifactLocation('0', `${PROXY_SCHEME}/0`);
+  log(`the Default experiment's new runs keep their artifacts under ${PROXY_SCHEME}/0 (was ${d.artifact_location})`);
+}
+
 /** Starts `mlx server` on a store: the MLflow REST API, the artifact proxy and the UI on one port. */
 export async function startTrackingServer(store: Store, o: TrackingServerOptions): Promise<{ listening: Listening; artifactRoot: string }> {
   const own = store.fileRoot === null ? null : path.join(store.fileRoot, 'artifacts');
@@ -56,6 +70,7 @@ export async function startTrackingServer(store: Store, o: TrackingServerOptions
     mlxVersion: o.mlxVersion,
     auth: !!o.token,
   };
+  await defaultExperimentThroughProxy(ctx, o.log);
   const app = trackingApp(ctx, {
     token: o.token,
     corsOrigin: o.corsOrigin,

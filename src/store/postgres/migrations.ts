@@ -147,6 +147,12 @@ CREATE TABLE registered_model_aliases (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'model version stages',
+    // MLflow's deprecated but still used stages (None, Staging, Production, Archived), beside aliases.
+    sql: `ALTER TABLE model_versions ADD COLUMN current_stage TEXT COLLATE "C" NOT NULL DEFAULT 'None';`,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;

@@ -2,7 +2,17 @@ import type { Pool } from 'pg';
 import type { BatchCounts, BatchEntry, LifecycleStage, Metric, Run, RunInfo } from '../../core/entities.js';
 import { SYSTEM_TAGS } from '../../core/entities.js';
 import { validateKey, validateParamValue, validateRunName, validateStep, validateTagValue, validateTimestamp } from '../../core/validation.js';
-import { experimentDeleted, noRunTag, onePrefixHit, prepareRun, runDeleted, runIdPrefix, runInDeletedExperiment, runNotFound } from '../sql/checks.js';
+import {
+  checkRunStage,
+  experimentDeleted,
+  noRunTag,
+  onePrefixHit,
+  prepareRun,
+  runDeleted,
+  runIdPrefix,
+  runInDeletedExperiment,
+  runNotFound,
+} from '../sql/checks.js';
 import { metricValue, rowToInfo, type RunRow } from '../sql/rows.js';
 import type { CountRunsInput, CreateRunInput, LogDatasetInput, SearchRunsInput, SearchRunsResult, Store, UpdateRunInput } from '../store.js';
 import { inTransaction, openPool, reportingLostConnections, row, rows, type Queryable } from './connection.js';
@@ -158,6 +168,7 @@ export class PostgresStore extends PostgresExperiments implements Store {
   private async setRunStage(runId: string, stage: LifecycleStage): Promise<void> {
     await inTransaction(this.pool, async (c) => {
       const r = await this.runRow(c, runId, true);
+      checkRunStage(runId, r.lifecycle_stage, stage);
       if (stage === 'active') {
         const exp = await this.experimentRow(c, String(r.experiment_id));
         if (exp.lifecycle_stage !== 'active') throw runInDeletedExperiment(runId, exp);

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { ModelVersion, RegisteredModel } from '../../core/entities.js';
+import type { ModelStage, ModelVersion, RegisteredModel } from '../../core/entities.js';
 import { validateAlias, validateKey, validateModelName, validateTagValue } from '../../core/validation.js';
 import {
   aliasNotFound,
@@ -139,7 +139,7 @@ export class PostgresRegistry {
         (r) => r.l,
       ),
     );
-    return locations.filter((l) => !used.has(l)).map((l) => resolveArtifactUri(this.root, l));
+    return locations.filter((l) => l !== '' && !used.has(l)).map((l) => resolveArtifactUri(this.root, l));
   }
 
   async setRegisteredModelTag(name: string, key: string, value: string): Promise<void> {
@@ -291,6 +291,24 @@ export class PostgresRegistry {
       await this.modelRow(c, name, true);
       await this.versionRow(c, name, version);
       await this.upsertAlias(c, name, alias, version);
+    });
+  }
+
+  async transitionModelVersionStage(name: string, version: number, stage: ModelStage, archiveExisting: boolean): Promise<ModelVersion> {
+    return inTransaction(this.pool, async (c) => {
+      await this.modelRow(c, name, true);
+      await this.versionRow(c, name, version);
+      const now = Date.now();
+      if (archiveExisting && (stage === 'Staging' || stage === 'Production'))
+        await c.query("UPDATE model_versions SET current_stage = 'Archived', last_updated_time = $1 WHERE name = $2 AND current_stage = $3 AND version <> $4", [
+          now,
+          name,
+          stage,
+          version,
+        ]);
+      await c.query('UPDATE model_versions SET current_stage = $1, last_updated_time = $2 WHERE name = $3 AND version = $4', [stage, now, name, version]);
+      await this.touch(c, name);
+      return this.toVersion(c, await this.versionRow(c, name, version));
     });
   }
 

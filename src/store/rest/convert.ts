@@ -11,6 +11,7 @@ import type {
   RunStatus,
   ViewType,
 } from '../../core/entities.js';
+import { MODEL_STAGES } from '../../core/entities.js';
 
 /** MLflow's JSON shapes (service.proto, model_registry.proto) ↔ core/entities. Servers omit empty fields: every list may be absent. */
 
@@ -167,6 +168,7 @@ export function modelVersionOf(v: Json): ModelVersion {
     preprocess: all['mlx.preprocess'] ?? null,
     tags,
     aliases: [...((v.aliases ?? []) as string[])].sort(),
+    current_stage: MODEL_STAGES.find((s) => s.toLowerCase() === String(v.current_stage ?? '').toLowerCase()) ?? 'None',
   };
 }
 

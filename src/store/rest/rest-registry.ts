@@ -1,4 +1,4 @@
-import type { ModelVersion, RegisteredModel } from '../../core/entities.js';
+import type { ModelStage, ModelVersion, RegisteredModel } from '../../core/entities.js';
 import { MlxError, notFound } from '../../core/errors.js';
 import { validateAlias, validateKey, validateModelName, validateTagValue } from '../../core/validation.js';
 import type { CreateModelVersionInput } from '../store.js';
@@ -210,6 +210,17 @@ export class RestRegistry {
   /** Removes an alias. */
   async deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
     await this.mlflow('DELETE', 'registered-models/alias', { name, alias });
+  }
+
+  /** Moves a version to an MLflow stage (model-versions/transition-stage). */
+  async transitionModelVersionStage(name: string, version: number, stage: ModelStage, archiveExisting: boolean): Promise<ModelVersion> {
+    const res = await this.mlflow('POST', 'model-versions/transition-stage', {
+      name,
+      version: String(version),
+      stage,
+      archive_existing_versions: archiveExisting,
+    });
+    return modelVersionOf(res.model_version);
   }
 
   /** Where a version's bytes can be downloaded: an mlflow-artifacts:/ URI (model-versions/get-download-uri). */

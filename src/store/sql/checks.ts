@@ -17,13 +17,19 @@ import type { ExperimentRow } from './rows.js';
 
 const q = JSON.stringify;
 
-export const runNotFound = (runId: string) => notFound(`run ${q(runId)} does not exist; find run ids with: mlx runs list`);
+// Missing resources are named in MLflow's words first (clients match them), then what to do here.
+export const runNotFound = (runId: string) => notFound(`Run with id=${runId} not found; find run ids with: mlx runs list`);
 export const runDeleted = (runId: string) => new MlxError('INVALID_STATE', `run ${runId} is deleted; restore it first: mlx runs restore ${runId}`);
 export const runInDeletedExperiment = (runId: string, exp: ExperimentRow) =>
   new MlxError('INVALID_STATE', `run ${runId} belongs to deleted experiment ${q(exp.name)}; restore the experiment instead`);
+/** Checks a lifecycle change of a run before it is made: deleting a deleted run is an error, as for experiments. */
+export function checkRunStage(runId: string, current: string, stage: LifecycleStage): void {
+  if (current === stage)
+    throw new MlxError('INVALID_STATE', `run ${runId} is already ${stage}${stage === 'deleted' ? `; restore it with: mlx runs restore ${runId}` : ''}`);
+}
 export const noRunTag = (runId: string, key: string) => notFound(`run ${runId} has no tag ${q(key)}`);
 
-export const experimentNotFound = (id: string) => notFound(`experiment ${q(id)} does not exist; list them with: mlx experiments list`);
+export const experimentNotFound = (id: string) => notFound(`No Experiment with id=${id} exists; list them with: mlx experiments list`);
 export const experimentDeleted = (exp: ExperimentRow) =>
   new MlxError('INVALID_STATE', `experiment ${q(exp.name)} is deleted; restore it first: mlx experiments restore ${exp.experiment_id}`);
 export const noExperimentTag = (id: string, key: string) => notFound(`experiment ${id} has no tag ${q(key)}`);
@@ -61,12 +67,12 @@ export function onePrefixHit(idOrPrefix: string, hits: string[]): string {
   return hits[0];
 }
 
-export const modelNotFound = (name: string) => notFound(`registered model ${q(name)} does not exist; list models with: mlx models list`);
+export const modelNotFound = (name: string) => notFound(`Registered Model with name=${name} not found; list models with: mlx models list`);
 export const modelExists = (name: string, cause?: unknown) => alreadyExists(`registered model ${q(name)} already exists`, cause);
 export const versionNotFound = (name: string, version: number) =>
-  notFound(`model ${q(name)} has no version ${version}; see its versions with: mlx models show ${name}`);
+  notFound(`Model Version (name=${name}, version=${version}) not found; see its versions with: mlx models show ${name}`);
 export const aliasNotFound = (name: string, alias: string) =>
-  notFound(`model ${q(name)} has no alias ${q(alias)}; see its aliases with: mlx models show ${name}`);
+  notFound(`Registered model alias ${alias} not found (model ${q(name)}); see its aliases with: mlx models show ${name}`);
 export const noAliasToDelete = (name: string, alias: string) => notFound(`model ${q(name)} has no alias ${q(alias)}`);
 export const noVersions = (name: string) => notFound(`registered model ${q(name)} has no versions`);
 export const noModelTag = (name: string, key: string) => notFound(`registered model ${q(name)} has no tag ${q(key)}`);
@@ -85,7 +91,9 @@ export function validateVersionInput(input: CreateModelVersionInput): void {
   validateModelName(input.name);
   if (input.alias !== undefined) validateAlias(input.alias);
   validateTags(input.tags ?? {});
-  if (!/^[0-9a-f]{64}$/.test(input.sha256)) throw invalid(`sha256 ${q(input.sha256)} is not 64 hex characters`);
+  // A version registered from a source mlx cannot read (MLflow registers any) has no bytes and no sha256.
+  const opaque = input.sha256 === '' && input.storageLocation === '';
+  if (!opaque && !/^[0-9a-f]{64}$/.test(input.sha256)) throw invalid(`sha256 ${q(input.sha256)} is not 64 hex characters`);
 }
 
 /** A new run's id, name, start time and all its tags (system tags included) and params, validated. */

@@ -1,5 +1,16 @@
 import path from 'node:path';
-import type { DatasetInput, Experiment, LifecycleStage, Metric, ModelVersion, RegisteredModel, Run, RunInfo, RunStatus } from '../../core/entities.js';
+import type {
+  DatasetInput,
+  Experiment,
+  LifecycleStage,
+  Metric,
+  ModelStage,
+  ModelVersion,
+  RegisteredModel,
+  Run,
+  RunInfo,
+  RunStatus,
+} from '../../core/entities.js';
 
 /** Rows as both SQL stores hold them (same columns in SQLite and PostgreSQL), and their conversion to entities. */
 
@@ -33,8 +44,9 @@ export interface ModelRow {
 }
 
 /** A model_versions row: the version's own fields, with JSON columns as text. */
-export type VersionRow = Omit<ModelVersion, 'status' | 'opset' | 'signature' | 'labels' | 'tags' | 'aliases'> & {
+export type VersionRow = Omit<ModelVersion, 'status' | 'opset' | 'signature' | 'labels' | 'tags' | 'aliases' | 'current_stage'> & {
   status: string;
+  current_stage: string;
   opset: string;
   signature: string;
   labels: string | null;
@@ -149,7 +161,8 @@ export function toVersion(row: VersionRow, root: string | undefined, tagRows: { 
     source: row.source,
     run_id: row.run_id,
     status: 'READY',
-    storage_location: resolveArtifactUri(root, row.storage_location),
+    // Empty for a version with no bytes in the store (registered from a source mlx cannot read).
+    storage_location: row.storage_location === '' ? '' : resolveArtifactUri(root, row.storage_location),
     sha256: row.sha256,
     size: row.size,
     ir_version: row.ir_version,
@@ -160,6 +173,7 @@ export function toVersion(row: VersionRow, root: string | undefined, tagRows: { 
     preprocess: row.preprocess,
     tags: Object.fromEntries(tagRows.map((t) => [t.key, t.value])),
     aliases,
+    current_stage: row.current_stage as ModelStage,
   };
 }
 

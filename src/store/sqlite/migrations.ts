@@ -189,6 +189,12 @@ CREATE TABLE inference_feedback (
 CREATE INDEX inference_feedback_by_time ON inference_feedback (matched, timestamp);
 `,
   },
+  {
+    version: 4,
+    name: 'model version stages',
+    // MLflow's deprecated but still used stages (None, Staging, Production, Archived), beside aliases.
+    sql: `ALTER TABLE model_versions ADD COLUMN current_stage TEXT NOT NULL DEFAULT 'None';`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

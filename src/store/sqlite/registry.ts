@@ -1,4 +1,4 @@
-import type { ModelVersion, RegisteredModel } from '../../core/entities.js';
+import type { ModelStage, ModelVersion, RegisteredModel } from '../../core/entities.js';
 import { validateAlias, validateKey, validateModelName, validateTagValue } from '../../core/validation.js';
 import {
   aliasNotFound,
@@ -133,7 +133,7 @@ export class SqliteRegistry {
   /** Of these storage locations, the ones no remaining version uses (absolute paths). */
   private orphaned(locations: string[]): string[] {
     const used = this.db.prepare('SELECT 1 FROM model_versions WHERE storage_location = ? LIMIT 1');
-    return locations.filter((l) => !used.get(l)).map((l) => resolveArtifactUri(this.root, l));
+    return locations.filter((l) => l !== '' && !used.get(l)).map((l) => resolveArtifactUri(this.root, l));
   }
 
   async setRegisteredModelTag(name: string, key: string, value: string): Promise<void> {
@@ -280,6 +280,22 @@ export class SqliteRegistry {
       .transaction(() => {
         this.versionRow(name, version);
         this.upsertAlias(name, alias, version);
+      })
+      .immediate();
+  }
+
+  async transitionModelVersionStage(name: string, version: number, stage: ModelStage, archiveExisting: boolean): Promise<ModelVersion> {
+    return this.db
+      .transaction(() => {
+        this.versionRow(name, version);
+        const now = Date.now();
+        if (archiveExisting && (stage === 'Staging' || stage === 'Production'))
+          this.db
+            .prepare("UPDATE model_versions SET current_stage = 'Archived', last_updated_time = ? WHERE name = ? AND current_stage = ? AND version <> ?")
+            .run(now, name, stage, version);
+        this.db.prepare('UPDATE model_versions SET current_stage = ?, last_updated_time = ? WHERE name = ? AND version = ?').run(stage, now, name, version);
+        this.touch(name);
+        return this.toVersion(this.versionRow(name, version));
       })
       .immediate();
   }

@@ -12,8 +12,10 @@ import {
 } from '../../core/validation.js';
 import {
   checkExperimentStage,
+  checkRunStage,
   experimentDeleted,
   experimentExists,
+  experimentNotFound,
   experimentNameTaken,
   noExperimentTag,
   noRunTag,
@@ -86,6 +88,15 @@ export class SqliteStore implements Store {
   }
 
   // ---- experiments -------------------------------------------------------
+
+  async setExperimentArtifactLocation(experimentId: string, artifactLocation: string): Promise<void> {
+    const id = Number(experimentId);
+    if (
+      !Number.isInteger(id) ||
+      this.db.prepare('UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?').run(artifactLocation, id).changes === 0
+    )
+      throw experimentNotFound(experimentId);
+  }
 
   async createExperiment(name: string, tags: Record<string, string> = {}, artifactRoot?: string): Promise<string> {
     validateExperimentName(name);
@@ -250,6 +261,7 @@ export class SqliteStore implements Store {
     this.db
       .transaction(() => {
         const row = this.runRow(runId);
+        checkRunStage(runId, row.lifecycle_stage, stage);
         if (stage === 'active') {
           const exp = experimentRow(this.db, String(row.experiment_id));
           if (exp.lifecycle_stage !== 'active') throw runInDeletedExperiment(runId, exp);

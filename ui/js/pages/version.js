@@ -81,6 +81,10 @@ export async function renderVersion(el, [name, version]) {
       ['Registered', fmtTime(v.creation_timestamp)],
       ['Last modified', fmtTime(v.last_updated_timestamp)],
       ['Status', v.status ?? ''],
+      // MLflow's stage (deprecated for aliases, still used by its clients), beside the aliases.
+      ['Stage', v.current_stage ?? 'None'],
+      // A version registered from a source mlx cannot serve (another flavor, files elsewhere) says what to do.
+      ...(tags['mlx.not_servable'] ? [['Servable', h('span', { class: 'error', id: 'not-servable' }, `no: ${tags['mlx.not_servable']}`)]] : []),
       ['Source', h('code', null, v.source ?? '')],
       [
         'Run',
