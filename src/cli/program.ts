@@ -5,6 +5,7 @@ import { printable } from './output.js';
 import { registerCompareCommand } from './commands/compare.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerContainerizeCommand } from './commands/containerize.js';
+import { registerDataCommands } from './commands/data.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerDriftCommand } from './commands/drift.js';
 import { registerExperimentCommands } from './commands/experiments.js';
@@ -62,6 +63,7 @@ export function buildProgram(): Command {
   registerServerCommands(program);
   registerPredictCommand(program);
   registerContainerizeCommand(program);
+  registerDataCommands(program);
   registerDriftCommand(program);
   registerMonitorCommand(program);
   registerFeedbackCommand(program);

@@ -25,14 +25,16 @@ export interface FileStamp {
   ino: number;
   size: number;
   mtimeNs: string;
+  /** 0o644 or 0o755: only the executable bit is kept, as git does. */
+  mode: number;
 }
 
 export function stampOf(stat: fs.BigIntStats): FileStamp {
-  return { ino: Number(stat.ino), size: Number(stat.size), mtimeNs: String(stat.mtimeNs) };
+  return { ino: Number(stat.ino), size: Number(stat.size), mtimeNs: String(stat.mtimeNs), mode: Number(stat.mode) & 0o111 ? 0o755 : 0o644 };
 }
 
 export function sameStamp(a: FileStamp, b: FileStamp): boolean {
-  return a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs;
+  return a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.mode === b.mode;
 }
 
 // Big files are read in large chunks: sha256 runs at ~1-2 GB/s with SHA-NI, and fewer reads keep up with it.

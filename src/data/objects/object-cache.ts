@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { invalid, notFound } from '../../core/errors.js';
 import { fileError } from '../../core/file-errors.js';
-import { hashBytes, hashFile, isDigest, type Digest, type FileStamp } from './digest.js';
+import { hashBytes, hashFile, isDigest, stampOf, type Digest, type FileStamp } from './digest.js';
 import { decodeManifest, encodeManifest, type ManifestEntry } from './manifest.js';
 import { linkOrCopy, siblingTemp, swapInto, type LinkKind } from './materialize.js';
 import { mapLimit } from './pool.js';
@@ -32,9 +32,6 @@ export interface AddOptions {
   /** Files hashed at once (default 8: enough to keep the thread pool's reads busy while one hashes). */
   parallel?: number;
 }
-
-/** Reads mode the way git keeps it: executable or not. */
-const modeOf = (mode: number) => (mode & 0o111 ? 0o755 : 0o644);
 
 /**
  * The content-addressed cache of a project: `<project>/.mlx/objects/<2 hex>/<62 hex>`, each
@@ -86,14 +83,13 @@ export class ObjectCache {
       return { digest, size, files: 1, kind: 'file', stamps: new Map([['', stamp]]) };
     }
     if (!stat.isDirectory()) throw invalid(`${label} is neither a file nor a folder`);
-    const files = await walkFiles(target, label);
+    const files = walkFiles(target, label);
     const stamps = new Map<string, FileStamp>();
     const entries = await mapLimit(files, opts.parallel ?? 8, async (f) => {
       const { digest, size, stamp } = await this.addFile(f.abs, JSON.stringify(path.join(target, f.rel)), f.rel, opts.known);
       stamps.set(f.rel, stamp);
       opts.onFile?.(size);
-      const mode = modeOf((await fs.promises.stat(f.abs)).mode);
-      return { path: f.rel, digest, size, mode };
+      return { path: f.rel, digest, size, mode: stamp.mode };
     });
     const manifest = encodeManifest(entries);
     await this.putBytes(manifest.bytes, manifest.digest);
@@ -106,7 +102,7 @@ export class ObjectCache {
       const st = await fs.promises.stat(file, { bigint: true }).catch((err) => {
         throw fileError(err, label);
       });
-      const stamp = { ino: Number(st.ino), size: Number(st.size), mtimeNs: String(st.mtimeNs) };
+      const stamp = stampOf(st);
       const digest = known(rel, stamp);
       if (digest && this.has(digest)) return { digest, size: stamp.size, stamp };
     }

@@ -1,0 +1,59 @@
+import { addData } from '../../data/add.js';
+import { checkoutData } from '../../data/checkout.js';
+import { findProject } from '../../data/project.js';
+import { dataStatus } from '../../data/status.js';
+import { print, printJson } from '../output.js';
+import { Progress } from '../progress.js';
+
+/** 1536 → "1.5 KB". */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) ((v /= 1024), i++);
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+
+export async function runDataAdd(paths: string[], opts: { json?: boolean }): Promise<void> {
+  const progress = new Progress('bytes');
+  const added = await addData(findProject(), paths, { onBytes: (done, total) => progress.update(done, total ? done / total : null) });
+  progress.done();
+  if (opts.json) return printJson({ added });
+  for (const a of added) {
+    const what = [formatBytes(a.size), a.kind === 'dir' ? plural(a.files, 'file') : '', a.rows !== undefined ? plural(a.rows, 'row') : '']
+      .filter(Boolean)
+      .join(', ');
+    print(`${a.changed ? 'added' : 'unchanged'} ${a.path} (${what}) → ${a.pointer}`);
+  }
+  if (added.some((a) => a.changed))
+    print(`commit the pointers: git add ${[...new Set(added.flatMap((a) => [a.pointer, ...(a.gitignore ? [a.gitignore] : [])]))].join(' ')}`);
+}
+
+export async function runDataStatus(paths: string[], opts: { json?: boolean }): Promise<void> {
+  const project = findProject();
+  const statuses = await dataStatus(project, paths);
+  if (opts.json) return printJson({ paths: statuses });
+  if (statuses.length === 0) return print('no tracked data: track some with `mlx data add PATH`');
+  const changed = statuses.filter((s) => s.state !== 'unchanged');
+  for (const s of changed) {
+    print(`${s.state}: ${s.path}`);
+    if (s.changes) {
+      for (const f of s.changes.added) print(`    added: ${s.path}/${f}`);
+      for (const f of s.changes.modified) print(`    modified: ${s.path}/${f}`);
+      for (const f of s.changes.deleted) print(`    deleted: ${s.path}/${f}`);
+    }
+  }
+  const uncached = statuses.filter((s) => !s.cached);
+  for (const s of uncached) print(`not in cache: ${s.path} (\`mlx data pull ${s.pointer}\`)`);
+  if (changed.length === 0 && uncached.length === 0) print(`${plural(statuses.length, 'tracked path')}, all matching their pointers`);
+}
+
+export async function runDataCheckout(pointers: string[], opts: { force?: boolean; copy?: boolean; json?: boolean }): Promise<void> {
+  const done = await checkoutData(findProject(), pointers, { force: opts.force, copy: opts.copy });
+  if (opts.json) return printJson({ paths: done });
+  const restored = done.filter((d) => d.action === 'restored');
+  for (const d of restored) print(`restored ${d.path} (${(d.links ?? []).join(', ') || 'nothing to link'})`);
+  if (restored.length === 0) print(`${plural(done.length, 'tracked path')}, all matching their pointers`);
+}
