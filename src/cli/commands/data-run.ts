@@ -2,7 +2,10 @@ import { addData } from '../../data/add.js';
 import { checkoutData } from '../../data/checkout.js';
 import { findProject } from '../../data/project.js';
 import { dataStatus } from '../../data/status.js';
-import { print, printJson } from '../output.js';
+import { addRemote, chooseRemote, listRemotes, removeRemote, setDefaultRemote } from '../../data/remotes/config.js';
+import { resolvePointers } from '../../data/status.js';
+import { intFlag } from '../flags.js';
+import { print, printJson, renderTable } from '../output.js';
 import { Progress } from '../progress.js';
 
 /** 1536 → "1.5 KB". */
@@ -59,4 +62,50 @@ export async function runDataCheckout(pointers: string[], opts: { force?: boolea
   const restored = done.filter((d) => d.action === 'restored');
   for (const d of restored) print(`restored ${d.path} (${(d.links ?? []).join(', ') || 'nothing to link'})`);
   if (restored.length === 0) print(`${plural(done.length, 'tracked path')}, all matching their pointers`);
+}
+
+export async function runDataTransfer(verb: 'push' | 'pull', pointers: string[], opts: { remote?: string; jobs: string; json?: boolean }): Promise<void> {
+  const jobs = intFlag('--jobs', opts.jobs, { min: 1, max: 256 });
+  const project = findProject();
+  const targets = resolvePointers(project, pointers);
+  const config = chooseRemote(project.root, opts.remote);
+  const { openRemote } = await import('../../data/remotes/open-remote.js');
+  const { pullData, pushData } = await import('../../data/transfer.js');
+  const remote = await openRemote(project.root, config);
+  const progress = new Progress('bytes');
+  const onBytes = (done: number, total: number) => progress.update(done, total ? done / total : null);
+  const result = verb === 'push' ? await pushData(project, targets, remote, { jobs, onBytes }) : await pullData(project, targets, remote, { jobs, onBytes });
+  progress.done();
+  const checkedOut = verb === 'pull' ? await checkoutData(project, pointers, { remoteHint: config.name }) : undefined;
+  if (opts.json) return printJson({ ...result, ...(checkedOut ? { paths: checkedOut } : {}) });
+  const moved = verb === 'push' ? 'pushed' : 'pulled';
+  print(
+    `${moved} ${plural(result.transferred, 'object')} (${formatBytes(result.bytes)}) ${verb === 'push' ? 'to' : 'from'} ${config.name}; ${result.skipped.toLocaleString('en-US')} already there`,
+  );
+  for (const d of checkedOut ?? []) if (d.action === 'restored') print(`restored ${d.path}`);
+}
+
+export async function runRemoteAdd(name: string, url: string, opts: { default?: boolean; force?: boolean }): Promise<void> {
+  const r = addRemote(findProject().root, name, url, { makeDefault: opts.default, replace: opts.force });
+  print(`remote ${r.name} → ${r.url}${r.default ? ' (default)' : ''}; commit .mlx/config.json to share it`);
+}
+
+export async function runRemoteList(opts: { json?: boolean }): Promise<void> {
+  const remotes = listRemotes(findProject().root);
+  if (opts.json) return printJson({ remotes });
+  if (remotes.length === 0) return print('no remotes: add one with `mlx data remote add NAME URL --default`');
+  print(
+    await renderTable(
+      ['name', 'url', 'default'],
+      remotes.map((r) => [r.name, r.url, r.default ? 'yes' : '']),
+    ),
+  );
+}
+
+export async function runRemoteRemove(name: string): Promise<void> {
+  removeRemote(findProject().root, name);
+}
+
+export async function runRemoteDefault(name: string): Promise<void> {
+  setDefaultRemote(findProject().root, name);
 }

@@ -24,6 +24,8 @@ export function registerDataCommands(program: Command): void {
   dataAdd(data);
   dataStatus(data);
   dataCheckout(data);
+  dataPushPull(data);
+  dataRemote(data);
 }
 
 /** `mlx data add`. */
@@ -64,5 +66,71 @@ function dataCheckout(data: Command): void {
     .action(async (pointers: string[], opts: { force?: boolean; copy?: boolean; json?: boolean }) => {
       const { runDataCheckout } = await import('./data-run.js');
       await runDataCheckout(pointers, opts);
+    });
+}
+
+/** `mlx data push` and `mlx data pull`. */
+function dataPushPull(data: Command): void {
+  for (const verb of ['push', 'pull'] as const)
+    data
+      .command(`${verb} [pointers...]`)
+      .description(
+        verb === 'push'
+          ? 'upload the objects of tracked data (all pointers, or those named) that the remote lacks'
+          : 'download the objects of tracked data the cache lacks (verified), then check the data out',
+      )
+      .option('-r, --remote <name>', 'remote to use (default: the default remote)')
+      .option('-j, --jobs <n>', 'objects moved at once', '8')
+      .option('--json', 'print the transfer as JSON')
+      .addHelpText('after', examples([`mlx data ${verb}`, `mlx data ${verb} data/images.mlx.json --remote team --jobs 16`]))
+      .action(async (pointers: string[], opts: { remote?: string; jobs: string; json?: boolean }) => {
+        const { runDataTransfer } = await import('./data-run.js');
+        await runDataTransfer(verb, pointers, opts);
+      });
+}
+
+/** `mlx data remote add|list|remove|default`. */
+function dataRemote(data: Command): void {
+  const remote = data
+    .command('remote')
+    .description('configure where data is pushed and pulled (stored in .mlx/config.json: commit it)')
+    .addHelpText(
+      'after',
+      examples([
+        'mlx data remote add team http://127.0.0.1:5000 --default  # an mlx server',
+        'mlx data remote add nas /mnt/nas/mlx-data',
+        'mlx data remote list',
+      ]),
+    );
+  remote
+    .command('add <name> <url>')
+    .description('add a remote: a folder, http(s)://HOST:PORT of an mlx server, or an artifact URI (s3://…)')
+    .option('--default', 'make it the default remote')
+    .option('-f, --force', 'replace a remote of the same name')
+    .action(async (name: string, url: string, opts: { default?: boolean; force?: boolean }) => {
+      const { runRemoteAdd } = await import('./data-run.js');
+      await runRemoteAdd(name, url, opts);
+    });
+  remote
+    .command('list')
+    .description('list the remotes')
+    .option('--json', 'print {"remotes":[...]} as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const { runRemoteList } = await import('./data-run.js');
+      await runRemoteList(opts);
+    });
+  remote
+    .command('remove <name>')
+    .description('remove a remote (its data stays where it is)')
+    .action(async (name: string) => {
+      const { runRemoteRemove } = await import('./data-run.js');
+      await runRemoteRemove(name);
+    });
+  remote
+    .command('default <name>')
+    .description('make a remote the default')
+    .action(async (name: string) => {
+      const { runRemoteDefault } = await import('./data-run.js');
+      await runRemoteDefault(name);
     });
 }

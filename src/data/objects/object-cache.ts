@@ -135,6 +135,25 @@ export class ObjectCache {
     await this.commit(tmp, digest);
   }
 
+  /**
+   * Stores an object fetched from elsewhere: `fetch` writes it to a temporary file in the cache,
+   * which enters the cache only if its bytes hash to `digest`. Killed midway, only a temp file is left.
+   */
+  async receive(digest: Digest, source: string, fetch: (tmp: string) => Promise<void>): Promise<void> {
+    if (this.has(digest)) return;
+    const tmp = this.tempName();
+    try {
+      await fetch(tmp);
+      const hashed = await hashFile(tmp, `object ${digest}`);
+      if (hashed.digest !== digest) throw invalid(`object ${digest} from ${source} is corrupt (its content hashes to ${hashed.digest}); it was not stored`);
+      await fs.promises.chmod(tmp, 0o444);
+      await this.commit(tmp, digest);
+    } catch (err) {
+      await fs.promises.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
   /** The files of a folder object. */
   async readManifest(digest: Digest): Promise<ManifestEntry[]> {
     return decodeManifest(await this.readObject(digest), digest);
@@ -189,13 +208,13 @@ export class ObjectCache {
   /** Every digest in the cache (for gc and push). */
   async list(): Promise<Digest[]> {
     const out: Digest[] = [];
-    let prefixes: string[];
+    let prefixes: fs.Dirent[];
     try {
-      prefixes = await fs.promises.readdir(this.root);
+      prefixes = await fs.promises.readdir(this.root, { withFileTypes: true });
     } catch {
       return out;
     }
-    for (const p of prefixes) {
+    for (const { name: p } of prefixes.filter((d) => d.isDirectory())) {
       if (!/^[0-9a-f]{2}$/.test(p)) continue;
       for (const rest of await fs.promises.readdir(path.join(this.root, p))) if (isDigest(p + rest)) out.push(p + rest);
     }
