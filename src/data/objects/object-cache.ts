@@ -176,6 +176,7 @@ export class ObjectCache {
   async materialize(digest: string, kind: 'file' | 'dir', dest: string, opts: { copy?: boolean } = {}): Promise<LinkKind[]> {
     const used = new Set<LinkKind>();
     const tmp = siblingTemp(dest);
+    await fs.promises.mkdir(path.dirname(dest), { recursive: true });
     try {
       if (kind === 'file') {
         if (!this.has(digest)) throw notFound(`object ${digest} is not in the cache`);
@@ -196,7 +197,6 @@ export class ObjectCache {
           used.add(await linkOrCopy(this.objectPath(e.digest), path.join(tmp, e.path), { copy: opts.copy, mode: e.mode })),
         );
       }
-      await fs.promises.mkdir(path.dirname(dest), { recursive: true });
       await swapInto(tmp, dest);
     } catch (err) {
       await fs.promises.rm(tmp, { recursive: true, force: true });
