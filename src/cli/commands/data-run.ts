@@ -1,11 +1,12 @@
+import type { Command } from 'commander';
 import { addData } from '../../data/add.js';
 import { checkoutData } from '../../data/checkout.js';
 import { findProject } from '../../data/project.js';
 import { dataStatus } from '../../data/status.js';
 import { addRemote, chooseRemote, listRemotes, removeRemote, setDefaultRemote } from '../../data/remotes/config.js';
-import { resolvePointers } from '../../data/status.js';
+import { resolvePointers, trackedPath } from '../../data/status.js';
 import { intFlag } from '../flags.js';
-import { print, printJson, renderTable } from '../output.js';
+import { formatTime, print, printable, printJson, renderTable } from '../output.js';
 import { Progress } from '../progress.js';
 
 /** 1536 → "1.5 KB". */
@@ -108,4 +109,105 @@ export async function runRemoteRemove(name: string): Promise<void> {
 
 export async function runRemoteDefault(name: string): Promise<void> {
   setDefaultRemote(findProject().root, name);
+}
+
+export async function runDataGc(cmd: Command, opts: { allCommits?: boolean; force?: boolean; dryRun?: boolean; json?: boolean }): Promise<void> {
+  const project = findProject();
+  const { gcData } = await import('../../data/gc.js');
+  const { runInputDigests } = await import('../../app/run-input-digests.js');
+  const { withStore } = await import('../context.js');
+  const runInputs = opts.force ? [] : await withStore(cmd, false, (store) => runInputDigests(store));
+  const r = await gcData(project, { allCommits: opts.allCommits, force: opts.force, dryRun: opts.dryRun, runInputs });
+  if (opts.json) return printJson(r);
+  print(
+    `${r.dryRun ? 'would remove' : 'removed'} ${plural(r.removed, 'object')} (${formatBytes(r.bytes)}); kept ${r.kept.toLocaleString('en-US')} referenced by pointers` +
+      (r.keptForRuns ? ` and ${r.keptForRuns.toLocaleString('en-US')} recorded as run inputs (--force removes them)` : ''),
+  );
+}
+
+export async function runDataLs(opts: { json?: boolean }): Promise<void> {
+  const project = findProject();
+  const tracked = resolvePointers(project, []).map(({ rel, pointer }) => ({
+    pointer: rel,
+    path: trackedPath(rel, pointer),
+    kind: pointer.kind,
+    digest: pointer.digest,
+    size: pointer.size,
+    files: pointer.files,
+    ...(pointer.rows !== undefined ? { rows: pointer.rows } : {}),
+    cached: project.cache.has(pointer.digest),
+  }));
+  if (opts.json) return printJson({ tracked });
+  if (tracked.length === 0) return print('no tracked data: track some with `mlx data add PATH`');
+  print(
+    await renderTable(
+      ['path', 'kind', 'size', 'files', 'rows', 'digest', 'cached'],
+      tracked.map((t) => [
+        t.path,
+        t.kind,
+        formatBytes(t.size),
+        String(t.files),
+        t.rows === undefined ? '' : String(t.rows),
+        t.digest.slice(0, 12),
+        t.cached ? 'yes' : 'no',
+      ]),
+    ),
+  );
+}
+
+export async function runDataShow(given: string, opts: { json?: boolean }): Promise<void> {
+  const project = findProject();
+  const [{ rel, pointer }] = resolvePointers(project, [given]);
+  const cached = project.cache.has(pointer.digest);
+  const files = pointer.kind === 'dir' && cached ? await project.cache.readManifest(pointer.digest) : undefined;
+  if (opts.json) return printJson({ pointer: rel, ...pointer, digest: `sha256:${pointer.digest}`, cached, ...(files ? { manifest: files } : {}) });
+  const lines = [
+    `path:    ${trackedPath(rel, pointer)}`,
+    `pointer: ${rel}`,
+    `kind:    ${pointer.kind}`,
+    `digest:  sha256:${pointer.digest}${cached ? '' : '  (not in the cache: mlx data pull)'}`,
+    `size:    ${formatBytes(pointer.size)}${pointer.kind === 'dir' ? `, ${plural(pointer.files, 'file')}` : ''}`,
+  ];
+  if (pointer.rows !== undefined) lines.push(`rows:    ${pointer.rows.toLocaleString('en-US')} (${pointer.format})`);
+  if (pointer.columns) lines.push(`columns: ${pointer.columns.map((c) => `${c.name}:${c.type}`).join(', ')}`);
+  print(printable(lines.join('\n'), { newlines: true }));
+  if (files) {
+    for (const f of files.slice(0, 20)) print(`  ${printable(f.path)}  ${formatBytes(f.size)}  ${f.digest.slice(0, 12)}`);
+    if (files.length > 20) print(`  … and ${(files.length - 20).toLocaleString('en-US')} more (--json lists them all)`);
+  }
+}
+
+export async function runDataLog(given: string, opts: { max: string; json?: boolean }): Promise<void> {
+  const max = intFlag('--max', opts.max, { min: 1, max: 100000 });
+  const project = findProject();
+  const { pointerLog } = await import('../../data/history.js');
+  const { projectPath } = await import('../../data/project.js');
+  const { isPointerFile, pointerPathOf } = await import('../../data/pointer.js');
+  const { rel } = projectPath(project, given);
+  const pointerRel = isPointerFile(rel) ? rel : pointerPathOf(rel);
+  const versions = pointerLog(project.root, pointerRel, max).map((v) => ({
+    commit: v.commit,
+    time: v.time,
+    subject: v.subject,
+    digest: v.pointer ? `sha256:${v.pointer.digest}` : null,
+    size: v.pointer?.size ?? null,
+    files: v.pointer?.files ?? null,
+    cached: v.pointer ? project.cache.has(v.pointer.digest) : false,
+  }));
+  if (opts.json) return printJson({ pointer: pointerRel, versions });
+  if (versions.length === 0) return print(`no commit has ${pointerRel}: commit it after \`mlx data add\``);
+  print(
+    await renderTable(
+      ['commit', 'date', 'digest', 'size', 'files', 'cached', 'message'],
+      versions.map((v) => [
+        v.commit.slice(0, 8),
+        formatTime(v.time),
+        v.digest ? v.digest.slice(7, 19) : '(deleted)',
+        v.size === null ? '' : formatBytes(v.size),
+        v.files === null ? '' : String(v.files),
+        v.cached ? 'yes' : 'no',
+        v.subject,
+      ]),
+    ),
+  );
 }

@@ -26,6 +26,10 @@ export function registerDataCommands(program: Command): void {
   dataCheckout(data);
   dataPushPull(data);
   dataRemote(data);
+  dataGc(data);
+  dataLs(data);
+  dataShow(data);
+  dataLog(data);
 }
 
 /** `mlx data add`. */
@@ -132,5 +136,61 @@ function dataRemote(data: Command): void {
     .action(async (name: string) => {
       const { runRemoteDefault } = await import('./data-run.js');
       await runRemoteDefault(name);
+    });
+}
+
+/** `mlx data gc`. */
+function dataGc(data: Command): void {
+  data
+    .command('gc')
+    .description('remove cache objects no pointer references (objects a run recorded as inputs are kept unless --force)')
+    .option('--all-commits', 'also keep what pointers in any git commit (all branches and tags) reference')
+    .option('--force', "also remove objects only runs' recorded inputs reference")
+    .option('-n, --dry-run', 'say what would be removed, remove nothing')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples(['mlx data gc --all-commits --dry-run', 'mlx data gc']))
+    .action(async (opts: { allCommits?: boolean; force?: boolean; dryRun?: boolean; json?: boolean }, cmd: Command) => {
+      const { runDataGc } = await import('./data-run.js');
+      await runDataGc(cmd, opts);
+    });
+}
+
+/** `mlx data ls`. */
+function dataLs(data: Command): void {
+  data
+    .command('ls')
+    .description('list tracked data: every pointer in the project')
+    .option('--json', 'print {"tracked":[...]} as JSON')
+    .addHelpText('after', examples(['mlx data ls', 'mlx data ls --json']))
+    .action(async (opts: { json?: boolean }) => {
+      const { runDataLs } = await import('./data-run.js');
+      await runDataLs(opts);
+    });
+}
+
+/** `mlx data show`. */
+function dataShow(data: Command): void {
+  data
+    .command('show <pointer>')
+    .description("a pointer's digest, size, rows and columns, and for a cached folder its files")
+    .option('--json', 'print the pointer (and files) as JSON')
+    .addHelpText('after', examples(['mlx data show data/train.csv.mlx.json', 'mlx data show data/images --json']))
+    .action(async (pointer: string, opts: { json?: boolean }) => {
+      const { runDataShow } = await import('./data-run.js');
+      await runDataShow(pointer, opts);
+    });
+}
+
+/** `mlx data log`. */
+function dataLog(data: Command): void {
+  data
+    .command('log <path>')
+    .description('the versions of tracked data across git history: the digest its pointer had in each commit')
+    .option('-m, --max <n>', 'most commits to show', '100')
+    .option('--json', 'print {"versions":[...]} as JSON')
+    .addHelpText('after', examples(['mlx data log data/train.csv', 'mlx data log data/images --max 5 --json']))
+    .action(async (p: string, opts: { max: string; json?: boolean }) => {
+      const { runDataLog } = await import('./data-run.js');
+      await runDataLog(p, opts);
     });
 }
