@@ -111,6 +111,7 @@ async function addOne(project: DataProject, t: Target, opts: AddDataOptions): Pr
   const total = t.isDir ? 0 : fs.statSync(t.abs).size;
   let done = 0;
   const added = await project.cache.add(t.abs, {
+    label: t.given,
     known: (rel, stamp) => state.lookup(t.isDir ? rel : '', stamp),
     onFile: (size) => opts.onBytes?.((done += size), total),
   });

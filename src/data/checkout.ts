@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MlxError, notFound } from '../core/errors.js';
+import { isSystemError, systemReason } from '../core/file-errors.js';
 import { stampOf, type Digest, type FileStamp } from './objects/digest.js';
 import type { LinkKind } from './objects/materialize.js';
 import type { ManifestEntry } from './objects/manifest.js';
@@ -73,7 +74,17 @@ export async function checkoutData(project: DataProject, given: string[], opts: 
       continue;
     }
     const dest = path.join(project.root, step.dataRel);
-    const links = await project.cache.materialize(step.pointer.digest, step.pointer.kind, dest, { copy: opts.copy });
+    let links: LinkKind[];
+    try {
+      links = await project.cache.materialize(step.pointer.digest, step.pointer.kind, dest, { copy: opts.copy });
+    } catch (err) {
+      if (!isSystemError(err)) throw err;
+      throw new MlxError(
+        'INVALID_STATE',
+        `checkout of ${JSON.stringify(step.dataRel)} failed (${systemReason(err)}); it was left as it was${out.length ? ` (${out.length} path(s) before it were checked out)` : ''}: free space or fix the folder and run it again`,
+        { cause: err },
+      );
+    }
     await recordStamps(project, step.dataRel, step.pointer);
     out.push({ pointer: step.rel, path: step.dataRel, action: 'restored', links });
   }

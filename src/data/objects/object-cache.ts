@@ -4,7 +4,7 @@ import { invalid, notFound } from '../../core/errors.js';
 import { fileError } from '../../core/file-errors.js';
 import { hashBytes, hashFile, isDigest, stampOf, type Digest, type FileStamp } from './digest.js';
 import { decodeManifest, encodeManifest, type ManifestEntry } from './manifest.js';
-import { linkOrCopy, siblingTemp, swapInto, type LinkKind } from './materialize.js';
+import { linkOrCopy, removeDeadTemps, siblingTemp, swapInto, type LinkKind } from './materialize.js';
 import { mapLimit } from './pool.js';
 import { walkFiles } from './walk.js';
 
@@ -31,6 +31,8 @@ export interface AddOptions {
   onFile?: (size: number) => void;
   /** Files hashed at once (default 8: enough to keep the thread pool's reads busy while one hashes). */
   parallel?: number;
+  /** The path as the user named it, for messages (default: the path given to add). */
+  label?: string;
 }
 
 /**
@@ -69,7 +71,8 @@ export class ObjectCache {
 
   /** Hashes and stores a file or a folder (each file, then the manifest); storing what is already there is a no-op. */
   async add(target: string, opts: AddOptions = {}): Promise<AddResult> {
-    const label = JSON.stringify(target);
+    const shown = opts.label ?? target;
+    const label = JSON.stringify(shown);
     let stat: fs.Stats;
     try {
       stat = await fs.promises.stat(target);
@@ -86,7 +89,7 @@ export class ObjectCache {
     const files = walkFiles(target, label);
     const stamps = new Map<string, FileStamp>();
     const entries = await mapLimit(files, opts.parallel ?? 8, async (f) => {
-      const { digest, size, stamp } = await this.addFile(f.abs, JSON.stringify(path.join(target, f.rel)), f.rel, opts.known);
+      const { digest, size, stamp } = await this.addFile(f.abs, JSON.stringify(path.join(shown, f.rel)), f.rel, opts.known);
       stamps.set(f.rel, stamp);
       opts.onFile?.(size);
       return { path: f.rel, digest, size, mode: stamp.mode };
@@ -177,6 +180,7 @@ export class ObjectCache {
     const used = new Set<LinkKind>();
     const tmp = siblingTemp(dest);
     await fs.promises.mkdir(path.dirname(dest), { recursive: true });
+    await removeDeadTemps(dest);
     try {
       if (kind === 'file') {
         if (!this.has(digest)) throw notFound(`object ${digest} is not in the cache`);
