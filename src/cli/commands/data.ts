@@ -13,13 +13,14 @@ export function registerDataCommands(program: Command): void {
     .summary('version datasets (add, status, checkout, push, pull)')
     .addHelpText(
       'after',
-      examples([
-        'mlx data add data/raw.csv data/images  # writes data/raw.csv.mlx.json, data/images.mlx.json',
-        'git add data/*.mlx.json data/.gitignore && git commit -m "data v1"',
-        'mlx data remote add team http://127.0.0.1:5000 --default',
-        'mlx data push',
-        'mlx data checkout  # after git checkout of another commit',
-      ]),
+      examples(
+        [
+          'mlx data add data/raw.csv data/images  # writes data/raw.csv.mlx.json, data/images.mlx.json: commit them',
+          'mlx data remote add team http://127.0.0.1:5000 --default',
+          'mlx data checkout  # after git checkout of another commit',
+        ],
+        'Then `mlx data push` shares the data; a clone gets it with `mlx data pull`.',
+      ),
     );
   dataAdd(data);
   dataStatus(data);
@@ -111,6 +112,7 @@ function dataRemote(data: Command): void {
     .description('add a remote: a folder, http(s)://HOST:PORT of an mlx server, or an artifact URI (s3://…)')
     .option('--default', 'make it the default remote')
     .option('-f, --force', 'replace a remote of the same name')
+    .addHelpText('after', examples(['mlx data remote add team http://127.0.0.1:5000 --default', 'mlx data remote add nas /mnt/nas/mlx-data']))
     .action(async (name: string, url: string, opts: { default?: boolean; force?: boolean }) => {
       const { runRemoteAdd } = await import('./data-run.js');
       await runRemoteAdd(name, url, opts);
@@ -119,6 +121,7 @@ function dataRemote(data: Command): void {
     .command('list')
     .description('list the remotes')
     .option('--json', 'print {"remotes":[...]} as JSON')
+    .addHelpText('after', examples(['mlx data remote list', 'mlx data remote list --json']))
     .action(async (opts: { json?: boolean }) => {
       const { runRemoteList } = await import('./data-run.js');
       await runRemoteList(opts);
@@ -126,6 +129,7 @@ function dataRemote(data: Command): void {
   remote
     .command('remove <name>')
     .description('remove a remote (its data stays where it is)')
+    .addHelpText('after', examples(['mlx data remote remove nas']))
     .action(async (name: string) => {
       const { runRemoteRemove } = await import('./data-run.js');
       await runRemoteRemove(name);
@@ -133,6 +137,7 @@ function dataRemote(data: Command): void {
   remote
     .command('default <name>')
     .description('make a remote the default')
+    .addHelpText('after', examples(['mlx data remote default team']))
     .action(async (name: string) => {
       const { runRemoteDefault } = await import('./data-run.js');
       await runRemoteDefault(name);

@@ -29,8 +29,7 @@ export function registerRunCommand(program: Command): void {
       'after',
       examples([
         'mlx run --experiment image-classifier-v2 --name resnet50-adamw --param optimizer=AdamW --param learning_rate=0.001 -- python train.py --epochs 20',
-        'mlx run -e image-classifier-v2 --tag stage=baseline -- python train.py',
-        'mlx run --input data/train.csv --input data/images -- python train.py  # restorable by `mlx runs reproduce`',
+        'mlx run -e image-classifier-v2 --tag stage=baseline --input data/train.csv -- python train.py  # the input: restorable by `mlx runs reproduce`',
         'MLX_TRACKING_URI=http://127.0.0.1:5000 mlx run -- python train.py  # log to a tracking server',
       ]),
     )
