@@ -121,7 +121,8 @@ export async function pullData(
     } else if (pointer.kind === 'file' && !project.cache.has(pointer.digest) && !there.has(pointer.digest)) throw absent(pointer.digest, rel);
   }
   const fetchOne = async (n: Needed) => {
-    await project.cache.receive(n.digest, source, (tmp) => remote.get(n.digest, tmp));
+    const local = remote.localFile?.(n.digest);
+    await project.cache.receive(n.digest, source, local ? { localFile: local } : (tmp) => remote.get(n.digest, tmp));
     done++;
   };
   try {

@@ -109,9 +109,9 @@ export class ObjectCache {
       const digest = known(rel, stamp);
       if (digest && this.has(digest)) return { digest, size: stamp.size, stamp };
     }
-    let tmp: string | undefined;
-    const hashed = await hashFile(file, label, () => (tmp = this.tempName()));
-    await this.commit(tmp!, hashed.digest);
+    // Small files: skipped when their object exists, else written beside it (a rename within one folder).
+    const hashed = await hashFile(file, label, (digest) => (digest ? (this.has(digest) ? undefined : this.tempBeside(digest)) : this.tempName()));
+    if (hashed.copiedTo) await this.commit(hashed.copiedTo, hashed.digest);
     return hashed;
   }
 
@@ -142,12 +142,17 @@ export class ObjectCache {
    * Stores an object fetched from elsewhere: `fetch` writes it to a temporary file in the cache,
    * which enters the cache only if its bytes hash to `digest`. Killed midway, only a temp file is left.
    */
-  async receive(digest: Digest, source: string, fetch: (tmp: string) => Promise<void>): Promise<void> {
+  async receive(digest: Digest, source: string, fetch: ((tmp: string) => Promise<void>) | { localFile: string }): Promise<void> {
     if (this.has(digest)) return;
     const tmp = this.tempName();
     try {
-      await fetch(tmp);
-      const hashed = await hashFile(tmp, `object ${digest}`);
+      let hashed;
+      // A file on this machine (a folder remote) is copied and hashed in one read.
+      if ('localFile' in fetch) hashed = await hashFile(fetch.localFile, `object ${digest} of ${source}`, () => tmp);
+      else {
+        await fetch(tmp);
+        hashed = await hashFile(tmp, `object ${digest}`);
+      }
       if (hashed.digest !== digest) throw invalid(`object ${digest} from ${source} is corrupt (its content hashes to ${hashed.digest}); it was not stored`);
       await fs.promises.chmod(tmp, 0o444);
       await this.commit(tmp, digest);
@@ -230,24 +235,35 @@ export class ObjectCache {
     await fs.promises.rm(this.objectPath(digest), { force: true });
   }
 
-  /** Removes temp files a killed process left behind (older than an hour: a live one may still be writing). */
+  /** Removes temp files a killed process left behind (in tmp/ and beside objects), older than an hour: a live one may still be writing. */
   async removeStaleTemps(now = Date.now()): Promise<number> {
-    const dir = path.join(this.root, 'tmp');
-    let names: string[];
-    try {
-      names = await fs.promises.readdir(dir);
-    } catch {
-      return 0;
-    }
     let removed = 0;
-    for (const n of names) {
-      const p = path.join(dir, n);
-      const st = await fs.promises.stat(p).catch(() => undefined);
-      if (!st || now - st.mtimeMs <= 3600_000) continue;
-      await fs.promises.rm(p, { force: true });
-      removed++;
-    }
+    const sweep = async (dir: string, match: (name: string) => boolean) => {
+      let names: string[];
+      try {
+        names = await fs.promises.readdir(dir);
+      } catch {
+        return;
+      }
+      for (const n of names.filter(match)) {
+        const p = path.join(dir, n);
+        const st = await fs.promises.stat(p).catch(() => undefined);
+        if (!st || now - st.mtimeMs <= 3600_000) continue;
+        await fs.promises.rm(p, { force: true });
+        removed++;
+      }
+    };
+    await sweep(path.join(this.root, 'tmp'), () => true);
+    for (const p of await fs.promises.readdir(this.root).catch(() => [] as string[]))
+      if (/^[0-9a-f]{2}$/.test(p)) await sweep(path.join(this.root, p), (n) => n.startsWith('.tmp-'));
     return removed;
+  }
+
+  /** A temporary name in the object's own folder (dot-prefixed: never listed as an object). */
+  private tempBeside(digest: Digest): string {
+    const dir = path.dirname(this.objectPath(digest));
+    this.ensureDir(dir);
+    return path.join(dir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
   }
 
   private tempName(): string {
@@ -259,8 +275,8 @@ export class ObjectCache {
   /** Renames a finished temp file to its object name (rename is atomic: the object is whole or absent). */
   private async commit(tmp: string, digest: Digest): Promise<void> {
     const dest = this.objectPath(digest);
-    if (fs.existsSync(dest)) return void (await fs.promises.rm(tmp, { force: true }));
     this.ensureDir(path.dirname(dest));
+    // Renaming over an existing object is harmless: same name, same bytes (links to the old inode keep them).
     await fs.promises.rename(tmp, dest);
   }
 

@@ -41,6 +41,10 @@ export class FolderRemote implements DataRemote {
     }
   }
 
+  localFile(digest: Digest): string | null {
+    return isDigest(digest) ? this.store.objectPath(digest) : null;
+  }
+
   async get(digest: Digest, dest: string): Promise<void> {
     const src = this.store.objectPath(digest);
     if (!isDigest(digest) || !fs.existsSync(src)) throw notFound(`object ${digest} is not on remote "${this.name}" (${this.url})`);

@@ -15,6 +15,8 @@ export interface DataRemote {
   put(digest: Digest, file: string): Promise<void>;
   /** Downloads the object to dest (whole or not at all); the caller verifies it. */
   get(digest: Digest, dest: string): Promise<void>;
+  /** The object's path when it is a file on this machine (a folder remote), so a pull copies and verifies it in one read. */
+  localFile?(digest: Digest): string | null;
 }
 
 /** The object's path under a remote's root: `<2 hex>/<62 hex>`, the cache's own layout. */
