@@ -98,6 +98,7 @@ async function benchSmall() {
   const remote = makeTemp('mlx-bench-remote-');
   const copy = makeTemp('mlx-bench-cp-');
   const clone = project();
+  const serverDir = makeTemp('mlx-bench-data-server-');
   let server;
   try {
     const data = path.join(dir, 'data');
@@ -121,8 +122,11 @@ async function benchSmall() {
     fs.mkdirSync(path.join(clone, '.mlx'));
     fs.copyFileSync(path.join(dir, '.mlx/config.json'), path.join(clone, '.mlx/config.json'));
     const pull = await timedMlx(clone, ['data', 'pull']);
+    process.stderr.write(
+      `bench: data.small_files sha256sum ${round(sha)} ms, add ${round(add.ms)} ms (${add.rss_mb} MB), status ${round(status.ms)} / ${round(status1.ms)} ms, cp -r ${round(cp)} ms, push ${round(push.ms)} ms, pull ${round(pull.ms)} ms\n`,
+    );
     // mlx server: the same folder through the artifact proxy.
-    server = spawn(NODE, [MLX, 'server', '--port', '0'], { cwd: makeTemp('mlx-bench-server-'), env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
+    server = spawn(NODE, [MLX, 'server', '--port', '0'], { cwd: serverDir, env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
     const base = await new Promise((resolve, reject) => {
       let err = '';
       server.stderr.on('data', (d) => {
@@ -168,12 +172,15 @@ async function benchSmall() {
     };
   } finally {
     server?.kill('SIGKILL');
-    for (const d of [dir, remote, copy, clone]) rmTemp(d);
+    for (const d of [dir, remote, copy, clone, serverDir]) rmTemp(d);
   }
 }
 
 export async function benchData() {
-  return { machine: machine(), big_file: await benchBig(), small_files: await benchSmall() };
+  const big = await benchBig();
+  // Each part is on stderr as soon as it is measured (the whole run takes minutes on a busy machine).
+  process.stderr.write(`bench: data.big_file ${JSON.stringify(big)}\n`);
+  return { machine: machine(), big_file: big, small_files: await benchSmall() };
 }
 
 if (isMain(import.meta.url)) {

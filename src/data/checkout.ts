@@ -95,7 +95,7 @@ export async function checkoutData(project: DataProject, given: string[], opts: 
 async function recordStamps(project: DataProject, dataRel: string, pointer: Pointer): Promise<void> {
   const abs = path.join(project.root, dataRel);
   const state = StatCache.load(project.root, dataRel);
-  const stamp = (p: string): FileStamp => stampOf(fs.statSync(p, { bigint: true }));
+  const stamp = (p: string): FileStamp => stampOf(fs.statSync(p));
   if (pointer.kind === 'file') state.replace([['', stamp(abs), pointer.digest]], pointer.digest);
   else {
     const entries: ManifestEntry[] = await project.cache.readManifest(pointer.digest);

@@ -16,7 +16,7 @@ export type Scanned =
  */
 export async function scanPath(projectRoot: string, rel: string, opts: { parallel?: number } = {}): Promise<Scanned> {
   const abs = path.join(projectRoot, rel);
-  const st = fs.statSync(abs, { bigint: true, throwIfNoEntry: false });
+  const st = fs.statSync(abs, { throwIfNoEntry: false });
   if (!st) return { kind: 'missing' };
   const state = StatCache.load(projectRoot, rel);
   const label = JSON.stringify(rel);
@@ -34,7 +34,7 @@ export async function scanPath(projectRoot: string, rel: string, opts: { paralle
   const digests: (Digest | undefined)[] = new Array(files.length);
   let unknown = 0;
   for (let i = 0; i < files.length; i++) {
-    const s = fs.statSync(files[i].abs, { bigint: true, throwIfNoEntry: false });
+    const s = fs.statSync(files[i].abs, { throwIfNoEntry: false });
     if (!s) continue;
     stamps[i] = stampOf(s);
     digests[i] = state.lookup(files[i].rel, stamps[i]);

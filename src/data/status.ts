@@ -52,12 +52,19 @@ export async function dataStatus(project: DataProject, given: string[], cwd = pr
 async function compare(project: DataProject, pointerRel: string, dataRel: string, pointer: Pointer, now: Scanned): Promise<DataStatus> {
   const base = { pointer: pointerRel, path: dataRel, kind: pointer.kind };
   const manifest = pointer.kind === 'dir' && project.cache.has(pointer.digest) ? await project.cache.readManifest(pointer.digest) : undefined;
-  const cached = pointer.kind === 'file' ? project.cache.has(pointer.digest) : !!manifest && manifest.every((e) => project.cache.has(e.digest));
+  const cached = pointer.kind === 'file' ? project.cache.has(pointer.digest) : !!manifest && (await allCached(project, manifest));
   if (now.kind === 'missing') return { ...base, state: 'deleted', cached };
   if (now.kind === pointer.kind && now.digest === pointer.digest) return { ...base, state: 'unchanged', cached };
   const status: DataStatus = { ...base, state: 'modified', cached };
   if (manifest && now.kind === 'dir') status.changes = diffEntries(manifest, now.entries);
   return status;
+}
+
+/** Whether every file of a manifest is cached: one listing of the cache beats 100,000 existence checks. */
+async function allCached(project: DataProject, manifest: ManifestEntry[]): Promise<boolean> {
+  if (manifest.length <= 256) return manifest.every((e) => project.cache.has(e.digest));
+  const listed = new Set(await project.cache.list());
+  return manifest.every((e) => listed.has(e.digest));
 }
 
 /** Files added, modified (content or mode) and deleted between two manifests, each list sorted. */

@@ -102,7 +102,7 @@ export class ObjectCache {
 
   private async addFile(file: string, label: string, rel: string, known?: KnownDigest): Promise<{ digest: Digest; size: number; stamp: FileStamp }> {
     if (known) {
-      const st = await fs.promises.stat(file, { bigint: true }).catch((err) => {
+      const st = await fs.promises.stat(file).catch((err) => {
         throw fileError(err, label);
       });
       const stamp = stampOf(st);
