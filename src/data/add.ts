@@ -112,7 +112,7 @@ async function addOne(project: DataProject, t: Target, opts: AddDataOptions): Pr
   let done = 0;
   const added = await project.cache.add(t.abs, {
     label: t.given,
-    known: (rel, stamp) => state.lookup(t.isDir ? rel : '', stamp),
+    known: (rel, stamp) => state.lookup(rel, stamp),
     onFile: (size) => opts.onBytes?.((done += size), total),
   });
   const pointer: Pointer = { version: 1, path: path.basename(t.abs), kind: added.kind, digest: added.digest, size: added.size, files: added.files };

@@ -22,7 +22,7 @@ export interface AddResult extends CachedEntry {
   stamps?: Map<string, FileStamp>;
 }
 
-/** Digests already known for unchanged files (the stat cache): path relative to the added folder → digest when its stamp still matches. */
+/** Digests already known for unchanged files (the stat cache): path relative to the added folder ("" for a single file) → digest when its stamp still matches. */
 export type KnownDigest = (rel: string, stamp: FileStamp) => Digest | undefined;
 
 export interface AddOptions {
@@ -81,7 +81,7 @@ export class ObjectCache {
       throw fileError(err, label);
     }
     if (stat.isFile()) {
-      const { digest, size, stamp } = await this.addFile(target, label, path.basename(target), opts.known);
+      const { digest, size, stamp } = await this.addFile(target, label, '', opts.known);
       opts.onFile?.(size);
       return { digest, size, files: 1, kind: 'file', stamps: new Map([['', stamp]]) };
     }
