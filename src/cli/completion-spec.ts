@@ -76,7 +76,7 @@ function optionSpec(o: Option): OptionSpec {
 export function kindOf(name: string): ValueKind {
   const n = name.toLowerCase().replace(/\.\.\.$/, '');
   if (n === 'cmd' || n === 'command') return { kind: 'command' };
-  if (/\bfile\b|^path$|^file\.|^source$|^model-uri$/.test(n)) return { kind: 'file' };
+  if (/\bfile\b|^paths?$|^pointers?$|^file\.|^source$|^model-uri$/.test(n)) return { kind: 'file' };
   if (/^dir$/.test(n)) return { kind: 'dir' };
   return { kind: 'text' };
 }

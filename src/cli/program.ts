@@ -64,6 +64,7 @@ export function buildProgram(): Command {
   registerServerCommands(program);
   registerPredictCommand(program);
   registerContainerizeCommand(program);
+  registerDataCommands(program);
   registerDriftCommand(program);
   registerMonitorCommand(program);
   registerFeedbackCommand(program);

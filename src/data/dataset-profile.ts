@@ -64,6 +64,16 @@ export async function profileDataset(file: string): Promise<DatasetProfile> {
   return profile;
 }
 
+/** Rows and columns of a CSV / TSV / JSON lines file without hashing it (`mlx data add` hashes while storing); null for other files. */
+export async function profileTable(
+  file: string,
+): Promise<{ format: 'csv' | 'tsv' | 'jsonl'; num_rows: number; columns: { name: string; type: ColumnType }[] } | null> {
+  const format = formatOf(file);
+  if (format === 'csv' || format === 'tsv') return { format, ...(await profileDelimited(file, format === 'tsv' ? '\t' : ',')) };
+  if (format === 'jsonl') return { format, ...(await profileJsonLines(file)) };
+  return null;
+}
+
 async function profileDelimited(file: string, delimiter: string) {
   const { parse } = await import('csv-parse');
   const parser = fs.createReadStream(file).pipe(parse({ delimiter, relax_column_count: true, bom: true, skip_empty_lines: true }));

@@ -54,14 +54,14 @@ export function encodePointer(p: Pointer): string {
 }
 
 /** Reads and checks a pointer file; a hand-edited, broken one is refused in one line naming the file and the fault. */
-export function readPointer(file: string): Pointer {
+export function readPointer(file: string, label = file): Pointer {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw fileError(err, `pointer file ${JSON.stringify(file)}`);
+    throw fileError(err, `pointer file ${JSON.stringify(label)}`);
   }
-  return parsePointer(text, file);
+  return parsePointer(text, label);
 }
 
 /** Parses a pointer's text (from the workspace, or from a git commit); label names where it came from. */

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import type { Command } from 'commander';
 import { experimentArg } from '../../app/experiments.js';
 import { collect, withStore } from '../context.js';
@@ -8,6 +9,7 @@ interface RunOptions {
   name?: string;
   param?: string[];
   tag?: string[];
+  input?: string[];
 }
 
 /** `mlx run [options] -- CMD ARGS...`: runs a command as the body of a tracked run. */
@@ -21,12 +23,13 @@ export function registerRunCommand(program: Command): void {
     .option('-n, --name <name>', 'run name (default: a generated one)')
     .option('-p, --param <key=value>', 'log a param (repeatable)', collect)
     .option('-t, --tag <key=value>', 'set a tag (repeatable)', collect)
+    .option('-i, --input <path>', 'record a data file or folder as an input, stored in the cache at its current digest (repeatable)', collect)
     .passThroughOptions()
     .addHelpText(
       'after',
       examples([
         'mlx run --experiment image-classifier-v2 --name resnet50-adamw --param optimizer=AdamW --param learning_rate=0.001 -- python train.py --epochs 20',
-        'mlx run -e image-classifier-v2 --tag stage=baseline -- python train.py',
+        'mlx run -e image-classifier-v2 --tag stage=baseline --input data/train.csv -- python train.py  # the input: restorable by `mlx runs reproduce`',
         'MLX_TRACKING_URI=http://127.0.0.1:5000 mlx run -- python train.py  # log to a tracking server',
       ]),
     )
@@ -47,6 +50,11 @@ export function registerRunCommand(program: Command): void {
         env: process.env,
         warn,
       });
+      // Inputs are hashed and cached before the run exists: a bad path starts nothing, and the
+      // command cannot change them before they are recorded.
+      const subdir = gitPrefix();
+      if (subdir) prepared.parsedTags['mlx.source.subdir'] ??= subdir;
+      const inputs = opts.input?.length ? await snapshotInputs(opts.input) : undefined;
       const result = await withStore(cmd, true, async (store) => {
         // The command's output is a run artifact: refuse a store that cannot keep one before the run exists.
         if (store.fileRoot === null && !store.http)
@@ -55,6 +63,7 @@ export function registerRunCommand(program: Command): void {
             `mlx run keeps the command's output as a run artifact, and ${redactUri(store.uri)} keeps artifacts through its tracking server: run \`mlx server --backend-store-uri ${redactUri(store.uri)} --artifacts-destination DIR\` and set MLX_TRACKING_URI=http://HOST:PORT`,
           );
         const { info, experiment: exp } = await startRun(store, prepared);
+        if (inputs) await inputs.log(store, info.run_id);
         process.stderr.write(`mlx: run ${info.run_id} (${info.run_name}) in experiment ${JSON.stringify(exp.name)}\n`);
         const res = await runCommand({
           store,
@@ -73,4 +82,30 @@ export function registerRunCommand(program: Command): void {
       });
       process.exitCode = result.exitCode;
     });
+}
+
+/** `--input` paths stored in the project's cache now, logged to the run once it exists. */
+async function snapshotInputs(paths: string[]) {
+  const { findProject } = await import('../../data/project.js');
+  const { snapshotData } = await import('../../data/snapshot.js');
+  const { logRunInputs } = await import('../../app/run-inputs.js');
+  const { withFlag } = await import('../flags.js');
+  let snapshots: Awaited<ReturnType<typeof snapshotData>>;
+  try {
+    snapshots = await snapshotData(findProject(), paths);
+  } catch (err) {
+    throw withFlag('--input', err);
+  }
+  return { snapshots, log: (store: import('../../store/store.js').TrackingStore, runId: string) => logRunInputs(store, runId, snapshots) };
+}
+
+/** Where the command runs inside its git repository ("" at the top, null outside one): `mlx runs reproduce` runs it there again. */
+function gitPrefix(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--show-prefix'], { stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8', timeout: 5000 })
+      .trim()
+      .replace(/\/$/, '');
+  } catch {
+    return null;
+  }
 }

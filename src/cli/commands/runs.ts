@@ -31,6 +31,22 @@ export function registerRunsCommands(program: Command): void {
   runsDeleteRestore(runs);
   runsStart(runs);
   runsEnd(runs);
+  runsReproduce(runs);
+}
+
+/** `mlx runs reproduce`. */
+function runsReproduce(runs: Command): void {
+  runs
+    .command('reproduce <run>')
+    .description("restore a run's git commit (as a worktree), its --input data at the recorded digests, and print its command")
+    .option('--dir <dir>', 'folder for the worktree (default: REPO-run-RUNID8 beside the repository)')
+    .option('--execute', 'run the command again as a new run tagged mlx.reproducedFrom')
+    .option('--json', 'print what was restored (or the new run) as JSON')
+    .addHelpText('after', examples(['mlx runs reproduce 060a59', 'mlx runs reproduce 060a59 --dir /tmp/repro --execute']))
+    .action(async (run: string, opts: { dir?: string; execute?: boolean; json?: boolean }, cmd: Command) => {
+      const { reproduceRun } = await import('./runs-reproduce.js');
+      await reproduceRun(cmd, run, opts);
+    });
 }
 
 /** `mlx runs list`. */

@@ -25,14 +25,18 @@ export interface FileStamp {
   ino: number;
   size: number;
   mtimeNs: string;
+  /** 0o644 or 0o755: only the executable bit is kept, as git does. */
+  mode: number;
 }
 
-export function stampOf(stat: fs.BigIntStats): FileStamp {
-  return { ino: Number(stat.ino), size: Number(stat.size), mtimeNs: String(stat.mtimeNs) };
+export function stampOf(stat: fs.Stats): FileStamp {
+  // Number stats, not BigInt ones: 100,000 BigInt stats cost more in garbage collection than the
+  // calls themselves. mtimeMs keeps the kernel's time to a fraction of a microsecond.
+  return { ino: stat.ino, size: stat.size, mtimeNs: String(Math.round(stat.mtimeMs * 1e6)), mode: stat.mode & 0o111 ? 0o755 : 0o644 };
 }
 
 export function sameStamp(a: FileStamp, b: FileStamp): boolean {
-  return a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs;
+  return a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.mode === b.mode;
 }
 
 // Big files are read in large chunks: sha256 runs at ~1-2 GB/s with SHA-NI, and fewer reads keep up with it.
@@ -45,66 +49,99 @@ export interface HashedFile {
   digest: Digest;
   size: number;
   stamp: FileStamp;
+  /** Where the bytes were copied (undefined when the copy was skipped: the digest's object exists). */
+  copiedTo?: string;
 }
+
+/**
+ * Where to copy the bytes being hashed. Small files are hashed in memory first, so they pass
+ * their digest (the copy can go beside its object, or be skipped by returning undefined); large
+ * files are copied while hashed, before the digest is known.
+ */
+export type CopyTarget = (digest?: Digest) => string | undefined;
 
 /**
  * Hashes a file and, when `copyTo` is given, writes the same bytes there in the same pass, so
  * what is stored is exactly what was hashed. A file that changes while it is read (its size,
  * mtime or inode differ after the read) is read again, up to three times, then refused.
  */
-export async function hashFile(file: string, label: string, copyTo?: () => string): Promise<HashedFile> {
+export async function hashFile(file: string, label: string, copyTo?: CopyTarget): Promise<HashedFile> {
   for (let attempt = 1; ; attempt++) {
-    const before = await statStamp(file, label);
-    const target = copyTo?.();
-    let digest: Digest;
+    let target: string | undefined;
+    const pick = copyTo && ((digest?: Digest) => (target = copyTo(digest)));
+    let result: HashedFile | null;
     try {
-      digest = before.size <= SMALL ? await hashSmall(file, target) : await hashLarge(file, target);
+      result = await hashOnce(file, pick);
     } catch (err) {
       if (target) await fs.promises.rm(target, { force: true });
       throw fileError(err, label);
     }
-    const after = await statStamp(file, label);
-    if (sameStamp(before, after)) return { digest, size: after.size, stamp: after };
+    if (result) return { ...result, ...(target ? { copiedTo: target } : {}) };
     if (target) await fs.promises.rm(target, { force: true });
     if (attempt >= RETRIES) throw invalid(`${label} changed while it was being hashed (${RETRIES} attempts); stop what is writing it and try again`);
   }
 }
 
-async function statStamp(file: string, label: string): Promise<FileStamp> {
+/**
+ * One read of the file through one descriptor: fstat before and after (a change in between
+ * returns null: read again), the bytes hashed and, with a target, written there in the same pass.
+ */
+async function hashOnce(file: string, target?: (digest?: Digest) => string | undefined): Promise<HashedFile | null> {
+  const input = await fs.promises.open(file, 'r');
   try {
-    return stampOf(await fs.promises.stat(file, { bigint: true }));
-  } catch (err) {
-    throw fileError(err, label);
+    const before = stampOf(await input.stat());
+    const digest = before.size <= SMALL ? await hashSmall(input, before.size, target) : await hashLarge(input, target?.());
+    const after = stampOf(await input.stat());
+    return sameStamp(before, after) ? { digest, size: after.size, stamp: after } : null;
+  } finally {
+    await input.close();
   }
 }
 
-async function hashSmall(file: string, target?: string): Promise<Digest> {
-  const bytes = await fs.promises.readFile(file);
+async function hashSmall(input: fs.promises.FileHandle, size: number, target?: (digest: Digest) => string | undefined): Promise<Digest> {
+  // One read of the expected size (+1 to see growth); readFile would fstat again.
+  const buf = Buffer.allocUnsafe(size + 1);
+  let n = 0;
+  for (;;) {
+    const { bytesRead } = await input.read(buf, n, buf.length - n, n);
+    if (bytesRead === 0) break;
+    n += bytesRead;
+    if (n === buf.length) break;
+  }
+  const bytes = buf.subarray(0, n);
   const digest = createHash('sha256').update(bytes).digest('hex');
-  if (target) await fs.promises.writeFile(target, bytes, { mode: 0o444, flag: 'wx' });
+  const to = target?.(digest);
+  if (to) await fs.promises.writeFile(to, bytes, { mode: 0o444, flag: 'wx' });
   return digest;
 }
 
-async function hashLarge(file: string, target?: string): Promise<Digest> {
+async function hashLarge(input: fs.promises.FileHandle, target?: string): Promise<Digest> {
   const hash = createHash('sha256');
-  const input = await fs.promises.open(file, 'r');
   const output = target ? await fs.promises.open(target, 'wx', 0o444) : undefined;
+  // Three buffers in turn: while one chunk is hashed, the next is being read and the previous
+  // written (both on the thread pool); a buffer is read into again only once its write is done.
+  const buffers = [0, 1, 2].map(() => Buffer.allocUnsafe(CHUNK));
+  const writes: (Promise<unknown> | undefined)[] = [undefined, undefined, undefined];
   try {
-    // Two buffers: the next read runs on the thread pool while this chunk is hashed and written.
-    const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
-    let which = 0;
-    let pending = input.read(buffers[which], 0, CHUNK, null);
+    let i = 0;
+    // Writes may overlap, so each says where it goes.
+    let offset = 0;
+    let pending = input.read(buffers[0], 0, CHUNK, null);
     for (;;) {
       const { bytesRead } = await pending;
       if (bytesRead === 0) break;
-      const chunk = buffers[which].subarray(0, bytesRead);
-      which ^= 1;
-      pending = input.read(buffers[which], 0, CHUNK, null);
+      const chunk = buffers[i].subarray(0, bytesRead);
+      const next = (i + 1) % 3;
+      await writes[next];
+      pending = input.read(buffers[next], 0, CHUNK, null);
       hash.update(chunk);
-      if (output) await output.write(chunk, 0, chunk.length);
+      if (output) writes[i] = output.write(chunk, 0, chunk.length, offset);
+      offset += chunk.length;
+      i = next;
     }
+    await Promise.all(writes);
   } finally {
-    await input.close();
+    await Promise.allSettled(writes);
     await output?.close();
   }
   return hash.digest('hex');

@@ -58,3 +58,33 @@ export async function swapInto(ready: string, dest: string): Promise<void> {
   }
   if (old) await fs.promises.rm(old, { recursive: true, force: true });
 }
+
+/**
+ * Removes temporaries a killed checkout left beside dest (`.NAME.mlx-tmp-PID-…`), but only those
+ * of processes that are gone: a running checkout's are its own.
+ */
+export async function removeDeadTemps(dest: string): Promise<void> {
+  const dir = path.dirname(dest);
+  const prefix = `.${path.basename(dest)}.mlx-tmp-`;
+  let names: string[];
+  try {
+    names = await fs.promises.readdir(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (!n.startsWith(prefix)) continue;
+    const pid = Number(n.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) continue;
+    await fs.promises.rm(path.join(dir, n), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

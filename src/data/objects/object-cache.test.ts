@@ -38,6 +38,19 @@ describe('ObjectCache', () => {
     expect(fs.readdirSync(path.join(cache.root, 'tmp'))).toEqual([]);
   });
 
+  it('asks the stat cache for a single file under "" and skips reading it when the digest is known and cached', async () => {
+    const file = write('f.csv', 'x\n1\n');
+    const cache = ObjectCache.open(dir);
+    const first = await cache.add(file);
+    const asked: string[] = [];
+    // A wrong digest that is not cached is ignored (the file is read); the right one, cached, is trusted.
+    const again = await cache.add(file, { known: (rel) => (asked.push(rel), first.digest) });
+    expect(asked).toEqual(['']);
+    expect(again.digest).toBe(first.digest);
+    const trusted = await cache.add(file, { known: () => sha('not cached') });
+    expect(trusted.digest).toBe(first.digest);
+  });
+
   it('stores a folder as a manifest of its files; the same folder gives the same digest', async () => {
     write('d/a.csv', 'x,y\n1,2\n');
     write('d/sub/b.txt', 'hello');

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { invalid, notFound } from '../../core/errors.js';
 import { fileError } from '../../core/file-errors.js';
-import { hashBytes, hashFile, isDigest, type Digest, type FileStamp } from './digest.js';
+import { hashBytes, hashFile, isDigest, stampOf, type Digest, type FileStamp } from './digest.js';
 import { decodeManifest, encodeManifest, type ManifestEntry } from './manifest.js';
-import { linkOrCopy, siblingTemp, swapInto, type LinkKind } from './materialize.js';
+import { linkOrCopy, removeDeadTemps, siblingTemp, swapInto, type LinkKind } from './materialize.js';
 import { mapLimit } from './pool.js';
 import { walkFiles } from './walk.js';
 
@@ -22,7 +22,7 @@ export interface AddResult extends CachedEntry {
   stamps?: Map<string, FileStamp>;
 }
 
-/** Digests already known for unchanged files (the stat cache): path relative to the added folder → digest when its stamp still matches. */
+/** Digests already known for unchanged files (the stat cache): path relative to the added folder ("" for a single file) → digest when its stamp still matches. */
 export type KnownDigest = (rel: string, stamp: FileStamp) => Digest | undefined;
 
 export interface AddOptions {
@@ -31,10 +31,9 @@ export interface AddOptions {
   onFile?: (size: number) => void;
   /** Files hashed at once (default 8: enough to keep the thread pool's reads busy while one hashes). */
   parallel?: number;
+  /** The path as the user named it, for messages (default: the path given to add). */
+  label?: string;
 }
-
-/** Reads mode the way git keeps it: executable or not. */
-const modeOf = (mode: number) => (mode & 0o111 ? 0o755 : 0o644);
 
 /**
  * The content-addressed cache of a project: `<project>/.mlx/objects/<2 hex>/<62 hex>`, each
@@ -72,7 +71,8 @@ export class ObjectCache {
 
   /** Hashes and stores a file or a folder (each file, then the manifest); storing what is already there is a no-op. */
   async add(target: string, opts: AddOptions = {}): Promise<AddResult> {
-    const label = JSON.stringify(target);
+    const shown = opts.label ?? target;
+    const label = JSON.stringify(shown);
     let stat: fs.Stats;
     try {
       stat = await fs.promises.stat(target);
@@ -81,19 +81,18 @@ export class ObjectCache {
       throw fileError(err, label);
     }
     if (stat.isFile()) {
-      const { digest, size, stamp } = await this.addFile(target, label, path.basename(target), opts.known);
+      const { digest, size, stamp } = await this.addFile(target, label, '', opts.known);
       opts.onFile?.(size);
       return { digest, size, files: 1, kind: 'file', stamps: new Map([['', stamp]]) };
     }
     if (!stat.isDirectory()) throw invalid(`${label} is neither a file nor a folder`);
-    const files = await walkFiles(target, label);
+    const files = walkFiles(target, label);
     const stamps = new Map<string, FileStamp>();
     const entries = await mapLimit(files, opts.parallel ?? 8, async (f) => {
-      const { digest, size, stamp } = await this.addFile(f.abs, JSON.stringify(path.join(target, f.rel)), f.rel, opts.known);
+      const { digest, size, stamp } = await this.addFile(f.abs, JSON.stringify(path.join(shown, f.rel)), f.rel, opts.known);
       stamps.set(f.rel, stamp);
       opts.onFile?.(size);
-      const mode = modeOf((await fs.promises.stat(f.abs)).mode);
-      return { path: f.rel, digest, size, mode };
+      return { path: f.rel, digest, size, mode: stamp.mode };
     });
     const manifest = encodeManifest(entries);
     await this.putBytes(manifest.bytes, manifest.digest);
@@ -103,16 +102,16 @@ export class ObjectCache {
 
   private async addFile(file: string, label: string, rel: string, known?: KnownDigest): Promise<{ digest: Digest; size: number; stamp: FileStamp }> {
     if (known) {
-      const st = await fs.promises.stat(file, { bigint: true }).catch((err) => {
+      const st = await fs.promises.stat(file).catch((err) => {
         throw fileError(err, label);
       });
-      const stamp = { ino: Number(st.ino), size: Number(st.size), mtimeNs: String(st.mtimeNs) };
+      const stamp = stampOf(st);
       const digest = known(rel, stamp);
       if (digest && this.has(digest)) return { digest, size: stamp.size, stamp };
     }
-    let tmp: string | undefined;
-    const hashed = await hashFile(file, label, () => (tmp = this.tempName()));
-    await this.commit(tmp!, hashed.digest);
+    // Small files: skipped when their object exists, else written beside it (a rename within one folder).
+    const hashed = await hashFile(file, label, (digest) => (digest ? (this.has(digest) ? undefined : this.tempBeside(digest)) : this.tempName()));
+    if (hashed.copiedTo) await this.commit(hashed.copiedTo, hashed.digest);
     return hashed;
   }
 
@@ -139,6 +138,30 @@ export class ObjectCache {
     await this.commit(tmp, digest);
   }
 
+  /**
+   * Stores an object fetched from elsewhere: `fetch` writes it to a temporary file in the cache,
+   * which enters the cache only if its bytes hash to `digest`. Killed midway, only a temp file is left.
+   */
+  async receive(digest: Digest, source: string, fetch: ((tmp: string) => Promise<void>) | { localFile: string }): Promise<void> {
+    if (this.has(digest)) return;
+    const tmp = this.tempName();
+    try {
+      let hashed;
+      // A file on this machine (a folder remote) is copied and hashed in one read.
+      if ('localFile' in fetch) hashed = await hashFile(fetch.localFile, `object ${digest} of ${source}`, () => tmp);
+      else {
+        await fetch(tmp);
+        hashed = await hashFile(tmp, `object ${digest}`);
+      }
+      if (hashed.digest !== digest) throw invalid(`object ${digest} from ${source} is corrupt (its content hashes to ${hashed.digest}); it was not stored`);
+      await fs.promises.chmod(tmp, 0o444);
+      await this.commit(tmp, digest);
+    } catch (err) {
+      await fs.promises.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
   /** The files of a folder object. */
   async readManifest(digest: Digest): Promise<ManifestEntry[]> {
     return decodeManifest(await this.readObject(digest), digest);
@@ -161,6 +184,8 @@ export class ObjectCache {
   async materialize(digest: string, kind: 'file' | 'dir', dest: string, opts: { copy?: boolean } = {}): Promise<LinkKind[]> {
     const used = new Set<LinkKind>();
     const tmp = siblingTemp(dest);
+    await fs.promises.mkdir(path.dirname(dest), { recursive: true });
+    await removeDeadTemps(dest);
     try {
       if (kind === 'file') {
         if (!this.has(digest)) throw notFound(`object ${digest} is not in the cache`);
@@ -181,7 +206,6 @@ export class ObjectCache {
           used.add(await linkOrCopy(this.objectPath(e.digest), path.join(tmp, e.path), { copy: opts.copy, mode: e.mode })),
         );
       }
-      await fs.promises.mkdir(path.dirname(dest), { recursive: true });
       await swapInto(tmp, dest);
     } catch (err) {
       await fs.promises.rm(tmp, { recursive: true, force: true });
@@ -193,13 +217,13 @@ export class ObjectCache {
   /** Every digest in the cache (for gc and push). */
   async list(): Promise<Digest[]> {
     const out: Digest[] = [];
-    let prefixes: string[];
+    let prefixes: fs.Dirent[];
     try {
-      prefixes = await fs.promises.readdir(this.root);
+      prefixes = await fs.promises.readdir(this.root, { withFileTypes: true });
     } catch {
       return out;
     }
-    for (const p of prefixes) {
+    for (const { name: p } of prefixes.filter((d) => d.isDirectory())) {
       if (!/^[0-9a-f]{2}$/.test(p)) continue;
       for (const rest of await fs.promises.readdir(path.join(this.root, p))) if (isDigest(p + rest)) out.push(p + rest);
     }
@@ -211,24 +235,35 @@ export class ObjectCache {
     await fs.promises.rm(this.objectPath(digest), { force: true });
   }
 
-  /** Removes temp files a killed process left behind (older than an hour: a live one may still be writing). */
+  /** Removes temp files a killed process left behind (in tmp/ and beside objects), older than an hour: a live one may still be writing. */
   async removeStaleTemps(now = Date.now()): Promise<number> {
-    const dir = path.join(this.root, 'tmp');
-    let names: string[];
-    try {
-      names = await fs.promises.readdir(dir);
-    } catch {
-      return 0;
-    }
     let removed = 0;
-    for (const n of names) {
-      const p = path.join(dir, n);
-      const st = await fs.promises.stat(p).catch(() => undefined);
-      if (!st || now - st.mtimeMs <= 3600_000) continue;
-      await fs.promises.rm(p, { force: true });
-      removed++;
-    }
+    const sweep = async (dir: string, match: (name: string) => boolean) => {
+      let names: string[];
+      try {
+        names = await fs.promises.readdir(dir);
+      } catch {
+        return;
+      }
+      for (const n of names.filter(match)) {
+        const p = path.join(dir, n);
+        const st = await fs.promises.stat(p).catch(() => undefined);
+        if (!st || now - st.mtimeMs <= 3600_000) continue;
+        await fs.promises.rm(p, { force: true });
+        removed++;
+      }
+    };
+    await sweep(path.join(this.root, 'tmp'), () => true);
+    for (const p of await fs.promises.readdir(this.root).catch(() => [] as string[]))
+      if (/^[0-9a-f]{2}$/.test(p)) await sweep(path.join(this.root, p), (n) => n.startsWith('.tmp-'));
     return removed;
+  }
+
+  /** A temporary name in the object's own folder (dot-prefixed: never listed as an object). */
+  private tempBeside(digest: Digest): string {
+    const dir = path.dirname(this.objectPath(digest));
+    this.ensureDir(dir);
+    return path.join(dir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
   }
 
   private tempName(): string {
@@ -240,8 +275,8 @@ export class ObjectCache {
   /** Renames a finished temp file to its object name (rename is atomic: the object is whole or absent). */
   private async commit(tmp: string, digest: Digest): Promise<void> {
     const dest = this.objectPath(digest);
-    if (fs.existsSync(dest)) return void (await fs.promises.rm(tmp, { force: true }));
     this.ensureDir(path.dirname(dest));
+    // Renaming over an existing object is harmless: same name, same bytes (links to the old inode keep them).
     await fs.promises.rename(tmp, dest);
   }
 

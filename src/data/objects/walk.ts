@@ -15,19 +15,20 @@ const SKIPPED = new Set(['.git', '.mlx']);
 /**
  * Lists every file under `root`, following symbolic links (a dataset assembled from links is
  * stored as the files they point to). A link that leads back to a folder already being walked
- * is a loop and is refused naming it; a dangling link is refused too.
+ * is a loop and is refused naming it; a dangling link is refused too. Synchronous: listing is
+ * cheap next to hashing, and `mlx data status` on 100,000 files must take well under a second.
  */
-export async function walkFiles(root: string, label: string): Promise<WalkedFile[]> {
+export function walkFiles(root: string, label: string): WalkedFile[] {
   const out: WalkedFile[] = [];
-  const rootStat = await statOrThrow(root, label);
-  await walkDir(root, '', [`${rootStat.dev}:${rootStat.ino}`], out, label);
+  const rootStat = statOrThrow(root, label);
+  walkDir(root, '', [`${rootStat.dev}:${rootStat.ino}`], out, label);
   return out;
 }
 
-async function walkDir(dir: string, rel: string, ancestors: string[], out: WalkedFile[], label: string): Promise<void> {
+function walkDir(dir: string, rel: string, ancestors: string[], out: WalkedFile[], label: string): void {
   let entries: fs.Dirent[];
   try {
-    entries = await fs.promises.readdir(dir, { withFileTypes: true });
+    entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch (err) {
     throw fileError(err, `${label} folder ${JSON.stringify(rel || '.')}`);
   }
@@ -38,12 +39,12 @@ async function walkDir(dir: string, rel: string, ancestors: string[], out: Walke
     const childRel = rel ? `${rel}/${entry.name}` : entry.name;
     if (entry.isFile()) out.push({ rel: childRel, abs });
     else if (entry.isDirectory()) {
-      const s = await statOrThrow(abs, label);
+      const s = statOrThrow(abs, label);
       subdirs.push([abs, childRel, `${s.dev}:${s.ino}`]);
     } else if (entry.isSymbolicLink()) {
       let s: fs.Stats;
       try {
-        s = await fs.promises.stat(abs);
+        s = fs.statSync(abs);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ELOOP')
@@ -60,12 +61,12 @@ async function walkDir(dir: string, rel: string, ancestors: string[], out: Walke
     }
     // Sockets, FIFOs and devices are not data: skipped.
   }
-  for (const [abs, childRel, id] of subdirs) await walkDir(abs, childRel, [...ancestors, id], out, label);
+  for (const [abs, childRel, id] of subdirs) walkDir(abs, childRel, [...ancestors, id], out, label);
 }
 
-async function statOrThrow(p: string, label: string): Promise<fs.Stats> {
+function statOrThrow(p: string, label: string): fs.Stats {
   try {
-    return await fs.promises.stat(p);
+    return fs.statSync(p);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw invalid(`${label}: ${JSON.stringify(p)} is a symbolic link loop; remove it`);
     throw fileError(err, label);
