@@ -52,7 +52,15 @@ export function s3Client(e: S3Endpoint): S3Client {
   return client;
 }
 
-const CREDENTIAL_ERRORS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'InvalidToken', 'ExpiredToken', 'TokenRefreshRequired', 'Forbidden']);
+const CREDENTIAL_ERRORS = new Set([
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'AccessDenied',
+  'InvalidToken',
+  'ExpiredToken',
+  'TokenRefreshRequired',
+  'Forbidden',
+]);
 const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
@@ -66,8 +74,7 @@ export function s3Error(err: unknown, place: string, endpoint: S3Endpoint, what?
   const status = e.$metadata?.httpStatusCode;
   const where = endpoint.endpoint ? ` at ${endpoint.endpoint}` : '';
   const detail = `${name}${e.message && e.message !== name && e.message !== 'UnknownError' ? `: ${e.message}` : ''}`;
-  if (name === 'NoSuchBucket')
-    return notFound(`the bucket of ${place} does not exist${where}; create it (aws s3 mb, mc mb) or fix the location`, err);
+  if (name === 'NoSuchBucket') return notFound(`the bucket of ${place} does not exist${where}; create it (aws s3 mb, mc mb) or fix the location`, err);
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) return notFound(`${what ?? place} does not exist in ${place}`, err);
   if (CREDENTIAL_ERRORS.has(name) || status === 403)
     return new MlxError(

@@ -33,7 +33,11 @@ const fresh = async () => artifactRepository(`s3://mlx/experiments/1/run-${++run
 
 runArtifactRepositoryContract('S3 (s3rver)', fresh);
 
-const rejection = async (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as MlxError);
+const rejection = async (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e: unknown) => e as MlxError,
+  );
 
 describe('S3ArtifactRepository', () => {
   it('is what open-repository gives for s3:// (the SDK loaded only then)', async () => {
@@ -129,7 +133,9 @@ describe('S3ArtifactRepository', () => {
       const wrong = new S3ArtifactRepository('s3://mlx/x', repo.endpoint, own);
       const err = await rejection(wrong.list());
       expect(err?.code).toBe('PERMISSION_DENIED');
-      expect(err?.message).toMatch(/^S3 at http:\/\/127\.0\.0\.1:\d+ refused access to s3:\/\/mlx\/x \(InvalidAccessKeyId: .*\); check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE/);
+      expect(err?.message).toMatch(
+        /^S3 at http:\/\/127\.0\.0\.1:\d+ refused access to s3:\/\/mlx\/x \(InvalidAccessKeyId: .*\); check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE/,
+      );
       expect(err?.message).not.toContain(secret);
       expect(err?.message).not.toContain('\n');
     } finally {

@@ -140,9 +140,7 @@ export class S3ArtifactRepository implements ArtifactRepository {
     do {
       let page;
       try {
-        page = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: keyPrefix, Delimiter: delimiter, ContinuationToken: token }),
-        );
+        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: keyPrefix, Delimiter: delimiter, ContinuationToken: token }));
       } catch (err) {
         throw this.fail(err);
       }
@@ -247,7 +245,9 @@ export class S3ArtifactRepository implements ArtifactRepository {
         for (let attempt = 0; ; attempt++) {
           try {
             const range = sums.written > 0 ? `bytes=${sums.written}-` : undefined;
-            const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(rel), IfMatch: info.etag || undefined, Range: range }));
+            const res = await this.client.send(
+              new GetObjectCommand({ Bucket: this.bucket, Key: this.key(rel), IfMatch: info.etag || undefined, Range: range }),
+            );
             await pipeInto(res.Body as Readable, out, sums);
             break;
           } catch (err) {

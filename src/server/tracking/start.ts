@@ -15,6 +15,8 @@ export interface TrackingServerOptions {
   port: number;
   /** --artifacts-destination; default: the store's own artifacts folder (required for a store without a folder: PostgreSQL). */
   artifactsDestination?: string;
+  /** --default-artifact-root: where new experiments keep their artifacts (a folder, s3://…); default: behind the proxy. */
+  defaultArtifactRoot?: string;
   token?: string;
   corsOrigin?: string;
   maxBodyBytes: number;
@@ -51,7 +53,7 @@ export async function startTrackingServer(store: Store, o: TrackingServerOptions
     store,
     artifactRoot,
     fileRoot: store.fileRoot,
-    experimentArtifactRoot: artifactRoot === own ? undefined : PROXY_SCHEME,
+    experimentArtifactRoot: o.defaultArtifactRoot ?? (artifactRoot === own ? undefined : PROXY_SCHEME),
     maxBodyBytes: o.maxBodyBytes,
     mlxVersion: o.mlxVersion,
     auth: !!o.token,
