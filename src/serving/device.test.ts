@@ -42,7 +42,7 @@ describe('probeCuda', () => {
     expect(probeCuda(machine({ gpus: 3, devOnly: true, provider: true })).gpus).toBe(3);
   });
   it('says the provider is missing, and how to install it', () => {
-    expect(probeCuda(machine({ gpus: 1 })).providerMissing).toMatch(/no CUDA execution provider .*ONNXRUNTIME_NODE_INSTALL=cuda12/);
+    expect(probeCuda(machine({ gpus: 1 })).providerMissing).toMatch(/no CUDA execution provider .*ONNXRUNTIME_NODE_INSTALL_CUDA=v12/);
     expect(probeCuda({ ...machine({ gpus: 1, provider: true }), platform: 'darwin/arm64' }).providerMissing).toBe(
       'onnxruntime-node has no CUDA execution provider for darwin/arm64 (only linux/x64)',
     );

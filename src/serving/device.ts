@@ -1,6 +1,6 @@
 // Which device runs inference: the CPU, or an NVIDIA GPU through onnxruntime's CUDA execution
 // provider. onnxruntime-node ships the CPU runtime; its CUDA provider is a separate download its
-// install script makes only when asked (ONNXRUNTIME_NODE_INSTALL=cuda12), and it needs a GPU and
+// install script makes only when asked (ONNXRUNTIME_NODE_INSTALL_CUDA=v12), and it needs a GPU and
 // driver the process can see. Both are checked before a session is asked for CUDA, so `auto`
 // says plainly why it chose the CPU instead of printing onnxruntime's native load errors.
 import fs from 'node:fs';
@@ -57,7 +57,7 @@ export function probeCuda(o: { binFolder?: string; root?: string; env?: NodeJS.P
     const lib = path.join(o.binFolder ?? ortBinFolder(), 'libonnxruntime_providers_cuda.so');
     if (!fs.existsSync(lib))
       providerMissing =
-        'this onnxruntime-node build has no CUDA execution provider (libonnxruntime_providers_cuda.so is not installed: reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12, as `mlx containerize --gpu` images do)';
+        'this onnxruntime-node build has no CUDA execution provider (libonnxruntime_providers_cuda.so is not installed: reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL_CUDA=v12, as `mlx containerize --gpu` images do)';
   }
   return { providerMissing, gpus: countGpus(o.root ?? '/', o.env ?? process.env) };
 }
