@@ -7,6 +7,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError, mlx, mlxJson, mlxSpawn, tempProject } from './helpers/cli.js';
 import { startS3, type TestS3 } from './helpers/s3.js';
+import { tabularBytes, tabularRows } from './helpers/serving-fixtures.js';
 import { startTrackingServer, stopTrackingServers } from './helpers/tracking-server.js';
 
 let s3: TestS3;
@@ -127,6 +128,72 @@ describe('artifacts in S3', () => {
   }, 60_000);
 });
 
+describe('mlx server --artifacts-destination s3://…: the artifact proxy in front of a bucket', () => {
+  it('MLflow-style clients upload, list, download and delete through mlflow-artifacts:/ while the objects live in S3', async () => {
+    const server = await startTrackingServer({ args: ['--artifacts-destination', 's3://mlx/proxied'], env: s3.env });
+    expect(server.stderr()).toContain('artifacts s3://mlx/proxied');
+    const dir = project();
+    // The client has no AWS credentials: only the server talks to S3.
+    const env = { MLX_TRACKING_URI: server.url, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, MLFLOW_S3_ENDPOINT_URL: undefined };
+    expect(mlx(dir, ['run', '--experiment', 'proxied', '--', process.execPath, '-e', 'console.log("through the proxy")'], { env }).code).toBe(0);
+    const run = mlxJson<{ runs: { run_id: string; artifact_uri: string }[] }>(dir, ['runs', 'list', '--experiment', 'proxied'], { env }).runs[0];
+    expect(run.artifact_uri).toBe(`mlflow-artifacts:/1/${run.run_id}/artifacts`);
+    const weights = path.join(dir, 'weights.bin');
+    const bytes = Buffer.alloc(12 * 1024 * 1024 + 5, 3);
+    fs.writeFileSync(weights, bytes);
+    const logged = mlx(dir, ['log', 'artifact', weights, '--run', run.run_id, '--artifact-path', 'model'], { env });
+    expect(logged.code, logged.stderr).toBe(0);
+    const prefix = `proxied/1/${run.run_id}/artifacts/`;
+    expect(await keys(prefix)).toEqual([`${prefix}logs/output.txt`, `${prefix}model/weights.bin`]);
+    // MLflow's REST calls: list (proxy and runs API), download, delete.
+    const api = `${server.url}/api/2.0/mlflow-artifacts/artifacts`;
+    const listed = await (await fetch(`${api}?path=${encodeURIComponent(`1/${run.run_id}/artifacts/model`)}`)).json();
+    expect(listed).toEqual({ files: [{ path: 'weights.bin', is_dir: false, file_size: bytes.length }] });
+    const runList = await (await fetch(`${server.url}/api/2.0/mlflow/artifacts/list?run_id=${run.run_id}`)).json();
+    expect(runList.files).toEqual([
+      { path: 'logs', is_dir: true },
+      { path: 'model', is_dir: true },
+    ]);
+    const down = await fetch(`${api}/1/${run.run_id}/artifacts/model/weights.bin`);
+    expect(down.status).toBe(200);
+    expect(Buffer.from(await down.arrayBuffer()).equals(bytes)).toBe(true);
+    expect((await fetch(`${api}/1/${run.run_id}/artifacts/model`, { method: 'DELETE' })).status).toBe(200);
+    expect(await keys(prefix)).toEqual([`${prefix}logs/output.txt`]);
+    expect((await fetch(`${api}/1/${run.run_id}/artifacts/model/weights.bin`)).status).toBe(404);
+  }, 60_000);
+
+  it('mlx register from a run whose model is in the bucket, then predict with it', async () => {
+    const server = await startTrackingServer({ args: ['--artifacts-destination', 's3://mlx/registry-src'], env: s3.env });
+    const dir = project();
+    const env = { MLX_TRACKING_URI: server.url };
+    expect(mlx(dir, ['run', '--experiment', 'reg', '--', process.execPath, '-e', '0'], { env }).code).toBe(0);
+    const runId = mlxJson<{ runs: { run_id: string }[] }>(dir, ['runs', 'list', '--experiment', 'reg'], { env }).runs[0].run_id;
+    fs.writeFileSync(path.join(dir, 'model.onnx'), tabularBytes());
+    expect(mlx(dir, ['log', 'artifact', path.join(dir, 'model.onnx'), '--run', runId, '--artifact-path', 'model'], { env }).code).toBe(0);
+    const v = mlxJson<{ model_version: { version: number; source: string } }>(dir, ['register', `runs:/${runId}/model`, '--name', 'from-s3'], { env });
+    expect(v.model_version).toMatchObject({ version: 1, source: `runs:/${runId}/model/model.onnx` });
+    // The registered model serves (predict reads it back through the server).
+    fs.writeFileSync(path.join(dir, 'rows.jsonl'), `${JSON.stringify(tabularRows(1)[0])}\n`);
+    const p = mlx(dir, ['predict', 'models:/from-s3/1', '--input', path.join(dir, 'rows.jsonl')], { env });
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout.trim().split('\n')).toHaveLength(1);
+  }, 60_000);
+
+  it('a missing bucket or refused credentials stop the start with one line, exit 1', () => {
+    const dir = project();
+    expectError(
+      mlx(dir, ['server', '--port', '0', '--artifacts-destination', 's3://no-such-bucket/x'], { env: s3.env }),
+      1,
+      'the bucket of s3://no-such-bucket/x does not exist',
+    );
+    expectError(
+      mlx(dir, ['server', '--port', '0', '--artifacts-destination', 's3://mlx/x'], { env: { ...s3.env, AWS_ACCESS_KEY_ID: 'NOPE' } }),
+      1,
+      'refused access to s3://mlx/x (InvalidAccessKeyId',
+    );
+  });
+});
+
 describe('location flags refuse what mlx cannot store to', () => {
   it('mlx server --artifacts-destination gs://…: one line, exit 2, no folder named "gs:"', () => {
     const dir = project();
@@ -154,6 +221,11 @@ describe('location flags refuse what mlx cannot store to', () => {
       '--artifact-location "s3://UPPER/x": "UPPER" is not an S3 bucket name',
     );
     expectError(mlx(dir, ['server', '--port', '0', '--artifacts-destination', 'mlflow-artifacts:/x']), 2, 'not a place for this flag');
+    expectError(
+      mlx(dir, ['server', '--port', '0', '--backend-store-uri', 'postgresql://u:pw@127.0.0.1:1/db', '--artifacts-destination', 's3://mlx/x']),
+      2,
+      "with a PostgreSQL store the registry's model files need a folder",
+    );
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -209,6 +209,56 @@ export class S3ArtifactRepository implements ArtifactRepository {
     } catch (err) {
       throw this.fail(err, rel);
     }
+  }
+
+  /**
+   * Opens one object for streaming (the tracking server's proxy sends it on as it arrives). The
+   * bytes are checked against the recorded sha256 as they pass: a mismatch ends the stream with an
+   * error, so a client never receives a damaged object as complete.
+   */
+  async openRead(rel: string): Promise<{ body: Readable; size: number }> {
+    let res;
+    try {
+      res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(rel) }));
+    } catch (err) {
+      throw this.fail(err, rel);
+    }
+    const expected = res.Metadata?.[SHA256_METADATA] ?? null;
+    const size = Number(res.ContentLength ?? 0);
+    const sha = createHash('sha256');
+    const uri = this.uri;
+    const check = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        sha.update(chunk);
+        cb(null, chunk);
+      },
+      flush(cb) {
+        const digest = sha.digest('hex');
+        cb(
+          expected !== null && digest !== expected
+            ? new MlxError('INTERNAL_ERROR', `artifact ${JSON.stringify(rel)} in ${uri} is damaged (sha256 ${digest}, recorded ${expected})`)
+            : null,
+        );
+      },
+    });
+    const body = res.Body as Readable;
+    body.once('error', (err) => check.destroy(err));
+    return { body: body.pipe(check), size };
+  }
+
+  /** Deletes a file, or every object under a folder; false when there was neither. */
+  async removeTree(rel: string): Promise<boolean> {
+    const listed = await this.list(rel, true);
+    const files = listed.filter((e) => !e.is_dir).map((e) => e.path);
+    for (let i = 0; i < files.length; i += 16) {
+      const batch = files.slice(i, i + 16);
+      try {
+        await Promise.all(batch.map((f) => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(f) }))));
+      } catch (err) {
+        throw this.fail(err, rel);
+      }
+    }
+    return files.length > 0;
   }
 
   /** Writes to a temporary file; close() uploads it (and keeps the file, naming it, if the upload fails). */

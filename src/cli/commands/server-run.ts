@@ -40,6 +40,11 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
   if (isHttpUri(uri)) throw new MlxError('USAGE', `backend store ${uri} is itself a server; give the server a local store folder`);
 
   const postgres = isPostgresUri(uri);
+  if (postgres && destination !== undefined && /^s3:/i.test(destination))
+    throw new MlxError(
+      'USAGE',
+      `--artifacts-destination ${destination}: with a PostgreSQL store the registry's model files need a folder every replica shares, and mlx keeps them beside the artifacts; give a folder (S3 for a PostgreSQL store's registry is not supported yet)`,
+    );
   if (postgres && !destination)
     throw new MlxError(
       'USAGE',
@@ -91,15 +96,9 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
   }
 }
 
-/** --artifacts-destination: the folder behind the artifact proxy (a path or file: URI). */
+/** --artifacts-destination: the folder or S3 bucket behind the artifact proxy (a path, file: or s3:// URI). */
 function artifactsDestination(value: string): string {
-  const { scheme, location } = locationFlag('--artifacts-destination', value, [null, 'file', 's3']);
-  if (scheme === 's3')
-    throw new MlxError(
-      'USAGE',
-      `--artifacts-destination ${JSON.stringify(value)}: the artifact proxy serves a folder; to keep artifacts in S3 run \`mlx server --default-artifact-root ${value}\` (clients write to the bucket with their own credentials)`,
-    );
-  return location;
+  return locationFlag('--artifacts-destination', value, [null, 'file', 's3']).location;
 }
 
 /** --default-artifact-root: a folder or s3:// URI new experiments' artifacts go under (mlflow-artifacts:/ is the proxy, the default). */

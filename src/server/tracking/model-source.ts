@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelVersion } from '../../core/entities.js';
 import { invalid, MlxError } from '../../core/errors.js';
@@ -7,7 +9,8 @@ import { ArtifactTree } from '../../artifacts/artifact-tree.js';
 import { commitRegistration, prepareRegistration } from '../../models/register.js';
 import { kindOf } from '../../models/model-file.js';
 import { chooseOnnx } from '../../models/uri.js';
-import { artifactTree, localArtifactPath, proxyPath, REGISTRY_PREFIX, RESERVED_NAMES, storeRelative, type TrackingContext } from './context.js';
+import type { S3ArtifactRepository } from '../../artifacts/s3-repository.js';
+import { artifactTree, localArtifactPath, proxyPath, REGISTRY_PREFIX, RESERVED_NAMES, storeRelative, UPLOAD_TMP, type TrackingContext } from './context.js';
 import type { Fields } from './request.js';
 
 /** Input tags that carry what MLflow's CreateModelVersion has no field for; consumed, not stored. */
@@ -48,6 +51,27 @@ function modelFileIn(tree: ArtifactTree, names: string[], source: string): strin
   return found.real;
 }
 
+/**
+ * With an S3 destination: the ONNX file a source names (a folder stands for its one .onnx file),
+ * downloaded (checked against its sha256) into the upload folder for registration to read.
+ */
+async function objectSource(ctx: TrackingContext, repo: S3ArtifactRepository, rel: string, source: string): Promise<string> {
+  const shown = `source ${JSON.stringify(source)}`;
+  const entries = await repo.list(rel || undefined);
+  let file = rel;
+  if (entries.length === 0) throw invalid(`${shown} does not exist under the artifacts this server keeps`);
+  if (!(entries.length === 1 && entries[0].path === rel && !entries[0].is_dir)) {
+    const chosen = chooseOnnx(entries.filter((e) => !e.is_dir).map((e) => e.path.slice(e.path.lastIndexOf('/') + 1)));
+    if (!('file' in chosen)) throw invalid(`${shown} is a folder with ${chosen.count === 0 ? 'no' : chosen.count} .onnx files; name the file`);
+    file = [rel, chosen.file].filter((p) => p).join('/');
+  }
+  const dir = path.join(ctx.artifactRoot, UPLOAD_TMP);
+  fs.mkdirSync(dir, { recursive: true });
+  const local = path.join(dir, `${randomUUID()}-${path.posix.basename(file)}`);
+  await repo.download(file, local);
+  return local;
+}
+
 /** The local file a model version's source names; only files under the artifact root (a run's: under its folder) are read. */
 async function localSource(ctx: TrackingContext, source: string): Promise<string> {
   const what = `source ${JSON.stringify(source)}`;
@@ -56,12 +80,15 @@ async function localSource(ctx: TrackingContext, source: string): Promise<string
     const reserved = reservedName(names[0], RESERVED_NAMES);
     if (reserved === REGISTRY_PREFIX) throw invalid(`${what} is a registered model file; register it with models:/NAME/VERSION instead`);
     if (reserved) throw invalid(`${what} is in the server's ${reserved}/ folder, which holds no artifacts`);
+    if (ctx.objectStore) return objectSource(ctx, ctx.objectStore, names.join('/'), source);
     return modelFileIn(artifactTree(ctx), names, source);
   }
   const run = /^runs:\/([^/]+)\/?(.*)$/.exec(source);
   if (run) {
     const r = await ctx.store.getRun(await ctx.store.resolveRunId(run[1]));
     const names = parseArtifactPath(run[2], { what, trailingSlash: true });
+    if (ctx.objectStore && r.info.artifact_uri.startsWith(PROXY_SCHEME))
+      return objectSource(ctx, ctx.objectStore, [proxyPath(r.info.artifact_uri), ...names].filter((p) => p).join('/'), source);
     return modelFileIn(new ArtifactTree(localArtifactPath(ctx, r.info.artifact_uri)), names, source);
   }
   if (source.startsWith('models:/')) return source;
@@ -91,6 +118,22 @@ export async function registerFromSource(ctx: TrackingContext, f: Fields): Promi
     else if (!INPUT_TAGS.includes(k)) throw invalid(`tag ${JSON.stringify(k)}: of the mlx.* tags, a new version takes only ${INPUT_TAGS.join(', ')}`);
   }
   const local = await localSource(ctx, source);
+  try {
+    return await register(ctx, f, source, local, given, tags);
+  } finally {
+    // A copy downloaded from the S3 destination; the registry keeps its own.
+    if (ctx.objectStore && local !== source && local.startsWith(path.join(ctx.artifactRoot, UPLOAD_TMP))) fs.rmSync(local, { force: true });
+  }
+}
+
+async function register(
+  ctx: TrackingContext,
+  f: Fields,
+  source: string,
+  local: string,
+  given: Record<string, string>,
+  tags: Record<string, string>,
+): Promise<ModelVersion> {
   const prepared = await prepareRegistration(ctx.store, {
     source: local,
     name: f.str('name'),

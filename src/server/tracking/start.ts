@@ -40,7 +40,9 @@ const UPLOAD = /^\/(?:api|ajax-api)\/2\.0\/mlflow-artifacts\/artifacts\//;
 /** Starts `mlx server` on a store: the MLflow REST API, the artifact proxy and the UI on one port. */
 export async function startTrackingServer(store: Store, o: TrackingServerOptions): Promise<{ listening: Listening; artifactRoot: string }> {
   const own = store.fileRoot === null ? null : path.join(store.fileRoot, 'artifacts');
-  const destination = o.artifactsDestination ?? own;
+  const s3 = o.artifactsDestination !== undefined && /^s3:/i.test(o.artifactsDestination);
+  // An S3 destination: the store's folder keeps only uploads in progress, on their way to the bucket.
+  const destination = s3 ? own : (o.artifactsDestination ?? own);
   if (destination === null || store.fileRoot === null)
     throw new MlxError(
       'USAGE',
@@ -49,11 +51,19 @@ export async function startTrackingServer(store: Store, o: TrackingServerOptions
   const artifactRoot = path.resolve(destination);
   fs.mkdirSync(artifactRoot, { recursive: true });
   prepareUploadFolder(artifactRoot);
+  let objectStore: TrackingContext['objectStore'];
+  if (s3) {
+    // The AWS SDK loads only for a server that keeps artifacts in S3.
+    const { S3ArtifactRepository } = await import('../../artifacts/s3-repository.js');
+    objectStore = new S3ArtifactRepository(o.artifactsDestination!);
+    await objectStore.list(); // a missing bucket or refused credentials stop the start, in one line
+  }
   const ctx: TrackingContext = {
     store,
     artifactRoot,
+    objectStore,
     fileRoot: store.fileRoot,
-    experimentArtifactRoot: o.defaultArtifactRoot ?? (artifactRoot === own ? undefined : PROXY_SCHEME),
+    experimentArtifactRoot: o.defaultArtifactRoot ?? (artifactRoot === own && !s3 ? undefined : PROXY_SCHEME),
     maxBodyBytes: o.maxBodyBytes,
     mlxVersion: o.mlxVersion,
     auth: !!o.token,
@@ -71,5 +81,8 @@ export async function startTrackingServer(store: Store, o: TrackingServerOptions
     idleSetting: 'mlx server --upload-idle-timeout',
     unlimited: (req: IncomingMessage) => req.method === 'PUT' && UPLOAD.test(req.url ?? ''),
   };
-  return { listening: await listen(app, { host: o.host, port: o.port, requestTimeoutMs: o.requestTimeoutMs, bodyTimeouts }), artifactRoot };
+  return {
+    listening: await listen(app, { host: o.host, port: o.port, requestTimeoutMs: o.requestTimeoutMs, bodyTimeouts }),
+    artifactRoot: s3 ? o.artifactsDestination!.replace(/\/+$/, '') : artifactRoot,
+  };
 }
