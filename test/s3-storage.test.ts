@@ -7,6 +7,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError, mlx, mlxJson, mlxSpawn, tempProject } from './helpers/cli.js';
 import { startS3, type TestS3 } from './helpers/s3.js';
+import { sha256 } from './helpers/models.js';
 import { tabularBytes, tabularRows } from './helpers/serving-fixtures.js';
 import { startTrackingServer, stopTrackingServers } from './helpers/tracking-server.js';
 
@@ -71,6 +72,27 @@ describe('artifacts in S3', () => {
     expect(shown.artifacts).toContainEqual({ path: 'eval/metrics.json', is_dir: false, file_size: 12 });
     // Nothing was written to a local folder named after the scheme.
     expect(fs.existsSync(path.join(dir, 's3:'))).toBe(false);
+  });
+
+  it('mlx predict runs:/… with the model in S3: downloaded once into the cache keyed by sha256, then served from it', () => {
+    const dir = project();
+    const runId = s3Run(dir, 's3://mlx/models');
+    fs.writeFileSync(path.join(dir, 'model.onnx'), tabularBytes());
+    expect(mlx(dir, ['log', 'artifact', path.join(dir, 'model.onnx'), '--run', runId, '--artifact-path', 'model'], { env: s3.env }).code).toBe(0);
+    fs.writeFileSync(path.join(dir, 'rows.jsonl'), `${JSON.stringify(tabularRows(1)[0])}\n`);
+    const cache = path.join(dir, 'cache');
+    const env = { ...s3.env, MLX_MODEL_CACHE: cache };
+    const predict = () => mlx(dir, ['predict', `runs:/${runId}/model`, '--input', path.join(dir, 'rows.jsonl')], { env });
+    const first = predict();
+    expect(first.code, first.stderr).toBe(0);
+    const cached = fs.readdirSync(cache);
+    expect(cached).toEqual([`${sha256(tabularBytes())}.onnx`]);
+    const inode = fs.statSync(path.join(cache, cached[0])).ino;
+    const second = predict();
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+    // Not downloaded again: the same file, not a new one renamed into place.
+    expect(fs.statSync(path.join(cache, cached[0])).ino).toBe(inode);
   });
 
   it('credentials S3 refuses: one line naming the variables (never the secret), exit 1', () => {
@@ -149,7 +171,7 @@ describe('mlx server --artifacts-destination s3://…: the artifact proxy in fro
     const api = `${server.url}/api/2.0/mlflow-artifacts/artifacts`;
     const listed = await (await fetch(`${api}?path=${encodeURIComponent(`1/${run.run_id}/artifacts/model`)}`)).json();
     expect(listed).toEqual({ files: [{ path: 'weights.bin', is_dir: false, file_size: bytes.length }] });
-    const runList = await (await fetch(`${server.url}/api/2.0/mlflow/artifacts/list?run_id=${run.run_id}`)).json();
+    const runList = (await (await fetch(`${server.url}/api/2.0/mlflow/artifacts/list?run_id=${run.run_id}`)).json()) as { files: unknown[] };
     expect(runList.files).toEqual([
       { path: 'logs', is_dir: true },
       { path: 'model', is_dir: true },

@@ -201,6 +201,11 @@ export class S3ArtifactRepository implements ArtifactRepository {
     }
   }
 
+  /** The sha256 mlx recorded when it uploaded the object (null for objects other tools wrote). */
+  async sha256(rel: string): Promise<string | null> {
+    return (await this.info(rel)).sha256;
+  }
+
   /** Bytes start..end (inclusive) of an artifact, as S3's ranged GET returns them. */
   async readRange(rel: string, start: number, end: number): Promise<Buffer> {
     try {

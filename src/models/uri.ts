@@ -73,7 +73,9 @@ export async function resolveModel(store: ModelLookupStore, ref: ModelRef): Prom
     }
     const { downloadModel, findOnnx } = await import('./remote-model-files.js');
     const rel = await findOnnx(repo, ref.path.replace(/^\/+|\/+$/g, ''), what);
-    return { file: await downloadModel(repo, rel, what), runId, label, artifactPath: rel };
+    // Object stores record each file's sha256: a model downloaded before is served from the local cache.
+    const known = (await repo.sha256?.(rel)) ?? undefined;
+    return { file: await downloadModel(repo, rel, what, known), runId, label, artifactPath: rel };
   }
   return { file: path.resolve(onnxFileIn(ref.path, `model file ${JSON.stringify(ref.path)}`)), label: ref.path };
 }
