@@ -47,14 +47,21 @@ interface Relocation {
 }
 
 /**
- * Copies every run's local artifact folder to DEST/<experiment id>/<run id>/artifacts (a folder or
- * s3://…, through the artifact repository of that scheme) and returns the locations to record.
- * Runs and experiments whose artifacts are elsewhere already (s3://, a server) keep their location.
+ * Copying a run's artifact folder to another place (a folder, s3://…): given by the caller, since
+ * the artifact repositories are not the store's to open. Returns the number of files copied.
  */
-async function copyArtifacts(src: Database.Database, dir: string, dest: string): Promise<Relocation> {
-  const { artifactRepository } = await import('../artifacts/open-repository.js');
-  const { filesIn } = await import('../artifacts/local-files.js');
-  const root = dest.replace(/\/+$/, '');
+export interface ArtifactCopy {
+  destination: string;
+  copy(localFolder: string, targetUri: string): Promise<number>;
+}
+
+/**
+ * Copies every run's local artifact folder to DEST/<experiment id>/<run id>/artifacts and returns
+ * the locations to record. Runs and experiments whose artifacts are elsewhere already (s3://, a
+ * server) keep their location.
+ */
+async function copyArtifacts(src: Database.Database, dir: string, o: ArtifactCopy): Promise<Relocation> {
+  const root = o.destination.replace(/\/+$/, '');
   const local = (uri: string) => schemeOf(uri) === null;
   const out: Relocation = { runs: new Map(), experiments: new Map(), files: 0 };
   for (const e of src.prepare('SELECT experiment_id, artifact_location FROM experiments').all() as { experiment_id: number; artifact_location: string }[])
@@ -69,10 +76,7 @@ async function copyArtifacts(src: Database.Database, dir: string, dest: string):
     if (!local(from)) continue;
     const target = `${root}/${r.experiment_id}/${r.run_uuid}/artifacts`;
     out.runs.set(r.run_uuid, target);
-    if (!fs.existsSync(from)) continue;
-    const repo = await artifactRepository(target, dir);
-    for (const name of fs.readdirSync(from).sort()) await repo.log(path.join(from, name));
-    out.files += filesIn(from).length;
+    if (fs.existsSync(from)) out.files += await o.copy(from, target);
   }
   return out;
 }
@@ -174,7 +178,12 @@ async function copyTable(
  * every table, ids kept, store-relative locations made absolute. Before committing, the row
  * counts of each table are compared on both sides; any difference rolls everything back.
  */
-export async function migrateStore(from: string, to: string, onTable?: (table: string) => void, opts: { copyArtifacts?: string } = {}): Promise<MigrateResult> {
+export async function migrateStore(
+  from: string,
+  to: string,
+  onTable?: (table: string) => void,
+  opts: { copyArtifacts?: ArtifactCopy } = {},
+): Promise<MigrateResult> {
   if (!isPostgresUri(to))
     throw new MlxError('INVALID_PARAMETER_VALUE', `--to ${JSON.stringify(to)} is not a PostgreSQL URI; give postgresql://USER@HOST[:PORT]/DATABASE`);
   const dir = sourceFolder(from);
@@ -210,7 +219,7 @@ export async function migrateStore(from: string, to: string, onTable?: (table: s
           to: shown,
           counts,
           usesSourceFolder: seen.inSource,
-          ...(moved ? { artifacts: { destination: opts.copyArtifacts!, files: moved.files } } : {}),
+          ...(moved ? { artifacts: { destination: opts.copyArtifacts!.destination, files: moved.files } } : {}),
         };
       } catch (err) {
         await c.query('ROLLBACK').catch(() => undefined);

@@ -65,7 +65,10 @@ export function registerDbCommands(program: Command): void {
         copyArtifacts = scheme === 's3' ? location.replace(/\/+$/, '') : path.resolve(location);
       }
       const onTable = process.stderr.isTTY ? (t: string) => process.stderr.write(`mlx: copying ${t}…\n`) : undefined;
-      const r = await migrateStore(opts.from, opts.to, onTable, { copyArtifacts });
+      const { copyArtifactFolder } = await import('../../app/copy-artifacts.js');
+      const r = await migrateStore(opts.from, opts.to, onTable, {
+        copyArtifacts: copyArtifacts === undefined ? undefined : { destination: copyArtifacts, copy: copyArtifactFolder },
+      });
       const { print, printJson } = await import('../output.js');
       if (opts.json)
         return printJson({
