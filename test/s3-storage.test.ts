@@ -95,6 +95,28 @@ describe('artifacts in S3', () => {
     expect(fs.statSync(path.join(cache, cached[0])).ino).toBe(inode);
   });
 
+  it('the AWS SDK loads only in commands that touch an s3:// location', () => {
+    const dir = project();
+    // Counts the SDK's CommonJS modules as the process loads them, and says how many at exit.
+    const hook = path.join(dir, 'count-sdk.cjs');
+    fs.writeFileSync(
+      hook,
+      "const M = require('module'); const load = M._load; let n = 0;\n" +
+        'M._load = function (req, ...rest) { if (/^@aws-sdk\\//.test(req)) n++; return load.call(this, req, ...rest); };\n' +
+        "process.on('exit', () => require('fs').writeSync(2, `sdk modules: ${n}\\n`));\n",
+    );
+    const loaded = (args: string[]) => {
+      const r = mlx(dir, args, { env: { ...s3.env, NODE_OPTIONS: `--require ${hook}` } });
+      expect(r.code, r.stderr).toBe(0);
+      return Number(/sdk modules: (\d+)/.exec(r.stderr)![1]);
+    };
+    const runId = s3Run(dir, 's3://mlx/lazy');
+    expect(loaded(['log', 'param', 'lr', '0.1', '--run', runId])).toBe(0);
+    expect(loaded(['runs', 'list', '--experiment', 'vision'])).toBe(0);
+    fs.writeFileSync(path.join(dir, 'a.txt'), 'a');
+    expect(loaded(['log', 'artifact', path.join(dir, 'a.txt'), '--run', runId])).toBeGreaterThan(0);
+  });
+
   it('credentials S3 refuses: one line naming the variables (never the secret), exit 1', () => {
     const dir = project();
     const runId = s3Run(dir, 's3://mlx/creds');
