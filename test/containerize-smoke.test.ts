@@ -74,7 +74,14 @@ describe('slow e2e: the containerized model, built and started without Docker', 
       expect(health.status).toBe(200);
       // Served from a file, the model keeps its name (the file is named after it) and its registry version (--model-version).
       expect(health.headers.get('x-mlx-model-version')).toBe('1');
-      expect(await json(health)).toEqual({ status: 'healthy', model_loaded: true, model: 'img', version: 1 });
+      expect(await json(health)).toEqual({
+        status: 'healthy',
+        model_loaded: true,
+        model: 'img',
+        version: 1,
+        device: 'cpu',
+        device_reason: expect.stringMatching(/CUDA execution provider|no NVIDIA GPU/),
+      });
       const cat = await encodedImage('cat', 1);
       const p = await json(fetch(`${base}/predict?top_k=2`, { method: 'POST', body: imageForm(cat.bytes) }));
       expect(p).toMatchObject({ label: 'cat', class_id: 0 });

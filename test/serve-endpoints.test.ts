@@ -38,7 +38,15 @@ describe('health and readiness', () => {
   it('/health names the model and version; /ready answers 200 once the model is loaded', async () => {
     const h = await fetch(`${img.base}/health`);
     expect(h.status).toBe(200);
-    expect(await json(h)).toEqual({ status: 'healthy', model_loaded: true, model: 'img', version: 1 });
+    // No GPU here: auto serves on the CPU and says why.
+    expect(await json(h)).toEqual({
+      status: 'healthy',
+      model_loaded: true,
+      model: 'img',
+      version: 1,
+      device: 'cpu',
+      device_reason: expect.stringMatching(/CUDA execution provider|no NVIDIA GPU/),
+    });
     expect(h.headers.get('x-mlx-model')).toBe('img');
     expect(h.headers.get('x-mlx-model-version')).toBe('1');
     const r = await fetch(`${tab.base}/ready`);
@@ -165,6 +173,7 @@ describe('/v2 (Open Inference Protocol)', () => {
       platform: 'onnxruntime_onnx',
       inputs: [{ name: 'image', datatype: 'FP32', shape: [-1, 3, 32, 32] }],
       outputs: [{ name: 'logits', datatype: 'FP32', shape: [-1, 5] }],
+      parameters: { device: 'cpu' },
     });
     expect(await json(fetch(`${img.base}/v2/models/img/versions/1`))).toEqual(m);
   });

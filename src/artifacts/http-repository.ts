@@ -8,6 +8,7 @@ import { MlxError, notFound } from '../core/errors.js';
 import { fileError, readableStat } from '../core/file-errors.js';
 import type { RestClient } from '../store/http-client.js';
 import { checkArtifactPath } from './artifact-path.js';
+import { filesIn } from './local-files.js';
 import type { ArtifactEntry, ArtifactRepository, ArtifactWriter } from './repository.js';
 
 const PROXY_PATH = '/api/2.0/mlflow-artifacts/artifacts';
@@ -16,20 +17,6 @@ const PARALLEL_UPLOADS = 4;
 
 const join = (...parts: (string | undefined)[]) => parts.filter((p) => p).join('/');
 const encodePath = (p: string) => p.split('/').map(encodeURIComponent).join('/');
-
-/** The files of a local folder (recursively, sorted), as paths relative to it with forward slashes. */
-function filesIn(dir: string, prefix = ''): string[] {
-  const out: string[] = [];
-  for (const d of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    const rel = join(prefix, d.name);
-    const full = path.join(dir, d.name);
-    // Links are followed, as the local repository copies them (dereference).
-    const stat = fs.statSync(full);
-    if (stat.isDirectory()) out.push(...filesIn(full, rel));
-    else if (stat.isFile()) out.push(rel);
-  }
-  return out;
-}
 
 /**
  * A run's artifacts behind a tracking server's artifact proxy (MLflow's mlflow-artifacts API):

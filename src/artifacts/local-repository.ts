@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { notFound } from '../core/errors.js';
 import { fileError, isSystemError, readableStat } from '../core/file-errors.js';
 import { writeDenied } from '../core/write-access.js';
 import { safeJoin } from './artifact-path.js';
@@ -79,7 +80,13 @@ export class LocalArtifactRepository implements ArtifactRepository {
   }
 
   async download(rel: string, dest: string): Promise<void> {
-    fs.copyFileSync(safeJoin(this.uri, rel), dest);
+    try {
+      fs.copyFileSync(safeJoin(this.uri, rel), dest);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !fs.existsSync(safeJoin(this.uri, rel)))
+        throw notFound(`artifact ${JSON.stringify(rel)} does not exist in ${this.uri}`, err);
+      throw err;
+    }
   }
 
   localPath(rel: string): string {

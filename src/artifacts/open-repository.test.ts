@@ -30,8 +30,15 @@ describe('artifactRepository: one repository per artifact URI scheme', () => {
     );
   });
 
+  it('opens s3:// as an S3 bucket (loading the SDK then), refusing a malformed one', async () => {
+    const repo = await artifactRepository('s3://my-bucket/runs/1/artifacts', dir);
+    expect(repo.constructor.name).toBe('S3ArtifactRepository');
+    expect(repo.localPath('x')).toBeNull();
+    await expect(artifactRepository('s3://My_Bucket/x', dir)).rejects.toThrow(/"My_Bucket" is not an S3 bucket name/);
+  });
+
   it('refuses schemes it cannot read or write', async () => {
-    for (const uri of ['s3://bucket/runs/1', 'mlflow-artifacts:1/abc', 'dbfs:/x'])
+    for (const uri of ['gs://bucket/runs/1', 'mlflow-artifacts:1/abc', 'dbfs:/x'])
       await expect(artifactRepository(uri, dir)).rejects.toThrow(/uses a scheme mlx cannot read or write/);
   });
 });

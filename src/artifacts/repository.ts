@@ -31,4 +31,9 @@ export interface ArtifactRepository {
   download(rel: string, dest: string): Promise<void>;
   /** The artifact's path on this machine when the repository is a local folder, else null (download it). */
   localPath(rel: string): string | null;
+  /**
+   * The sha256 the store recorded for a file, when it keeps one (S3: the object's metadata), so a
+   * download can be skipped for bytes already cached under that hash; null when it does not know.
+   */
+  sha256?(rel: string): Promise<string | null>;
 }

@@ -113,6 +113,7 @@ export const serveCommandLine: ServeCommandLine = {
     if (o.preprocess) args.push('--preprocess', o.preprocess);
     if (o.modelVersion !== undefined) args.push('--model-version', o.modelVersion);
     if (o.allowUnauthenticated) args.push('--allow-unauthenticated');
+    if (o.device) args.push('--device', o.device);
     for (const s of [...SERVE_SETTING_FLAGS].sort((a, b) => ORDER.indexOf(a.key) - ORDER.indexOf(b.key))) {
       const v = o.settings[s.key];
       if (v !== undefined) args.push(s.flag, v);

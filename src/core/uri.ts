@@ -70,6 +70,29 @@ export function parseProxyUri(uri: string): { host?: string; path: string } | nu
   return m[1] ? { host: m[1], path } : { path };
 }
 
+// ---- object storage: s3:// ------------------------------------------------------
+
+/**
+ * The bucket and key prefix of an `s3://BUCKET/PREFIX` URI (the prefix without its outer
+ * slashes, '' for the bucket's top); null when the text is not an s3: URI. A bucket name
+ * outside S3's rules (3-63 lowercase letters, digits, dots and hyphens) is refused: the SDK
+ * would otherwise send it as a host name or a path and fail far from the typo.
+ */
+export function parseS3Uri(uri: string): { bucket: string; prefix: string } | null {
+  const m = /^s3:\/\/([^/?#]*)(\/[^?#]*)?$/i.exec(uri);
+  if (!m) {
+    if (/^s3:/i.test(uri)) throw invalid(`${JSON.stringify(uri)} is not of the form s3://BUCKET/PREFIX`);
+    return null;
+  }
+  const bucket = m[1];
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..'))
+    throw invalid(`${JSON.stringify(uri)}: ${JSON.stringify(bucket)} is not an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)`);
+  const prefix = (m[2] ?? '').replace(/^\/+|\/+$/g, '');
+  if (prefix.split('/').some((n) => n === '..' || n === '.') || /[\u0000-\u001f\u007f\\]/.test(prefix) || /\/\//.test(prefix))
+    throw invalid(`${JSON.stringify(uri)}: the key prefix must be names separated by single slashes, without ".", ".." or control characters`);
+  return { bucket, prefix };
+}
+
 // ---- model URIs: models:/ and runs:/ -----------------------------------------
 
 export type VersionSelector = { version: number } | { alias: string } | { latest: true };

@@ -85,8 +85,6 @@ export async function planContext(store: RegistrationStore, input: PlanInput): P
   files.push(markerFile(subject, mlxVersion));
   files.push(text('README.md', renderReadme(spec, [...files.map((f) => f.path), 'README.md'])));
   const warnings = [...bundle.warnings];
-  if (o.gpu)
-    warnings.push("--gpu reserves an NVIDIA GPU for the container, but mlx serves with onnxruntime's CPU provider: inference does not use the GPU yet");
   return {
     out: input.out ?? defaultOut(bundle),
     image: spec.image,

@@ -40,6 +40,8 @@ export interface ServeCommandLine {
     preprocess?: string | null;
     modelVersion?: string;
     allowUnauthenticated: boolean;
+    /** `mlx serve --device` (unset: its default, auto). */
+    device?: string;
     settings: Partial<Record<keyof ServeSettings, string>>;
   }): string[];
 }

@@ -1,5 +1,5 @@
 import { escapeControlChars } from '../core/control-chars.js';
-import { commonVars, type ContextSpec } from './render.js';
+import { commonVars, CUDA_IMAGE, type ContextSpec } from './render.js';
 import { fill } from './templates.js';
 
 /** What each file of a context is for, in the README's list (files not named here are listed bare). */
@@ -68,7 +68,9 @@ export function renderReadme(s: ContextSpec, paths: string[]): string {
     cpus: s.cpu.cores,
     memory: s.memory.k8s,
     grafana_section: s.grafana ? fill('docker/README-grafana.md', {}) : '',
-    gpu_section: s.gpu ? fill('docker/README-gpu.md', { k8s_gpu: s.k8s ? ', and the Deployment asks for `nvidia.com/gpu: 1`' : '' }) : '',
+    gpu_section: s.gpu
+      ? fill('docker/README-gpu.md', { cuda_image: CUDA_IMAGE, k8s_gpu: s.k8s ? ', and the Deployment asks for `nvidia.com/gpu: 1`' : '' })
+      : '',
     k8s_section: s.k8s
       ? fill('docker/README-k8s.md', {
           ...vars,

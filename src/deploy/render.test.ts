@@ -8,7 +8,7 @@ import { buildProgram } from '../cli/program.js';
 import { parseContainerizeFlags, type ContainerizeFlags } from '../cli/commands/containerize-flags.js';
 import { K8S_FILES, renderK8sFiles } from './render-k8s.js';
 import { exampleRequest, renderReadme } from './render-readme.js';
-import { defaultBatch, healthScript, renderDockerFiles, serveArgs, type ContextSpec } from './render.js';
+import { CUDA_IMAGE, defaultBatch, healthScript, renderDockerFiles, serveArgs, type ContextSpec } from './render.js';
 import { fill, templateText } from './templates.js';
 import { defaultMaxBatchSize, SERVE_DEFAULTS } from '../serving/defaults.js';
 import { DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_IMAGES } from '../serving/image-limits.js';
@@ -130,7 +130,29 @@ describe.each(CASES)('rendering: %s', (_, s) => {
     expect(ins.filter((l) => l.startsWith('FROM node:${NODE_VERSION}-slim'))).toHaveLength(2);
     expect(ins).toContain(`ARG NODE_VERSION=${s.nodeVersion}`);
     expect(df).toMatch(/^RUN npm install --omit=dev/m);
-    expect(df).toMatch(/^ENV ONNXRUNTIME_NODE_INSTALL=skip$/m);
+    if (s.gpu) {
+      // The GPU image: built with onnxruntime's CUDA provider (the build fails without it), run on NVIDIA's CUDA runtime.
+      expect(df).toMatch(/^ENV ONNXRUNTIME_NODE_INSTALL_CUDA=v12$/m);
+      expect(df).not.toMatch(/ONNXRUNTIME_NODE_INSTALL=skip/);
+      expect(
+        ins.some((l) =>
+          /^RUN npm install --omit=dev --no-audit --no-fund +&& test -f node_modules\/onnxruntime-node\/bin\/napi-v6\/linux\/x64\/libonnxruntime_providers_cuda\.so$/.test(
+            l,
+          ),
+        ),
+      ).toBe(true);
+      expect(ins).toContain(`ARG CUDA_IMAGE=${CUDA_IMAGE}`);
+      expect(ins.filter((l) => l.startsWith('FROM '))).toEqual([
+        'FROM node:${NODE_VERSION}-slim AS node',
+        'FROM node:${NODE_VERSION}-slim AS build',
+        'FROM ${CUDA_IMAGE}',
+      ]);
+      expect(ins).toContain('COPY --from=node /usr/local/bin/node /usr/local/bin/node');
+      expect(JSON.parse(docker['package.json']).allowScripts['onnxruntime-node']).toBe(true);
+    } else {
+      expect(df).toMatch(/^ENV ONNXRUNTIME_NODE_INSTALL=skip$/m);
+      expect(JSON.parse(docker['package.json']).allowScripts['onnxruntime-node']).toBe(false);
+    }
     expect(df).toMatch(/^COPY package\.json mlx-0\.1\.0\.tgz \.\/$/m);
     expect(df).toMatch(/^COPY --from=build \/app\/node_modules/m);
     expect(ins).toContain('USER node');
@@ -139,7 +161,10 @@ describe.each(CASES)('rendering: %s', (_, s) => {
     const lastIndex = (xs: string[], re: RegExp) => xs.reduce((at, l, i) => (re.test(l) ? i : at), -1);
     const runtime = ins.slice(lastIndex(ins, /^FROM /));
     expect(runtime.findIndex((l) => l.startsWith('USER'))).toBeGreaterThan(lastIndex(runtime, /^(COPY|RUN) /));
-    expect(runtime.some((l) => l.startsWith('RUN'))).toBe(false);
+    // Nothing runs in the runtime stage but, on the CUDA image, making the node user the node images have.
+    expect(runtime.filter((l) => l.startsWith('RUN'))).toEqual(
+      s.gpu ? ['RUN useradd --uid 1000 --user-group --create-home --shell /usr/sbin/nologin node'] : [],
+    );
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(df)![1]);
     expect(cmd).toEqual(serveArgs(s));
     if (s.maxQueue !== undefined) expect(cmd.slice(cmd.indexOf('--max-queue'), cmd.indexOf('--max-queue') + 2)).toEqual(['--max-queue', String(s.maxQueue)]);
@@ -152,6 +177,9 @@ describe.each(CASES)('rendering: %s', (_, s) => {
     expect(cmd.slice(0, 6)).toEqual(['serve', s.modelFile, '--host', '0.0.0.0', '--port', String(s.port)]);
     // Every interface needs a token or this flag; the token, when MLX_SERVE_TOKEN is set, still wins.
     expect(cmd).toContain('--allow-unauthenticated');
+    // A GPU image serves on the GPU or stops saying why; the CPU image keeps mlx serve's default.
+    if (s.gpu) expect(cmd.slice(cmd.indexOf('--device'), cmd.indexOf('--device') + 2)).toEqual(['--device', 'cuda']);
+    else expect(cmd).not.toContain('--device');
     expect(JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(df)![1])).toEqual(['mlx']);
     const health = JSON.parse(/^HEALTHCHECK .* CMD (\[.*\])$/m.exec(ins.join('\n'))![1]);
     expect(health).toEqual(['node', '-e', healthScript(s.port)]);

@@ -91,7 +91,9 @@ export async function resolveModel(store: ModelLookupStore, ref: ModelRef): Prom
     }
     const { downloadModel, findOnnx } = await import('./remote-model-files.js');
     const found = await findOnnx(repo, ref.path.replace(/^\/+|\/+$/g, ''), what);
-    return { file: await downloadModel(repo, found.rel, what), runId, label, artifactPath: found.rel, mlflowSignature: found.signature };
+    // Object stores record each file's sha256: a model downloaded before is served from the local cache.
+    const known = (await repo.sha256?.(found.rel)) ?? undefined;
+    return { file: await downloadModel(repo, found.rel, what, known), runId, label, artifactPath: found.rel, mlflowSignature: found.signature };
   }
   const { file, signature } = await onnxFileIn(ref.path, `model file ${JSON.stringify(ref.path)}`);
   return { file: path.resolve(file), label: ref.path, mlflowSignature: signature };

@@ -5,9 +5,20 @@
  */
 export const DEFAULT_MAX_BATCH = { rows: 32, images: 4 } as const;
 
-/** The batch size a model gets when none is set. */
-export function defaultMaxBatchSize(model: { spec: { kind: string } | null }): number {
-  return model.spec?.kind === 'image' ? DEFAULT_MAX_BATCH.images : DEFAULT_MAX_BATCH.rows;
+/**
+ * The default batch size on a GPU: 256 rows, 32 images. A GPU runs a batch in about the time of
+ * one row until its cores are full, and each run pays a fixed launch and copy cost, so larger
+ * batches raise throughput where they only add waiting on a CPU. 32 images of 224×224 (19 MB of
+ * float32) fill the cores of a T4-class GPU on ResNet-50 in NVIDIA's and Triton's published
+ * throughput tables, and 256 rows keep a small tabular model's runs from being all launch cost.
+ * Chosen from those tables, not measured here (no GPU on the machines mlx is tested on).
+ */
+export const GPU_MAX_BATCH = { rows: 256, images: 32 } as const;
+
+/** The batch size a model gets when none is set: larger on a GPU (device cuda:N). */
+export function defaultMaxBatchSize(model: { spec: { kind: string } | null; device?: string }): number {
+  const sizes = model.device?.startsWith('cuda') ? GPU_MAX_BATCH : DEFAULT_MAX_BATCH;
+  return model.spec?.kind === 'image' ? sizes.images : sizes.rows;
 }
 
 /**

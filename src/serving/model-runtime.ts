@@ -1,13 +1,14 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { ModelSignature, TensorSpec } from '../core/entities.js';
-import { invalid } from '../core/errors.js';
+import { invalid, MlxError } from '../core/errors.js';
 import { parseModelUri } from '../core/uri.js';
 import { readLabels } from '../models/labels.js';
 import { sha256 } from '../models/model-storage.js';
 import { readModelInfo } from '../models/onnx/model-info.js';
 import { checkSpecFits, inferPreprocessSpec, parsePreprocessSpec, type PreprocessSpec } from '../models/preprocess-spec.js';
 import { readModelBytes, resolveModel, type ModelLookupStore } from '../models/uri.js';
+import { chooseDevice, deviceName, executionProviders, probeCuda, type CudaProbe, type Device, type DeviceRequest } from './device.js';
 import { InferenceWorker } from './inference-worker.js';
 import { ELEMENT_TYPES, type Tensor } from './tensors.js';
 
@@ -23,6 +24,10 @@ export interface LoadOptions {
   instances?: number;
   /** The registry version a model file is (containers serve files): reported by /health, /v2 and headers. */
   modelVersion?: number;
+  /** Where inference runs (default auto: CUDA when its provider loads, else the CPU). */
+  device?: DeviceRequest;
+  /** What the machine offers CUDA (default: probed); tests give their own. */
+  cudaProbe?: CudaProbe;
 }
 
 /** A model loaded into onnxruntime with everything serving needs to know about it. */
@@ -41,6 +46,10 @@ export interface ServedModel {
   dynamicBatch: boolean;
   /** Sessions running side by side: the batcher keeps up to this many runs in flight. */
   instances: number;
+  /** Where inference runs: cpu or cuda:N. */
+  device: string;
+  /** Why that device: "requested", or why CUDA was not used ("no NVIDIA GPU is visible…"). */
+  deviceReason: string;
   loadSeconds: number;
   /** Runs feeds on the inference thread; owned feeds (nobody else holds them) move there instead of being copied. */
   run(feeds: Record<string, Tensor>, owned?: boolean): Promise<Record<string, Tensor>>;
@@ -87,12 +96,12 @@ export async function loadFoundModel(src: ModelSource): Promise<ServedModel> {
 
   const instances = opts.instances ?? 1;
   const threads = opts.threads ?? (instances > 1 ? Math.max(1, Math.floor(availableParallelism() / instances)) : undefined);
-  let sessions: InferenceWorker[];
-  try {
-    sessions = await Promise.all(
+  const start = (device: Device) =>
+    Promise.all(
       Array.from({ length: instances }, () =>
         InferenceWorker.start(bytes, {
           graphOptimizationLevel: 'all',
+          executionProviders: executionProviders(device),
           ...(threads ? { intraOpNumThreads: threads } : {}),
           // Idle intra-op threads would busy-wait after each run, taking the cores that decode
           // images and parse requests meanwhile.
@@ -100,8 +109,29 @@ export async function loadFoundModel(src: ModelSource): Promise<ServedModel> {
         }),
       ),
     );
+  const request = opts.device ?? { kind: 'auto' };
+  let choice = chooseDevice(request, opts.cudaProbe ?? probeCuda());
+  const firstLine = (err: unknown) => String((err as Error).message).split('\n')[0];
+  let sessions: InferenceWorker[];
+  try {
+    sessions = await start(choice.device);
   } catch (err) {
-    throw invalid(`onnxruntime cannot load ${resolved.label}: ${String((err as Error).message).split('\n')[0]}`, err);
+    if (choice.device.kind !== 'cuda') throw invalid(`onnxruntime cannot load ${resolved.label}: ${firstLine(err)}`, err);
+    if (request.kind === 'cuda')
+      throw new MlxError(
+        'INVALID_STATE',
+        `cannot run ${resolved.label} on ${deviceName(choice.device)}: onnxruntime's CUDA provider failed: ${firstLine(err)}`,
+        {
+          cause: err,
+        },
+      );
+    // auto: the provider and a GPU were there but CUDA would not start (driver or cuDNN mismatch): serve on the CPU.
+    choice = { device: { kind: 'cpu' }, reason: `CUDA failed to start: ${firstLine(err)}` };
+    try {
+      sessions = await start(choice.device);
+    } catch (e) {
+      throw invalid(`onnxruntime cannot load ${resolved.label}: ${firstLine(e)}`, e);
+    }
   }
   // Each run goes to the session with the fewest runs in flight.
   const run = (feeds: Record<string, Tensor>, owned = false): Promise<Record<string, Tensor>> =>
@@ -117,6 +147,8 @@ export async function loadFoundModel(src: ModelSource): Promise<ServedModel> {
     featureNames: splitMeta(info.metadata.feature_names),
     dynamicBatch: signature.inputs.every(dynamicFirst) && signature.outputs.every((o) => o.shape.length === 0 || dynamicFirst(o)),
     instances,
+    device: deviceName(choice.device),
+    deviceReason: choice.reason,
     loadSeconds: 0,
     run,
     release: async () => void (await Promise.all(sessions.map((s) => s.release()))),

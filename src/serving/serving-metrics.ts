@@ -22,6 +22,7 @@ export function servingMetrics() {
     preprocess: registry.register(new Histogram('mlx_preprocess_duration_seconds', 'Image decoding and preprocessing time in seconds.', LATENCY_BUCKETS)),
     loadTime: registry.register(new Gauge('mlx_model_load_seconds', 'Time to load and warm up the model, in seconds.')),
     info: registry.register(new Gauge('mlx_model_info', 'The model being served (value 1).')),
+    device: registry.register(new Gauge('mlx_model_device', 'Where each variant runs inference: device="cpu" or "cuda:N" (value 1).')),
     share: registry.register(new Gauge('mlx_variant_share', 'Fraction of requests routed to each variant (0 for shadows).')),
     swaps: registry.register(new Counter('mlx_model_swaps_total', 'Hot swaps after an alias moved, by variant and result (done, refused, failed).')),
     shadowRequests: registry.register(

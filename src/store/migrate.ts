@@ -3,7 +3,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { PoolClient } from 'pg';
 import { MlxError } from '../core/errors.js';
-import { isHttpUri, isPostgresUri, redactUri, trackingUriPath } from '../core/uri.js';
+import { isHttpUri, isPostgresUri, redactUri, schemeOf, trackingUriPath } from '../core/uri.js';
 import { resolveArtifactUri } from './sql/rows.js';
 
 /** The tables a store copy carries, parents first; rewrite names the columns holding store-relative locations. */
@@ -35,6 +35,50 @@ export interface MigrateResult {
   counts: Record<string, number>;
   /** True when locations inside the source folder (run artifacts, model files) were recorded: those files stay there. */
   usesSourceFolder: boolean;
+  /** With copyArtifacts: where the runs' artifacts were copied, and how many files. */
+  artifacts?: { destination: string; files: number };
+}
+
+/** New artifact locations after a copy: by run id and by experiment id. */
+interface Relocation {
+  runs: Map<string, string>;
+  experiments: Map<string, string>;
+  files: number;
+}
+
+/**
+ * Copying a run's artifact folder to another place (a folder, s3://…): given by the caller, since
+ * the artifact repositories are not the store's to open. Returns the number of files copied.
+ */
+export interface ArtifactCopy {
+  destination: string;
+  copy(localFolder: string, targetUri: string): Promise<number>;
+}
+
+/**
+ * Copies every run's local artifact folder to DEST/<experiment id>/<run id>/artifacts and returns
+ * the locations to record. Runs and experiments whose artifacts are elsewhere already (s3://, a
+ * server) keep their location.
+ */
+async function copyArtifacts(src: Database.Database, dir: string, o: ArtifactCopy): Promise<Relocation> {
+  const root = o.destination.replace(/\/+$/, '');
+  const local = (uri: string) => schemeOf(uri) === null;
+  const out: Relocation = { runs: new Map(), experiments: new Map(), files: 0 };
+  for (const e of src.prepare('SELECT experiment_id, artifact_location FROM experiments').all() as { experiment_id: number; artifact_location: string }[])
+    if (local(resolveArtifactUri(dir, e.artifact_location))) out.experiments.set(String(e.experiment_id), `${root}/${e.experiment_id}`);
+  const runs = src.prepare('SELECT run_uuid, experiment_id, artifact_uri FROM runs ORDER BY run_uuid').all() as {
+    run_uuid: string;
+    experiment_id: number;
+    artifact_uri: string;
+  }[];
+  for (const r of runs) {
+    const from = resolveArtifactUri(dir, r.artifact_uri);
+    if (!local(from)) continue;
+    const target = `${root}/${r.experiment_id}/${r.run_uuid}/artifacts`;
+    out.runs.set(r.run_uuid, target);
+    if (fs.existsSync(from)) out.files += await o.copy(from, target);
+  }
+  return out;
 }
 
 /** The folder of a local store given as a folder, a file:// URI, or the project folder holding .mlx. */
@@ -87,7 +131,14 @@ async function columnTypes(c: PoolClient, table: string): Promise<Map<string, st
 }
 
 /** Streams one table in chunks of CHUNK rows, one INSERT … SELECT FROM unnest(…) each. */
-async function copyTable(src: Database.Database, c: PoolClient, table: (typeof TABLES)[number], root: string, seen: { inSource: boolean }): Promise<void> {
+async function copyTable(
+  src: Database.Database,
+  c: PoolClient,
+  table: (typeof TABLES)[number],
+  root: string,
+  seen: { inSource: boolean },
+  moved?: Relocation,
+): Promise<void> {
   const types = await columnTypes(c, table.name);
   const cols = [...types.keys()];
   const insert = `INSERT INTO ${table.name} (${cols.join(', ')})
@@ -97,13 +148,21 @@ async function copyTable(src: Database.Database, c: PoolClient, table: (typeof T
     if (batch[0].length > 0) await c.query(insert, batch);
     batch = cols.map(() => []);
   };
+  const relocated = (r: unknown[]): string | undefined => {
+    if (!moved) return undefined;
+    if (table.name === 'runs') return moved.runs.get(String(r[cols.indexOf('run_uuid')]));
+    if (table.name === 'experiments') return moved.experiments.get(String(r[cols.indexOf('experiment_id')]));
+    return undefined;
+  };
   for (const r of src
     .prepare(`SELECT ${cols.join(', ')} FROM ${table.name}`)
     .raw()
     .iterate() as Iterable<unknown[]>) {
+    const to = relocated(r);
     r.forEach((v, i) => {
+      if (cols[i] === table.rewrite && to !== undefined) v = to;
       // An empty location (a version with no bytes in the store) stays empty.
-      if (cols[i] === table.rewrite && typeof v === 'string' && v !== '') {
+      else if (cols[i] === table.rewrite && typeof v === 'string' && v !== '') {
         const abs = resolveArtifactUri(root, v);
         if (abs !== v || abs.startsWith(root + path.sep)) seen.inSource = true;
         v = abs;
@@ -120,7 +179,12 @@ async function copyTable(src: Database.Database, c: PoolClient, table: (typeof T
  * every table, ids kept, store-relative locations made absolute. Before committing, the row
  * counts of each table are compared on both sides; any difference rolls everything back.
  */
-export async function migrateStore(from: string, to: string, onTable?: (table: string) => void): Promise<MigrateResult> {
+export async function migrateStore(
+  from: string,
+  to: string,
+  onTable?: (table: string) => void,
+  opts: { copyArtifacts?: ArtifactCopy } = {},
+): Promise<MigrateResult> {
   if (!isPostgresUri(to))
     throw new MlxError('INVALID_PARAMETER_VALUE', `--to ${JSON.stringify(to)} is not a PostgreSQL URI; give postgresql://USER@HOST[:PORT]/DATABASE`);
   const dir = sourceFolder(from);
@@ -140,16 +204,24 @@ export async function migrateStore(from: string, to: string, onTable?: (table: s
         if (version === 0) await runMigrations(c, 0, PG_MIGRATIONS, PG_DEFAULT_ARTIFACT_ROOT);
         else checkVersion(to, version);
         await checkEmpty(c, shown);
+        // The files first: the database then records only locations that hold them.
+        const moved = opts.copyArtifacts === undefined ? undefined : await copyArtifacts(src, dir, opts.copyArtifacts);
         await c.query('DELETE FROM experiments');
         const seen = { inSource: false };
         for (const t of TABLES) {
           onTable?.(t.name);
-          await copyTable(src, c, t, dir, seen);
+          await copyTable(src, c, t, dir, seen, moved);
         }
         await c.query("SELECT setval(pg_get_serial_sequence('datasets', 'dataset_id'), coalesce(max(dataset_id), 0) + 1, false) FROM datasets");
         const counts = await compareCounts(src, c);
         await c.query('COMMIT');
-        return { from: dir, to: shown, counts, usesSourceFolder: seen.inSource };
+        return {
+          from: dir,
+          to: shown,
+          counts,
+          usesSourceFolder: seen.inSource,
+          ...(moved ? { artifacts: { destination: opts.copyArtifacts!.destination, files: moved.files } } : {}),
+        };
       } catch (err) {
         await c.query('ROLLBACK').catch(() => undefined);
         throw connectionLost(err) ?? err;

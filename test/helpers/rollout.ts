@@ -71,6 +71,8 @@ export function fakeModel(o: FakeOptions = {}): FakeModel {
     featureNames: o.featureNames ?? null,
     dynamicBatch: true,
     instances: 1,
+    device: 'cpu',
+    deviceReason: 'requested',
     loadSeconds: 0.01,
     runs: 0,
     released: false,

@@ -45,22 +45,42 @@ export function registerDbCommands(program: Command): void {
     .description('copy a local store (runs, metrics, tags, artifact locations, the model registry) into an empty PostgreSQL database')
     .requiredOption('--from <path>', 'the local store folder (e.g. ./.mlx)')
     .requiredOption('--to <uri>', 'the PostgreSQL database: postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE')
+    .option('--copy-artifacts <uri>', "also copy the runs' artifacts to this folder or s3://BUCKET/PREFIX and record them there")
     .option('--json', 'print {"from","to","counts","uses_source_folder"} as JSON')
     .addHelpText(
       'after',
       examples([
         'mlx db migrate --from .mlx --to postgresql://mlx@db.internal/mlx',
         'mlx db migrate --from ./mlx-demo/.mlx --to postgresql://mlx:secret@localhost:5432/mlx --json',
+        'mlx db migrate --from .mlx --to postgresql://mlx@db.internal/mlx --copy-artifacts s3://ml-artifacts/mlx',
       ]),
     )
-    .action(async (opts: { from: string; to: string; json?: boolean }) => {
+    .action(async (opts: { from: string; to: string; copyArtifacts?: string; json?: boolean }) => {
       const { migrateStore } = await import('../../store/migrate.js');
+      let copyArtifacts: string | undefined;
+      if (opts.copyArtifacts !== undefined) {
+        const { locationFlag } = await import('../location-flag.js');
+        const path = await import('node:path');
+        const { scheme, location } = locationFlag('--copy-artifacts', opts.copyArtifacts, [null, 'file', 's3']);
+        copyArtifacts = scheme === 's3' ? location.replace(/\/+$/, '') : path.resolve(location);
+      }
       const onTable = process.stderr.isTTY ? (t: string) => process.stderr.write(`mlx: copying ${t}…\n`) : undefined;
-      const r = await migrateStore(opts.from, opts.to, onTable);
+      const { copyArtifactFolder } = await import('../../app/copy-artifacts.js');
+      const r = await migrateStore(opts.from, opts.to, onTable, {
+        copyArtifacts: copyArtifacts === undefined ? undefined : { destination: copyArtifacts, copy: copyArtifactFolder },
+      });
       const { print, printJson } = await import('../output.js');
-      if (opts.json) return printJson({ from: r.from, to: r.to, counts: r.counts, uses_source_folder: r.usesSourceFolder });
+      if (opts.json)
+        return printJson({
+          from: r.from,
+          to: r.to,
+          counts: r.counts,
+          uses_source_folder: r.usesSourceFolder,
+          ...(r.artifacts ? { artifacts: r.artifacts } : {}),
+        });
       const lines = [`copied ${r.from} into ${r.to} (row counts checked on both sides):`];
       for (const [table, label] of ROWS) lines.push(`  ${String(r.counts[table]).padStart(10)} ${label}`);
+      if (r.artifacts) lines.push(`copied ${r.artifacts.files} artifact files to ${r.artifacts.destination}; the runs record them there`);
       if (r.usesSourceFolder)
         lines.push(
           `run artifacts and model files stay in ${r.from}: the database records their paths there, so a server on ${r.to} must be able to read them,`,

@@ -22,12 +22,27 @@ export function registerExperimentCommands(program: Command): void {
     .command('create <name>')
     .description('create an experiment and print its id')
     .option('-t, --tag <key=value>', 'set a tag (repeatable)', collect)
+    .option('--artifact-location <uri>', "where the experiment's runs keep their artifacts: a folder or s3://BUCKET/PREFIX (default: the store's)")
     .option('--json', 'print the experiment as JSON')
-    .addHelpText('after', examples(['mlx experiments create image-classifier-v2', 'mlx experiments create image-classifier-v2 --tag team=vision --json']))
-    .action(async (name: string, opts: { tag?: string[]; json?: boolean }, cmd: Command) => {
+    .addHelpText(
+      'after',
+      examples([
+        'mlx experiments create image-classifier-v2',
+        'mlx experiments create image-classifier-v2 --tag team=vision --json',
+        'mlx experiments create image-classifier-v2 --artifact-location s3://ml-artifacts/vision  # credentials from AWS_* / AWS_PROFILE',
+      ]),
+    )
+    .action(async (name: string, opts: { tag?: string[]; artifactLocation?: string; json?: boolean }, cmd: Command) => {
       const { parseKeyValue } = await import('../../core/validation.js');
       const tags = Object.fromEntries((opts.tag ?? []).map((t) => parseKeyValue('tag', t)));
-      const exp = await withStore(cmd, true, async (store) => store.getExperiment(await store.createExperiment(name, tags)));
+      let root: string | undefined;
+      if (opts.artifactLocation !== undefined) {
+        const { locationFlag } = await import('../location-flag.js');
+        const path = await import('node:path');
+        const { scheme, location } = locationFlag('--artifact-location', opts.artifactLocation);
+        root = scheme === null || scheme === 'file' ? path.resolve(location) : location;
+      }
+      const exp = await withStore(cmd, true, async (store) => store.getExperiment(await store.createExperiment(name, tags, root)));
       process.stdout.write(opts.json ? `${JSON.stringify(exp)}\n` : `${exp.experiment_id}\n`);
     });
 

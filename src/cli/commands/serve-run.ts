@@ -4,7 +4,8 @@ import type { InferenceSink } from '../../inference-log/record.js';
 import { startServer } from '../../server/inference/start.js';
 import { openStore, resolveTrackingUri } from '../../store/open-store.js';
 import type { Store } from '../../store/store.js';
-import { intFlag, numberFlag, optional, usage } from '../flags.js';
+import { flagValue, intFlag, numberFlag, optional, usage } from '../flags.js';
+import { chooseDevice, parseDevice, probeCuda } from '../../serving/device.js';
 import { ROLLOUT_FLAGS, rolloutPlans } from '../rollout-flags.js';
 import { limitNames, parseServeSettings } from '../serve-settings.js';
 import { printable } from '../output.js';
@@ -28,6 +29,7 @@ export interface ServeFlags {
   preprocess?: string;
   threads?: string;
   modelVersion?: string;
+  device: string;
   canary: string[];
   variant: string[];
   shadow: string[];
@@ -72,9 +74,12 @@ export async function serveModel(uri: string, f: ServeFlags, trackingUri: string
     labelsFile: f.labels,
     preprocess: f.preprocess,
     modelVersion: optional('--model-version', f.modelVersion, (flag, text) => intFlag(flag, text, { max: 2 ** 31 })),
+    device: flagValue('--device', () => parseDevice(f.device ?? 'auto')),
     mlxVersion: (createRequire(import.meta.url)('../../../package.json') as { version: string }).version,
     log,
   };
+  // cuda asked for on a machine without it: refused before a port opens or a store is read.
+  if (options.device.kind === 'cuda') chooseDevice(options.device, probeCuda());
   const r = rolloutOptions(uri, f);
   const storeUri = resolveTrackingUri({ flag: trackingUri });
   const store = await openStore(storeUri, { create: false });
@@ -138,6 +143,7 @@ function announce(
       `${m.dynamicBatch ? `dynamic batching up to ${maxBatchSize ?? defaultMaxBatchSize(m)} ${m.spec?.kind === 'image' ? 'images' : 'rows'}` : 'fixed batch size: one request at a time'}` +
       `${m.instances > 1 ? `, ${m.instances} instances` : ''}) on ${running.listening.url}`,
   );
+  log(`inference on ${m.device}${m.deviceReason === 'requested' ? '' : ` (${m.deviceReason})`}`);
   if (set.all.length > 1)
     for (const v of set.all) {
       const vm = v.predictor!.model;

@@ -22,6 +22,7 @@ export function registerServeCommand(program: Command): void {
   addServeSettings(cmd)
     .option('--labels <file>', 'class names for a model that is not registered')
     .option('--preprocess <spec>', 'preprocessing for a model that is not registered (see mlx register --help)')
+    .option('--device <device>', 'where inference runs: auto (CUDA when onnxruntime can use it, else the CPU, saying why), cpu, cuda or cuda:N', 'auto')
     .option('--model-version <n>', 'the registry version a model file is, for /health, /v2 and X-Mlx-Model-Version (mlx containerize sets it)')
     .option('--canary <[name:]uri=percent>', 'send PERCENT% of the requests to another model (repeatable); the main model answers the rest', collect, [])
     .option(

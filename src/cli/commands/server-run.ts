@@ -7,6 +7,7 @@ import { REGISTRY_PREFIX } from '../../server/tracking/context.js';
 import { startTrackingServer } from '../../server/tracking/start.js';
 import { openStore, resolveTrackingUri } from '../../store/open-store.js';
 import { intFlag, numberFlag } from '../flags.js';
+import { locationFlag } from '../location-flag.js';
 import { serverAccess } from '../server-access.js';
 
 export interface ServerFlags {
@@ -14,6 +15,7 @@ export interface ServerFlags {
   port: string;
   backendStoreUri?: string;
   artifactsDestination?: string;
+  defaultArtifactRoot?: string;
   token?: string;
   allowUnauthenticated?: boolean;
   corsOrigin?: string;
@@ -32,17 +34,24 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
   const uploadIdleS = numberFlag('--upload-idle-timeout', f.uploadIdleTimeout, { min: 0.1, max: 86_400 });
   if (f.corsOrigin !== undefined && !/^https?:\/\/[^/\s]+$/.test(f.corsOrigin))
     throw new MlxError('USAGE', `--cors-origin ${JSON.stringify(f.corsOrigin)} must be an origin such as https://ml.example.com (scheme and host, no path)`);
+  const destination = f.artifactsDestination === undefined ? undefined : artifactsDestination(f.artifactsDestination);
+  const defaultRoot = f.defaultArtifactRoot === undefined ? undefined : defaultArtifactRoot(f.defaultArtifactRoot);
   const uri = resolveTrackingUri({ flag: f.backendStoreUri ?? trackingUri });
   if (isHttpUri(uri)) throw new MlxError('USAGE', `backend store ${uri} is itself a server; give the server a local store folder`);
 
   const postgres = isPostgresUri(uri);
-  if (postgres && !f.artifactsDestination)
+  if (postgres && destination !== undefined && /^s3:/i.test(destination))
+    throw new MlxError(
+      'USAGE',
+      `--artifacts-destination ${destination}: with a PostgreSQL store the registry's model files need a folder every replica shares, and mlx keeps them beside the artifacts; give a folder (S3 for a PostgreSQL store's registry is not supported yet)`,
+    );
+  if (postgres && !destination)
     throw new MlxError(
       'USAGE',
       `a PostgreSQL store (${redactUri(uri)}) keeps no files: pass --artifacts-destination DIR for run artifacts and registered models (with several servers, a folder they all share)`,
     );
   // PostgreSQL: registered model files and cards go beside the artifacts, under the proxy's read-only _mlx-registry/.
-  const store = await openStore(uri, { create: true, fileRoot: postgres ? path.resolve(f.artifactsDestination!, REGISTRY_PREFIX) : undefined });
+  const store = await openStore(uri, { create: true, fileRoot: postgres ? path.resolve(destination!, REGISTRY_PREFIX) : undefined });
   const shown = postgres ? redactUri(uri) : uri;
   const mlxVersion = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
   let stopping = false;
@@ -61,7 +70,8 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
     const { listening, artifactRoot } = await startTrackingServer(store, {
       host: f.host,
       port,
-      artifactsDestination: f.artifactsDestination,
+      artifactsDestination: destination,
+      defaultArtifactRoot: defaultRoot,
       token,
       corsOrigin: f.corsOrigin,
       maxBodyBytes: Math.round(maxBodyMb * 1024 * 1024),
@@ -84,6 +94,17 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
     await store.close();
     throw err;
   }
+}
+
+/** --artifacts-destination: the folder or S3 bucket behind the artifact proxy (a path, file: or s3:// URI). */
+function artifactsDestination(value: string): string {
+  return locationFlag('--artifacts-destination', value, [null, 'file', 's3']).location;
+}
+
+/** --default-artifact-root: a folder or s3:// URI new experiments' artifacts go under (mlflow-artifacts:/ is the proxy, the default). */
+function defaultArtifactRoot(value: string): string {
+  const { scheme, location } = locationFlag('--default-artifact-root', value);
+  return scheme === null || scheme === 'file' ? path.resolve(location) : location.replace(/\/+$/, '');
 }
 
 /** The web UI's routes (static files and the chart library). */

@@ -8,7 +8,11 @@ function serverOptions(cmd: Command, port: string): Command {
     .option('--host <host>', 'interface to bind (a non-loopback host needs --token or --allow-unauthenticated)', '127.0.0.1')
     .option('-p, --port <port>', 'port (0 picks a free one)', port)
     .option('--backend-store-uri <uri>', 'the store to serve (default: --tracking-uri, MLX_TRACKING_URI, else the nearest .mlx folder)')
-    .option('--artifacts-destination <dir>', "where uploaded artifacts go (default: the store's artifacts folder)")
+    .option('--artifacts-destination <dir>', "where uploaded artifacts go: a folder or s3://BUCKET/PREFIX (default: the store's artifacts folder)")
+    .option(
+      '--default-artifact-root <uri>',
+      "where new experiments keep their artifacts, e.g. s3://BUCKET/PREFIX: clients then write there directly with their own credentials (MLflow's --no-serve-artifacts)",
+    )
     .option('--token <token>', 'require Authorization: Bearer <token> on every API request (default: MLX_SERVER_TOKEN)')
     .option('--allow-unauthenticated', 'serve a non-loopback host without a token')
     .option('--cors-origin <origin>', 'let browser pages from this origin call the API (none by default)')

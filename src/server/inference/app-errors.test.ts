@@ -100,7 +100,7 @@ describe('before the model is loaded', () => {
     expect(ready.headers.has('X-Mlx-Model-Version')).toBe(true);
     const health = await app.request('/health');
     expect(health.status).toBe(200);
-    expect(await json(health)).toEqual({ status: 'loading', model_loaded: false, model: 'models:/tab/3', version: null });
+    expect(await json(health)).toEqual({ status: 'loading', model_loaded: false, model: 'models:/tab/3', version: null, device: null });
     expect((await app.request('/ping')).status).toBe(503);
     expect((await app.request('/v2/health/ready')).status).toBe(503);
     expect((await app.request('/v2/health/live')).status).toBe(200);

@@ -36,7 +36,8 @@ const models: ServedModel[] = [];
 async function load(file: string, bytes: Uint8Array, opts: LoadOptions = {}): Promise<ServedModel> {
   const p = path.join(dir, file);
   fs.writeFileSync(p, bytes);
-  const m = await loadServedModel(store, p, opts);
+  // On the CPU whatever the machine has: the answers below are the CPU's.
+  const m = await loadServedModel(store, p, { device: { kind: 'cpu' }, ...opts });
   models.push(m);
   return m;
 }
@@ -83,7 +84,7 @@ describe('health and identity', () => {
   it('/health names the model; /ready, /ping answer 200; /version is the mlx version', async () => {
     const h = await tab.app.request('/health');
     expect(h.status).toBe(200);
-    expect(await json(h)).toEqual({ status: 'healthy', model_loaded: true, model: 'tab', version: null });
+    expect(await json(h)).toEqual({ status: 'healthy', model_loaded: true, model: 'tab', version: null, device: 'cpu' });
     expect((await tab.app.request('/ready')).status).toBe(200);
     expect((await tab.app.request('/ping')).status).toBe(200);
     expect(await (await tab.app.request('/version')).text()).toBe('9.8.7');
@@ -225,6 +226,7 @@ describe('/v2 (Open Inference Protocol)', () => {
       platform: 'onnxruntime_onnx',
       inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, 5] }],
       outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }],
+      parameters: { device: 'cpu' },
     };
     expect(await json(tab.app.request('/v2/models/tab'))).toEqual(meta);
     expect(await json(tab.app.request('/v2/models/tab/versions/1'))).toEqual(meta);

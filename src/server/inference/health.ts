@@ -11,6 +11,8 @@ export function healthRoutes(app: Hono, state: ServingState): void {
         model_loaded: !!p,
         model: p?.model.name ?? state.modelName,
         version: p ? (p.model.version ?? null) : null,
+        device: p ? p.model.device : null,
+        ...(p && p.model.device === 'cpu' && p.model.deviceReason !== 'requested' ? { device_reason: p.model.deviceReason } : {}),
         ...(state.loadError ? { error: state.loadError } : {}),
       },
       state.loadError ? 503 : 200,

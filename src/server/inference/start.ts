@@ -71,10 +71,12 @@ export function installer(
       const labels = { model: old.name, version: String(old.version ?? 'file'), variant: v.name };
       metrics.loadTime.remove(labels);
       metrics.info.remove({ ...labels, sha256: old.sha256 });
+      metrics.device.remove({ ...labels, device: old.device });
     }
     const labels = { model: model.name, version: String(model.version ?? 'file'), variant: v.name };
     metrics.loadTime.set(labels, model.loadSeconds);
     metrics.info.set({ ...labels, sha256: model.sha256 }, 1);
+    metrics.device.set({ ...labels, device: model.device }, 1);
     const predictor = new Predictor(
       model,
       { maxBatchSize: o.maxBatchSize ?? defaultMaxBatchSize(model), maxDelayMs: o.maxBatchDelayMs, maxQueue: o.maxQueue },
@@ -113,7 +115,7 @@ export async function startServer(store: Store, uri: string, o: ServeOptions): P
     log: o.log,
   });
   const optsFor = (v: Variant): LoadOptions =>
-    v.plan.role === 'primary' ? o : { labelsFile: o.labelsFile, preprocess: o.preprocess, threads: o.threads, instances: o.instances };
+    v.plan.role === 'primary' ? o : { labelsFile: o.labelsFile, preprocess: o.preprocess, threads: o.threads, instances: o.instances, device: o.device };
   const found: ModelSource[] = [];
   for (const v of variants.all) found.push(await findModel(store, v.plan.uri, optsFor(v)).catch((err) => Promise.reject(named(v, err, o.roleWords))));
 

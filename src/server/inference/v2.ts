@@ -66,6 +66,7 @@ export function v2Routes(app: Hono, state: ServingState): void {
       platform: 'onnxruntime_onnx',
       inputs: p.model.signature.inputs.map(tensorMeta),
       outputs: p.model.signature.outputs.map(tensorMeta),
+      parameters: { device: p.model.device },
     };
   };
   app.get('/v2/models/:name', (c) => c.json(metadata(c.req.param('name'))));

@@ -10,6 +10,7 @@ import { invalid, MlxError, notFound } from '../../core/errors.js';
 import { parseVersion } from '../../core/validation.js';
 import { parseArtifactPath, reservedName } from '../../artifacts/artifact-path.js';
 import { readVerified } from '../../models/model-storage.js';
+import type { S3ArtifactRepository } from '../../artifacts/s3-repository.js';
 import { artifactTree, REGISTRY_PREFIX, RESERVED_NAMES, UPLOAD_TMP, type TrackingContext } from './context.js';
 import { sizeText } from './request.js';
 import { TooLarge } from '../http-errors.js';
@@ -121,16 +122,47 @@ async function receive(c: Context, folder: string, maxBytes: number): Promise<st
   }
 }
 
+/** A folder of the S3 destination as the proxy lists it (MLflow lists a file, or nothing, as {}). */
+async function listObjects(repo: S3ArtifactRepository, names: string[]): Promise<object> {
+  const rel = names.join('/');
+  const entries = await repo.list(rel || undefined);
+  if (entries.length === 0 || (entries.length === 1 && entries[0].path === rel && !entries[0].is_dir)) return {};
+  const name = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+  return { files: entries.map((e) => (e.is_dir ? { path: name(e.path), is_dir: true } : { path: name(e.path), is_dir: false, file_size: e.file_size })) };
+}
+
+/**
+ * An upload to the S3 destination: received whole into the local upload folder (within the limit,
+ * nothing kept on failure), then sent to the bucket as parallel parts that appear as one object
+ * only when complete.
+ */
+async function uploadObject(c: Context, ctx: TrackingContext, repo: S3ArtifactRepository, names: string[], maxBytes: number): Promise<object> {
+  let folder: string;
+  try {
+    folder = uploadFolder(ctx.artifactRoot);
+  } catch (err) {
+    throw writeDenied(err, 'the upload folder') ?? err;
+  }
+  const tmp = await receive(c, folder, maxBytes);
+  try {
+    await repo.upload(tmp, names.join('/'));
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  return {};
+}
+
 /** The artifact proxy (`mlflow-artifacts`): uploads, downloads, listings and deletes under the artifact root. */
 export function artifactProxyRoutes(app: Hono, ctx: TrackingContext, opts: { maxUploadBytes: number }): void {
   const tree = artifactTree(ctx);
   for (const base of ['/api/2.0/mlflow-artifacts/artifacts', '/ajax-api/2.0/mlflow-artifacts/artifacts']) {
-    app.get(base, (c) => {
+    app.get(base, async (c) => {
       const names = parseArtifactPath(c.req.query('path') ?? '', { trailingSlash: true });
       // Listed as nothing, as a file is: MLflow clients list a path before downloading it, and
       // get-download-uri hands out _mlx-registry/NAME/VERSION/model.onnx.
       if (reservedName(names[0], RESERVED_NAMES) === REGISTRY_PREFIX) return c.json({});
       refuseReserved(names, false);
+      if (ctx.objectStore) return c.json(await listObjects(ctx.objectStore, names));
       const listed = tree.list(names);
       if (!listed || !('dir' in listed)) return c.json({});
       return c.json({ files: listed.dir.map((e) => (e.is_dir ? { path: e.name, is_dir: true } : { path: e.name, is_dir: false, file_size: e.file_size })) });
@@ -145,6 +177,14 @@ export function artifactProxyRoutes(app: Hono, ctx: TrackingContext, opts: { max
       }
       refuseReserved(names, false);
       const rel = names.join('/');
+      if (ctx.objectStore) {
+        const { body, size } = await ctx.objectStore.openRead(rel);
+        return c.body(Readable.toWeb(body) as ReadableStream, 200, {
+          'Content-Type': TYPES[path.extname(rel).toLowerCase()] ?? 'application/octet-stream',
+          'Content-Length': String(size),
+          ...SAFE_HEADERS,
+        });
+      }
       const file = tree.openFile(names);
       if (!file) throw notFound(`artifact ${JSON.stringify(rel)} does not exist`);
       const stream = Readable.toWeb(fs.createReadStream('', { fd: file.fd })) as ReadableStream;
@@ -161,6 +201,7 @@ export function artifactProxyRoutes(app: Hono, ctx: TrackingContext, opts: { max
       const names = parseArtifactPath(text);
       refuseReserved(names, true);
       const shown = `artifact path ${JSON.stringify(names.join('/'))}`;
+      if (ctx.objectStore) return c.json(await uploadObject(c, ctx, ctx.objectStore, names, opts.maxUploadBytes));
       // Checked before the body is read, and again (with the folders made) before the rename.
       tree.checkWrite(names, shown);
       let folder: string;
@@ -177,10 +218,14 @@ export function artifactProxyRoutes(app: Hono, ctx: TrackingContext, opts: { max
       }
       return c.json({});
     });
-    app.delete(`${base}/*`, (c) => {
+    app.delete(`${base}/*`, async (c) => {
       const names = parseArtifactPath(relPathOf(c, base));
       if (names.length === 0) throw invalid('the artifact root itself cannot be deleted; name a file or folder under it');
       refuseReserved(names, true);
+      if (ctx.objectStore) {
+        if (!(await ctx.objectStore.removeTree(names.join('/')))) throw notFound(`artifact ${JSON.stringify(names.join('/'))} does not exist`);
+        return c.json({});
+      }
       try {
         tree.remove(names, `artifact ${JSON.stringify(names.join('/'))}`);
       } catch (err) {

@@ -4,6 +4,7 @@ import { invalid } from '../../core/errors.js';
 import { PROXY_SCHEME } from '../../core/uri.js';
 import { ArtifactTree } from '../../artifacts/artifact-tree.js';
 import { safeJoin } from '../../artifacts/artifact-path.js';
+import type { S3ArtifactRepository } from '../../artifacts/s3-repository.js';
 import type { Store } from '../../store/store.js';
 
 /** What every tracking route shares. */
@@ -11,6 +12,11 @@ export interface TrackingContext {
   store: Store;
   /** The local folder behind `mlflow-artifacts:/` (--artifacts-destination, else the store's artifacts folder). */
   artifactRoot: string;
+  /**
+   * With --artifacts-destination s3://…: the bucket behind `mlflow-artifacts:/` instead of
+   * artifactRoot (which then only holds uploads in progress).
+   */
+  objectStore?: S3ArtifactRepository;
   /** Where registered model files and cards live (Store.fileRoot: the SQLite store's folder, `<artifactRoot>/_mlx-registry` for PostgreSQL). */
   fileRoot: string;
   /** Given to new experiments, so their runs' artifacts go under artifactRoot: set when it is not the store's own folder. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelVersion } from '../../core/entities.js';
@@ -9,7 +10,8 @@ import { checkRegistrationInput, commitRegistration, prepareRegistration, regist
 import { kindOf } from '../../models/model-file.js';
 import { checkMlflowSignature, MLMODEL, mlflowOnnxIn, type MlflowModelInfo } from '../../models/mlflow-model.js';
 import { chooseOnnx } from '../../models/uri.js';
-import { artifactTree, localArtifactPath, proxyPath, REGISTRY_PREFIX, RESERVED_NAMES, storeRelative, type TrackingContext } from './context.js';
+import type { S3ArtifactRepository } from '../../artifacts/s3-repository.js';
+import { artifactTree, localArtifactPath, proxyPath, REGISTRY_PREFIX, RESERVED_NAMES, storeRelative, UPLOAD_TMP, type TrackingContext } from './context.js';
 import type { Fields } from './request.js';
 
 /** Input tags that carry what MLflow's CreateModelVersion has no field for; consumed, not stored. */
@@ -81,6 +83,27 @@ async function modelFileIn(tree: ArtifactTree, names: string[], source: string):
 }
 
 /**
+ * With an S3 destination: the ONNX file a source names (a folder stands for its one .onnx file),
+ * downloaded (checked against its sha256) into the upload folder for registration to read.
+ */
+async function objectSource(ctx: TrackingContext, repo: S3ArtifactRepository, rel: string, source: string): Promise<Found> {
+  const entries = await repo.list(rel || undefined);
+  let file = rel;
+  if (entries.length === 0) throw new Unusable(`had no files at ${source} when it was registered: upload the model there and register it again`);
+  if (!(entries.length === 1 && entries[0].path === rel && !entries[0].is_dir)) {
+    const chosen = chooseOnnx(entries.filter((e) => !e.is_dir).map((e) => e.path.slice(e.path.lastIndexOf('/') + 1)));
+    if (!('file' in chosen))
+      throw new Unusable(`is a folder with ${chosen.count === 0 ? 'no' : chosen.count} .onnx files; mlx serves ONNX: register the .onnx file`);
+    file = [rel, chosen.file].filter((p) => p).join('/');
+  }
+  const dir = path.join(ctx.artifactRoot, UPLOAD_TMP);
+  fs.mkdirSync(dir, { recursive: true });
+  const local = path.join(dir, `${randomUUID()}-${path.posix.basename(file)}`);
+  await repo.download(file, local);
+  return { file: local };
+}
+
+/**
  * What a model version's source holds, read only under the artifact root (a run's: under its
  * folder). Sources elsewhere (s3://, gs://, …, or a folder of another machine) are Unusable here,
  * as opaque to mlx as MLflow treats every source; local paths outside the artifact root are
@@ -94,6 +117,7 @@ async function localSource(ctx: TrackingContext, source: string): Promise<Found>
       const reserved = reservedName(names[0], RESERVED_NAMES);
       if (reserved === REGISTRY_PREFIX) throw invalid(`${what} is a registered model file; register it with models:/NAME/VERSION instead`);
       if (reserved) throw invalid(`${what} is in the server's ${reserved}/ folder, which holds no artifacts`);
+      if (ctx.objectStore) return await objectSource(ctx, ctx.objectStore, names.join('/'), source);
       return await modelFileIn(artifactTree(ctx), names, source);
     }
     const run = /^runs:\/([^/]+)\/?(.*)$/.exec(source);
@@ -101,6 +125,8 @@ async function localSource(ctx: TrackingContext, source: string): Promise<Found>
       const r = await ctx.store.getRun(await ctx.store.resolveRunId(run[1]));
       const names = parseArtifactPath(run[2], { what, trailingSlash: true });
       const stored = r.info.artifact_uri;
+      if (ctx.objectStore && stored.startsWith(PROXY_SCHEME))
+        return await objectSource(ctx, ctx.objectStore, [proxyPath(stored), ...names].filter((p) => p).join('/'), source);
       if (!stored.startsWith(PROXY_SCHEME) && !path.isAbsolute(stored))
         throw new Unusable(`has its files at ${stored}, which this server does not read: register an .onnx file uploaded through mlx server`);
       return await modelFileIn(new ArtifactTree(localArtifactPath(ctx, stored)), names, source);
@@ -171,6 +197,29 @@ export async function registerFromSource(ctx: TrackingContext, f: Fields): Promi
   // Checked first, so that what fails later is the model itself.
   await checkRegistrationInput(ctx.store, { name, tags, runId });
   const found = await localSource(ctx, source);
+  try {
+    return await registerFound(ctx, { source, given, tags, wantsOnnx, name, runId, userId, description }, found);
+  } finally {
+    // A copy downloaded from the S3 destination; the registry keeps its own.
+    const copy = 'file' in found ? found.file : source;
+    if (ctx.objectStore && copy !== source && copy.startsWith(path.join(ctx.artifactRoot, UPLOAD_TMP))) fs.rmSync(copy, { force: true });
+  }
+}
+
+interface NewVersion {
+  source: string;
+  given: Record<string, string>;
+  tags: Record<string, string>;
+  wantsOnnx: boolean;
+  name: string;
+  runId: string | undefined;
+  userId: string;
+  description: string | undefined;
+}
+
+/** Registers what the source was found to hold: an ONNX model with its facts, or an opaque source. */
+async function registerFound(ctx: TrackingContext, v: NewVersion, found: Found): Promise<ModelVersion> {
+  const { source, given, tags, wantsOnnx, name, runId, userId, description } = v;
   if ('unusable' in found) {
     if (wantsOnnx) throw invalid(`source ${JSON.stringify(source)} ${found.unusable}`);
     return registerOpaque(ctx.store, { name, source, runId, userId, description, tags, reason: found.unusable });

@@ -1,8 +1,9 @@
 import { jsonNumber, type BatchEntry, type Metric } from '../../core/entities.js';
 import { invalid, MlxError } from '../../core/errors.js';
+import { PROXY_SCHEME } from '../../core/uri.js';
 import { findExperiment } from '../../app/experiments.js';
 import { parseRunStatus } from '../../core/validation.js';
-import { localArtifactPath, remoteArtifactUri, type TrackingContext } from './context.js';
+import { localArtifactPath, proxyPath, remoteArtifactUri, type TrackingContext } from './context.js';
 import { runInfoJson, runJson } from './convert.js';
 import type { Fields } from './request.js';
 import { viewType, type Endpoints } from './route.js';
@@ -175,9 +176,19 @@ export function runRoutes(api: Endpoints, ctx: TrackingContext): void {
   api.get('/artifacts/list', async (f) => {
     const run = await store.getRun(await store.resolveRunId(runIdOf(f)));
     const names = parseArtifactPath(f.optStr('path') ?? '', { trailingSlash: true });
+    const under = (name: string) => [...names, name].join('/');
+    if (ctx.objectStore && run.info.artifact_uri.startsWith(PROXY_SCHEME)) {
+      const base = [proxyPath(run.info.artifact_uri), ...names].filter((p) => p).join('/');
+      const entries = await ctx.objectStore.list(base || undefined);
+      const name = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+      const files =
+        entries.length === 1 && entries[0].path === base && !entries[0].is_dir
+          ? [{ path: names.join('/'), is_dir: false, file_size: entries[0].file_size }]
+          : entries.map((e) => ({ path: under(name(e.path)), is_dir: e.is_dir, ...(e.file_size !== undefined ? { file_size: e.file_size } : {}) }));
+      return { root_uri: remoteArtifactUri(ctx, run.info.artifact_uri), files };
+    }
     // The run's folder is the root here: links that lead out of it are neither listed nor followed.
     const listed = new ArtifactTree(localArtifactPath(ctx, run.info.artifact_uri)).list(names);
-    const under = (name: string) => [...names, name].join('/');
     const files = !listed
       ? []
       : 'dir' in listed

@@ -15,6 +15,8 @@ export interface TrackingServerOptions {
   port: number;
   /** --artifacts-destination; default: the store's own artifacts folder (required for a store without a folder: PostgreSQL). */
   artifactsDestination?: string;
+  /** --default-artifact-root: where new experiments keep their artifacts (a folder, s3://…); default: behind the proxy. */
+  defaultArtifactRoot?: string;
   token?: string;
   corsOrigin?: string;
   maxBodyBytes: number;
@@ -52,7 +54,9 @@ async function defaultExperimentThroughProxy(ctx: TrackingContext, log: (line: s
 /** Starts `mlx server` on a store: the MLflow REST API, the artifact proxy and the UI on one port. */
 export async function startTrackingServer(store: Store, o: TrackingServerOptions): Promise<{ listening: Listening; artifactRoot: string }> {
   const own = store.fileRoot === null ? null : path.join(store.fileRoot, 'artifacts');
-  const destination = o.artifactsDestination ?? own;
+  const s3 = o.artifactsDestination !== undefined && /^s3:/i.test(o.artifactsDestination);
+  // An S3 destination: the store's folder keeps only uploads in progress, on their way to the bucket.
+  const destination = s3 ? own : (o.artifactsDestination ?? own);
   if (destination === null || store.fileRoot === null)
     throw new MlxError(
       'USAGE',
@@ -61,11 +65,19 @@ export async function startTrackingServer(store: Store, o: TrackingServerOptions
   const artifactRoot = path.resolve(destination);
   fs.mkdirSync(artifactRoot, { recursive: true });
   prepareUploadFolder(artifactRoot);
+  let objectStore: TrackingContext['objectStore'];
+  if (s3) {
+    // The AWS SDK loads only for a server that keeps artifacts in S3.
+    const { S3ArtifactRepository } = await import('../../artifacts/s3-repository.js');
+    objectStore = new S3ArtifactRepository(o.artifactsDestination!);
+    await objectStore.list(); // a missing bucket or refused credentials stop the start, in one line
+  }
   const ctx: TrackingContext = {
     store,
     artifactRoot,
+    objectStore,
     fileRoot: store.fileRoot,
-    experimentArtifactRoot: artifactRoot === own ? undefined : PROXY_SCHEME,
+    experimentArtifactRoot: o.defaultArtifactRoot ?? (artifactRoot === own && !s3 ? undefined : PROXY_SCHEME),
     maxBodyBytes: o.maxBodyBytes,
     mlxVersion: o.mlxVersion,
     auth: !!o.token,
@@ -84,5 +96,8 @@ export async function startTrackingServer(store: Store, o: TrackingServerOptions
     idleSetting: 'mlx server --upload-idle-timeout',
     unlimited: (req: IncomingMessage) => req.method === 'PUT' && UPLOAD.test(req.url ?? ''),
   };
-  return { listening: await listen(app, { host: o.host, port: o.port, requestTimeoutMs: o.requestTimeoutMs, bodyTimeouts }), artifactRoot };
+  return {
+    listening: await listen(app, { host: o.host, port: o.port, requestTimeoutMs: o.requestTimeoutMs, bodyTimeouts }),
+    artifactRoot: s3 ? o.artifactsDestination!.replace(/\/+$/, '') : artifactRoot,
+  };
 }

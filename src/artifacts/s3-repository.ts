@@ -1,0 +1,366 @@
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { MlxError } from '../core/errors.js';
+import { fileError, readableStat } from '../core/file-errors.js';
+import { parseS3Uri } from '../core/uri.js';
+import { checkArtifactPath } from './artifact-path.js';
+import { filesIn } from './local-files.js';
+import type { ArtifactEntry, ArtifactRepository, ArtifactWriter } from './repository.js';
+import { s3Client, s3EndpointFromEnv, s3Error, type S3Endpoint } from './s3-client.js';
+
+/** The object metadata key holding the sha256 of the bytes mlx uploaded (x-amz-meta-mlx-sha256). */
+export const SHA256_METADATA = 'mlx-sha256';
+/** Files uploaded at once when logging a folder. */
+const PARALLEL_FILES = 4;
+/** Parts of one file in flight at once: enough to fill a link, few enough to bound memory (queue × part size). */
+const PARALLEL_PARTS = 4;
+/** S3's smallest part is 5 MiB and a multipart upload has at most 10,000 parts. */
+const MIN_PART = 8 * 1024 * 1024;
+const MAX_PARTS = 10_000;
+/** A download cut midway resumes from the byte it reached, this many times. */
+const DOWNLOAD_RESUMES = 3;
+
+const join = (...parts: (string | undefined)[]) => parts.filter((p) => p).join('/');
+
+/** The sha256 of a local file, streamed. */
+async function fileSha256(file: string): Promise<string> {
+  const h = createHash('sha256');
+  await pipeline(fs.createReadStream(file), h);
+  return h.digest('hex');
+}
+
+/** Part size for a file: at least MIN_PART, large enough that the file fits in MAX_PARTS parts. */
+export function partSize(bytes: number): number {
+  return Math.max(MIN_PART, Math.ceil(bytes / MAX_PARTS / (1024 * 1024)) * 1024 * 1024);
+}
+
+/** What HEAD says about an object mlx can check a download against. */
+export interface S3ObjectInfo {
+  size: number;
+  etag: string;
+  /** The sha256 mlx recorded when it uploaded the object; null for objects other tools wrote. */
+  sha256: string | null;
+}
+
+/**
+ * Artifacts under s3://BUCKET/PREFIX on AWS S3 or any S3-compatible server (MinIO, Ceph RGW, R2).
+ * Files go up whole or not at all: small ones in one PUT, large ones as a multipart upload of
+ * parallel parts that S3 makes visible only when it completes (and that is aborted on failure).
+ * Every upload records the file's sha256 in the object's metadata and every download is checked
+ * against it (or, for objects other tools wrote, against the size and a plain MD5 ETag).
+ */
+export class S3ArtifactRepository implements ArtifactRepository {
+  readonly bucket: string;
+  readonly prefix: string;
+  private readonly client: S3Client;
+
+  constructor(
+    readonly uri: string,
+    readonly endpoint: S3Endpoint = s3EndpointFromEnv(),
+    client?: S3Client,
+  ) {
+    const parsed = parseS3Uri(uri);
+    if (!parsed) throw new MlxError('INVALID_PARAMETER_VALUE', `${JSON.stringify(uri)} is not an s3:// URI`);
+    this.bucket = parsed.bucket;
+    this.prefix = parsed.prefix;
+    this.client = client ?? s3Client(endpoint);
+  }
+
+  private key(rel: string | undefined): string {
+    return join(this.prefix, checkArtifactPath(rel));
+  }
+
+  private fail(err: unknown, rel?: string): MlxError {
+    return s3Error(err, `s3://${join(this.bucket, this.prefix)}`, this.endpoint, rel === undefined ? undefined : `artifact ${JSON.stringify(rel)}`);
+  }
+
+  /** Uploads one local file to rel, whole or not at all, with its sha256 in the object's metadata. */
+  async upload(file: string, rel: string): Promise<void> {
+    const size = fs.statSync(file).size;
+    const sha256 = await fileSha256(file);
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: this.key(rel), Body: fs.createReadStream(file), ContentLength: size, Metadata: { [SHA256_METADATA]: sha256 } },
+      partSize: partSize(size),
+      queueSize: PARALLEL_PARTS,
+      // An upload that fails is aborted: its parts are deleted and no object appears.
+      leavePartsOnError: false,
+    });
+    try {
+      await upload.done();
+    } catch (err) {
+      throw this.fail(err, rel);
+    }
+  }
+
+  /** Deletes one object (best effort: used to take back a partial folder upload). */
+  async remove(rel: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(rel) })).catch(() => undefined);
+  }
+
+  async log(source: string, artifactPath?: string): Promise<string[]> {
+    const stat = readableStat(source, `artifact source ${JSON.stringify(source)}`);
+    const dest = join(checkArtifactPath(artifactPath), path.basename(path.resolve(source)));
+    let files: { local: string; rel: string }[];
+    // Every file readable before the first is sent: an upload that fails halfway is taken back.
+    try {
+      files = stat.isDirectory() ? filesIn(source).map((f) => ({ local: path.join(source, f), rel: join(dest, f) })) : [{ local: source, rel: dest }];
+      for (const f of files) fs.accessSync(f.local, fs.constants.R_OK);
+    } catch (err) {
+      throw fileError(err, `artifact source ${JSON.stringify((err as NodeJS.ErrnoException).path ?? source)}`);
+    }
+    const done: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < files.length) {
+        const f = files[next++];
+        await this.upload(f.local, f.rel);
+        done.push(f.rel);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(PARALLEL_FILES, files.length) }, worker));
+    } catch (err) {
+      next = files.length;
+      await Promise.all(done.map((rel) => this.remove(rel)));
+      throw err;
+    }
+    return files.map((f) => f.rel);
+  }
+
+  /** Every object key under a key prefix (one page of 1,000 at a time), with its size. */
+  private async *objects(keyPrefix: string, delimiter?: string): AsyncGenerator<{ key: string; size: number } | { dir: string }> {
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: keyPrefix, Delimiter: delimiter, ContinuationToken: token }));
+      } catch (err) {
+        throw this.fail(err);
+      }
+      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) yield { dir: p.Prefix };
+      for (const o of page.Contents ?? []) if (o.Key) yield { key: o.Key, size: Number(o.Size ?? 0) };
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async list(rel?: string, recursive = false): Promise<ArtifactEntry[]> {
+    const base = checkArtifactPath(rel);
+    const root = this.prefix ? `${this.prefix}/` : '';
+    const keyPrefix = base ? `${root}${base}/` : root;
+    // Folders are key prefixes: build the tree from the keys, then list it as the local repository walks a folder.
+    type Node = { size?: number; children?: Map<string, Node> };
+    const top: Node = { children: new Map() };
+    const place = (relKey: string, size: number | undefined) => {
+      const names = relKey.split('/').filter((n) => n !== '');
+      let node = top;
+      names.forEach((n, i) => {
+        const last = i === names.length - 1;
+        let child = node.children!.get(n);
+        if (!child) node.children!.set(n, (child = last && size !== undefined ? { size } : { children: new Map() }));
+        node = child;
+      });
+    };
+    for await (const o of this.objects(keyPrefix, recursive ? undefined : '/')) {
+      if ('dir' in o) place(o.dir.slice(keyPrefix.length), undefined);
+      else if (!o.key.endsWith('/')) place(o.key.slice(keyPrefix.length), o.size);
+    }
+    const out: ArtifactEntry[] = [];
+    const walk = (node: Node, at: string | undefined) => {
+      for (const name of [...node.children!.keys()].sort((a, b) => a.localeCompare(b))) {
+        const child = node.children!.get(name)!;
+        const p = join(at, name);
+        if (child.children) {
+          out.push({ path: p, is_dir: true });
+          if (recursive) walk(child, p);
+        } else out.push({ path: p, is_dir: false, file_size: child.size });
+      }
+    };
+    walk(top, base);
+    if (out.length === 0 && base) {
+      // Not a folder: a file lists as itself, as in the local repository.
+      const info = await this.info(base).catch((err: MlxError) => (err.code === 'RESOURCE_DOES_NOT_EXIST' ? null : Promise.reject(err)));
+      if (info) return [{ path: base, is_dir: false, file_size: info.size }];
+    }
+    return out;
+  }
+
+  /** The object's size, ETag and recorded sha256. */
+  async info(rel: string): Promise<S3ObjectInfo> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(rel) }));
+      return { size: Number(head.ContentLength ?? 0), etag: head.ETag ?? '', sha256: head.Metadata?.[SHA256_METADATA] ?? null };
+    } catch (err) {
+      throw this.fail(err, rel);
+    }
+  }
+
+  /** The sha256 mlx recorded when it uploaded the object (null for objects other tools wrote). */
+  async sha256(rel: string): Promise<string | null> {
+    return (await this.info(rel)).sha256;
+  }
+
+  /** Bytes start..end (inclusive) of an artifact, as S3's ranged GET returns them. */
+  async readRange(rel: string, start: number, end: number): Promise<Buffer> {
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(rel), Range: `bytes=${start}-${end}` }));
+      return Buffer.from(await res.Body!.transformToByteArray());
+    } catch (err) {
+      throw this.fail(err, rel);
+    }
+  }
+
+  /**
+   * Opens one object for streaming (the tracking server's proxy sends it on as it arrives). The
+   * bytes are checked against the recorded sha256 as they pass: a mismatch ends the stream with an
+   * error, so a client never receives a damaged object as complete.
+   */
+  async openRead(rel: string): Promise<{ body: Readable; size: number }> {
+    let res;
+    try {
+      res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(rel) }));
+    } catch (err) {
+      throw this.fail(err, rel);
+    }
+    const expected = res.Metadata?.[SHA256_METADATA] ?? null;
+    const size = Number(res.ContentLength ?? 0);
+    const sha = createHash('sha256');
+    const uri = this.uri;
+    const check = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        sha.update(chunk);
+        cb(null, chunk);
+      },
+      flush(cb) {
+        const digest = sha.digest('hex');
+        cb(
+          expected !== null && digest !== expected
+            ? new MlxError('INTERNAL_ERROR', `artifact ${JSON.stringify(rel)} in ${uri} is damaged (sha256 ${digest}, recorded ${expected})`)
+            : null,
+        );
+      },
+    });
+    const body = res.Body as Readable;
+    body.once('error', (err) => check.destroy(err));
+    return { body: body.pipe(check), size };
+  }
+
+  /** Deletes a file, or every object under a folder; false when there was neither. */
+  async removeTree(rel: string): Promise<boolean> {
+    const listed = await this.list(rel, true);
+    const files = listed.filter((e) => !e.is_dir).map((e) => e.path);
+    for (let i = 0; i < files.length; i += 16) {
+      const batch = files.slice(i, i + 16);
+      try {
+        await Promise.all(batch.map((f) => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(f) }))));
+      } catch (err) {
+        throw this.fail(err, rel);
+      }
+    }
+    return files.length > 0;
+  }
+
+  /** Writes to a temporary file; close() uploads it (and keeps the file, naming it, if the upload fails). */
+  openWriter(rel: string): ArtifactWriter {
+    const target = checkArtifactPath(rel)!;
+    const tmp = path.join(os.tmpdir(), `mlx-${randomBytes(6).toString('hex')}-${path.posix.basename(target)}`);
+    const stream = fs.createWriteStream(tmp);
+    const close = async () => {
+      await new Promise<void>((resolve, reject) => stream.once('error', reject).end(resolve));
+      try {
+        await this.upload(tmp, target);
+      } catch (err) {
+        throw new MlxError((err as MlxError).code ?? 'INTERNAL_ERROR', `could not upload ${target} (${(err as Error).message}); it is kept in ${tmp}`, {
+          cause: err,
+        });
+      }
+      fs.rmSync(tmp, { force: true });
+    };
+    return { stream, close };
+  }
+
+  /**
+   * Streams one object to dest (through a temporary file renamed into place): a connection cut
+   * midway resumes with a ranged GET of the same version (If-Match), and the bytes are checked
+   * against the recorded sha256, else the size and a single-part ETag's MD5.
+   */
+  async download(rel: string, dest: string): Promise<void> {
+    const info = await this.info(checkArtifactPath(rel) ?? '');
+    const tmp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const sums = { sha: createHash('sha256'), md5: createHash('md5'), written: 0 };
+    try {
+      const out = fs.createWriteStream(tmp);
+      try {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const range = sums.written > 0 ? `bytes=${sums.written}-` : undefined;
+            const res = await this.client.send(
+              new GetObjectCommand({ Bucket: this.bucket, Key: this.key(rel), IfMatch: info.etag || undefined, Range: range }),
+            );
+            await pipeInto(res.Body as Readable, out, sums);
+            break;
+          } catch (err) {
+            // An HTTP answer (412: the object changed) is final; a connection cut midway resumes.
+            if (attempt >= DOWNLOAD_RESUMES || (err as { $metadata?: unknown }).$metadata || out.errored) throw err;
+          }
+        }
+      } finally {
+        await new Promise<void>((resolve, reject) => out.once('error', reject).end(resolve));
+      }
+      verify(rel, this.uri, info, sums);
+      fs.renameSync(tmp, dest);
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      if (err instanceof MlxError) throw err;
+      throw this.fail(err, rel);
+    }
+  }
+
+  localPath(): null {
+    return null;
+  }
+}
+
+type Sums = { sha: Hash; md5: Hash; written: number };
+
+/** Writes a response body into out (without ending it: a resumed body continues the same file), hashing as it goes. */
+function pipeInto(body: Readable, out: fs.WriteStream, sums: Sums): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const fail = (err: unknown) => {
+      body.destroy();
+      reject(err);
+    };
+    out.once('error', fail);
+    body.on('error', fail);
+    body.on('end', () => {
+      out.off('error', fail);
+      resolve();
+    });
+    body.on('data', (chunk: Buffer) => {
+      sums.written += chunk.length;
+      sums.sha.update(chunk);
+      sums.md5.update(chunk);
+      if (!out.write(chunk)) {
+        body.pause();
+        out.once('drain', () => body.resume());
+      }
+    });
+  });
+}
+
+function verify(rel: string, uri: string, info: S3ObjectInfo, sums: Sums): void {
+  const bad = (what: string) =>
+    new MlxError('INTERNAL_ERROR', `artifact ${JSON.stringify(rel)} from ${uri} arrived damaged (${what}); nothing was written: try again`);
+  if (sums.written !== info.size) throw bad(`${sums.written} bytes of ${info.size}`);
+  const digest = sums.sha.digest('hex');
+  if (info.sha256 !== null && digest !== info.sha256) throw bad(`sha256 ${digest}, recorded ${info.sha256}`);
+  const etag = info.etag.replace(/"/g, '');
+  // A multipart ETag ("…-N") is not the MD5 of the bytes; a plain one is.
+  if (info.sha256 === null && /^[0-9a-f]{32}$/.test(etag) && sums.md5.digest('hex') !== etag) throw bad(`MD5 differs from the ETag ${etag}`);
+}
