@@ -52,8 +52,6 @@ export function registerPredictCommand(program: Command): void {
       'after',
       examples([
         'mlx predict models:/customer-value@champion --input production.csv --output predictions.csv',
-        'mlx predict models:/pets-classifier/1 --input photos/  # JSON lines on stdout',
-        'mlx predict value.onnx -i customers.jsonl --columns age,income,score,clicks,time --preprocess tabular',
         'mlx predict models:/customer-value/1 -i customers.csv -o scored.csv --id-column customer_id --on-error null',
         'mlx predict models:/pets-classifier/1 -i photos/ -o labels.csv --on-error skip  # lists the files it could not read',
       ]),
