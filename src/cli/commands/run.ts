@@ -37,6 +37,8 @@ export function registerRunCommand(program: Command): void {
       const { MlxError } = await import('../../core/errors.js');
       const { redactUri } = await import('../../core/uri.js');
       const warn = (m: string) => process.stderr.write(`mlx: ${m}\n`);
+      const { refuseMissingCommand } = await import('./run-command-check.js');
+      refuseMissingCommand(command, cmd);
       const prepared = prepareRun({
         experiment: experimentArg(opts.experiment),
         name: opts.name,
