@@ -10,23 +10,23 @@ const T = 60_000;
 
 describe('item 9: mlx run with a command that is not found', () => {
   it(
-    '`mlx run list` is refused before any run exists, suggesting `mlx runs list`; exit 2',
+    '`mlx run list` is refused before any run exists, suggesting `mlx runs list`; exit 127 as a shell would',
     () => {
       const dir = tempProject('mlx-run-typo-');
-      expectError(mlx(dir, ['run', 'list']), 2, 'command not found: list; did you mean `mlx runs list`? (no run was created)');
-      expectError(mlx(dir, ['run', 'show', 'abc123']), 2, 'did you mean `mlx runs show abc123`?');
-      expectError(mlx(dir, ['run', 'models', 'list']), 2, 'did you mean `mlx models list`?');
-      expectError(mlx(dir, ['run', '--', 'no-such-trainer-xyz', '--epochs', '3']), 2, 'command not found: no-such-trainer-xyz (no run was created)');
-      expectError(mlx(dir, ['run', '--', './train.sh']), 2, 'command not found: ./train.sh');
+      expectError(mlx(dir, ['run', 'list']), 127, 'command not found: list; did you mean `mlx runs list`? (no run was created)');
+      expectError(mlx(dir, ['run', 'show', 'abc123']), 127, 'did you mean `mlx runs show abc123`?');
+      expectError(mlx(dir, ['run', 'models', 'list']), 127, 'did you mean `mlx models list`?');
+      expectError(mlx(dir, ['run', '--', 'no-such-trainer-xyz', '--epochs', '3']), 127, 'command not found: no-such-trainer-xyz (no run was created)');
+      expectError(mlx(dir, ['run', '--', './train.sh']), 127, 'command not found: ./train.sh');
       // Nothing was created: no store, so no run.
       expect(fs.existsSync(path.join(dir, '.mlx'))).toBe(false);
       // With a store, still no run.
       mlxJson(dir, ['experiments', 'create', 'x']);
-      expectError(mlx(dir, ['run', '-e', 'x', 'list']), 2, 'mlx runs list');
+      expectError(mlx(dir, ['run', '-e', 'x', 'list']), 127, 'mlx runs list');
       expect(mlxJson(dir, ['runs', 'list', '-e', 'x']).runs).toEqual([]);
       // A script that exists but is not executable is not found either (the OS could not run it).
       fs.writeFileSync(path.join(dir, 'train.sh'), 'echo hi\n');
-      expectError(mlx(dir, ['run', '--', './train.sh']), 2, 'command not found: ./train.sh');
+      expectError(mlx(dir, ['run', '--', './train.sh']), 127, 'command not found: ./train.sh');
       fs.chmodSync(path.join(dir, 'train.sh'), 0o755);
       fs.writeFileSync(path.join(dir, 'train.sh'), '#!/bin/sh\necho trained\n');
       const ok = mlx(dir, ['run', '-e', 'x', '--', './train.sh']);

@@ -37,8 +37,14 @@ export function registerRunCommand(program: Command): void {
       const { MlxError } = await import('../../core/errors.js');
       const { redactUri } = await import('../../core/uri.js');
       const warn = (m: string) => process.stderr.write(`mlx: ${m}\n`);
-      const { refuseMissingCommand } = await import('./run-command-check.js');
-      refuseMissingCommand(command, cmd);
+      const { missingCommand } = await import('./run-command-check.js');
+      const missing = missingCommand(command, cmd);
+      if (missing) {
+        const { printable } = await import('../output.js');
+        process.stderr.write(`mlx: ${printable(missing)}\n`);
+        process.exitCode = 127;
+        return;
+      }
       const prepared = prepareRun({
         experiment: experimentArg(opts.experiment),
         name: opts.name,
