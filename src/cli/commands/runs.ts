@@ -2,15 +2,7 @@ import type { Command } from 'commander';
 import { experimentArg } from '../../app/experiments.js';
 import { collect, withStore } from '../context.js';
 import { examples } from '../help.js';
-
-interface ListOptions {
-  experiment?: string[];
-  filter?: string;
-  orderBy?: string[];
-  max: string;
-  view: string;
-  json?: boolean;
-}
+import type { ListOptions } from './runs-list.js';
 
 /** `mlx runs list|show|delete|restore|start|end`. */
 export function registerRunsCommands(program: Command): void {
@@ -44,12 +36,16 @@ function runsList(runs: Command): void {
     .option('-m, --max <n>', 'most runs to show', '100')
     .option('--view <view>', 'active, deleted or all', 'active')
     .option('--json', 'print {"runs":[...]} as JSON')
+    .option('--csv', 'print CSV: ids, names, status, times, every param and metric (or --columns)')
+    .option('--columns <keys>', 'the columns to show, e.g. params.lr,metrics.acc,tags.stage (the ordered-by and filtered-on ones are always shown)')
+    .option('--wide', 'show every param and metric')
+    .option('--flat', 'list children (sweep trials, pipeline stages) in order, not nested under their parent')
     .addHelpText(
       'after',
       examples([
         'mlx runs list --experiment image-classifier-v2 --filter "metrics.val_accuracy > 0.9 and params.optimizer = \'AdamW\'"',
         'mlx runs list -e image-classifier-v2 --order-by "metrics.val_accuracy DESC" --max 5',
-        'mlx runs list --view deleted --json',
+        'mlx runs list -e image-classifier-v2 --columns params.lr,metrics.val_accuracy --csv > runs.csv',
       ]),
     )
     .action(async (opts: ListOptions, cmd: Command) => {
