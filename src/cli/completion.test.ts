@@ -30,7 +30,7 @@ describe('commandSpec', () => {
   it('reads every command, subcommand and option of the program, without `help`', () => {
     expect(spec.subcommands.map((c) => c.name)).toEqual(expect.arrayContaining(['run', 'runs', 'log', 'models', 'serve', 'drift', 'db', 'completion']));
     expect(spec.subcommands.map((c) => c.name)).not.toContain('help');
-    expect(find(spec, 'runs').subcommands.map((c) => c.name)).toEqual(['list', 'show', 'delete', 'restore', 'start', 'end']);
+    expect(find(spec, 'runs').subcommands.map((c) => c.name)).toEqual(['list', 'show', 'delete', 'restore', 'start', 'end', 'history']);
     expect(spec.options.map((o) => o.long)).toEqual(expect.arrayContaining(['--tracking-uri', '--version', '--help']));
     expect(find(spec, 'serve').options.map((o) => o.long)).toContain('--max-batch-size');
   });

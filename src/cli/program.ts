@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { causeChain, MlxError, toExitCode } from '../core/errors.js';
 import { printable } from './output.js';
+import { registerArtifactsCommands } from './commands/artifacts.js';
 import { registerCompareCommand } from './commands/compare.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerContainerizeCommand } from './commands/containerize.js';
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
   registerRunsCommands(program);
   registerLogCommands(program);
   registerExperimentCommands(program);
+  registerArtifactsCommands(program);
   registerCompareCommand(program);
   registerRegisterCommand(program);
   registerModelsCommands(program);

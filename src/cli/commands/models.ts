@@ -66,8 +66,22 @@ function modelsAlias(models: Command): void {
       const { parseVersion } = await import('../../core/validation.js');
       if (opts.delete ? third !== undefined : third === undefined)
         throw new MlxError('USAGE', opts.delete ? 'usage: mlx models alias --delete NAME ALIAS' : 'usage: mlx models alias NAME VERSION ALIAS');
-      await withStore(cmd, false, async (store) =>
-        opts.delete ? store.deleteRegisteredModelAlias(name, second) : store.setRegisteredModelAlias(name, third!, parseVersion(second)),
+      const alias = opts.delete ? second : third!;
+      const { printable } = await import('../output.js');
+      // The version the alias pointed at before, for the confirmation (null: it is new).
+      const before = await withStore(cmd, false, async (store) => {
+        const was = await store.getModelVersionByAlias(name, alias).then(
+          (v) => v.version,
+          () => null,
+        );
+        await (opts.delete ? store.deleteRegisteredModelAlias(name, alias) : store.setRegisteredModelAlias(name, alias, parseVersion(second)));
+        return was;
+      });
+      const ref = printable(`${name}@${alias}`);
+      process.stderr.write(
+        opts.delete
+          ? `mlx: deleted alias ${ref}${before !== null ? ` (it pointed at version ${before})` : ''}\n`
+          : `mlx: ${ref} → version ${parseVersion(second)}${before === null ? ' (new alias)' : before === parseVersion(second) ? ' (unchanged)' : ` (was version ${before})`}\n`,
       );
     });
 }
@@ -91,11 +105,14 @@ function modelsTag(models: Command): void {
       if (opts.delete ? value !== undefined : value === undefined)
         throw new MlxError('USAGE', opts.delete ? 'usage: mlx models tag --delete MODEL KEY' : 'usage: mlx models tag MODEL KEY VALUE');
       const { resolveRef } = await import('./models-show.js');
-      await withStore(cmd, false, async (store) => {
+      const target = await withStore(cmd, false, async (store) => {
         const r = await resolveRef(store, ref);
         if (r.version === null) await (opts.delete ? store.deleteRegisteredModelTag(r.name, key) : store.setRegisteredModelTag(r.name, key, value!));
         else await (opts.delete ? store.deleteModelVersionTag(r.name, r.version, key) : store.setModelVersionTag(r.name, r.version, key, value!));
+        return r.version === null ? `model ${r.name}` : `${r.name} version ${r.version}`;
       });
+      const { printable } = await import('../output.js');
+      process.stderr.write(printable(opts.delete ? `mlx: deleted tag ${key} from ${target}` : `mlx: tagged ${target}: ${key}=${value}`) + '\n');
     });
 }
 

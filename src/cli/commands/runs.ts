@@ -23,6 +23,23 @@ export function registerRunsCommands(program: Command): void {
   runsDeleteRestore(runs);
   runsStart(runs);
   runsEnd(runs);
+  runsHistory(runs);
+}
+
+/** `mlx runs history`. */
+function runsHistory(runs: Command): void {
+  runs
+    .command('history <run> <metric>')
+    .description("a metric's every logged value (step, value, time), not only the latest")
+    .option('--csv', 'print CSV: step,value,timestamp (ms)')
+    .option('--json', 'print {"run_id","key","history":[{step,value,timestamp}]} as JSON')
+    .addHelpText('after', examples(['mlx runs history 060a59 val_loss', 'mlx runs history 060a59 val_loss --csv > val_loss.csv']))
+    .action(async (run: string, metric: string, opts: { csv?: boolean; json?: boolean }, cmd: Command) => {
+      const { usage } = await import('../flags.js');
+      if (opts.csv && opts.json) throw usage('--json and --csv: pick one output format');
+      const { metricHistory } = await import('./runs-history.js');
+      await metricHistory(cmd, run, metric, opts);
+    });
 }
 
 /** `mlx runs list`. */
