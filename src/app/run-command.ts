@@ -23,6 +23,8 @@ export interface RunCommandOptions {
   warn: (message: string) => void;
   /** How often buffered ::mlx entries are written, in ms. */
   flushIntervalMs?: number;
+  /** Started with the command's pid (system metrics, system-metrics.ts); stopped once it ends, before the run does. */
+  sampler?: (pid: number) => { stop(): Promise<void> };
 }
 
 export interface RunCommandResult {
@@ -109,6 +111,7 @@ export async function runCommand(o: RunCommandOptions): Promise<RunCommandResult
 
   const [cmd, ...args] = o.command;
   const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, stdio: ['inherit', 'pipe', 'pipe'] });
+  const sampling = child.pid !== undefined ? o.sampler?.(child.pid) : undefined;
   let received: NodeJS.Signals | null = null;
   const forward = (sig: NodeJS.Signals) => {
     received = sig;
@@ -143,6 +146,7 @@ export async function runCommand(o: RunCommandOptions): Promise<RunCommandResult
     child.on('close', (code, signal) => resolve({ code, signal }));
   });
   for (const s of FORWARDED) process.off(s, forward);
+  await sampling?.stop();
   if (!ended.error) await streams;
   clearInterval(timer);
   await flush();
