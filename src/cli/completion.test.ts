@@ -40,7 +40,7 @@ describe('commandSpec', () => {
     expect(opt('predict', '--input').value).toMatchObject({ kind: 'file', optional: false });
     expect(opt('drift', '--reference').value).toMatchObject({ kind: 'file' });
     expect(opt('server', '--artifacts-destination').value).toMatchObject({ kind: 'dir' });
-    expect(opt('runs list', '--experiment')).toMatchObject({ value: { kind: 'text' }, repeatable: true, short: '-e' });
+    expect(opt('runs list', '--experiment')).toMatchObject({ value: { kind: 'store', what: 'experiments' }, repeatable: true, short: '-e' });
     expect(opt('runs list', '--json').value).toBeUndefined();
     expect(opt('monitor', '--log-to-run').value).toMatchObject({ optional: true });
     expect(find(spec, 'run').args).toEqual([{ name: 'cmd', required: true, variadic: true, value: { kind: 'command' } }]);

@@ -4,6 +4,7 @@ import { causeChain, MlxError, toExitCode } from '../core/errors.js';
 import { printable } from './output.js';
 import { registerArtifactsCommands } from './commands/artifacts.js';
 import { registerCompareCommand } from './commands/compare.js';
+import { registerCompleteValuesCommand } from './commands/complete-values.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerContainerizeCommand } from './commands/containerize.js';
 import { registerDbCommands } from './commands/db.js';
@@ -70,6 +71,7 @@ export function buildProgram(): Command {
   registerSweepCommand(program);
   registerDbCommands(program);
   registerCompletionCommand(program);
+  registerCompleteValuesCommand(program);
   // Also after the command name (`mlx runs list --tracking-uri X`, as MLflow's CLI takes it): the
   // program's own option is read only before it, since `mlx run` passes the rest to its command.
   for (const cmd of allCommands(program))
