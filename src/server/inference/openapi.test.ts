@@ -43,7 +43,6 @@ async function appOf(file: string, bytes: Uint8Array, opts: LoadOptions = {}) {
   });
 }
 
-let tab: Awaited<ReturnType<typeof appOf>>;
 let pair: Awaited<ReturnType<typeof appOf>>;
 let labelled: Awaited<ReturnType<typeof appOf>>;
 let img: Awaited<ReturnType<typeof appOf>>;
@@ -53,7 +52,6 @@ beforeAll(async () => {
   store = await openStore(path.join(dir, '.mlx'), { create: false });
   fs.writeFileSync(path.join(dir, 'img.txt'), IMAGE_LABELS);
   fs.writeFileSync(path.join(dir, 'tab.txt'), TABULAR_LABELS);
-  tab = await appOf('tab.onnx', tabularBytes());
   pair = await appOf('pair.onnx', pairModelBytes());
   labelled = await appOf('labelled.onnx', tabularBytes(), { labelsFile: path.join(dir, 'tab.txt') });
   img = await appOf('img.onnx', imageBytes(), { labelsFile: path.join(dir, 'img.txt'), preprocess: IMAGE_SPEC });
@@ -65,7 +63,7 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const post = (app: typeof tab, url: string, body: unknown, type = 'application/json') =>
+const post = (app: typeof img, url: string, body: unknown, type = 'application/json') =>
   app.request(url, {
     method: 'POST',
     headers: { 'content-type': type },
