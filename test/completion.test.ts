@@ -76,7 +76,7 @@ describe('bash', () => {
 
   it('completes commands and subcommands', () => {
     expect(complete('mlx', 'ru')).toEqual(['run', 'runs']);
-    expect(complete('mlx', 'runs', '')).toEqual(['delete', 'end', 'list', 'reproduce', 'restore', 'show', 'start']);
+    expect(complete('mlx', 'runs', '')).toEqual(['delete', 'end', 'history', 'list', 'reproduce', 'restore', 'show', 'start']);
     expect(complete('mlx', 'models', 'a')).toEqual(['alias']);
     expect(complete('mlx', 'completion', '')).toEqual(['bash', 'fish', 'zsh']);
     // A program option's value is skipped on the way to the subcommand.
@@ -140,7 +140,7 @@ describe('fish', () => {
   it.skipIf(!has('fish'))(`is valid fish and completes commands, options and files${skipped('fish')}`, () => {
     expect(spawnSync('fish', ['--no-execute', script('fish')], { encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
     expect(complete('mlx ru')).toEqual(['run', 'runs']);
-    expect(complete('mlx runs ')).toEqual(['delete', 'end', 'list', 'reproduce', 'restore', 'show', 'start']);
+    expect(complete('mlx runs ')).toEqual(['delete', 'end', 'history', 'list', 'reproduce', 'restore', 'show', 'start']);
     expect(complete('mlx --tracking-uri .mlx runs l')).toEqual(['list']);
     expect(complete('mlx serve --max-b')).toEqual(['--max-batch-delay-ms', '--max-batch-size', '--max-body-mb']);
     expect(complete('mlx predict m --input data.')).toEqual(['data.csv', 'data.jsonl']);

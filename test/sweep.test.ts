@@ -1,5 +1,6 @@
 // `mlx sweep` end to end: real sweeps of a small training script (test/fixtures/sweep/train.mjs),
 // each child a real `mlx run`, checked through the CLI the way users and scripts see them.
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mlx, mlxJson, ROOT, tempProject } from './helpers/cli.js';
@@ -108,9 +109,18 @@ describe('mlx sweep', () => {
       });
       expect(JSON.parse(parent.tags['mlx.sweep.config'])).toMatchObject({ params: ['lr=0.001,0.01,0.1', 'bs=32,64'], parallel: 2 });
 
-      // mlx compare --sweep: the six children side by side, best marked as the sweep judged it.
+      // mlx compare --sweep: the six children, best first by the sweep's metric (issue 22 item 8), best marked as the sweep judged it.
       const cmp = mlxJson(dir, ['compare', '--sweep', doc.parent_run_id.slice(0, 8)]);
-      expect(cmp.runs.map((r: any) => r.tags['mlx.sweep.trial'])).toEqual(['1', '2', '3', '4', '5', '6']);
+      expect(cmp.sorted_by).toBe('val_accuracy');
+      expect(cmp.runs.map((r: any) => r.tags['mlx.sweep.trial']).sort()).toEqual(['1', '2', '3', '4', '5', '6']);
+      expect(cmp.runs[0].run_id).toBe(doc.best.run_id);
+      const accs = cmp.runs.map((r: any) => cmp.metrics.val_accuracy[r.run_id]);
+      expect(accs).toEqual([...accs].sort((a, b) => b - a));
+      // --plot of a sweep: parallel coordinates (one line per trial) above the metric curves.
+      expect(mlx(dir, ['compare', '--sweep', doc.parent_run_id, '--plot', 'sweep.svg']).code).toBe(0);
+      const svg = fs.readFileSync(path.join(dir, 'sweep.svg'), 'utf8');
+      expect(svg.match(/<polyline class="trial"/g)).toHaveLength(6);
+      expect(svg).toContain('val_accuracy (higher is better)');
       expect(cmp.best.val_accuracy).toEqual({ direction: 'max', run_ids: [doc.best.run_id] });
       expect(cmp.differingParams).toEqual(expect.arrayContaining(['lr', 'bs']));
     },

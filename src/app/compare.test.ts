@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildComparison, metricDirection } from './compare.js';
+import { buildComparison, metricDirection, sortByMetric } from './compare.js';
 import type { Run } from '../core/entities.js';
 
 function run(id: string, params: Record<string, string>, metrics: Record<string, number>): Run {
@@ -130,5 +130,14 @@ describe('buildComparison', () => {
 
   it('handles no runs', () => {
     expect(buildComparison([])).toEqual({ runs: [], params: {}, metrics: {}, differingParams: [], best: {} });
+  });
+});
+
+describe('sortByMetric', () => {
+  const m = (id: string, metrics: Record<string, number>) => run(id, {}, metrics);
+  it('best first in the metric direction; missing and NaN last, in the given order', () => {
+    const runs = [m('a', { loss: 0.3 }), m('b', {}), m('c', { loss: 0.1 }), m('d', { loss: NaN }), m('e', { loss: 0.2 })];
+    expect(sortByMetric(runs, 'loss').map((r) => r.info.run_id)).toEqual(['c', 'e', 'a', 'b', 'd']);
+    expect(sortByMetric(runs, 'loss', { maximize: ['loss'] }).map((r) => r.info.run_id)).toEqual(['a', 'e', 'c', 'b', 'd']);
   });
 });

@@ -108,3 +108,16 @@ function dict<T>(): Record<string, T> {
 function has(rec: Record<string, unknown>, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(rec, key);
 }
+
+/**
+ * Runs ordered by a metric's latest value, best first (the direction as metricDirection says);
+ * runs without it, or with NaN, go last in their given order. The sort is stable.
+ */
+export function sortByMetric(runs: Run[], key: string, opts: CompareOptions = {}): Run[] {
+  const sign = metricDirection(key, opts) === 'min' ? 1 : -1;
+  const value = (r: Run) => (key in r.metrics && !Number.isNaN(r.metrics[key]) ? r.metrics[key] : null);
+  return runs
+    .map((r, i) => ({ r, i, v: value(r) }))
+    .sort((a, b) => (a.v === null ? (b.v === null ? a.i - b.i : 1) : b.v === null ? -1 : sign * (a.v - b.v) || a.i - b.i))
+    .map((x) => x.r);
+}

@@ -29,6 +29,8 @@ export interface RunCommandOptions {
    * The command gets no stdin (a background group reading the terminal would be stopped).
    */
   processGroup?: boolean;
+  /** Started with the command's pid (system metrics, system-metrics.ts); stopped once it ends, before the run does. */
+  sampler?: (pid: number) => { stop(): Promise<void> };
 }
 
 export interface RunCommandResult {
@@ -115,6 +117,7 @@ export async function runCommand(o: RunCommandOptions): Promise<RunCommandResult
 
   const [cmd, ...args] = o.command;
   const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, stdio: [o.processGroup ? 'ignore' : 'inherit', 'pipe', 'pipe'], detached: !!o.processGroup });
+  const sampling = child.pid !== undefined ? o.sampler?.(child.pid) : undefined;
   let received: NodeJS.Signals | null = null;
   const forward = (sig: NodeJS.Signals) => {
     received = sig;
@@ -158,6 +161,7 @@ export async function runCommand(o: RunCommandOptions): Promise<RunCommandResult
     child.on('close', (code, signal) => resolve({ code, signal }));
   });
   for (const s of FORWARDED) process.off(s, forward);
+  await sampling?.stop();
   if (!ended.error) await streams;
   clearInterval(timer);
   await flush();

@@ -9,7 +9,35 @@ export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
 
 /** What the value of an option or argument is, for completing it. */
-export type ValueKind = { kind: 'file' } | { kind: 'dir' } | { kind: 'command' } | { kind: 'text' } | { kind: 'choices'; choices: string[] };
+export type ValueKind =
+  | { kind: 'file' }
+  | { kind: 'dir' }
+  | { kind: 'command' }
+  | { kind: 'text' }
+  | { kind: 'choices'; choices: string[] }
+  /** Names read from the store when completing (`mlx __complete WHAT`); model-uris offer files too. */
+  | { kind: 'store'; what: 'experiments' | 'models' | 'model-uris' };
+
+/**
+ * Flags whose values the code checks against a fixed list rather than commander's choices (their
+ * refusals are worded by mlx): the list, for completion.
+ */
+const ENUMERATED: Record<string, string[]> = {
+  '--test': ['auto', 'ks', 'chisquare', 'z', 'psi', 'wasserstein', 'jensenshannon'],
+  '--view': ['active', 'deleted', 'all'],
+  '--goal': ['min', 'max'],
+  '--strategy': ['grid', 'random'],
+  '--status': ['FINISHED', 'FAILED', 'KILLED'],
+};
+
+/** Store-backed values by argument name: a model argument of `mlx models …` is a model name or reference. */
+function storeKind(name: string, path: string[]): ValueKind | null {
+  const n = name.toLowerCase().replace(/\.\.\.$/, '');
+  if (n === 'experiment') return { kind: 'store', what: 'experiments' };
+  if (n === 'model-uri') return { kind: 'store', what: 'model-uris' };
+  if (path[0] === 'models' && (n === 'model' || n === 'name')) return { kind: 'store', what: 'models' };
+  return null;
+}
 
 export interface OptionSpec {
   long?: string;
@@ -49,7 +77,7 @@ export function commandSpec(cmd: Command, path: string[] = []): CommandSpec {
       name: a.name(),
       required: a.required,
       variadic: a.variadic,
-      value: a.argChoices ? { kind: 'choices', choices: a.argChoices } : kindOf(a.name()),
+      value: a.argChoices ? { kind: 'choices', choices: a.argChoices } : (storeKind(a.name(), path) ?? kindOf(a.name())),
     })),
     subcommands: help
       .visibleCommands(cmd)
@@ -67,7 +95,17 @@ function optionSpec(o: Option): OptionSpec {
     value:
       placeholder === undefined
         ? undefined
-        : { ...(o.argChoices ? { kind: 'choices' as const, choices: o.argChoices } : kindOf(placeholder)), name: placeholder, optional: o.optional },
+        : {
+            ...(o.argChoices
+              ? { kind: 'choices' as const, choices: o.argChoices }
+              : o.long && ENUMERATED[o.long]
+                ? { kind: 'choices' as const, choices: ENUMERATED[o.long] }
+                : o.long === '--experiment'
+                  ? { kind: 'store' as const, what: 'experiments' as const }
+                  : kindOf(placeholder)),
+            name: placeholder,
+            optional: o.optional,
+          },
     repeatable: o.variadic || /\brepeatable\b/i.test(o.description),
   };
 }

@@ -30,7 +30,7 @@ describe('commandSpec', () => {
   it('reads every command, subcommand and option of the program, without `help`', () => {
     expect(spec.subcommands.map((c) => c.name)).toEqual(expect.arrayContaining(['run', 'runs', 'log', 'models', 'serve', 'drift', 'db', 'completion']));
     expect(spec.subcommands.map((c) => c.name)).not.toContain('help');
-    expect(find(spec, 'runs').subcommands.map((c) => c.name)).toEqual(['list', 'show', 'delete', 'restore', 'start', 'end', 'reproduce']);
+    expect(find(spec, 'runs').subcommands.map((c) => c.name)).toEqual(['list', 'show', 'delete', 'restore', 'start', 'end', 'reproduce', 'history']);
     expect(spec.options.map((o) => o.long)).toEqual(expect.arrayContaining(['--tracking-uri', '--version', '--help']));
     expect(find(spec, 'serve').options.map((o) => o.long)).toContain('--max-batch-size');
   });
@@ -40,7 +40,7 @@ describe('commandSpec', () => {
     expect(opt('predict', '--input').value).toMatchObject({ kind: 'file', optional: false });
     expect(opt('drift', '--reference').value).toMatchObject({ kind: 'file' });
     expect(opt('server', '--artifacts-destination').value).toMatchObject({ kind: 'dir' });
-    expect(opt('runs list', '--experiment')).toMatchObject({ value: { kind: 'text' }, repeatable: true, short: '-e' });
+    expect(opt('runs list', '--experiment')).toMatchObject({ value: { kind: 'store', what: 'experiments' }, repeatable: true, short: '-e' });
     expect(opt('runs list', '--json').value).toBeUndefined();
     expect(opt('monitor', '--log-to-run').value).toMatchObject({ optional: true });
     expect(find(spec, 'run').args).toEqual([{ name: 'cmd', required: true, variadic: true, value: { kind: 'command' } }]);

@@ -25,6 +25,9 @@ const header = (shell: Shell, bin: string) =>
 
 // ---------------------------------------------------------------- bash
 
+/** How the bash script names a value's kind: file, dir, command, text, "choices A B", "store WHAT". */
+const bashKind = (v: ValueKind) => (v.kind === 'choices' ? `choices ${v.choices.join(' ')}` : v.kind === 'store' ? `store ${v.what}` : v.kind);
+
 /** A bash script defining _BIN (the completion function) and registering it with `complete`. */
 export function bashScript(root: CommandSpec): string {
   const bin = root.name;
@@ -37,7 +40,7 @@ export function bashScript(root: CommandSpec): string {
   for (const s of nodes)
     for (const o of s.options) {
       if (!o.value || o.value.optional) continue;
-      const what = o.value.kind === 'choices' ? `choices ${o.value.choices.join(' ')}` : o.value.kind;
+      const what = bashKind(o.value);
       valueOptions.push(
         `    ${names(o)
           .map((n) => sq(`${s.path.join(' ')}|${n}`))
@@ -48,7 +51,7 @@ export function bashScript(root: CommandSpec): string {
     .filter((s) => s.subcommands.length === 0 && s.args.some((a) => a.value.kind !== 'text'))
     .map((s) => {
       const a = s.args.find((x) => x.value.kind !== 'text')!;
-      return `    ${key(s)}) echo ${sq(a.value.kind === 'choices' ? `choices ${a.value.choices.join(' ')}` : a.value.kind)} ;;`;
+      return `    ${key(s)}) echo ${sq(bashKind(a.value))} ;;`;
     });
   return `${header('bash', bin)}# Install: ${bin} completion bash > ~/.local/share/bash-completion/completions/${bin}
 #     or: echo 'source <(${bin} completion bash)' >> ~/.bashrc
@@ -86,6 +89,12 @@ ${fn}_complete_value() {
     dir) compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
     command) mapfile -t COMPREPLY < <(compgen -c -- "$cur") ;;
     choices\\ *) mapfile -t COMPREPLY < <(compgen -W "\${1#choices }" -- "$cur") ;;
+    # Names from the store (experiments, models, models:/ URIs), read by mlx itself on each TAB.
+    store\\ *)
+      local IFS=$'\\n'
+      mapfile -t COMPREPLY < <(compgen -W "$(command ${bin} __complete "\${1#store }" 2>/dev/null)" -- "$cur")
+      if [[ \${1#store } == model-uris ]]; then compopt -o filenames 2>/dev/null; mapfile -t -O \${#COMPREPLY[@]} COMPREPLY < <(compgen -f -- "$cur"); fi
+      declare -F __ltrim_colon_completions >/dev/null && __ltrim_colon_completions "$cur" ;;
   esac
 }
 
@@ -149,6 +158,9 @@ function zshAction(v: ValueKind): string {
       return '_normal';
     case 'choices':
       return `(${v.choices.join(' ')})`;
+    case 'store':
+      // $words[1]: the mlx being completed (the script may be installed under another name).
+      return `{compadd -- \${(f)"$(command $words[1] __complete ${v.what} 2>/dev/null)"}${v.what === 'model-uris' ? '; _files' : ''}}`;
     default:
       return ' ';
   }
@@ -225,6 +237,9 @@ fi
 
 const fq = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
+/** Names from the store, through the script's _BIN_store function. */
+const fishStore = (bin: string, what: string) => `(__${bin.replace(/\W/g, '_')}_store ${what})`;
+
 /** A fish script: `complete` lines guarded by the command path the words so far lead to. */
 export function fishScript(root: CommandSpec): string {
   const bin = root.name;
@@ -261,7 +276,9 @@ export function fishScript(root: CommandSpec): string {
               ? " -x -a '(__fish_complete_directories)'"
               : v.kind === 'choices'
                 ? ` -x -a ${fq(v.choices.join(' '))}`
-                : ' -x';
+                : v.kind === 'store'
+                  ? ` ${v.what === 'model-uris' ? '-r -F' : '-x'} -a ${fq(fishStore(bin, v.what))}`
+                  : ' -x';
       }
       lines.push(`complete -c ${bin} ${when} ${flags}${value} -d ${fq(o.description)}`);
     }
@@ -270,8 +287,15 @@ export function fishScript(root: CommandSpec): string {
     else if (arg?.value.kind === 'dir') lines.push(`complete -c ${bin} ${when} -a '(__fish_complete_directories)'`);
     else if (arg?.value.kind === 'choices') lines.push(`complete -c ${bin} ${when} -a ${fq(arg.value.choices.join(' '))}`);
     else if (arg?.value.kind === 'command') lines.push(`complete -c ${bin} ${when} -a '(__fish_complete_command)'`);
+    else if (arg?.value.kind === 'store')
+      lines.push(`complete -c ${bin} ${when}${arg.value.what === 'model-uris' ? ' -F' : ''} -a ${fq(fishStore(bin, arg.value.what))}`);
   }
   return `${header('fish', bin)}# Install: ${bin} completion fish > ~/.config/fish/completions/${bin}.fish
+
+# Names from the store (experiments, models, models:/ URIs), read by ${bin} itself on each TAB.
+function ${fn}_store
+    command -q ${bin}; and command ${bin} __complete $argv[1] 2>/dev/null
+end
 
 function ${fn}_subcommands
     switch "$argv[1]"

@@ -11,8 +11,11 @@ interface Node {
   cmd: Command;
 }
 
+/** The commands people see: hidden ones (`mlx __complete`, for the completion scripts) have no help to check. */
 function tree(cmd: Command, path: string[] = []): Node[] {
-  return cmd.commands.flatMap((c) => [{ path: [...path, c.name()], cmd: c }, ...tree(c, [...path, c.name()])]);
+  return cmd.commands
+    .filter((c) => !(c as unknown as { _hidden?: boolean })._hidden)
+    .flatMap((c) => [{ path: [...path, c.name()], cmd: c }, ...tree(c, [...path, c.name()])]);
 }
 
 const all = (cmd: Command): Command[] => [cmd, ...cmd.commands.flatMap(all)];

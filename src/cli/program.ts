@@ -2,7 +2,9 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { causeChain, MlxError, toExitCode } from '../core/errors.js';
 import { printable } from './output.js';
+import { registerArtifactsCommands } from './commands/artifacts.js';
 import { registerCompareCommand } from './commands/compare.js';
+import { registerCompleteValuesCommand } from './commands/complete-values.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerContainerizeCommand } from './commands/containerize.js';
 import { registerDataCommands } from './commands/data.js';
@@ -57,6 +59,7 @@ export function buildProgram(): Command {
   registerRunsCommands(program);
   registerLogCommands(program);
   registerExperimentCommands(program);
+  registerArtifactsCommands(program);
   registerCompareCommand(program);
   registerRegisterCommand(program);
   registerModelsCommands(program);
@@ -73,6 +76,7 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerDbCommands(program);
   registerCompletionCommand(program);
+  registerCompleteValuesCommand(program);
   // Also after the command name (`mlx runs list --tracking-uri X`, as MLflow's CLI takes it): the
   // program's own option is read only before it, since `mlx run` passes the rest to its command.
   for (const cmd of allCommands(program))

@@ -25,6 +25,26 @@ export interface ListenOptions {
 }
 
 /** The one place that opens a port: serves a Hono app on host:port (port 0 picks a free one). */
+/**
+ * Refuses a port that is taken, by binding and releasing it, before a command does anything that
+ * stays (`mlx ui` creating a store): the same message listen() gives. Port 0 is always free.
+ */
+export async function checkPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const { createServer } = await import('node:net');
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, host, port)));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+const listenError = (err: NodeJS.ErrnoException, host: string, port: number) =>
+  new MlxError(
+    'INVALID_STATE',
+    err.code === 'EADDRINUSE' ? `port ${port} on ${host} is in use; pick another with --port` : `cannot listen on ${host}:${port}: ${err.message}`,
+  );
+
 export async function listen(app: Hono, opts: ListenOptions): Promise<Listening> {
   const { serve } = await import('@hono/node-server');
   const requestTimeout = opts.requestTimeoutMs ?? NODE_REQUEST_TIMEOUT_MS;
@@ -39,16 +59,7 @@ export async function listen(app: Hono, opts: ListenOptions): Promise<Listening>
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port, serverOptions }) as Server;
     s.once('listening', () => resolve(s));
-    s.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new MlxError(
-          'INVALID_STATE',
-          err.code === 'EADDRINUSE'
-            ? `port ${opts.port} on ${opts.host} is in use; pick another with --port`
-            : `cannot listen on ${opts.host}:${opts.port}: ${err.message}`,
-        ),
-      ),
-    );
+    s.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, opts.host, opts.port)));
   });
   server.keepAliveTimeout = 65_000;
   const stopWatching = opts.bodyTimeouts ? watchBodies(server, opts.bodyTimeouts, requestTimeout) : () => undefined;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { CsvSyntaxError, checkHeader, checkWidth, csvRecords } from '../core/csv-records.js';
-import { invalid } from '../core/errors.js';
+import { MlxError, invalid } from '../core/errors.js';
 import { fileError, isSystemError, readableStat } from '../core/file-errors.js';
 import { jsonLines } from '../core/json-lines.js';
 import { CellError, parseCell } from './cells.js';
@@ -32,11 +32,34 @@ export function listImages(dir: string): string[] {
   return files;
 }
 
+/**
+ * One row of an input file: its numbers in the model's column order, or the refusal of its first bad
+ * value (a CellError naming the line and column, or a row of the wrong width), plus the input
+ * values `--keep-columns` carries into the output.
+ */
+export type RowItem = { line: number; keep: unknown[] } & ({ values: number[]; error?: undefined } | { values?: undefined; error: MlxError });
+
 export interface RowSource {
-  /** Streams rows of numbers in the model's column order, with their 1-based line numbers. */
-  rows: AsyncGenerator<{ line: number; values: number[] }>;
+  /** Streams rows with their 1-based line numbers; a row's own bad value comes as its error, never thrown. */
+  rows: AsyncGenerator<RowItem>;
   /** Bytes read so far, for progress. */
   readonly bytesRead: number;
+}
+
+/** Which columns to read: the model's, in order (null: the file's order) and the ones to carry into the output. */
+export interface RowColumns {
+  model: string[] | null;
+  keep?: string[];
+}
+
+/** A row's values, or the MlxError (a bad cell, a wrong width) that refuses the row. */
+function rowOf(line: number, keep: unknown[], read: () => number[]): RowItem {
+  try {
+    return { line, keep, values: read() };
+  } catch (err) {
+    if (err instanceof MlxError) return { line, keep, error: err };
+    throw err;
+  }
 }
 
 /**
@@ -58,7 +81,7 @@ function toNumber(v: unknown, where: () => string): number {
 }
 
 /** Picks the model's columns out of a header, or refuses naming what is missing. */
-function columnOrder(header: string[], wanted: string[] | null, width: number | null, file: string): number[] {
+function columnOrder(header: string[], wanted: string[] | null, width: number | null, file: string, keep: string[]): number[] {
   if (wanted) {
     return wanted.map((w) => {
       const i = header.indexOf(w);
@@ -66,9 +89,13 @@ function columnOrder(header: string[], wanted: string[] | null, width: number | 
       return i;
     });
   }
-  if (width !== null && header.length !== width)
-    throw invalid(`${file} has ${header.length} columns but the model takes ${width}; name the ones to use with --columns a,b,c`);
-  return header.map((_, i) => i);
+  // Without names, the model takes every column but the kept ones (an id is not a feature).
+  const features = header.map((_, i) => i).filter((i) => !keep.includes(header[i]));
+  if (width !== null && features.length !== width)
+    throw invalid(
+      `${file} has ${features.length} ${keep.length ? 'columns besides the kept ones' : 'columns'} but the model takes ${width}; name the ones to use with --columns a,b,c`,
+    );
+  return features;
 }
 
 /** A file's bytes as UTF-8 text, refusing a file with a NUL byte (not text: an image, an archive, a model). */
@@ -85,7 +112,9 @@ async function* textOf(stream: AsyncIterable<Buffer>, file: string): AsyncGenera
 }
 
 /** Reads CSV (with a header row) or JSON lines (objects or arrays) as rows, streaming. */
-export function readRows(file: string, kind: 'csv' | 'jsonl', columns: string[] | null, width: number | null): RowSource {
+export function readRows(file: string, kind: 'csv' | 'jsonl', cols: RowColumns, width: number | null): RowSource {
+  const columns = cols.model;
+  const keepNames = cols.keep ?? [];
   const state = { bytes: 0 };
   // The stream is opened only once its consumer is attached, so no data flows into the void.
   const open = (highWaterMark?: number) => {
@@ -96,18 +125,32 @@ export function readRows(file: string, kind: 'csv' | 'jsonl', columns: string[] 
   async function* csvRows() {
     let order: number[] | null = null;
     let header: string[] = [];
+    let keepAt: number[] = [];
     let rows = 0;
     try {
       for await (const rec of csvRecords(textOf(open(1 << 20), file))) {
         if (!order) {
           header = rec.fields.map((h) => h.trim());
           checkHeader(header, file);
-          order = columnOrder(header, columns, width, file);
+          order = columnOrder(header, columns, width, file, keepNames);
+          keepAt = keepNames.map((k) => {
+            const i = header.indexOf(k);
+            if (i < 0) throw invalid(`${file} has no column ${JSON.stringify(k)} to keep; its columns are ${header.join(', ')}`);
+            return i;
+          });
           continue;
         }
-        checkWidth(rec, header.length, file);
         rows++;
-        yield { line: rec.line, values: order.map((i) => toNumber(rec.fields[i], () => `${file} line ${rec.line}, column ${JSON.stringify(header[i])}`)) };
+        const fields = rec.fields;
+        const cols = order;
+        yield rowOf(
+          rec.line,
+          keepAt.map((i) => fields[i] ?? ''),
+          () => {
+            checkWidth(rec, header.length, file);
+            return cols.map((i) => toNumber(fields[i], () => `${file} line ${rec.line}, column ${JSON.stringify(header[i])}`));
+          },
+        );
       }
     } catch (err) {
       if (err instanceof CsvSyntaxError) throw invalid(`${file} is not valid CSV: line ${err.line}: ${err.reason}`, err);
@@ -120,17 +163,21 @@ export function readRows(file: string, kind: 'csv' | 'jsonl', columns: string[] 
     let rows = 0;
     for await (const { line, value: obj } of jsonLines(open(), file)) {
       rows++;
-      if (Array.isArray(obj)) yield { line, values: obj.map((v, i) => toNumber(v, () => `${file} line ${line}, column ${i}`)) };
-      else if (obj && typeof obj === 'object') {
+      if (Array.isArray(obj)) {
+        if (keepNames.length) throw invalid(`${file} line ${line} is a list, not an object: there are no columns to keep by name`);
+        yield rowOf(line, [], () => obj.map((v, i) => toNumber(v, () => `${file} line ${line}, column ${i}`)));
+      } else if (obj && typeof obj === 'object') {
         const rec = obj as Record<string, unknown>;
-        const keys = columns ?? Object.keys(rec);
-        yield {
+        const keys = columns ?? Object.keys(rec).filter((k) => !keepNames.includes(k));
+        yield rowOf(
           line,
-          values: keys.map((k) => {
-            if (!(k in rec)) throw invalid(`${file} line ${line} has no ${JSON.stringify(k)}`);
-            return toNumber(rec[k], () => `${file} line ${line}, column ${JSON.stringify(k)}`);
-          }),
-        };
+          keepNames.map((k) => rec[k] ?? null),
+          () =>
+            keys.map((k) => {
+              if (!(k in rec)) throw invalid(`${file} line ${line} has no ${JSON.stringify(k)}`);
+              return toNumber(rec[k], () => `${file} line ${line}, column ${JSON.stringify(k)}`);
+            }),
+        );
       } else throw invalid(`${file} line ${line} is neither an array nor an object`);
     }
     if (rows === 0) throw invalid(`${file} has no rows; JSON lines files hold one row (an object or a list) per line`);

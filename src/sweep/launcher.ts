@@ -27,8 +27,10 @@ export interface LaunchSpec {
 export interface ChildExit {
   code: number | null;
   signal: NodeJS.Signals | null;
-  /** The last line the child wrote on stderr that was not mlx's own, to say why it failed. */
+  /** The last line the child wrote on stderr that was not mlx's own. */
   lastLine: string | null;
+  /** The first stderr line that reads as an error (see ERROR_LINE): why a trial failed, before the noise that follows it. */
+  firstError: string | null;
   /** Set when the process could not be started at all. */
   error?: string;
 }
@@ -48,6 +50,21 @@ export type Launcher = (spec: LaunchSpec) => ChildHandle;
 export const MLX_BIN = fileURLToPath(new URL('../../bin/mlx.js', import.meta.url));
 const RUN_LINE = /^mlx: run ([0-9a-f]{32}) \(/;
 const OWN_LINE = /^mlx: run [0-9a-f]{32} /;
+/**
+ * A line that says what went wrong: Python's `ValueError: …` (not the `Traceback` header or the
+ * `File "…"` lines before it), `error:`, `fatal:`, `No such file`, `command not found`,
+ * `Permission denied`, `Killed`. The first such line is the cause; later ones are usually its echo.
+ */
+const ERROR_LINE = /error|exception|fatal|failed|cannot|can't|not found|no such file|denied|killed|panic|abort/i;
+
+/** The first error-looking line among a child's stderr lines (trimmed, at most 300 characters), or null. */
+export function firstErrorLine(lines: Iterable<string>): string | null {
+  for (const l of lines) {
+    const t = l.trim();
+    if (t && !OWN_LINE.test(t) && !RUN_LINE.test(t) && !/^Traceback \(most recent call last\)/.test(t) && ERROR_LINE.test(t)) return t.slice(0, 300);
+  }
+  return null;
+}
 
 /** The `mlx run` arguments of a trial. */
 export function mlxRunArgs(spec: LaunchSpec): string[] {
@@ -79,6 +96,7 @@ export function spawnMlxRun(spec: LaunchSpec, bin: string = MLX_BIN): ChildHandl
   let resolveId!: (id: string | null) => void;
   const runId = new Promise<string | null>((r) => (resolveId = r));
   let lastLine: string | null = null;
+  let firstError: string | null = null;
 
   const lines = (stream: 'stdout' | 'stderr', src: NodeJS.ReadableStream) => {
     let held = '';
@@ -86,7 +104,10 @@ export function spawnMlxRun(spec: LaunchSpec, bin: string = MLX_BIN): ChildHandl
       if (stream === 'stderr') {
         const m = RUN_LINE.exec(line);
         if (m) resolveId(m[1]);
-        else if (!OWN_LINE.test(line) && line.trim() !== '') lastLine = line.trim().slice(0, 300);
+        else if (!OWN_LINE.test(line) && line.trim() !== '') {
+          lastLine = line.trim().slice(0, 300);
+          firstError ??= firstErrorLine([line]);
+        }
       }
       spec.onLine?.(stream, line);
     };
@@ -107,12 +128,12 @@ export function spawnMlxRun(spec: LaunchSpec, bin: string = MLX_BIN): ChildHandl
   const exited = new Promise<ChildExit>((resolve) => {
     child.on('error', (err) => {
       resolveId(null);
-      resolve({ code: null, signal: null, lastLine, error: err.message });
+      resolve({ code: null, signal: null, lastLine, firstError, error: err.message });
     });
     child.on('close', async (code, signal) => {
       await streams;
       resolveId(null);
-      resolve({ code, signal, lastLine });
+      resolve({ code, signal, lastLine, firstError });
     });
   });
   const alive = () => child.exitCode === null && child.signalCode === null && child.pid !== undefined;

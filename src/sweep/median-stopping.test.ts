@@ -17,6 +17,20 @@ describe('median', () => {
   });
 });
 
+describe('automatic warm-up (no --early-stop-warmup)', () => {
+  it('is a quarter of the steps completed runs reached, at least 1: early steps of a long run are not judged', () => {
+    const long = (n: number, v: number) => Array.from({ length: n }, (_, i) => ({ step: i + 1, value: v }));
+    const done = curves(long(20, 0.9), long(20, 0.8), long(20, 0.85));
+    expect(done.autoWarmup()).toBe(5);
+    const auto = { goal: 'max' as const, minRuns: 3, warmupSteps: null };
+    // A slow starter: worse than the median at steps 1-4 (not judged), judged from step 5.
+    expect(medianStop(long(4, 0.1), done, auto)).toBeNull();
+    expect(medianStop(long(6, 0.1), done, auto)).toMatchObject({ step: 5 });
+    expect(curves(curve(0.5, 0.6)).autoWarmup()).toBe(1);
+    expect(new CompletedCurves().autoWarmup()).toBe(1);
+  });
+});
+
 describe('medianStop', () => {
   const done = curves(curve(0.5, 0.6, 0.7), curve(0.4, 0.5, 0.6), curve(0.45, 0.55, 0.65));
   const max = { goal: 'max' as const, minRuns: 3, warmupSteps: 0 };

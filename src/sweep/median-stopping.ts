@@ -13,8 +13,12 @@ export interface MedianRuleOptions {
   goal: 'min' | 'max';
   /** Completed runs with a value at a step before that step is judged (Ray Tune's min_samples_required). */
   minRuns: number;
-  /** Steps before this one are never judged (Optuna's n_warmup_steps). */
-  warmupSteps: number;
+  /**
+   * Steps before this one are never judged (Optuna's n_warmup_steps). null: automatic, a quarter
+   * of the steps completed runs reached (the median of their last steps), so early noisy steps of a
+   * 20-epoch run or a 10,000-iteration run are not judged alike, and a step 0 never is.
+   */
+  warmupSteps: number | null;
 }
 
 export interface StopDecision {
@@ -29,12 +33,14 @@ export interface StopDecision {
 /** The curves of completed runs, indexed by step. */
 export class CompletedCurves {
   private readonly byStep = new Map<number, number[]>();
+  private readonly lastSteps: number[] = [];
   private n = 0;
 
   /** Adds one completed run's history; where it logged a step twice, its last value counts. */
   add(history: StepValue[]): void {
     const last = new Map<number, number>();
     for (const p of history) last.set(p.step, p.value);
+    if (history.length) this.lastSteps.push(lastStep(history));
     for (const [step, value] of last) {
       if (Number.isNaN(value)) continue;
       const values = this.byStep.get(step) ?? [];
@@ -52,6 +58,11 @@ export class CompletedCurves {
   get count(): number {
     return this.n;
   }
+
+  /** The automatic warm-up: a quarter of the median last step of the completed runs, at least 1. */
+  autoWarmup(): number {
+    return this.lastSteps.length ? Math.max(1, Math.ceil(median(this.lastSteps) / 4)) : 1;
+  }
 }
 
 /** The median of a non-empty list (the mean of the two middle values for an even count). */
@@ -67,13 +78,14 @@ export function median(values: number[]): number {
  */
 export function medianStop(history: StepValue[], completed: CompletedCurves, opts: MedianRuleOptions, afterStep = -Infinity): StopDecision | null {
   const sorted = [...history].sort((a, b) => a.step - b.step);
+  const warmup = opts.warmupSteps ?? completed.autoWarmup();
   let best = NaN;
   for (let i = 0; i < sorted.length; i++) {
     const { step, value } = sorted[i];
     if (!Number.isNaN(value) && (Number.isNaN(best) || (opts.goal === 'max' ? value > best : value < best))) best = value;
     // Judge a step once all of its points are in.
     if (i + 1 < sorted.length && sorted[i + 1].step === step) continue;
-    if (step <= afterStep || step < opts.warmupSteps) continue;
+    if (step <= afterStep || step < warmup) continue;
     const others = completed.valuesAt(step);
     if (others.length < Math.max(1, opts.minRuns)) continue;
     const m = median(others);

@@ -1,11 +1,11 @@
 import os from 'node:os';
 import type { SweepResults } from './children.js';
 
-export type StoppedBy = 'interrupt' | 'fail-fast' | null;
+export type StoppedBy = 'interrupt' | 'fail-fast' | 'max-failures' | null;
 
 /**
  * How a sweep ended and the exit code `mlx sweep` gives: KILLED with 128 + the signal after an
- * interrupt; FAILED (1) after a fail-fast stop or when no trial finished; else FINISHED (0).
+ * interrupt; FAILED (1) after a fail-fast or max-failures stop or when no trial finished; else FINISHED (0).
  */
 export function sweepOutcome(
   stoppedBy: StoppedBy,
@@ -13,7 +13,7 @@ export function sweepOutcome(
   results: SweepResults,
 ): { status: 'FINISHED' | 'FAILED' | 'KILLED'; exitCode: number } {
   if (stoppedBy === 'interrupt') return { status: 'KILLED', exitCode: 128 + (os.constants.signals[signal ?? 'SIGINT'] ?? 2) };
-  if (stoppedBy === 'fail-fast' || results.counts.finished === 0) return { status: 'FAILED', exitCode: 1 };
+  if (stoppedBy === 'fail-fast' || stoppedBy === 'max-failures' || results.counts.finished === 0) return { status: 'FAILED', exitCode: 1 };
   return { status: 'FINISHED', exitCode: 0 };
 }
 

@@ -36,7 +36,7 @@ describe('buildSweepConfig', () => {
   });
 
   it('records early stopping with its defaults', () => {
-    expect(build({ param: ['lr=1'], metric: 'acc', earlyStop: true }).earlyStop).toEqual({ minRuns: 3, warmupSteps: 0 });
+    expect(build({ param: ['lr=1'], metric: 'acc', earlyStop: true }).earlyStop).toEqual({ minRuns: 3, warmupSteps: null });
     expect(build({ param: ['lr=1'], metric: 'acc', earlyStop: true, earlyStopMinRuns: '5', earlyStopWarmup: '2' }).earlyStop).toEqual({
       minRuns: 5,
       warmupSteps: 2,

@@ -20,14 +20,20 @@ export interface SweepConfig {
   seed: number | null;
   metric: string | null;
   goal: Goal | null;
-  earlyStop: { minRuns: number; warmupSteps: number } | null;
+  /** warmupSteps null: automatic (a quarter of the steps completed runs reached; see median-stopping.ts). */
+  earlyStop: { minRuns: number; warmupSteps: number | null } | null;
   /** The command template, `{key}` not yet substituted. */
   command: string[];
   /** Tags set on the parent and on every child. */
   tags: Record<string, string>;
   parallel: number;
   failFast: boolean;
+  /** Stop after this many trials in a row failed (0: never); absent in sweeps recorded before it existed (3). */
+  maxFailures?: number;
 }
+
+/** Trials failing in a row that stop a sweep unless told otherwise: a broken command fails every trial. */
+export const DEFAULT_MAX_FAILURES = 3;
 
 export interface Trial {
   /** 1-based, stable when the sweep is resumed. */

@@ -4,7 +4,7 @@ import { spawnMlxRun, type ChildHandle, type Launcher } from './launcher.js';
 import { lastStep, medianStop, type StopDecision } from './median-stopping.js';
 import type { OpenedSweep } from './open-sweep.js';
 import { finishSweepParent, settleStaleChildren } from './sweep-parent.js';
-import { trialCommand, trialEnv, type Trial } from './sweep-plan.js';
+import { DEFAULT_MAX_FAILURES, trialCommand, trialEnv, type Trial } from './sweep-plan.js';
 import { pendingTrials, sweepOutcome, type StoppedBy } from './sweep-outcome.js';
 import type { SweepEvent, SweepOptions, SweepOutcome, SweepProgress } from './sweep-types.js';
 
@@ -29,7 +29,8 @@ const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 /**
  * Runs an opened sweep's trials, `parallel` at a time: starts each as a child `mlx run`, reads
  * running children's curves for the median stopping rule, turns the first Ctrl-C into a clean stop
- * (the second kills), stops at the first failure with fail-fast, and records the end on the parent.
+ * (the second kills), stops at the first failure with fail-fast or after maxFailures in a row, and
+ * records the end on the parent.
  */
 export class SweepRunner {
   private readonly active = new Set<Active>();
@@ -38,6 +39,8 @@ export class SweepRunner {
   private stoppedBy: StoppedBy = null;
   private signal: NodeJS.Signals | null = null;
   private polling = false;
+  /** Trials that failed in a row (a finished one resets it). */
+  private failuresInARow = 0;
 
   constructor(
     private readonly o: SweepOptions,
@@ -142,10 +145,16 @@ export class SweepRunner {
       exit,
       progress: { ...this.progress },
     });
-    if (status === 'FAILED' && (this.o.failFast ?? config.failFast) && this.stoppedBy === null) {
-      this.stoppedBy = 'fail-fast';
-      for (const other of this.active) other.handle.stop('SIGTERM');
-      this.emit({ type: 'stopping', reason: 'fail-fast', signal: null, force: false, running: this.active.size });
+    if (status === 'FAILED') this.failuresInARow++;
+    else if (status === 'FINISHED') this.failuresInARow = 0;
+    const maxFailures = this.o.maxFailures ?? config.maxFailures ?? DEFAULT_MAX_FAILURES;
+    if (status === 'FAILED' && this.stoppedBy === null) {
+      const reason = (this.o.failFast ?? config.failFast) ? 'fail-fast' : maxFailures > 0 && this.failuresInARow >= maxFailures ? 'max-failures' : null;
+      if (reason) {
+        this.stoppedBy = reason;
+        for (const other of this.active) other.handle.stop('SIGTERM');
+        this.emit({ type: 'stopping', reason, signal: null, force: false, running: this.active.size, failures: this.failuresInARow });
+      }
     }
   }
 

@@ -40,7 +40,15 @@ export type SweepEvent =
       exit: ChildExit;
       progress: SweepProgress;
     }
-  | { type: 'stopping'; reason: 'interrupt' | 'fail-fast'; signal: NodeJS.Signals | null; force: boolean; running: number }
+  | {
+      type: 'stopping';
+      reason: 'interrupt' | 'fail-fast' | 'max-failures';
+      signal: NodeJS.Signals | null;
+      force: boolean;
+      running: number;
+      /** max-failures: how many trials failed in a row. */
+      failures?: number;
+    }
   | { type: 'warning'; message: string };
 
 export interface SweepOptions {
@@ -59,6 +67,8 @@ export interface SweepOptions {
   /** Override the recorded parallelism and fail-fast (when resuming). */
   parallel?: number;
   failFast?: boolean;
+  /** Override the recorded number of failures in a row that stop the sweep (0: never). */
+  maxFailures?: number;
   launcher?: Launcher;
   onEvent?: (e: SweepEvent) => void;
   /** Children's output lines, when the user wants to see them. */
@@ -80,8 +90,8 @@ export interface SweepOutcome {
   config: SweepConfig;
   status: 'FINISHED' | 'FAILED' | 'KILLED';
   exitCode: number;
-  stoppedBy: 'interrupt' | 'fail-fast' | null;
+  stoppedBy: 'interrupt' | 'fail-fast' | 'max-failures' | null;
   results: SweepResults;
-  /** Trials never run (after an interrupt or a fail-fast stop). */
+  /** Trials never run (after an interrupt, a fail-fast or a max-failures stop). */
   pending: number;
 }

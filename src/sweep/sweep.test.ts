@@ -63,7 +63,7 @@ function fakeLauncher(store: SqliteStore, behave: (values: Record<string, string
       await store.setTag(id, 'mlx.exit_code', status === 'FAILED' ? '1' : status === 'KILLED' ? '130' : '0');
       await store.updateRun(id, { status, endTime: Date.now() });
       running--;
-      return { code: status === 'FAILED' ? 1 : 0, signal: null, lastLine: b.fail ? 'boom' : null };
+      return { code: status === 'FAILED' ? 1 : 0, signal: null, lastLine: b.fail ? 'boom' : null, firstError: b.fail ? 'boom' : null };
     })();
     return {
       runId,
@@ -137,6 +137,26 @@ describe('runSweep', () => {
     expect(stop).toMatchObject({ status: 'FAILED', exitCode: 1, stoppedBy: 'fail-fast', pending: 1 });
     expect(f.launched.map((s) => s.params.lr)).toEqual(['1', '2']);
     expect((await store.getRun(stop.parentRunId)).params).toEqual({});
+  });
+
+  it('stops after maxFailures trials in a row failed (default 3); a finished trial resets the count; 0 never stops', async () => {
+    const store = newStore();
+    const allFail = fakeLauncher(store, () => ({ fail: true }));
+    const out = await sweep(store, { param: ['lr=1,2,3,4,5,6,7,8'] }, allFail.launcher);
+    expect(out).toMatchObject({ status: 'FAILED', exitCode: 1, stoppedBy: 'max-failures', pending: 5 });
+    expect(allFail.launched).toHaveLength(3);
+
+    // Fails, fails, finishes, fails, fails: never 3 in a row.
+    const mixed = fakeLauncher(store, (p) => ({ fail: p.lr !== '3' && p.lr !== '6', curve: [Number(p.lr)] }));
+    const ok = await sweep(store, { param: ['lr=1,2,3,4,5,6,7'] }, mixed.launcher);
+    expect(ok).toMatchObject({ status: 'FINISHED', stoppedBy: null, pending: 0 });
+    expect(mixed.launched).toHaveLength(7);
+
+    const two = fakeLauncher(store, () => ({ fail: true }));
+    expect(await sweep(store, { param: ['lr=1,2,3,4'], maxFailures: '2' }, two.launcher)).toMatchObject({ stoppedBy: 'max-failures', pending: 2 });
+    const never = fakeLauncher(store, () => ({ fail: true }));
+    expect(await sweep(store, { param: ['lr=1,2,3,4,5'], maxFailures: '0' }, never.launcher)).toMatchObject({ stoppedBy: null, pending: 0 });
+    expect(never.launched).toHaveLength(5);
   });
 
   it('--fail-fast stops the children still running (KILLED)', async () => {

@@ -83,9 +83,18 @@ export function registerExperimentCommands(program: Command): void {
         examples(['mlx experiments delete image-classifier-v3  # soft delete, with its runs', 'mlx experiments restore image-classifier-v3']),
       )
       .action(async (which: string, _o: unknown, cmd: Command) => {
-        await withStore(cmd, false, async (store) => {
-          const id = (await findExperiment(store, which)).experiment_id;
-          await (action === 'delete' ? store.deleteExperiment(id) : store.restoreExperiment(id));
+        const exp = await withStore(cmd, false, async (store) => {
+          const e = await findExperiment(store, which);
+          await (action === 'delete' ? store.deleteExperiment(e.experiment_id) : store.restoreExperiment(e.experiment_id));
+          return e;
         });
+        // Said on stderr, so a script reading stdout sees nothing new.
+        const { printable } = await import('../output.js');
+        const name = printable(JSON.stringify(exp.name));
+        process.stderr.write(
+          action === 'delete'
+            ? `mlx: deleted experiment ${name} (id ${exp.experiment_id}) and its runs; \`mlx experiments restore ${exp.experiment_id}\` brings them back\n`
+            : `mlx: restored experiment ${name} (id ${exp.experiment_id}) and its runs\n`,
+        );
       });
 }

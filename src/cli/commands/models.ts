@@ -68,18 +68,29 @@ function modelsAlias(models: Command): void {
       const { MlxError } = await import('../../core/errors.js');
       const { parseVersion } = await import('../../core/validation.js');
       const { parseRegistryRef } = await import('../../core/uri.js');
+      const { printable } = await import('../output.js');
       const ref = parseRegistryRef(first.startsWith('models:/') ? first.slice('models:/'.length) : first, { allowBare: true });
       // NAME/VERSION ALIAS: the version is in the first argument.
       const inRef = ref.selector !== null && 'version' in ref.selector ? ref.selector.version : null;
       const usage = opts.delete ? 'usage: mlx models alias --delete NAME ALIAS' : 'usage: mlx models alias NAME VERSION ALIAS (or NAME/VERSION ALIAS)';
       if (ref.selector !== null && (opts.delete || inRef === null || third !== undefined)) throw new MlxError('USAGE', usage);
       if (inRef === null && (opts.delete ? third !== undefined : third === undefined)) throw new MlxError('USAGE', usage);
-      await withStore(cmd, false, async (store) =>
-        opts.delete
-          ? store.deleteRegisteredModelAlias(ref.name, second)
-          : inRef !== null
-            ? store.setRegisteredModelAlias(ref.name, second, inRef)
-            : store.setRegisteredModelAlias(ref.name, third!, parseVersion(second)),
+      const alias = opts.delete || inRef !== null ? second : third!;
+      const version = opts.delete ? null : (inRef ?? parseVersion(second));
+      // The version the alias pointed at before, for the confirmation (null: it is new).
+      const before = await withStore(cmd, false, async (store) => {
+        const was = await store.getModelVersionByAlias(ref.name, alias).then(
+          (v) => v.version,
+          () => null,
+        );
+        await (version === null ? store.deleteRegisteredModelAlias(ref.name, alias) : store.setRegisteredModelAlias(ref.name, alias, version));
+        return was;
+      });
+      const shown = printable(`${ref.name}@${alias}`);
+      process.stderr.write(
+        version === null
+          ? `mlx: deleted alias ${shown}${before !== null ? ` (it pointed at version ${before})` : ''}\n`
+          : `mlx: ${shown} → version ${version}${before === null ? ' (new alias)' : before === version ? ' (unchanged)' : ` (was version ${before})`}\n`,
       );
     });
 }
@@ -130,11 +141,14 @@ function modelsTag(models: Command): void {
       if (opts.delete ? value !== undefined : value === undefined)
         throw new MlxError('USAGE', opts.delete ? 'usage: mlx models tag --delete MODEL KEY' : 'usage: mlx models tag MODEL KEY VALUE');
       const { resolveRef } = await import('./models-show.js');
-      await withStore(cmd, false, async (store) => {
+      const target = await withStore(cmd, false, async (store) => {
         const r = await resolveRef(store, ref);
         if (r.version === null) await (opts.delete ? store.deleteRegisteredModelTag(r.name, key) : store.setRegisteredModelTag(r.name, key, value!));
         else await (opts.delete ? store.deleteModelVersionTag(r.name, r.version, key) : store.setModelVersionTag(r.name, r.version, key, value!));
+        return r.version === null ? `model ${r.name}` : `${r.name} version ${r.version}`;
       });
+      const { printable } = await import('../output.js');
+      process.stderr.write(printable(opts.delete ? `mlx: deleted tag ${key} from ${target}` : `mlx: tagged ${target}: ${key}=${value}`) + '\n');
     });
 }
 

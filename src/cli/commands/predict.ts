@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { withStore } from '../context.js';
 import { examples } from '../help.js';
 
@@ -11,7 +11,16 @@ interface PredictFlags {
   labels?: string;
   preprocess?: string;
   device: string;
+  onError: 'fail' | 'skip' | 'null';
+  keepColumns?: string;
+  idColumn?: string;
 }
+
+const list = (text: string | undefined) =>
+  text
+    ?.split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
 
 /** `mlx predict MODEL_URI --input FILE|DIR [--output FILE]`: batch inference without a server. */
 export function registerPredictCommand(program: Command): void {
@@ -28,6 +37,16 @@ export function registerPredictCommand(program: Command): void {
       '40000000',
     )
     .option('--columns <a,b,c>', "input columns in the order the model takes them (default: the model's feature names, else the file's order)")
+    .option('--keep-columns <a,b>', 'input columns copied into every output record (an id, a customer name), to join predictions back')
+    .option('--id-column <name>', 'an input column whose value keys each output record instead of the row number')
+    .addOption(
+      new Option(
+        '--on-error <mode>',
+        'a row with a missing or non-numeric value, or an image that cannot be read: fail (stop, naming it), skip (leave it out, list it), null (write an error row)',
+      )
+        .choices(['fail', 'skip', 'null'])
+        .default('fail'),
+    )
     .option('--labels <file>', 'class names for a model that is not registered')
     .option('--preprocess <spec>', 'preprocessing for a model that is not registered')
     .option('--device <device>', 'auto (CUDA when onnxruntime can use it, else the CPU), cpu, cuda or cuda:N', 'auto')
@@ -35,8 +54,8 @@ export function registerPredictCommand(program: Command): void {
       'after',
       examples([
         'mlx predict models:/customer-value@champion --input production.csv --output predictions.csv',
-        'mlx predict models:/pets-classifier/1 --input photos/  # JSON lines on stdout',
-        'mlx predict value.onnx -i customers.jsonl --columns age,income,score,clicks,time --preprocess tabular',
+        'mlx predict models:/customer-value/1 -i customers.csv -o scored.csv --id-column customer_id --on-error null',
+        'mlx predict models:/pets-classifier/1 -i photos/ -o labels.csv --on-error skip  # lists the files it could not read',
       ]),
     )
     .action(async (uri: string, f: PredictFlags, cmd: Command) => {
@@ -45,7 +64,7 @@ export function registerPredictCommand(program: Command): void {
       const { batchPredict, outputFormat } = await import('../../serving/batch-predict.js');
       const { inputKind } = await import('../../serving/batch-input.js');
       const { Progress } = await import('../progress.js');
-      const { MAX_IMAGE_PIXELS_FLAG, flagValue, intFlag } = await import('../flags.js');
+      const { MAX_IMAGE_PIXELS_FLAG, flagValue, intFlag, usage } = await import('../flags.js');
       const maxImagePixels = intFlag('--max-image-pixels', f.maxImagePixels, { max: MAX_IMAGE_PIXELS_FLAG });
       const batchSize = intFlag('--batch-size', f.batchSize, { min: 1, max: 65536 });
       const { chooseDevice, parseDevice, probeCuda } = await import('../../serving/device.js');
@@ -53,10 +72,10 @@ export function registerPredictCommand(program: Command): void {
       if (device.kind === 'cuda') chooseDevice(device, probeCuda());
       flagValue('--output', () => outputFormat(f.output));
       const kind = inputKind(f.input);
-      const columns = f.columns
-        ?.split(',')
-        .map((c) => c.trim())
-        .filter(Boolean);
+      const columns = list(f.columns);
+      const keep = list(f.keepColumns);
+      if (kind === 'images' && (keep?.length || f.idColumn))
+        throw usage(`${keep?.length ? '--keep-columns' : '--id-column'} applies to rows; images are keyed by file name`);
       const model = await withStore(cmd, false, (store) => loadServedModel(store, uri, { labelsFile: f.labels, preprocess: f.preprocess, device }));
       // The CPU is what predict always used; a GPU is news worth a line.
       if (model.device !== 'cpu') process.stderr.write(`mlx: running on ${model.device}\n`);
@@ -69,13 +88,14 @@ export function registerPredictCommand(program: Command): void {
           output: f.output,
           batchSize,
           columns,
+          keep,
+          idColumn: f.idColumn?.trim() || undefined,
+          onError: f.onError,
           onProgress: (p) => progress.update(p.done, p.fraction),
         });
         progress.done();
-        const rate = summary.seconds > 0 ? Math.round(summary.rows / summary.seconds).toLocaleString('en-US') : '-';
-        process.stderr.write(
-          `mlx: predicted ${summary.rows.toLocaleString('en-US')} ${kind === 'images' ? 'image' : 'row'}${summary.rows === 1 ? '' : 's'} in ${summary.seconds.toFixed(2)} s (${rate}/s)${summary.output ? ` → ${summary.output}` : ''}\n`,
-        );
+        const { printPredictSummary } = await import('./predict-summary.js');
+        printPredictSummary(summary, kind === 'images' ? 'image' : 'row', f.onError);
       } finally {
         progress.done();
         await model.release();

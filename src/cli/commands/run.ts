@@ -10,6 +10,7 @@ interface RunOptions {
   param?: string[];
   tag?: string[];
   input?: string[];
+  systemMetrics: boolean;
 }
 
 /** `mlx run [options] -- CMD ARGS...`: runs a command as the body of a tracked run. */
@@ -24,6 +25,7 @@ export function registerRunCommand(program: Command): void {
     .option('-p, --param <key=value>', 'log a param (repeatable)', collect)
     .option('-t, --tag <key=value>', 'set a tag (repeatable)', collect)
     .option('-i, --input <path>', 'record a data file or folder as an input, stored in the cache at its current digest (repeatable)', collect)
+    .option('--no-system-metrics', "don't sample the command's CPU, memory and GPU as system/* metrics (every MLX_SYSTEM_METRICS_INTERVAL s, default 10)")
     .passThroughOptions()
     .addHelpText(
       'after',
@@ -39,7 +41,16 @@ export function registerRunCommand(program: Command): void {
       const { artifactRepository } = await import('../../artifacts/open-repository.js');
       const { MlxError } = await import('../../core/errors.js');
       const { redactUri } = await import('../../core/uri.js');
+      const { startSystemMetrics } = await import('../../app/system-metrics.js');
       const warn = (m: string) => process.stderr.write(`mlx: ${m}\n`);
+      const { missingCommand } = await import('./run-command-check.js');
+      const missing = missingCommand(command, cmd);
+      if (missing) {
+        const { printable } = await import('../output.js');
+        process.stderr.write(`mlx: ${printable(missing)}\n`);
+        process.exitCode = 127;
+        return;
+      }
       const prepared = prepareRun({
         experiment: experimentArg(opts.experiment),
         name: opts.name,
@@ -55,6 +66,7 @@ export function registerRunCommand(program: Command): void {
       const subdir = gitPrefix();
       if (subdir) prepared.parsedTags['mlx.source.subdir'] ??= subdir;
       const inputs = opts.input?.length ? await snapshotInputs(opts.input) : undefined;
+      const interval = await systemMetricsInterval(opts.systemMetrics);
       const result = await withStore(cmd, true, async (store) => {
         // The command's output is a run artifact: refuse a store that cannot keep one before the run exists.
         if (store.fileRoot === null && !store.http)
@@ -76,6 +88,7 @@ export function registerRunCommand(program: Command): void {
           stdout: process.stdout,
           stderr: process.stderr,
           warn,
+          sampler: interval === null ? undefined : (pid) => startSystemMetrics(store, info.run_id, pid, { intervalS: interval, warn }),
         });
         process.stderr.write(`mlx: run ${info.run_id} ${res.status} (exit code ${res.exitCode})\n`);
         return res;
@@ -108,4 +121,14 @@ function gitPrefix(): string | null {
   } catch {
     return null;
   }
+}
+
+/** Seconds between system metrics samples (MLX_SYSTEM_METRICS_INTERVAL, default 10), or null when turned off. */
+async function systemMetricsInterval(on: boolean): Promise<number | null> {
+  if (!on) return null;
+  const { DEFAULT_SYSTEM_METRICS_INTERVAL_S, SYSTEM_METRICS_INTERVAL_ENV } = await import('../../app/system-metrics.js');
+  const text = process.env[SYSTEM_METRICS_INTERVAL_ENV];
+  if (text === undefined || text.trim() === '') return DEFAULT_SYSTEM_METRICS_INTERVAL_S;
+  const { numberFlag } = await import('../flags.js');
+  return numberFlag(SYSTEM_METRICS_INTERVAL_ENV, text, { min: 0.1, max: 86_400 });
 }

@@ -2,15 +2,7 @@ import type { Command } from 'commander';
 import { experimentArg } from '../../app/experiments.js';
 import { collect, withStore } from '../context.js';
 import { examples } from '../help.js';
-
-interface ListOptions {
-  experiment?: string[];
-  filter?: string;
-  orderBy?: string[];
-  max: string;
-  view: string;
-  json?: boolean;
-}
+import type { ListOptions } from './runs-list.js';
 
 /** `mlx runs list|show|delete|restore|start|end`. */
 export function registerRunsCommands(program: Command): void {
@@ -32,6 +24,7 @@ export function registerRunsCommands(program: Command): void {
   runsStart(runs);
   runsEnd(runs);
   runsReproduce(runs);
+  runsHistory(runs);
 }
 
 /** `mlx runs reproduce`. */
@@ -49,6 +42,22 @@ function runsReproduce(runs: Command): void {
     });
 }
 
+/** `mlx runs history`. */
+function runsHistory(runs: Command): void {
+  runs
+    .command('history <run> <metric>')
+    .description("a metric's every logged value (step, value, time), not only the latest")
+    .option('--csv', 'print CSV: step,value,timestamp (ms)')
+    .option('--json', 'print {"run_id","key","history":[{step,value,timestamp}]} as JSON')
+    .addHelpText('after', examples(['mlx runs history 060a59 val_loss', 'mlx runs history 060a59 val_loss --csv > val_loss.csv']))
+    .action(async (run: string, metric: string, opts: { csv?: boolean; json?: boolean }, cmd: Command) => {
+      const { usage } = await import('../flags.js');
+      if (opts.csv && opts.json) throw usage('--json and --csv: pick one output format');
+      const { metricHistory } = await import('./runs-history.js');
+      await metricHistory(cmd, run, metric, opts);
+    });
+}
+
 /** `mlx runs list`. */
 function runsList(runs: Command): void {
   runs
@@ -60,12 +69,16 @@ function runsList(runs: Command): void {
     .option('-m, --max <n>', 'most runs to show', '100')
     .option('--view <view>', 'active, deleted or all', 'active')
     .option('--json', 'print {"runs":[...]} as JSON')
+    .option('--csv', 'print CSV: ids, names, status, times, every param and metric (or --columns)')
+    .option('--columns <keys>', 'the columns to show, e.g. params.lr,metrics.acc,tags.stage (the ordered-by and filtered-on ones are always shown)')
+    .option('--wide', 'show every param and metric')
+    .option('--flat', 'list children (sweep trials, pipeline stages) in order, not nested under their parent')
     .addHelpText(
       'after',
       examples([
         'mlx runs list --experiment image-classifier-v2 --filter "metrics.val_accuracy > 0.9 and params.optimizer = \'AdamW\'"',
         'mlx runs list -e image-classifier-v2 --order-by "metrics.val_accuracy DESC" --max 5',
-        'mlx runs list --view deleted --json',
+        'mlx runs list -e image-classifier-v2 --columns params.lr,metrics.val_accuracy --csv > runs.csv',
       ]),
     )
     .action(async (opts: ListOptions, cmd: Command) => {

@@ -50,6 +50,9 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
       'USAGE',
       `a PostgreSQL store (${redactUri(uri)}) keeps no files: pass --artifacts-destination DIR for run artifacts and registered models (with several servers, a folder they all share)`,
     );
+  // A taken port is refused before a missing store is created: a command that failed leaves nothing behind.
+  const { checkPortFree } = await import('../../server/listen.js');
+  await checkPortFree(f.host, port);
   // PostgreSQL: registered model files and cards go beside the artifacts, under the proxy's read-only _mlx-registry/.
   const store = await openStore(uri, { create: true, fileRoot: postgres ? path.resolve(destination!, REGISTRY_PREFIX) : undefined });
   const shown = postgres ? redactUri(uri) : uri;

@@ -3,7 +3,15 @@
 import { metricDirection } from '../../app/compare.js';
 import { LIMITS, parseKeyValue, validateKey, validateTagValue } from '../../core/validation.js';
 import { discreteCount, gridSize, PARAM_GRAMMAR, parseParamSpecs } from '../../sweep/param-space.js';
-import { DEFAULT_EARLY_STOP_MIN_RUNS, DEFAULT_RANDOM_RUNS, GRID_LIMIT, type Goal, type Strategy, type SweepConfig } from '../../sweep/sweep-plan.js';
+import {
+  DEFAULT_EARLY_STOP_MIN_RUNS,
+  DEFAULT_MAX_FAILURES,
+  DEFAULT_RANDOM_RUNS,
+  GRID_LIMIT,
+  type Goal,
+  type Strategy,
+  type SweepConfig,
+} from '../../sweep/sweep-plan.js';
 import { flagValue, intFlag, usage } from '../flags.js';
 
 export interface SweepFlags {
@@ -19,6 +27,7 @@ export interface SweepFlags {
   tag?: string[];
   parallel?: string;
   failFast?: boolean;
+  maxFailures?: string;
 }
 
 /** Builds and checks a sweep's definition from its flags; `newSeed` picks a seed when random search has none. */
@@ -66,7 +75,7 @@ export function buildSweepConfig(flags: SweepFlags, command: string[], newSeed: 
   const earlyStop = flags.earlyStop
     ? {
         minRuns: flags.earlyStopMinRuns === undefined ? DEFAULT_EARLY_STOP_MIN_RUNS : intFlag('--early-stop-min-runs', flags.earlyStopMinRuns),
-        warmupSteps: flags.earlyStopWarmup === undefined ? 0 : intFlag('--early-stop-warmup', flags.earlyStopWarmup, { min: 0 }),
+        warmupSteps: flags.earlyStopWarmup === undefined ? null : intFlag('--early-stop-warmup', flags.earlyStopWarmup, { min: 0 }),
       }
     : null;
 
@@ -94,6 +103,7 @@ export function buildSweepConfig(flags: SweepFlags, command: string[], newSeed: 
     tags,
     parallel,
     failFast: !!flags.failFast,
+    maxFailures: maxFailuresFlag(flags.maxFailures) ?? DEFAULT_MAX_FAILURES,
   };
   const recorded = JSON.stringify(config);
   if (recorded.length > LIMITS.tagValueLength)
@@ -105,4 +115,9 @@ export function buildSweepConfig(flags: SweepFlags, command: string[], newSeed: 
 
 function fmtCount(n: number): string {
   return Number.isFinite(n) ? n.toLocaleString('en-US') : 'unbounded';
+}
+
+/** --max-failures N: children failing in a row that stop the sweep (0: never). */
+export function maxFailuresFlag(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : intFlag('--max-failures', text, { min: 0, max: 1_000_000 });
 }

@@ -5,12 +5,13 @@ import { validateRunName } from '../../core/validation.js';
 import type { TrialRow } from '../../sweep/children.js';
 import { runSweep, type SweepEvent, type SweepOutcome, type SweepProgress } from '../../sweep/sweep.js';
 import type { SweepConfig } from '../../sweep/sweep-plan.js';
-import { buildSweepConfig } from './sweep-flags.js';
+import { buildSweepConfig, maxFailuresFlag } from './sweep-flags.js';
+import { missingCommand } from './run-command-check.js';
 import { experimentArg } from '../../app/experiments.js';
 import { startTaggedRun } from '../../app/start-run.js';
 import { withStore } from '../context.js';
 import { intFlag, optional, usage } from '../flags.js';
-import { colors, formatValue, painted, print, printJson, renderTable, type Cell } from '../output.js';
+import { colors, formatValue, painted, print, printable, printJson, renderTable, type Cell } from '../output.js';
 
 export interface SweepCliOptions {
   param?: string[];
@@ -24,6 +25,7 @@ export interface SweepCliOptions {
   earlyStopMinRuns?: string;
   earlyStopWarmup?: string;
   failFast?: boolean;
+  maxFailures?: string;
   experiment?: string;
   name?: string;
   tag?: string[];
@@ -61,6 +63,15 @@ export async function sweepAction(cmd: Command, command: string[], opts: SweepCl
     if (opts.name !== undefined) validateRunName(opts.name);
   }
   const parallel = optional('--parallel', opts.parallel, (flag, text) => intFlag(flag, text, { min: 1, max: 256 }));
+  const maxFailures = maxFailuresFlag(opts.maxFailures);
+  // A command that is not there fails every trial: refuse it before the sweep's parent run exists.
+  if (config && !config.command[0].includes('{')) {
+    const missing = missingCommand(config.command, cmd.parent!.commands.find((c) => c.name() === 'run') ?? cmd);
+    if (missing) {
+      process.stderr.write(`mlx: ${printable(missing.replace('(no run was created)', '(no sweep was started)'))}\n`);
+      return 127;
+    }
+  }
 
   const view = new SweepView(!!opts.stream);
   const outcome = await withStore(cmd, opts.resume === undefined, (store) =>
@@ -76,13 +87,14 @@ export async function sweepAction(cmd: Command, command: string[], opts: SweepCl
       retryFailed: opts.retryFailed,
       parallel,
       failFast: opts.failFast || undefined,
+      maxFailures,
       onEvent: (e) => view.event(e),
       onLine: opts.stream ? (trial, _stream, line) => view.line(`[${trial}] ${line}`) : undefined,
     }),
   ).finally(() => view.close());
   if (opts.json) printJson(toJson(outcome));
   else await printTable(outcome);
-  if (outcome.stoppedBy === 'interrupt' || (outcome.pending > 0 && outcome.stoppedBy === 'fail-fast'))
+  if (outcome.stoppedBy === 'interrupt' || (outcome.pending > 0 && (outcome.stoppedBy === 'fail-fast' || outcome.stoppedBy === 'max-failures')))
     process.stderr.write(`mlx: ${outcome.pending} of ${outcome.config.size} runs not done; finish them with: mlx sweep --resume ${outcome.parentRunId}\n`);
   return outcome.exitCode;
 }
@@ -130,6 +142,10 @@ class SweepView {
     if (e.type === 'stopping') {
       const n = `${e.running} running ${e.running === 1 ? 'child' : 'children'}`;
       if (e.reason === 'fail-fast') this.line(`mlx: a run failed and --fail-fast is set: stopping the sweep${e.running ? ` and ${n}` : ''}`);
+      else if (e.reason === 'max-failures')
+        this.line(
+          `mlx: ${e.failures} runs in a row failed: stopping the sweep${e.running ? ` and ${n}` : ''} (check the command; --max-failures N to allow more, 0 for no limit)`,
+        );
       else if (e.force) this.line(`mlx: ${e.signal} again: killing ${n}`);
       else this.line(`mlx: ${e.signal}: stopping ${n} (press Ctrl-C again to kill them)`);
       return;
@@ -147,7 +163,7 @@ class SweepView {
       const d = e.earlyStop;
       text = `${head}early-stopped at step ${d.step}: ${formatValue(d.best)} worse than the median ${formatValue(d.median)} of ${d.runs} runs, ${paramText(e.trial.values)}${run}`;
     } else if (e.status === 'FAILED') {
-      const why = e.exit.error ?? e.exit.lastLine;
+      const why = e.exit.error ?? e.exit.firstError ?? e.exit.lastLine;
       text = `${head}FAILED${e.exit.code !== null ? ` (exit code ${e.exit.code})` : ''} ${paramText(e.trial.values)}${run}${why ? `: ${why}` : ''}`;
     } else text = `${head}${e.status}${metric} ${paramText(e.trial.values)}${run}${e.newBest && this.metric ? ' best so far' : ''}`;
     this.line(text);

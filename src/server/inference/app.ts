@@ -7,6 +7,7 @@ import { errorResponse } from './errors.js';
 import { feedbackRoutes } from './feedback.js';
 import { healthRoutes } from './health.js';
 import { invocationsRoutes } from './invocations.js';
+import { openApiRoutes } from './openapi.js';
 import { predictRoutes } from './predict.js';
 import { beginRequest } from './request-context.js';
 import { routeLabel } from './route-label.js';
@@ -58,6 +59,7 @@ export function inferenceApp(state: ServingState, access: InferenceAccess = {}):
   v2Routes(app, state);
   variantsRoutes(app, state);
   feedbackRoutes(app, state);
+  openApiRoutes(app, state);
   app.get('/metrics', (c) => {
     for (const v of state.variants?.all ?? []) if (v.predictor) m.queued.set({ variant: v.name }, v.predictor.batcher.pending);
     return c.body(m.registry.render(), 200, { 'Content-Type': CONTENT_TYPE });
@@ -66,7 +68,11 @@ export function inferenceApp(state: ServingState, access: InferenceAccess = {}):
   app.notFound((c) =>
     errorResponse(
       c,
-      new HttpError(404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}; see /health, /predict, /invocations, /v2, /variants, /feedback, /metrics`),
+      new HttpError(
+        404,
+        'NOT_FOUND',
+        `no route ${c.req.method} ${c.req.path}; see /docs, /health, /predict, /invocations, /v2, /variants, /feedback, /metrics`,
+      ),
     ),
   );
   app.onError((err, c) => errorResponse(c, err));

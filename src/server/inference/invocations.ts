@@ -191,6 +191,10 @@ export function invocationsRoutes(app: Hono, state: ServingState): void {
       columns: rows ? () => parsed.columns ?? defaultColumns(predictor, rows()[0]?.length ?? 0) : null,
       rows: rows ? () => numberRows(rows()) : null,
     });
-    return c.json({ predictions: predictionsOf(out) });
+    // A classifier with class names also says them, as /predict does: the top class of each row, and
+    // the order of the probabilities in "predictions" (clients that read only "predictions" see no change).
+    const labels = predictor.classifies && predictor.model.labels && Object.keys(out).length === 1 ? predictor.model.labels : null;
+    if (!labels) return c.json({ predictions: predictionsOf(out) });
+    return c.json({ predictions: predictionsOf(out), labels: predictor.predictions(out), classes: labels });
   });
 }

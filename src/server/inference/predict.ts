@@ -56,6 +56,18 @@ export function predictRoutes(app: Hono, state: ServingState): void {
       });
       return c.json(predictions.length === 1 ? predictions[0] : { predictions });
     }
+    // A raw image body (curl --data-binary @cat.jpg -H 'content-type: image/jpeg'), as BentoML takes it.
+    if (/^image\/(jpeg|png|webp|gif|tiff)\s*(;|$)/i.test(type)) {
+      const image = await requestBody(c, state);
+      if (image.length === 0) throw invalid(`the body is empty; send the image itself with content type ${type.split(';')[0]}`);
+      const [prediction] = await answer(c, state, predictor, {
+        run: (p) => p.predictImages([image], k),
+        predictions: (_p, r) => rowPredictions(r),
+        columns: null,
+        rows: null,
+      });
+      return c.json(prediction);
+    }
     if (type.toLowerCase().startsWith('application/json')) {
       const body = await requestJson(c, state);
       const instances = (body as { instances?: unknown })?.instances;
@@ -73,7 +85,7 @@ export function predictRoutes(app: Hono, state: ServingState): void {
     throw new HttpError(
       415,
       'UNSUPPORTED_MEDIA_TYPE',
-      `content type ${JSON.stringify(type || 'none')} is not supported: send multipart/form-data with an image in "file", or application/json {"instances": ...}`,
+      `content type ${JSON.stringify(type || 'none')} is not supported: send multipart/form-data with an image in "file", a raw image (image/jpeg, image/png, image/webp), or application/json {"instances": ...}`,
     );
   });
 }
