@@ -54,7 +54,8 @@ async function api(method: string, endpoint: string, body?: unknown, token?: str
   const url = `${server.base}/api/2.0/mlflow/${endpoint}${get && body ? `?${new URLSearchParams(body as Record<string, string>)}` : ''}`;
   const res = await fetch(url, {
     method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    // Asks for mlx's facts among a version's tags, as the UI does (plain MLflow clients see only their own tags).
+    headers: { 'Content-Type': 'application/json', 'X-MLX-Model-Facts': 'true', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
     body: get ? undefined : JSON.stringify(body ?? {}),
   });
   return { status: res.status, body: await res.json() };
