@@ -29,6 +29,8 @@ afterAll(async () => {
 describe('mlx serve --device', () => {
   it('auto (the default) says where inference runs and why, on start and in /health, /v2 and /metrics', async () => {
     const device = cudaHere ? 'cuda:0' : 'cpu';
+    // The device line follows the 'serving' line startServe waits for: it may come in a later chunk.
+    await server.waitFor('mlx: inference on ');
     if (!cudaHere) expect(server.stderr()).toContain(`mlx: inference on cpu (${real.providerMissing ?? 'no NVIDIA GPU'}`);
     const health = (await (await fetch(`${server.base}/health`)).json()) as Record<string, unknown>;
     expect(health.device).toBe(device);
@@ -46,6 +48,7 @@ describe('mlx serve --device', () => {
 
   it('--device cpu serves on the CPU without a word about CUDA', async () => {
     const cpu = await startServe(dir, 'models:/tab/1', ['--device', 'cpu']);
+    await cpu.waitFor('mlx: inference on ');
     expect(cpu.stderr()).toContain('mlx: inference on cpu\n');
     expect(((await (await fetch(`${cpu.base}/health`)).json()) as { device: string; device_reason?: string }).device_reason).toBeUndefined();
   });

@@ -216,7 +216,7 @@ describe('mlx serve refuses a bad rollout before starting', () => {
 
   it('a variant URI that does not resolve: exit 1 naming the flag and the URI, nothing started', () => {
     refuse(['--canary', 'models:/clf@nope=10'], 1, '--canary models:/clf@nope', 'nope');
-    refuse(['--variant', 'models:/ghost/1=10'], 1, '--variant models:/ghost/1', '"ghost"');
+    refuse(['--variant', 'models:/ghost/1=10'], 1, '--variant models:/ghost/1', 'name=ghost not found');
     refuse(['--shadow', 'missing.onnx'], 1, '--shadow missing.onnx', 'does not exist');
   });
 

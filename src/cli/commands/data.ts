@@ -21,9 +21,8 @@ export function registerDataCommands(program: Command): void {
           'mlx data add data/raw.csv data/images  # writes data/raw.csv.mlx.json, data/images.mlx.json: commit them',
           'mlx data remote add team http://127.0.0.1:5000 --default',
           'mlx data checkout  # after git checkout of another commit',
-          'mlx data profile train.csv --out schema.json && mlx data validate batch.csv --schema schema.json',
         ],
-        'Then `mlx data push` shares the data; a clone gets it with `mlx data pull`.',
+        'Then `mlx data push` shares the data; a clone gets it with `mlx data pull`. Validate data with `mlx data profile` and `mlx data validate`.',
       ),
     );
   dataAdd(data);
