@@ -134,3 +134,50 @@ describe('mlx serve --schema refuses a bad schema before the port opens', () => 
     refused(['--schema', ''], 2, '--schema needs a schema file');
   });
 });
+
+describe('mlx register --schema: the version keeps its schema; models show says so; mlx serve enforces it', () => {
+  it('a bad schema refuses the registration in one line and registers nothing', () => {
+    for (const [file, code, mention] of [
+      ['nope.json', 1, 'nope.json'],
+      ['maxx.json', 1, '"range" takes no "maxx"'],
+      ['', 2, '--schema needs a schema file'],
+    ] as const) {
+      const r = mlx(dir, ['register', 'tabular.onnx', '--name', 'tab', '--schema', file]);
+      expect(r.code, r.stderr).toBe(code);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(mention);
+    }
+    const v = JSON.parse(mlx(dir, ['models', 'show', 'tab', '--json']).stdout);
+    expect(v.model_versions.map((x: { version: number }) => x.version)).toEqual([1]);
+  });
+
+  it('registers, shows and serves the schema with the version; --no-schema serves without it', async () => {
+    const r = mlx(dir, ['register', 'tabular.onnx', '--name', 'tab', '--labels', 'tabular-labels.txt', '--schema', 'edited.json', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const reg = JSON.parse(r.stdout);
+    expect(reg.model_version.version).toBe(2);
+    expect(JSON.parse(fs.readFileSync(reg.data_schema, 'utf8'))).toEqual(schema);
+
+    const text = mlx(dir, ['models', 'show', 'tab/2']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/schema\s+\d+ expectations \(\d+ checked per row by mlx serve\), inferred from train\.csv \(300 rows\)/);
+    const shown = JSON.parse(mlx(dir, ['models', 'show', 'tab/2', '--json']).stdout);
+    expect(shown.model_version.data_schema.expectations).toEqual(JSON.parse(JSON.stringify(schema.expectations)));
+    expect(JSON.parse(mlx(dir, ['models', 'show', 'tab/1', '--json']).stdout).model_version.data_schema).toBeUndefined();
+    expect(mlx(dir, ['models', 'show', 'tab/1']).stdout).toMatch(/schema\s+-/);
+
+    const served = await startServe(dir, 'models:/tab/2');
+    expect(served.stderr()).toContain('checking requests against the schema registered with models:/tab/2');
+    const refused = await postJson(`${served.base}/invocations`, { instances: bad(1, 0, 500) });
+    expect(refused.status).toBe(400);
+    expect((await json(refused)).message).toContain('row 1, column "age": 500 is outside [');
+    expect((await postJson(`${served.base}/invocations`, { instances: rows })).status).toBe(200);
+
+    const free = await startServe(dir, 'models:/tab/2', ['--no-schema']);
+    expect(free.stderr()).not.toContain('checking requests');
+    expect((await postJson(`${free.base}/invocations`, { instances: bad(1, 0, 500) })).status).toBe(200);
+    // An explicit --schema wins over the registered one.
+    const other = await startServe(dir, 'models:/tab/2', ['--schema', 'expr.json']);
+    expect(other.stderr()).toContain('checking requests against expr.json');
+  });
+});

@@ -179,7 +179,7 @@ export class RowGuard {
   }
 }
 
-/** The one-line refusal for a violation: `row 2, column "age": 250 is outside [16.8, 91.2] (the schema's range rule)`. */
+/** The one-line refusal for a violation: `row 2, column "age": 250 is outside [16.8, 91.2] (rule "range" of the schema s.json)`. */
 export function violationText(v: RowViolation, schemaName: string): string {
   const where = v.column ? `row ${v.row}, column ${JSON.stringify(v.column)}` : `row ${v.row}`;
   return `${where}: ${v.detail} (rule "${v.rule}" of the schema ${schemaName})`;
