@@ -181,3 +181,32 @@ describe('mlx register --schema: the version keeps its schema; models show says 
     expect(other.stderr()).toContain('checking requests against expr.json');
   });
 });
+
+describe('mlx containerize: the image enforces the schema registered with the version', () => {
+  it('copies it into the build context and serves with --schema model/schema.json', async () => {
+    // tab/2 was registered with edited.json above.
+    const r = mlx(dir, ['containerize', 'models:/tab/2', '--out', 'ctx', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const ctx = path.join(dir, 'ctx');
+    expect(fs.readFileSync(path.join(ctx, 'model', 'schema.json'), 'utf8')).toBe(fs.readFileSync(schemaFile, 'utf8'));
+    expect(JSON.parse(fs.readFileSync(path.join(ctx, 'model', 'model.json'), 'utf8')).files.schema).toBe('model/schema.json');
+    expect(fs.readFileSync(path.join(ctx, 'Dockerfile'), 'utf8')).toContain('"--schema", "model/schema.json"');
+    expect(fs.readFileSync(path.join(ctx, 'README.md'), 'utf8')).toContain('model/schema.json');
+    const cmd: string[] = doc.serve_command;
+    expect(cmd.slice(cmd.indexOf('--schema'), cmd.indexOf('--schema') + 2)).toEqual(['--schema', 'model/schema.json']);
+    // The image's command, run from the context (the image's /app), on loopback: it refuses what the schema refuses.
+    const args = cmd.slice(3).map((a, i, all) => (all[i - 1] === '--host' ? '127.0.0.1' : all[i - 1] === '--port' ? '0' : a));
+    const image = await startServe(ctx, cmd[2], args);
+    const refused = await postJson(`${image.base}/invocations`, { instances: bad(1, 0, 500) });
+    expect(refused.status).toBe(400);
+    expect((await json(refused)).message).toContain('(rule "range" of the schema model/schema.json)');
+    expect((await postJson(`${image.base}/invocations`, { instances: rows })).status).toBe(200);
+
+    // A version without a schema: none in the context, none on the command line.
+    const plain = mlx(dir, ['containerize', 'models:/tab/1', '--out', 'ctx1', '--json']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(JSON.parse(plain.stdout).serve_command).not.toContain('--schema');
+    expect(fs.existsSync(path.join(dir, 'ctx1', 'model', 'schema.json'))).toBe(false);
+  }, 120_000);
+});
