@@ -208,5 +208,12 @@ describe('mlx containerize: the image enforces the schema registered with the ve
     expect(plain.code, plain.stderr).toBe(0);
     expect(JSON.parse(plain.stdout).serve_command).not.toContain('--schema');
     expect(fs.existsSync(path.join(dir, 'ctx1', 'model', 'schema.json'))).toBe(false);
+
+    // Deleting the version deletes its schema.
+    const stored = path.join(dir, '.mlx', 'models', 'schemas', 'tab', 'v2.json');
+    expect(fs.existsSync(stored)).toBe(true);
+    const del = mlx(dir, ['models', 'delete', 'tab/2']);
+    expect(del.code, del.stderr).toBe(0);
+    expect(fs.existsSync(stored)).toBe(false);
   }, 120_000);
 });
