@@ -111,6 +111,7 @@ export const serveCommandLine: ServeCommandLine = {
     const args = ['serve', o.modelFile, '--host', o.host, '--port', o.port];
     if (o.labelsFile) args.push('--labels', o.labelsFile);
     if (o.preprocess) args.push('--preprocess', o.preprocess);
+    if (o.schemaFile) args.push('--schema', o.schemaFile);
     if (o.modelVersion !== undefined) args.push('--model-version', o.modelVersion);
     if (o.allowUnauthenticated) args.push('--allow-unauthenticated');
     if (o.device) args.push('--device', o.device);

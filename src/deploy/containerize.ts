@@ -42,6 +42,7 @@ export async function planContext(store: RegistrationStore, input: PlanInput): P
   const o = input.options;
   const modelFile = `model/${bundle.name}.onnx`;
   const labelsFile = bundle.labels ? 'model/labels.txt' : null;
+  const schemaFile = bundle.schema ? 'model/schema.json' : null;
   const spec: ContextSpec = {
     ...o,
     name: bundle.name,
@@ -53,6 +54,7 @@ export async function planContext(store: RegistrationStore, input: PlanInput): P
     signature: bundle.signature,
     modelFile,
     labelsFile,
+    schemaFile,
     preprocess: bundle.preprocess,
     mlxVersion,
     tarball,
@@ -64,12 +66,14 @@ export async function planContext(store: RegistrationStore, input: PlanInput): P
   if (bundle.preprocess) modelFiles.push(text('model/preprocess.txt', `${bundle.preprocess}\n`));
   modelFiles.push(text('model/signature.json', `${safeJson(bundle.signature, 2)}\n`));
   if (bundle.card) modelFiles.push(text('model/MODEL_CARD.md', bundle.card));
+  if (bundle.schema) modelFiles.push(text('model/schema.json', bundle.schema));
   const manifestFiles = {
     model: modelFile,
     labels: labelsFile,
     preprocess: bundle.preprocess ? 'model/preprocess.txt' : null,
     signature: 'model/signature.json',
     card: bundle.card ? 'model/MODEL_CARD.md' : null,
+    ...(schemaFile ? { schema: schemaFile } : {}),
   };
   modelFiles.push(text('model/model.json', modelManifest(bundle, mlxVersion, manifestFiles)));
 

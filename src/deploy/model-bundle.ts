@@ -7,6 +7,7 @@ import { checkLabels, readLabels } from '../models/labels.js';
 import { sha256 } from '../models/model-storage.js';
 import { readModelInfo } from '../models/onnx/model-info.js';
 import { checkSpecFits, formatPreprocessSpec, inferPreprocessSpec, parsePreprocessSpec } from '../models/preprocess-spec.js';
+import { modelFiles } from '../models/open-model-files.js';
 import { modelCardText, type RegistrationStore } from '../models/register.js';
 import { readModelBytes, resolveModel } from '../models/uri.js';
 
@@ -27,6 +28,8 @@ export interface ModelBundle {
   preprocess: string | null;
   /** The model card (registry versions only). */
   card: string | null;
+  /** The data schema registered with the version (mlx register --schema), as written. */
+  schema: string | null;
   registry: ModelVersion | null;
   runId: string | null;
   warnings: string[];
@@ -38,10 +41,19 @@ export interface BundleInput {
   labelsFile?: string;
   /** Override or supply the preprocessing spec, as `mlx serve --preprocess`. */
   preprocess?: string;
+  /** Leave out the data schema registered with the version (`--no-schema`). */
+  noSchema?: boolean;
+}
+
+/** The text of the data schema registered with a version, or null (none, or a store that keeps none). */
+async function registeredSchemaText(store: RegistrationStore, v: ModelVersion): Promise<string | null> {
+  const files = await modelFiles(store);
+  return files.readSchema ? files.readSchema(v) : null;
 }
 
 /** Resolves a model URI through the store and reads what the image needs; registry bytes are verified by sha256. */
 export async function readModelBundle(store: RegistrationStore, input: BundleInput): Promise<ModelBundle> {
+  const noSchema = input.noSchema === true;
   const flagLabels = input.labelsFile !== undefined ? readLabels(input.labelsFile) : null;
   const flagSpec = input.preprocess !== undefined ? parsePreprocessSpec(input.preprocess) : null;
   const resolved = await resolveModel(store, parseModelUri(input.uri));
@@ -80,6 +92,7 @@ export async function readModelBundle(store: RegistrationStore, input: BundleInp
     labels,
     preprocess,
     card: v ? await modelCardText(store, v) : null,
+    schema: v && !noSchema ? await registeredSchemaText(store, v) : null,
     registry: v,
     runId: resolved.runId ?? null,
     warnings,

@@ -38,6 +38,8 @@ export interface ServeCommandLine {
     port: string;
     labelsFile?: string | null;
     preprocess?: string | null;
+    /** The data schema requests are checked against (`mlx serve --schema`). */
+    schemaFile?: string | null;
     modelVersion?: string;
     allowUnauthenticated: boolean;
     /** `mlx serve --device` (unset: its default, auto). */

@@ -21,6 +21,7 @@ const PURPOSE: Purposes = [
   [/^model\/preprocess\.txt$/, 'the preprocessing spec the server applies'],
   [/^model\/signature\.json$/, 'inputs and outputs: names, element types, shapes'],
   [/^model\/MODEL_CARD\.md$/, 'the model card'],
+  [/^model\/schema\.json$/, 'the data schema registered with the version: the server refuses requests that break its error rules'],
   [/^model\/model\.json$/, 'manifest: name, version, URI, sha256, signature, labels, lineage'],
   [/^docker-compose\.yml$/, 'the server, Prometheus and (with --grafana) Grafana'],
   [/^prometheus\.yml$/, 'scrapes /metrics of every ml-api replica'],

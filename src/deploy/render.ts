@@ -18,6 +18,8 @@ export interface ContextSpec extends ContextOptions {
   modelFile: string;
   labelsFile: string | null;
   preprocess: string | null;
+  /** The data schema registered with the version (`mlx register --schema`), served with `--schema`. */
+  schemaFile?: string | null;
   mlxVersion: string;
   tarball: string;
   /** The image reference (--tag or the default). */
@@ -66,6 +68,7 @@ export function serveArgs(s: ContextSpec, opts: { fromEnv?: boolean } = {}): str
     port: String(s.port),
     labelsFile: s.labelsFile,
     preprocess: s.preprocess,
+    schemaFile: s.schemaFile,
     modelVersion: s.version !== null ? String(s.version) : undefined,
     // No token by default, as `mlflow models serve` and BentoML images: the container's network is the
     // boundary. MLX_SERVE_TOKEN, when set, still turns the token on (the README says how).

@@ -11,6 +11,11 @@ export function cardPath(storeRoot: string, name: string, version: number): stri
   return path.join(storeRoot, 'models', 'cards', name, `v${version}.md`);
 }
 
+/** Where the data schema of a version is kept (`mlx register --schema`), beside its card. */
+export function schemaPath(storeRoot: string, name: string, version: number): string {
+  return path.join(storeRoot, 'models', 'schemas', name, `v${version}.json`);
+}
+
 /** Model bytes by sha256 under `<fileRoot>/models/sha256/`, cards under `<fileRoot>/models/cards/`. */
 export class LocalModelFiles implements ModelFiles {
   private readonly storage: ModelStorage;
@@ -54,9 +59,33 @@ export class LocalModelFiles implements ModelFiles {
     return { location: file };
   }
 
+  async writeSchema(version: ModelVersion, json: string): Promise<string> {
+    const file = schemaPath(this.root, version.name, version.version);
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      // Written whole or not at all: a reader never meets half a schema.
+      fs.writeFileSync(`${file}.tmp`, json);
+      fs.renameSync(`${file}.tmp`, file);
+    } catch (err) {
+      throw writeDenied(err, `the store ${this.root}`) ?? err;
+    }
+    return file;
+  }
+
+  async readSchema(version: ModelVersion): Promise<string | null> {
+    try {
+      return fs.readFileSync(schemaPath(this.root, version.name, version.version), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
   async forget(name: string, versions: number[], freed: string[], wholeModel: boolean): Promise<void> {
     this.storage.remove(freed);
     for (const v of versions) fs.rmSync(cardPath(this.root, name, v), { force: true });
+    for (const v of versions) fs.rmSync(schemaPath(this.root, name, v), { force: true });
     if (wholeModel) fs.rmSync(path.dirname(cardPath(this.root, name, 1)), { recursive: true, force: true });
+    if (wholeModel) fs.rmSync(path.dirname(schemaPath(this.root, name, 1)), { recursive: true, force: true });
   }
 }

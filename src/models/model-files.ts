@@ -24,6 +24,13 @@ export interface ModelFiles {
   localFile(version: ModelVersion): Promise<string>;
   /** Stores a version's Markdown model card; returns where it can be read, or a warning when it could not be stored. */
   writeCard(version: ModelVersion, markdown: string): Promise<{ location: string; warning?: string }>;
+  /**
+   * Stores a version's data schema (the JSON text `mlx data profile --out` writes), beside its card.
+   * Absent: this store cannot keep one (a store behind a tracking server, for now).
+   */
+  writeSchema?(version: ModelVersion, json: string): Promise<string>;
+  /** A version's data schema text, or null when it has none. */
+  readSchema?(version: ModelVersion): Promise<string | null>;
   /** Removes what deleted versions leave behind: bytes no version uses (freed) and their cards. */
   forget(name: string, versions: number[], freed: string[], wholeModel: boolean): Promise<void>;
 }

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { NOT_SERVABLE_TAG, type ModelVersion } from '../core/entities.js';
-import { parseModelUri } from '../core/uri.js';
+import { invalid } from '../core/errors.js';
+import { parseModelUri, redactUri } from '../core/uri.js';
 import { validateAlias, validateKey, validateModelName, validateTagValue } from '../core/validation.js';
 import type { TrackingStore } from '../store/store.js';
 import { checkLabels, readLabels } from './labels.js';
@@ -28,6 +29,8 @@ export interface RegisterInput {
   preprocess?: string;
   tags?: Record<string, string>;
   userId: string;
+  /** A data schema to keep with the version (`--schema`: its text, already checked by the caller). */
+  schema?: { file: string; text: string };
   /** The largest model file to read (default: MLX_MAX_MODEL_MB, else 2048 MB). */
   modelLimit?: ModelLimit;
 }
@@ -40,6 +43,8 @@ export interface RegisterResult {
   card: string;
   /** False when the same bytes were already in the store. */
   storedNewBytes: boolean;
+  /** Where the data schema was stored, when one was given. */
+  schema?: string;
 }
 
 /** The model card template shipped in templates/. */
@@ -71,6 +76,10 @@ export interface PreparedRegistration {
  */
 export async function prepareRegistration(store: ModelLookupStore, input: RegisterInput): Promise<PreparedRegistration> {
   await checkRegistrationInput(store, { ...input, runId: undefined });
+  if (input.schema && !(await modelFiles(store)).writeSchema)
+    throw invalid(
+      `${input.schema.file}: this store (${redactUri(store.uri)}) cannot keep a data schema with a version yet; register without --schema and pass it to mlx serve --schema`,
+    );
   const labels = input.labelsFile !== undefined ? readLabels(input.labelsFile) : (input.labels ?? null);
   const givenSpec = input.preprocess !== undefined ? parsePreprocessSpec(input.preprocess) : null;
   const explicitRun = input.runId !== undefined ? await store.resolveRunId(input.runId) : undefined;
@@ -188,9 +197,10 @@ export async function commitRegistration(store: RegistrationStore, p: PreparedRe
     throw err;
   }
   await stored.settle().catch(() => undefined);
+  const schema = input.schema ? await files.writeSchema!(version, input.schema.text) : undefined;
   const card = await files.writeCard(version, await modelCardText(store, version));
   const warnings = card.warning ? [...p.warnings, card.warning] : p.warnings;
-  return { version, warnings, card: card.location, storedNewBytes: created };
+  return { version, warnings, card: card.location, storedNewBytes: created, ...(schema ? { schema } : {}) };
 }
 
 /** Registers an ONNX model as version N+1 of NAME: every check first, then the writes. */

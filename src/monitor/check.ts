@@ -22,6 +22,19 @@ export interface MonitorConfig {
   maxMae?: number;
   /** Fewer labels than this in a group: its accuracy / MAE is reported, not judged. */
   minLabels: number;
+  /** Validates a window's logged traffic against a data schema (--schema); the CLI provides it. */
+  validate?: (log: InferenceLog, w: LogWindow) => Promise<WindowValidation>;
+}
+
+/** A window's data validation, as the monitor needs it (the report itself is the caller's). */
+export interface WindowValidation {
+  valid: boolean;
+  /** Error-severity expectations that failed, and warning ones. */
+  errors: number;
+  warnings: number;
+  /** The validation report, as `mlx data validate --json` prints it. */
+  json: unknown;
+  metrics(step: number, timestamp: number): Metric[];
 }
 
 export interface CheckResult {
@@ -31,6 +44,10 @@ export interface CheckResult {
   drift: DriftReport | null;
   /** Why there is no drift report for the window. */
   driftNote: string | null;
+  /** The window's data validation (--schema), or null (no schema, or no rows). */
+  validation: WindowValidation | null;
+  /** Why a window with rows could not be validated. */
+  validationNote: string | null;
   scores: LiveScores;
   unknownFeedback: number;
   verdict: Verdict;
@@ -55,20 +72,34 @@ export async function runCheck(log: InferenceLog, cfg: MonitorConfig, check: num
       driftNote = err.message;
     }
   }
+  // Validated beside drift, on the same window (even below --min-rows: one bad row is worth saying).
+  let validation: WindowValidation | null = null;
+  let validationNote: string | null = null;
+  if (cfg.validate && rows > 0)
+    try {
+      validation = await cfg.validate(log, w);
+    } catch (err) {
+      // As for drift: data the schema cannot be checked on spoils one window, not the monitor.
+      if (!(err instanceof MlxError)) throw err;
+      validationNote = err.message;
+    }
   const scores = scoreLabeled(log.labeled(w));
   const judged = scoreAlerts(scores, cfg);
   const reasons: string[] = [];
   if (drift?.dataset_drift)
     reasons.push(`dataset drift: ${drift.drifted_columns} of ${drift.number_of_columns} columns (${(drift.drift_share * 100).toFixed(0)}%)`);
   if (drift?.prediction?.drift) reasons.push(`prediction drift (${drift.prediction.column})`);
+  if (validation && !validation.valid) reasons.push(`data validation: ${validation.errors} error expectation${validation.errors === 1 ? '' : 's'} failed`);
   reasons.push(...judged.reasons);
-  const verdict: Verdict = reasons.length ? 'alert' : drift || judged.judged ? 'clean' : 'no-data';
+  const verdict: Verdict = reasons.length ? 'alert' : drift || validation || judged.judged ? 'clean' : 'no-data';
   return {
     check,
     window: { since: w.since, until: w.until },
     rows,
     drift,
     driftNote,
+    validation,
+    validationNote,
     scores,
     unknownFeedback: log.unknownFeedback(w.since, w.until),
     verdict,
@@ -88,6 +119,7 @@ export function checkMetrics(r: CheckResult, step: number, timestamp: number): M
     m('labeled', r.scores.all.labeled),
   ];
   if (r.drift) out.push(...driftMetrics(r.drift, step, timestamp));
+  if (r.validation) out.push(...r.validation.metrics(step, timestamp));
   if (r.scores.all.accuracy !== null) out.push(m('accuracy', r.scores.all.accuracy));
   if (r.scores.all.mae !== null) out.push(m('mae', r.scores.all.mae));
   for (const v of r.scores.variants) {
@@ -117,5 +149,6 @@ export function checkJson(r: CheckResult): Record<string, unknown> {
     variants: r.scores.variants,
     unknown_feedback: r.unknownFeedback,
     drift: r.drift ? reportJson(r.drift) : null,
+    ...(r.validation || r.validationNote ? { validation: r.validation?.json ?? null, validation_note: r.validationNote } : {}),
   };
 }

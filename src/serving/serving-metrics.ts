@@ -29,6 +29,12 @@ export function servingMetrics() {
       new Counter('mlx_shadow_requests_total', 'Requests mirrored to shadows, by variant and result (answered, failed, skipped).'),
     ),
     shadowRows: registry.register(new Counter('mlx_shadow_rows_total', 'Rows a shadow predicted, by variant and whether it agreed with the answer returned.')),
+    schemaViolations: registry.register(
+      new Counter(
+        'mlx_schema_violations_total',
+        'Cells (or rows, for expressions) that broke a rule of the --schema, by column, rule and severity; error ones refused their request.',
+      ),
+    ),
   };
 }
 

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { NOT_SERVABLE_TAG, type ModelVersion, type RegisteredModel } from '../../core/entities.js';
+import { schemaSummary, versionSchema } from '../../app/model-schema.js';
+import type { DataSchema } from '../../data/validation/schema.js';
 import { deleteModelOrVersion } from '../../models/delete.js';
 import { resolveRegistryRef } from '../../models/uri.js';
 import type { Store } from '../../store/store.js';
@@ -35,7 +37,7 @@ function placement(v: ModelVersion): string {
   return [...v.aliases.map((a) => `@${a}`), ...(v.current_stage !== 'None' ? [`stage ${v.current_stage}`] : [])].join(' ');
 }
 
-async function printVersion(v: ModelVersion, runName: string | null): Promise<void> {
+async function printVersion(v: ModelVersion, runName: string | null, schema: DataSchema | null): Promise<void> {
   const c = await colors();
   const row = (k: string, val: string) => `${c.bold(k.padEnd(12))}${val}`;
   const notServable = v.tags[NOT_SERVABLE_TAG];
@@ -70,6 +72,7 @@ async function printVersion(v: ModelVersion, runName: string | null): Promise<vo
       row('labels', v.labels ? `${v.labels.length}: ${v.labels.slice(0, 10).join(', ')}${v.labels.length > 10 ? ', …' : ''}` : '-'),
       row('description', v.description || '-'),
       row('file', v.storage_location || 'on the tracking server'),
+      row('schema', schema ? schemaSummary(schema) : '-'),
     ].join('\n'),
   );
   print(`\n${c.bold('signature')}`);
@@ -98,14 +101,14 @@ export async function showModel(cmd: Command, ref: string, opts: { json?: boolea
     const r = await resolveRegistryRef(store, ref);
     if (r.version !== null) {
       const v = await store.getModelVersion(r.name, r.version);
-      return { kind: 'version' as const, v, runName: await runName(store, v.run_id) };
+      return { kind: 'version' as const, v, runName: await runName(store, v.run_id), schema: await versionSchema(store, v) };
     }
     const model = await store.getRegisteredModel(r.name);
     return { kind: 'model' as const, model, versions: await store.searchModelVersions({ name: r.name }) };
   });
   if (shown.kind === 'version') {
-    if (opts.json) return printJson({ model_version: { ...shown.v, run_name: shown.runName } });
-    return printVersion(shown.v, shown.runName);
+    if (opts.json) return printJson({ model_version: { ...shown.v, run_name: shown.runName, ...(shown.schema ? { data_schema: shown.schema } : {}) } });
+    return printVersion(shown.v, shown.runName, shown.schema);
   }
   if (opts.json) return printJson({ registered_model: shown.model, model_versions: shown.versions });
   await printModel(shown.model, shown.versions);

@@ -32,7 +32,29 @@ export interface MonitorFlags extends DriftAnalysisFlags {
   variant?: string;
   modelVersion?: string;
   maxChecks?: string;
+  schema?: string;
   json?: boolean;
+}
+
+/** --schema FILE: read and checked now (a bad file: exit 1, an empty value: exit 2); each window is then validated against it. */
+async function schemaValidation(file: string | undefined, model: string): Promise<MonitorConfig['validate']> {
+  if (file === undefined) return undefined;
+  const { schemaOption } = await import('../../app/model-schema.js');
+  const { schema } = schemaOption('--schema', file);
+  const { validateRows } = await import('../../data/validation/validate.js');
+  const { feedLoggedTraffic, validationMetrics } = await import('../../app/data-validation.js');
+  return async (log, w) => {
+    const report = await validateRows(`serving:${model}`, schema, file, (v) => void feedLoggedTraffic(log, w, v));
+    // The per-column summaries belong to mlx data validate's report; a check line stays short.
+    const { columns: _c, reference: _r, ...json } = report;
+    return {
+      valid: report.valid,
+      errors: report.statistics.errors,
+      warnings: report.statistics.warnings,
+      json,
+      metrics: (step, timestamp) => validationMetrics(report, step, timestamp),
+    };
+  };
 }
 
 /** Everything the flags say, checked before anything is read or written. */
@@ -64,6 +86,7 @@ function configure(model: string, f: MonitorFlags): { cfg: MonitorConfig; every:
 /** `mlx monitor`: returns the exit code once --max-checks checks ran or a signal stopped it. */
 export async function runMonitorCommand(model: string, f: MonitorFlags, cmd: Command): Promise<number> {
   const { cfg, every, maxChecks } = configure(model, f);
+  cfg.validate = await schemaValidation(f.schema, model);
   const onDrift = f.onDrift !== undefined ? forFlag('--on-drift', () => splitCommand(f.onDrift!)) : null;
   if (onDrift) forFlag('--on-drift', () => checkCommand(onDrift[0]));
   const warn = (m: string) => process.stderr.write(`mlx: ${m}\n`);
@@ -82,6 +105,7 @@ export async function runMonitorCommand(model: string, f: MonitorFlags, cmd: Com
     ['min_accuracy', f.minAccuracy],
     ['max_mae', f.maxMae],
     ['on_drift', f.onDrift],
+    ['schema', f.schema],
   ])
     if (v !== undefined) params.push(`${k}=${v}`);
   const prepared = prepareRun({
@@ -191,6 +215,12 @@ async function trigger(command: string[], r: CheckResult, json: boolean): Promis
 export function checkLine(r: CheckResult): string {
   const parts = [`check ${r.check} ${formatTime(r.window.since)} to ${formatTime(r.window.until).slice(11)}: ${r.rows} rows`];
   parts.push(r.drift ? `${r.drift.drifted_columns} of ${r.drift.number_of_columns} columns drifted` : (r.driftNote ?? ''));
+  if (r.validation)
+    parts.push(
+      r.validation.valid
+        ? `valid${r.validation.warnings ? ` (${r.validation.warnings} warnings)` : ''}`
+        : `invalid: ${r.validation.errors} error expectation${r.validation.errors === 1 ? '' : 's'} failed`,
+    );
   const s = r.scores.all;
   if (s.labeled) {
     const by =

@@ -11,6 +11,7 @@ interface RegisterOptions {
   preprocess?: string;
   tag?: string[];
   maxModelMb?: string;
+  schema?: string;
   json?: boolean;
 }
 
@@ -27,6 +28,7 @@ export function registerRegisterCommand(program: Command): void {
     .option('--labels <file>', 'class names, one per line, in output order')
     .option('--preprocess <spec>', 'e.g. "image:224x224,rgb,scale=1/255,mean=0.485/0.456/0.406,std=0.229/0.224/0.225,layout=nchw" or "tabular"')
     .option('-t, --tag <key=value>', 'set a version tag (repeatable)', collect)
+    .option('--schema <file>', 'a data schema (mlx data profile --out) to keep with the version: mlx serve and mlx containerize then enforce it')
     .option('--max-model-mb <mb>', 'refuse model files larger than this (default: MLX_MAX_MODEL_MB, else 2048, the most protobuf reads)')
     .option('--json', 'print the new version as JSON')
     .addHelpText(
@@ -44,6 +46,8 @@ export function registerRegisterCommand(program: Command): void {
       const tags = Object.fromEntries((opts.tag ?? []).map((t) => parseKeyValue('tag', t)));
       const { modelLimitBytes } = await import('../../models/model-file.js');
       const modelLimit = opts.maxModelMb === undefined ? undefined : { bytes: modelLimitBytes(opts.maxModelMb, '--max-model-mb'), from: '--max-model-mb' };
+      const { schemaOption } = await import('../../app/model-schema.js');
+      const schema = opts.schema === undefined ? undefined : schemaOption('--schema', opts.schema);
       const res = await withCheckedStore(
         cmd,
         (store) =>
@@ -58,12 +62,15 @@ export function registerRegisterCommand(program: Command): void {
             tags,
             userId: currentUser(),
             modelLimit,
+            ...(schema ? { schema: { file: schema.file, text: schema.text } } : {}),
           }),
         commitRegistration,
       );
       for (const w of res.warnings) process.stderr.write(`mlx: warning: ${w}\n`);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ model_version: res.version, warnings: res.warnings, card: res.card }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ model_version: res.version, warnings: res.warnings, card: res.card, ...(res.schema ? { data_schema: res.schema } : {}) }, null, 2)}\n`,
+        );
         return;
       }
       const v = res.version;
@@ -71,7 +78,8 @@ export function registerRegisterCommand(program: Command): void {
       process.stdout.write(
         `Registered ${v.name} version ${v.version}${alias}: models:/${v.name}/${v.version}\n` +
           `  sha256 ${v.sha256}${res.storedNewBytes ? '' : ' (same bytes as an earlier version: stored once)'}\n` +
-          `  model card ${res.card}\n`,
+          `  model card ${res.card}\n` +
+          (res.schema ? `  data schema ${res.schema}\n` : ''),
       );
     });
 }

@@ -37,6 +37,20 @@ export interface ServeFlags {
   logInputs?: boolean;
   sampleRate?: string;
   logMaxRows?: string;
+  /** A file; false with --no-schema; unset: the registered version's schema, if any. */
+  schema?: string | false;
+}
+
+/** --schema FILE: read and checked before anything starts (a bad file: one line, exit 1; an empty value: exit 2). */
+async function servingSchema(file: string | false | undefined, log: (line: string) => void) {
+  if (file === undefined || file === false) return null;
+  if (file.trim() === '') throw usage('--schema needs a schema file, e.g. --schema schema.json (write one with mlx data profile DATA --out schema.json)');
+  const { readSchemaFile } = await import('../../data/validation/schema-file.js');
+  const { RowGuard } = await import('../../data/validation/row-guard.js');
+  const guard = new RowGuard(readSchemaFile(file));
+  if (guard.size === 0) log(`warning: the schema ${file} has no per-row rules (type, null, range, categories, expression); requests are not checked`);
+  else log(`checking requests against ${file} (${guard.size} per-row rules)`);
+  return { guard, name: file };
 }
 
 /** The rollout and logging flags, checked before anything starts. */
@@ -81,8 +95,24 @@ export async function serveModel(uri: string, f: ServeFlags, trackingUri: string
   // cuda asked for on a machine without it: refused before a port opens or a store is read.
   if (options.device.kind === 'cuda') chooseDevice(options.device, probeCuda());
   const r = rolloutOptions(uri, f);
+  let schema = await servingSchema(f.schema, log);
   const storeUri = resolveTrackingUri({ flag: trackingUri });
   const store = await openStore(storeUri, { create: false });
+  // No --schema (and no --no-schema): the schema registered with the version served, if it has one.
+  if (f.schema === undefined) {
+    try {
+      const { registeredSchema } = await import('../../app/model-schema.js');
+      const { RowGuard } = await import('../../data/validation/row-guard.js');
+      const found = await registeredSchema(store, uri);
+      if (found) {
+        schema = { guard: new RowGuard(found.schema), name: found.name };
+        log(`checking requests against the schema ${schema.name} (${schema.guard.size} per-row rules; --no-schema to serve without)`);
+      }
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
   // Handlers first: a signal at any moment from here on means a clean exit 0.
   let running: Awaited<ReturnType<typeof startServer>> | null = null;
   let stopping = false;
@@ -108,6 +138,7 @@ export async function serveModel(uri: string, f: ServeFlags, trackingUri: string
       roleWords: ROLLOUT_FLAGS,
       limitNames: limitNames(),
       watchIntervalS: r.watchIntervalS,
+      schema,
       openSink: f.logInputs ? () => openLog(store, { sampleRate: r.sampleRate, maxRows: r.maxRows, log }) : undefined,
     });
   } catch (err) {

@@ -37,6 +37,11 @@ export function registerServeCommand(program: Command): void {
       're-resolve models:/NAME@ALIAS URIs this often and hot-swap when an alias moves (0: only on SIGHUP)',
       String(SERVE_DEFAULTS.watchIntervalS),
     )
+    .option(
+      '--schema <file>',
+      'check every request against a data schema (mlx data profile --out): rows breaking an error rule are refused with 400, warn rules are counted in /metrics (default: the schema registered with the version, if any)',
+    )
+    .option('--no-schema', 'serve a registered version without checking requests against the schema registered with it')
     .option('--log-inputs', 'log sampled inputs, predictions, variant, version and latency to the store (for mlx drift, mlx monitor, /feedback)')
     .option('--sample-rate <r>', `with --log-inputs: the fraction of requests logged, 0 to 1 (default ${SERVE_DEFAULTS.sampleRate})`)
     .option('--log-max-rows <n>', `with --log-inputs: keep at most this many logged rows, dropping the oldest (default ${SERVE_DEFAULTS.logMaxRows})`)

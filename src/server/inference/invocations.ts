@@ -190,6 +190,7 @@ export function invocationsRoutes(app: Hono, state: ServingState): void {
       predictions: (p, result) => p.predictions(result),
       columns: rows ? () => parsed.columns ?? defaultColumns(predictor, rows()[0]?.length ?? 0) : null,
       rows: rows ? () => numberRows(rows()) : null,
+      ...(rows ? { cells: rows } : {}),
     });
     // A classifier with class names also says them, as /predict does: the top class of each row, and
     // the order of the probabilities in "predictions" (clients that read only "predictions" see no change).

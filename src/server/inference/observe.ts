@@ -1,4 +1,6 @@
 import type { Context } from 'hono';
+import { invalid } from '../../core/errors.js';
+import { violationText, type RowGuard } from '../../data/validation/row-guard.js';
 import type { InferenceRecord } from '../../inference-log/record.js';
 import type { Predictor } from '../../serving/predictor.js';
 import type { Classification } from '../../serving/postprocess.js';
@@ -19,6 +21,8 @@ export interface Job<T> {
   columns: (() => string[] | null) | null;
   /** The input rows, computed only if the inference log reads them. */
   rows: (() => number[][]) | null;
+  /** The input rows as sent (JSON values, before they became numbers), for the --schema check; unset: `rows`. */
+  cells?: () => unknown[][];
 }
 
 /** Per-row predictions from Predictor.interpret's answers. */
@@ -45,6 +49,7 @@ export function defaultColumns(p: Predictor, width: number): string[] {
  * and compared with this one but never returned, never waited for, and never fail the request.
  */
 export async function answer<T>(c: Context, state: ServingState, p: Predictor, job: Job<T>): Promise<T> {
+  if (state.schema) checkSchema(state, state.schema, job);
   const result = await job.run(p);
   const sink = state.sink;
   const shadows = state.variants?.shadows;
@@ -165,4 +170,18 @@ function mirror<T>(state: ServingState, info: RequestInfo, route: string, job: J
       s.pending--;
       sp.release();
     });
+}
+
+/**
+ * The --schema check, before the model runs: every violation is counted in /metrics; the first
+ * error-severity one refuses the request (400 naming the row, the column and the rule); warnings pass.
+ */
+function checkSchema<T>(state: ServingState, schema: { guard: RowGuard; name: string }, job: Job<T>): void {
+  const cells = job.cells ?? job.rows;
+  if (!cells || !job.columns) return;
+  const columns = job.columns();
+  if (!columns) return;
+  const { counts, firstError } = schema.guard.check(columns, cells(), 1);
+  for (const c of counts.values()) state.metrics.schemaViolations.inc({ column: c.column, rule: c.rule, severity: c.severity }, c.n);
+  if (firstError) throw invalid(violationText(firstError, schema.name));
 }

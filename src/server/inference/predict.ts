@@ -79,6 +79,7 @@ export function predictRoutes(app: Hono, state: ServingState): void {
         predictions: (_p, r) => rowPredictions(r),
         columns: () => defaultColumns(predictor, rows[0].length),
         rows: () => numberRows(rows),
+        cells: () => rows,
       });
       return c.json({ predictions });
     }

@@ -1,4 +1,5 @@
 import { MlxError } from '../../core/errors.js';
+import type { RowGuard } from '../../data/validation/row-guard.js';
 import type { InferenceSink } from '../../inference-log/record.js';
 import { findModel, loadFoundModel, type LoadOptions, type ModelSource, type ServedModel } from '../../serving/model-runtime.js';
 import { ModelWatcher, signatureDiff, watchTargets } from '../../serving/model-watcher.js';
@@ -40,6 +41,8 @@ export interface ServeOptions extends LoadOptions, InferenceAccess {
   watchIntervalS?: number;
   /** Opens the inference log; called once every model is found, before the port opens. */
   openSink?: () => Promise<InferenceSink>;
+  /** The data schema requests are checked against (--schema). */
+  schema?: { guard: RowGuard; name: string } | null;
   /** Seeds the random routing of requests without a route key (tests). */
   routeSeed?: number;
 }
@@ -113,7 +116,9 @@ export async function startServer(store: Store, uri: string, o: ServeOptions): P
     limitNames: o.limitNames,
     sink: null,
     log: o.log,
+    schema: o.schema ?? null,
   });
+  for (const s of o.schema?.guard.series ?? []) metrics.schemaViolations.inc(s, 0);
   const optsFor = (v: Variant): LoadOptions =>
     v.plan.role === 'primary' ? o : { labelsFile: o.labelsFile, preprocess: o.preprocess, threads: o.threads, instances: o.instances, device: o.device };
   const found: ModelSource[] = [];

@@ -1,5 +1,6 @@
 import { MlxError } from '../../core/errors.js';
 import type { InferenceSink } from '../../inference-log/record.js';
+import type { RowGuard } from '../../data/validation/row-guard.js';
 import type { Predictor } from '../../serving/predictor.js';
 import type { ServingMetrics } from '../../serving/serving-metrics.js';
 import type { VariantSet } from '../../serving/variant-set.js';
@@ -28,6 +29,8 @@ export interface ServingState {
   variants?: VariantSet | null;
   /** Where answered predictions and feedback go (--log-inputs); absent: nothing is logged. */
   sink?: InferenceSink | null;
+  /** The data schema requests are checked against (--schema); absent: none. */
+  schema?: { guard: RowGuard; name: string } | null;
   /** One line for stderr (problems that concern no single request). */
   log?: (line: string) => void;
 }
@@ -39,7 +42,7 @@ export interface ServingState {
 export function rolloutState(
   variants: VariantSet,
   metrics: ServingMetrics,
-  o: Pick<ServingState, 'modelName' | 'mlxVersion' | 'maxBodyBytes' | 'maxImages' | 'maxRows' | 'limitNames' | 'sink' | 'log'>,
+  o: Pick<ServingState, 'modelName' | 'mlxVersion' | 'maxBodyBytes' | 'maxImages' | 'maxRows' | 'limitNames' | 'sink' | 'log' | 'schema'>,
 ): ServingState {
   for (const v of variants.all) metrics.share.set({ variant: v.name, role: v.plan.role }, v.plan.share);
   return {

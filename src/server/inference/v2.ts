@@ -106,6 +106,7 @@ export function v2Routes(app: Hono, state: ServingState): void {
       predictions: (q, result) => q.predictions(result),
       columns: single ? () => defaultColumns(p, (single.shape as number[])[1]) : null,
       rows: single ? () => chunk(flatten(single.data, 'input', 2).values as unknown[], (single.shape as number[])[1]) : null,
+      ...(single ? { cells: () => rawChunk(flatten(single.data, 'input', 2).values as unknown[], (single.shape as number[])[1]) } : {}),
     });
     return {
       model_name: p.model.name,
@@ -124,5 +125,12 @@ export function v2Routes(app: Hono, state: ServingState): void {
 function chunk(values: unknown[], width: number): number[][] {
   const rows: number[][] = [];
   for (let i = 0; i + width <= values.length && width > 0; i += width) rows.push(numberRows([values.slice(i, i + width)])[0]);
+  return rows;
+}
+
+/** Flat values as rows of the given width, as sent. */
+function rawChunk(values: unknown[], width: number): unknown[][] {
+  const rows: unknown[][] = [];
+  for (let i = 0; i + width <= values.length && width > 0; i += width) rows.push(values.slice(i, i + width));
   return rows;
 }
