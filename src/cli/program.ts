@@ -73,7 +73,6 @@ export function buildProgram(): Command {
   registerFeedbackCommand(program);
   registerSweepCommand(program);
   registerPipelineCommands(program);
-  registerDataCommands(program);
   registerDbCommands(program);
   registerCompletionCommand(program);
   registerCompleteValuesCommand(program);
