@@ -156,12 +156,17 @@ async function hashLarge(input: fs.promises.FileHandle, target?: string): Promis
  * file is read through one descriptor, stamped before and after, read again if it changed.
  * `copyTo` gets the digest and names where to write the bytes (undefined: their object exists).
  */
-export function hashSmallFileSync(file: string, label: string, copyTo?: (digest: Digest) => string | undefined): HashedFile | undefined {
+export function hashSmallFileSync(
+  file: string,
+  label: string,
+  copyTo?: (digest: Digest) => string | undefined,
+  known?: (stamp: FileStamp) => Digest | undefined,
+): HashedFile | undefined {
   for (let attempt = 1; ; attempt++) {
     let target: string | undefined;
     let result: HashedFile | null | undefined;
     try {
-      result = hashSmallOnceSync(file, (digest) => (target = copyTo?.(digest)));
+      result = hashSmallOnceSync(file, (digest) => (target = copyTo?.(digest)), known);
     } catch (err) {
       if (target) fs.rmSync(target, { force: true });
       throw fileError(err, label);
@@ -173,10 +178,17 @@ export function hashSmallFileSync(file: string, label: string, copyTo?: (digest:
   }
 }
 
-function hashSmallOnceSync(file: string, target: (digest: Digest) => string | undefined): HashedFile | null | undefined {
+function hashSmallOnceSync(
+  file: string,
+  target: (digest: Digest) => string | undefined,
+  known?: (stamp: FileStamp) => Digest | undefined,
+): HashedFile | null | undefined {
   const fd = fs.openSync(file, 'r');
   try {
     const before = stampOf(fs.fstatSync(fd));
+    // Unchanged since it was last hashed (the stat cache): not read (the fstat serves as the stat).
+    const unchanged = known?.(before);
+    if (unchanged) return { digest: unchanged, size: before.size, stamp: before };
     if (before.size > SMALL) return undefined;
     const buf = Buffer.allocUnsafe(before.size + 1);
     let n = 0;

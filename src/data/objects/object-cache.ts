@@ -100,6 +100,8 @@ export class ObjectCache {
     const stamps = new Map<string, FileStamp>();
     const entries = new Array<ManifestEntry>(files.length);
     const large: number[] = opts.link ? [] : files.map((_, i) => i);
+    // One listing of the cache instead of an existence check per file.
+    const present = opts.link ? new Set(await this.list()) : new Set<Digest>();
     // In link mode small files go through synchronous calls (see hashSmallFileSync), a batch per
     // event-loop turn so timers and signals are still served; large ones are streamed below,
     // several at once. A copy blocks on the disk (file creation waits on the journal), where
@@ -109,11 +111,12 @@ export class ObjectCache {
       if (start > 0) await new Promise((resolve) => setImmediate(resolve));
       for (let i = start; i < Math.min(files.length, start + SYNC_BATCH); i++) {
         const f = files[i];
-        const added = this.addSmallFileSync(f.abs, JSON.stringify(path.join(shown, f.rel)), f.rel, opts.known, opts.link);
+        const added = this.addSmallFileSync(f.abs, JSON.stringify(path.join(shown, f.rel)), f.rel, (d) => present.has(d), opts.known);
         if (!added) {
           large.push(i);
           continue;
         }
+        present.add(added.digest);
         stamps.set(f.rel, added.stamp);
         opts.onFile?.(added.size);
         entries[i] = { path: f.rel, digest: added.digest, size: added.size, mode: added.stamp.mode };
@@ -152,9 +155,10 @@ export class ObjectCache {
     file: string,
     label: string,
     rel: string,
+    has: (digest: Digest) => boolean,
     known?: KnownDigest,
-    link?: boolean,
   ): { digest: Digest; size: number; stamp: FileStamp } | undefined {
+    // The stat cache first: an unchanged file is not opened (a stat is cheaper than open + close).
     if (known) {
       let st: fs.Stats;
       try {
@@ -164,13 +168,11 @@ export class ObjectCache {
       }
       const stamp = stampOf(st);
       const digest = known(rel, stamp);
-      if (digest && this.has(digest)) return { digest, size: stamp.size, stamp };
+      if (digest && has(digest)) return { digest, size: stamp.size, stamp };
     }
-    if (link) {
-      const linked = this.linkSmallFileSync(file, label);
-      if (linked !== 'copy') return linked;
-    }
-    const hashed = hashSmallFileSync(file, label, (digest) => (this.has(digest) ? undefined : this.tempBeside(digest)));
+    const linked = this.linkSmallFileSync(file, label, has);
+    if (linked !== 'copy') return linked;
+    const hashed = hashSmallFileSync(file, label, (digest) => (has(digest) ? undefined : this.tempBeside(digest)));
     if (!hashed) return undefined;
     // Rename is atomic: the object is whole or absent (a kill leaves at most a dot-named temp beside it).
     if (hashed.copiedTo) {
@@ -190,10 +192,14 @@ export class ObjectCache {
    * checked to be the inode that was hashed, unchanged since (same stamp), before it is made
    * read-only and committed; else it is removed and 'copy' returned (the caller copies).
    */
-  private linkSmallFileSync(file: string, label: string): { digest: Digest; size: number; stamp: FileStamp } | 'copy' | undefined {
+  private linkSmallFileSync(
+    file: string,
+    label: string,
+    has: (digest: Digest) => boolean,
+  ): { digest: Digest; size: number; stamp: FileStamp } | 'copy' | undefined {
     const hashed = hashSmallFileSync(file, label);
     if (!hashed) return undefined;
-    if (this.has(hashed.digest)) return hashed;
+    if (has(hashed.digest)) return hashed;
     // Executable files keep their own inode (an object is never executable), as in checkout.
     if (hashed.stamp.mode !== 0o644) return 'copy';
     const tmp = this.tempBeside(hashed.digest);
