@@ -5,6 +5,7 @@
 //   push then pull, folder remote  vs cp -r of the folder          (target: >= 50% of cp -r)
 //   push then pull, mlx server on 127.0.0.1 (reported)
 // BENCH_DATA_SKIP_SERVER=1 leaves the server out (it takes the longest: one request per object).
+// BENCH_DATA_ONLY_SMALL=1 runs only the small-files part (add, add --link, status, folder remote).
 // Sizes: BENCH_DATA_BIG_MB (default 1024) and BENCH_DATA_FILES (default 100000 files of ~15 KB = ~1.5 GB).
 // The page cache is warmed before each timed pair so both sides read from memory (the fair, repeatable case).
 import { execFileSync, spawn } from 'node:child_process';
@@ -109,6 +110,13 @@ async function benchSmall() {
     const sha = await timed('sh', ['-c', 'find data -type f -print0 | xargs -0 sha256sum > /dev/null'], { cwd: dir });
     const shaParallel = await timed('sh', ['-c', 'find data -type f -print0 | xargs -0 -P2 -n5000 sha256sum > /dev/null'], { cwd: dir });
     const add = await timedMlx(dir, ['data', 'add', 'data']);
+    // The same add in --link mode (hard links into the cache, no bytes written), on an empty cache;
+    // the copy-mode cache is put back afterwards so the rest runs as before.
+    fs.renameSync(path.join(dir, '.mlx'), path.join(dir, '.mlx-copy'));
+    const addLink = await timedMlx(dir, ['data', 'add', 'data', '--link']);
+    execFileSync('chmod', ['-R', 'u+w', data]);
+    fs.rmSync(path.join(dir, '.mlx'), { recursive: true, force: true });
+    fs.renameSync(path.join(dir, '.mlx-copy'), path.join(dir, '.mlx'));
     const status = await timedMlx(dir, ['data', 'status']);
     const changed = path.join(data, 'd000', 'f1.bin');
     fs.appendFileSync(changed, 'x');
@@ -124,9 +132,9 @@ async function benchSmall() {
     fs.copyFileSync(path.join(dir, '.mlx/config.json'), path.join(clone, '.mlx/config.json'));
     const pull = await timedMlx(clone, ['data', 'pull']);
     process.stderr.write(
-      `bench: data.small_files sha256sum ${round(sha)} ms, add ${round(add.ms)} ms (${add.rss_mb} MB), status ${round(status.ms)} / ${round(status1.ms)} ms, cp -r ${round(cp)} ms, push ${round(push.ms)} ms, pull ${round(pull.ms)} ms\n`,
+      `bench: data.small_files sha256sum ${round(sha)} ms, add ${round(add.ms)} ms (${add.rss_mb} MB), add --link ${round(addLink.ms)} ms, status ${round(status.ms)} / ${round(status1.ms)} ms, cp -r ${round(cp)} ms, push ${round(push.ms)} ms, pull ${round(pull.ms)} ms\n`,
     );
-    if (process.env.BENCH_DATA_SKIP_SERVER === '1') return smallResult({ sha, shaParallel, add, status, status1, status1Says, cp, push, pull, bytes });
+    if (process.env.BENCH_DATA_SKIP_SERVER === '1') return smallResult({ sha, shaParallel, add, addLink, status, status1, status1Says, cp, push, pull, bytes });
     // mlx server: the same folder through the artifact proxy.
     server = spawn(NODE, [MLX, 'server', '--port', '0'], { cwd: serverDir, env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
     const base = await new Promise((resolve, reject) => {
@@ -145,7 +153,7 @@ async function benchSmall() {
     execFileSync(NODE, [MLX, 'data', 'remote', 'add', 'srv', base], { cwd: clone, env: env() });
     const spull = await timedMlx(clone, ['data', 'pull', '--remote', 'srv']);
     return {
-      ...smallResult({ sha, shaParallel, add, status, status1, status1Says, cp, push, pull, bytes }),
+      ...smallResult({ sha, shaParallel, add, addLink, status, status1, status1Says, cp, push, pull, bytes }),
       server_push_ms: round(spush.ms),
       server_pull_ms: round(spull.ms),
     };
@@ -155,7 +163,7 @@ async function benchSmall() {
   }
 }
 
-function smallResult({ sha, shaParallel, add, status, status1, status1Says, cp, push, pull, bytes }) {
+function smallResult({ sha, shaParallel, add, addLink, status, status1, status1Says, cp, push, pull, bytes }) {
   return {
     files: FILES,
     bytes,
@@ -164,6 +172,9 @@ function smallResult({ sha, shaParallel, add, status, status1, status1Says, cp, 
     mlx_add_ms: round(add.ms),
     add_ratio_of_sha256sum: round(sha / add.ms, 3),
     add_peak_rss_mb: add.rss_mb,
+    mlx_add_link_ms: round(addLink.ms),
+    add_link_ratio_of_sha256sum: round(sha / addLink.ms, 3),
+    add_link_peak_rss_mb: addLink.rss_mb,
     status_unchanged_ms: round(status.ms),
     status_one_changed_ms: round(status1.ms),
     status_one_changed_found: status1Says,
@@ -176,6 +187,7 @@ function smallResult({ sha, shaParallel, add, status, status1, status1Says, cp, 
     pass: {
       add_50pct_of_sha256sum: sha / add.ms >= 0.5,
       add_rss_under_300mb: add.rss_mb !== null && add.rss_mb < 300,
+      add_link_50pct_of_sha256sum: sha / addLink.ms >= 0.5,
       status_unchanged_under_1s: status.ms < 1000,
       status_one_changed_under_1500ms: status1.ms < 1500 && status1Says,
       folder_push_50pct_of_cp: cp / push.ms >= 0.5,
@@ -185,6 +197,7 @@ function smallResult({ sha, shaParallel, add, status, status1, status1Says, cp, 
 }
 
 export async function benchData() {
+  if (process.env.BENCH_DATA_ONLY_SMALL === '1') return { machine: machine(), small_files: await benchSmall() };
   const big = await benchBig();
   // Each part is on stderr as soon as it is measured (the whole run takes minutes on a busy machine).
   process.stderr.write(`bench: data.big_file ${JSON.stringify(big)}\n`);

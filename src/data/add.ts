@@ -25,6 +25,8 @@ export interface AddDataOptions {
   cwd?: string;
   /** Bytes hashed so far, and the total (progress). */
   onBytes?: (done: number, total: number) => void;
+  /** Hard-link small files into the cache instead of copying them (`--link`; see AddOptions.link). */
+  link?: boolean;
 }
 
 /**
@@ -112,6 +114,7 @@ async function addOne(project: DataProject, t: Target, opts: AddDataOptions): Pr
   let done = 0;
   const added = await project.cache.add(t.abs, {
     label: t.given,
+    link: opts.link,
     known: (rel, stamp) => state.lookup(rel, stamp),
     onFile: (size) => opts.onBytes?.((done += size), total),
   });

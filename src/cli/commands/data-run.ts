@@ -25,9 +25,9 @@ export function formatBytes(n: number): string {
 const count = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const plural = (n: number, word: string) => `${count(n)} ${word}${n === 1 ? '' : 's'}`;
 
-export async function runDataAdd(paths: string[], opts: { json?: boolean }): Promise<void> {
+export async function runDataAdd(paths: string[], opts: { json?: boolean; link?: boolean }): Promise<void> {
   const progress = new Progress('bytes');
-  const added = await addData(findProject(), paths, { onBytes: (done, total) => progress.update(done, total ? done / total : null) });
+  const added = await addData(findProject(), paths, { link: opts.link, onBytes: (done, total) => progress.update(done, total ? done / total : null) });
   progress.done();
   if (opts.json) return printJson({ added });
   for (const a of added) {

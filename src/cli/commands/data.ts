@@ -43,9 +43,10 @@ function dataAdd(data: Command): void {
   data
     .command('add <paths...>')
     .description('hash files or folders into the cache and write PATH.mlx.json pointers (to commit) and .gitignore entries')
+    .option('--link', 'hard-link files into the cache instead of copying them (much faster for many files; they become read-only, as after checkout)')
     .option('--json', 'print {"added":[...]} as JSON')
-    .addHelpText('after', examples(['mlx data add data/train.csv', 'mlx data add data/images --json']))
-    .action(async (paths: string[], opts: { json?: boolean }) => {
+    .addHelpText('after', examples(['mlx data add data/train.csv', 'mlx data add data/images --json', 'mlx data add data/images --link']))
+    .action(async (paths: string[], opts: { json?: boolean; link?: boolean }) => {
       const { runDataAdd } = await import('./data-run.js');
       await runDataAdd(paths, opts);
     });

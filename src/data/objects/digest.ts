@@ -147,6 +147,68 @@ async function hashLarge(input: fs.promises.FileHandle, target?: string): Promis
   return hash.digest('hex');
 }
 
+/**
+ * The small-file path of hashFile, in synchronous calls: for a folder of many small files the
+ * cost is not the bytes but the round trips to the thread pool (about ten per file: open, fstat,
+ * read, fstat, close, create, write, close, rename), each a futex wake-up and an event-loop turn.
+ * Made here directly, the same calls cost a third as much. Returns undefined for a file larger
+ * than SMALL (left to hashFile, which streams it); otherwise the same checks as hashFile: the
+ * file is read through one descriptor, stamped before and after, read again if it changed.
+ * `copyTo` gets the digest and names where to write the bytes (undefined: their object exists).
+ */
+export function hashSmallFileSync(
+  file: string,
+  label: string,
+  copyTo?: (digest: Digest) => string | undefined,
+  known?: (stamp: FileStamp) => Digest | undefined,
+): HashedFile | undefined {
+  for (let attempt = 1; ; attempt++) {
+    let target: string | undefined;
+    let result: HashedFile | null | undefined;
+    try {
+      result = hashSmallOnceSync(file, (digest) => (target = copyTo?.(digest)), known);
+    } catch (err) {
+      if (target) fs.rmSync(target, { force: true });
+      throw fileError(err, label);
+    }
+    if (result === undefined) return undefined;
+    if (result) return { ...result, ...(target ? { copiedTo: target } : {}) };
+    if (target) fs.rmSync(target, { force: true });
+    if (attempt >= RETRIES) throw invalid(`${label} changed while it was being hashed (${RETRIES} attempts); stop what is writing it and try again`);
+  }
+}
+
+function hashSmallOnceSync(
+  file: string,
+  target: (digest: Digest) => string | undefined,
+  known?: (stamp: FileStamp) => Digest | undefined,
+): HashedFile | null | undefined {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const before = stampOf(fs.fstatSync(fd));
+    // Unchanged since it was last hashed (the stat cache): not read (the fstat serves as the stat).
+    const unchanged = known?.(before);
+    if (unchanged) return { digest: unchanged, size: before.size, stamp: before };
+    if (before.size > SMALL) return undefined;
+    const buf = Buffer.allocUnsafe(before.size + 1);
+    let n = 0;
+    for (;;) {
+      const bytesRead = fs.readSync(fd, buf, n, buf.length - n, n);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+      if (n === buf.length) break;
+    }
+    const bytes = buf.subarray(0, n);
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const to = target(digest);
+    if (to) fs.writeFileSync(to, bytes, { mode: 0o444, flag: 'wx' });
+    const after = stampOf(fs.fstatSync(fd));
+    return sameStamp(before, after) ? { digest, size: after.size, stamp: after } : null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** sha256 of bytes in memory (a manifest). */
 export function hashBytes(bytes: Buffer | string): Digest {
   return createHash('sha256').update(bytes).digest('hex');

@@ -21,6 +21,26 @@ function write(rel: string, content: string | Buffer, mode = 0o644) {
 }
 
 describe('ObjectCache', () => {
+  it("link mode hard-links a folder's files into the cache read-only, copies executables and large files", async () => {
+    const cache = ObjectCache.open(dir);
+    const a = write('data/a.txt', 'alpha');
+    const x = write('data/run.sh', '#!/bin/sh\n', 0o755);
+    const big = write('data/big.bin', Buffer.alloc(2 * 1024 * 1024, 3));
+    const added = await cache.add(path.join(dir, 'data'), { link: true });
+    expect(added.files).toBe(3);
+    const obj = (content: string | Buffer) => path.join(cache.root, sha(content).slice(0, 2), sha(content).slice(2));
+    // The workspace file is the object: same inode, read-only, no temp left beside it.
+    expect(fs.statSync(obj('alpha')).ino).toBe(fs.statSync(a).ino);
+    expect(fs.statSync(a).mode & 0o777).toBe(0o444);
+    expect(fs.readdirSync(path.dirname(obj('alpha'))).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
+    expect(fs.statSync(obj('#!/bin/sh\n')).ino).not.toBe(fs.statSync(x).ino);
+    expect(fs.statSync(x).mode & 0o777).toBe(0o755);
+    expect(fs.statSync(obj(fs.readFileSync(big))).ino).not.toBe(fs.statSync(big).ino);
+    // The manifest records what was hashed, the same as a copy-mode add.
+    const copied = await ObjectCache.at(path.join(dir, 'other')).add(path.join(dir, 'data'));
+    expect(copied.digest).toBe(added.digest);
+  });
+
   it('creates nothing until written, then stores a file under its sha256 read-only', async () => {
     const cache = ObjectCache.open(dir);
     expect(cache.root).toBe(path.join(dir, '.mlx', 'objects'));

@@ -2,11 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { invalid, notFound } from '../../core/errors.js';
 import { fileError } from '../../core/file-errors.js';
-import { hashBytes, hashFile, isDigest, stampOf, type Digest, type FileStamp } from './digest.js';
+import { hashBytes, hashFile, hashSmallFileSync, isDigest, sameStamp, stampOf, type Digest, type FileStamp } from './digest.js';
 import { decodeManifest, encodeManifest, type ManifestEntry } from './manifest.js';
 import { linkOrCopy, removeDeadTemps, siblingTemp, swapInto, type LinkKind } from './materialize.js';
 import { mapLimit } from './pool.js';
 import { walkFiles } from './walk.js';
+
+/** Small files handled per event-loop turn by ObjectCache.add. */
+const SYNC_BATCH = 256;
 
 /** What `add` stored: the digest of the file, or of the folder's manifest; total bytes; file count. */
 export interface CachedEntry {
@@ -33,6 +36,13 @@ export interface AddOptions {
   parallel?: number;
   /** The path as the user named it, for messages (default: the path given to add). */
   label?: string;
+  /**
+   * Hard-link each file of a folder (up to 1 MB, not executable) into the cache instead of
+   * copying it, as DVC's `cache.type = hardlink`: no bytes are written, and the workspace file
+   * becomes the read-only object (exactly what `checkout` makes). Falls back to a copy where a
+   * link cannot be made (another file system) or the file changed after it was hashed.
+   */
+  link?: boolean;
 }
 
 /**
@@ -88,11 +98,36 @@ export class ObjectCache {
     if (!stat.isDirectory()) throw invalid(`${label} is neither a file nor a folder`);
     const files = walkFiles(target, label);
     const stamps = new Map<string, FileStamp>();
-    const entries = await mapLimit(files, opts.parallel ?? 8, async (f) => {
+    const entries = new Array<ManifestEntry>(files.length);
+    const large: number[] = opts.link ? [] : files.map((_, i) => i);
+    // One listing of the cache instead of an existence check per file.
+    const present = opts.link ? new Set(await this.list()) : new Set<Digest>();
+    // In link mode small files go through synchronous calls (see hashSmallFileSync), a batch per
+    // event-loop turn so timers and signals are still served; large ones are streamed below,
+    // several at once. A copy blocks on the disk (file creation waits on the journal), where
+    // several requests in flight on the thread pool beat one synchronous call after another
+    // (measured: 7.0-11.5 s vs 8.6-11.2 s for 10,000 files under I/O load), so copies stay there.
+    for (let start = 0; opts.link && start < files.length; start += SYNC_BATCH) {
+      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+      for (let i = start; i < Math.min(files.length, start + SYNC_BATCH); i++) {
+        const f = files[i];
+        const added = this.addSmallFileSync(f.abs, JSON.stringify(path.join(shown, f.rel)), f.rel, (d) => present.has(d), opts.known);
+        if (!added) {
+          large.push(i);
+          continue;
+        }
+        present.add(added.digest);
+        stamps.set(f.rel, added.stamp);
+        opts.onFile?.(added.size);
+        entries[i] = { path: f.rel, digest: added.digest, size: added.size, mode: added.stamp.mode };
+      }
+    }
+    await mapLimit(large, opts.parallel ?? 8, async (i) => {
+      const f = files[i];
       const { digest, size, stamp } = await this.addFile(f.abs, JSON.stringify(path.join(shown, f.rel)), f.rel, opts.known);
       stamps.set(f.rel, stamp);
       opts.onFile?.(size);
-      return { path: f.rel, digest, size, mode: stamp.mode };
+      entries[i] = { path: f.rel, digest, size, mode: stamp.mode };
     });
     const manifest = encodeManifest(entries);
     await this.putBytes(manifest.bytes, manifest.digest);
@@ -112,6 +147,79 @@ export class ObjectCache {
     // Small files: skipped when their object exists, else written beside it (a rename within one folder).
     const hashed = await hashFile(file, label, (digest) => (digest ? (this.has(digest) ? undefined : this.tempBeside(digest)) : this.tempName()));
     if (hashed.copiedTo) await this.commit(hashed.copiedTo, hashed.digest);
+    return hashed;
+  }
+
+  /** addFile for a file of at most 1 MB, in synchronous calls; undefined for a larger file (left to addFile). */
+  private addSmallFileSync(
+    file: string,
+    label: string,
+    rel: string,
+    has: (digest: Digest) => boolean,
+    known?: KnownDigest,
+  ): { digest: Digest; size: number; stamp: FileStamp } | undefined {
+    // The stat cache first: an unchanged file is not opened (a stat is cheaper than open + close).
+    if (known) {
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(file);
+      } catch (err) {
+        throw fileError(err, label);
+      }
+      const stamp = stampOf(st);
+      const digest = known(rel, stamp);
+      if (digest && has(digest)) return { digest, size: stamp.size, stamp };
+    }
+    const linked = this.linkSmallFileSync(file, label, has);
+    if (linked !== 'copy') return linked;
+    const hashed = hashSmallFileSync(file, label, (digest) => (has(digest) ? undefined : this.tempBeside(digest)));
+    if (!hashed) return undefined;
+    // Rename is atomic: the object is whole or absent (a kill leaves at most a dot-named temp beside it).
+    if (hashed.copiedTo) {
+      try {
+        fs.renameSync(hashed.copiedTo, this.objectPath(hashed.digest));
+      } catch (err) {
+        fs.rmSync(hashed.copiedTo, { force: true });
+        throw fileError(err, label);
+      }
+    }
+    return hashed;
+  }
+
+  /**
+   * The `link` mode of addSmallFileSync: hashes the file, then hard-links it beside its object
+   * and renames the link into place (a kill leaves a dot-named temp link at most). The link is
+   * checked to be the inode that was hashed, unchanged since (same stamp), before it is made
+   * read-only and committed; else it is removed and 'copy' returned (the caller copies).
+   */
+  private linkSmallFileSync(
+    file: string,
+    label: string,
+    has: (digest: Digest) => boolean,
+  ): { digest: Digest; size: number; stamp: FileStamp } | 'copy' | undefined {
+    const hashed = hashSmallFileSync(file, label);
+    if (!hashed) return undefined;
+    if (has(hashed.digest)) return hashed;
+    // Executable files keep their own inode (an object is never executable), as in checkout.
+    if (hashed.stamp.mode !== 0o644) return 'copy';
+    const tmp = this.tempBeside(hashed.digest);
+    try {
+      fs.linkSync(file, tmp);
+    } catch {
+      // Another file system, or links not allowed.
+      return 'copy';
+    }
+    try {
+      if (!sameStamp(stampOf(fs.statSync(tmp)), hashed.stamp)) {
+        fs.rmSync(tmp, { force: true });
+        return 'copy';
+      }
+      fs.chmodSync(tmp, 0o444);
+      fs.renameSync(tmp, this.objectPath(hashed.digest));
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      throw fileError(err, label);
+    }
     return hashed;
   }
 
