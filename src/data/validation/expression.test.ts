@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileRowExpr, exprColumns, parseRowExpr, type Value } from './expression.js';
+import { parseRowExpr } from './expression.js';
+import { compileRowExpr, exprColumns, type Value } from './expression-eval.js';
 
 /** Evaluates an expression on one row given as an object (null for a missing value). */
 function check(text: string, row: Record<string, Value>): boolean {

@@ -1,4 +1,5 @@
-import { compileRowExpr, exprColumns, parseRowExpr, type Value } from './expression.js';
+import { parseRowExpr } from './expression.js';
+import { compileRowExpr, exprColumns, type Value } from './expression-eval.js';
 import { rangeBounds, type DataSchema, type Expectation, type Severity } from './schema.js';
 
 /** The per-row rules a guard checks (a schema's dataset-level expectations — row_count, unique, null shares above 0… — are not). */

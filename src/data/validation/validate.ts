@@ -1,6 +1,7 @@
 import { invalid } from '../../core/errors.js';
 import { cellText, Kind } from './column-stats.js';
-import { compileRowExpr, exprColumns, parseRowExpr, type Value } from './expression.js';
+import { parseRowExpr } from './expression.js';
+import { compileRowExpr, exprColumns, type Value } from './expression-eval.js';
 import { TableProfiler, type ColumnProfile, type DataProfile } from './profile.js';
 import { rangeBounds, type DataSchema, type Expectation, type ExpectationName, type Severity } from './schema.js';
 import { readTable, tableFormat, type TableVisitor } from './table-reader.js';
