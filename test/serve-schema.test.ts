@@ -180,6 +180,25 @@ describe('mlx register --schema: the version keeps its schema; models show says 
     const other = await startServe(dir, 'models:/tab/2', ['--schema', 'expr.json']);
     expect(other.stderr()).toContain('checking requests against expr.json');
   });
+
+  it('over an alias, the schema follows the hot swap: moved to a version with one, requests are checked; moved back, no longer', async () => {
+    const alias = (v: number) => expect(mlx(dir, ['models', 'alias', 'tab', String(v), 'champion']).code).toBe(0);
+    alias(1);
+    const served = await startServe(dir, 'models:/tab@champion', ['--watch-interval', '1']);
+    expect(served.stderr()).not.toContain('checking requests');
+    expect((await postJson(`${served.base}/invocations`, { instances: bad(1, 0, 500) })).status).toBe(200);
+
+    alias(2);
+    await served.waitFor(/checking requests against the schema registered with models:\/tab\/2 \(\d+ per-row rules\), which came with version 2 of tab/);
+    const refused = await postJson(`${served.base}/invocations`, { instances: bad(1, 0, 500) });
+    expect(refused.status).toBe(400);
+    expect((await json(refused)).message).toContain('(rule "range" of the schema registered with models:/tab/2)');
+    expect(await scrape(served)).toMatch(/mlx_schema_violations_total\{column="age",rule="range",severity="error"\} 1/);
+
+    alias(1);
+    await served.waitFor(/version 1 of tab has no registered schema: requests are no longer checked/);
+    expect((await postJson(`${served.base}/invocations`, { instances: bad(1, 0, 500) })).status).toBe(200);
+  }, 60_000);
 });
 
 describe('mlx containerize: the image enforces the schema registered with the version', () => {

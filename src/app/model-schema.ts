@@ -51,5 +51,15 @@ export async function registeredSchema(store: RegistryStore, uri: string): Promi
   ).catch(() => null);
   if (!v) return null;
   const schema = await versionSchema(store, v);
-  return schema ? { schema, name: `registered with models:/${v.name}/${v.version}` } : null;
+  return schema ? { schema, name: registeredName(v) } : null;
+}
+
+const registeredName = (v: ModelVersion) => `registered with models:/${v.name}/${v.version}`;
+
+/** For mlx serve over an alias: the checker of the schema registered with a version it swaps to, or null when it has none. */
+export function schemaOfVersion(store: RegistryStore): (v: ModelVersion) => Promise<{ guard: RowGuard; name: string } | null> {
+  return async (v) => {
+    const schema = await versionSchema(store, v);
+    return schema ? { guard: new RowGuard(schema), name: registeredName(v) } : null;
+  };
 }

@@ -1,7 +1,9 @@
 import { createRequire } from 'node:module';
+import type { ModelVersion } from '../../core/entities.js';
 import type { SinkOptions } from '../../inference-log/inference-log.js';
 import type { InferenceSink } from '../../inference-log/record.js';
 import { startServer } from '../../server/inference/start.js';
+import type { ServingSchema } from '../../server/inference/state.js';
 import { openStore, resolveTrackingUri } from '../../store/open-store.js';
 import type { Store } from '../../store/store.js';
 import { flagValue, intFlag, numberFlag, optional, usage } from '../flags.js';
@@ -96,14 +98,17 @@ export async function serveModel(uri: string, f: ServeFlags, trackingUri: string
   if (options.device.kind === 'cuda') chooseDevice(options.device, probeCuda());
   const r = rolloutOptions(uri, f);
   let schema = await servingSchema(f.schema, log);
+  let schemaOf: ((v: ModelVersion) => Promise<ServingSchema | null>) | undefined;
   const storeUri = resolveTrackingUri({ flag: trackingUri });
   const store = await openStore(storeUri, { create: false });
   // No --schema (and no --no-schema): the schema registered with the version served, if it has one.
   if (f.schema === undefined) {
     try {
-      const { registeredSchema } = await import('../../app/model-schema.js');
+      const { registeredSchema, schemaOfVersion } = await import('../../app/model-schema.js');
       const { RowGuard } = await import('../../data/validation/row-guard.js');
       const found = await registeredSchema(store, uri);
+      // Over an alias, the schema follows the version a hot swap brings in.
+      schemaOf = schemaOfVersion(store);
       if (found) {
         schema = { guard: new RowGuard(found.schema), name: found.name };
         log(`checking requests against the schema ${schema.name} (${schema.guard.size} per-row rules; --no-schema to serve without)`);
@@ -139,6 +144,7 @@ export async function serveModel(uri: string, f: ServeFlags, trackingUri: string
       limitNames: limitNames(),
       watchIntervalS: r.watchIntervalS,
       schema,
+      schemaOf,
       openSink: f.logInputs ? () => openLog(store, { sampleRate: r.sampleRate, maxRows: r.maxRows, log }) : undefined,
     });
   } catch (err) {

@@ -1,5 +1,5 @@
+import type { ModelVersion } from '../../core/entities.js';
 import { MlxError } from '../../core/errors.js';
-import type { RowGuard } from '../../data/validation/row-guard.js';
 import type { InferenceSink } from '../../inference-log/record.js';
 import { findModel, loadFoundModel, type LoadOptions, type ModelSource, type ServedModel } from '../../serving/model-runtime.js';
 import { ModelWatcher, signatureDiff, watchTargets } from '../../serving/model-watcher.js';
@@ -12,7 +12,7 @@ import type { Store } from '../../store/store.js';
 import { listen, type Listening } from '../listen.js';
 import type { InferenceAccess } from './access.js';
 import { inferenceApp } from './app.js';
-import { rolloutState, type ServingState } from './state.js';
+import { rolloutState, type ServingSchema, type ServingState } from './state.js';
 
 export interface ServeOptions extends LoadOptions, InferenceAccess {
   host: string;
@@ -42,7 +42,12 @@ export interface ServeOptions extends LoadOptions, InferenceAccess {
   /** Opens the inference log; called once every model is found, before the port opens. */
   openSink?: () => Promise<InferenceSink>;
   /** The data schema requests are checked against (--schema). */
-  schema?: { guard: RowGuard; name: string } | null;
+  schema?: ServingSchema | null;
+  /**
+   * Set when the schema is the one registered with the version served (no --schema): the schema of
+   * the version an alias moved to (null: it has none), switched in with that version's model.
+   */
+  schemaOf?: (v: ModelVersion) => Promise<ServingSchema | null>;
   /** Seeds the random routing of requests without a route key (tests). */
   routeSeed?: number;
 }
@@ -88,6 +93,16 @@ export function installer(
     );
     void v.swap(predictor);
   };
+}
+
+/** Puts the schema of a swapped-in version in place of the one requests were checked against, saying so. */
+function switchSchema(state: ServingState, schema: ServingSchema | null, model: ServedModel, log: (line: string) => void): void {
+  const before = state.schema?.name ?? null;
+  state.schema = schema;
+  for (const s of schema?.guard.series ?? []) state.metrics.schemaViolations.inc(s, 0);
+  const version = `version ${model.version} of ${model.name}`;
+  if (schema) log(`checking requests against the schema ${schema.name} (${schema.guard.size} per-row rules), which came with ${version}`);
+  else if (before) log(`${version} has no registered schema: requests are no longer checked (it was the schema ${before})`);
 }
 
 /** One line per variant whose signature differs from the primary's: requests must then fit both. */
@@ -136,12 +151,23 @@ export async function startServer(store: Store, uri: string, o: ServeOptions): P
   }
   const install = installer(metrics, o);
   const targets = watchTargets(variants.all);
+  // A swapped-in primary brings its own registered schema, read before its model loads (an unreadable
+  // one fails the swap) and put in place with it.
+  const schemaWith = new WeakMap<ServedModel, ServingSchema | null>();
   const watcher = new ModelWatcher(
     targets,
     {
       resolve: (t) => (t.alias === null ? store.getLatestModelVersion(t.model) : store.getModelVersionByAlias(t.model, t.alias)),
-      load: async (t, v) => loadFoundModel(await findModel(store, `models:/${v.name}/${v.version}`, optsFor(t.variant))),
-      install,
+      load: async (t, v) => {
+        const schema = o.schemaOf && t.variant === variants.primary ? await o.schemaOf(v) : undefined;
+        const model = await loadFoundModel(await findModel(store, `models:/${v.name}/${v.version}`, optsFor(t.variant)));
+        if (schema !== undefined) schemaWith.set(model, schema);
+        return model;
+      },
+      install: (v, model) => {
+        install(v, model);
+        if (schemaWith.has(model)) switchSchema(state, schemaWith.get(model)!, model, o.log);
+      },
       log: o.log,
       count: (v, result) => metrics.swaps.inc({ variant: v.name, result }),
     },

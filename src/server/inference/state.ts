@@ -6,6 +6,12 @@ import type { ServingMetrics } from '../../serving/serving-metrics.js';
 import type { VariantSet } from '../../serving/variant-set.js';
 import type { LimitNames } from '../../serving/defaults.js';
 
+/** A data schema requests are checked against, and how refusals name it ("registered with models:/m/2", a file). */
+export interface ServingSchema {
+  guard: RowGuard;
+  name: string;
+}
+
 /** What the inference routes share: the predictor (absent while loading), metrics, limits. */
 export interface ServingState {
   /** The primary variant's current predictor (with variants, kept in step with variants.primary). */
@@ -30,7 +36,7 @@ export interface ServingState {
   /** Where answered predictions and feedback go (--log-inputs); absent: nothing is logged. */
   sink?: InferenceSink | null;
   /** The data schema requests are checked against (--schema); absent: none. */
-  schema?: { guard: RowGuard; name: string } | null;
+  schema?: ServingSchema | null;
   /** One line for stderr (problems that concern no single request). */
   log?: (line: string) => void;
 }
