@@ -7,6 +7,7 @@ import { invalid, MlxError, notFound } from '../core/errors.js';
 import type { DataProject } from '../data/project.js';
 import { listRemotes } from '../data/remotes/config.js';
 import { restorableInputs, type RestorableInput } from './run-inputs.js';
+import { SOURCE_SUBDIR_TAG } from './source-info.js';
 
 /** The tag a reproduced run carries: the run it reproduces. */
 export const REPRODUCED_FROM_TAG = 'mlx.reproducedFrom';
@@ -58,7 +59,7 @@ export function planReproduce(run: Run, project: DataProject, opts: { dir?: stri
   const dir = path.resolve(here, opts.dir ?? path.join(path.dirname(top), `${path.basename(top)}-run-${runId.slice(0, 8)}`));
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) throw invalid(`--dir ${JSON.stringify(dir)} exists and is not empty; give a new folder`);
   const projectInTop = path.relative(fs.realpathSync(top), project.root);
-  const subdir = run.tags['mlx.source.subdir'] ?? '';
+  const subdir = run.tags[SOURCE_SUBDIR_TAG] ?? '';
   const command = parseCommand(run.tags[SYSTEM_TAGS.command]);
   const inputs = restorableInputs(run.inputs).map((i) => ({ ...i, dest: path.join(dir, projectInTop, i.path) }));
   for (const i of inputs) {

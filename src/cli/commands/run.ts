@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import type { Command } from 'commander';
 import { experimentArg } from '../../app/experiments.js';
 import { collect, withStore } from '../context.js';
@@ -63,8 +62,6 @@ export function registerRunCommand(program: Command): void {
       });
       // Inputs are hashed and cached before the run exists: a bad path starts nothing, and the
       // command cannot change them before they are recorded.
-      const subdir = gitPrefix();
-      if (subdir) prepared.parsedTags['mlx.source.subdir'] ??= subdir;
       const inputs = opts.input?.length ? await snapshotInputs(opts.input) : undefined;
       const interval = await systemMetricsInterval(opts.systemMetrics);
       const result = await withStore(cmd, true, async (store) => {
@@ -110,17 +107,6 @@ async function snapshotInputs(paths: string[]) {
     throw withFlag('--input', err);
   }
   return { snapshots, log: (store: import('../../store/store.js').TrackingStore, runId: string) => logRunInputs(store, runId, snapshots) };
-}
-
-/** Where the command runs inside its git repository ("" at the top, null outside one): `mlx runs reproduce` runs it there again. */
-function gitPrefix(): string | null {
-  try {
-    return execFileSync('git', ['rev-parse', '--show-prefix'], { stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8', timeout: 5000 })
-      .trim()
-      .replace(/\/$/, '');
-  } catch {
-    return null;
-  }
 }
 
 /** Seconds between system metrics samples (MLX_SYSTEM_METRICS_INTERVAL, default 10), or null when turned off. */
