@@ -1,17 +1,7 @@
 import type { Command } from 'commander';
 import { collect } from '../context.js';
 import { examples } from '../help.js';
-
-interface CompareOptions {
-  json?: boolean;
-  plot?: string;
-  minimize?: string[];
-  maximize?: string[];
-  sweep?: string;
-  sortBy?: string;
-  rows?: boolean;
-  side?: boolean;
-}
+import type { CompareFlags } from './compare-run.js';
 
 /** `mlx compare RUN RUN... | --sweep PARENT [--json] [--plot FILE.svg]`. */
 export function registerCompareCommand(program: Command): void {
@@ -35,7 +25,7 @@ export function registerCompareCommand(program: Command): void {
         'mlx compare 060a59 0a132d 7d3e21 --sort-by val_loss --json',
       ]),
     )
-    .action(async (ids: string[], opts: CompareOptions, cmd: Command) => {
+    .action(async (ids: string[], opts: CompareFlags, cmd: Command) => {
       const { compareRuns } = await import('./compare-run.js');
       await compareRuns(cmd, ids, opts);
     });
