@@ -161,6 +161,12 @@ describe.each(BACKENDS)('MLflow Python client workflows against mlx server on %s
     const sk = mlx(dir, ['models', 'show', 'models:/churn/1'], { env: env() });
     expect(sk.code, sk.stderr).toBe(0);
     expect(sk.stdout).toMatch(/servable\s+no: is an MLflow sklearn model; mlx serves ONNX: convert it with skl2onnx/);
+    // Its model card says what it is instead of "An ONNX model" with empty facts.
+    const card = mlx(dir, ['models', 'card', 'churn/1'], { env: env() });
+    expect(card.code, card.stderr).toBe(0);
+    expect(card.stdout).toContain(`Registered from \`runs:/${runId}/sk\`. mlx cannot serve it: this version is an MLflow sklearn model; mlx serves ONNX`);
+    expect(card.stdout).not.toContain('An ONNX model registered with mlx');
+    expect(card.stdout).toMatch(/\| SHA-256 \| `-` \|/);
     const json = JSON.parse(mlx(dir, ['models', 'show', 'models:/seed-clf@champion', '--json'], { env: env() }).stdout);
     expect(json.model_version).toMatchObject({ version: 2, current_stage: 'Production', aliases: ['champion'] });
     expect(mlx(dir, ['models', 'alias', 'models:/seed-clf/1', 'previous'], { env: env() }).code).toBe(0);

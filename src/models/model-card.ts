@@ -1,5 +1,5 @@
 import { escapeControlChars } from '../core/control-chars.js';
-import type { ModelVersion, Run, TensorSpec } from '../core/entities.js';
+import { NOT_SERVABLE_TAG, type ModelVersion, type Run, type TensorSpec } from '../core/entities.js';
 import { renderTemplate } from '../core/template.js';
 import { parsePreprocessSpec } from './preprocess-spec.js';
 
@@ -46,12 +46,22 @@ function describeSpec(text: string | null): string {
   ].join('\n');
 }
 
+/** The card's first line: the description's, else what the version is (and, when mlx cannot serve it, why). */
+function summaryOf(v: ModelVersion): string {
+  if (v.description) return text(v.description.split(/\r\n|\r|\n/)[0]);
+  const why = v.tags[NOT_SERVABLE_TAG];
+  if (why !== undefined) return `Registered from \`${text(v.source)}\`. mlx cannot serve it: this version ${text(why)}.`;
+  return 'An ONNX model registered with mlx.';
+}
+
 const num = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : String(v));
 
 /** Renders the Markdown model card of a version from templates/model-card.md. */
 export function renderModelCard(template: string, d: ModelCardData): string {
   const v = d.version;
   const run = d.run;
+  // Registered from a source mlx cannot read (another flavor, nothing uploaded yet): no bytes, no facts.
+  const opaque = v.sha256 === '';
   const created = new Date(v.creation_time)
     .toISOString()
     .replace('T', ' ')
@@ -115,13 +125,13 @@ export function renderModelCard(template: string, d: ModelCardData): string {
     {
       name: text(v.name),
       version: String(v.version),
-      summary: v.description ? text(v.description.split(/\r\n|\r|\n/)[0]) : `An ONNX model registered with mlx.`,
+      summary: summaryOf(v),
       aliases: v.aliases.length ? v.aliases.map((a) => `\`${cell(a)}\``).join(', ') : 'none',
-      ir_version: String(v.ir_version),
-      opset: cell(v.opset.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ')),
+      ir_version: opaque ? '-' : String(v.ir_version),
+      opset: opaque ? '-' : cell(v.opset.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ')),
       producer: cell(v.producer || 'unknown'),
-      sha256: cell(v.sha256),
-      size: bytes(v.size),
+      sha256: opaque ? '-' : cell(v.sha256),
+      size: opaque ? '-' : bytes(v.size),
       created,
       user: cell(v.user_id),
       source: cell(v.source),
