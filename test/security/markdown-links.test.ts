@@ -143,7 +143,13 @@ describe('model card links in Chromium', () => {
     await page.goto(`${server.base}/#/models`);
     const cases = {
       quote: `${'>'.repeat(100_000)} deep`,
-      underscore: `${'_a '.repeat(100_000)}deep${'_'.repeat(100_000)}`,
+      underscore: `${'_a '.repeat(100)}deep${'_'.repeat(100)}`,
+      // Past a span's bound (500 characters of emphasis) the openers are text: only the one opener
+      // within 500 characters of the closers makes an <em>; nothing overflows.
+      underscoreLong: `${'_a '.repeat(100_000)}deep${'_'.repeat(100_000)}`,
+      // Unclosed openers by the hundred thousand (each one used to be scanned to the end: seconds per card).
+      brackets: `${'['.repeat(100_000)}deep`,
+      backticks: `${'`a'.repeat(50_000)}\`\`deep`,
       list: Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}- deep`).join('\n'),
     };
     const out = await page.evaluate<Record<string, { error?: string; depth?: number; text?: boolean }>>(`
@@ -160,6 +166,9 @@ describe('model card links in Chromium', () => {
     expect(out).toEqual({
       quote: { depth: 20, text: true },
       underscore: { depth: 20, text: true },
+      underscoreLong: { depth: 1, text: true },
+      brackets: { depth: 0, text: true },
+      backticks: { depth: 0, text: true },
       list: { depth: 20, text: true },
     });
     expect(problems).toEqual([]);
