@@ -4,8 +4,9 @@
 // ECONNRESET, and clients report that instead of the 413). Both servers, a declared Content-Length
 // over the limit, and a chunked body that grows past it.
 import fs from 'node:fs';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { servingProject, startServe, stopAll, type Server } from '../helpers/serve.js';
+import { scrape, servingProject, startServe, stopAll, type Server } from '../helpers/serve.js';
 import { startTrackingServer, stopTrackingServers, type TrackingServer } from '../helpers/tracking-server.js';
 
 interface Answer {
@@ -75,6 +76,28 @@ describe('a body over the limit is answered 413, and the client hears it', () =>
       expect(r.status, `${what}: ${r.body}`).toBe(413);
       expect(JSON.parse(r.body).message, what).toMatch(says);
     }
+  });
+
+  it('mlx serve: a client that leaves halfway through its body is counted as 499 (client closed request), not as a 500', async () => {
+    const { port } = new URL(serve.base);
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => {
+        socket.write('POST /invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"instances": [[1,');
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 200);
+      });
+      socket.on('error', reject);
+    });
+    let text = '';
+    for (let i = 0; i < 50 && !/route="\/invocations".*status="499"/.test(text); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      text = await scrape(serve);
+    }
+    expect(text).toMatch(/mlx_requests_total\{[^}]*route="\/invocations"[^}]*status="499"[^}]*\} 1/);
+    expect(text).not.toMatch(/status="500"/);
+    expect(serve.stderr()).not.toMatch(/inference failed/);
   });
 
   it('both servers serve the next request', async () => {

@@ -3,6 +3,7 @@ import { CONTENT_TYPE } from '../../serving/prometheus.js';
 import { variantName } from '../../serving/router.js';
 import { useAccessChecks, type InferenceAccess } from './access.js';
 import { HttpError } from '../http-errors.js';
+import { clientLeft } from '../http-errors.js';
 import { errorResponse } from './errors.js';
 import { feedbackRoutes } from './feedback.js';
 import { healthRoutes } from './health.js';
@@ -46,7 +47,10 @@ export function inferenceApp(state: ServingState, access: InferenceAccess = {}):
       headers.set('X-Mlx-Variant', variant);
       headers.set('X-Mlx-Request-Id', info.id);
       const seconds = Number(process.hrtime.bigint() - info.started) / 1e9;
-      m.requests.inc({ route, method: c.req.method, status: String(c.res.status), model_version: version, variant });
+      // A client that left before its request arrived is counted as nginx counts it (499, client closed
+      // request), not as the server's failure.
+      const status = clientLeft(c) ? '499' : String(c.res.status);
+      m.requests.inc({ route, method: c.req.method, status, model_version: version, variant });
       m.latency.observe({ route, variant }, seconds);
       if (held && info.variant) info.variant.observe(seconds * 1000, c.res.status);
     }
