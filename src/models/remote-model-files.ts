@@ -141,6 +141,11 @@ export class RemoteModelFiles implements ModelFiles {
     return downloadModel(repo, rel, label, version.sha256 || undefined);
   }
 
+  async verifiedFile(version: ModelVersion): Promise<string> {
+    // localFile checks a download (and a cached copy) against the version's sha256.
+    return this.localFile(version);
+  }
+
   async writeCard(version: ModelVersion, markdown: string): Promise<{ location: string; warning?: string }> {
     try {
       await this.store.putModelCard(version.name, version.version, markdown);
