@@ -35,7 +35,12 @@ beforeAll(async () => {
   if (!pg) return;
   dir = tempProject('mlx-pg-s3-');
   s3 = await startS3(['mlx']);
-  client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  client = new S3Client({
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
   url = pg.url(await pg.createDatabase());
   const start = (i: number) => {
     fs.mkdirSync(tmpOf(i), { recursive: true });
@@ -127,7 +132,11 @@ describePg('mlx server on PostgreSQL with --artifacts-destination s3://…', () 
     const [, b] = servers;
     const serve = await startServe(dir, 'models:/clf/1', [], { env: envOf(b) });
     const rows = tabularRows(3);
-    const res = await fetch(`${serve.base}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: rows }) });
+    const res = await fetch(`${serve.base}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: rows }),
+    });
     const text = await res.text();
     expect(res.status, text).toBe(200);
     expect(res.headers.get('x-mlx-model-version')).toBe('1');
@@ -171,12 +180,20 @@ describePg('mlx server on PostgreSQL with --artifacts-destination s3://…', () 
     // A wrong sha256 from the client: refused before anything is stored.
     const bytes = imageBytes();
     expect((await fetch(`${a.base}${PROXY}/cut/ok.onnx`, { method: 'PUT', body: bytes })).status).toBe(200);
-    const refusedSha = await post(b.base, 'model-versions/create', { name: 'bad', source: 'mlflow-artifacts:/cut/ok.onnx', tags: [{ key: 'mlx.sha256', value: 'ab'.repeat(32) }] });
+    const refusedSha = await post(b.base, 'model-versions/create', {
+      name: 'bad',
+      source: 'mlflow-artifacts:/cut/ok.onnx',
+      tags: [{ key: 'mlx.sha256', value: 'ab'.repeat(32) }],
+    });
     expect(refusedSha.status).toBe(400);
     expect(refusedSha.body.message).toMatch(/not abab.* as the client said/);
     // Not an ONNX model, and the client said it expects one.
     expect((await fetch(`${a.base}${PROXY}/cut/junk.onnx`, { method: 'PUT', body: 'not a model' })).status).toBe(200);
-    const junk = await post(b.base, 'model-versions/create', { name: 'bad', source: 'mlflow-artifacts:/cut/junk.onnx', tags: [{ key: 'mlx.labels', value: '["a"]' }] });
+    const junk = await post(b.base, 'model-versions/create', {
+      name: 'bad',
+      source: 'mlflow-artifacts:/cut/junk.onnx',
+      tags: [{ key: 'mlx.labels', value: '["a"]' }],
+    });
     expect(junk.status).toBe(400);
     // An upload cut midway: no object appears.
     const ac = new AbortController();
@@ -231,7 +248,11 @@ describePg('mlx server on PostgreSQL with --artifacts-destination s3://…', () 
     const tmp = path.join(dir, 'tmp-refused');
     fs.mkdirSync(tmp);
     const args = ['server', '--port', '0', '--backend-store-uri', url];
-    expectError(mlx(dir, [...args, '--artifacts-destination', 's3://no-such-bucket/x'], { env: { ...s3.env, TMPDIR: tmp } }), 1, 'the bucket of s3://no-such-bucket/x does not exist');
+    expectError(
+      mlx(dir, [...args, '--artifacts-destination', 's3://no-such-bucket/x'], { env: { ...s3.env, TMPDIR: tmp } }),
+      1,
+      'the bucket of s3://no-such-bucket/x does not exist',
+    );
     expectError(
       mlx(dir, [...args, '--artifacts-destination', DEST], { env: { ...s3.env, AWS_ACCESS_KEY_ID: 'NOPE', TMPDIR: tmp } }),
       1,

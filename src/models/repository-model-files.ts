@@ -53,7 +53,8 @@ export class RepositoryModelFiles implements ModelFiles {
     private readonly store: RegistryStore,
     private readonly repo: ArtifactRepository,
   ) {
-    if (!repo.removeTree) throw new MlxError('INVALID_STATE', `the registry repository ${repo.uri} cannot delete files; keep the registry in a folder or on S3`);
+    if (!repo.removeTree)
+      throw new MlxError('INVALID_STATE', `the registry repository ${repo.uri} cannot delete files; keep the registry in a folder or on S3`);
   }
 
   private uriOf(rel: string): string {
@@ -134,9 +135,13 @@ export class RepositoryModelFiles implements ModelFiles {
         await this.repo.download(rel, tmp);
       } catch (err) {
         if (err instanceof MlxError && err.code === 'RESOURCE_DOES_NOT_EXIST')
-          throw new MlxError('RESOURCE_DOES_NOT_EXIST', `the model file of ${label} (${this.uriOf(rel)}) is missing from the registry; register the model again`, {
-            cause: err,
-          });
+          throw new MlxError(
+            'RESOURCE_DOES_NOT_EXIST',
+            `the model file of ${label} (${this.uriOf(rel)}) is missing from the registry; register the model again`,
+            {
+              cause: err,
+            },
+          );
         // The object's bytes differ from the sha256 recorded in its metadata: changed in the bucket, not cut in transit.
         if (err instanceof MlxError && /sha256 [0-9a-f]{64}, recorded/.test(err.message)) throw tampered(label, this.uriOf(rel), version.sha256, null, err);
         throw err;
