@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDriftData, tabularDataCsv } from '../src/models/onnx/tabular-model.js';
 import { expectError, mlx, mlxJson, tempProject } from './helpers/cli.js';
 import { call, startTrackingServer, stopServers, type TrackingServer } from './helpers/mlx-server.js';
 import { sha256 } from './helpers/models.js';
@@ -242,6 +243,20 @@ describePg('mlx server on PostgreSQL with --artifacts-destination s3://…', () 
     const res = await fetch(`${a.base}${PROXY}/_mlx-registry/gone/1/model.onnx`);
     expect(res.status).toBe(404);
     expect(await res.text()).toContain('the model file of models:/gone/1');
+  }, 60_000);
+
+  it('mlx register --schema through one replica keeps the schema in the bucket; the other shows it; deleting the model removes it', async () => {
+    const [a, b] = servers;
+    fs.writeFileSync(path.join(dir, 'train.csv'), tabularDataCsv(seedDriftData(100, 3), { label: false }));
+    expect(mlx(dir, ['data', 'profile', 'train.csv', '--out', 'schema.json']).code).toBe(0);
+    fs.writeFileSync(path.join(dir, 'sch.onnx'), tabularBytes());
+    const r = mlx(dir, ['register', 'sch.onnx', '--name', 'sch', '--schema', 'schema.json'], { env: envOf(a) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await keys(`${REG}/models/schemas/`)).toEqual([`${REG}/models/schemas/sch/v1.json`]);
+    const shown = mlxJson(dir, ['models', 'show', 'sch/1'], { env: envOf(b) });
+    expect(shown.model_version.data_schema.expectations).toEqual(JSON.parse(fs.readFileSync(path.join(dir, 'schema.json'), 'utf8')).expectations);
+    expect(mlx(dir, ['models', 'delete', 'sch', '--force'], { env: envOf(b) }).code).toBe(0);
+    expect(await keys(`${REG}/models/schemas/`)).toEqual([]);
   }, 60_000);
 
   it('wrong credentials or a missing bucket stop the start in one line, exit 1, leaving no temporary folder', () => {

@@ -31,9 +31,11 @@ export interface ModelFiles {
   writeCard(version: ModelVersion, markdown: string): Promise<{ location: string; warning?: string }>;
   /**
    * Stores a version's data schema (the JSON text `mlx data profile --out` writes), beside its card.
-   * Absent: this store cannot keep one (a store behind a tracking server, for now).
+   * Absent: this store cannot keep one.
    */
   writeSchema?(version: ModelVersion, json: string): Promise<string>;
+  /** Whether writeSchema will work, when only asking can tell (a tracking server: MLflow's keeps none). */
+  keepsSchemas?(): Promise<boolean>;
   /** A version's data schema text, or null when it has none. */
   readSchema?(version: ModelVersion): Promise<string | null>;
   /** A version's stored model card, or null when none was stored. */

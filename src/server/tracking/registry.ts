@@ -5,6 +5,7 @@ import { isPostgresUri, PROXY_SCHEME, schemeOf } from '../../core/uri.js';
 import { UPLOAD_PREFIX } from '../../models/remote-model-files.js';
 import { parseVersion } from '../../core/validation.js';
 import { deleteModelOrVersion } from '../../models/delete.js';
+import { MAX_SCHEMA_BYTES, parseSchema } from '../../data/validation/schema-file.js';
 import { modelFiles } from '../../models/open-model-files.js';
 import { modelCardText, writeModelCard } from '../../models/register.js';
 import { REGISTRY_PREFIX, remoteArtifactUri, type TrackingContext } from './context.js';
@@ -154,7 +155,7 @@ export function registryRoutes(api: Endpoints, ctx: TrackingContext): void {
   });
 }
 
-/** mlx's own endpoints: the model card of a version, read and written. */
+/** mlx's own endpoints: the model card and the data schema of a version, read and written. */
 export function mlxRoutes(api: Endpoints, ctx: TrackingContext): void {
   const { store } = ctx;
   api.get('/model-versions/card', async (f) => {
@@ -169,5 +170,27 @@ export function mlxRoutes(api: Endpoints, ctx: TrackingContext): void {
     await (await modelFiles(store)).writeCard(v, markdown);
     return { name: v.name, version: String(v.version) };
   });
-  api.get('/server-info', () => ({ mlx_version: ctx.mlxVersion, store: isPostgresUri(store.uri) ? 'postgresql' : 'sqlite', auth: ctx.auth }));
+  api.get('/model-versions/schema', async (f) => {
+    const v = await store.getModelVersion(f.str('name'), parseVersion(f.str('version')));
+    const text = await (await modelFiles(store)).readSchema!(v);
+    // Absent when the version has none (proto3's way of leaving out a field).
+    return { name: v.name, version: String(v.version), ...(text === null ? {} : { schema: text }) };
+  });
+  api.post('/model-versions/schema', async (f) => {
+    const v = await store.getModelVersion(f.str('name'), parseVersion(f.str('version')));
+    const text = f.str('schema');
+    if (Buffer.byteLength(text) > MAX_SCHEMA_BYTES) throw invalid(`a data schema is limited to ${MAX_SCHEMA_BYTES / 1024 / 1024} MB of JSON`);
+    // Checked as mlx data validate reads it: a schema nobody can use is never stored.
+    parseSchema(text, `the data schema for models:/${v.name}/${v.version}`);
+    await (
+      await modelFiles(store)
+    ).writeSchema!(v, text);
+    return { name: v.name, version: String(v.version) };
+  });
+  api.get('/server-info', () => ({
+    mlx_version: ctx.mlxVersion,
+    store: isPostgresUri(store.uri) ? 'postgresql' : 'sqlite',
+    auth: ctx.auth,
+    schemas: true,
+  }));
 }
