@@ -9,7 +9,7 @@ import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client }
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDriftData, tabularDataCsv } from '../src/models/onnx/tabular-model.js';
 import { expectError, mlx, mlxJson, tempProject } from './helpers/cli.js';
-import { call, startTrackingServer, stopServers, type TrackingServer } from './helpers/mlx-server.js';
+import { call, killServer, startTrackingServer, stopServers, type TrackingServer } from './helpers/mlx-server.js';
 import { sha256 } from './helpers/models.js';
 import { postgresForTests, type TestPostgres } from './helpers/postgres.js';
 import { startS3, type TestS3 } from './helpers/s3.js';
@@ -282,3 +282,35 @@ function writeRows(): string {
   fs.writeFileSync(file, `${JSON.stringify(tabularRows(1)[0])}\n`);
   return file;
 }
+
+describePg('a registry kept in a shared folder, moved to the bucket', () => {
+  it('versions recorded store-relative find their files after `aws s3 sync <dir>/_mlx-registry s3://…/_mlx-registry`', async () => {
+    const db = pg!.url(await pg!.createDatabase());
+    const shared = path.join(dir, 'shared');
+    const folder = await startTrackingServer(dir, ['--backend-store-uri', db, '--artifacts-destination', shared]);
+    fs.writeFileSync(path.join(dir, 'moved.onnx'), imageBytes());
+    expect(mlx(dir, ['register', 'moved.onnx', '--name', 'moved'], { env: envOf(folder) }).code).toBe(0);
+    await killServer(folder);
+    // What `aws s3 sync` does: plain PUTs, without mlx's sha256 metadata.
+    const root = path.join(shared, '_mlx-registry');
+    for (const rel of fs.readdirSync(root, { recursive: true }) as string[]) {
+      const file = path.join(root, rel);
+      if (fs.statSync(file).isFile())
+        await client.send(new PutObjectCommand({ Bucket: 'mlx', Key: `moved/_mlx-registry/${rel.split(path.sep).join('/')}`, Body: fs.readFileSync(file) }));
+    }
+    fs.rmSync(shared, { recursive: true, force: true });
+    const bucket = await startTrackingServer(dir, ['--backend-store-uri', db, '--artifacts-destination', 's3://mlx/moved'], {
+      ...s3.env,
+      MLX_MODEL_CACHE: path.join(dir, 'cache-moved'),
+    });
+    const res = await fetch(`${bucket.base}${PROXY}/_mlx-registry/moved/1/model.onnx`);
+    expect(res.status).toBe(200);
+    expect(sha256(new Uint8Array(await res.arrayBuffer()))).toBe(sha256(imageBytes()));
+    const card = await call(bucket.base, 'GET', '/api/2.0/mlx/model-versions/card', { name: 'moved', version: '1' });
+    expect(card.body.markdown).toContain('moved');
+    // Deleting the version frees its object in the bucket.
+    expect(mlx(dir, ['models', 'delete', 'moved/1'], { env: envOf(bucket) }).code).toBe(0);
+    expect(await keys('moved/_mlx-registry/models/sha256/')).toEqual([]);
+    await killServer(bucket);
+  }, 120_000);
+});
