@@ -129,6 +129,29 @@ describePg('mlx server on PostgreSQL with --artifacts-destination s3://…', () 
     expect(sha256(new Uint8Array(await ours.arrayBuffer()))).toBe(sha256(bytes));
   }, 120_000);
 
+  it('12 registrations of one new model at once over both replicas: versions 1..12, one object, each readable through either', async () => {
+    const bytes = tabularBytes({ logits: true });
+    expect((await fetch(`${servers[0].base}${PROXY}/uploads/many.onnx`, { method: 'PUT', body: bytes })).status).toBe(200);
+    const created = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => post(servers[i % 2].base, 'model-versions/create', { name: 'many', source: 'mlflow-artifacts:/uploads/many.onnx' })),
+    );
+    for (const c of created) expect(c.status, JSON.stringify(c.body)).toBe(200);
+    expect(created.map((c) => Number(c.body.model_version.version)).sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(await keys(`${REG}/models/sha256/${sha256(bytes)}`)).toEqual([`${REG}/models/sha256/${sha256(bytes)}.onnx`]);
+    for (const v of [1, 12]) {
+      const res = await fetch(`${servers[v % 2].base}${PROXY}/_mlx-registry/many/${v}/model.onnx`);
+      expect(sha256(new Uint8Array(await res.arrayBuffer()))).toBe(sha256(bytes));
+    }
+    const del = await fetch(`${servers[1].base}${API}/registered-models/delete`, {
+      method: 'DELETE',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'many' }),
+    });
+    expect(del.status).toBe(200);
+    expect(await keys(`${REG}/models/sha256/${sha256(bytes)}`)).toEqual([]);
+    expect(await keys(`${REG}/models/cards/many/`)).toEqual([]);
+  }, 120_000);
+
   it('mlx serve models:/clf/1 and mlx containerize models:/clf@champion against a replica', async () => {
     const [, b] = servers;
     const serve = await startServe(dir, 'models:/clf/1', [], { env: envOf(b) });

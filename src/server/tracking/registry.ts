@@ -80,11 +80,11 @@ export function registryRoutes(api: Endpoints, ctx: TrackingContext): void {
     const generated = new Set<number>();
     const files = await modelFiles(store);
     for (const v of await store.searchModelVersions({ name }).catch(() => [])) {
-      const card = await files.readCard!(v);
+      const card = (await files.readCard?.(v)) ?? null;
       if (card !== null && card === (await modelCardText(store, v))) generated.add(v.version);
     }
     const renamed = await store.renameRegisteredModel(name, f.str('new_name'));
-    await files.renameModel!(name, renamed.name);
+    await files.renameModel?.(name, renamed.name);
     for (const n of generated) await writeModelCard(store, await store.getModelVersion(renamed.name, n));
     return { registered_model: await modelOut(c)(renamed) };
   });
@@ -160,7 +160,7 @@ export function mlxRoutes(api: Endpoints, ctx: TrackingContext): void {
   const { store } = ctx;
   api.get('/model-versions/card', async (f) => {
     const v = await store.getModelVersion(f.str('name'), parseVersion(f.str('version')));
-    const markdown = (await (await modelFiles(store)).readCard!(v)) ?? (await modelCardText(store, v));
+    const markdown = (await (await modelFiles(store)).readCard?.(v)) ?? (await modelCardText(store, v));
     return { name: v.name, version: String(v.version), markdown };
   });
   api.post('/model-versions/card', async (f) => {
