@@ -1,14 +1,15 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { ArtifactRepository } from '../artifacts/repository.js';
 import type { ModelVersion } from '../core/entities.js';
 import { MlxError } from '../core/errors.js';
 import { schemeOf } from '../core/uri.js';
 import type { RegistryStore } from '../store/store.js';
 import type { ModelFiles, StoredModel } from './model-files.js';
-import { readVerified, sha256 } from './model-storage.js';
+import { readVerified } from './model-storage.js';
 import { modelCacheDir } from './remote-model-files.js';
 
 /** The repository-relative keys of a version's files: the same layout as a local store's folder. */
@@ -19,6 +20,13 @@ export const registryKeys = {
   schemas: (name: string) => `models/schemas/${name}`,
   schema: (name: string, version: number) => `models/schemas/${name}/v${version}.json`,
 };
+
+/** The sha256 of a file, streamed: a model of gigabytes is never held in memory to be checked. */
+async function fileSha256(file: string): Promise<string> {
+  const h = createHash('sha256');
+  await pipeline(fs.createReadStream(file), h);
+  return h.digest('hex');
+}
 
 /** A registry object whose bytes are not the version's. */
 function tampered(label: string, uri: string, expected: string, found: string | null, cause?: unknown): MlxError {
@@ -123,11 +131,7 @@ export class RepositoryModelFiles implements ModelFiles {
     const label = `models:/${version.name}/${version.version}`;
     const dir = modelCacheDir();
     const cachedFile = path.join(dir, `${version.sha256}.onnx`);
-    try {
-      if (sha256(fs.readFileSync(cachedFile)) === version.sha256) return cachedFile;
-    } catch {
-      // not cached yet
-    }
+    if ((await fileSha256(cachedFile).catch(() => null)) === version.sha256) return cachedFile;
     fs.mkdirSync(dir, { recursive: true });
     const tmp = path.join(dir, `download-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
     try {
@@ -146,7 +150,7 @@ export class RepositoryModelFiles implements ModelFiles {
         if (err instanceof MlxError && /sha256 [0-9a-f]{64}, recorded/.test(err.message)) throw tampered(label, this.uriOf(rel), version.sha256, null, err);
         throw err;
       }
-      const actual = sha256(fs.readFileSync(tmp));
+      const actual = await fileSha256(tmp);
       if (actual !== version.sha256) throw tampered(label, this.uriOf(rel), version.sha256, actual);
       fs.renameSync(tmp, cachedFile);
       return cachedFile;
