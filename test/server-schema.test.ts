@@ -61,6 +61,11 @@ describe('data schemas through mlx server', () => {
     expect(refused.status).toBe(400);
     expect((await json(refused)).message).toContain('row 0, column "age": 500 is outside [');
     expect((await postJson(`${served.base}/invocations`, { instances: tabularRows(2, 5) })).status).toBe(200);
+
+    // The image built from the version carries the schema too.
+    const c = mlx(dir, ['containerize', 'models:/tab/1', '--out', 'ctx'], { env });
+    expect(c.code, c.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'ctx', 'model', 'schema.json'), 'utf8')).toBe(schemaText);
   }, 60_000);
 
   it('a version without a schema has none: the field is absent, models show says -', async () => {
