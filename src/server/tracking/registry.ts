@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { MODEL_STAGES, NOT_SERVABLE_TAG, type ModelStage, type ModelVersion, type RegisteredModel } from '../../core/entities.js';
-import { invalid } from '../../core/errors.js';
+import { invalid, MlxError } from '../../core/errors.js';
 import { isPostgresUri, PROXY_SCHEME, schemeOf } from '../../core/uri.js';
 import { UPLOAD_PREFIX } from '../../models/remote-model-files.js';
 import { parseVersion } from '../../core/validation.js';
@@ -172,7 +172,8 @@ export function mlxRoutes(api: Endpoints, ctx: TrackingContext): void {
   });
   api.get('/model-versions/schema', async (f) => {
     const v = await store.getModelVersion(f.str('name'), parseVersion(f.str('version')));
-    const text = await (await modelFiles(store)).readSchema!(v);
+    const files = await modelFiles(store);
+    const text = files.readSchema ? await files.readSchema(v) : null;
     // Absent when the version has none (proto3's way of leaving out a field).
     return { name: v.name, version: String(v.version), ...(text === null ? {} : { schema: text }) };
   });
@@ -182,9 +183,9 @@ export function mlxRoutes(api: Endpoints, ctx: TrackingContext): void {
     if (Buffer.byteLength(text) > MAX_SCHEMA_BYTES) throw invalid(`a data schema is limited to ${MAX_SCHEMA_BYTES / 1024 / 1024} MB of JSON`);
     // Checked as mlx data validate reads it: a schema nobody can use is never stored.
     parseSchema(text, `the data schema for models:/${v.name}/${v.version}`);
-    await (
-      await modelFiles(store)
-    ).writeSchema!(v, text);
+    const files = await modelFiles(store);
+    if (!files.writeSchema) throw new MlxError('INVALID_STATE', `this server's registry cannot keep data schemas`);
+    await files.writeSchema(v, text);
     return { name: v.name, version: String(v.version) };
   });
   api.get('/server-info', () => ({

@@ -66,7 +66,7 @@ export async function startTrackingServer(store: Store, o: TrackingServerOptions
   if (destination === null || (store.fileRoot === null && !s3))
     throw new MlxError(
       'USAGE',
-      `the store ${redactUri(store.uri)} has no folder for artifacts and model files; pass --artifacts-destination DIR (a folder every replica of the server shares)`,
+      `the store ${redactUri(store.uri)} has no folder for artifacts and model files; pass --artifacts-destination DIR or s3://BUCKET/PREFIX (a folder or bucket every replica of the server shares)`,
     );
   const artifactRoot = path.resolve(destination);
   fs.mkdirSync(artifactRoot, { recursive: true });

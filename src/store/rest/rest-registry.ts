@@ -254,7 +254,12 @@ export class RestRegistry {
   keepsModelSchemas(): Promise<boolean> {
     return (this.schemas ??= this.client.call<{ schemas?: boolean }>('GET', 'mlx/server-info').then(
       (info) => info.schemas === true,
-      () => false,
+      // Unknown to the server (MLflow's answers 404): it keeps none. Anything else (a refused token, a
+      // server down) is that problem, not a missing feature.
+      (err: unknown) => {
+        if (err instanceof MlxError && err.code === 'RESOURCE_DOES_NOT_EXIST') return false;
+        throw err;
+      },
     ));
   }
 }
