@@ -100,6 +100,11 @@ describe('registry files on S3', () => {
     );
     // Nothing damaged was cached.
     expect(fs.readdirSync(path.join(tmp, 'cache'))).toEqual([]);
+    // A row `mlx db migrate` recorded (an absolute path into the old store) is read where it is, checked the same.
+    const migrated = write('migrated.onnx', tabularBytes());
+    expect(await files.verifiedFile({ ...v1, storage_location: migrated })).toBe(migrated);
+    fs.writeFileSync(migrated, damaged);
+    await expect(files.verifiedFile({ ...v1, storage_location: migrated })).rejects.toThrow(/\(models:\/m\/1\) does not match its recorded sha256/);
     const foreign = { ...v1, storage_location: 's3://elsewhere/models/x.onnx' };
     await expect(files.verifiedFile(foreign)).rejects.toThrow(/is outside this server's registry \(s3:\/\/mlx\/reg\/_mlx-registry\)/);
   }, 30_000);
