@@ -36,4 +36,6 @@ export interface ArtifactRepository {
    * download can be skipped for bytes already cached under that hash; null when it does not know.
    */
   sha256?(rel: string): Promise<string | null>;
+  /** Deletes a file, or every file under a folder; false when there was neither (absent: the repository cannot delete). */
+  removeTree?(rel: string): Promise<boolean>;
 }

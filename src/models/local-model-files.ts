@@ -4,7 +4,7 @@ import type { ModelVersion } from '../core/entities.js';
 import { writeDenied } from '../core/write-access.js';
 import type { RegistryStore } from '../store/store.js';
 import type { ModelFiles, StoredModel } from './model-files.js';
-import { ModelStorage } from './model-storage.js';
+import { ModelStorage, readVerified } from './model-storage.js';
 
 /** Where the card of a version is written, inside a local store folder. */
 export function cardPath(storeRoot: string, name: string, version: number): string {
@@ -48,11 +48,37 @@ export class LocalModelFiles implements ModelFiles {
     return version.storage_location;
   }
 
+  async verifiedFile(version: ModelVersion): Promise<string> {
+    const file = version.storage_location;
+    // Named relative to the store: a client of the tracking server knows no server paths.
+    const shown = path.isAbsolute(file) ? path.relative(this.root, file).split(path.sep).join('/') : file;
+    readVerified(file, version.sha256, `${shown} (models:/${version.name}/${version.version})`);
+    return file;
+  }
+
+  async readCard(version: ModelVersion): Promise<string | null> {
+    try {
+      return fs.readFileSync(cardPath(this.root, version.name, version.version), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  async renameModel(from: string, to: string): Promise<void> {
+    for (const dirOf of [cardPath, schemaPath]) {
+      const old = path.dirname(dirOf(this.root, from, 1));
+      if (fs.existsSync(old)) fs.renameSync(old, path.dirname(dirOf(this.root, to, 1)));
+    }
+  }
+
   async writeCard(version: ModelVersion, markdown: string): Promise<{ location: string }> {
     const file = cardPath(this.root, version.name, version.version);
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, markdown);
+      // Whole or not at all: a replica reading it meanwhile never meets half a card.
+      fs.writeFileSync(`${file}.tmp`, markdown);
+      fs.renameSync(`${file}.tmp`, file);
     } catch (err) {
       throw writeDenied(err, `the store ${this.root}`) ?? err;
     }

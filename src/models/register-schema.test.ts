@@ -2,11 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { prepareRegistration } from './register.js';
 import type { ModelLookupStore } from './uri.js';
 
-describe('mlx register --schema on a store behind a tracking server', () => {
+describe('mlx register --schema on a store behind a tracking server that keeps no schemas (MLflow)', () => {
   it('is refused before anything is read or written, naming the file and what to do (credentials redacted)', async () => {
     const calls: string[] = [];
     const store = new Proxy(
-      { uri: 'http://user:secret@tracking.example:5000', http: {}, getModelVersionDownloadUri: () => '', putModelCard: () => undefined },
+      {
+        uri: 'http://user:secret@tracking.example:5000',
+        http: {},
+        getModelVersionDownloadUri: () => '',
+        putModelCard: () => undefined,
+        // What the REST store answers when mlx/server-info is unknown to the server.
+        keepsModelSchemas: async () => false,
+      },
       {
         get(target, key) {
           if (key in target) return (target as Record<string | symbol, unknown>)[key];

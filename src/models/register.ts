@@ -76,10 +76,13 @@ export interface PreparedRegistration {
  */
 export async function prepareRegistration(store: ModelLookupStore, input: RegisterInput): Promise<PreparedRegistration> {
   await checkRegistrationInput(store, { ...input, runId: undefined });
-  if (input.schema && !(await modelFiles(store)).writeSchema)
-    throw invalid(
-      `${input.schema.file}: this store (${redactUri(store.uri)}) cannot keep a data schema with a version yet; register without --schema and pass it to mlx serve --schema`,
-    );
+  if (input.schema) {
+    const files = await modelFiles(store);
+    if (!files.writeSchema || !((await files.keepsSchemas?.()) ?? true))
+      throw invalid(
+        `${input.schema.file}: this store (${redactUri(store.uri)}) cannot keep a data schema with a version (an MLflow tracking server keeps none); register without --schema and pass it to mlx serve --schema`,
+      );
+  }
   const labels = input.labelsFile !== undefined ? readLabels(input.labelsFile) : (input.labels ?? null);
   const givenSpec = input.preprocess !== undefined ? parsePreprocessSpec(input.preprocess) : null;
   const explicitRun = input.runId !== undefined ? await store.resolveRunId(input.runId) : undefined;

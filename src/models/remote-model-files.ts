@@ -13,7 +13,9 @@ import { sha256 } from './model-storage.js';
 import { MLMODEL, mlflowOnnxIn, type MlflowModelInfo } from './mlflow-model.js';
 
 /** A registry whose tracking server keeps the model files (the REST store): its client, and where versions and cards are. */
-export type ServerRegistry = RegistryStore & Required<Pick<RegistryStore, 'http' | 'getModelVersionDownloadUri' | 'putModelCard'>>;
+export type ServerRegistry = RegistryStore &
+  Required<Pick<RegistryStore, 'http' | 'getModelVersionDownloadUri' | 'putModelCard'>> &
+  Pick<RegistryStore, 'getModelSchema' | 'putModelSchema' | 'keepsModelSchemas'>;
 
 /** Where registered models are uploaded for model-versions/create to read them (removed once it has). */
 export const UPLOAD_PREFIX = '_mlx/uploads';
@@ -141,6 +143,11 @@ export class RemoteModelFiles implements ModelFiles {
     return downloadModel(repo, rel, label, version.sha256 || undefined);
   }
 
+  async verifiedFile(version: ModelVersion): Promise<string> {
+    // localFile checks a download (and a cached copy) against the version's sha256.
+    return this.localFile(version);
+  }
+
   async writeCard(version: ModelVersion, markdown: string): Promise<{ location: string; warning?: string }> {
     try {
       await this.store.putModelCard(version.name, version.version, markdown);
@@ -152,6 +159,21 @@ export class RemoteModelFiles implements ModelFiles {
     }
     const q = new URLSearchParams({ name: version.name, version: String(version.version) });
     return { location: `${this.store.uri}/api/2.0/mlx/model-versions/card?${q}` };
+  }
+
+  async keepsSchemas(): Promise<boolean> {
+    return (await this.store.keepsModelSchemas?.()) ?? false;
+  }
+
+  async writeSchema(version: ModelVersion, json: string): Promise<string> {
+    if (!this.store.putModelSchema) throw new MlxError('INVALID_STATE', `the tracking server at ${this.store.uri} keeps no data schemas`);
+    await this.store.putModelSchema(version.name, version.version, json);
+    const q = new URLSearchParams({ name: version.name, version: String(version.version) });
+    return `${this.store.uri}/api/2.0/mlx/model-versions/schema?${q}`;
+  }
+
+  async readSchema(version: ModelVersion): Promise<string | null> {
+    return (await this.store.getModelSchema?.(version.name, version.version)) ?? null;
   }
 
   async forget(): Promise<void> {

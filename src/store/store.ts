@@ -193,6 +193,12 @@ export interface RegistryStore extends StoreBase {
   getModelVersionDownloadUri?(name: string, version: number): Promise<string>;
   /** Stores a version's model card on the server. */
   putModelCard?(name: string, version: number, markdown: string): Promise<void>;
+  /** A version's data schema text kept on the server, or null when it has none. */
+  getModelSchema?(name: string, version: number): Promise<string | null>;
+  /** Stores a version's data schema (JSON text) on the server, which checks it first. */
+  putModelSchema?(name: string, version: number, json: string): Promise<void>;
+  /** Whether the server keeps data schemas with versions (mlx server does; MLflow's does not). */
+  keepsModelSchemas?(): Promise<boolean>;
 }
 
 /** The arguments of a RegistryStore method, for stores that hand registry calls to the registry they hold. */

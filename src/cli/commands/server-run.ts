@@ -40,21 +40,18 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
   if (isHttpUri(uri)) throw new MlxError('USAGE', `backend store ${uri} is itself a server; give the server a local store folder`);
 
   const postgres = isPostgresUri(uri);
-  if (postgres && destination !== undefined && /^s3:/i.test(destination))
-    throw new MlxError(
-      'USAGE',
-      `--artifacts-destination ${destination}: with a PostgreSQL store the registry's model files need a folder every replica shares, and mlx keeps them beside the artifacts; give a folder (S3 for a PostgreSQL store's registry is not supported yet)`,
-    );
   if (postgres && !destination)
     throw new MlxError(
       'USAGE',
-      `a PostgreSQL store (${redactUri(uri)}) keeps no files: pass --artifacts-destination DIR for run artifacts and registered models (with several servers, a folder they all share)`,
+      `a PostgreSQL store (${redactUri(uri)}) keeps no files: pass --artifacts-destination DIR or s3://BUCKET/PREFIX for run artifacts and registered models (with several servers, a folder they all share, or one bucket)`,
     );
   // A taken port is refused before a missing store is created: a command that failed leaves nothing behind.
   const { checkPortFree } = await import('../../server/listen.js');
   await checkPortFree(f.host, port);
-  // PostgreSQL: registered model files and cards go beside the artifacts, under the proxy's read-only _mlx-registry/.
-  const store = await openStore(uri, { create: true, fileRoot: postgres ? path.resolve(destination!, REGISTRY_PREFIX) : undefined });
+  // PostgreSQL: registered model files and cards go beside the artifacts, under the proxy's read-only
+  // _mlx-registry/: in the folder, or (an s3:// destination) in the bucket, set up by the server.
+  const inFolder = postgres && !/^s3:/i.test(destination!);
+  const store = await openStore(uri, { create: true, fileRoot: inFolder ? path.resolve(destination!, REGISTRY_PREFIX) : undefined });
   const shown = postgres ? redactUri(uri) : uri;
   const mlxVersion = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
   let stopping = false;

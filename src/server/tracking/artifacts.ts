@@ -9,7 +9,7 @@ import { writeDenied } from '../../core/write-access.js';
 import { invalid, MlxError, notFound } from '../../core/errors.js';
 import { parseVersion } from '../../core/validation.js';
 import { parseArtifactPath, reservedName } from '../../artifacts/artifact-path.js';
-import { readVerified } from '../../models/model-storage.js';
+import { modelFiles } from '../../models/open-model-files.js';
 import type { S3ArtifactRepository } from '../../artifacts/s3-repository.js';
 import { artifactTree, REGISTRY_PREFIX, RESERVED_NAMES, UPLOAD_TMP, type TrackingContext } from './context.js';
 import { sizeText } from './request.js';
@@ -172,8 +172,15 @@ export function artifactProxyRoutes(app: Hono, ctx: TrackingContext, opts: { max
       if (names.length === 0) throw invalid('a download needs a file path after /artifacts/');
       if (names[0] === REGISTRY_PREFIX && names.length === 4 && names[3] === 'model.onnx' && /^\d+$/.test(names[2])) {
         const v = await ctx.store.getModelVersion(names[1], parseVersion(names[2]));
-        const shown = path.relative(ctx.fileRoot, v.storage_location).split(path.sep).join('/');
-        return c.body(new Uint8Array(readVerified(v.storage_location, v.sha256, shown)), 200, { 'Content-Type': 'application/octet-stream', ...SAFE_HEADERS });
+        if (v.sha256 === '') throw notFound(`version ${v.version} of ${v.name} has no model file in the registry (its source is ${v.source})`);
+        // Checked against the version's sha256 before the first byte is sent (an object in a bucket: downloaded into the model cache first).
+        const file = await (await modelFiles(ctx.store)).verifiedFile(v);
+        const size = fs.statSync(file).size;
+        return c.body(Readable.toWeb(fs.createReadStream(file)) as ReadableStream, 200, {
+          'Content-Type': 'application/octet-stream',
+          'Content-Length': String(size),
+          ...SAFE_HEADERS,
+        });
       }
       refuseReserved(names, false);
       const rel = names.join('/');

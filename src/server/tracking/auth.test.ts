@@ -46,12 +46,12 @@ describe('--token', () => {
 });
 
 describe('routes outside the MLflow API', () => {
-  it('/health answers {"status":"OK"}; /version the mlx version; server-info says sqlite, no auth', async () => {
+  it('/health answers {"status":"OK"}; /version the mlx version; server-info says sqlite, no auth, keeps schemas', async () => {
     expect(ok(await open.raw('GET', '/health'))).toEqual({ status: 'OK' });
     const v = await open.raw('GET', '/version');
     expect(v.status).toBe(200);
     expect(String(v.body)).toBe('0.0.0-test');
-    expect(ok(await open.get(`${MLX_API}/server-info`))).toEqual({ mlx_version: '0.0.0-test', store: 'sqlite', auth: false });
+    expect(ok(await open.get(`${MLX_API}/server-info`))).toEqual({ mlx_version: '0.0.0-test', store: 'sqlite', auth: false, schemas: true });
     expect(ok(await open.get('/ajax-api/2.0/mlx/server-info')).store).toBe('sqlite');
   });
 

@@ -17,8 +17,12 @@ export interface TrackingContext {
    * artifactRoot (which then only holds uploads in progress).
    */
   objectStore?: S3ArtifactRepository;
-  /** Where registered model files and cards live (Store.fileRoot: the SQLite store's folder, `<artifactRoot>/_mlx-registry` for PostgreSQL). */
-  fileRoot: string;
+  /**
+   * Where registered model files and cards live when on this machine (Store.fileRoot: the SQLite
+   * store's folder, `<artifactRoot>/_mlx-registry` for PostgreSQL); null when they are on the
+   * S3 destination (PostgreSQL with s3://…), reached through models/open-model-files.ts.
+   */
+  fileRoot: string | null;
   /** Given to new experiments, so their runs' artifacts go under artifactRoot: set when it is not the store's own folder. */
   experimentArtifactRoot?: string;
   maxBodyBytes: number;
@@ -62,7 +66,7 @@ export function storeRelative(ctx: TrackingContext, message: string): string {
   };
   const roots: [string, string][] = [];
   for (const p of new Set([ctx.artifactRoot, real(ctx.artifactRoot)])) roots.push([p, `${PROXY_SCHEME}/`]);
-  for (const p of new Set([ctx.fileRoot, real(ctx.fileRoot)])) roots.push([p, '']);
+  if (ctx.fileRoot !== null) for (const p of new Set([ctx.fileRoot, real(ctx.fileRoot)])) roots.push([p, '']);
   roots.sort((a, b) => b[0].length - a[0].length);
   let out = message;
   for (const [root, shown] of roots) {

@@ -1,13 +1,12 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Context } from 'hono';
 import { MODEL_STAGES, NOT_SERVABLE_TAG, type ModelStage, type ModelVersion, type RegisteredModel } from '../../core/entities.js';
-import { invalid } from '../../core/errors.js';
+import { invalid, MlxError } from '../../core/errors.js';
 import { isPostgresUri, PROXY_SCHEME, schemeOf } from '../../core/uri.js';
 import { UPLOAD_PREFIX } from '../../models/remote-model-files.js';
 import { parseVersion } from '../../core/validation.js';
 import { deleteModelOrVersion } from '../../models/delete.js';
-import { cardPath } from '../../models/local-model-files.js';
+import { MAX_SCHEMA_BYTES, parseSchema } from '../../data/validation/schema-file.js';
+import { modelFiles } from '../../models/open-model-files.js';
 import { modelCardText, writeModelCard } from '../../models/register.js';
 import { REGISTRY_PREFIX, remoteArtifactUri, type TrackingContext } from './context.js';
 import { FACTS_HEADER, modelVersionJson, registeredModelJson } from './convert.js';
@@ -79,13 +78,13 @@ export function registryRoutes(api: Endpoints, ctx: TrackingContext): void {
     const name = f.str('name');
     // Cards still as generated are rendered again under the new name; edited ones are kept as they are.
     const generated = new Set<number>();
+    const files = await modelFiles(store);
     for (const v of await store.searchModelVersions({ name }).catch(() => [])) {
-      const file = cardPath(ctx.fileRoot, name, v.version);
-      if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === (await modelCardText(store, v))) generated.add(v.version);
+      const card = (await files.readCard?.(v)) ?? null;
+      if (card !== null && card === (await modelCardText(store, v))) generated.add(v.version);
     }
     const renamed = await store.renameRegisteredModel(name, f.str('new_name'));
-    const from = path.dirname(cardPath(ctx.fileRoot, name, 1));
-    if (fs.existsSync(from)) fs.renameSync(from, path.dirname(cardPath(ctx.fileRoot, renamed.name, 1)));
+    await files.renameModel?.(name, renamed.name);
     for (const n of generated) await writeModelCard(store, await store.getModelVersion(renamed.name, n));
     return { registered_model: await modelOut(c)(renamed) };
   });
@@ -156,24 +155,43 @@ export function registryRoutes(api: Endpoints, ctx: TrackingContext): void {
   });
 }
 
-/** mlx's own endpoints: the model card of a version, read and written. */
+/** mlx's own endpoints: the model card and the data schema of a version, read and written. */
 export function mlxRoutes(api: Endpoints, ctx: TrackingContext): void {
   const { store } = ctx;
   api.get('/model-versions/card', async (f) => {
     const v = await store.getModelVersion(f.str('name'), parseVersion(f.str('version')));
-    const file = cardPath(ctx.fileRoot, v.name, v.version);
-    const markdown = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : await modelCardText(store, v);
+    const markdown = (await (await modelFiles(store)).readCard?.(v)) ?? (await modelCardText(store, v));
     return { name: v.name, version: String(v.version), markdown };
   });
   api.post('/model-versions/card', async (f) => {
     const v = await store.getModelVersion(f.str('name'), parseVersion(f.str('version')));
     const markdown = f.str('markdown');
     if (Buffer.byteLength(markdown) > 1024 * 1024) throw invalid('a model card is limited to 1 MB of Markdown');
-    const file = cardPath(ctx.fileRoot, v.name, v.version);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(`${file}.tmp`, markdown);
-    fs.renameSync(`${file}.tmp`, file);
+    await (await modelFiles(store)).writeCard(v, markdown);
     return { name: v.name, version: String(v.version) };
   });
-  api.get('/server-info', () => ({ mlx_version: ctx.mlxVersion, store: isPostgresUri(store.uri) ? 'postgresql' : 'sqlite', auth: ctx.auth }));
+  api.get('/model-versions/schema', async (f) => {
+    const v = await store.getModelVersion(f.str('name'), parseVersion(f.str('version')));
+    const files = await modelFiles(store);
+    const text = files.readSchema ? await files.readSchema(v) : null;
+    // Absent when the version has none (proto3's way of leaving out a field).
+    return { name: v.name, version: String(v.version), ...(text === null ? {} : { schema: text }) };
+  });
+  api.post('/model-versions/schema', async (f) => {
+    const v = await store.getModelVersion(f.str('name'), parseVersion(f.str('version')));
+    const text = f.str('schema');
+    if (Buffer.byteLength(text) > MAX_SCHEMA_BYTES) throw invalid(`a data schema is limited to ${MAX_SCHEMA_BYTES / 1024 / 1024} MB of JSON`);
+    // Checked as mlx data validate reads it: a schema nobody can use is never stored.
+    parseSchema(text, `the data schema for models:/${v.name}/${v.version}`);
+    const files = await modelFiles(store);
+    if (!files.writeSchema) throw new MlxError('INVALID_STATE', `this server's registry cannot keep data schemas`);
+    await files.writeSchema(v, text);
+    return { name: v.name, version: String(v.version) };
+  });
+  api.get('/server-info', () => ({
+    mlx_version: ctx.mlxVersion,
+    store: isPostgresUri(store.uri) ? 'postgresql' : 'sqlite',
+    auth: ctx.auth,
+    schemas: true,
+  }));
 }

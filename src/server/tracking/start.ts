@@ -1,14 +1,16 @@
 import fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import type { Hono } from 'hono';
 import { MlxError } from '../../core/errors.js';
 import { PROXY_SCHEME, redactUri } from '../../core/uri.js';
+import { keepRegistryFilesOn } from '../../models/open-model-files.js';
 import type { Store } from '../../store/store.js';
 import { listen, type Listening } from '../listen.js';
 import { trackingApp } from './app.js';
 import { prepareUploadFolder } from './artifacts.js';
-import { remoteArtifactUri, type TrackingContext } from './context.js';
+import { REGISTRY_PREFIX, remoteArtifactUri, type TrackingContext } from './context.js';
 
 export interface TrackingServerOptions {
   host: string;
@@ -53,14 +55,18 @@ async function defaultExperimentThroughProxy(ctx: TrackingContext, log: (line: s
 
 /** Starts `mlx server` on a store: the MLflow REST API, the artifact proxy and the UI on one port. */
 export async function startTrackingServer(store: Store, o: TrackingServerOptions): Promise<{ listening: Listening; artifactRoot: string }> {
-  const own = store.fileRoot === null ? null : path.join(store.fileRoot, 'artifacts');
   const s3 = o.artifactsDestination !== undefined && /^s3:/i.test(o.artifactsDestination);
+  // A store with no folder of its own (PostgreSQL) and an S3 destination: uploads in progress wait
+  // in a temporary folder of this server's own (replicas share nothing but the database and the bucket).
+  const scratch = store.fileRoot === null && s3 ? fs.mkdtempSync(path.join(os.tmpdir(), 'mlx-server-')) : null;
+  if (scratch) process.once('exit', () => fs.rmSync(scratch, { recursive: true, force: true }));
+  const own = store.fileRoot === null ? scratch : path.join(store.fileRoot, 'artifacts');
   // An S3 destination: the store's folder keeps only uploads in progress, on their way to the bucket.
   const destination = s3 ? own : (o.artifactsDestination ?? own);
-  if (destination === null || store.fileRoot === null)
+  if (destination === null || (store.fileRoot === null && !s3))
     throw new MlxError(
       'USAGE',
-      `the store ${redactUri(store.uri)} has no folder for artifacts and model files; pass --artifacts-destination DIR (a folder every replica of the server shares)`,
+      `the store ${redactUri(store.uri)} has no folder for artifacts and model files; pass --artifacts-destination DIR or s3://BUCKET/PREFIX (a folder or bucket every replica of the server shares)`,
     );
   const artifactRoot = path.resolve(destination);
   fs.mkdirSync(artifactRoot, { recursive: true });
@@ -70,7 +76,14 @@ export async function startTrackingServer(store: Store, o: TrackingServerOptions
     // The AWS SDK loads only for a server that keeps artifacts in S3.
     const { S3ArtifactRepository } = await import('../../artifacts/s3-repository.js');
     objectStore = new S3ArtifactRepository(o.artifactsDestination!);
-    await objectStore.list(); // a missing bucket or refused credentials stop the start, in one line
+    try {
+      await objectStore.list(); // a missing bucket or refused credentials stop the start, in one line
+    } catch (err) {
+      if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+      throw err;
+    }
+    // PostgreSQL: the registry's files go to the bucket too, under the proxy's read-only _mlx-registry/.
+    if (store.fileRoot === null) keepRegistryFilesOn(store, new S3ArtifactRepository(`${o.artifactsDestination!.replace(/\/+$/, '')}/${REGISTRY_PREFIX}`));
   }
   const ctx: TrackingContext = {
     store,

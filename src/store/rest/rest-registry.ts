@@ -237,4 +237,29 @@ export class RestRegistry {
   async putModelCard(name: string, version: number, markdown: string): Promise<void> {
     await this.client.call('POST', 'mlx/model-versions/card', { name, version: String(version), markdown });
   }
+
+  /** The data schema the server keeps for a version, or null (mlx extension; an MLflow server keeps none). */
+  async getModelSchema(name: string, version: number): Promise<string | null> {
+    if (!(await this.keepsModelSchemas())) return null;
+    return (await this.client.call<{ schema?: string }>('GET', 'mlx/model-versions/schema', { name, version: String(version) })).schema ?? null;
+  }
+
+  /** Stores a version's data schema on the server (mlx extension), which validates it first. */
+  async putModelSchema(name: string, version: number, json: string): Promise<void> {
+    await this.client.call('POST', 'mlx/model-versions/schema', { name, version: String(version), schema: json });
+  }
+
+  private schemas?: Promise<boolean>;
+  /** Whether the server says it keeps data schemas (mlx/server-info), asked once. */
+  keepsModelSchemas(): Promise<boolean> {
+    return (this.schemas ??= this.client.call<{ schemas?: boolean }>('GET', 'mlx/server-info').then(
+      (info) => info.schemas === true,
+      // Unknown to the server (MLflow's answers 404): it keeps none. Anything else (a refused token, a
+      // server down) is that problem, not a missing feature.
+      (err: unknown) => {
+        if (err instanceof MlxError && err.code === 'RESOURCE_DOES_NOT_EXIST') return false;
+        throw err;
+      },
+    ));
+  }
 }

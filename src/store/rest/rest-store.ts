@@ -304,6 +304,15 @@ export class RestStore implements Store {
   putModelCard(...a: RegistryArgs<'putModelCard'>) {
     return this.registry.putModelCard(...a);
   }
+  getModelSchema(...a: RegistryArgs<'getModelSchema'>) {
+    return this.registry.getModelSchema(...a);
+  }
+  putModelSchema(...a: RegistryArgs<'putModelSchema'>) {
+    return this.registry.putModelSchema(...a);
+  }
+  keepsModelSchemas() {
+    return this.registry.keepsModelSchemas();
+  }
 
   async close(): Promise<void> {
     // Connections belong to Node's global fetch agent; idle ones do not keep the process alive.
