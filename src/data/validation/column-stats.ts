@@ -40,10 +40,11 @@ export class ColumnStats {
   num = 0;
   min = Infinity;
   max = -Infinity;
-  private shift = NaN;
-  private s1 = 0;
-  private s2 = 0;
-  private readonly sketch = new QuantileSketch();
+  // Read and written by stats-merge.ts (statistics of file segments merged in order): not private.
+  shift = NaN;
+  s1 = 0;
+  s2 = 0;
+  sketch = new QuantileSketch();
   /** Finite numbers seen (what mean, std and quantiles are of). */
   finite = 0;
   minLen = Infinity;
@@ -54,11 +55,11 @@ export class ColumnStats {
   keys: Set<string | number> | null = new Set();
   duplicate = false;
   /** Numbers gathered so far are of a type the column no longer has (it became a string column). */
-  private numeric = true;
+  numeric = true;
 
   constructor(
     readonly name: string,
-    private readonly budget: KeyBudget,
+    readonly budget: KeyBudget,
     /** Rows read before the column appeared (JSON lines): nulls. */
     nullsBefore = 0,
   ) {
@@ -196,7 +197,7 @@ export class ColumnStats {
     }
   }
 
-  private dropCats(): void {
+  dropCats(): void {
     if (this.numeric) for (const [k, n] of this.cats!) if (typeof k === 'number' && k - k === 0) this.sketch.addCount(k, n);
     this.cats = null;
   }
@@ -234,7 +235,7 @@ export class ColumnStats {
     if (this.type === Kind.Float || this.type === Kind.Bool) this.dropKeys();
   }
 
-  private dropKeys(): void {
+  dropKeys(): void {
     if (this.keys) this.budget.left += this.keys.size;
     this.keys = null;
   }

@@ -48,7 +48,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export class TableProfiler implements TableVisitor {
   stats: ColumnStats[] = [];
   rows = 0;
-  private readonly budget = new KeyBudget();
+  readonly budget = new KeyBudget();
   /** The kinds of the last row's cells, for checks that follow the profiler (validation). */
   kinds: Kind[] = [];
 
@@ -106,7 +106,7 @@ function columnProfile(s: ColumnStats, rows: number, maxCategories: number): Col
   return p;
 }
 
-/** Profiles a CSV, TSV or JSON lines file in one streaming pass; a file with no rows is an error. */
+/** Profiles a CSV, TSV or JSON lines file in one streaming pass; a file with no rows is an error. (scan-file.ts splits large files across threads.) */
 export async function profileFile(file: string, o: ProfileOptions = {}): Promise<DataProfile> {
   let profiler: TableProfiler | null = null;
   const { format } = await readTable(file, {

@@ -44,17 +44,20 @@ export interface ValidationReport {
   reference?: ColumnProfile[];
 }
 
-const show = (v: string) => (v === '' ? '(empty)' : v.length > 80 ? `${v.slice(0, 77)}...` : v);
+export const show = (v: string) => (v === '' ? '(empty)' : v.length > 80 ? `${v.slice(0, 77)}...` : v);
 const share = (n: number, d: number) => (d ? Number((n / d).toPrecision(6)) : 0);
 
 /** A row-by-row counter of the cells or rows that broke an expectation, keeping the first few. */
-class Tally {
+export class Tally {
   n = 0;
   examples: Example[] = [];
   hit(line: number, value: string): void {
     if (this.n++ < EXAMPLES) this.examples.push({ line, value: show(value) });
   }
 }
+
+/** Values seen by a unique expectation: the line each was first seen on, with its text when a number does not print as written. */
+export type UniqueSeen = Map<string | number, number | [number, string]>;
 
 type CellTest = (kind: Kind, num: number, text: string, line: number) => void;
 
@@ -64,10 +67,12 @@ export class Validator implements TableVisitor {
   private names: string[] = [];
   private index = new Map<string, number>();
   private tests: CellTest[][] = [];
-  private tallies = new Map<Expectation, Tally>();
+  // Read and replaced by validate-merge.ts (segments of a file merged in order): not private.
+  tallies = new Map<Expectation, Tally>();
   private exprs: { x: Expectation; test: () => boolean; columns: string[] }[] = [];
   private values: unknown[] = [];
-  private uniques = new Map<Expectation, Set<string | number> | null>();
+  /** Per unique expectation, each value seen and the line it was first seen on (with its text when that is not how the number prints). */
+  uniques = new Map<Expectation, UniqueSeen | null>();
 
   constructor(
     private readonly schema: DataSchema,
@@ -140,14 +145,14 @@ export class Validator implements TableVisitor {
       }
       case 'unique': {
         // Numbers held as numbers (cheaper to hash than their text); text as written.
-        let seen: Set<string | number> | null = new Set();
+        let seen: UniqueSeen | null = new Map();
         this.uniques.set(x, seen);
         return [
           (k, n, text, line) => {
             if (k === Kind.Null || seen === null) return;
             const key = k === Kind.String ? text : n;
             if (seen.has(key)) t.hit(line, text);
-            else if (seen.size < UNIQUE_LIMIT) seen.add(key);
+            else if (seen.size < UNIQUE_LIMIT) seen.set(key, typeof key === 'string' || String(key) === text ? line : [line, text]);
             else this.uniques.set(x, (seen = null));
           },
         ];
@@ -320,7 +325,7 @@ export class Validator implements TableVisitor {
   }
 }
 
-/** Validates a CSV, TSV or JSON lines file against a schema in one streaming pass. */
+/** Validates a CSV, TSV or JSON lines file against a schema in one streaming pass. (scan-file.ts splits large files across threads.) */
 export async function validateFile(file: string, schema: DataSchema, schemaName: string): Promise<ValidationReport> {
   const v = new Validator(schema, tableFormat(file) !== 'jsonl');
   await readTable(file, v);
