@@ -91,9 +91,11 @@ export class Validator implements TableVisitor {
   private cellReader(name: string): () => Value {
     const stats = this.profiler.stats;
     const kinds = this.profiler.kinds;
+    // The column's place, looked up once found (places never change; JSON lines only add columns).
+    let at = -1;
     return () => {
-      const i = this.index.get(name);
-      if (i === undefined) return null;
+      const i = at >= 0 ? at : (at = this.index.get(name) ?? -1);
+      if (i < 0) return null;
       const kind = kinds[i];
       if (kind === Kind.Null) return null;
       if (kind === Kind.String) return cellText(this.values[i]);
