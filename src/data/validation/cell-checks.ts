@@ -29,6 +29,13 @@ export class Tally {
 /** Values seen by a unique expectation: the line each was first seen on, with its text when a number does not print as written. */
 export type UniqueSeen = Map<string | number, number | [number, string]>;
 
+/** An int's text is how the number prints (no sign, leading zero or exponent to keep): checked without printing it. */
+function printsAsWritten(text: string): boolean {
+  const c = text.charCodeAt(0);
+  const d = c === 45 ? text.charCodeAt(1) : c;
+  return text.length <= 15 && d >= 49 && d <= 57 ? true : text === '0';
+}
+
 type CellTest = (kind: Kind, num: number, text: string, line: number) => void;
 
 /** One closure per expectation (the checks ColumnChecks does not do itself, or a second of a kind). */
@@ -71,7 +78,7 @@ function cellTest(x: Expectation, t: Tally, uniques: Map<Expectation, UniqueSeen
           if (k === Kind.Null || seen === null) return;
           const key = k === Kind.String ? text : n;
           if (seen.has(key)) t.hit(line, text);
-          else if (seen.size < UNIQUE_LIMIT) seen.set(key, typeof key === 'string' || String(key) === text ? line : [line, text]);
+          else if (seen.size < UNIQUE_LIMIT) seen.set(key, k === Kind.String || (k === Kind.Int && printsAsWritten(text)) ? line : [line, text]);
           else uniques.set(x, (seen = null));
         },
       ];

@@ -94,6 +94,18 @@ describe('segmented profiling and validation', () => {
     expect(seg.results.every((r) => r.status !== 'skipped')).toBe(true);
   });
 
+  it('shows a duplicate from another segment as written (05 and +5 repeat 5)', async () => {
+    const text = table(30_000, 6).split('\n');
+    text[20_001] = text[20_001].replace(/^\d+,/, '05,');
+    text[25_001] = text[25_001].replace(/^\d+,/, '+5,');
+    fs.writeFileSync(file('dups.csv'), text.join('\n'));
+    const x: DataSchema = { mlx_data_schema: 1, expectations: [{ expect: 'unique', column: 'id', severity: 'error' }] } as DataSchema;
+    const whole = await validateWhole(file('dups.csv'), x, 's');
+    const seg = await validateFile(file('dups.csv'), x, 's', SEG);
+    expect(seg.results).toEqual(whole.results);
+    expect(seg.results[0].examples!.map((e) => e.value)).toEqual(['2000', '9001', '05', '16002', '+5']);
+  });
+
   it('falls back to one pass when a quoted newline spans a cut: the same result exactly', async () => {
     fs.writeFileSync(file('multi.csv'), table(30_000, 3, (i) => (i % 3 === 0 ? ',"two\nlines"' : ',one')).replace('city\n', 'city,memo\n'));
     const whole = await profileWhole(file('multi.csv'));
