@@ -52,7 +52,8 @@ export class ColumnStats {
   maxLen = -Infinity;
   trues = 0;
   /** Counts by value: numbers by their value (1 and 1.0 are one category, as in pandas), text as written. */
-  cats: Map<string | number, number> | null = new Map();
+  // Counts in holders, so a value seen before costs one lookup.
+  cats: Map<string | number, { n: number }> | null = new Map();
   keys: Set<string | number> | null = new Set();
   duplicate = false;
   /** Numbers gathered so far are of a type the column no longer has (it became a string column). */
@@ -177,11 +178,11 @@ export class ColumnStats {
     // the counts and the sketch is not fed (it is given the counts if the column outgrows them).
     const cats = this.cats;
     if (cats) {
-      const n = cats.get(key);
-      if (n === undefined) {
+      const c = cats.get(key);
+      if (c === undefined) {
         if (cats.size === CATEGORY_TRACK) this.dropCats();
-        else cats.set(key, 1);
-      } else cats.set(key, n + 1);
+        else cats.set(key, { n: 1 });
+      } else c.n++;
     }
     if (this.numeric && kind !== Kind.String) {
       const v = this.num;
@@ -202,23 +203,27 @@ export class ColumnStats {
     if (len > this.maxLen) this.maxLen = len;
     const keys = this.keys;
     if (keys) {
-      if (keys.has(key)) {
+      // One lookup: a value seen before leaves the size as it was.
+      const size = keys.size;
+      if (keys.add(key).size === size) {
         this.duplicate = true;
         this.dropKeys();
-      } else if (this.budget.left-- > 0) keys.add(key);
-      else this.dropKeys();
+      } else if (this.budget.left-- <= 0) this.dropKeys();
     }
   }
 
   dropCats(): void {
-    if (this.numeric) for (const [k, n] of this.cats!) if (typeof k === 'number' && k - k === 0) this.sketch.addCount(k, n);
+    if (this.numeric) for (const [k, c] of this.cats!) if (typeof k === 'number' && k - k === 0) this.sketch.addCount(k, c.n);
     this.cats = null;
   }
 
   /** The q-quantiles of the finite numbers: exact from the counts by value while they are kept, else the sketch's. */
   quantiles(qs: number[]): { values: (number | null)[]; exact: boolean } {
     if (!this.cats) return { values: this.sketch.quantiles(qs), exact: this.sketch.isExact };
-    const pairs = [...this.cats].filter((e): e is [number, number] => typeof e[0] === 'number' && e[0] - e[0] === 0).sort((a, b) => a[0] - b[0]);
+    const pairs = [...this.cats]
+      .filter((e): e is [number, { n: number }] => typeof e[0] === 'number' && e[0] - e[0] === 0)
+      .map(([v, c]) => [v, c.n] as const)
+      .sort((a, b) => a[0] - b[0]);
     const n = pairs.reduce((s, p) => s + p[1], 0);
     if (n === 0) return { values: qs.map(() => null), exact: true };
     // The value at a 0-based rank, walking the cumulative counts.

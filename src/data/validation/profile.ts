@@ -99,7 +99,7 @@ function columnProfile(s: ColumnStats, rows: number, maxCategories: number): Col
   if (s.cats && s.cats.size > 0) {
     const text = (k: string | number) =>
       typeof k === 'string' ? k : s.type === Kind.Bool ? (k ? 'True' : 'False') : s.type === Kind.Date ? iso(k) : String(k);
-    const sorted = [...s.cats].map(([k, n]) => [text(k), n] as const).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const sorted = [...s.cats].map(([k, c]) => [text(k), c.n] as const).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     p.top = { value: sorted[0][0], count: sorted[0][1] };
     if (sorted.length <= maxCategories && s.type !== Kind.Float && s.type !== Kind.Date) p.categories = sorted.map(([value, count]) => ({ value, count }));
   }

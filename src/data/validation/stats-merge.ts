@@ -58,13 +58,17 @@ function mergeMoments(a: ColumnStats, b: ColumnStats): void {
 /** Counts by value while the union stays within CATEGORY_TRACK; past it, the counts go to the sketch, as in one pass. */
 function mergeCategories(a: ColumnStats, b: ColumnStats): void {
   if (a.cats && b.cats) {
-    for (const [k, n] of b.cats) a.cats.set(k, (a.cats.get(k) ?? 0) + n);
+    for (const [k, c] of b.cats) {
+      const held = a.cats.get(k);
+      if (held) held.n += c.n;
+      else a.cats.set(k, { n: c.n });
+    }
     if (a.cats.size > CATEGORY_TRACK) a.dropCats();
     return;
   }
   if (a.cats) a.dropCats();
   if (b.cats) {
-    if (a.numeric) for (const [k, n] of b.cats) if (typeof k === 'number' && k - k === 0) a.sketch.addCount(k, n);
+    if (a.numeric) for (const [k, c] of b.cats) if (typeof k === 'number' && k - k === 0) a.sketch.addCount(k, c.n);
   } else a.sketch.merge(b.sketch);
 }
 
