@@ -64,7 +64,7 @@ export async function benchDataValidate() {
     const runs = { profile: [], validate: [], pandas: [], profile1: [], validate1: [] };
     const validateArgs = [MLX, 'data', 'validate', data, '--schema', schema, '--expect', 'age >= 18 and visits < 1000', '--json'];
     for (let i = 0; i < REPEATS; i++) {
-      // The default threads (min(cores, 4)), then one thread: the same work, so CPU time compares them.
+      // The default threads (min(cores, 2)), then one thread: the same work, so CPU time compares them.
       runs.profile.push(await timed(dir, 'profile', NODE, [MLX, 'data', 'profile', data, '--json']));
       runs.validate.push(await timed(dir, 'validate', NODE, validateArgs, [0, 4]));
       runs.pandas.push(await timed(dir, 'pandas', PYTHON, [REFERENCE_PY, data]));
@@ -90,7 +90,7 @@ export async function benchDataValidate() {
       mlx_validate: { ...v, expectations: report.statistics.evaluated, valid: report.valid },
       mlx_profile_1_thread: sum(runs.profile1),
       mlx_validate_1_thread: sum(runs.validate1),
-      threads_default: Math.min(os.availableParallelism(), 4),
+      threads_default: Math.min(os.availableParallelism(), 2),
       load_average: os.loadavg().map((x) => round(x, 2)),
       pandas_read_csv_describe: { ...pd, ...JSON.parse(runs.pandas[0].stdout) },
       ratio_cpu_profile_to_pandas: round(p.cpu_ms / pd.cpu_ms, 2),

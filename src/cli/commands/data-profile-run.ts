@@ -42,7 +42,7 @@ export function servingWindow(source: string, f: { since?: string; until?: strin
 }
 
 /** Profiles a file, a pointer's file, or logged traffic. */
-/** --threads N (1-64), or the default (min(cores, 4)) when not given. */
+/** --threads N (1-64), or the default (min(cores, 2)) when not given. */
 export function threadsFlag(text: string | undefined): number {
   return text === undefined ? defaultThreads() : intFlag('--threads', text, { min: 1, max: 64 });
 }
