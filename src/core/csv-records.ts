@@ -139,23 +139,14 @@ export const MAX_RECORD_CHARS = 8 * 1024 * 1024;
 
 /** The records of text arriving in chunks (a file stream with an encoding), as they complete. */
 export async function* csvRecords(chunks: AsyncIterable<string | Buffer>, delimiter = ','): AsyncGenerator<CsvRecord> {
-  for await (const batch of csvRecordBatches(chunks, delimiter)) yield* batch;
-}
-
-/** The same records, a chunk's worth at a time: a reader of millions of rows awaits once a chunk, not once a row. */
-export async function* csvRecordBatches(chunks: AsyncIterable<string | Buffer>, delimiter = ','): AsyncGenerator<CsvRecord[]> {
   const scanner = new CsvScanner(delimiter);
   for await (const chunk of chunks) {
     scanner.push(String(chunk));
-    const batch: CsvRecord[] = [];
-    for (let rec = scanner.next(false); rec; rec = scanner.next(false)) batch.push(rec);
-    if (batch.length) yield batch;
+    for (let rec = scanner.next(false); rec; rec = scanner.next(false)) yield rec;
     if (scanner.pending > MAX_RECORD_CHARS)
       throw new CsvSyntaxError(scanner.currentLine, `a record runs on for more than ${MAX_RECORD_CHARS / 1024 / 1024} MB (an unclosed quote?)`);
   }
-  const batch: CsvRecord[] = [];
-  for (let rec = scanner.next(true); rec; rec = scanner.next(true)) batch.push(rec);
-  if (batch.length) yield batch;
+  for (let rec = scanner.next(true); rec; rec = scanner.next(true)) yield rec;
 }
 
 /** Duplicate names in a header (after trimming), refused naming the first one. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CsvSyntaxError, checkHeader, checkWidth, csvRecordBatches } from '../../core/csv-records.js';
+import { CsvSyntaxError, checkHeader, checkWidth, csvRecords } from '../../core/csv-records.js';
 import { invalid, MlxError } from '../../core/errors.js';
 import { fileError, isSystemError, readableStat } from '../../core/file-errors.js';
 import { jsonNestsDeeperThan, tooDeepText } from '../../core/json-depth.js';
@@ -106,19 +106,18 @@ async function readDelimited(file: string, delimiter: string, visitor: TableVisi
     width = names.length;
     visitor.columns(names);
   }
-  for await (const batch of csvRecordBatches(utf8Chunks(file, range), delimiter))
-    for (const record of batch) {
-      if (width < 0) {
-        const names = record.fields.map((h) => h.trim());
-        checkHeader(names, file);
-        width = names.length;
-        visitor.columns(names);
-        continue;
-      }
-      checkWidth(record, width, file);
-      rows++;
-      visitor.row(record.fields, record.line);
+  for await (const record of csvRecords(utf8Chunks(file, range), delimiter)) {
+    if (width < 0) {
+      const names = record.fields.map((h) => h.trim());
+      checkHeader(names, file);
+      width = names.length;
+      visitor.columns(names);
+      continue;
     }
+    checkWidth(record, width, file);
+    rows++;
+    visitor.row(record.fields, record.line);
+  }
   if (width < 0) throw invalid(`${file} is empty: it needs a header row and at least one data row`);
   if (rows === 0 && !names) throw invalid(`${file} line 1 is a header with no data rows after it; give at least one row`);
   return rows;
