@@ -6,6 +6,7 @@
 // bool, with 2% nulls in two columns. BENCH_VALIDATE_ROWS / BENCH_VALIDATE_REPEATS shrink it.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { isMain, makeTemp, median, MLX, NODE, rmTemp, rng, round, ROOT, timeSpawn } from './lib/util.mjs';
 
@@ -60,13 +61,15 @@ export async function benchDataValidate() {
     const schema = path.join(dir, 'schema.json');
     // The schema once, so validation has one to check (and its own runs do not write it).
     await timed(dir, 'warm', NODE, [MLX, 'data', 'profile', data, '--out', schema]);
-    const runs = { profile: [], validate: [], pandas: [] };
+    const runs = { profile: [], validate: [], pandas: [], profile1: [], validate1: [] };
+    const validateArgs = [MLX, 'data', 'validate', data, '--schema', schema, '--expect', 'age >= 18 and visits < 1000', '--json'];
     for (let i = 0; i < REPEATS; i++) {
+      // The default threads (min(cores, 2)), then one thread: the same work, so CPU time compares them.
       runs.profile.push(await timed(dir, 'profile', NODE, [MLX, 'data', 'profile', data, '--json']));
-      runs.validate.push(
-        await timed(dir, 'validate', NODE, [MLX, 'data', 'validate', data, '--schema', schema, '--expect', 'age >= 18 and visits < 1000', '--json'], [0, 4]),
-      );
+      runs.validate.push(await timed(dir, 'validate', NODE, validateArgs, [0, 4]));
       runs.pandas.push(await timed(dir, 'pandas', PYTHON, [REFERENCE_PY, data]));
+      runs.profile1.push(await timed(dir, 'profile1', NODE, [MLX, 'data', 'profile', data, '--json', '--threads', '1']));
+      runs.validate1.push(await timed(dir, 'validate1', NODE, [...validateArgs, '--threads', '1'], [0, 4]));
     }
     const sum = (xs) => ({
       wall_ms: round(median(xs.map((x) => x.ms)), 0),
@@ -85,7 +88,13 @@ export async function benchDataValidate() {
       repeats: REPEATS,
       mlx_profile: p,
       mlx_validate: { ...v, expectations: report.statistics.evaluated, valid: report.valid },
+      mlx_profile_1_thread: sum(runs.profile1),
+      mlx_validate_1_thread: sum(runs.validate1),
+      threads_default: Math.min(os.availableParallelism(), 2),
+      load_average: os.loadavg().map((x) => round(x, 2)),
       pandas_read_csv_describe: { ...pd, ...JSON.parse(runs.pandas[0].stdout) },
+      ratio_cpu_profile_to_pandas: round(p.cpu_ms / pd.cpu_ms, 2),
+      ratio_cpu_validate_to_pandas: round(v.cpu_ms / pd.cpu_ms, 2),
       ratio_profile_to_pandas: round(p.wall_ms / pd.wall_ms, 2),
       ratio_validate_to_pandas: round(v.wall_ms / pd.wall_ms, 2),
       targets: { ratio_at_most: 1, peak_rss_mb_under: 500 },

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { parseTimeFlag } from '../../core/durations.js';
 import { usage } from '../../core/errors.js';
 import { resolveDataFile } from '../../data/validation/data-source.js';
-import { TableProfiler, profileFile, type DataProfile } from '../../data/validation/profile.js';
+import { TableProfiler, type DataProfile } from '../../data/validation/profile.js';
+import { defaultThreads, profileFile } from '../../data/validation/scan-file.js';
 import { inferSchema } from '../../data/validation/schema.js';
 import { formatSchema } from '../../data/validation/schema-file.js';
 import type { LogWindow } from '../../inference-log/inference-log.js';
@@ -20,6 +21,7 @@ export interface ProfileFlags {
   json?: boolean;
   since?: string;
   until?: string;
+  threads?: string;
 }
 
 const SERVING = 'serving:';
@@ -40,7 +42,12 @@ export function servingWindow(source: string, f: { since?: string; until?: strin
 }
 
 /** Profiles a file, a pointer's file, or logged traffic. */
-export async function profileSource(source: string, w: LogWindow | null, cmd: Command, maxCategories: number): Promise<DataProfile> {
+/** --threads N (1-64), or the default (min(cores, 2)) when not given. */
+export function threadsFlag(text: string | undefined): number {
+  return text === undefined ? defaultThreads() : intFlag('--threads', text, { min: 1, max: 64 });
+}
+
+export async function profileSource(source: string, w: LogWindow | null, cmd: Command, maxCategories: number, threads: number): Promise<DataProfile> {
   if (w)
     return withStore(cmd, false, async (store) => {
       const { inferenceLogOf } = await import('../../store/inference-log-of.js');
@@ -49,7 +56,7 @@ export async function profileSource(source: string, w: LogWindow | null, cmd: Co
       return profiler.profile(source, 'serving', { maxCategories });
     });
   const { file } = resolveDataFile(source);
-  return profileFile(file, { maxCategories });
+  return profileFile(file, { maxCategories, threads });
 }
 
 /** Writes text to a file whole or not at all (a temporary file renamed into place). */
@@ -68,9 +75,10 @@ export function writeWhole(file: string, text: string): void {
 export async function runProfile(source: string, f: ProfileFlags, cmd: Command): Promise<void> {
   const tolerance = numberFlag('--tolerance', f.tolerance, { min: 0, max: 100 });
   const maxCategories = intFlag('--max-categories', f.maxCategories, { min: 0, max: 1000 });
+  const threads = threadsFlag(f.threads);
   if (f.out !== undefined && !/\.json$/i.test(f.out)) throw usage(`--out ${JSON.stringify(f.out)} must name a .json file`);
   const w = servingWindow(source, f);
-  const profile = await profileSource(source, w, cmd, maxCategories);
+  const profile = await profileSource(source, w, cmd, maxCategories, threads);
   const schema = inferSchema(profile, { tolerance });
   if (f.out) writeWhole(f.out, formatSchema(schema));
   if (f.json) return printJson({ ...profile, ...(f.out ? { schema: f.out, expectations: schema.expectations.length } : {}) });

@@ -13,6 +13,10 @@ export function registerDataProfile(data: Command): void {
     .option('--tolerance <x>', 'share of the reference range allowed beyond each end in range expectations', '0.1')
     .option('--max-categories <n>', 'most distinct values a text column may have to get a categories expectation', '20')
     .option('--json', 'print the profile as JSON')
+    .option(
+      '--threads <n>',
+      'threads reading a large CSV/TSV file (default: min(cores, 2); each thread adds ~50-100 MB); the result is the same for any number',
+    )
     .option('--since <when>', 'with serving:MODEL, traffic since a duration ago (30m, 1h) or a date-time')
     .option('--until <when>', 'with serving:MODEL, traffic before this (default: now)')
     .addHelpText(

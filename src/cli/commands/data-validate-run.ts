@@ -5,13 +5,13 @@ import { parseRowExpr } from '../../data/validation/expression.js';
 import { renderValidationHtml } from '../../data/validation/report-html.js';
 import { inferSchema, SCHEMA_VERSION, type DataSchema, type Expectation } from '../../data/validation/schema.js';
 import { readSchemaFile } from '../../data/validation/schema-file.js';
-import { validateFile, validateRows, type ValidationReport } from '../../data/validation/validate.js';
+import { validateRows, type ValidationReport } from '../../data/validation/validate.js';
+import { profileFile, validateFile } from '../../data/validation/scan-file.js';
 import { feedLoggedTraffic, logValidationToRun } from '../../app/data-validation.js';
 import { withStore } from '../context.js';
 import { flagValue, numberFlag } from '../flags.js';
+import { servingWindow, threadsFlag, writeWhole } from './data-profile-run.js';
 import { colors, painted, print, printable, printJson, renderTable, type Cell } from '../output.js';
-import { servingWindow, writeWhole } from './data-profile-run.js';
-import { profileFile } from '../../data/validation/profile.js';
 
 export interface ValidateFlags {
   schema?: string;
@@ -25,6 +25,7 @@ export interface ValidateFlags {
   logToRun?: string;
   since?: string;
   until?: string;
+  threads?: string;
 }
 
 /** Exit code when an expectation fails (beside drift's 3). */
@@ -35,6 +36,7 @@ export async function runValidate(source: string, f: ValidateFlags, cmd: Command
   if (f.schema === undefined && f.reference === undefined && !f.expect?.length && !f.expectWarn?.length)
     throw usage('give --schema FILE, --reference FILE or at least one --expect EXPR');
   const tolerance = numberFlag('--tolerance', f.tolerance, { min: 0, max: 100 });
+  const threads = threadsFlag(f.threads);
   if (f.html !== undefined && !/\.html?$/i.test(f.html)) throw usage(`--html ${JSON.stringify(f.html)} must name an .html file`);
   const custom: Expectation[] = [
     ...(f.expect ?? []).map((expr) => ({
@@ -56,7 +58,7 @@ export async function runValidate(source: string, f: ValidateFlags, cmd: Command
     schemaName = f.schema;
   } else if (f.reference !== undefined) {
     const ref = resolveDataFile(f.reference).file;
-    schema = inferSchema(await profileFile(ref), { tolerance });
+    schema = inferSchema(await profileFile(ref, { threads }), { tolerance });
     schemaName = `inferred from ${f.reference}`;
   } else {
     schema = { mlx_data_schema: SCHEMA_VERSION, expectations: [] };
@@ -69,7 +71,7 @@ export async function runValidate(source: string, f: ValidateFlags, cmd: Command
         const log = await inferenceLogOf(store);
         return validateRows(source, schema, schemaName, (v) => void feedLoggedTraffic(log, w, v));
       })
-    : await validateFile(resolveDataFile(source).file, schema, schemaName);
+    : await validateFile(resolveDataFile(source).file, schema, schemaName, { threads });
   if (f.html) writeWhole(f.html, renderValidationHtml(report));
   if (f.logToRun) await withStore(cmd, false, (store) => logValidationToRun(store, f.logToRun!, report, f.html));
   if (f.json) printJson(report);

@@ -17,6 +17,10 @@ export function registerDataValidate(data: Command): void {
     .option('--json', 'print the report as JSON')
     .option('--html <file>', 'write a self-contained HTML report')
     .option('--log-to-run <run>', 'record the result as metrics of RUN and the report as its artifact')
+    .option(
+      '--threads <n>',
+      'threads reading a large CSV/TSV file (default: min(cores, 2); each thread adds ~50-100 MB); the result is the same for any number',
+    )
     .option('--since <when>', 'with serving:MODEL, traffic since a duration ago (30m, 1h) or a date-time')
     .option('--until <when>', 'with serving:MODEL, traffic before this (default: now)')
     .addHelpText(

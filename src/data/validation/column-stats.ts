@@ -15,6 +15,7 @@ export const CATEGORY_TRACK = 1000;
 /** ISO 8601 dates and date-times (what pandas' to_datetime reads without a format). */
 const DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 const INF = /^[+-]?inf(inity)?$/i;
+const POW10 = Float64Array.from({ length: 16 }, (_, i) => Number(`1e${i}`));
 
 /** A JSON value as text (what categories and lengths count): booleans as pandas prints them. */
 export function cellText(v: unknown): string {
@@ -40,25 +41,27 @@ export class ColumnStats {
   num = 0;
   min = Infinity;
   max = -Infinity;
-  private shift = NaN;
-  private s1 = 0;
-  private s2 = 0;
-  private readonly sketch = new QuantileSketch();
+  // Read and written by stats-merge.ts (statistics of file segments merged in order): not private.
+  shift = NaN;
+  s1 = 0;
+  s2 = 0;
+  sketch = new QuantileSketch();
   /** Finite numbers seen (what mean, std and quantiles are of). */
   finite = 0;
   minLen = Infinity;
   maxLen = -Infinity;
   trues = 0;
   /** Counts by value: numbers by their value (1 and 1.0 are one category, as in pandas), text as written. */
-  cats: Map<string | number, number> | null = new Map();
+  // Counts in holders, so a value seen before costs one lookup.
+  cats: Map<string | number, { n: number }> | null = new Map();
   keys: Set<string | number> | null = new Set();
   duplicate = false;
   /** Numbers gathered so far are of a type the column no longer has (it became a string column). */
-  private numeric = true;
+  numeric = true;
 
   constructor(
     readonly name: string,
-    private readonly budget: KeyBudget,
+    readonly budget: KeyBudget,
     /** Rows read before the column appeared (JSON lines): nulls. */
     nullsBefore = 0,
   ) {
@@ -106,12 +109,17 @@ export class ColumnStats {
       let v = 0;
       let int = i < n;
       let numeric = true;
+      // A plain decimal (digits and one point, no exponent): its digits after the point.
+      let point = -1;
+      let plain = true;
       for (; i < n; i++) {
         const d = s.charCodeAt(i);
         if (d >= 48 && d <= 57) v = v * 10 + (d - 48);
         else {
           int = false;
-          if (!(d === 46 || d === 101 || d === 69 || d === 45 || d === 43)) {
+          if (d === 46 && point < 0) point = i;
+          else if (d === 46 || d === 101 || d === 69 || d === 45 || d === 43) plain = false;
+          else {
             numeric = false;
             break;
           }
@@ -120,6 +128,13 @@ export class ColumnStats {
       if (int && n <= 16) {
         this.num = c === 45 ? -v : v;
         return Kind.Int;
+      }
+      // Up to 15 digits divided by an exact power of ten is the correctly rounded value (Clinger's fast
+      // path), the same double `+s` gives, without parsing the text again.
+      if (numeric && plain && n <= 16 && point >= 0 && n - (c === 45 || c === 43 ? 2 : 1) > 0) {
+        const x = v / POW10[n - point - 1];
+        this.num = c === 45 ? -x : x;
+        return Kind.Float;
       }
       if (numeric) {
         const x = +s;
@@ -163,11 +178,11 @@ export class ColumnStats {
     // the counts and the sketch is not fed (it is given the counts if the column outgrows them).
     const cats = this.cats;
     if (cats) {
-      const n = cats.get(key);
-      if (n === undefined) {
+      const c = cats.get(key);
+      if (c === undefined) {
         if (cats.size === CATEGORY_TRACK) this.dropCats();
-        else cats.set(key, 1);
-      } else cats.set(key, n + 1);
+        else cats.set(key, { n: 1 });
+      } else c.n++;
     }
     if (this.numeric && kind !== Kind.String) {
       const v = this.num;
@@ -188,23 +203,27 @@ export class ColumnStats {
     if (len > this.maxLen) this.maxLen = len;
     const keys = this.keys;
     if (keys) {
-      if (keys.has(key)) {
+      // One lookup: a value seen before leaves the size as it was.
+      const size = keys.size;
+      if (keys.add(key).size === size) {
         this.duplicate = true;
         this.dropKeys();
-      } else if (this.budget.left-- > 0) keys.add(key);
-      else this.dropKeys();
+      } else if (this.budget.left-- <= 0) this.dropKeys();
     }
   }
 
-  private dropCats(): void {
-    if (this.numeric) for (const [k, n] of this.cats!) if (typeof k === 'number' && k - k === 0) this.sketch.addCount(k, n);
+  dropCats(): void {
+    if (this.numeric) for (const [k, c] of this.cats!) if (typeof k === 'number' && k - k === 0) this.sketch.addCount(k, c.n);
     this.cats = null;
   }
 
   /** The q-quantiles of the finite numbers: exact from the counts by value while they are kept, else the sketch's. */
   quantiles(qs: number[]): { values: (number | null)[]; exact: boolean } {
     if (!this.cats) return { values: this.sketch.quantiles(qs), exact: this.sketch.isExact };
-    const pairs = [...this.cats].filter((e): e is [number, number] => typeof e[0] === 'number' && e[0] - e[0] === 0).sort((a, b) => a[0] - b[0]);
+    const pairs = [...this.cats]
+      .filter((e): e is [number, { n: number }] => typeof e[0] === 'number' && e[0] - e[0] === 0)
+      .map(([v, c]) => [v, c.n] as const)
+      .sort((a, b) => a[0] - b[0]);
     const n = pairs.reduce((s, p) => s + p[1], 0);
     if (n === 0) return { values: qs.map(() => null), exact: true };
     // The value at a 0-based rank, walking the cumulative counts.
@@ -234,7 +253,7 @@ export class ColumnStats {
     if (this.type === Kind.Float || this.type === Kind.Bool) this.dropKeys();
   }
 
-  private dropKeys(): void {
+  dropKeys(): void {
     if (this.keys) this.budget.left += this.keys.size;
     this.keys = null;
   }

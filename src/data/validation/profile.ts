@@ -48,7 +48,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export class TableProfiler implements TableVisitor {
   stats: ColumnStats[] = [];
   rows = 0;
-  private readonly budget = new KeyBudget();
+  readonly budget = new KeyBudget();
   /** The kinds of the last row's cells, for checks that follow the profiler (validation). */
   kinds: Kind[] = [];
 
@@ -99,14 +99,14 @@ function columnProfile(s: ColumnStats, rows: number, maxCategories: number): Col
   if (s.cats && s.cats.size > 0) {
     const text = (k: string | number) =>
       typeof k === 'string' ? k : s.type === Kind.Bool ? (k ? 'True' : 'False') : s.type === Kind.Date ? iso(k) : String(k);
-    const sorted = [...s.cats].map(([k, n]) => [text(k), n] as const).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const sorted = [...s.cats].map(([k, c]) => [text(k), c.n] as const).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     p.top = { value: sorted[0][0], count: sorted[0][1] };
     if (sorted.length <= maxCategories && s.type !== Kind.Float && s.type !== Kind.Date) p.categories = sorted.map(([value, count]) => ({ value, count }));
   }
   return p;
 }
 
-/** Profiles a CSV, TSV or JSON lines file in one streaming pass; a file with no rows is an error. */
+/** Profiles a CSV, TSV or JSON lines file in one streaming pass; a file with no rows is an error. (scan-file.ts splits large files across threads.) */
 export async function profileFile(file: string, o: ProfileOptions = {}): Promise<DataProfile> {
   let profiler: TableProfiler | null = null;
   const { format } = await readTable(file, {

@@ -99,6 +99,35 @@ export class QuantileSketch {
     this.bucket(v);
   }
 
+  /** A sketch from its fields copied between threads (structured clone keeps the data, not the class). */
+  static revive(plain: QuantileSketch): QuantileSketch {
+    const s = Object.assign(new QuantileSketch(), plain);
+    const k = plain.sketch;
+    if (k) s.sketch = { pos: Object.assign(new Store(), k.pos), neg: Object.assign(new Store(), k.neg), zeros: k.zeros };
+    return s;
+  }
+
+  /** Adds another sketch's values (a later segment of the same column): exact while the total fits, else bucket counts added. */
+  merge(o: QuantileSketch): void {
+    if (o.sketch === null) {
+      for (let i = 0; i < o.n; i++) this.add(o.exact[i]);
+      return;
+    }
+    if (this.sketch === null) {
+      this.sketch = { pos: new Store(), neg: new Store(), zeros: 0 };
+      for (let i = 0; i < this.n; i++) this.bucket(this.exact[i]);
+      this.exact = new Float64Array(0);
+    }
+    const s = this.sketch;
+    this.n += o.n;
+    s.zeros += o.sketch.zeros;
+    for (const [to, from] of [
+      [s.pos, o.sketch.pos],
+      [s.neg, o.sketch.neg],
+    ])
+      for (let i = 0; i < from.counts.length; i++) if (from.counts[i] > 0) to.add(from.offset + i, from.counts[i]);
+  }
+
   /** Adds a value `count` times (a category's count, when a column stops being counted by value). */
   addCount(v: number, count: number): void {
     for (; count > 0 && this.sketch === null; count--) this.add(v);

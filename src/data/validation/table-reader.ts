@@ -39,11 +39,21 @@ function badUtf8Line(buf: Buffer, linesBefore: number): number {
   return line;
 }
 
+/** A byte range of a file cut at line boundaries (a segment read by one thread), and what it counts. */
+export interface ByteRange {
+  start: number;
+  /** Exclusive. */
+  end: number;
+  /** Newlines in the range, set once it is read (the line numbers of the segments after it). */
+  newlines: number;
+}
+
 /** A file's text chunk by chunk, refusing bytes that are not UTF-8 (naming the line) rather than reading them as U+FFFD. */
-async function* utf8Chunks(file: string): AsyncGenerator<string> {
+async function* utf8Chunks(file: string, range?: ByteRange): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   let lines = 1;
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) {
+  const stream = fs.createReadStream(file, { highWaterMark: 1 << 20, ...(range ? { start: range.start, end: range.end - 1 } : {}) });
+  for await (const chunk of stream) {
     const buf = chunk as Buffer;
     let text: string;
     try {
@@ -54,6 +64,7 @@ async function* utf8Chunks(file: string): AsyncGenerator<string> {
     for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) lines++;
     yield text;
   }
+  if (range) range.newlines = lines - 1;
   try {
     const rest = decoder.decode();
     if (rest) yield rest;
@@ -79,10 +90,23 @@ export async function readTable(file: string, visitor: TableVisitor): Promise<{ 
   }
 }
 
-async function readDelimited(file: string, delimiter: string, visitor: TableVisitor): Promise<number> {
+/**
+ * Reads the rows of one segment of a CSV or TSV file (the header is read by the caller, who passes its
+ * names): lines are counted from 1 at the segment's start. Errors are thrown as by readTable; callers
+ * that cut a file redo it whole on any error, so the message and line are those of a whole read.
+ */
+export async function readDelimitedRange(file: string, format: TableFormat, visitor: TableVisitor, range: ByteRange, names: string[] | null): Promise<number> {
+  return readDelimited(file, format === 'tsv' ? '\t' : ',', visitor, range, names);
+}
+
+async function readDelimited(file: string, delimiter: string, visitor: TableVisitor, range?: ByteRange, names?: string[] | null): Promise<number> {
   let width = -1;
   let rows = 0;
-  for await (const record of csvRecords(utf8Chunks(file), delimiter)) {
+  if (names) {
+    width = names.length;
+    visitor.columns(names);
+  }
+  for await (const record of csvRecords(utf8Chunks(file, range), delimiter)) {
     if (width < 0) {
       const names = record.fields.map((h) => h.trim());
       checkHeader(names, file);
@@ -95,7 +119,7 @@ async function readDelimited(file: string, delimiter: string, visitor: TableVisi
     visitor.row(record.fields, record.line);
   }
   if (width < 0) throw invalid(`${file} is empty: it needs a header row and at least one data row`);
-  if (rows === 0) throw invalid(`${file} line 1 is a header with no data rows after it; give at least one row`);
+  if (rows === 0 && !names) throw invalid(`${file} line 1 is a header with no data rows after it; give at least one row`);
   return rows;
 }
 

@@ -5,16 +5,9 @@ import { compileRowExpr, exprColumns, type Value } from './expression-eval.js';
 import { TableProfiler, type ColumnProfile, type DataProfile } from './profile.js';
 import { rangeBounds, type DataSchema, type Expectation, type ExpectationName, type Severity } from './schema.js';
 import { readTable, tableFormat, type TableVisitor } from './table-reader.js';
+import { ColumnChecks, Tally, UNIQUE_LIMIT, type Example, type UniqueSeen } from './cell-checks.js';
 
-/** Rows shown per failed expectation. */
-export const EXAMPLES = 5;
-/** Values held to check a `unique` expectation; past it the check is skipped and says so. */
-export const UNIQUE_LIMIT = 20_000_000;
-
-export interface Example {
-  line: number;
-  value: string;
-}
+export { EXAMPLES, show, Tally, UNIQUE_LIMIT, type Example, type UniqueSeen } from './cell-checks.js';
 
 export interface ExpectationResult {
   expect: ExpectationName;
@@ -44,30 +37,20 @@ export interface ValidationReport {
   reference?: ColumnProfile[];
 }
 
-const show = (v: string) => (v === '' ? '(empty)' : v.length > 80 ? `${v.slice(0, 77)}...` : v);
 const share = (n: number, d: number) => (d ? Number((n / d).toPrecision(6)) : 0);
-
-/** A row-by-row counter of the cells or rows that broke an expectation, keeping the first few. */
-class Tally {
-  n = 0;
-  examples: Example[] = [];
-  hit(line: number, value: string): void {
-    if (this.n++ < EXAMPLES) this.examples.push({ line, value: show(value) });
-  }
-}
-
-type CellTest = (kind: Kind, num: number, text: string, line: number) => void;
 
 /** Checks a table against a schema in one streaming pass, profiling it on the way (for the report's summaries). */
 export class Validator implements TableVisitor {
   readonly profiler: TableProfiler;
   private names: string[] = [];
   private index = new Map<string, number>();
-  private tests: CellTest[][] = [];
-  private tallies = new Map<Expectation, Tally>();
+  private tests: (ColumnChecks | null)[] = [];
+  // Read and replaced by validate-merge.ts (segments of a file merged in order): not private.
+  tallies = new Map<Expectation, Tally>();
   private exprs: { x: Expectation; test: () => boolean; columns: string[] }[] = [];
   private values: unknown[] = [];
-  private uniques = new Map<Expectation, Set<string | number> | null>();
+  /** Per unique expectation, each value seen and the line it was first seen on (with its text when that is not how the number prints). */
+  uniques = new Map<Expectation, UniqueSeen | null>();
 
   constructor(
     private readonly schema: DataSchema,
@@ -86,9 +69,11 @@ export class Validator implements TableVisitor {
   private cellReader(name: string): () => Value {
     const stats = this.profiler.stats;
     const kinds = this.profiler.kinds;
+    // The column's place, looked up once found (places never change; JSON lines only add columns).
+    let at = -1;
     return () => {
-      const i = this.index.get(name);
-      if (i === undefined) return null;
+      const i = at >= 0 ? at : (at = this.index.get(name) ?? -1);
+      if (i < 0) return null;
       const kind = kinds[i];
       if (kind === Kind.Null) return null;
       if (kind === Kind.String) return cellText(this.values[i]);
@@ -100,61 +85,12 @@ export class Validator implements TableVisitor {
     this.profiler.columns(names);
     for (let i = this.names.length; i < names.length; i++) {
       this.index.set(names[i], i);
-      this.tests[i] = this.schema.expectations.flatMap((x) => ('column' in x && x.column === names[i] && x.expect !== 'expression' ? this.cellTest(x) : []));
+      const xs = this.schema.expectations.filter((x) => 'column' in x && x.column === names[i] && x.expect !== 'expression');
+      this.tests[i] = xs.length ? new ColumnChecks(xs, this.tallies, this.uniques) : null;
     }
     this.names = names;
     // A CSV header is all the columns there are: a name no expectation can find is a typo, said before reading on.
     if (this.textCells) this.checkExpressionColumns();
-  }
-
-  private cellTest(x: Expectation): CellTest[] {
-    const t = this.tallies.get(x)!;
-    switch (x.expect) {
-      case 'type': {
-        const ok =
-          x.type === 'int'
-            ? (k: Kind) => k === Kind.Int
-            : x.type === 'float'
-              ? (k: Kind) => k === Kind.Int || k === Kind.Float
-              : x.type === 'bool'
-                ? (k: Kind) => k === Kind.Bool
-                : x.type === 'datetime'
-                  ? (k: Kind) => k === Kind.Date
-                  : () => true;
-        return [(k, _n, text, line) => k !== Kind.Null && !ok(k) && t.hit(line, text)];
-      }
-      case 'max_null_share':
-        return [(k, _n, text, line) => k === Kind.Null && t.hit(line, text)];
-      case 'range': {
-        const { lo, hi } = rangeBounds(x);
-        return [(k, n, text, line) => (k === Kind.Int || k === Kind.Float || k === Kind.Date) && (n < lo || n > hi) && t.hit(line, text)];
-      }
-      case 'categories': {
-        const allowed = new Set(x.values);
-        return [(k, _n, text, line) => k !== Kind.Null && !allowed.has(text) && t.hit(line, text)];
-      }
-      case 'length': {
-        const lo = x.min ?? 0;
-        const hi = x.max ?? Infinity;
-        return [(k, _n, text, line) => k !== Kind.Null && (text.length < lo || text.length > hi) && t.hit(line, text)];
-      }
-      case 'unique': {
-        // Numbers held as numbers (cheaper to hash than their text); text as written.
-        let seen: Set<string | number> | null = new Set();
-        this.uniques.set(x, seen);
-        return [
-          (k, n, text, line) => {
-            if (k === Kind.Null || seen === null) return;
-            const key = k === Kind.String ? text : n;
-            if (seen.has(key)) t.hit(line, text);
-            else if (seen.size < UNIQUE_LIMIT) seen.add(key);
-            else this.uniques.set(x, (seen = null));
-          },
-        ];
-      }
-      default:
-        return [];
-    }
   }
 
   row(values: unknown[], line: number): void {
@@ -164,11 +100,10 @@ export class Validator implements TableVisitor {
     const stats = this.profiler.stats;
     const tests = this.tests;
     for (let i = 0; i < tests.length; i++) {
-      const ts = tests[i];
-      if (ts.length === 0) continue;
+      const checks = tests[i];
+      if (checks === null) continue;
       const v = values[i];
-      const text = this.textCells ? (v as string) : v === undefined || v === null ? '' : cellText(v);
-      for (const test of ts) test(kinds[i], stats[i].num, text, line);
+      checks.run(kinds[i], stats[i].num, this.textCells ? (v as string) : v === undefined || v === null ? '' : cellText(v), line);
     }
     for (const e of this.exprs)
       if (!e.test())
@@ -320,7 +255,7 @@ export class Validator implements TableVisitor {
   }
 }
 
-/** Validates a CSV, TSV or JSON lines file against a schema in one streaming pass. */
+/** Validates a CSV, TSV or JSON lines file against a schema in one streaming pass. (scan-file.ts splits large files across threads.) */
 export async function validateFile(file: string, schema: DataSchema, schemaName: string): Promise<ValidationReport> {
   const v = new Validator(schema, tableFormat(file) !== 'jsonl');
   await readTable(file, v);

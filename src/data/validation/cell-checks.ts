@@ -1,0 +1,133 @@
+import { Kind } from './column-stats.js';
+import { rangeBounds, type Expectation } from './schema.js';
+
+// The per-cell checks of a column's expectations (type, nulls, range, categories, length, unique):
+// the common ones read from fields by one method (a call per cell, not one per expectation), the
+// rest as closures.
+
+/** Rows shown per failed expectation. */
+export const EXAMPLES = 5;
+/** Values held to check a `unique` expectation; past it the check is skipped and says so. */
+export const UNIQUE_LIMIT = 20_000_000;
+
+export interface Example {
+  line: number;
+  value: string;
+}
+
+export const show = (v: string) => (v === '' ? '(empty)' : v.length > 80 ? `${v.slice(0, 77)}...` : v);
+
+/** A row-by-row counter of the cells or rows that broke an expectation, keeping the first few. */
+export class Tally {
+  n = 0;
+  examples: Example[] = [];
+  hit(line: number, value: string): void {
+    if (this.n++ < EXAMPLES) this.examples.push({ line, value: show(value) });
+  }
+}
+
+/** Values seen by a unique expectation: the line each was first seen on, with its text when a number does not print as written. */
+export type UniqueSeen = Map<string | number, number | [number, string]>;
+
+/** An int's text is how the number prints (no sign, leading zero or exponent to keep): checked without printing it. */
+function printsAsWritten(text: string): boolean {
+  const c = text.charCodeAt(0);
+  const d = c === 45 ? text.charCodeAt(1) : c;
+  return text.length <= 15 && d >= 49 && d <= 57 ? true : text === '0';
+}
+
+type CellTest = (kind: Kind, num: number, text: string, line: number) => void;
+
+/** One closure per expectation (the checks ColumnChecks does not do itself, or a second of a kind). */
+function cellTest(x: Expectation, t: Tally, uniques: Map<Expectation, UniqueSeen | null>): CellTest[] {
+  switch (x.expect) {
+    case 'type': {
+      const ok =
+        x.type === 'int'
+          ? (k: Kind) => k === Kind.Int
+          : x.type === 'float'
+            ? (k: Kind) => k === Kind.Int || k === Kind.Float
+            : x.type === 'bool'
+              ? (k: Kind) => k === Kind.Bool
+              : x.type === 'datetime'
+                ? (k: Kind) => k === Kind.Date
+                : () => true;
+      return [(k, _n, text, line) => k !== Kind.Null && !ok(k) && t.hit(line, text)];
+    }
+    case 'max_null_share':
+      return [(k, _n, text, line) => k === Kind.Null && t.hit(line, text)];
+    case 'range': {
+      const { lo, hi } = rangeBounds(x);
+      return [(k, n, text, line) => (k === Kind.Int || k === Kind.Float || k === Kind.Date) && (n < lo || n > hi) && t.hit(line, text)];
+    }
+    case 'categories': {
+      const allowed = new Set(x.values);
+      return [(k, _n, text, line) => k !== Kind.Null && !allowed.has(text) && t.hit(line, text)];
+    }
+    case 'length': {
+      const lo = x.min ?? 0;
+      const hi = x.max ?? Infinity;
+      return [(k, _n, text, line) => k !== Kind.Null && (text.length < lo || text.length > hi) && t.hit(line, text)];
+    }
+    case 'unique': {
+      // Numbers held as numbers (cheaper to hash than their text); text as written.
+      let seen: UniqueSeen | null = new Map();
+      uniques.set(x, seen);
+      return [
+        (k, n, text, line) => {
+          if (k === Kind.Null || seen === null) return;
+          const key = k === Kind.String ? text : n;
+          if (seen.has(key)) t.hit(line, text);
+          else if (seen.size < UNIQUE_LIMIT) seen.set(key, k === Kind.String || (k === Kind.Int && printsAsWritten(text)) ? line : [line, text]);
+          else uniques.set(x, (seen = null));
+        },
+      ];
+    }
+    default:
+      return [];
+  }
+}
+
+const TYPE_MASK: Record<string, number> = {
+  int: 1 << Kind.Int,
+  float: (1 << Kind.Int) | (1 << Kind.Float),
+  bool: 1 << Kind.Bool,
+  datetime: 1 << Kind.Date,
+  string: -1,
+};
+
+/** A column's expectations checked cell by cell: its type, null and range checks by fields, the others by closures. */
+export class ColumnChecks {
+  private typeMask = -1;
+  private typeTally: Tally | null = null;
+  private nullTally: Tally | null = null;
+  private lo = -Infinity;
+  private hi = Infinity;
+  private rangeTally: Tally | null = null;
+  private readonly others: CellTest[] = [];
+
+  constructor(xs: Expectation[], tallies: Map<Expectation, Tally>, uniques: Map<Expectation, UniqueSeen | null>) {
+    for (const x of xs) {
+      const t = tallies.get(x)!;
+      if (x.expect === 'type' && !this.typeTally) {
+        this.typeMask = TYPE_MASK[x.type] ?? -1;
+        this.typeTally = t;
+      } else if (x.expect === 'max_null_share' && !this.nullTally) this.nullTally = t;
+      else if (x.expect === 'range' && !this.rangeTally) {
+        ({ lo: this.lo, hi: this.hi } = rangeBounds(x));
+        this.rangeTally = t;
+      } else this.others.push(...cellTest(x, t, uniques));
+    }
+  }
+
+  run(k: Kind, n: number, text: string, line: number): void {
+    if (k === Kind.Null) {
+      if (this.nullTally !== null) this.nullTally.hit(line, text);
+    } else {
+      if (this.typeTally !== null && (this.typeMask & (1 << k)) === 0) this.typeTally.hit(line, text);
+      if (this.rangeTally !== null && (k === Kind.Int || k === Kind.Float || k === Kind.Date) && (n < this.lo || n > this.hi)) this.rangeTally.hit(line, text);
+    }
+    const others = this.others;
+    for (let j = 0; j < others.length; j++) others[j](k, n, text, line);
+  }
+}
