@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tabularDataCsv } from '../src/models/onnx/tabular-model.js';
+import { tabularClassifierOnnx, tabularDataCsv, trainTabularClassifier } from '../src/models/onnx/tabular-model.js';
 import { expectError, mlx, tempProject } from './helpers/cli.js';
 import { logTraffic, query, records, seedDriftData, writeReference } from './helpers/inference-log.js';
 
@@ -55,6 +55,28 @@ describe('mlx monitor --schema', () => {
           .split('\n')[0],
       );
       expect(plain.validation).toBeUndefined();
+    },
+    T,
+  );
+
+  it(
+    '--schema models:/NAME/V validates against the schema registered with that version',
+    () => {
+      fs.writeFileSync(path.join(dir, 'tab.onnx'), tabularClassifierOnnx(trainTabularClassifier(seedDriftData(200, 5))));
+      expect(mlx(dir, ['register', 'tab.onnx', '--name', 'tab']).code).toBe(0);
+      const withSchema = mlx(dir, ['register', 'tab.onnx', '--name', 'tab', '--schema', 'schema.json']);
+      expect(withSchema.code, withSchema.stderr).toBe(0);
+      const r = mlx(dir, ['monitor', 'clf', ...FAST, '--schema', 'models:/tab/2', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const check = JSON.parse(r.stdout.trim().split('\n')[0]);
+      expect(check.validation.valid).toBe(false);
+      expect(check.validation.schema).toBe('registered with models:/tab/2');
+      expectError(
+        mlx(dir, ['monitor', 'clf', ...FAST, '--schema', 'models:/tab/1']),
+        1,
+        '--schema models:/tab/1: version 1 of tab has no registered data schema; give a schema file, or register the model with mlx register --schema FILE',
+      );
+      expectError(mlx(dir, ['monitor', 'clf', ...FAST, '--schema', 'models:/nope/1']), 1, 'nope');
     },
     T,
   );

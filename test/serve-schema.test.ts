@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDriftData, tabularDataCsv } from '../src/models/onnx/tabular-model.js';
-import { mlx } from './helpers/cli.js';
+import { expectError, mlx } from './helpers/cli.js';
 import { postJson, scrape, servingProject, startServe, stopAll, type Server } from './helpers/serve.js';
 import { expectClose, json, tabularExpected, tabularRows } from './helpers/serving-fixtures.js';
 
@@ -199,6 +199,29 @@ describe('mlx register --schema: the version keeps its schema; models show says 
     await served.waitFor(/version 1 of tab has no registered schema: requests are no longer checked/);
     expect((await postJson(`${served.base}/invocations`, { instances: bad(1, 0, 500) })).status).toBe(200);
   }, 60_000);
+});
+
+describe('mlx data validate --schema models:/NAME/V: the schema registered with a version', () => {
+  it('validates a batch against it (exit 4 naming it); a version without one, or no such version: one line, exit 1', () => {
+    const lines = fs.readFileSync(path.join(dir, 'train.csv'), 'utf8').trim().split('\n');
+    const age = lines[0].split(',').indexOf('age');
+    const cells = lines[2].split(',');
+    cells[age] = '500';
+    fs.writeFileSync(path.join(dir, 'batch.csv'), [lines[0], lines[1], cells.join(','), ...lines.slice(3)].join('\n') + '\n');
+    const good = mlx(dir, ['data', 'validate', 'train.csv', '--schema', 'models:/tab/2', '--json']);
+    expect(JSON.parse(good.stdout).schema).toBe('registered with models:/tab/2');
+    const r = mlx(dir, ['data', 'validate', 'batch.csv', '--schema', 'models:/tab/2', '--json']);
+    expect(r.code, r.stderr).toBe(4);
+    const report = JSON.parse(r.stdout);
+    expect(report.schema).toBe('registered with models:/tab/2');
+    expect(report.results.find((x: { expect: string; column?: string }) => x.expect === 'range' && x.column === 'age').status).toBe('failed');
+    expectError(
+      mlx(dir, ['data', 'validate', 'batch.csv', '--schema', 'models:/tab/1']),
+      1,
+      '--schema models:/tab/1: version 1 of tab has no registered data schema',
+    );
+    expectError(mlx(dir, ['data', 'validate', 'batch.csv', '--schema', 'models:/nope@champion']), 1, 'nope');
+  });
 });
 
 describe('mlx containerize: the image enforces the schema registered with the version', () => {

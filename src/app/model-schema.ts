@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import type { ModelVersion } from '../core/entities.js';
-import { usage } from '../core/errors.js';
+import { MlxError, usage } from '../core/errors.js';
 import { parseModelUri } from '../core/uri.js';
 import { parseSchema, readSchemaFile } from '../data/validation/schema-file.js';
 import { RowGuard } from '../data/validation/row-guard.js';
 import type { DataSchema } from '../data/validation/schema.js';
 import { modelFiles } from '../models/open-model-files.js';
+import { versionBySelector } from '../models/uri.js';
 import type { RegistryStore } from '../store/store.js';
 
 /** `--schema FILE` of mlx register: checked as mlx data validate checks it (a bad file: exit 1; an empty value: exit 2), kept as written. */
@@ -41,14 +42,7 @@ export async function registeredSchema(store: RegistryStore, uri: string): Promi
     return null;
   }
   if (ref.kind !== 'registry') return null;
-  const s = ref.selector;
-  const v = await (
-    'version' in s
-      ? store.getModelVersion(ref.name, s.version)
-      : 'alias' in s
-        ? store.getModelVersionByAlias(ref.name, s.alias)
-        : store.getLatestModelVersion(ref.name)
-  ).catch(() => null);
+  const v = await versionBySelector(store, ref.name, ref.selector).catch(() => null);
   if (!v) return null;
   const schema = await versionSchema(store, v);
   return schema ? { schema, name: registeredName(v) } : null;
@@ -62,4 +56,22 @@ export function schemaOfVersion(store: RegistryStore): (v: ModelVersion) => Prom
     const schema = await versionSchema(store, v);
     return schema ? { guard: new RowGuard(schema), name: registeredName(v) } : null;
   };
+}
+
+/**
+ * `--schema models:/NAME/V` of mlx data validate and mlx monitor: the schema registered with that
+ * version. A URI that is not a registry one is a usage error; a version without a schema says how
+ * to give it one.
+ */
+export async function schemaOfModelUri(store: RegistryStore, flag: string, uri: string): Promise<{ schema: DataSchema; name: string }> {
+  const ref = parseModelUri(uri);
+  if (ref.kind !== 'registry') throw usage(`${flag} ${JSON.stringify(uri)}: give a schema file or a registered version (models:/NAME/V, models:/NAME@ALIAS)`);
+  const v = await versionBySelector(store, ref.name, ref.selector);
+  const schema = await versionSchema(store, v);
+  if (!schema)
+    throw new MlxError(
+      'RESOURCE_DOES_NOT_EXIST',
+      `${flag} ${uri}: version ${v.version} of ${v.name} has no registered data schema; give a schema file, or register the model with mlx register --schema FILE`,
+    );
+  return { schema, name: registeredName(v) };
 }

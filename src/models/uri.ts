@@ -4,7 +4,7 @@ import { artifactRepository } from '../artifacts/open-repository.js';
 import { NOT_SERVABLE_TAG, type ModelVersion } from '../core/entities.js';
 import { MlxError, notFound } from '../core/errors.js';
 import { readableStat } from '../core/file-errors.js';
-import { parseRegistryRef, type ModelRef } from '../core/uri.js';
+import { parseRegistryRef, type ModelRef, type VersionSelector } from '../core/uri.js';
 import type { RegistryStore, TrackingStore } from '../store/store.js';
 import { modelFiles } from './open-model-files.js';
 import { readModelFile, type ModelLimit } from './model-file.js';
@@ -59,6 +59,15 @@ async function onnxFileIn(p: string, label: string): Promise<{ file: string; sig
   throw notFound(`${label} is a folder with ${chosen.count === 0 ? 'no' : chosen.count} .onnx files; name the file`);
 }
 
+/** The version a selector names: NAME/3, NAME@alias or NAME/latest (not found: the store's error, naming it). */
+export function versionBySelector(store: RegistryStore, name: string, s: VersionSelector): Promise<ModelVersion> {
+  return 'version' in s
+    ? store.getModelVersion(name, s.version)
+    : 'alias' in s
+      ? store.getModelVersionByAlias(name, s.alias)
+      : store.getLatestModelVersion(name);
+}
+
 /**
  * Resolves a model reference to a file on this machine (and the registry version or run behind
  * it). The store's model files say where a version's bytes are; a run's artifacts may be on a
@@ -66,13 +75,7 @@ async function onnxFileIn(p: string, label: string): Promise<{ file: string; sig
  */
 export async function resolveModel(store: ModelLookupStore, ref: ModelRef): Promise<ResolvedModel> {
   if (ref.kind === 'registry') {
-    const s = ref.selector;
-    const version =
-      'version' in s
-        ? await store.getModelVersion(ref.name, s.version)
-        : 'alias' in s
-          ? await store.getModelVersionByAlias(ref.name, s.alias)
-          : await store.getLatestModelVersion(ref.name);
+    const version = await versionBySelector(store, ref.name, ref.selector);
     const reason = version.tags[NOT_SERVABLE_TAG];
     if (reason !== undefined) throw new MlxError('INVALID_STATE', `version ${version.version} of ${version.name} ${reason}`);
     const file = await (await modelFiles(store)).localFile(version);
@@ -127,11 +130,5 @@ export async function resolveRegistryRef(
     await store.getRegisteredModel(name);
     return { name, version: opts.latestForBare ? (await store.getLatestModelVersion(name)).version : null };
   }
-  const v =
-    'version' in selector
-      ? await store.getModelVersion(name, selector.version)
-      : 'alias' in selector
-        ? await store.getModelVersionByAlias(name, selector.alias)
-        : await store.getLatestModelVersion(name);
-  return { name, version: v.version };
+  return { name, version: (await versionBySelector(store, name, selector)).version };
 }

@@ -4,11 +4,11 @@ import { resolveDataFile } from '../../data/validation/data-source.js';
 import { parseRowExpr } from '../../data/validation/expression.js';
 import { renderValidationHtml } from '../../data/validation/report-html.js';
 import { inferSchema, SCHEMA_VERSION, type DataSchema, type Expectation } from '../../data/validation/schema.js';
-import { readSchemaFile } from '../../data/validation/schema-file.js';
 import { validateRows, type ValidationReport } from '../../data/validation/validate.js';
 import { profileFile, validateFile } from '../../data/validation/scan-file.js';
 import { feedLoggedTraffic, logValidationToRun } from '../../app/data-validation.js';
 import { withStore } from '../context.js';
+import { schemaFlag } from '../schema-flag.js';
 import { flagValue, numberFlag } from '../flags.js';
 import { servingWindow, threadsFlag, writeWhole } from './data-profile-run.js';
 import { colors, painted, print, printable, printJson, renderTable, type Cell } from '../output.js';
@@ -54,8 +54,7 @@ export async function runValidate(source: string, f: ValidateFlags, cmd: Command
   let schema: DataSchema;
   let schemaName: string;
   if (f.schema !== undefined) {
-    schema = readSchemaFile(f.schema);
-    schemaName = f.schema;
+    ({ schema, name: schemaName } = await schemaFlag(cmd, f.schema));
   } else if (f.reference !== undefined) {
     const ref = resolveDataFile(f.reference).file;
     schema = inferSchema(await profileFile(ref, { threads }), { tolerance });

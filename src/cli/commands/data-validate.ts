@@ -8,7 +8,7 @@ export function registerDataValidate(data: Command): void {
   data
     .command('validate <source>')
     .description('check a dataset against a schema (or a reference profiled on the fly) and custom expressions; exit 4 when an error-level expectation fails')
-    .option('--schema <file>', 'the schema to check (from mlx data profile --out)')
+    .option('--schema <file>', 'the schema to check: a file (from mlx data profile --out) or models:/NAME/V, the schema registered with that version')
     .option('--reference <file>', 'infer the schema from this reference now (instead of --schema)')
     .option('--expect <expr>', 'a row expression every row must pass, e.g. "age >= 0" (repeatable)', collect)
     .option('--expect-warn <expr>', 'like --expect, but a failure is a warning (repeatable)', collect)

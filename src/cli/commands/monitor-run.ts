@@ -37,14 +37,14 @@ export interface MonitorFlags extends DriftAnalysisFlags {
 }
 
 /** --schema FILE: read and checked now (a bad file: exit 1, an empty value: exit 2); each window is then validated against it. */
-async function schemaValidation(file: string | undefined, model: string): Promise<MonitorConfig['validate']> {
+async function schemaValidation(cmd: Command, file: string | undefined, model: string): Promise<MonitorConfig['validate']> {
   if (file === undefined) return undefined;
-  const { schemaOption } = await import('../../app/model-schema.js');
-  const { schema } = schemaOption('--schema', file);
+  const { schemaFlag } = await import('../schema-flag.js');
+  const { schema, name } = await schemaFlag(cmd, file);
   const { validateRows } = await import('../../data/validation/validate.js');
   const { feedLoggedTraffic, validationMetrics } = await import('../../app/data-validation.js');
   return async (log, w) => {
-    const report = await validateRows(`serving:${model}`, schema, file, (v) => void feedLoggedTraffic(log, w, v));
+    const report = await validateRows(`serving:${model}`, schema, name, (v) => void feedLoggedTraffic(log, w, v));
     // The per-column summaries belong to mlx data validate's report; a check line stays short.
     const { columns: _c, reference: _r, ...json } = report;
     return {
@@ -86,7 +86,7 @@ function configure(model: string, f: MonitorFlags): { cfg: MonitorConfig; every:
 /** `mlx monitor`: returns the exit code once --max-checks checks ran or a signal stopped it. */
 export async function runMonitorCommand(model: string, f: MonitorFlags, cmd: Command): Promise<number> {
   const { cfg, every, maxChecks } = configure(model, f);
-  cfg.validate = await schemaValidation(f.schema, model);
+  cfg.validate = await schemaValidation(cmd, f.schema, model);
   const onDrift = f.onDrift !== undefined ? forFlag('--on-drift', () => splitCommand(f.onDrift!)) : null;
   if (onDrift) forFlag('--on-drift', () => checkCommand(onDrift[0]));
   const warn = (m: string) => process.stderr.write(`mlx: ${m}\n`);

@@ -27,7 +27,10 @@ export function registerMonitorCommand(program: Command): void {
     .option('--min-rows <n>', 'logged rows a window needs before its drift is tested', '30')
     .option('--variant <name>', 'one variant only (shadows included); default: the answers clients got')
     .option('--model-version <n>', 'one model version only')
-    .option('--schema <file>', 'also validate each window of logged traffic against a data schema (mlx data profile --out); a failed error expectation alerts')
+    .option(
+      '--schema <file>',
+      'also validate each window of logged traffic against a data schema (a file from mlx data profile --out, or models:/NAME/V for the one registered with that version); a failed error expectation alerts',
+    )
     .option('--max-checks <n>', 'stop after N checks (default: until Ctrl-C)')
     .option('--json', 'print each check as one JSON object per line');
   addDriftAnalysisOptions(monitor, {
