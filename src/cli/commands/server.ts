@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { globals } from '../context.js';
 import { examples } from '../help.js';
+import { mlflowServerOptions } from '../mlflow-server-flags.js';
 import type { ServerFlags } from './server-run.js';
 
 function serverOptions(cmd: Command, port: string): Command {
@@ -27,20 +28,23 @@ function serverOptions(cmd: Command, port: string): Command {
 
 /** `mlx server` (MLflow-compatible tracking server + UI) and `mlx ui` (the same on the local store). */
 export function registerServerCommands(program: Command): void {
-  serverOptions(
-    program
-      .command('server')
-      .description('run an MLflow-compatible tracking server (REST API 2.0, artifact proxy, web UI) over a store')
-      .summary('run an MLflow-compatible tracking server')
-      .addHelpText(
-        'after',
-        examples([
-          'mlx server --port 5000 &',
-          'MLX_TRACKING_URI=http://127.0.0.1:5000 mlx run -- python train.py',
-          'mlx server --host 0.0.0.0 --backend-store-uri postgresql://mlx@db.internal/mlx  # token from MLX_SERVER_TOKEN',
-        ]),
-      ),
-    '5000',
+  mlflowServerOptions(
+    serverOptions(
+      program
+        .command('server')
+        .description('run an MLflow-compatible tracking server (REST API 2.0, artifact proxy, web UI) over a store')
+        .summary('run an MLflow-compatible tracking server')
+        .addHelpText(
+          'after',
+          examples([
+            'mlx server --port 5000 &',
+            'MLX_TRACKING_URI=http://127.0.0.1:5000 mlx run -- python train.py',
+            'mlx server --host 0.0.0.0 --backend-store-uri postgresql://mlx@db.internal/mlx  # token from MLX_SERVER_TOKEN',
+            'mlx server --backend-store-uri sqlite:///mlflow/mlx.db --no-serve-artifacts --default-artifact-root s3://bucket/mlx  # as mlflow server',
+          ]),
+        ),
+      '5000',
+    ),
   ).action(async (f: ServerFlags, cmd: Command) => {
     const { runTrackingServer } = await import('./server-run.js');
     await runTrackingServer(f, globals(cmd).trackingUri, 'server');

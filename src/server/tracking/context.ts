@@ -21,6 +21,8 @@ export interface TrackingContext {
   fileRoot: string;
   /** Given to new experiments, so their runs' artifacts go under artifactRoot: set when it is not the store's own folder. */
   experimentArtifactRoot?: string;
+  /** False with --no-serve-artifacts: locations are shown as stored (clients write there), never as mlflow-artifacts:/. */
+  serveArtifacts?: boolean;
   maxBodyBytes: number;
   mlxVersion: string;
   /** Whether requests need a bearer token. */
@@ -74,7 +76,7 @@ export function storeRelative(ctx: TrackingContext, message: string): string {
 
 /** A stored artifact location as clients see it: a path under the artifact root becomes mlflow-artifacts:/…. */
 export function remoteArtifactUri(ctx: TrackingContext, stored: string): string {
-  if (stored.startsWith(PROXY_SCHEME)) return stored;
+  if (stored.startsWith(PROXY_SCHEME) || ctx.serveArtifacts === false) return stored;
   if (!path.isAbsolute(stored)) return stored;
   const rel = path.relative(ctx.artifactRoot, stored);
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return stored;
