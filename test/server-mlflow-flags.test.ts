@@ -331,6 +331,32 @@ describe('--workers, --gunicorn-opts, --uvicorn-opts, --waitress-opts', () => {
     },
     T,
   );
+
+  it(
+    'mlflow server -h HOST -p PORT -w N: the short flags mean what they mean to MLflow (help is --help)',
+    async () => {
+      const dir = project();
+      const s = await startTrackingServer(dir, ['-h', '127.0.0.1', '-w', '2', '--backend-store-uri', path.join(dir, '.mlx')]);
+      expect(s.stderr()).toContain('--workers 2 ignored');
+      expect(mlx(dir, ['server', '--help']).stdout).toContain('-h, --host <host>');
+      expectError(mlx(dir, ['server', '-h', '0.0.0.0', '-p', '0']), 2, 'refusing to serve 0.0.0.0 without a token');
+    },
+    T,
+  );
+
+  it('MLflow flags mlx does not take: one line saying what to do instead, exit 2', () => {
+    const dir = project();
+    for (const [args, says] of [
+      [['--static-prefix', '/mlflow'], 'put it behind a proxy that strips the prefix'],
+      [['--expose-prometheus', 'metrics'], 'no Prometheus endpoint'],
+      [['--app-name', 'basic-auth'], 'use --token'],
+      [['--dev'], 'MLX_DEBUG=1'],
+      [['--x-frame-options', 'DENY'], "frame-ancestors 'none'"],
+      [['--disable-security-middleware'], "--allowed-hosts '*'"],
+    ] as const)
+      expectError(mlx(dir, ['server', '--port', '0', ...args]), 2, `${args[0]} is MLflow's and not taken by mlx server`, says);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
 });
 
 describe('sqlite:/// and file: store URIs', () => {

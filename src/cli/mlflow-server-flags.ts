@@ -2,7 +2,7 @@
 // mapped onto what mlx does (or refused in one line saying why), so a script moves over unchanged.
 // The table in the README ("Coming from mlflow server") lists the same mapping for users.
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { isHttpUri, redactUri } from '../core/uri.js';
 import { resolveTrackingUri } from '../store/open-store.js';
 import { intFlag, shown, usage } from './flags.js';
@@ -18,7 +18,30 @@ export interface MlflowServerFlags {
   gunicornOpts?: string;
   uvicornOpts?: string;
   waitressOpts?: string;
+  staticPrefix?: string;
+  exposePrometheus?: string;
+  appName?: string;
+  dev?: boolean;
+  xFrameOptions?: string;
+  disableSecurityMiddleware?: boolean;
 }
+
+/**
+ * MLflow flags mlx does not take, each refused with what to do instead (rather than commander's
+ * bare "unknown option"); hidden from --help.
+ */
+const REFUSED: [flag: string, key: keyof MlflowServerFlags, why: string][] = [
+  ['--static-prefix', 'staticPrefix', 'mlx server serves at the root of its port; put it behind a proxy that strips the prefix'],
+  ['--expose-prometheus', 'exposePrometheus', 'mlx server has no Prometheus endpoint (mlx serve has /metrics); watch /health and /ready'],
+  ['--app-name', 'appName', 'mlx server has no MLflow auth apps; use --token (clients send it as MLFLOW_TRACKING_TOKEN or MLX_TRACKING_TOKEN)'],
+  ['--dev', 'dev', 'mlx server has no debug reload; MLX_DEBUG=1 prints stack traces'],
+  ['--x-frame-options', 'xFrameOptions', "mlx server's UI already refuses every frame (frame-ancestors 'none')"],
+  [
+    '--disable-security-middleware',
+    'disableSecurityMiddleware',
+    "mlx's checks are loosened one by one: --allowed-hosts '*', --cors-allowed-origins, --allow-unauthenticated",
+  ],
+];
 
 /** What mlx does with MLflow's flags, after checking them. */
 export interface MlflowServerSettings {
@@ -44,10 +67,16 @@ export function mlflowServerOptions(cmd: Command): Command {
     .option('--registry-store-uri <uri>', 'accepted when it is the backend store: mlx keeps the registry in the tracking store')
     .option('--allowed-hosts <list>', "MLflow 3's Host check: comma-separated host[:port] patterns (* wildcards), or * for any")
     .option('--cors-allowed-origins <list>', "MLflow 3's name for --cors-origin: comma-separated origins, or * (needs --token or --allow-unauthenticated)")
-    .option('--workers <n>', 'accepted and ignored: mlx server is one asynchronous process (run replicas for more)')
+    .option('-w, --workers <n>', 'accepted and ignored: mlx server is one asynchronous process (run replicas for more)')
     .option('--gunicorn-opts <opts>', 'accepted and ignored (no gunicorn); TLS and bind options are refused')
     .option('--uvicorn-opts <opts>', 'accepted and ignored (no uvicorn); TLS and bind options are refused')
-    .option('--waitress-opts <opts>', 'accepted and ignored (no waitress); TLS and bind options are refused');
+    .option('--waitress-opts <opts>', 'accepted and ignored (no waitress); TLS and bind options are refused')
+    .addOption(new Option('--static-prefix <prefix>').hideHelp())
+    .addOption(new Option('--expose-prometheus <dir>').hideHelp())
+    .addOption(new Option('--app-name <name>').hideHelp())
+    .addOption(new Option('--dev').hideHelp())
+    .addOption(new Option('--x-frame-options <value>').hideHelp())
+    .addOption(new Option('--disable-security-middleware').hideHelp());
 }
 
 const ORIGIN = /^https?:\/\/[^/\s,]+$/;
@@ -117,6 +146,7 @@ export function mlflowServerSettings(
   backendUri: string,
   token: string | undefined,
 ): MlflowServerSettings {
+  for (const [flag, key, why] of REFUSED) if (f[key] !== undefined && f[key] !== false) throw usage(`${flag} is MLflow's and not taken by mlx server: ${why}`);
   const serveArtifacts = f.serveArtifacts !== false;
   const artifactsOnly = !!f.artifactsOnly;
   if (artifactsOnly && !serveArtifacts)
