@@ -104,6 +104,22 @@ describe('--no-serve-artifacts: clients write to the experiments’ location dir
   );
 
   it(
+    'a shared folder as --default-artifact-root (even inside the store): clients get its path and write there',
+    async () => {
+      const dir = project();
+      const store = path.join(dir, '.mlx');
+      const shared = path.join(store, 'artifacts', 'shared');
+      const server = await startTrackingServer(dir, ['--backend-store-uri', store, '--default-artifact-root', shared, '--no-serve-artifacts']);
+      const env = { MLX_TRACKING_URI: server.base };
+      expect(mlx(dir, ['run', '--experiment', 'nfs', '--', process.execPath, '-e', 'console.log("on nfs")'], { env }).code).toBe(0);
+      const [run] = runsOf(dir, env, 'nfs');
+      expect(run.artifact_uri).toBe(path.join(shared, run.experiment_id, run.run_id, 'artifacts'));
+      expect(fs.readFileSync(path.join(run.artifact_uri, 'logs/output.txt'), 'utf8')).toContain('on nfs');
+    },
+    T,
+  );
+
+  it(
     'the registry keeps working: mlx register uploads to the server and downloads back its model',
     async () => {
       const dir = project();
