@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError, mlx, mlxJson, tempProject } from './helpers/cli.js';
-import { startTrackingServer, stopServers, type TrackingServer } from './helpers/mlx-server.js';
+import { killServer, startTrackingServer, stopServers, type TrackingServer } from './helpers/mlx-server.js';
 import { rawRequest } from './helpers/raw-http.js';
 import { startS3, type TestS3 } from './helpers/s3.js';
 import { tabularBytes, tabularRows } from './helpers/serving-fixtures.js';
@@ -115,6 +115,34 @@ describe('--no-serve-artifacts: clients write to the experiments’ location dir
       const [run] = runsOf(dir, env, 'nfs');
       expect(run.artifact_uri).toBe(path.join(shared, run.experiment_id, run.run_id, 'artifacts'));
       expect(fs.readFileSync(path.join(run.artifact_uri, 'logs/output.txt'), 'utf8')).toContain('on nfs');
+    },
+    T,
+  );
+
+  it(
+    'a run created while the proxy served: logging to it says MLflow’s refusal in one line (exit 1), nothing written',
+    async () => {
+      const dir = project();
+      const store = path.join(dir, '.mlx');
+      const before = await startTrackingServer(dir, ['--backend-store-uri', store]);
+      const run = mlxJson<{ run_id: string }>(dir, ['runs', 'start', '--experiment', 'old'], { env: { MLX_TRACKING_URI: before.base } });
+      await killServer(before);
+      const server = await startTrackingServer(dir, [
+        '--backend-store-uri',
+        store,
+        '--no-serve-artifacts',
+        '--default-artifact-root',
+        path.join(dir, 'shared'),
+      ]);
+      fs.writeFileSync(path.join(dir, 'f.txt'), 'x');
+      const line = expectError(
+        mlx(dir, ['log', 'artifact', 'f.txt', '--run', run.run_id], { env: { MLX_TRACKING_URI: server.base } }),
+        1,
+        `the tracking server at ${server.base} refused PUT /api/2.0/mlflow-artifacts/artifacts/`,
+        '(503): Endpoint: /api/2.0/mlflow-artifacts/artifacts/<path:artifact_path> disabled due to the mlflow server running with `--no-serve-artifacts`',
+      );
+      expect(line).not.toContain('is MLX_TRACKING_URI an mlx or MLflow server');
+      expect(files(path.join(store, 'artifacts')).filter((f) => !f.startsWith('.mlx-tmp'))).toEqual([]);
     },
     T,
   );
