@@ -458,6 +458,17 @@ describe('sqlite:/// and file: store URIs', () => {
     expectError(mlx(dir, ['server', '--port', '0', '--backend-store-uri', 'sqlite:///notes.db']), 2, 'which is not a SQLite database');
     expectError(mlx(dir, ['server', '--port', '0', '--backend-store-uri', 'sqlite:///:memory:']), 2, 'is not a SQLite file URI mlx can keep a store at');
     expectError(mlx(dir, ['runs', 'list', '--tracking-uri', 'sqlite:///mlflow.db']), 2, 'is an MLflow database');
-    expect(fs.readdirSync(dir).sort()).toEqual(before);
+    // MLflow's file store (mlflow server's default ./mlruns): refused, not mixed with mlx's files.
+    fs.mkdirSync(path.join(dir, 'mlruns/0'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'mlruns/0/meta.yaml'), 'artifact_location: mlflow-artifacts:/0\nexperiment_id: "0"\nname: Default\n');
+    const mlruns = fs.readdirSync(path.join(dir, 'mlruns'));
+    expectError(
+      mlx(dir, ['server', '--port', '0', '--backend-store-uri', 'file:./mlruns']),
+      2,
+      `"${path.join(dir, 'mlruns')}" is an MLflow file store (mlruns: it has 0/meta.yaml), which mlx cannot read`,
+    );
+    expectError(mlx(dir, ['runs', 'list', '--tracking-uri', './mlruns']), 2, 'is an MLflow file store');
+    expect(fs.readdirSync(path.join(dir, 'mlruns'))).toEqual(mlruns);
+    expect(fs.readdirSync(dir).sort()).toEqual([...before, 'mlruns'].sort());
   });
 });

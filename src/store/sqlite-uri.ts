@@ -74,3 +74,19 @@ export function sqliteStoreFolder(uri: string, cwd: string): string {
     `tracking URI ${shown}: mlx keeps its SQLite store as a folder holding ${DB_FILE}, with the artifacts and model files beside it; give ${instead} (the store folder ${quoteJson(folderShown)})`,
   );
 }
+
+/**
+ * Refuses MLflow's file store (`mlruns/`: experiment folders with meta.yaml, a .trash folder), the
+ * default `--backend-store-uri` of `mlflow server`: mlx cannot read it, and its store files
+ * (mlx.db, artifacts/, models/) would mix with MLflow's own (MLflow keeps its registry in models/ too).
+ * A folder that already holds an mlx store is left alone.
+ */
+export function refuseMlflowFileStore(folder: string): void {
+  if (fs.existsSync(path.join(folder, DB_FILE))) return;
+  const marks = [path.join(folder, '0', 'meta.yaml'), path.join(folder, '.trash')];
+  if (!marks.some((m) => fs.existsSync(m))) return;
+  throw new MlxError(
+    'USAGE',
+    `${quoteJson(folder)} is an MLflow file store (mlruns: it has ${fs.existsSync(marks[0]) ? '0/meta.yaml' : '.trash/'}), which mlx cannot read; keep serving it with mlflow server, and give mlx a folder of its own, e.g. ${quoteJson(path.join(path.dirname(folder), 'mlx-store'))}`,
+  );
+}
