@@ -388,6 +388,23 @@ describe('--workers, --gunicorn-opts, --uvicorn-opts, --waitress-opts', () => {
     T,
   );
 
+  it(
+    'mlflow server’s environment variables are named at start, not silently dropped',
+    async () => {
+      const dir = project();
+      const s = await startTrackingServer(dir, ['--backend-store-uri', path.join(dir, '.mlx')], {
+        MLFLOW_BACKEND_STORE_URI: 'postgresql://u@db/mlflow',
+        MLFLOW_SERVER_ALLOWED_HOSTS: '*',
+      });
+      expect(s.stderr()).toContain(
+        "mlx: MLFLOW_BACKEND_STORE_URI, MLFLOW_SERVER_ALLOWED_HOSTS are mlflow server's and not read by mlx server: pass --backend-store-uri, --allowed-hosts instead",
+      );
+      // Not read: the Host check is still mlx's loopback one.
+      expect((await rawRequest(s.base, '/api/2.0/mlflow/experiments/search', { headers: { host: 'evil.example' } })).status).toBe(403);
+    },
+    T,
+  );
+
   it('MLflow flags mlx does not take: one line saying what to do instead, exit 2', () => {
     const dir = project();
     for (const [args, says] of [

@@ -79,6 +79,22 @@ export function mlflowServerOptions(cmd: Command): Command {
     .addOption(new Option('--disable-security-middleware').hideHelp());
 }
 
+/** mlflow server's environment variables and their flags: not read (mlx has its own precedence), but named at start so a moved deployment does not silently lose them. */
+const MLFLOW_ENV: [variable: string, flag: string][] = [
+  ['MLFLOW_BACKEND_STORE_URI', '--backend-store-uri'],
+  ['MLFLOW_REGISTRY_STORE_URI', '--registry-store-uri'],
+  ['MLFLOW_DEFAULT_ARTIFACT_ROOT', '--default-artifact-root'],
+  ['MLFLOW_SERVE_ARTIFACTS', '--serve-artifacts'],
+  ['MLFLOW_ARTIFACTS_ONLY', '--artifacts-only'],
+  ['MLFLOW_ARTIFACTS_DESTINATION', '--artifacts-destination'],
+  ['MLFLOW_HOST', '--host'],
+  ['MLFLOW_PORT', '--port'],
+  ['MLFLOW_WORKERS', '--workers'],
+  ['MLFLOW_GUNICORN_OPTS', '--gunicorn-opts'],
+  ['MLFLOW_SERVER_ALLOWED_HOSTS', '--allowed-hosts'],
+  ['MLFLOW_SERVER_CORS_ALLOWED_ORIGINS', '--cors-allowed-origins'],
+];
+
 const ORIGIN = /^https?:\/\/[^/\s,]+$/;
 
 /** Options of a Python web server that change who can reach mlx or how (TLS, the address): ignoring them would mislead. */
@@ -145,6 +161,7 @@ export function mlflowServerSettings(
   f: MlflowServerFlags & { corsOrigin?: string; defaultArtifactRoot?: string; allowUnauthenticated?: boolean },
   backendUri: string,
   token: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
 ): MlflowServerSettings {
   for (const [flag, key, why] of REFUSED) if (f[key] !== undefined && f[key] !== false) throw usage(`${flag} is MLflow's and not taken by mlx server: ${why}`);
   const serveArtifacts = f.serveArtifacts !== false;
@@ -190,6 +207,11 @@ export function mlflowServerSettings(
       );
     warnings.push(`${flag} ignored: mlx server runs no ${server}; its own limits are --max-body-mb, --max-upload-mb and --upload-idle-timeout`);
   }
+  const unread = MLFLOW_ENV.filter(([v]) => (env[v] ?? '') !== '');
+  if (unread.length > 0)
+    warnings.push(
+      `${unread.map(([v]) => v).join(', ')} ${unread.length === 1 ? 'is' : 'are'} mlflow server's and not read by mlx server: pass ${unread.map(([, flag]) => flag).join(', ')} instead`,
+    );
   const allowedHostPatterns = f.allowedHosts === undefined ? undefined : hostPatterns(f.allowedHosts);
   if (allowedHostPatterns === '*' && !token)
     warnings.push(
