@@ -68,6 +68,10 @@ describePg('mlflow server’s PostgreSQL + S3 + --no-serve-artifacts line', () =
     const listed = await client.send(new ListObjectsV2Command({ Bucket: 'bucket', Prefix: `${run.experiment_id}/${run.run_id}/` }));
     client.destroy();
     expect((listed.Contents ?? []).map((c) => c.Key)).toEqual([`${run.experiment_id}/${run.run_id}/artifacts/logs/output.txt`]);
+    // The Default experiment moves to the bucket too (as in MLflow, it is created under the root).
+    expect(mlx(dir, ['run', '--', process.execPath, '-e', '0'], { env }).code).toBe(0);
+    const [def] = mlxJson<{ runs: { run_id: string; artifact_uri: string }[] }>(dir, ['runs', 'list', '--experiment', 'Default'], { env }).runs;
+    expect(def.artifact_uri).toBe(`s3://bucket/0/${def.run_id}/artifacts`);
     const proxy = await rawRequest(server.base, '/api/2.0/mlflow-artifacts/artifacts?path=x', { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(proxy.status).toBe(503);
     expect(proxy.text).toContain('disabled due to the mlflow server running with `--no-serve-artifacts`');
