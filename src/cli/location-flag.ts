@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkArtifactLocation } from '../artifacts/open-repository.js';
 import { MlxError } from '../core/errors.js';
@@ -21,5 +22,6 @@ export function locationFlag(flag: string, value: string, allowed?: (string | nu
     throw usage(
       `${flag} ${JSON.stringify(value)}: ${scheme}: is not a place for this flag; use ${allowed.map((s) => (s === null ? 'a folder' : `${s}:`)).join(', ')}`,
     );
-  return { scheme, location: scheme === 'file' ? fileURLToPath(value) : value };
+  // file:./rel (no authority), as MLflow users write it, is relative: a URL parser would make it /rel.
+  return { scheme, location: scheme === 'file' ? (/^file:(?!\/\/)/i.test(value) ? path.resolve(value.slice(5)) : fileURLToPath(value)) : value };
 }

@@ -33,6 +33,8 @@ export function schemeOf(text: string): string | null {
  * are not decoded), else the text itself.
  */
 export function trackingUriPath(uri: string): string {
+  // file:./rel and file:/abs (no authority), as MLflow users write them.
+  if (/^file:(?!\/\/)/i.test(uri)) return uri.slice(5);
   return uri.startsWith('file://') ? new URL(uri).pathname : uri;
 }
 

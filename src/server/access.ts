@@ -2,6 +2,7 @@
 // cross-origin check against blind requests from web pages. Shared by `mlx server` and `mlx serve`.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
+import { hostMatches } from './host-patterns.js';
 
 /** The names of the loopback interface: a server bound to one of them is reachable from this machine only. */
 export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]', '::1'];
@@ -44,16 +45,15 @@ export function tokenGuard(token: string, o: { open: (c: Context) => boolean; de
   };
 }
 
-/** Lets through requests sent to one of the allowed host names, and those `exempt` names; the others get `deny`'s answer (a 403). */
+/** Lets through requests sent to a host the allowed patterns match (host-patterns.ts), and those `exempt` names; the others get `deny`'s answer (a 403). */
 export function hostGuard(
   allowed: string[],
   o: { exempt: (c: Context) => boolean; deny: (c: Context, host: string, allowed: string[]) => Response },
 ): MiddlewareHandler {
-  const names = new Set(allowed.map((h) => h.toLowerCase()));
+  const names = [...new Set(allowed.map((h) => h.toLowerCase()))];
   return async (c, next) => {
-    const host = requestHost(c);
-    if (names.has(host) || o.exempt(c)) return next();
-    return o.deny(c, host, [...names]);
+    if (hostMatches(names, c.req.header('host') ?? '') || o.exempt(c)) return next();
+    return o.deny(c, requestHost(c), names);
   };
 }
 

@@ -151,6 +151,11 @@ export class RestClient {
         : `needs a token (${res.status}); set MLX_TRACKING_TOKEN to the token the server was started with`;
       throw new MlxError('UNAUTHENTICATED', `the tracking server at ${this.base} ${why}`, { cause });
     }
+    // MLflow's switched-off routes (--no-serve-artifacts, --artifacts-only) answer plain text that already says what to do.
+    if (res.status === 503 && /^Endpoint: \S+ disabled due to the mlflow server running /.test(text))
+      throw new MlxError('TEMPORARILY_UNAVAILABLE', `the tracking server at ${this.base} refused ${method} ${path} (503): ${oneLine(text).slice(0, 400)}`, {
+        cause,
+      });
     if (!message || sent === 'ENDPOINT_NOT_FOUND') {
       const what = res.status === 404 || sent === 'ENDPOINT_NOT_FOUND' ? 'does not know' : `answered ${res.status} ${res.statusText} to`;
       const detail = message ?? oneLine(text).slice(0, 200);

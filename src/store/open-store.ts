@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MlxError } from '../core/errors.js';
 import { schemeOf, trackingUriPath, uriScheme } from '../core/uri.js';
+import { refuseMlflowFileStore, sqliteStoreFolder } from './sqlite-uri.js';
 import type { Store } from './store.js';
 
 export const STORE_DIR = '.mlx';
@@ -22,6 +23,7 @@ export function resolveTrackingUri(src: TrackingUriSource = {}): string {
   const given = src.flag ?? (src.env ?? process.env).MLX_TRACKING_URI;
   if (given !== undefined && given !== '') {
     if (factoryFor(given)) return given;
+    if (uriScheme(given) === 'sqlite') return sqliteStoreFolder(given, cwd);
     const p = trackingUriPath(given);
     if (schemeOf(p) !== null) throw new MlxError('USAGE', `tracking URI ${JSON.stringify(given)} has an unknown scheme; give a folder path for a local store`);
     return path.resolve(cwd, p);
@@ -90,6 +92,7 @@ async function openSqliteStore(uri: string, opts: { create: boolean }): Promise<
   const { SqliteStore, DB_FILE } = await import('./sqlite/sqlite-store.js');
   if (fs.existsSync(uri) && !isDir(uri))
     throw new MlxError('INVALID_PARAMETER_VALUE', `tracking URI ${uri} is a file; give the store folder (the one holding mlx.db)`);
+  refuseMlflowFileStore(uri);
   if (!opts.create && !fs.existsSync(path.join(uri, DB_FILE))) return new SqliteStore(uri, { create: false, inMemory: true });
   const { reportingReadOnly } = await import('./sqlite/read-only.js');
   const store = new SqliteStore(uri, { create: opts.create });

@@ -8,9 +8,10 @@ import { startTrackingServer } from '../../server/tracking/start.js';
 import { openStore, resolveTrackingUri } from '../../store/open-store.js';
 import { intFlag, numberFlag } from '../flags.js';
 import { locationFlag } from '../location-flag.js';
+import { mlflowServerSettings, type MlflowServerFlags } from '../mlflow-server-flags.js';
 import { serverAccess } from '../server-access.js';
 
-export interface ServerFlags {
+export interface ServerFlags extends MlflowServerFlags {
   host: string;
   port: string;
   backendStoreUri?: string;
@@ -32,12 +33,11 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
   defaultModelLimit(); // a bad MLX_MAX_MODEL_MB stops the start, not each model-versions/create
   const { token, allowedHosts } = serverAccess(f, 'MLX_SERVER_TOKEN', 'read and change every run');
   const uploadIdleS = numberFlag('--upload-idle-timeout', f.uploadIdleTimeout, { min: 0.1, max: 86_400 });
-  if (f.corsOrigin !== undefined && !/^https?:\/\/[^/\s]+$/.test(f.corsOrigin))
-    throw new MlxError('USAGE', `--cors-origin ${JSON.stringify(f.corsOrigin)} must be an origin such as https://ml.example.com (scheme and host, no path)`);
   const destination = f.artifactsDestination === undefined ? undefined : artifactsDestination(f.artifactsDestination);
   const defaultRoot = f.defaultArtifactRoot === undefined ? undefined : defaultArtifactRoot(f.defaultArtifactRoot);
   const uri = resolveTrackingUri({ flag: f.backendStoreUri ?? trackingUri });
   if (isHttpUri(uri)) throw new MlxError('USAGE', `backend store ${uri} is itself a server; give the server a local store folder`);
+  const mlflow = mlflowServerSettings(f, uri, token);
 
   const postgres = isPostgresUri(uri);
   if (postgres && !destination)
@@ -46,6 +46,7 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
       `a PostgreSQL store (${redactUri(uri)}) keeps no files: pass --artifacts-destination DIR or s3://BUCKET/PREFIX for run artifacts and registered models (with several servers, a folder they all share, or one bucket)`,
     );
   // A taken port is refused before a missing store is created: a command that failed leaves nothing behind.
+  for (const line of mlflow.warnings) process.stderr.write(`mlx: ${line}\n`);
   const { checkPortFree } = await import('../../server/listen.js');
   await checkPortFree(f.host, port);
   // PostgreSQL: registered model files and cards go beside the artifacts, under the proxy's read-only
@@ -73,12 +74,15 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
       artifactsDestination: destination,
       defaultArtifactRoot: defaultRoot,
       token,
-      corsOrigin: f.corsOrigin,
+      corsOrigin: mlflow.corsOrigins,
+      serveArtifacts: mlflow.serveArtifacts,
+      artifactsOnly: mlflow.artifactsOnly,
+      allowedHostPatterns: mlflow.allowedHostPatterns,
       maxBodyBytes: Math.round(maxBodyMb * 1024 * 1024),
       maxUploadBytes: Math.round(maxUploadMb * 1024 * 1024),
       uploadIdleTimeoutMs: Math.round(uploadIdleS * 1000),
       mlxVersion,
-      ui: await loadUi(),
+      ui: mlflow.artifactsOnly ? undefined : await loadUi(),
       // Loopback without a token is the everyday local setup: answer only to loopback names there.
       allowedHosts,
       log: (line) => process.stderr.write(`mlx: ${line}\n`),
@@ -87,13 +91,19 @@ export async function runTrackingServer(f: ServerFlags, trackingUri: string | un
     process.stderr.write(
       mode === 'ui'
         ? `mlx: UI on ${listening.url}/ (store ${shown})\n`
-        : `mlx: tracking server listening on ${listening.url} (store ${shown}, artifacts ${artifactRoot}${token ? ', token required' : ''})\n` +
+        : `mlx: tracking server listening on ${listening.url} (store ${shown}, ${artifactsShown(mlflow, artifactRoot, defaultRoot)}${token ? ', token required' : ''})\n` +
             `mlx: log to it with MLX_TRACKING_URI=${listening.url}; the UI is at ${listening.url}/\n`,
     );
   } catch (err) {
     await store.close();
     throw err;
   }
+}
+
+/** Where artifacts go, for the start line: behind the proxy, or (--no-serve-artifacts) where clients write them. */
+function artifactsShown(m: { serveArtifacts: boolean; artifactsOnly: boolean }, root: string, defaultRoot: string | undefined): string {
+  if (!m.serveArtifacts) return `artifacts not served: clients write new experiments' artifacts under ${defaultRoot}`;
+  return m.artifactsOnly ? `artifacts only: ${root}; the tracking API is off` : `artifacts ${root}`;
 }
 
 /** --artifacts-destination: the folder or S3 bucket behind the artifact proxy (a path, file: or s3:// URI). */

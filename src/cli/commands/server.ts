@@ -1,13 +1,22 @@
 import type { Command } from 'commander';
 import { globals } from '../context.js';
 import { examples } from '../help.js';
+import { mlflowServerOptions } from '../mlflow-server-flags.js';
 import type { ServerFlags } from './server-run.js';
 
-function serverOptions(cmd: Command, port: string): Command {
+/** mlflowShort: `-h HOST` as `mlflow server -h 0.0.0.0` (help is then --help only), else -h would print help and exit 0. */
+function serverOptions(cmd: Command, port: string, mlflowShort = false): Command {
   return cmd
-    .option('--host <host>', 'interface to bind (a non-loopback host needs --token or --allow-unauthenticated)', '127.0.0.1')
+    .option(
+      mlflowShort ? '-h, --host <host>' : '--host <host>',
+      'interface to bind (a non-loopback host needs --token or --allow-unauthenticated)',
+      '127.0.0.1',
+    )
     .option('-p, --port <port>', 'port (0 picks a free one)', port)
-    .option('--backend-store-uri <uri>', 'the store to serve (default: --tracking-uri, MLX_TRACKING_URI, else the nearest .mlx folder)')
+    .option(
+      '--backend-store-uri <uri>',
+      'the store to serve: a folder, sqlite:///DIR/mlx.db or postgresql://… (default: --tracking-uri, MLX_TRACKING_URI, else the nearest .mlx folder)',
+    )
     .option('--artifacts-destination <dir>', "where uploaded artifacts go: a folder or s3://BUCKET/PREFIX (default: the store's artifacts folder)")
     .option(
       '--default-artifact-root <uri>',
@@ -27,20 +36,24 @@ function serverOptions(cmd: Command, port: string): Command {
 
 /** `mlx server` (MLflow-compatible tracking server + UI) and `mlx ui` (the same on the local store). */
 export function registerServerCommands(program: Command): void {
-  serverOptions(
-    program
-      .command('server')
-      .description('run an MLflow-compatible tracking server (REST API 2.0, artifact proxy, web UI) over a store')
-      .summary('run an MLflow-compatible tracking server')
-      .addHelpText(
-        'after',
-        examples([
-          'mlx server --port 5000 &',
-          'MLX_TRACKING_URI=http://127.0.0.1:5000 mlx run -- python train.py',
-          'mlx server --host 0.0.0.0 --backend-store-uri postgresql://mlx@db.internal/mlx  # token from MLX_SERVER_TOKEN',
-        ]),
-      ),
-    '5000',
+  mlflowServerOptions(
+    serverOptions(
+      program
+        .command('server')
+        .helpOption('--help', 'display help for command')
+        .description('run an MLflow-compatible tracking server (REST API 2.0, artifact proxy, web UI) over a store')
+        .summary('run an MLflow-compatible tracking server')
+        .addHelpText(
+          'after',
+          examples([
+            'mlx server --port 5000 &',
+            'MLX_TRACKING_URI=http://127.0.0.1:5000 mlx run -- python train.py',
+            'mlx server --host 0.0.0.0 --backend-store-uri postgresql://mlx@db.internal/mlx  # token from MLX_SERVER_TOKEN',
+          ]),
+        ),
+      '5000',
+      true,
+    ),
   ).action(async (f: ServerFlags, cmd: Command) => {
     const { runTrackingServer } = await import('./server-run.js');
     await runTrackingServer(f, globals(cmd).trackingUri, 'server');

@@ -11,12 +11,14 @@ import { mlxRoutes, registryRoutes } from './registry.js';
 import { endpoints } from './route.js';
 import { runCountRoutes } from './run-counts.js';
 import { runRoutes } from './runs.js';
+import { allowedHostsRefusal } from '../host-patterns.js';
+import { servingModeGate } from './serving-modes.js';
 
 export interface TrackingAppOptions {
   /** Every /api and /ajax-api request must carry `Authorization: Bearer <token>`. */
   token?: string;
-  /** The one origin allowed to call the API from a browser; none by default. */
-  corsOrigin?: string;
+  /** The origins allowed to call the API from a browser ('*': any); none by default. */
+  corsOrigin?: string | string[];
   maxUploadBytes: number;
   /** Mounts the web UI (static, public: it asks for the token itself). */
   ui?: (app: Hono) => void;
@@ -25,6 +27,12 @@ export interface TrackingAppOptions {
    * rebound to 127.0.0.1 would otherwise be same-origin with the server and could read it.
    */
   allowedHosts?: string[];
+  /** --allowed-hosts: Host patterns checked with or without a token, instead of allowedHosts; '*' checks none. */
+  allowedHostPatterns?: string[] | '*';
+  /** False: the artifact proxy answers MLflow's 503 (--no-serve-artifacts). Default true. */
+  serveArtifacts?: boolean;
+  /** Only the artifact proxy: the API answers MLflow's 503 (--artifacts-only). */
+  artifactsOnly?: boolean;
   /** Told about unexpected (500) errors. */
   log?: (line: string) => void;
 }
@@ -61,7 +69,7 @@ export function trackingApp(ctx: TrackingContext, o: TrackingAppOptions): Hono {
     c.res.headers.set('X-Content-Type-Options', 'nosniff');
   });
   if (o.corsOrigin) {
-    const origin = o.corsOrigin;
+    const origin = Array.isArray(o.corsOrigin) && o.corsOrigin.length === 1 ? o.corsOrigin[0] : o.corsOrigin;
     for (const p of ['/api/*', '/ajax-api/*'])
       app.use(
         p,
@@ -84,14 +92,18 @@ export function trackingApp(ctx: TrackingContext, o: TrackingAppOptions): Hono {
     for (const p of ['/api/*', '/ajax-api/*']) app.use(p, guard);
   }
 
-  if (!o.token && o.allowedHosts)
+  const flagHosts = o.allowedHostPatterns !== undefined;
+  const hosts = flagHosts ? (o.allowedHostPatterns === '*' ? undefined : o.allowedHostPatterns) : o.token ? undefined : o.allowedHosts;
+  if (hosts)
     app.use(
       '*',
-      hostGuard(o.allowedHosts, {
-        exempt: (c) => c.req.path === '/health' || c.req.path === '/ready',
-        deny: (c, host, allowed) => onError(new MlxError('PERMISSION_DENIED', hostRefusal(host, allowed)), c),
+      hostGuard(hosts, {
+        // MLflow leaves /health and /version out of its Host check too.
+        exempt: (c) => c.req.path === '/health' || c.req.path === '/ready' || (flagHosts && c.req.path === '/version'),
+        deny: (c, host, allowed) => onError(new MlxError('PERMISSION_DENIED', flagHosts ? allowedHostsRefusal(host, allowed) : hostRefusal(host, allowed)), c),
       }),
     );
+  servingModeGate(app, { serveArtifacts: o.serveArtifacts !== false, artifactsOnly: !!o.artifactsOnly });
   app.get('/health', (c) => c.json({ status: 'OK' }));
   // Ready when the store answers a query: a replica whose database is gone is taken out of rotation.
   app.get('/ready', async (c) => {

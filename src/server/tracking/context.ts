@@ -25,6 +25,8 @@ export interface TrackingContext {
   fileRoot: string | null;
   /** Given to new experiments, so their runs' artifacts go under artifactRoot: set when it is not the store's own folder. */
   experimentArtifactRoot?: string;
+  /** False with --no-serve-artifacts: locations under experimentArtifactRoot are shown as stored (clients write there). */
+  serveArtifacts?: boolean;
   maxBodyBytes: number;
   mlxVersion: string;
   /** Whether requests need a bearer token. */
@@ -80,9 +82,19 @@ export function storeRelative(ctx: TrackingContext, message: string): string {
 export function remoteArtifactUri(ctx: TrackingContext, stored: string): string {
   if (stored.startsWith(PROXY_SCHEME)) return stored;
   if (!path.isAbsolute(stored)) return stored;
+  // --no-serve-artifacts with a folder as --default-artifact-root: clients write there themselves. Older
+  // locations still become mlflow-artifacts:/ URIs, which then fail loudly (503) instead of landing on the client's own disk.
+  if (ctx.serveArtifacts === false && ctx.experimentArtifactRoot && !within(ctx.experimentArtifactRoot, stored).startsWith('..')) return stored;
   const rel = path.relative(ctx.artifactRoot, stored);
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return stored;
   return `${PROXY_SCHEME}/${rel.split(path.sep).join('/')}`;
+}
+
+/** stored relative to root ('..'-prefixed when outside it, or when root is not a folder). */
+function within(root: string, stored: string): string {
+  if (!path.isAbsolute(root)) return '..';
+  const rel = path.relative(root, stored);
+  return path.isAbsolute(rel) ? '..' : rel;
 }
 
 /** The proxy-relative path of an mlflow-artifacts:/ URI (or a proxy path), checked not to escape the root. */

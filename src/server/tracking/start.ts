@@ -11,6 +11,7 @@ import { listen, type Listening } from '../listen.js';
 import { trackingApp } from './app.js';
 import { prepareUploadFolder } from './artifacts.js';
 import { REGISTRY_PREFIX, remoteArtifactUri, type TrackingContext } from './context.js';
+import { defaultExperimentDirect } from './serving-modes.js';
 
 export interface TrackingServerOptions {
   host: string;
@@ -19,8 +20,14 @@ export interface TrackingServerOptions {
   artifactsDestination?: string;
   /** --default-artifact-root: where new experiments keep their artifacts (a folder, s3://…); default: behind the proxy. */
   defaultArtifactRoot?: string;
+  /** --no-serve-artifacts (false): the proxy answers MLflow's 503 and clients write to defaultArtifactRoot themselves. */
+  serveArtifacts?: boolean;
+  /** --artifacts-only: only the proxy; the tracking and registry API answer MLflow's 503. */
+  artifactsOnly?: boolean;
+  /** --allowed-hosts: Host patterns checked even with a token ('*': none); default: allowedHosts for a tokenless server. */
+  allowedHostPatterns?: string[] | '*';
   token?: string;
-  corsOrigin?: string;
+  corsOrigin?: string | string[];
   maxBodyBytes: number;
   maxUploadBytes: number;
   mlxVersion: string;
@@ -91,17 +98,22 @@ export async function startTrackingServer(store: Store, o: TrackingServerOptions
     objectStore,
     fileRoot: store.fileRoot,
     experimentArtifactRoot: o.defaultArtifactRoot ?? (artifactRoot === own && !s3 ? undefined : PROXY_SCHEME),
+    serveArtifacts: o.serveArtifacts,
     maxBodyBytes: o.maxBodyBytes,
     mlxVersion: o.mlxVersion,
     auth: !!o.token,
   };
-  await defaultExperimentThroughProxy(ctx, o.log);
+  if (o.serveArtifacts === false && o.defaultArtifactRoot) await defaultExperimentDirect(ctx, o.defaultArtifactRoot, o.log);
+  else if (!o.artifactsOnly) await defaultExperimentThroughProxy(ctx, o.log);
   const app = trackingApp(ctx, {
     token: o.token,
     corsOrigin: o.corsOrigin,
     maxUploadBytes: o.maxUploadBytes,
     ui: o.ui,
     allowedHosts: o.allowedHosts,
+    allowedHostPatterns: o.allowedHostPatterns,
+    serveArtifacts: o.serveArtifacts !== false,
+    artifactsOnly: !!o.artifactsOnly,
     log: o.log,
   });
   const bodyTimeouts = {

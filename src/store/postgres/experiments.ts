@@ -72,6 +72,12 @@ export abstract class PostgresExperiments {
     return out;
   }
 
+  /** Where an experiment's new runs keep their artifacts (Store.setExperimentArtifactLocation: a server moving the Default experiment). */
+  async setExperimentArtifactLocation(experimentId: string, artifactLocation: string): Promise<void> {
+    const r = await this.experimentRow(this.pool, experimentId);
+    await this.pool.query('UPDATE experiments SET artifact_location = $1 WHERE experiment_id = $2', [artifactLocation, r.experiment_id]);
+  }
+
   async renameExperiment(experimentId: string, newName: string): Promise<void> {
     validateExperimentName(newName);
     await inTransaction(this.pool, async (c) => {
