@@ -34,9 +34,8 @@ export interface UploadState {
   host: string;
 }
 
-/** The folder of upload states: MLX_S3_UPLOAD_STATE_DIR, else $XDG_CACHE_HOME/mlx/s3-uploads, else ~/.cache/mlx/s3-uploads. */
+/** The folder of upload states: $XDG_CACHE_HOME/mlx/s3-uploads (an absolute XDG_CACHE_HOME, as the spec says), else ~/.cache/mlx/s3-uploads. */
 export function uploadStateDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.MLX_S3_UPLOAD_STATE_DIR) return env.MLX_S3_UPLOAD_STATE_DIR;
   const cache = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
   return path.join(cache, 'mlx', 's3-uploads');
 }

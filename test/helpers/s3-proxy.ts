@@ -17,7 +17,7 @@ export interface CountingProxy {
   partBytes: number;
   /** UploadPart requests S3 answered with 200 since the last reset. */
   partsAnswered: number;
-  /** After this many answered parts, further UploadPart requests wait (never forwarded), or are refused with 403. */
+  /** After this many forwarded parts, further UploadPart requests wait (never forwarded), or are refused with 403. */
   set(mode: { holdAfter?: number; refuseAfter?: number }): void;
   reset(): void;
   close(): Promise<void>;
@@ -40,20 +40,22 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   const to = new URL(target);
   let mode: { holdAfter?: number; refuseAfter?: number } = {};
   const held = new Set<http.ServerResponse>();
-  const state = { ops: [] as S3Op[], partBytes: 0, partsAnswered: 0 };
+  // Decided on arrival (forwarded so far), not on answers: a part answered but not yet counted would let extra parts through.
+  const state = { ops: [] as S3Op[], partBytes: 0, partsAnswered: 0, partsForwarded: 0 };
   const server = http.createServer((req, res) => {
     const op = opOf(req.method ?? 'GET', new URL(req.url ?? '/', 'http://x'));
     state.ops.push(op);
-    if (op === 'UploadPart' && mode.holdAfter !== undefined && state.partsAnswered >= mode.holdAfter) {
+    if (op === 'UploadPart' && mode.holdAfter !== undefined && state.partsForwarded >= mode.holdAfter) {
       held.add(res);
       return;
     }
-    if (op === 'UploadPart' && mode.refuseAfter !== undefined && state.partsAnswered >= mode.refuseAfter) {
+    if (op === 'UploadPart' && mode.refuseAfter !== undefined && state.partsForwarded >= mode.refuseAfter) {
       req.resume();
       res.writeHead(403, { 'content-type': 'application/xml' });
       res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>');
       return;
     }
+    if (op === 'UploadPart') state.partsForwarded++;
     const up = http.request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers, agent: false }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
@@ -89,6 +91,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
       state.ops = [];
       state.partBytes = 0;
       state.partsAnswered = 0;
+      state.partsForwarded = 0;
       for (const r of held) r.destroy();
       held.clear();
     },
