@@ -149,7 +149,8 @@ describe('artifacts in S3', () => {
     const runId = s3Run(dir, 's3://mlx/killed');
     const big = path.join(dir, 'weights.bin');
     fs.writeFileSync(big, Buffer.alloc(160 * 1024 * 1024, 1));
-    const proc = mlxSpawn(dir, ['log', 'artifact', big, '--run', runId], s3.env);
+    // The upload's state (for a later run to resume it) goes under the project, not the user's ~/.cache.
+    const proc = mlxSpawn(dir, ['log', 'artifact', big, '--run', runId], { ...s3.env, XDG_CACHE_HOME: path.join(dir, 'cache') });
     const exited = new Promise((resolve) => proc.once('exit', resolve));
     // Kill it once parts have reached the server (s3rver writes them under its folder).
     const partsArrived = () => {
@@ -169,12 +170,17 @@ describe('artifacts in S3', () => {
     proc.kill('SIGKILL');
     await exited;
     expect((await keys('killed/')).filter((k) => k.endsWith('weights.bin'))).toEqual([]);
+    // What a rerun needs to resume it is kept (test/s3-resume.test.ts resumes such uploads).
+    expect(fs.readdirSync(path.join(dir, 'cache', 'mlx', 's3-uploads')).filter((n) => n.endsWith('.json'))).toHaveLength(1);
   }, 60_000);
 });
 
 describe('mlx server --artifacts-destination s3://…: the artifact proxy in front of a bucket', () => {
   it('MLflow-style clients upload, list, download and delete through mlflow-artifacts:/ while the objects live in S3', async () => {
-    const server = await startTrackingServer({ args: ['--artifacts-destination', 's3://mlx/proxied'], env: s3.env });
+    const server = await startTrackingServer({
+      args: ['--artifacts-destination', 's3://mlx/proxied'],
+      env: { ...s3.env, XDG_CACHE_HOME: path.join(project(), 'cache') },
+    });
     expect(server.stderr()).toContain('artifacts s3://mlx/proxied');
     const dir = project();
     // The client has no AWS credentials: only the server talks to S3.
@@ -207,7 +213,10 @@ describe('mlx server --artifacts-destination s3://…: the artifact proxy in fro
   }, 60_000);
 
   it('mlx register from a run whose model is in the bucket, then predict with it', async () => {
-    const server = await startTrackingServer({ args: ['--artifacts-destination', 's3://mlx/registry-src'], env: s3.env });
+    const server = await startTrackingServer({
+      args: ['--artifacts-destination', 's3://mlx/registry-src'],
+      env: { ...s3.env, XDG_CACHE_HOME: path.join(project(), 'cache') },
+    });
     const dir = project();
     const env = { MLX_TRACKING_URI: server.url };
     expect(mlx(dir, ['run', '--experiment', 'reg', '--', process.execPath, '-e', '0'], { env }).code).toBe(0);
@@ -277,7 +286,10 @@ describe('location flags refuse what mlx cannot store to', () => {
 
   it('mlx server --default-artifact-root s3://…: new experiments are in the bucket and clients write there directly', async () => {
     const dir = project();
-    const server = await startTrackingServer({ args: ['--default-artifact-root', 's3://mlx/served/'], env: s3.env });
+    const server = await startTrackingServer({
+      args: ['--default-artifact-root', 's3://mlx/served/'],
+      env: { ...s3.env, XDG_CACHE_HOME: path.join(project(), 'cache') },
+    });
     const env = { ...s3.env, MLX_TRACKING_URI: server.url };
     const r = mlx(dir, ['run', '--experiment', 'direct', '--', process.execPath, '-e', 'console.log("hi")'], { env });
     expect(r.code, r.stderr).toBe(0);

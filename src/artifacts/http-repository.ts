@@ -3,12 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { MlxError, notFound } from '../core/errors.js';
 import { fileError, readableStat } from '../core/file-errors.js';
 import type { RestClient } from '../store/http-client.js';
 import { checkArtifactPath } from './artifact-path.js';
 import { filesIn } from './local-files.js';
+import { downloadFile } from './resumable-download.js';
 import type { ArtifactEntry, ArtifactRepository, ArtifactWriter } from './repository.js';
 
 const PROXY_PATH = '/api/2.0/mlflow-artifacts/artifacts';
@@ -130,23 +130,46 @@ export class HttpArtifactRepository implements ArtifactRepository {
     return { stream, close };
   }
 
+  /**
+   * Streams one artifact to dest (resumable-download.ts): a connection cut midway resumes with a
+   * ranged GET when the server named a version (ETag or Last-Modified, sent back as If-Range, so
+   * a changed file comes whole again), and the byte count is checked against Content-Length.
+   */
   async download(rel: string, dest: string): Promise<void> {
     const url = this.fileUrl(checkArtifactPath(rel) ?? '');
-    const res = await this.client.fetch('GET', url);
-    if (res.status === 404) {
-      await res.arrayBuffer();
-      throw notFound(`artifact ${JSON.stringify(rel)} does not exist at ${this.uri}`);
-    }
-    if (!res.ok || !res.body) await this.client.fail(res, 'GET', url);
-    const tmp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), fs.createWriteStream(tmp));
-      fs.renameSync(tmp, dest);
-    } catch (err) {
-      fs.rmSync(tmp, { force: true });
-      if (err instanceof MlxError) throw err;
-      throw new MlxError('INTERNAL_ERROR', `downloading ${JSON.stringify(rel)} from ${this.uri} failed: ${(err as Error).message}`, { cause: err });
-    }
+    let size: number | undefined;
+    let version: string | null = null;
+    await downloadFile(
+      {
+        open: async (offset) => {
+          const headers: Record<string, string> = {};
+          if (offset > 0 && version) Object.assign(headers, { range: `bytes=${offset}-`, 'if-range': version });
+          const res = await this.client.fetch('GET', url, { headers });
+          if (res.status === 404) {
+            await res.arrayBuffer();
+            throw notFound(`artifact ${JSON.stringify(rel)} does not exist at ${this.uri}`);
+          }
+          if (!res.ok || !res.body) await this.client.fail(res, 'GET', url);
+          const start = res.status === 206 ? Number(/^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '')?.[1] ?? NaN) : 0;
+          if (!Number.isSafeInteger(start)) {
+            await res.body!.cancel();
+            throw new MlxError('INTERNAL_ERROR', `${this.uri} answered a ranged download of ${JSON.stringify(rel)} without a usable Content-Range`);
+          }
+          if (start === 0) {
+            const length = res.headers.get('content-length');
+            size = length !== null && /^\d+$/.test(length) ? Number(length) : undefined;
+            version = res.headers.get('etag') ?? res.headers.get('last-modified');
+          }
+          return { body: Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), start };
+        },
+        expected: () => ({ size }),
+        // An answer of the server (MlxError) is final; a connection cut midway resumes.
+        retryable: (err) => !(err instanceof MlxError),
+        fail: (err) => new MlxError('INTERNAL_ERROR', `downloading ${JSON.stringify(rel)} from ${this.uri} failed: ${(err as Error).message}`, { cause: err }),
+        what: `artifact ${JSON.stringify(rel)} from ${this.uri}`,
+      },
+      dest,
+    );
   }
 
   localPath(): null {

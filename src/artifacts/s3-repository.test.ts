@@ -21,7 +21,8 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlx-s3-repo-'));
 
 beforeAll(async () => {
   s3 = await startS3(['mlx', 'paging']);
-  undoEnv = useEnv(s3.env);
+  // Upload states go under this test's folder, not the user's ~/.cache.
+  undoEnv = useEnv({ ...s3.env, XDG_CACHE_HOME: path.join(tmp, 'cache') });
 });
 afterAll(async () => {
   undoEnv?.();

@@ -1,30 +1,26 @@
-import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MlxError } from '../core/errors.js';
 import { fileError, readableStat } from '../core/file-errors.js';
 import { parseS3Uri } from '../core/uri.js';
 import { checkArtifactPath } from './artifact-path.js';
 import { filesIn } from './local-files.js';
+import { downloadFile } from './resumable-download.js';
 import type { ArtifactEntry, ArtifactRepository, ArtifactWriter } from './repository.js';
 import { s3Client, s3EndpointFromEnv, s3Error, type S3Endpoint } from './s3-client.js';
+import { multipartUpload, partSize } from './s3-multipart.js';
+
+export { partSize };
 
 /** The object metadata key holding the sha256 of the bytes mlx uploaded (x-amz-meta-mlx-sha256). */
 export const SHA256_METADATA = 'mlx-sha256';
 /** Files uploaded at once when logging a folder. */
 const PARALLEL_FILES = 4;
-/** Parts of one file in flight at once: enough to fill a link, few enough to bound memory (queue × part size). */
-const PARALLEL_PARTS = 4;
-/** S3's smallest part is 5 MiB and a multipart upload has at most 10,000 parts. */
-const MIN_PART = 8 * 1024 * 1024;
-const MAX_PARTS = 10_000;
-/** A download cut midway resumes from the byte it reached, this many times. */
-const DOWNLOAD_RESUMES = 3;
 
 const join = (...parts: (string | undefined)[]) => parts.filter((p) => p).join('/');
 
@@ -33,11 +29,6 @@ async function fileSha256(file: string): Promise<string> {
   const h = createHash('sha256');
   await pipeline(fs.createReadStream(file), h);
   return h.digest('hex');
-}
-
-/** Part size for a file: at least MIN_PART, large enough that the file fits in MAX_PARTS parts. */
-export function partSize(bytes: number): number {
-  return Math.max(MIN_PART, Math.ceil(bytes / MAX_PARTS / (1024 * 1024)) * 1024 * 1024);
 }
 
 /** What HEAD says about an object mlx can check a download against. */
@@ -80,20 +71,25 @@ export class S3ArtifactRepository implements ArtifactRepository {
     return s3Error(err, `s3://${join(this.bucket, this.prefix)}`, this.endpoint, rel === undefined ? undefined : `artifact ${JSON.stringify(rel)}`);
   }
 
-  /** Uploads one local file to rel, whole or not at all, with its sha256 in the object's metadata. */
+  /**
+   * Uploads one local file to rel, whole or not at all, with its sha256 in the object's metadata:
+   * a file smaller than one part in one PUT, a larger one as a multipart upload that a later run
+   * resumes if this process is killed (s3-multipart.ts).
+   */
   async upload(file: string, rel: string): Promise<void> {
-    const size = fs.statSync(file).size;
+    const stat = fs.statSync(file);
     const sha256 = await fileSha256(file);
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: this.key(rel), Body: fs.createReadStream(file), ContentLength: size, Metadata: { [SHA256_METADATA]: sha256 } },
-      partSize: partSize(size),
-      queueSize: PARALLEL_PARTS,
-      // An upload that fails is aborted: its parts are deleted and no object appears.
-      leavePartsOnError: false,
-    });
+    const key = this.key(rel);
+    const metadata = { [SHA256_METADATA]: sha256 };
     try {
-      await upload.done();
+      if (stat.size < partSize(stat.size)) {
+        // Read whole (it is smaller than one part): a buffer the SDK can retry, where a stream it cannot.
+        const body = await fs.promises.readFile(file);
+        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length, Metadata: metadata }));
+        return;
+      }
+      const target = { client: this.client, endpoint: this.endpoint.endpoint, region: this.endpoint.region, bucket: this.bucket, key, metadata };
+      await multipartUpload(target, { path: path.resolve(file), size: stat.size, mtimeMs: stat.mtimeMs, sha256 });
     } catch (err) {
       throw this.fail(err, rel);
     }
@@ -286,81 +282,32 @@ export class S3ArtifactRepository implements ArtifactRepository {
   }
 
   /**
-   * Streams one object to dest (through a temporary file renamed into place): a connection cut
-   * midway resumes with a ranged GET of the same version (If-Match), and the bytes are checked
-   * against the recorded sha256, else the size and a single-part ETag's MD5.
+   * Streams one object to dest (resumable-download.ts): a connection cut midway resumes with a
+   * ranged GET of the same version (If-Match), and the bytes are checked against the recorded
+   * sha256, else the size and a single-part ETag's MD5.
    */
   async download(rel: string, dest: string): Promise<void> {
     const info = await this.info(checkArtifactPath(rel) ?? '');
-    const tmp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    const sums = { sha: createHash('sha256'), md5: createHash('md5'), written: 0 };
-    try {
-      const out = fs.createWriteStream(tmp);
-      try {
-        for (let attempt = 0; ; attempt++) {
-          try {
-            const range = sums.written > 0 ? `bytes=${sums.written}-` : undefined;
-            const res = await this.client.send(
-              new GetObjectCommand({ Bucket: this.bucket, Key: this.key(rel), IfMatch: info.etag || undefined, Range: range }),
-            );
-            await pipeInto(res.Body as Readable, out, sums);
-            break;
-          } catch (err) {
-            // An HTTP answer (412: the object changed) is final; a connection cut midway resumes.
-            if (attempt >= DOWNLOAD_RESUMES || (err as { $metadata?: unknown }).$metadata || out.errored) throw err;
-          }
-        }
-      } finally {
-        await new Promise<void>((resolve, reject) => out.once('error', reject).end(resolve));
-      }
-      verify(rel, this.uri, info, sums);
-      fs.renameSync(tmp, dest);
-    } catch (err) {
-      fs.rmSync(tmp, { force: true });
-      if (err instanceof MlxError) throw err;
-      throw this.fail(err, rel);
-    }
+    const etag = info.etag.replace(/"/g, '');
+    await downloadFile(
+      {
+        open: async (offset) => {
+          const range = offset > 0 ? `bytes=${offset}-` : undefined;
+          const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(rel), IfMatch: info.etag || undefined, Range: range }));
+          return { body: res.Body as Readable, start: offset };
+        },
+        // A multipart ETag ("…-N") is not the MD5 of the bytes; a plain one is.
+        expected: () => ({ size: info.size, sha256: info.sha256, md5: /^[0-9a-f]{32}$/.test(etag) ? etag : null }),
+        // An HTTP answer (412: the object changed) is final; a connection cut midway resumes.
+        retryable: (err) => !(err as { $metadata?: unknown }).$metadata,
+        fail: (err) => this.fail(err, rel),
+        what: `artifact ${JSON.stringify(rel)} from ${this.uri}`,
+      },
+      dest,
+    );
   }
 
   localPath(): null {
     return null;
   }
-}
-
-type Sums = { sha: Hash; md5: Hash; written: number };
-
-/** Writes a response body into out (without ending it: a resumed body continues the same file), hashing as it goes. */
-function pipeInto(body: Readable, out: fs.WriteStream, sums: Sums): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const fail = (err: unknown) => {
-      body.destroy();
-      reject(err);
-    };
-    out.once('error', fail);
-    body.on('error', fail);
-    body.on('end', () => {
-      out.off('error', fail);
-      resolve();
-    });
-    body.on('data', (chunk: Buffer) => {
-      sums.written += chunk.length;
-      sums.sha.update(chunk);
-      sums.md5.update(chunk);
-      if (!out.write(chunk)) {
-        body.pause();
-        out.once('drain', () => body.resume());
-      }
-    });
-  });
-}
-
-function verify(rel: string, uri: string, info: S3ObjectInfo, sums: Sums): void {
-  const bad = (what: string) =>
-    new MlxError('INTERNAL_ERROR', `artifact ${JSON.stringify(rel)} from ${uri} arrived damaged (${what}); nothing was written: try again`);
-  if (sums.written !== info.size) throw bad(`${sums.written} bytes of ${info.size}`);
-  const digest = sums.sha.digest('hex');
-  if (info.sha256 !== null && digest !== info.sha256) throw bad(`sha256 ${digest}, recorded ${info.sha256}`);
-  const etag = info.etag.replace(/"/g, '');
-  // A multipart ETag ("…-N") is not the MD5 of the bytes; a plain one is.
-  if (info.sha256 === null && /^[0-9a-f]{32}$/.test(etag) && sums.md5.digest('hex') !== etag) throw bad(`MD5 differs from the ETag ${etag}`);
 }

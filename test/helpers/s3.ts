@@ -60,3 +60,67 @@ export function useEnv(env: Record<string, string>): () => void {
     }
   };
 }
+
+/** moto's S3 server on PATH (Python; it lists parts and aborts uploads, which s3rver does not), or null. */
+export function motoServer(): string | null {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const p = path.join(dir, 'moto_server');
+    if (dir && fs.existsSync(p)) return p;
+  }
+  return null;
+}
+
+/** A secret only the moto tests use: a file that records an upload must never contain it. */
+export const MOTO_SECRET = 'moto-secret-never-stored';
+
+/**
+ * Starts moto_server on 127.0.0.1 with the given buckets (made with the SDK). minPartMiB: the
+ * smallest part it takes (S3's 5 MiB unless told), so tests can use small files.
+ */
+export async function startMoto(buckets: string[] = ['mlx'], minPartMiB = 1): Promise<TestS3> {
+  const bin = motoServer();
+  if (!bin) throw new Error('moto_server is not installed');
+  const net = await import('node:net');
+  const port = await new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const proc = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, S3_UPLOAD_PART_MIN_SIZE: String(minPartMiB * 1024 * 1024) },
+  });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const on = (d: string) => {
+      out += d;
+      if (/Running on http/.test(out)) resolve();
+    };
+    proc.stdout.setEncoding('utf8').on('data', on);
+    proc.stderr.setEncoding('utf8').on('data', on);
+    void exited.then(() => reject(new Error(`moto_server exited before listening: ${out}`)));
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const env = {
+    AWS_ACCESS_KEY_ID: 'MOTOKEY',
+    AWS_SECRET_ACCESS_KEY: MOTO_SECRET,
+    MLFLOW_S3_ENDPOINT_URL: endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'MOTOKEY', secretAccessKey: MOTO_SECRET } });
+  for (const b of buckets) await client.send(new CreateBucketCommand({ Bucket: b }));
+  client.destroy();
+  return {
+    endpoint,
+    dir: '',
+    env,
+    close: async () => {
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
