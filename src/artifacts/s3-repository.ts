@@ -74,11 +74,12 @@ export class S3ArtifactRepository implements ArtifactRepository {
   /**
    * Uploads one local file to rel, whole or not at all, with its sha256 in the object's metadata:
    * a file smaller than one part in one PUT, a larger one as a multipart upload that a later run
-   * resumes if this process is killed (s3-multipart.ts).
+   * resumes if this process is killed (s3-multipart.ts). known.sha256: the file's, computed by a
+   * caller that wrote it (the artifact proxy hashes an upload as it arrives), saving a read.
    */
-  async upload(file: string, rel: string): Promise<void> {
+  async upload(file: string, rel: string, known?: { sha256: string }): Promise<void> {
     const stat = fs.statSync(file);
-    const sha256 = await fileSha256(file);
+    const sha256 = known?.sha256 ?? (await fileSha256(file));
     const key = this.key(rel);
     const metadata = { [SHA256_METADATA]: sha256 };
     try {

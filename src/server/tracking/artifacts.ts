@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
@@ -92,7 +92,7 @@ export function prepareUploadFolder(artifactRoot: string): void {
 }
 
 /** Streams the request body into a new file of the upload folder, within maxBytes; nothing is left behind on failure. */
-async function receive(c: Context, folder: string, maxBytes: number): Promise<string> {
+async function receive(c: Context, folder: string, maxBytes: number): Promise<{ tmp: string; sha256: string }> {
   const tooLarge = () => new TooLarge(`the upload is over the server's artifact limit of ${sizeText(maxBytes)}`);
   const declared = Number(c.req.header('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
@@ -106,16 +106,19 @@ async function receive(c: Context, folder: string, maxBytes: number): Promise<st
         ? Readable.fromWeb(c.req.raw.body as never)
         : Readable.from([]);
   let total = 0;
+  // Hashed as it arrives: an upload bound for S3 needs its sha256, and reading a gigabyte again costs.
+  const hash = createHash('sha256');
   async function* counted() {
     for await (const chunk of source) {
       total += chunk.length;
       if (total > maxBytes) throw tooLarge();
+      hash.update(chunk);
       yield chunk;
     }
   }
   try {
     await pipeline(counted, fs.createWriteStream(tmp, { flags: 'wx' }));
-    return tmp;
+    return { tmp, sha256: hash.digest('hex') };
   } catch (err) {
     fs.rmSync(tmp, { force: true });
     throw err;
@@ -143,9 +146,9 @@ async function uploadObject(c: Context, ctx: TrackingContext, repo: S3ArtifactRe
   } catch (err) {
     throw writeDenied(err, 'the upload folder') ?? err;
   }
-  const tmp = await receive(c, folder, maxBytes);
+  const { tmp, sha256 } = await receive(c, folder, maxBytes);
   try {
-    await repo.upload(tmp, names.join('/'));
+    await repo.upload(tmp, names.join('/'), { sha256 });
   } finally {
     fs.rmSync(tmp, { force: true });
   }
@@ -217,7 +220,7 @@ export function artifactProxyRoutes(app: Hono, ctx: TrackingContext, opts: { max
       } catch (err) {
         throw writeDenied(err, 'the artifact store') ?? err;
       }
-      const tmp = await receive(c, folder, opts.maxUploadBytes);
+      const { tmp } = await receive(c, folder, opts.maxUploadBytes);
       try {
         tree.commitWrite(names, tmp, shown);
       } finally {
