@@ -3,11 +3,11 @@
 // location mlx cannot write to is refused before anything is copied or written.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError, mlx, mlxJson, tempProject } from './helpers/cli.js';
 import { postgresForTests } from './helpers/postgres.js';
-import { startS3, type TestS3 } from './helpers/s3.js';
+import { s3Client, startS3, type TestS3 } from './helpers/s3.js';
 
 const pg = await postgresForTests();
 const describePg = pg ? describe : describe.skip;
@@ -42,12 +42,7 @@ describePg('mlx db migrate --copy-artifacts', () => {
     const url = pg!.url(await pg!.createDatabase());
     const r = mlxJson(dir, ['db', 'migrate', '--from', '.mlx', '--to', url, '--copy-artifacts', 's3://mlx/migrated/'], { env: s3.env });
     expect(r.artifacts).toEqual({ destination: 's3://mlx/migrated', files: 2 });
-    const client = new S3Client({
-      endpoint: s3.endpoint,
-      forcePathStyle: true,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    });
+    const client = s3Client(s3);
     const keys = ((await client.send(new ListObjectsV2Command({ Bucket: 'mlx', Prefix: 'migrated/' }))).Contents ?? []).map((c) => c.Key).sort();
     client.destroy();
     expect(keys).toEqual([`migrated/1/${runId}/artifacts/logs/output.txt`, `migrated/1/${runId}/artifacts/model/weights.bin`]);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { AbortMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mlx, mlxJson, mlxSpawn, tempProject } from './helpers/cli.js';
-import { motoServer, startMoto, startS3, type TestS3 } from './helpers/s3.js';
+import { motoServer, s3Client, startMoto, startS3, type TestS3 } from './helpers/s3.js';
 import { startCountingProxy, type CountingProxy } from './helpers/s3-proxy.js';
 
 const MIB = 1024 * 1024;
@@ -49,12 +49,7 @@ for (const [name, start, available] of servers) {
     beforeAll(async () => {
       s3 = await start();
       proxy = await startCountingProxy(s3.endpoint);
-      client = new S3Client({
-        endpoint: s3.endpoint,
-        forcePathStyle: true,
-        region: 'us-east-1',
-        credentials: { accessKeyId: s3.env.AWS_ACCESS_KEY_ID, secretAccessKey: s3.env.AWS_SECRET_ACCESS_KEY },
-      });
+      client = s3Client(s3);
       dir = tempProject('mlx-s3-resume-');
       mlxJson(dir, ['experiments', 'create', 'resume', '--artifact-location', 's3://mlx/resume'], { env: s3.env });
       expect(mlx(dir, ['run', '--experiment', 'resume', '--', process.execPath, '-e', '0'], { env: s3.env }).code).toBe(0);

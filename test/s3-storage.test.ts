@@ -3,10 +3,10 @@
 // MLFLOW_S3_ENDPOINT_URL), and the refusals of every location flag.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError, mlx, mlxJson, mlxSpawn, tempProject } from './helpers/cli.js';
-import { startS3, type TestS3 } from './helpers/s3.js';
+import { bucketKeys, s3Client, startS3, type TestS3 } from './helpers/s3.js';
 import { sha256 } from './helpers/models.js';
 import { tabularBytes, tabularRows } from './helpers/serving-fixtures.js';
 import { startTrackingServer, stopTrackingServers } from './helpers/tracking-server.js';
@@ -22,12 +22,7 @@ const project = () => {
 
 beforeAll(async () => {
   s3 = await startS3(['mlx']);
-  client = new S3Client({
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  client = s3Client(s3);
 });
 afterAll(async () => {
   await stopTrackingServers();
@@ -37,16 +32,7 @@ afterAll(async () => {
 });
 
 /** Every key in the bucket under prefix. */
-async function keys(prefix: string): Promise<string[]> {
-  const out: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: 'mlx', Prefix: prefix, ContinuationToken: token }));
-    out.push(...(page.Contents ?? []).map((c) => c.Key!));
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return out.sort();
-}
+const keys = (prefix: string) => bucketKeys(client, 'mlx', prefix);
 
 /** A run in an experiment whose artifacts live at s3://mlx/<prefix>. */
 function s3Run(dir: string, location: string): string {

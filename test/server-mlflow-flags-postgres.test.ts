@@ -4,13 +4,13 @@
 // registry's files). Clients write to the bucket directly; the proxy answers MLflow's 503.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mlx, mlxJson, tempProject } from './helpers/cli.js';
 import { startTrackingServer, stopServers } from './helpers/mlx-server.js';
 import { postgresForTests, type TestPostgres } from './helpers/postgres.js';
 import { rawRequest } from './helpers/raw-http.js';
-import { startS3, type TestS3 } from './helpers/s3.js';
+import { s3Client, startS3, type TestS3 } from './helpers/s3.js';
 
 const pg: TestPostgres | null = await postgresForTests();
 const describePg = pg ? describe : describe.skip;
@@ -59,12 +59,7 @@ describePg('mlflow server’s PostgreSQL + S3 + --no-serve-artifacts line', () =
       env,
     }).runs;
     expect(run.artifact_uri).toBe(`s3://bucket/${run.experiment_id}/${run.run_id}/artifacts`);
-    const client = new S3Client({
-      endpoint: s3.endpoint,
-      forcePathStyle: true,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    });
+    const client = s3Client(s3);
     const listed = await client.send(new ListObjectsV2Command({ Bucket: 'bucket', Prefix: `${run.experiment_id}/${run.run_id}/` }));
     client.destroy();
     expect((listed.Contents ?? []).map((c) => c.Key)).toEqual([`${run.experiment_id}/${run.run_id}/artifacts/logs/output.txt`]);

@@ -4,12 +4,12 @@
 // MLflow's other flags. Every case spawns real servers on 127.0.0.1 (store URIs: server-store-uris.test.ts).
 import fs from 'node:fs';
 import path from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError, mlx, mlxJson, tempProject } from './helpers/cli.js';
 import { killServer, startTrackingServer, stopServers, type TrackingServer } from './helpers/mlx-server.js';
 import { rawRequest } from './helpers/raw-http.js';
-import { startS3, type TestS3 } from './helpers/s3.js';
+import { bucketKeys, s3Client, startS3, type TestS3 } from './helpers/s3.js';
 import { tabularBytes, tabularRows } from './helpers/serving-fixtures.js';
 
 const T = 90_000;
@@ -24,12 +24,7 @@ const project = () => {
 
 beforeAll(async () => {
   s3 = await startS3(['mlx']);
-  client = new S3Client({
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  client = s3Client(s3);
 });
 afterAll(async () => {
   await stopServers();
@@ -38,10 +33,8 @@ afterAll(async () => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-async function keys(prefix: string): Promise<string[]> {
-  const page = await client.send(new ListObjectsV2Command({ Bucket: 'mlx', Prefix: prefix }));
-  return (page.Contents ?? []).map((c) => c.Key!).sort();
-}
+/** Every key in the bucket under prefix. */
+const keys = (prefix: string) => bucketKeys(client, 'mlx', prefix);
 
 /** Every file under dir, relative, sorted ([] when dir does not exist). */
 function files(dir: string): string[] {

@@ -5,14 +5,14 @@
 // some bytes removes them from the bucket; nothing half-written is ever visible.
 import fs from 'node:fs';
 import path from 'node:path';
-import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDriftData, tabularDataCsv } from '../src/models/onnx/tabular-model.js';
 import { expectError, mlx, mlxJson, tempProject } from './helpers/cli.js';
 import { call, killServer, startTrackingServer, stopServers, type TrackingServer } from './helpers/mlx-server.js';
 import { sha256 } from './helpers/models.js';
 import { postgresForTests, type TestPostgres } from './helpers/postgres.js';
-import { startS3, type TestS3 } from './helpers/s3.js';
+import { bucketKeys, s3Client, startS3, type TestS3 } from './helpers/s3.js';
 import { startServe, stopAll } from './helpers/serve.js';
 import { imageBytes, tabularBytes, tabularExpected, tabularRows } from './helpers/serving-fixtures.js';
 
@@ -36,12 +36,7 @@ beforeAll(async () => {
   if (!pg) return;
   dir = tempProject('mlx-pg-s3-');
   s3 = await startS3(['mlx']);
-  client = new S3Client({
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  client = s3Client(s3);
   url = pg.url(await pg.createDatabase());
   const start = (i: number) => {
     fs.mkdirSync(tmpOf(i), { recursive: true });
@@ -64,16 +59,7 @@ afterAll(async () => {
 });
 
 /** Every key in the bucket under prefix. */
-async function keys(prefix: string): Promise<string[]> {
-  const out: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: 'mlx', Prefix: prefix, ContinuationToken: token }));
-    out.push(...(page.Contents ?? []).map((c) => c.Key!));
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return out.sort();
-}
+const keys = (prefix: string) => bucketKeys(client, 'mlx', prefix);
 
 const envOf = (s: TrackingServer) => ({ ...s3.env, MLX_TRACKING_URI: s.base, MLX_MODEL_CACHE: path.join(dir, 'client-cache') });
 

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 
 export interface TestS3 {
   /** http://127.0.0.1:PORT */
@@ -123,4 +124,26 @@ export async function startMoto(buckets: string[] = ['mlx'], minPartMiB = 1): Pr
       await exited;
     },
   };
+}
+
+/** An SDK client of the test server (path-style, its credentials), for tests to look in the bucket themselves. */
+export function s3Client(s3: TestS3): S3Client {
+  return new S3Client({
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: s3.env.AWS_ACCESS_KEY_ID, secretAccessKey: s3.env.AWS_SECRET_ACCESS_KEY },
+  });
+}
+
+/** Every key in a bucket under prefix, sorted, paging through the listing. */
+export async function bucketKeys(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    out.push(...(page.Contents ?? []).map((c) => c.Key!));
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return out.sort();
 }
