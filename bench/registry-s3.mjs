@@ -8,36 +8,18 @@
 // loaded by onnxruntime, uploaded to the registry prefix). No target in the issue: this shows what
 // verifying before the first byte costs. The S3 server is s3rver, PostgreSQL a throwaway cluster.
 // BENCH_REG_MB sets the model size (default 64), BENCH_REG_ROUNDS the rounds (default 3).
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { startPostgres } from './lib/postgres.mjs';
+import { S3RVER_KEY, seconds, started } from './lib/s3.mjs';
 import { isMain, machine, makeTemp, median, MLX, NODE, rmTemp, round, ROOT } from './lib/util.mjs';
 
 const MB = Number(process.env.BENCH_REG_MB ?? 64);
 const ROUNDS = Number(process.env.BENCH_REG_ROUNDS ?? 3);
-const KEY = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-
-/** Spawns a process and resolves with it once a line of its output matches. */
-function started(cmd, args, env, match) {
-  const proc = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const on = (d) => {
-      out += d;
-      const m = match.exec(out);
-      if (m) resolve({ proc, m });
-    };
-    proc.stdout.setEncoding('utf8').on('data', on);
-    proc.stderr.setEncoding('utf8').on('data', on);
-    proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${out}`)));
-  });
-}
-
-const seconds = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
+const KEY = S3RVER_KEY;
 
 /** A valid ONNX model of about mb MB: y = x + W with W a float32 initializer of mb MB. */
 async function bigModel(mb) {

@@ -20,30 +20,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { S3RVER_KEY, seconds, started } from './lib/s3.mjs';
 import { isMain, machine, makeTemp, median, mlx, MLX, NODE, rmTemp, round, ROOT, storeEnv } from './lib/util.mjs';
 
 const MB = Number(process.env.BENCH_S3_MB ?? 1024);
 const ROUNDS = Number(process.env.BENCH_S3_ROUNDS ?? 2);
 const TARGET = 0.5;
-const KEY = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-
-/** Spawns a process and resolves with it once a line of its output matches. */
-function started(cmd, args, env, match) {
-  const proc = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const on = (d) => {
-      out += d;
-      const m = match.exec(out);
-      if (m) resolve({ proc, m });
-    };
-    proc.stdout.setEncoding('utf8').on('data', on);
-    proc.stderr.setEncoding('utf8').on('data', on);
-    proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${out}`)));
-  });
-}
-
-const seconds = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
+const KEY = S3RVER_KEY;
 
 /** A proxy in front of the S3 server that forwards everything and counts UploadPart body bytes. */
 async function countingProxy(target) {
