@@ -164,6 +164,21 @@ describe('byte reader rows', () => {
       expect(await collect(file(name), true)).toEqual(await collect(file(name), false));
     });
 
+  it('refuses a record of more than 8 MB (an unclosed quote, or one endless line) at the same line, counted in characters', async () => {
+    // 4,300,000 'é' are 8.6 MB of bytes but fewer than 8 Mi characters: read, as the text reader reads them.
+    const wide = 'é'.repeat(4_300_000);
+    for (const [name, content] of [
+      ['open-quote.csv', `a,b\n1,2\n3,"${'x'.repeat(8_500_000)}\n4,5\n`],
+      ['wide-open-quote.csv', `a,b\n1,2\n3,"${wide}\n4,5\n`],
+      ['wide-line.csv', `a,b\n1,2\n3,${wide}\n`],
+    ]) {
+      fs.writeFileSync(file(name), content);
+      const want = await collect(file(name), false);
+      expect(await collect(file(name), true)).toEqual(want);
+    }
+    expect(JSON.stringify(await collect(file('open-quote.csv'), true))).toContain('line 3 is not valid CSV: a record runs on for more than 8 MB');
+  });
+
   it('names the same line for bad UTF-8 past the first chunk, and for a character cut by a chunk boundary', async () => {
     const head = 'id,text\n';
     let body = '';
