@@ -7,7 +7,7 @@ import type { RowView } from './row-view.js';
 // spellings, dates), looked up by its bytes, and classified once.
 
 /** Distinct texts remembered per column, by a hash of their bytes (one per slot, the newest wins). */
-const SLOTS = 256;
+const SLOTS = 1024;
 
 interface Interned {
   bytes: Uint8Array;
