@@ -89,7 +89,8 @@ export class ByteTableReader {
       }
       const pos = this.records(work, 0, false);
       tail = pos < work.length ? work.subarray(pos) : null;
-      if (tail && tail.length > MAX_RECORD_CHARS && tail.toString('utf8').length > MAX_RECORD_CHARS)
+      // Counted in characters, as the text reader counts what it holds (not the bytes of a character the chunk cut).
+      if (tail && tail.length > MAX_RECORD_CHARS && tail.toString('utf8', 0, tail.length - (this.carry?.length ?? 0)).length > MAX_RECORD_CHARS)
         throw new CsvSyntaxError(this.line, `a record runs on for more than ${MAX_RECORD_CHARS / 1024 / 1024} MB (an unclosed quote?)`);
     }
     if (range) range.newlines = this.lines - 1;
