@@ -15,6 +15,9 @@ const REPEATS = Number(process.env.BENCH_VALIDATE_REPEATS ?? 3);
 const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 const TIME_BIN = '/usr/bin/time';
 const REFERENCE_PY = path.join(ROOT, 'bench', 'lib', 'describe_reference.py');
+// Another build's bin/mlx.js (e.g. the commit before a change): its 1-thread profile and validate run
+// interleaved with this build's, so a change is measured side by side under the same load.
+const BASELINE = process.env.BENCH_VALIDATE_BASELINE;
 
 export function writeCsv(file, seed) {
   const rand = rng(seed);
@@ -61,7 +64,7 @@ export async function benchDataValidate() {
     const schema = path.join(dir, 'schema.json');
     // The schema once, so validation has one to check (and its own runs do not write it).
     await timed(dir, 'warm', NODE, [MLX, 'data', 'profile', data, '--out', schema]);
-    const runs = { profile: [], validate: [], pandas: [], profile1: [], validate1: [] };
+    const runs = { profile: [], validate: [], pandas: [], profile1: [], validate1: [], baseProfile1: [], baseValidate1: [] };
     const validateArgs = [MLX, 'data', 'validate', data, '--schema', schema, '--expect', 'age >= 18 and visits < 1000', '--json'];
     for (let i = 0; i < REPEATS; i++) {
       // The default threads (min(cores, 2)), then one thread: the same work, so CPU time compares them.
@@ -70,6 +73,10 @@ export async function benchDataValidate() {
       runs.pandas.push(await timed(dir, 'pandas', PYTHON, [REFERENCE_PY, data]));
       runs.profile1.push(await timed(dir, 'profile1', NODE, [MLX, 'data', 'profile', data, '--json', '--threads', '1']));
       runs.validate1.push(await timed(dir, 'validate1', NODE, [...validateArgs, '--threads', '1'], [0, 4]));
+      if (BASELINE) {
+        runs.baseProfile1.push(await timed(dir, 'baseProfile1', NODE, [BASELINE, 'data', 'profile', data, '--json', '--threads', '1']));
+        runs.baseValidate1.push(await timed(dir, 'baseValidate1', NODE, [BASELINE, ...validateArgs.slice(1), '--threads', '1'], [0, 4]));
+      }
     }
     const sum = (xs) => ({
       wall_ms: round(median(xs.map((x) => x.ms)), 0),
@@ -97,6 +104,20 @@ export async function benchDataValidate() {
       ratio_cpu_validate_to_pandas: round(v.cpu_ms / pd.cpu_ms, 2),
       ratio_profile_to_pandas: round(p.wall_ms / pd.wall_ms, 2),
       ratio_validate_to_pandas: round(v.wall_ms / pd.wall_ms, 2),
+      ...(BASELINE
+        ? (() => {
+            const bp = sum(runs.baseProfile1);
+            const bv = sum(runs.baseValidate1);
+            const p1 = sum(runs.profile1);
+            const v1 = sum(runs.validate1);
+            const same = JSON.stringify(JSON.parse(runs.baseValidate1[0].stdout).results) === JSON.stringify(JSON.parse(runs.validate1[0].stdout).results);
+            return {
+              baseline: { mlx: BASELINE, profile_1_thread: bp, validate_1_thread: bv, same_validation_results: same },
+              ratio_cpu_profile_1_thread_to_baseline: round(p1.cpu_ms / bp.cpu_ms, 2),
+              ratio_cpu_validate_1_thread_to_baseline: round(v1.cpu_ms / bv.cpu_ms, 2),
+            };
+          })()
+        : {}),
       targets: { ratio_at_most: 1, peak_rss_mb_under: 500 },
       met: p.wall_ms <= pd.wall_ms && v.wall_ms <= pd.wall_ms && p.peak_rss_mb < 500 && v.peak_rss_mb < 500,
     };

@@ -1,4 +1,5 @@
 import { Kind } from './column-stats.js';
+import type { CellSource } from './row-view.js';
 import { rangeBounds, type Expectation } from './schema.js';
 
 // The per-cell checks of a column's expectations (type, nulls, range, categories, length, unique):
@@ -24,19 +25,23 @@ export class Tally {
   hit(line: number, value: string): void {
     if (this.n++ < EXAMPLES) this.examples.push({ line, value: show(value) });
   }
+  /** A hit on cell i, its text made only while examples are kept. */
+  hitCell(line: number, cells: CellSource, i: number): void {
+    if (this.n++ < EXAMPLES) this.examples.push({ line, value: show(cells.text(i)) });
+  }
 }
 
 /** Values seen by a unique expectation: the line each was first seen on, with its text when a number does not print as written. */
 export type UniqueSeen = Map<string | number, number | [number, string]>;
 
 /** An int's text is how the number prints (no sign, leading zero or exponent to keep): checked without printing it. */
-function printsAsWritten(text: string): boolean {
+export function printsAsWritten(text: string): boolean {
   const c = text.charCodeAt(0);
   const d = c === 45 ? text.charCodeAt(1) : c;
   return text.length <= 15 && d >= 49 && d <= 57 ? true : text === '0';
 }
 
-type CellTest = (kind: Kind, num: number, text: string, line: number) => void;
+type CellTest = (kind: Kind, num: number, cells: CellSource, i: number, line: number) => void;
 
 /** One closure per expectation (the checks ColumnChecks does not do itself, or a second of a kind). */
 function cellTest(x: Expectation, t: Tally, uniques: Map<Expectation, UniqueSeen | null>): CellTest[] {
@@ -52,33 +57,45 @@ function cellTest(x: Expectation, t: Tally, uniques: Map<Expectation, UniqueSeen
               : x.type === 'datetime'
                 ? (k: Kind) => k === Kind.Date
                 : () => true;
-      return [(k, _n, text, line) => k !== Kind.Null && !ok(k) && t.hit(line, text)];
+      return [(k, _n, cells, i, line) => k !== Kind.Null && !ok(k) && t.hitCell(line, cells, i)];
     }
     case 'max_null_share':
-      return [(k, _n, text, line) => k === Kind.Null && t.hit(line, text)];
+      return [(k, _n, cells, i, line) => k === Kind.Null && t.hitCell(line, cells, i)];
     case 'range': {
       const { lo, hi } = rangeBounds(x);
-      return [(k, n, text, line) => (k === Kind.Int || k === Kind.Float || k === Kind.Date) && (n < lo || n > hi) && t.hit(line, text)];
+      return [(k, n, cells, i, line) => (k === Kind.Int || k === Kind.Float || k === Kind.Date) && (n < lo || n > hi) && t.hitCell(line, cells, i)];
     }
     case 'categories': {
       const allowed = new Set(x.values);
-      return [(k, _n, text, line) => k !== Kind.Null && !allowed.has(text) && t.hit(line, text)];
+      return [
+        (k, _n, cells, i, line) => {
+          if (k === Kind.Null) return;
+          const text = cells.text(i);
+          if (!allowed.has(text)) t.hit(line, text);
+        },
+      ];
     }
     case 'length': {
       const lo = x.min ?? 0;
       const hi = x.max ?? Infinity;
-      return [(k, _n, text, line) => k !== Kind.Null && (text.length < lo || text.length > hi) && t.hit(line, text)];
+      return [
+        (k, _n, cells, i, line) => {
+          if (k === Kind.Null) return;
+          const text = cells.text(i);
+          if (text.length < lo || text.length > hi) t.hit(line, text);
+        },
+      ];
     }
     case 'unique': {
       // Numbers held as numbers (cheaper to hash than their text); text as written.
       let seen: UniqueSeen | null = new Map();
       uniques.set(x, seen);
       return [
-        (k, n, text, line) => {
+        (k, n, cells, i, line) => {
           if (k === Kind.Null || seen === null) return;
-          const key = k === Kind.String ? text : n;
-          if (seen.has(key)) t.hit(line, text);
-          else if (seen.size < UNIQUE_LIMIT) seen.set(key, k === Kind.String || (k === Kind.Int && printsAsWritten(text)) ? line : [line, text]);
+          const key = k === Kind.String ? cells.text(i) : n;
+          if (seen.has(key)) t.hitCell(line, cells, i);
+          else if (seen.size < UNIQUE_LIMIT) seen.set(key, k === Kind.String || (k === Kind.Int && cells.printsAsWritten(i)) ? line : [line, cells.text(i)]);
           else uniques.set(x, (seen = null));
         },
       ];
@@ -120,14 +137,16 @@ export class ColumnChecks {
     }
   }
 
-  run(k: Kind, n: number, text: string, line: number): void {
+  /** Checks cell i of a row (its text read from `cells` only where a check needs it). */
+  run(k: Kind, n: number, cells: CellSource, i: number, line: number): void {
     if (k === Kind.Null) {
-      if (this.nullTally !== null) this.nullTally.hit(line, text);
+      if (this.nullTally !== null) this.nullTally.hitCell(line, cells, i);
     } else {
-      if (this.typeTally !== null && (this.typeMask & (1 << k)) === 0) this.typeTally.hit(line, text);
-      if (this.rangeTally !== null && (k === Kind.Int || k === Kind.Float || k === Kind.Date) && (n < this.lo || n > this.hi)) this.rangeTally.hit(line, text);
+      if (this.typeTally !== null && (this.typeMask & (1 << k)) === 0) this.typeTally.hitCell(line, cells, i);
+      if (this.rangeTally !== null && (k === Kind.Int || k === Kind.Float || k === Kind.Date) && (n < this.lo || n > this.hi))
+        this.rangeTally.hitCell(line, cells, i);
     }
     const others = this.others;
-    for (let j = 0; j < others.length; j++) others[j](k, n, text, line);
+    for (let j = 0; j < others.length; j++) others[j](k, n, cells, i, line);
   }
 }

@@ -15,7 +15,7 @@ export const CATEGORY_TRACK = 1000;
 /** ISO 8601 dates and date-times (what pandas' to_datetime reads without a format). */
 const DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 const INF = /^[+-]?inf(inity)?$/i;
-const POW10 = Float64Array.from({ length: 16 }, (_, i) => Number(`1e${i}`));
+export const POW10 = Float64Array.from({ length: 16 }, (_, i) => Number(`1e${i}`));
 
 /** A JSON value as text (what categories and lengths count): booleans as pandas prints them. */
 export function cellText(v: unknown): string {
@@ -71,7 +71,7 @@ export class ColumnStats {
   /** Classifies a CSV cell, records it, and returns its kind (its number in `num`). */
   addText(s: string): Kind {
     const kind = this.classify(s);
-    if (kind !== Kind.Null) this.record(kind, s);
+    if (kind !== Kind.Null) this.record(kind, kind === Kind.String ? s : this.num, s.length);
     else this.nulls++;
     return kind;
   }
@@ -93,7 +93,7 @@ export class ColumnStats {
     } else if (typeof v === 'string') {
       kind = DATE.test(v) && !Number.isNaN((this.num = Date.parse(v))) ? Kind.Date : Kind.String;
     } else kind = Kind.String;
-    this.record(kind, text);
+    this.record(kind, kind === Kind.String ? text : this.num, text.length);
     return kind;
   }
 
@@ -169,11 +169,11 @@ export class ColumnStats {
     return Kind.String;
   }
 
-  private record(kind: Kind, text: string): void {
+  /** Records a classified non-null cell: its key (the text of a string, else `num`) and its length in UTF-16 units. */
+  record(kind: Kind, key: string | number, len: number): void {
     this.count++;
     const type = this.type;
     if (type !== kind) this.widen(kind);
-    const key = kind === Kind.String ? text : this.num;
     // Counted by value first: while a column has few distinct values, its quantiles come exactly from
     // the counts and the sketch is not fed (it is given the counts if the column outgrows them).
     const cats = this.cats;
@@ -198,7 +198,6 @@ export class ColumnStats {
         if (this.cats === null) this.sketch.add(v);
       }
     }
-    const len = text.length;
     if (len < this.minLen) this.minLen = len;
     if (len > this.maxLen) this.maxLen = len;
     const keys = this.keys;

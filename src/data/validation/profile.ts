@@ -1,5 +1,7 @@
 import { invalid } from '../../core/errors.js';
 import { ColumnStats, KeyBudget, Kind, type DataType } from './column-stats.js';
+import { ByteCells } from './cell-bytes.js';
+import type { RowView } from './row-view.js';
 import { readTable, type TableFormat, type TableVisitor } from './table-reader.js';
 
 /** The quantiles a profile records (pandas' describe() gives 0.25, 0.5, 0.75). */
@@ -66,6 +68,17 @@ export class TableProfiler implements TableVisitor {
     else for (let i = 0; i < stats.length; i++) kinds[i] = stats[i].addValue(values[i]);
   }
 
+  private cells: ByteCells | null = null;
+
+  /** A CSV/TSV row read from the bytes: numbers classified in place, no string per cell. */
+  rowView(view: RowView, _line: number): void {
+    this.rows++;
+    const stats = this.stats;
+    const kinds = this.kinds;
+    const cells = (this.cells ??= new ByteCells());
+    for (let i = 0; i < stats.length; i++) kinds[i] = cells.add(stats[i], view, i);
+  }
+
   profile(source: string, format: DataProfile['format'], o: ProfileOptions = {}): DataProfile {
     return { source, format, rows: this.rows, columns: this.stats.map((s) => columnProfile(s, this.rows, o.maxCategories ?? 20)) };
   }
@@ -116,6 +129,9 @@ export async function profileFile(file: string, o: ProfileOptions = {}): Promise
     },
     row(values, line) {
       profiler!.row(values, line);
+    },
+    rowView(view, line) {
+      profiler!.rowView(view, line);
     },
   });
   if (!profiler) throw invalid(`${file} has no columns`);

@@ -1,19 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CsvSyntaxError, checkHeader, checkWidth, csvRecords } from '../../core/csv-records.js';
+import { CsvSyntaxError } from '../../core/csv-records.js';
 import { invalid, MlxError } from '../../core/errors.js';
 import { fileError, isSystemError, readableStat } from '../../core/file-errors.js';
 import { jsonNestsDeeperThan, tooDeepText } from '../../core/json-depth.js';
+import { badUtf8Line, ByteTableReader } from './byte-reader.js';
+import type { ByteRange, TableVisitor } from './row-view.js';
+
+export type { ByteRange, TableVisitor } from './row-view.js';
 
 export type TableFormat = 'csv' | 'tsv' | 'jsonl';
-
-/** What a streaming table reader hands on: the column names (JSON lines add names as keys appear), then each row with its line. */
-export interface TableVisitor {
-  /** The names so far, in order; called again with a longer list when JSON lines bring new keys. */
-  columns(names: string[]): void;
-  /** CSV: the fields as text; JSON lines: the values (undefined for a key the line lacks), aligned with the names so far. */
-  row(values: unknown[], line: number): void;
-}
 
 /** The table format of a file from its name, or an error saying which ones are read. */
 export function tableFormat(file: string): TableFormat {
@@ -22,30 +18,6 @@ export function tableFormat(file: string): TableFormat {
   if (ext === '.tsv' || ext === '.tab') return 'tsv';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
   throw invalid(`${file}: give a .csv, .tsv or .jsonl (JSON lines) file`);
-}
-
-/** The 1-based line of the first byte of buf that does not start valid UTF-8, counting lines before buf. */
-function badUtf8Line(buf: Buffer, linesBefore: number): number {
-  let line = linesBefore;
-  let i = 0;
-  while (i < buf.length) {
-    const b = buf[i];
-    if (b === 0x0a) line++;
-    const len = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
-    if (len === 0) return line;
-    for (let j = 1; j < len; j++) if (i + j < buf.length && (buf[i + j] & 0xc0) !== 0x80) return line;
-    i += len;
-  }
-  return line;
-}
-
-/** A byte range of a file cut at line boundaries (a segment read by one thread), and what it counts. */
-export interface ByteRange {
-  start: number;
-  /** Exclusive. */
-  end: number;
-  /** Newlines in the range, set once it is read (the line numbers of the segments after it). */
-  newlines: number;
 }
 
 /** A file's text chunk by chunk, refusing bytes that are not UTF-8 (naming the line) rather than reading them as U+FFFD. */
@@ -100,25 +72,9 @@ export async function readDelimitedRange(file: string, format: TableFormat, visi
 }
 
 async function readDelimited(file: string, delimiter: string, visitor: TableVisitor, range?: ByteRange, names?: string[] | null): Promise<number> {
-  let width = -1;
-  let rows = 0;
-  if (names) {
-    width = names.length;
-    visitor.columns(names);
-  }
-  for await (const record of csvRecords(utf8Chunks(file, range), delimiter)) {
-    if (width < 0) {
-      const names = record.fields.map((h) => h.trim());
-      checkHeader(names, file);
-      width = names.length;
-      visitor.columns(names);
-      continue;
-    }
-    checkWidth(record, width, file);
-    rows++;
-    visitor.row(record.fields, record.line);
-  }
-  if (width < 0) throw invalid(`${file} is empty: it needs a header row and at least one data row`);
+  const reader = new ByteTableReader(file, delimiter, visitor, names);
+  const rows = await reader.read(range);
+  if (!reader.sawHeader) throw invalid(`${file} is empty: it needs a header row and at least one data row`);
   if (rows === 0 && !names) throw invalid(`${file} line 1 is a header with no data rows after it; give at least one row`);
   return rows;
 }

@@ -5,7 +5,8 @@ import { compileRowExpr, exprColumns, type Value } from './expression-eval.js';
 import { TableProfiler, type ColumnProfile, type DataProfile } from './profile.js';
 import { rangeBounds, type DataSchema, type Expectation, type ExpectationName, type Severity } from './schema.js';
 import { readTable, tableFormat, type TableVisitor } from './table-reader.js';
-import { ColumnChecks, Tally, UNIQUE_LIMIT, type Example, type UniqueSeen } from './cell-checks.js';
+import { ColumnChecks, printsAsWritten, Tally, UNIQUE_LIMIT, type Example, type UniqueSeen } from './cell-checks.js';
+import type { CellSource, RowView } from './row-view.js';
 
 export { EXAMPLES, show, Tally, UNIQUE_LIMIT, type Example, type UniqueSeen } from './cell-checks.js';
 
@@ -37,6 +38,19 @@ export interface ValidationReport {
   reference?: ColumnProfile[];
 }
 
+/** The cells of a row given as an array (JSON lines, logged traffic, CSV for visitors of strings) as checks read them. */
+class ValueCells implements CellSource {
+  values: unknown[] = [];
+  constructor(private readonly textCells: boolean) {}
+  text(i: number): string {
+    const v = this.values[i];
+    return this.textCells ? (v as string) : v === undefined || v === null ? '' : cellText(v);
+  }
+  printsAsWritten(i: number): boolean {
+    return printsAsWritten(this.text(i));
+  }
+}
+
 const share = (n: number, d: number) => (d ? Number((n / d).toPrecision(6)) : 0);
 
 /** Checks a table against a schema in one streaming pass, profiling it on the way (for the report's summaries). */
@@ -48,7 +62,9 @@ export class Validator implements TableVisitor {
   // Read and replaced by validate-merge.ts (segments of a file merged in order): not private.
   tallies = new Map<Expectation, Tally>();
   private exprs: { x: Expectation; test: () => boolean; columns: string[] }[] = [];
-  private values: unknown[] = [];
+  private readonly valueCells: ValueCells;
+  /** The current row's cells: valueCells, or the byte reader's view. */
+  private cells: CellSource;
   /** Per unique expectation, each value seen and the line it was first seen on (with its text when that is not how the number prints). */
   uniques = new Map<Expectation, UniqueSeen | null>();
 
@@ -57,6 +73,7 @@ export class Validator implements TableVisitor {
     private readonly textCells: boolean,
   ) {
     this.profiler = new TableProfiler(textCells);
+    this.cells = this.valueCells = new ValueCells(textCells);
     for (const x of schema.expectations) {
       this.tallies.set(x, new Tally());
       if (x.expect === 'expression') {
@@ -76,7 +93,7 @@ export class Validator implements TableVisitor {
       if (i < 0) return null;
       const kind = kinds[i];
       if (kind === Kind.Null) return null;
-      if (kind === Kind.String) return cellText(this.values[i]);
+      if (kind === Kind.String) return this.cells.text(i);
       return stats[i].num;
     };
   }
@@ -95,15 +112,26 @@ export class Validator implements TableVisitor {
 
   row(values: unknown[], line: number): void {
     this.profiler.row(values, line);
-    this.values = values;
+    this.valueCells.values = values;
+    this.cells = this.valueCells;
+    this.check(line);
+  }
+
+  /** A CSV/TSV row read from the bytes: checks read strings only where they need them. */
+  rowView(view: RowView, line: number): void {
+    this.profiler.rowView(view, line);
+    this.cells = view;
+    this.check(line);
+  }
+
+  private check(line: number): void {
     const kinds = this.profiler.kinds;
     const stats = this.profiler.stats;
     const tests = this.tests;
+    const cells = this.cells;
     for (let i = 0; i < tests.length; i++) {
       const checks = tests[i];
-      if (checks === null) continue;
-      const v = values[i];
-      checks.run(kinds[i], stats[i].num, this.textCells ? (v as string) : v === undefined || v === null ? '' : cellText(v), line);
+      if (checks !== null) checks.run(kinds[i], stats[i].num, cells, i, line);
     }
     for (const e of this.exprs)
       if (!e.test())
@@ -112,7 +140,7 @@ export class Validator implements TableVisitor {
           e.columns
             .map((c) => {
               const i = this.index.get(c);
-              return `${c}=${i === undefined || kinds[i] === Kind.Null ? 'null' : cellText(values[i])}`;
+              return `${c}=${i === undefined || kinds[i] === Kind.Null ? 'null' : cells.text(i)}`;
             })
             .join(', '),
         );
