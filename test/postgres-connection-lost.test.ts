@@ -45,7 +45,8 @@ async function whileLocked<T>(start: () => T, waitingFor: () => Promise<unknown>
     const started = start();
     await waitingFor();
     let ended = 0;
-    for (let i = 0; i < 300 && ended === 0; i++) {
+    // Up to a minute for the command to start and reach the lock: a spawned process on a loaded CI machine can take seconds.
+    for (const until = Date.now() + 60_000; Date.now() < until && ended === 0;) {
       const r = await admin.query("SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [db]);
       ended = Number(r.rows[0].n);
       if (ended === 0) await new Promise((res) => setTimeout(res, 50));
@@ -75,7 +76,7 @@ describePg('a PostgreSQL connection lost mid-command', () => {
     expect(stderr).not.toMatch(/internal error|report it/);
     expect(stdout).toBe('');
     expect(code).toBe(1);
-  });
+  }, 120_000);
 
   it('the tracking server answers that request 503 TEMPORARILY_UNAVAILABLE, then serves the next', async () => {
     const artifacts = path.join(dir, 'artifacts');
@@ -90,5 +91,5 @@ describePg('a PostgreSQL connection lost mid-command', () => {
     expect(next.status).toBe(200);
     expect((next.body as { runs: unknown[] }).runs).toHaveLength(1);
     expect(server.stderr()).not.toMatch(/internal error/);
-  });
+  }, 120_000);
 });
