@@ -33,6 +33,11 @@ const servers: [string, () => Promise<TestS3>, boolean][] = [
   ['moto_server (ListParts, AbortMultipartUpload)', () => startMoto(['mlx']), motoServer() !== null],
 ];
 
+if (motoServer() === null)
+  console.warn(
+    's3-resume.test: the moto_server cases (ListParts, an upload aborted server-side) are skipped: moto_server is not on PATH (pip install "moto[server]")',
+  );
+
 for (const [name, start, available] of servers) {
   const lists = name.startsWith('moto');
   describe.skipIf(!available)(`uploads that resume across processes: ${name}`, () => {
