@@ -4,10 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { MlxError, notFound } from '../core/errors.js';
-import { fileError, readableStat } from '../core/file-errors.js';
 import type { RestClient } from '../store/http-client.js';
 import { checkArtifactPath } from './artifact-path.js';
-import { filesIn } from './local-files.js';
+import { logFiles } from './local-files.js';
 import { downloadFile } from './resumable-download.js';
 import type { ArtifactEntry, ArtifactRepository, ArtifactWriter } from './repository.js';
 
@@ -49,34 +48,13 @@ export class HttpArtifactRepository implements ArtifactRepository {
   }
 
   async log(source: string, artifactPath?: string): Promise<string[]> {
-    const stat = readableStat(source, `artifact source ${JSON.stringify(source)}`);
-    const dest = join(checkArtifactPath(artifactPath), path.basename(path.resolve(source)));
-    let files: { local: string; rel: string }[];
-    // Every file readable before the first is sent: an upload that fails halfway is taken back.
-    try {
-      files = stat.isDirectory() ? filesIn(source).map((f) => ({ local: path.join(source, f), rel: join(dest, f) })) : [{ local: source, rel: dest }];
-      for (const f of files) fs.accessSync(f.local, fs.constants.R_OK);
-    } catch (err) {
-      throw fileError(err, `artifact source ${JSON.stringify((err as NodeJS.ErrnoException).path ?? source)}`);
-    }
-    const done: string[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < files.length) {
-        const f = files[next++];
-        await this.upload(f.local, f.rel);
-        done.push(f.rel);
-      }
-    };
-    try {
-      await Promise.all(Array.from({ length: Math.min(PARALLEL_UPLOADS, files.length) }, worker));
-    } catch (err) {
-      // Nothing half-logged: take back what did arrive.
-      next = files.length;
-      await Promise.all(done.map((rel) => this.remove(rel)));
-      throw err;
-    }
-    return files.map((f) => f.rel);
+    return logFiles(
+      source,
+      artifactPath,
+      PARALLEL_UPLOADS,
+      (local, rel) => this.upload(local, rel),
+      (rel) => this.remove(rel),
+    );
   }
 
   private async listDir(rel: string | undefined): Promise<ArtifactEntry[]> {

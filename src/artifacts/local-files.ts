@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileError, readableStat } from '../core/file-errors.js';
+import { checkArtifactPath } from './artifact-path.js';
 
 const join = (...parts: (string | undefined)[]) => parts.filter((p) => p).join('/');
 
@@ -15,4 +17,45 @@ export function filesIn(dir: string, prefix = ''): string[] {
     else if (stat.isFile()) out.push(rel);
   }
   return out;
+}
+
+/**
+ * `log(source, artifactPath)` of a remote repository: every file of source (a file or a folder)
+ * checked readable before the first is sent, sent `parallel` at a time with upload(), and, when
+ * one fails, what did arrive taken back with remove(), so nothing is ever half-logged. Returns the
+ * artifact paths written.
+ */
+export async function logFiles(
+  source: string,
+  artifactPath: string | undefined,
+  parallel: number,
+  upload: (local: string, rel: string) => Promise<void>,
+  remove: (rel: string) => Promise<void>,
+): Promise<string[]> {
+  const stat = readableStat(source, `artifact source ${JSON.stringify(source)}`);
+  const dest = join(checkArtifactPath(artifactPath), path.basename(path.resolve(source)));
+  let files: { local: string; rel: string }[];
+  try {
+    files = stat.isDirectory() ? filesIn(source).map((f) => ({ local: path.join(source, f), rel: join(dest, f) })) : [{ local: source, rel: dest }];
+    for (const f of files) fs.accessSync(f.local, fs.constants.R_OK);
+  } catch (err) {
+    throw fileError(err, `artifact source ${JSON.stringify((err as NodeJS.ErrnoException).path ?? source)}`);
+  }
+  const done: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const f = files[next++];
+      await upload(f.local, f.rel);
+      done.push(f.rel);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(parallel, files.length) }, worker));
+  } catch (err) {
+    next = files.length;
+    await Promise.all(done.map((rel) => remove(rel)));
+    throw err;
+  }
+  return files.map((f) => f.rel);
 }

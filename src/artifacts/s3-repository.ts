@@ -6,10 +6,9 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MlxError } from '../core/errors.js';
-import { fileError, readableStat } from '../core/file-errors.js';
 import { parseS3Uri } from '../core/uri.js';
 import { checkArtifactPath } from './artifact-path.js';
-import { filesIn } from './local-files.js';
+import { logFiles } from './local-files.js';
 import { downloadFile } from './resumable-download.js';
 import type { ArtifactEntry, ArtifactRepository, ArtifactWriter } from './repository.js';
 import { s3Client, s3EndpointFromEnv, s3Error, type S3Endpoint } from './s3-client.js';
@@ -102,33 +101,13 @@ export class S3ArtifactRepository implements ArtifactRepository {
   }
 
   async log(source: string, artifactPath?: string): Promise<string[]> {
-    const stat = readableStat(source, `artifact source ${JSON.stringify(source)}`);
-    const dest = join(checkArtifactPath(artifactPath), path.basename(path.resolve(source)));
-    let files: { local: string; rel: string }[];
-    // Every file readable before the first is sent: an upload that fails halfway is taken back.
-    try {
-      files = stat.isDirectory() ? filesIn(source).map((f) => ({ local: path.join(source, f), rel: join(dest, f) })) : [{ local: source, rel: dest }];
-      for (const f of files) fs.accessSync(f.local, fs.constants.R_OK);
-    } catch (err) {
-      throw fileError(err, `artifact source ${JSON.stringify((err as NodeJS.ErrnoException).path ?? source)}`);
-    }
-    const done: string[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < files.length) {
-        const f = files[next++];
-        await this.upload(f.local, f.rel);
-        done.push(f.rel);
-      }
-    };
-    try {
-      await Promise.all(Array.from({ length: Math.min(PARALLEL_FILES, files.length) }, worker));
-    } catch (err) {
-      next = files.length;
-      await Promise.all(done.map((rel) => this.remove(rel)));
-      throw err;
-    }
-    return files.map((f) => f.rel);
+    return logFiles(
+      source,
+      artifactPath,
+      PARALLEL_FILES,
+      (local, rel) => this.upload(local, rel),
+      (rel) => this.remove(rel),
+    );
   }
 
   /** Every object key under a key prefix (one page of 1,000 at a time), with its size. */
