@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { MlxError, notFound } from '../core/errors.js';
 import type { RestClient } from '../store/http-client.js';
 import { checkArtifactPath } from './artifact-path.js';
-import { logFiles } from './local-files.js';
+import { logFiles, uploadingWriter } from './local-files.js';
 import { downloadFile } from './resumable-download.js';
 import type { ArtifactEntry, ArtifactRepository, ArtifactWriter } from './repository.js';
 
@@ -93,19 +91,7 @@ export class HttpArtifactRepository implements ArtifactRepository {
 
   /** Writes to a temporary file; close() uploads it (and keeps the file, naming it, if the upload fails). */
   openWriter(rel: string): ArtifactWriter {
-    const target = checkArtifactPath(rel)!;
-    const tmp = path.join(os.tmpdir(), `mlx-${randomBytes(6).toString('hex')}-${path.posix.basename(target)}`);
-    const stream = fs.createWriteStream(tmp);
-    const close = async () => {
-      await new Promise<void>((resolve, reject) => stream.once('error', reject).end(resolve));
-      try {
-        await this.upload(tmp, target);
-      } catch (err) {
-        throw new MlxError('INTERNAL_ERROR', `could not upload ${target} (${(err as Error).message}); it is kept in ${tmp}`, { cause: err });
-      }
-      fs.rmSync(tmp, { force: true });
-    };
-    return { stream, close };
+    return uploadingWriter(rel, (local, target) => this.upload(local, target));
   }
 
   /**

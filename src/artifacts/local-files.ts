@@ -1,7 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { MlxError } from '../core/errors.js';
 import { fileError, readableStat } from '../core/file-errors.js';
 import { checkArtifactPath } from './artifact-path.js';
+import type { ArtifactWriter } from './repository.js';
 
 const join = (...parts: (string | undefined)[]) => parts.filter((p) => p).join('/');
 
@@ -58,4 +62,23 @@ export async function logFiles(
     throw err;
   }
   return files.map((f) => f.rel);
+}
+
+/** openWriter() of a remote repository: writes to a temporary file; close() uploads it (and keeps the file, naming it, if the upload fails). */
+export function uploadingWriter(rel: string, upload: (local: string, rel: string) => Promise<void>): ArtifactWriter {
+  const target = checkArtifactPath(rel)!;
+  const tmp = path.join(os.tmpdir(), `mlx-${randomBytes(6).toString('hex')}-${path.posix.basename(target)}`);
+  const stream = fs.createWriteStream(tmp);
+  const close = async () => {
+    await new Promise<void>((resolve, reject) => stream.once('error', reject).end(resolve));
+    try {
+      await upload(tmp, target);
+    } catch (err) {
+      throw new MlxError((err as MlxError).code ?? 'INTERNAL_ERROR', `could not upload ${target} (${(err as Error).message}); it is kept in ${tmp}`, {
+        cause: err,
+      });
+    }
+    fs.rmSync(tmp, { force: true });
+  };
+  return { stream, close };
 }

@@ -1,6 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,7 +7,7 @@ import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2
 import { MlxError } from '../core/errors.js';
 import { parseS3Uri } from '../core/uri.js';
 import { checkArtifactPath } from './artifact-path.js';
-import { logFiles } from './local-files.js';
+import { logFiles, uploadingWriter } from './local-files.js';
 import { downloadFile } from './resumable-download.js';
 import type { ArtifactEntry, ArtifactRepository, ArtifactWriter } from './repository.js';
 import { s3Client, s3EndpointFromEnv, s3Error, type S3Endpoint } from './s3-client.js';
@@ -244,21 +243,7 @@ export class S3ArtifactRepository implements ArtifactRepository {
 
   /** Writes to a temporary file; close() uploads it (and keeps the file, naming it, if the upload fails). */
   openWriter(rel: string): ArtifactWriter {
-    const target = checkArtifactPath(rel)!;
-    const tmp = path.join(os.tmpdir(), `mlx-${randomBytes(6).toString('hex')}-${path.posix.basename(target)}`);
-    const stream = fs.createWriteStream(tmp);
-    const close = async () => {
-      await new Promise<void>((resolve, reject) => stream.once('error', reject).end(resolve));
-      try {
-        await this.upload(tmp, target);
-      } catch (err) {
-        throw new MlxError((err as MlxError).code ?? 'INTERNAL_ERROR', `could not upload ${target} (${(err as Error).message}); it is kept in ${tmp}`, {
-          cause: err,
-        });
-      }
-      fs.rmSync(tmp, { force: true });
-    };
-    return { stream, close };
+    return uploadingWriter(rel, (local, target) => this.upload(local, target));
   }
 
   /**
