@@ -1,6 +1,9 @@
 import { Kind } from './column-stats.js';
 import type { CellSource } from './row-view.js';
 import { rangeBounds, type Expectation } from './schema.js';
+import { UniqueSeen } from './value-sets.js';
+
+export { UniqueSeen } from './value-sets.js';
 
 // The per-cell checks of a column's expectations (type, nulls, range, categories, length, unique):
 // the common ones read from fields by one method (a call per cell, not one per expectation), the
@@ -30,9 +33,6 @@ export class Tally {
     if (this.n++ < EXAMPLES) this.examples.push({ line, value: show(cells.text(i)) });
   }
 }
-
-/** Values seen by a unique expectation: the line each was first seen on, with its text when a number does not print as written. */
-export type UniqueSeen = Map<string | number, number | [number, string]>;
 
 /** An int's text is how the number prints (no sign, leading zero or exponent to keep): checked without printing it. */
 export function printsAsWritten(text: string): boolean {
@@ -88,14 +88,20 @@ function cellTest(x: Expectation, t: Tally, uniques: Map<Expectation, UniqueSeen
     }
     case 'unique': {
       // Numbers held as numbers (cheaper to hash than their text); text as written.
-      let seen: UniqueSeen | null = new Map();
+      let seen: UniqueSeen | null = new UniqueSeen();
       uniques.set(x, seen);
       return [
         (k, n, cells, i, line) => {
           if (k === Kind.Null || seen === null) return;
-          const key = k === Kind.String ? cells.text(i) : n;
-          if (seen.has(key)) t.hitCell(line, cells, i);
-          else if (seen.size < UNIQUE_LIMIT) seen.set(key, k === Kind.String || (k === Kind.Int && cells.printsAsWritten(i)) ? line : [line, cells.text(i)]);
+          if (k === Kind.String) {
+            const text = cells.text(i);
+            if (seen.strs.has(text)) t.hit(line, text);
+            else if (seen.size < UNIQUE_LIMIT) seen.strs.set(text, line);
+            else uniques.set(x, (seen = null));
+          } else if (seen.size < UNIQUE_LIMIT) {
+            if (!seen.nums.add(n, line)) t.hitCell(line, cells, i);
+            else if (k !== Kind.Int || !cells.printsAsWritten(i)) seen.texts.set(line, cells.text(i));
+          } else if (seen.nums.has(n)) t.hitCell(line, cells, i);
           else uniques.set(x, (seen = null));
         },
       ];

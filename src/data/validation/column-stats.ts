@@ -1,5 +1,6 @@
 import { PANDAS_NA } from '../../core/missing-values.js';
 import { QuantileSketch } from './quantile-sketch.js';
+import { KeySet } from './value-sets.js';
 
 /** The types a column can have, as the schema file names them. */
 export type DataType = 'int' | 'float' | 'bool' | 'string' | 'datetime';
@@ -12,6 +13,8 @@ export const KIND_NAMES: Record<Kind, DataType | 'null'> = ['null', 'int', 'floa
 
 /** Distinct values counted exactly up to here; past it a column has no category set. */
 export const CATEGORY_TRACK = 1000;
+/** Whole numbers below this are counted by value through an array as well as the map (ages, counts, codes, booleans): one index, not a hash lookup. */
+const SMALL = 1024;
 /** ISO 8601 dates and date-times (what pandas' to_datetime reads without a format). */
 const DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 const INF = /^[+-]?inf(inity)?$/i;
@@ -54,7 +57,9 @@ export class ColumnStats {
   /** Counts by value: numbers by their value (1 and 1.0 are one category, as in pandas), text as written. */
   // Counts in holders, so a value seen before costs one lookup.
   cats: Map<string | number, { n: number }> | null = new Map();
-  keys: Set<string | number> | null = new Set();
+  /** The holders of `cats` for whole numbers 0 to SMALL-1, by value (dropped with cats, and when a segment is handed on). */
+  small: ({ n: number } | undefined)[] | null = new Array<{ n: number } | undefined>(SMALL);
+  keys: KeySet | null = new KeySet();
   duplicate = false;
   /** Numbers gathered so far are of a type the column no longer has (it became a string column). */
   numeric = true;
@@ -178,10 +183,15 @@ export class ColumnStats {
     // the counts and the sketch is not fed (it is given the counts if the column outgrows them).
     const cats = this.cats;
     if (cats) {
-      const c = cats.get(key);
+      const small = this.small;
+      const c = small !== null && (key as number) >>> 0 === key && key < SMALL ? small[key] : cats.get(key);
       if (c === undefined) {
         if (cats.size === CATEGORY_TRACK) this.dropCats();
-        else cats.set(key, { n: 1 });
+        else {
+          const h = { n: 1 };
+          cats.set(key, h);
+          if (small !== null && (key as number) >>> 0 === key && key < SMALL) small[key] = h;
+        }
       } else c.n++;
     }
     if (this.numeric && kind !== Kind.String) {
@@ -202,18 +212,23 @@ export class ColumnStats {
     if (len > this.maxLen) this.maxLen = len;
     const keys = this.keys;
     if (keys) {
-      // One lookup: a value seen before leaves the size as it was.
-      const size = keys.size;
-      if (keys.add(key).size === size) {
+      if (!keys.add(key)) {
         this.duplicate = true;
         this.dropKeys();
       } else if (this.budget.left-- <= 0) this.dropKeys();
     }
   }
 
+  /** Done reading (a segment handed on to be merged): the per-value lookup aids go, the key numbers are sorted. */
+  seal(): void {
+    this.small = null;
+    this.keys?.seal();
+  }
+
   dropCats(): void {
     if (this.numeric) for (const [k, c] of this.cats!) if (typeof k === 'number' && k - k === 0) this.sketch.addCount(k, c.n);
     this.cats = null;
+    this.small = null;
   }
 
   /** The q-quantiles of the finite numbers: exact from the counts by value while they are kept, else the sketch's. */

@@ -13,7 +13,7 @@ export const RELATIVE_ERROR = 0.001;
 export const MAX_BUCKETS = 1 << 15;
 
 const GAMMA = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR);
-const LN_GAMMA = Math.log(GAMMA);
+const INV_LN_GAMMA = 1 / Math.log(GAMMA);
 /** Smaller magnitudes count as zero (far below any float32 feature's resolution). */
 const MIN_INDEXABLE = 1e-300;
 
@@ -21,13 +21,11 @@ const MIN_INDEXABLE = 1e-300;
 class Store {
   counts = new Float64Array(0);
   offset = 0;
-  total = 0;
 
-  add(key: number, count = 1): void {
+  add(key: number, count: number): void {
     let i = key - this.offset;
     if (i < 0 || i >= this.counts.length) i = this.extend(key);
     this.counts[i] += count;
-    this.total += count;
   }
 
   private extend(key: number): number {
@@ -139,8 +137,9 @@ export class QuantileSketch {
 
   private bucket(v: number, count = 1): void {
     const s = this.sketch!;
-    if (v > MIN_INDEXABLE) s.pos.add(Math.ceil(Math.log(v) / LN_GAMMA), count);
-    else if (v < -MIN_INDEXABLE) s.neg.add(Math.ceil(Math.log(-v) / LN_GAMMA), count);
+    const a = Math.abs(v);
+    // One path for both signs (a store picked, not a branch of its own: signs of measurements alternate unpredictably).
+    if (a > MIN_INDEXABLE) (v > 0 ? s.pos : s.neg).add(Math.ceil(Math.log(a) * INV_LN_GAMMA), count);
     else s.zeros += count;
   }
 

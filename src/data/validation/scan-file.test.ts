@@ -106,6 +106,29 @@ describe('segmented profiling and validation', () => {
     expect(seg.results[0].examples!.map((e) => e.value)).toEqual(['2000', '9001', '05', '16002', '+5']);
   });
 
+  it('reports the first duplicates by line when a later segment repeats many earlier values out of order (numbers, dates)', async () => {
+    // Rows 25,001-25,040 repeat ids and dates of the first segment in decreasing order, so the merge
+    // meets them in another order than their lines.
+    const text = table(30_000, 8).split('\n');
+    const DATE = /,(202\d-0\d-1\d),/;
+    for (let k = 0; k < 40; k++) {
+      const from = text[400 - k * 9];
+      text[25_001 + k] = text[25_001 + k].replace(/^\d+/, from.match(/^\d+/)![0]).replace(DATE, `,${from.match(DATE)![1]},`);
+    }
+    fs.writeFileSync(file('many-dups.csv'), text.join('\n'));
+    const x: DataSchema = {
+      mlx_data_schema: 1,
+      expectations: ['id', 'when', 'city'].map((column) => ({ expect: 'unique', column, severity: 'error' })),
+    } as DataSchema;
+    const whole = await validateWhole(file('many-dups.csv'), x, 's');
+    const seg = await validateFile(file('many-dups.csv'), x, 's', SEG);
+    expect(seg.results).toEqual(whole.results);
+    const ids = seg.results[0];
+    expect(ids.unexpected).toBeGreaterThanOrEqual(40);
+    expect(ids.examples!.length).toBe(5);
+    expect(ids.examples!.map((e) => e.line)).toEqual([...ids.examples!.map((e) => e.line)].sort((a, b) => a - b));
+  });
+
   it('falls back to one pass when a quoted newline spans a cut: the same result exactly', async () => {
     fs.writeFileSync(file('multi.csv'), table(30_000, 3, (i) => (i % 3 === 0 ? ',"two\nlines"' : ',one')).replace('city\n', 'city,memo\n'));
     const whole = await profileWhole(file('multi.csv'));

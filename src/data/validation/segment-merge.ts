@@ -1,7 +1,8 @@
 import { KeyBudget, type ColumnStats } from './column-stats.js';
 import type { TableProfiler } from './profile.js';
 import { mergeStats, reviveStats } from './stats-merge.js';
-import { EXAMPLES, show, UNIQUE_LIMIT, type Example, type UniqueSeen, type Validator } from './validate.js';
+import { EXAMPLES, show, UNIQUE_LIMIT, type Example, type Validator } from './validate.js';
+import { mergeSorted, UniqueSeen } from './value-sets.js';
 
 /**
  * What one segment of a file hands back (from a worker thread, as a structured clone): its rows, its
@@ -20,6 +21,7 @@ export interface SegmentResult {
 }
 
 export function profilerResult(p: TableProfiler, newlines: number): SegmentResult {
+  for (const s of p.stats) s.seal();
   return { names: p.stats.map((s) => s.name), rows: p.rows, newlines, stats: p.stats };
 }
 
@@ -30,6 +32,12 @@ export function validatorResult(v: Validator, expectations: readonly object[], n
     return { n: t.n, examples: t.examples };
   });
   r.uniques = expectations.map((x) => v.uniques.get(x as never));
+  r.uniques.forEach((u, i) => {
+    if (!u) return;
+    // A column still a candidate key holds these same numbers, already sorted: sorted once, and handed on once.
+    const keys = v.profiler.stats.find((s) => s.name === (expectations[i] as { column?: string }).column)?.keys;
+    u.seal(keys?.sorted?.length === u.nums.size ? keys.sorted : undefined);
+  });
   return r;
 }
 
@@ -40,8 +48,6 @@ export function mergeProfiler(p: TableProfiler, r: SegmentResult, first: boolean
     if (first) p.stats[i] = reviveStats(r.stats[i], p.budget);
     else mergeStats(p.stats[i], reviveStats(r.stats[i], new KeyBudget(Infinity)));
 }
-
-const lineOf = (v: number | [number, string]) => (typeof v === 'number' ? v : v[0]);
 
 /** Adds a segment's statistics and violations to the whole file's validator; `offset` is the newlines before the segment. */
 export function mergeValidator(v: Validator, expectations: readonly object[], r: SegmentResult, first: boolean, offset: number): void {
@@ -62,26 +68,35 @@ export function mergeValidator(v: Validator, expectations: readonly object[], r:
 }
 
 /** A unique expectation's values across segments: a value of this segment already seen before it is a duplicate at the line it appears on. */
-function mergeUnique(v: Validator, key: never, seen: UniqueSeen | null | undefined, first: boolean, offset: number): { n: number; examples: Example[] } {
+function mergeUnique(v: Validator, key: never, plain: UniqueSeen | null | undefined, first: boolean, offset: number): { n: number; examples: Example[] } {
   const all = v.uniques.get(key);
   const examples: Example[] = [];
   let n = 0;
-  if (first) {
-    v.uniques.set(key, seen ?? null);
+  if (first || !all || !plain) {
+    v.uniques.set(key, first && plain ? UniqueSeen.revive(plain) : null);
     return { n, examples };
   }
-  if (!all || !seen) {
+  const seen = UniqueSeen.revive(plain);
+  // The duplicates (the first EXAMPLES by line kept), then the union if the limit allows it all.
+  const dup = (line: number, text: string) => {
+    n++;
+    if (examples.length === EXAMPLES && line + offset > examples[EXAMPLES - 1].line) return;
+    examples.push({ line: line + offset, value: show(text) });
+    examples.sort((a, b) => a.line - b.line);
+    if (examples.length > EXAMPLES) examples.pop();
+  };
+  const merged = mergeSorted(all.sorted!, seen.sorted!, (value) => {
+    const line = seen.nums.lineOf(value);
+    dup(line, seen.numberText(value, line));
+    return true;
+  })!;
+  for (const [text, line] of seen.strs) if (all.strs.has(text)) dup(line, text);
+  if (all.size + seen.size - n > UNIQUE_LIMIT) {
     v.uniques.set(key, null);
     return { n, examples };
   }
-  for (const [value, at] of seen) {
-    if (all.has(value)) {
-      if (n++ < EXAMPLES) examples.push({ line: lineOf(at) + offset, value: show(typeof at === 'number' ? String(value) : at[1]) });
-    } else if (all.size < UNIQUE_LIMIT) all.set(value, at);
-    else {
-      v.uniques.set(key, null);
-      break;
-    }
-  }
+  // (Lines and texts are read only from a later segment's own values, never from the whole file's.)
+  all.sorted = merged;
+  for (const [text, line] of seen.strs) if (!all.strs.has(text)) all.strs.set(text, line + offset);
   return { n, examples };
 }

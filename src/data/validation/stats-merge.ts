@@ -1,5 +1,6 @@
 import { CATEGORY_TRACK, ColumnStats, Kind, type KeyBudget } from './column-stats.js';
 import { QuantileSketch } from './quantile-sketch.js';
+import { KeySet } from './value-sets.js';
 
 /**
  * Column statistics of consecutive file segments merged in file order. A large file is always read
@@ -11,6 +12,7 @@ import { QuantileSketch } from './quantile-sketch.js';
 export function reviveStats(plain: ColumnStats, budget: KeyBudget): ColumnStats {
   const s = Object.assign(new ColumnStats(plain.name, budget), plain, { budget });
   s.sketch = QuantileSketch.revive(plain.sketch);
+  s.keys = plain.keys && KeySet.revive(plain.keys);
   if (s.keys) budget.left -= s.keys.size;
   return s;
 }
@@ -72,18 +74,16 @@ function mergeCategories(a: ColumnStats, b: ColumnStats): void {
   } else a.sketch.merge(b.sketch);
 }
 
-/** Candidate keys: the union while no value repeats across segments and the shared budget lasts. */
+/** Candidate keys: the union while no value repeats across segments and the shared budget holds them all. */
 function mergeKeys(a: ColumnStats, b: ColumnStats): void {
   a.duplicate = a.duplicate || b.duplicate;
   if (a.type === Kind.Float || a.type === Kind.Bool || a.duplicate || !b.keys) return a.dropKeys();
   const keys = a.keys;
   if (!keys) return;
-  for (const k of b.keys) {
-    if (keys.has(k)) {
-      a.duplicate = true;
-      return a.dropKeys();
-    }
-    if (a.budget.left-- <= 0) return a.dropKeys();
-    keys.add(k);
+  if (!keys.union(b.keys)) {
+    a.duplicate = true;
+    return a.dropKeys();
   }
+  a.budget.left -= b.keys.size;
+  if (a.budget.left < 0) a.dropKeys();
 }
