@@ -219,10 +219,11 @@ export class ColumnStats {
     }
   }
 
-  /** Done reading (a segment handed on to be merged): the per-value lookup aids go, the key numbers are sorted. */
+  /** Done reading (a segment handed on to be merged): the per-value lookup aids go, key numbers are sorted, held quantile values bucketed. */
   seal(): void {
     this.small = null;
     this.keys?.seal();
+    this.sketch.seal();
   }
 
   dropCats(): void {

@@ -63,10 +63,40 @@ class Store {
   }
 }
 
+/** Bucket counts for positive and negative values, and the count of zeros. */
+interface Buckets {
+  pos: Store;
+  neg: Store;
+  zeros: number;
+}
+
+const noBuckets = (): Buckets => ({ pos: new Store(), neg: new Store(), zeros: 0 });
+
+function bucketInto(s: Buckets, v: number, count: number): void {
+  const a = Math.abs(v);
+  // One path for both signs (a store picked, not a branch of its own: signs of measurements alternate unpredictably).
+  if (a > MIN_INDEXABLE) (v > 0 ? s.pos : s.neg).add(Math.ceil(Math.log(a) * INV_LN_GAMMA), count);
+  else s.zeros += count;
+}
+
+function addBuckets(to: Buckets, from: Buckets): void {
+  to.zeros += from.zeros;
+  for (const [a, b] of [
+    [to.pos, from.pos],
+    [to.neg, from.neg],
+  ])
+    for (let i = 0; i < b.counts.length; i++) if (b.counts[i] > 0) a.add(b.offset + i, b.counts[i]);
+}
+
+const reviveBuckets = (b: Buckets | null): Buckets | null =>
+  b && { pos: Object.assign(new Store(), b.pos), neg: Object.assign(new Store(), b.neg), zeros: b.zeros };
+
 export class QuantileSketch {
   private exact = new Float64Array(1024);
   private n = 0;
-  private sketch: { pos: Store; neg: Store; zeros: number } | null = null;
+  private sketch: Buckets | null = null;
+  /** A sealed exact sketch's values bucketed as well, on the thread that read them: what a merge whose total outgrows EXACT adds. */
+  private bucketed: Buckets | null = null;
 
   /** Values seen (NaN is never added). */
   get count(): number {
@@ -79,8 +109,8 @@ export class QuantileSketch {
   }
 
   add(v: number): void {
-    const n = this.n++;
     if (this.sketch === null) {
+      const n = this.n;
       if (n < EXACT) {
         if (n === this.exact.length) {
           const grown = new Float64Array(n * 2);
@@ -88,42 +118,61 @@ export class QuantileSketch {
           this.exact = grown;
         }
         this.exact[n] = v;
+        this.n = n + 1;
         return;
       }
-      this.sketch = { pos: new Store(), neg: new Store(), zeros: 0 };
-      for (let i = 0; i < n; i++) this.bucket(this.exact[i]);
+      this.toBuckets();
+    }
+    this.n++;
+    bucketInto(this.sketch!, v, 1);
+  }
+
+  /** The values as bucket counts from now on (the held values bucketed, unless sealing did it already). */
+  private toBuckets(): Buckets {
+    if (this.sketch === null) {
+      let s = this.bucketed;
+      if (s === null) {
+        s = noBuckets();
+        for (let i = 0; i < this.n; i++) bucketInto(s, this.exact[i], 1);
+      }
+      this.sketch = s;
+      this.bucketed = null;
       this.exact = new Float64Array(0);
     }
-    this.bucket(v);
+    return this.sketch;
+  }
+
+  /** Done reading (a file segment handed on to be merged): held values are bucketed here too, so the merge need not. */
+  seal(): void {
+    if (this.sketch !== null || this.n === 0 || this.bucketed !== null) return;
+    const s = noBuckets();
+    for (let i = 0; i < this.n; i++) bucketInto(s, this.exact[i], 1);
+    this.bucketed = s;
   }
 
   /** A sketch from its fields copied between threads (structured clone keeps the data, not the class). */
   static revive(plain: QuantileSketch): QuantileSketch {
     const s = Object.assign(new QuantileSketch(), plain);
-    const k = plain.sketch;
-    if (k) s.sketch = { pos: Object.assign(new Store(), k.pos), neg: Object.assign(new Store(), k.neg), zeros: k.zeros };
+    s.sketch = reviveBuckets(plain.sketch);
+    s.bucketed = reviveBuckets(plain.bucketed);
     return s;
   }
 
   /** Adds another sketch's values (a later segment of the same column): exact while the total fits, else bucket counts added. */
   merge(o: QuantileSketch): void {
-    if (o.sketch === null) {
+    if (o.sketch === null && this.sketch === null && this.n + o.n <= EXACT) {
+      // Still exact; the bucketed copy, if both have one, stays the values' own.
+      const both = this.bucketed !== null && o.bucketed !== null;
+      if (both) addBuckets(this.bucketed!, o.bucketed!);
+      else this.bucketed = null;
       for (let i = 0; i < o.n; i++) this.add(o.exact[i]);
       return;
     }
-    if (this.sketch === null) {
-      this.sketch = { pos: new Store(), neg: new Store(), zeros: 0 };
-      for (let i = 0; i < this.n; i++) this.bucket(this.exact[i]);
-      this.exact = new Float64Array(0);
-    }
-    const s = this.sketch;
+    const s = this.toBuckets();
+    const from = o.sketch ?? o.bucketed;
+    if (from) addBuckets(s, from);
+    else for (let i = 0; i < o.n; i++) bucketInto(s, o.exact[i], 1);
     this.n += o.n;
-    s.zeros += o.sketch.zeros;
-    for (const [to, from] of [
-      [s.pos, o.sketch.pos],
-      [s.neg, o.sketch.neg],
-    ])
-      for (let i = 0; i < from.counts.length; i++) if (from.counts[i] > 0) to.add(from.offset + i, from.counts[i]);
   }
 
   /** Adds a value `count` times (a category's count, when a column stops being counted by value). */
@@ -131,16 +180,8 @@ export class QuantileSketch {
     for (; count > 0 && this.sketch === null; count--) this.add(v);
     if (count > 0) {
       this.n += count;
-      this.bucket(v, count);
+      bucketInto(this.sketch!, v, count);
     }
-  }
-
-  private bucket(v: number, count = 1): void {
-    const s = this.sketch!;
-    const a = Math.abs(v);
-    // One path for both signs (a store picked, not a branch of its own: signs of measurements alternate unpredictably).
-    if (a > MIN_INDEXABLE) (v > 0 ? s.pos : s.neg).add(Math.ceil(Math.log(a) * INV_LN_GAMMA), count);
-    else s.zeros += count;
   }
 
   /** The q-quantiles (0 ≤ q ≤ 1) of the values seen; null when there are none. */

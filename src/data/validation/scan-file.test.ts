@@ -176,4 +176,33 @@ describe('QuantileSketch.merge', () => {
       expect(merged.quantiles(qs)).toEqual(one.quantiles(qs));
     }
   });
+
+  it('gives the same quantiles from sealed segments (their held values bucketed where they were read), exact or sketched', () => {
+    // Segment sizes around EXACT (65,536 values): totals that stay exact, cross it on the second merge, or start sketched.
+    for (const sizes of [
+      [20_000, 30_000, 10_000],
+      [40_000, 20_000, 30_000, 5],
+      [70_000, 1_000, 60_000],
+      [10, 70_000],
+    ]) {
+      const rand = mulberry32(sizes.length * 7 + sizes[0]);
+      const one = new QuantileSketch();
+      const parts = sizes.map((n) => {
+        const s = new QuantileSketch();
+        for (let i = 0; i < n; i++) {
+          const v = rand() < 0.05 ? 0 : (rand() - 0.4) * 10 ** Math.floor(rand() * 6);
+          s.add(v);
+          one.add(v);
+        }
+        s.seal();
+        return QuantileSketch.revive(structuredClone(s));
+      });
+      const merged = parts[0];
+      for (const p of parts.slice(1)) merged.merge(p);
+      const qs = [0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1];
+      expect(merged.count).toBe(one.count);
+      expect(merged.isExact, sizes.join(',')).toBe(one.isExact);
+      expect(merged.quantiles(qs), sizes.join(',')).toEqual(one.quantiles(qs));
+    }
+  });
 });

@@ -49,13 +49,18 @@ export function defaultThreads(): number {
   return Math.max(1, Math.min(os.availableParallelism(), MAX_DEFAULT_THREADS));
 }
 
-/** The segments' start offsets and the file size: a cut is just past a line end (never before a byte-order mark). */
+/**
+ * The segments' start offsets and the file size: a cut is just past a line end (never before a byte-order
+ * mark). Segments are `every` bytes until the last 4 × every, then a quarter of what is left (at least
+ * every / 4): threads taking segments in turn end within a short segment of each other.
+ */
 export function segmentCuts(file: string, size: number, every = SEGMENT_BYTES): number[] {
+  const step = (left: number) => Math.ceil(Math.max(every / 4, Math.min(every, left / 4)));
   const cuts = [0];
   const fd = fs.openSync(file, 'r');
   try {
     const buf = Buffer.alloc(64 * 1024);
-    for (let at = every; at < size;) {
+    for (let at = step(size); at < size;) {
       const n = fs.readSync(fd, buf, 0, buf.length, at);
       if (n === 0) break;
       const nl = buf.subarray(0, n).indexOf(10);
@@ -72,7 +77,7 @@ export function segmentCuts(file: string, size: number, every = SEGMENT_BYTES): 
         continue;
       }
       cuts.push(cut);
-      at = Math.max(cut, cuts.length * every);
+      at = cut + step(size - cut);
     }
   } finally {
     fs.closeSync(fd);
