@@ -2,7 +2,7 @@ import { KeyBudget, type ColumnStats } from './column-stats.js';
 import type { TableProfiler } from './profile.js';
 import { mergeStats, reviveStats } from './stats-merge.js';
 import { EXAMPLES, show, UNIQUE_LIMIT, type Example, type Validator } from './validate.js';
-import { mergeSorted, UniqueSeen } from './value-sets.js';
+import { SortedRun, UniqueSeen } from './value-sets.js';
 
 /**
  * What one segment of a file hands back (from a worker thread, as a structured clone): its rows, its
@@ -85,18 +85,21 @@ function mergeUnique(v: Validator, key: never, plain: UniqueSeen | null | undefi
     examples.sort((a, b) => a.line - b.line);
     if (examples.length > EXAMPLES) examples.pop();
   };
-  const merged = mergeSorted(all.sorted!, seen.sorted!, (value) => {
+  all.run ??= new SortedRun(all.sorted!);
+  all.sorted = null;
+  all.run.add(seen.sorted!, (value) => {
     const line = seen.nums.lineOf(value);
     dup(line, seen.numberText(value, line));
     return true;
-  })!;
+  });
+  const numberDups = n;
   for (const [text, line] of seen.strs) if (all.strs.has(text)) dup(line, text);
-  if (all.size + seen.size - n > UNIQUE_LIMIT) {
+  // The whole file's numbers are merged already; its texts would gain this segment's new ones.
+  if (all.size + seen.strs.size - (n - numberDups) > UNIQUE_LIMIT) {
     v.uniques.set(key, null);
     return { n, examples };
   }
   // (Lines and texts are read only from a later segment's own values, never from the whole file's.)
-  all.sorted = merged;
   for (const [text, line] of seen.strs) if (!all.strs.has(text)) all.strs.set(text, line + offset);
   return { n, examples };
 }

@@ -103,35 +103,70 @@ export class NumberSet {
 }
 
 /**
- * Sorted numbers a and b (each without repeats) as one sorted array without repeats, calling `dup` with
- * each number of b that a holds too; null, at the first such number, when `dup` returns false.
+ * Sorted numbers without repeats that later segments' sorted numbers are merged into, in place (from
+ * the back, into spare room that doubles): ids that rise through a file make each merge a copy of the
+ * new numbers only, and a million of them take a few allocations, not one per segment.
  */
-export function mergeSorted(a: Float64Array, b: Float64Array, dup: (v: number) => boolean): Float64Array | null {
-  const out = new Float64Array(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let k = 0;
-  while (i < a.length && j < b.length) {
-    const x = a[i];
-    const y = b[j];
-    if (x < y) out[k++] = a[i++];
-    else if (y < x) out[k++] = b[j++];
-    else {
-      if (!dup(y)) return null;
-      out[k++] = x;
-      i++;
-      j++;
-    }
+export class SortedRun {
+  values: Float64Array;
+  length: number;
+
+  /** A run of its own holding a copy of `sorted` (which may be shared with another set). */
+  constructor(sorted: Float64Array) {
+    this.values = new Float64Array(Math.max(1024, 2 * sorted.length));
+    this.values.set(sorted);
+    this.length = sorted.length;
   }
-  while (i < a.length) out[k++] = a[i++];
-  while (j < b.length) out[k++] = b[j++];
-  return k === out.length ? out : out.slice(0, k);
+
+  /**
+   * Merges the sorted numbers b in, calling `dup` with each number of b already here (highest first); false,
+   * leaving the run unusable, at the first one `dup` returns false for.
+   */
+  add(b: Float64Array, dup: (v: number) => boolean): boolean {
+    const m = this.length;
+    const n = b.length;
+    if (m + n > this.values.length) {
+      const grown = new Float64Array(Math.max(2 * this.values.length, m + n));
+      grown.set(this.values.subarray(0, m));
+      this.values = grown;
+    }
+    const a = this.values;
+    let i = m - 1;
+    let j = n - 1;
+    let k = m + n - 1;
+    while (j >= 0) {
+      const y = b[j];
+      if (i >= 0 && a[i] > y) a[k--] = a[i--];
+      else if (i >= 0 && a[i] === y) {
+        if (!dup(y)) return false;
+        a[k--] = a[i--];
+        j--;
+      } else {
+        a[k--] = y;
+        j--;
+      }
+    }
+    // Each number of b already here left a gap between a's untouched head and the merged tail.
+    const gap = k - i;
+    if (gap > 0) a.copyWithin(i + 1, k + 1, m + n);
+    this.length = m + n - gap;
+    return true;
+  }
+
+  /** The numbers (a view, valid until the next add). */
+  get numbers(): Float64Array {
+    return this.values.subarray(0, this.length);
+  }
 }
 
-/** A column's distinct values while it may be a key: numbers in a NumberSet while reading (sorted once sealed), text in a Set. */
+/**
+ * A column's distinct values while it may be a key: numbers in a NumberSet while reading, a sorted array
+ * once sealed (handed on), a SortedRun once later segments are merged in; text in a Set.
+ */
 export class KeySet {
   nums: NumberSet | null = new NumberSet(false);
   sorted: Float64Array | null = null;
+  run: SortedRun | null = null;
   strs = new Set<string>();
 
   static revive(plain: KeySet): KeySet {
@@ -141,7 +176,7 @@ export class KeySet {
   }
 
   get size(): number {
-    return (this.nums ? this.nums.size : this.sorted!.length) + this.strs.size;
+    return (this.nums ? this.nums.size : this.run ? this.run.length : this.sorted!.length) + this.strs.size;
   }
 
   /** Adds a value while reading; false when it was there already. */
@@ -157,12 +192,12 @@ export class KeySet {
     this.nums = null;
   }
 
-  /** Adds the values of a later segment (both sealed); false, adding nothing, when a value is in both. */
+  /** Adds the values of a later segment (both sealed); false, the set then unusable, when a value is in both. */
   union(o: KeySet): boolean {
     for (const s of o.strs) if (this.strs.has(s)) return false;
-    const merged = mergeSorted(this.sorted!, o.sorted!, () => false);
-    if (!merged) return false;
-    this.sorted = merged;
+    this.run ??= new SortedRun(this.sorted!);
+    this.sorted = null;
+    if (!this.run.add(o.sorted!, () => false)) return false;
     for (const s of o.strs) this.strs.add(s);
     return true;
   }
@@ -177,6 +212,8 @@ export class KeySet {
 export class UniqueSeen {
   nums = new NumberSet(true);
   sorted: Float64Array | null = null;
+  /** The numbers of every segment so far (the whole file's set, as segments are merged in). */
+  run: SortedRun | null = null;
   strs = new Map<string, number>();
   texts = new Map<number, string>();
 
@@ -187,7 +224,7 @@ export class UniqueSeen {
   }
 
   get size(): number {
-    return (this.sorted ? this.sorted.length : this.nums.size) + this.strs.size;
+    return (this.run ? this.run.length : this.sorted ? this.sorted.length : this.nums.size) + this.strs.size;
   }
 
   /** Its numbers as a sorted array too (given when another set holds the same numbers sorted). */
