@@ -6,7 +6,7 @@ import { checkHeader, checkWidth, CsvSyntaxError, csvRecords } from '../../core/
 import { invalid } from '../../core/errors.js';
 import { mulberry32 } from '../../core/random.js';
 import { badUtf8Line } from './byte-reader.js';
-import { ByteCells } from './cell-bytes.js';
+import { ByteCells, utcMs } from './cell-bytes.js';
 import { printsAsWritten } from './cell-checks.js';
 import { ColumnStats, KeyBudget } from './column-stats.js';
 import { TableProfiler } from './profile.js';
@@ -259,5 +259,13 @@ describe('byte cells', () => {
     const p2 = new TableProfiler(true);
     await readTable(file('report.csv'), p2);
     expect(JSON.stringify(p2.profile('f', 'csv'))).toBe(JSON.stringify(p1.profile('f', 'csv')));
+  });
+});
+
+describe('utcMs', () => {
+  it('is Date.UTC for every day 1 to 28 of every month of the years 1000 to 9999', () => {
+    let wrong = 0;
+    for (let y = 1000; y <= 9999; y++) for (let m = 1; m <= 12; m++) for (let d = 1; d <= 28; d++) if (utcMs(y, m, d) !== Date.UTC(y, m - 1, d)) wrong++;
+    expect(wrong).toBe(0);
   });
 });

@@ -26,6 +26,16 @@ class TextCache {
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 
+/** Date.UTC(y, m - 1, d) for a year from 1000, in integer steps (days from the civil date, H. Hinnant's algorithm): a quarter of its cost. */
+export function utcMs(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = (yy / 400) | 0;
+  const yoe = yy - era * 400;
+  const doy = (((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) | 0) + d - 1;
+  const doe = yoe * 365 + ((yoe / 4) | 0) - ((yoe / 100) | 0) + doy;
+  return (era * 146097 + doe - 719468) * 86_400_000;
+}
+
 export class ByteCells {
   private caches: TextCache[] = [];
 
@@ -63,14 +73,14 @@ export class ByteCells {
         }
       }
       if (int && n <= 16) {
-        const x = (st.num = c === 45 ? -val : val);
-        st.record(Kind.Int, x, n);
+        st.num = c === 45 ? -val : val;
+        st.recordNumber(Kind.Int, n);
         return Kind.Int;
       }
       if (numeric && plain && n <= 16 && point >= 0 && n - (signed ? 2 : 1) > 0) {
         const q = val / POW10[n - point - 1];
-        const x = (st.num = c === 45 ? -q : q);
-        st.record(Kind.Float, x, n);
+        st.num = c === 45 ? -q : q;
+        st.recordNumber(Kind.Float, n);
         return Kind.Float;
       }
       // YYYY-MM-DD with a day every month has: Date.parse's value, without the string.
@@ -80,8 +90,8 @@ export class ByteCells {
         const d = (b[s + 8] - 48) * 10 + (b[s + 9] - 48);
         if (isDigit(b[s + 1]) && isDigit(b[s + 2]) && isDigit(b[s + 3]) && isDigit(b[s + 5]) && isDigit(b[s + 6]) && isDigit(b[s + 8]) && isDigit(b[s + 9]))
           if (y >= 1000 && m >= 1 && m <= 12 && d >= 1 && d <= 28) {
-            const x = (st.num = Date.UTC(y, m - 1, d));
-            st.record(Kind.Date, x, n);
+            st.num = utcMs(y, m, d);
+            st.recordNumber(Kind.Date, n);
             return Kind.Date;
           }
       }
@@ -98,8 +108,11 @@ export class ByteCells {
       cache.hits++;
       v.remember(i, e.text);
       if (e.kind === Kind.Null) st.nulls++;
-      else if (e.kind === Kind.String) st.record(Kind.String, e.text, e.text.length);
-      else st.record(e.kind, (st.num = e.num), e.text.length);
+      else if (e.kind === Kind.String) st.recordText(e.text, e.text.length);
+      else {
+        st.num = e.num;
+        st.recordNumber(e.kind, e.text.length);
+      }
       return e.kind;
     }
     if (++cache.misses > 4096 && cache.misses > 4 * cache.hits) cache.on = false;

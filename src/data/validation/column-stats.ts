@@ -174,28 +174,34 @@ export class ColumnStats {
     return Kind.String;
   }
 
-  /** Records a classified non-null cell: its key (the text of a string, else `num`) and its length in UTF-16 units. */
+  /** Records a classified non-null cell: a number (Int, Float, Bool, Date: its value in `num`) or a string, of `len` UTF-16 units. */
   record(kind: Kind, key: string | number, len: number): void {
+    if (kind === Kind.String) this.recordText(key as string, len);
+    else this.recordNumber(kind, len);
+  }
+
+  /** Records a cell whose number is in `num`. (Numbers and text take separate paths, each with one type of key.) */
+  recordNumber(kind: Kind, len: number): void {
     this.count++;
-    const type = this.type;
-    if (type !== kind) this.widen(kind);
+    if (this.type !== kind) this.widen(kind);
+    const v = this.num;
     // Counted by value first: while a column has few distinct values, its quantiles come exactly from
     // the counts and the sketch is not fed (it is given the counts if the column outgrows them).
     const cats = this.cats;
-    if (cats) {
+    if (cats !== null) {
       const small = this.small;
-      const c = small !== null && (key as number) >>> 0 === key && key < SMALL ? small[key] : cats.get(key);
+      const indexed = small !== null && v >>> 0 === v && v < SMALL;
+      const c = indexed ? small[v] : cats.get(v);
       if (c === undefined) {
         if (cats.size === CATEGORY_TRACK) this.dropCats();
         else {
           const h = { n: 1 };
-          cats.set(key, h);
-          if (small !== null && (key as number) >>> 0 === key && key < SMALL) small[key] = h;
+          cats.set(v, h);
+          if (indexed) small[v] = h;
         }
       } else c.n++;
     }
-    if (this.numeric && kind !== Kind.String) {
-      const v = this.num;
+    if (this.numeric) {
       if (v < this.min) this.min = v;
       if (v > this.max) this.max = v;
       if (kind === Kind.Bool) this.trues += v;
@@ -211,12 +217,33 @@ export class ColumnStats {
     if (len < this.minLen) this.minLen = len;
     if (len > this.maxLen) this.maxLen = len;
     const keys = this.keys;
-    if (keys) {
-      if (!keys.add(key)) {
-        this.duplicate = true;
-        this.dropKeys();
-      } else if (this.budget.left-- <= 0) this.dropKeys();
+    if (keys !== null) this.keyAdded(keys.addNumber(v));
+  }
+
+  /** Records a cell of text. */
+  recordText(text: string, len: number): void {
+    this.count++;
+    if (this.type !== Kind.String) this.widen(Kind.String);
+    const cats = this.cats;
+    if (cats !== null) {
+      const c = cats.get(text);
+      if (c === undefined) {
+        if (cats.size === CATEGORY_TRACK) this.dropCats();
+        else cats.set(text, { n: 1 });
+      } else c.n++;
     }
+    if (len < this.minLen) this.minLen = len;
+    if (len > this.maxLen) this.maxLen = len;
+    const keys = this.keys;
+    if (keys !== null) this.keyAdded(keys.addText(text));
+  }
+
+  /** After a value went to the candidate-key set: a repeat ends it, and so does the shared budget. */
+  private keyAdded(isNew: boolean): void {
+    if (!isNew) {
+      this.duplicate = true;
+      this.dropKeys();
+    } else if (this.budget.left-- <= 0) this.dropKeys();
   }
 
   /** Done reading (a segment handed on to be merged): the per-value lookup aids go, key numbers are sorted, held quantile values bucketed. */

@@ -181,9 +181,16 @@ export class KeySet {
 
   /** Adds a value while reading; false when it was there already. */
   add(key: string | number): boolean {
-    if (typeof key === 'number') return this.nums!.add(key);
+    return typeof key === 'number' ? this.addNumber(key) : this.addText(key);
+  }
+
+  addNumber(v: number): boolean {
+    return this.nums!.add(v);
+  }
+
+  addText(s: string): boolean {
     const n = this.strs.size;
-    return this.strs.add(key).size !== n;
+    return this.strs.add(s).size !== n;
   }
 
   /** Its numbers as a sorted array, its table dropped: done reading, handed to the merge. */
