@@ -20,9 +20,9 @@ import { validateFile as validateWhole, Validator, type ValidationReport } from 
  */
 export const SEGMENT_BYTES = 8 * 1024 * 1024;
 /**
- * Most threads used by default. Each thread is a V8 heap of its own (~50-100 MB): validating a
- * 1,000,000-row file peaked at 318 MB with 2 threads and 499-516 MB with 4 (bench/results), over the
- * 500 MB target, so more threads are asked for with --threads.
+ * Most threads used by default (this one and a worker). Each worker is a V8 heap of its own (~50-100 MB):
+ * validating a 1,000,000-row file peaks near 230 MB with 2 threads (bench/RESULTS.md), and 4 threads
+ * came close to the 500 MB target, so more threads are asked for with --threads.
  */
 export const MAX_DEFAULT_THREADS = 2;
 
@@ -108,10 +108,16 @@ async function headerNames(file: string, format: TableFormat, end: number): Prom
 
 type Merge = (r: SegmentResult, first: boolean, offset: number) => void;
 
-/** Reads the segments (in workers when threads > 1) and merges them in order; false when a segment failed. */
+/**
+ * Reads the segments, this thread and threads - 1 workers taking them in turn, and merges them in file
+ * order as they arrive; false when a segment failed. A worker holds two jobs (one read, one queued), so
+ * it never waits on a merge; this thread merges the workers' results between the chunks of its own.
+ */
 async function scanSegments(jobs: SegmentJob[], threads: number, merge: Merge): Promise<boolean> {
   let offset = 0;
   let next = 0;
+  let claimed = 0;
+  let over = false;
   const done = new Map<number, SegmentResult>();
   const take = () => {
     for (let r = done.get(next); r; r = done.get(next)) {
@@ -121,48 +127,58 @@ async function scanSegments(jobs: SegmentJob[], threads: number, merge: Merge): 
       next++;
     }
   };
-  if (threads <= 1) {
-    for (let i = 0; i < jobs.length; i++) {
-      try {
-        done.set(i, await scanSegment(jobs[i]));
-      } catch {
-        return false;
-      }
-      take();
-    }
-    return true;
-  }
+  const helpers = Math.min(threads - 1, jobs.length - 1);
   const { Worker } = await import('node:worker_threads');
   const workers = Array.from(
-    { length: Math.min(threads, jobs.length) },
+    { length: Math.max(0, helpers) },
     () => new Worker(new URL('./segment-worker.js', import.meta.url), { resourceLimits: WORKER_LIMITS }),
   );
   try {
     return await new Promise<boolean>((resolve, reject) => {
-      let sent = 0;
+      const end = (ok: boolean, err?: unknown) => {
+        over = true;
+        if (err === undefined) resolve(ok);
+        else reject(err);
+      };
+      const arrived = (id: number, r: SegmentResult) => {
+        if (over) return;
+        done.set(id, r);
+        try {
+          take();
+        } catch (err) {
+          return end(false, err);
+        }
+        if (next === jobs.length) end(true);
+      };
       const send = (w: (typeof workers)[number]) => {
-        if (sent < jobs.length) w.postMessage({ id: sent, job: jobs[sent++] });
+        if (claimed < jobs.length && !over) w.postMessage({ id: claimed, job: jobs[claimed++] });
       };
       for (const w of workers) {
         w.on('message', (m: { id: number; result?: SegmentResult; error?: string }) => {
-          if (!m.result) return resolve(false);
-          // The worker's next job before merging this one's result: it holds one job in hand, so it never waits on the merge.
+          if (!m.result) return end(false);
           send(w);
-          done.set(m.id, m.result);
-          try {
-            take();
-          } catch (err) {
-            return reject(err);
-          }
-          if (next === jobs.length) return resolve(true);
+          arrived(m.id, m.result);
         });
         // A segment whose statistics outgrow a thread's heap (a file of long unique texts): read in one pass instead.
-        w.on('error', (err: Error & { code?: string }) => (err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? resolve(false) : reject(err)));
+        w.on('error', (err: Error & { code?: string }) => (err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? end(false) : end(false, err)));
       }
-      // Two jobs each to start: one to read, one queued.
+      // This thread's own segments, one at a time (the first while the workers start).
+      const own = async () => {
+        for (let id = claimed++; id < jobs.length && !over; id = claimed++) {
+          let r: SegmentResult;
+          try {
+            r = await scanSegment(jobs[id]);
+          } catch {
+            return end(false);
+          }
+          arrived(id, r);
+        }
+      };
+      own().catch((err: unknown) => end(false, err));
       for (let k = 0; k < 2; k++) for (const w of workers) send(w);
     });
   } finally {
+    over = true;
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }
