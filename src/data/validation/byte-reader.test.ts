@@ -235,6 +235,44 @@ describe('byte cells', () => {
     expect(b.quantiles([0.01, 0.5, 0.99])).toEqual(a.quantiles([0.01, 0.5, 0.99]));
   });
 
+  it('classify a date column (read through remembered values) as ColumnStats.addText does, however many dates it has', () => {
+    // Repeated dates (remembered and counted through their holders), then thousands of distinct ones
+    // (slots taken, the memory switched off), odd cells among them, and finally text that makes it a string column.
+    const rand = mulberry32(9);
+    const day = (k: number) => new Date(Date.UTC(2000, 0, 1) + k * 86_400_000).toISOString().slice(0, 10);
+    const odd = ['', 'NA', '2023-02-30', '2023-13-01', '2023-02-28 10:00', '2023-02-28T10:00:00Z', '20230228', '-1', '1e3', '2023-1-05'];
+    const texts = [
+      ...Array.from({ length: 5000 }, () => day(Math.floor(rand() * 300))),
+      ...Array.from({ length: 6000 }, (_, k) => (k % 97 === 0 ? odd[k % odd.length] : day(Math.floor(rand() * 9000)))),
+      ...Array.from({ length: 2000 }, () => day(Math.floor(rand() * 300))),
+      'not a date',
+      ...Array.from({ length: 500 }, () => day(Math.floor(rand() * 300))),
+    ];
+    const a = new ColumnStats('when', new KeyBudget());
+    const b = new ColumnStats('when', new KeyBudget());
+    const cells = new ByteCells();
+    const view = new RowView();
+    // (Maps and Sets print as {}: the counts by value compared as entries.)
+    const counts = (s: ColumnStats) => [...(s.cats ?? [])].map(([k, c]) => [k, c.n]);
+    texts.forEach((text, k) => {
+      const want = a.addText(text);
+      const bytes = Buffer.from(text);
+      view.offs[0] = 0;
+      view.offs[1] = bytes.length;
+      view.next(bytes, 1);
+      expect(cells.add(b, view, 0), text).toBe(want);
+      if (want !== 0 && want !== 5) expect(Object.is(b.num, a.num), text).toBe(true);
+      expect(view.text(0)).toBe(text);
+      if (k === 4999) {
+        expect(b.cats!.size).toBe(300);
+        expect(counts(b)).toEqual(counts(a));
+      }
+    });
+    expect(JSON.stringify({ ...b, sketch: null })).toBe(JSON.stringify({ ...a, sketch: null }));
+    expect(b.cats).toBeNull();
+    expect(b.quantiles([0.01, 0.5, 0.99])).toEqual(a.quantiles([0.01, 0.5, 0.99]));
+  });
+
   it('give the same profile and validation report as the text reader on a generated file', async () => {
     fs.writeFileSync(file('report.csv'), generate(20_000, 11, { quotes: true, crlf: true, blanks: true }));
     const schema: DataSchema = {

@@ -25,6 +25,11 @@ export function cellText(v: unknown): string {
   return typeof v === 'string' ? v : typeof v === 'boolean' ? (v ? 'True' : 'False') : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
 }
 
+/** A value's count in ColumnStats.cats (an object, so a value seen before costs one lookup). */
+export interface Holder {
+  n: number;
+}
+
 /** Shared budget of values held to find candidate keys (unique columns), so memory stays bounded with many columns. */
 export class KeyBudget {
   constructor(public left = 4_000_000) {}
@@ -56,9 +61,9 @@ export class ColumnStats {
   trues = 0;
   /** Counts by value: numbers by their value (1 and 1.0 are one category, as in pandas), text as written. */
   // Counts in holders, so a value seen before costs one lookup.
-  cats: Map<string | number, { n: number }> | null = new Map();
+  cats: Map<string | number, Holder> | null = new Map();
   /** The holders of `cats` for whole numbers 0 to SMALL-1, by value (dropped with cats, and when a segment is handed on). */
-  small: ({ n: number } | undefined)[] | null = new Array<{ n: number } | undefined>(SMALL);
+  small: (Holder | undefined)[] | null = new Array<Holder | undefined>(SMALL);
   keys: KeySet | null = new KeySet();
   duplicate = false;
   /** Numbers gathered so far are of a type the column no longer has (it became a string column). */
@@ -180,8 +185,11 @@ export class ColumnStats {
     else this.recordNumber(kind, len);
   }
 
-  /** Records a cell whose number is in `num`. (Numbers and text take separate paths, each with one type of key.) */
-  recordNumber(kind: Kind, len: number): void {
+  /**
+   * Records a cell whose number is in `num`. (Numbers and text take separate paths, each with one type of
+   * key.) `held` is the value's count holder in `cats` when the caller knows it (a cell seen before).
+   */
+  recordNumber(kind: Kind, len: number, held?: Holder): void {
     this.count++;
     if (this.type !== kind) this.widen(kind);
     const v = this.num;
@@ -191,7 +199,7 @@ export class ColumnStats {
     if (cats !== null) {
       const small = this.small;
       const indexed = small !== null && v >>> 0 === v && v < SMALL;
-      const c = indexed ? small[v] : cats.get(v);
+      const c = held ?? (indexed ? small[v] : cats.get(v));
       if (c === undefined) {
         if (cats.size === CATEGORY_TRACK) this.dropCats();
         else {
@@ -220,13 +228,13 @@ export class ColumnStats {
     if (keys !== null) this.keyAdded(keys.addNumber(v));
   }
 
-  /** Records a cell of text. */
-  recordText(text: string, len: number): void {
+  /** Records a cell of text (`held` as for recordNumber). */
+  recordText(text: string, len: number, held?: Holder): void {
     this.count++;
     if (this.type !== Kind.String) this.widen(Kind.String);
     const cats = this.cats;
     if (cats !== null) {
-      const c = cats.get(text);
+      const c = held ?? cats.get(text);
       if (c === undefined) {
         if (cats.size === CATEGORY_TRACK) this.dropCats();
         else cats.set(text, { n: 1 });
