@@ -76,11 +76,17 @@ export function compileRowExpr(e: RowExpr, cell: (name: string) => () => Value):
     switch (x.k) {
       case 'or': {
         const fs = x.items.map(build);
-        return () => fs.some((f) => f());
+        return () => {
+          for (let i = 0; i < fs.length; i++) if (fs[i]()) return true;
+          return false;
+        };
       }
       case 'and': {
         const fs = x.items.map(build);
-        return () => fs.every((f) => f());
+        return () => {
+          for (let i = 0; i < fs.length; i++) if (!fs[i]()) return false;
+          return true;
+        };
       }
       case 'not': {
         const f = build(x.e);
