@@ -88,6 +88,13 @@ function addBuckets(to: Buckets, from: Buckets): void {
     for (let i = 0; i < b.counts.length; i++) if (b.counts[i] > 0) a.add(b.offset + i, b.counts[i]);
 }
 
+/** The bucket counts of the first n values. */
+function bucketsOf(values: Float64Array, n: number): Buckets {
+  const s = noBuckets();
+  for (let i = 0; i < n; i++) bucketInto(s, values[i], 1);
+  return s;
+}
+
 const reviveBuckets = (b: Buckets | null): Buckets | null =>
   b && { pos: Object.assign(new Store(), b.pos), neg: Object.assign(new Store(), b.neg), zeros: b.zeros };
 
@@ -130,12 +137,7 @@ export class QuantileSketch {
   /** The values as bucket counts from now on (the held values bucketed, unless sealing did it already). */
   private toBuckets(): Buckets {
     if (this.sketch === null) {
-      let s = this.bucketed;
-      if (s === null) {
-        s = noBuckets();
-        for (let i = 0; i < this.n; i++) bucketInto(s, this.exact[i], 1);
-      }
-      this.sketch = s;
+      this.sketch = this.bucketed ?? bucketsOf(this.exact, this.n);
       this.bucketed = null;
       this.exact = new Float64Array(0);
     }
@@ -144,10 +146,7 @@ export class QuantileSketch {
 
   /** Done reading (a file segment handed on to be merged): held values are bucketed here too, so the merge need not. */
   seal(): void {
-    if (this.sketch !== null || this.n === 0 || this.bucketed !== null) return;
-    const s = noBuckets();
-    for (let i = 0; i < this.n; i++) bucketInto(s, this.exact[i], 1);
-    this.bucketed = s;
+    if (this.sketch === null && this.n > 0 && this.bucketed === null) this.bucketed = bucketsOf(this.exact, this.n);
   }
 
   /** A sketch from its fields copied between threads (structured clone keeps the data, not the class). */

@@ -128,11 +128,10 @@ async function scanSegments(jobs: SegmentJob[], threads: number, merge: Merge): 
     }
   };
   const helpers = Math.min(threads - 1, jobs.length - 1);
-  const { Worker } = await import('node:worker_threads');
-  const workers = Array.from(
-    { length: Math.max(0, helpers) },
-    () => new Worker(new URL('./segment-worker.js', import.meta.url), { resourceLimits: WORKER_LIMITS }),
-  );
+  const { Worker } = helpers > 0 ? await import('node:worker_threads') : { Worker: null };
+  const workers = Worker
+    ? Array.from({ length: helpers }, () => new Worker(new URL('./segment-worker.js', import.meta.url), { resourceLimits: WORKER_LIMITS }))
+    : [];
   try {
     return await new Promise<boolean>((resolve, reject) => {
       const end = (ok: boolean, err?: unknown) => {

@@ -33,7 +33,7 @@ export class NumberSet {
   lines: Float64Array | null;
   size = 0;
 
-  constructor(withLines: boolean, capacity = 1024) {
+  constructor(withLines: boolean, capacity = 16) {
     this.keys = new Float64Array(capacity);
     this.state = new Uint8Array(capacity);
     this.lines = withLines ? new Float64Array(capacity) : null;
