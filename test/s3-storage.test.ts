@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, mlx, mlxJson, mlxSpawn, tempProject } from './helpers/cli.js';
+import { expectError, mlx, mlxJson, mlxSpawn, tempProjects } from './helpers/cli.js';
 import { bucketKeys, s3Client, startS3, type TestS3 } from './helpers/s3.js';
 import { sha256 } from './helpers/models.js';
 import { tabularBytes, tabularRows } from './helpers/serving-fixtures.js';
@@ -13,12 +13,7 @@ import { startTrackingServer, stopTrackingServers } from './helpers/tracking-ser
 
 let s3: TestS3;
 let client: S3Client;
-const dirs: string[] = [];
-const project = () => {
-  const d = tempProject('mlx-s3-e2e-');
-  dirs.push(d);
-  return d;
-};
+const { project, removeAll } = tempProjects('mlx-s3-e2e-');
 
 beforeAll(async () => {
   s3 = await startS3(['mlx']);
@@ -28,7 +23,7 @@ afterAll(async () => {
   await stopTrackingServers();
   client?.destroy();
   await s3?.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  removeAll();
 });
 
 /** Every key in the bucket under prefix. */

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, mlx, mlxJson, tempProject } from './helpers/cli.js';
+import { expectError, mlx, mlxJson, tempProjects } from './helpers/cli.js';
 import { killServer, startTrackingServer, stopServers, type TrackingServer } from './helpers/mlx-server.js';
 import { rawRequest } from './helpers/raw-http.js';
 import { bucketKeys, s3Client, startS3, type TestS3 } from './helpers/s3.js';
@@ -15,12 +15,7 @@ import { tabularBytes, tabularRows } from './helpers/serving-fixtures.js';
 const T = 90_000;
 let s3: TestS3;
 let client: S3Client;
-const dirs: string[] = [];
-const project = () => {
-  const d = tempProject('mlx-mlflow-flags-');
-  dirs.push(d);
-  return d;
-};
+const { project, removeAll } = tempProjects('mlx-mlflow-flags-');
 
 beforeAll(async () => {
   s3 = await startS3(['mlx']);
@@ -30,7 +25,7 @@ afterAll(async () => {
   await stopServers();
   client?.destroy();
   await s3?.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  removeAll();
 });
 
 /** Every key in the bucket under prefix. */

@@ -5,20 +5,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectError, mlx, mlxJson, tempProject } from './helpers/cli.js';
+import { expectError, mlx, mlxJson, tempProjects } from './helpers/cli.js';
 import { startTrackingServer, stopServers } from './helpers/mlx-server.js';
 
 const T = 90_000;
-const dirs: string[] = [];
-const project = () => {
-  const d = tempProject('mlx-store-uris-');
-  dirs.push(d);
-  return d;
-};
+const { project, removeAll } = tempProjects('mlx-store-uris-');
 
 afterAll(async () => {
   await stopServers();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  removeAll();
 });
 
 /** Every file under dir, relative, sorted ([] when dir does not exist). */

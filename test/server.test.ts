@@ -4,22 +4,17 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempProject } from './helpers/cli.js';
+import { tempProjects } from './helpers/cli.js';
 import { call, startTrackingServer, stopServers, type TrackingServer } from './helpers/mlx-server.js';
 
 const T = 60_000;
 const TOKEN = 'e2e-token-0123456789abcdef';
 const API = '/api/2.0/mlflow';
-const dirs: string[] = [];
-const project = () => {
-  const d = tempProject('mlx-server-e2e-');
-  dirs.push(d);
-  return d;
-};
+const { project, removeAll } = tempProjects('mlx-server-e2e-');
 
 afterAll(async () => {
   await stopServers();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  removeAll();
 });
 
 describe('startup', () => {

@@ -18,6 +18,21 @@ export function tempProject(prefix = 'mlx-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** Temporary projects made on demand and removed together (in afterAll). */
+export function tempProjects(prefix: string): { project: () => string; removeAll: () => void } {
+  const dirs: string[] = [];
+  return {
+    project: () => {
+      const d = tempProject(prefix);
+      dirs.push(d);
+      return d;
+    },
+    removeAll: () => {
+      for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Environment for a spawned mlx: no inherited run, no colors, a fixed user. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', MLX_USER: 'tester' };
