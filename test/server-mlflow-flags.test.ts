@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, mlx, mlxJson, tempProjects } from './helpers/cli.js';
+import { expectError, filesUnder, mlx, mlxJson, runsOf, tempProjects } from './helpers/cli.js';
 import { killServer, startTrackingServer, stopServers, type TrackingServer } from './helpers/mlx-server.js';
 import { rawRequest } from './helpers/raw-http.js';
 import { bucketKeys, s3Client, startS3, type TestS3 } from './helpers/s3.js';
@@ -30,16 +30,6 @@ afterAll(async () => {
 
 /** Every key in the bucket under prefix. */
 const keys = (prefix: string) => bucketKeys(client, 'mlx', prefix);
-
-/** Every file under dir, relative, sorted ([] when dir does not exist). */
-function files(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
-}
-
-type Run = { run_id: string; artifact_uri: string; experiment_id: string };
-const runsOf = (dir: string, env: Record<string, string>, experiment: string) =>
-  mlxJson<{ runs: Run[] }>(dir, ['runs', 'list', '--experiment', experiment], { env }).runs;
 
 const NO_SERVE =
   /^Endpoint: \/api\/2\.0\/mlflow-artifacts\/artifacts(\/<path:artifact_path>)? disabled due to the mlflow server running with `--no-serve-artifacts`\. To enable artifacts server functionality, run `mlflow server` with `--serve-artifacts`$/;
@@ -71,7 +61,7 @@ describe('--no-serve-artifacts: clients write to the experiments’ location dir
       const [def] = runsOf(dir, env, 'Default');
       expect(def.artifact_uri).toBe(`s3://mlx/direct/0/${def.run_id}/artifacts`);
       expect(await keys(`direct/0/${def.run_id}/`)).toEqual([`direct/0/${def.run_id}/artifacts/logs/output.txt`]);
-      expect(files(path.join(store, 'artifacts')).filter((f) => !f.startsWith('.mlx-tmp'))).toEqual([]);
+      expect(filesUnder(path.join(store, 'artifacts')).filter((f) => !f.startsWith('.mlx-tmp'))).toEqual([]);
 
       // The proxy: MLflow's refusal, word for word, for listing, download, upload and delete.
       const list = await rawRequest(server.base, '/api/2.0/mlflow-artifacts/artifacts?path=1');
@@ -85,7 +75,7 @@ describe('--no-serve-artifacts: clients write to the experiments’ location dir
         expect(res.status, method).toBe(503);
         expect(res.text).toMatch(NO_SERVE);
       }
-      expect(files(path.join(store, 'artifacts')).filter((f) => !f.startsWith('.mlx-tmp'))).toEqual([]);
+      expect(filesUnder(path.join(store, 'artifacts')).filter((f) => !f.startsWith('.mlx-tmp'))).toEqual([]);
     },
     T,
   );
@@ -129,7 +119,7 @@ describe('--no-serve-artifacts: clients write to the experiments’ location dir
         '(503): Endpoint: /api/2.0/mlflow-artifacts/artifacts/<path:artifact_path> disabled due to the mlflow server running with `--no-serve-artifacts`',
       );
       expect(line).not.toContain('is MLX_TRACKING_URI an mlx or MLflow server');
-      expect(files(path.join(store, 'artifacts')).filter((f) => !f.startsWith('.mlx-tmp'))).toEqual([]);
+      expect(filesUnder(path.join(store, 'artifacts')).filter((f) => !f.startsWith('.mlx-tmp'))).toEqual([]);
     },
     T,
   );

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectError, mlx, mlxJson, tempProjects } from './helpers/cli.js';
+import { expectError, filesUnder, mlx, runsOf, tempProjects } from './helpers/cli.js';
 import { startTrackingServer, stopServers } from './helpers/mlx-server.js';
 
 const T = 90_000;
@@ -15,16 +15,6 @@ afterAll(async () => {
   await stopServers();
   removeAll();
 });
-
-/** Every file under dir, relative, sorted ([] when dir does not exist). */
-function files(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
-}
-
-type Run = { run_id: string; artifact_uri: string; experiment_id: string };
-const runsOf = (dir: string, env: Record<string, string>, experiment: string) =>
-  mlxJson<{ runs: Run[] }>(dir, ['runs', 'list', '--experiment', experiment], { env }).runs;
 
 describe('sqlite:/// and file: store URIs', () => {
   it(
@@ -36,7 +26,7 @@ describe('sqlite:/// and file: store URIs', () => {
       expect(mlx(dir, ['run', '--experiment', 'e', '--', process.execPath, '-e', 'console.log(1)'], { env }).code).toBe(0);
       const [run] = runsOf(dir, env, 'e');
       expect(fs.existsSync(path.join(dir, 'mlflow/mlx.db'))).toBe(true);
-      expect(files(path.join(dir, 'mlflow/artifacts'))).toContain(path.join(run.experiment_id, run.run_id, 'artifacts/logs/output.txt'));
+      expect(filesUnder(path.join(dir, 'mlflow/artifacts'))).toContain(path.join(run.experiment_id, run.run_id, 'artifacts/logs/output.txt'));
       // The same store through the CLI, spelled both ways.
       expect(runsOf(dir, { MLX_TRACKING_URI: `sqlite:///${path.join(dir, 'mlflow/mlx.db')}` }, 'e')[0].run_id).toBe(run.run_id);
       expect(runsOf(dir, { MLX_TRACKING_URI: 'sqlite:///mlflow/mlx.db' }, 'e')[0].run_id).toBe(run.run_id);

@@ -84,3 +84,15 @@ export function expectError(r: CliResult, code: number, ...mentions: (string | R
   expect(r.code, `exit code (stderr: ${r.stderr})`).toBe(code);
   return lines[0];
 }
+
+/** Every file under dir, relative, sorted ([] when dir does not exist). */
+export function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+}
+
+export type ListedRun = { run_id: string; artifact_uri: string; experiment_id: string };
+
+/** `mlx runs list --experiment NAME --json`'s runs. */
+export const runsOf = (dir: string, env: Record<string, string>, experiment: string) =>
+  mlxJson<{ runs: ListedRun[] }>(dir, ['runs', 'list', '--experiment', experiment], { env }).runs;
