@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { expectError, mlx, mlxJson, tempProject } from './helpers/cli.js';
+import { storeRows } from './helpers/store-rows.js';
 import { SCHEMA_VERSION } from '../src/store/sqlite/migrations.js';
 
 const T = 60_000;
@@ -38,21 +39,15 @@ function listFiles(root: string): string[] {
   return (fs.readdirSync(root, { recursive: true }) as string[]).map(String).sort();
 }
 
-/** Everything a user can see of the store: all runs (with artifacts), experiments, metric points. */
-function snapshot(dir: string, run: string) {
-  return {
-    show: mlxJson(dir, ['runs', 'show', run]),
-    runs: mlxJson(dir, ['runs', 'list', '--view', 'all']),
-    experiments: mlxJson(dir, ['experiments', 'list', '--view', 'all']),
-    points: metricCount(dir),
-    files: listFiles(path.join(dir, '.mlx', 'artifacts')),
-  };
+/** Everything a refused command could have changed: every row of the store, the artifact files. */
+function snapshot(dir: string) {
+  return { rows: storeRows(dir), files: listFiles(path.join(dir, '.mlx', 'artifacts')) };
 }
 
 /** Runs a bad command against a fresh store and checks the error and that nothing changed. */
 function refused(args: string[], code: number, mentions: (string | RegExp)[], opts: { env?: Record<string, string> } = {}) {
   const { dir, run } = project();
-  const before = snapshot(dir, run);
+  const before = snapshot(dir);
   const line = expectError(
     mlx(
       dir,
@@ -62,7 +57,7 @@ function refused(args: string[], code: number, mentions: (string | RegExp)[], op
     code,
     ...mentions.map((m) => (m === 'RUN' ? run : m)),
   );
-  expect(snapshot(dir, run)).toEqual(before);
+  expect(snapshot(dir)).toEqual(before);
   return { dir, run, line };
 }
 
@@ -101,10 +96,10 @@ describe('run ids', () => {
         ).run(id, `twin-${tail[0]}`, Date.now(), `artifacts/0/${id}/artifacts`);
       }
       db.close();
-      const before = snapshot(dir, run);
+      const before = snapshot(dir);
       expectError(mlx(dir, ['runs', 'show', 'abcdef']), 1, '"abcdef"', /ambiguous/);
       expectError(mlx(dir, ['log', 'metric', 'loss', '1', '--run', 'abcdef']), 1, '"abcdef"', /ambiguous/);
-      expect(snapshot(dir, run)).toEqual(before);
+      expect(snapshot(dir)).toEqual(before);
       // One more character makes it unique.
       expect(mlxJson(dir, ['runs', 'show', 'abcdef1']).run_id).toBe(`abcdef${'1'.repeat(26)}`);
     },
@@ -139,7 +134,7 @@ describe('run ids', () => {
     () => {
       const { dir, run } = project();
       expect(mlx(dir, ['runs', 'delete', run]).code).toBe(0);
-      const before = snapshot(dir, run);
+      const before = snapshot(dir);
       fs.writeFileSync(path.join(dir, 'ok.jsonl'), '{"type":"metric","key":"loss","value":1}\n');
       fs.writeFileSync(path.join(dir, 'f.txt'), 'x');
       expectError(mlx(dir, ['log', 'metric', 'loss', '1', '--run', run]), 1, run, /deleted/);
@@ -147,7 +142,7 @@ describe('run ids', () => {
       expectError(mlx(dir, ['log', 'tag', 'new', '1', '--run', run]), 1, run, /deleted/);
       expectError(mlx(dir, ['log', 'artifact', 'f.txt', '--run', run]), 1, run, /deleted/);
       const batch = expectError(mlx(dir, ['log', 'batch', 'ok.jsonl', '--run', run]), 1, run, /deleted/);
-      expect(snapshot(dir, run)).toEqual(before);
+      expect(snapshot(dir)).toEqual(before);
       expect(batch, 'no line of the file is at fault').not.toMatch(/line 0/);
     },
     T,
@@ -209,10 +204,10 @@ describe('values and keys', () => {
       const same = mlx(dir, ['log', 'param', 'lr', '0.1', '--run', run]);
       expect(same.code, same.stderr).toBe(0);
       expect(same.stderr).toBe('');
-      const before = snapshot(dir, run);
+      const before = snapshot(dir);
       expectError(mlx(dir, ['log', 'param', 'lr', '0.2', '--run', run]), 1, '"lr"', '"0.1"', '"0.2"');
-      expect(snapshot(dir, run)).toEqual(before);
-      expect(before.show.params).toEqual({ lr: '0.1' });
+      expect(snapshot(dir)).toEqual(before);
+      expect(mlxJson(dir, ['runs', 'show', run]).params).toEqual({ lr: '0.1' });
     },
     T,
   );
@@ -233,11 +228,11 @@ describe('artifacts', () => {
       const { dir, run } = project();
       fs.writeFileSync(path.join(dir, 'f.txt'), 'payload');
       const abs = path.join(dir, 'abs-target');
-      const before = snapshot(dir, run);
+      const before = snapshot(dir);
       const storeFiles = listFiles(path.join(dir, '.mlx'));
       expectError(mlx(dir, ['log', 'artifact', 'f.txt', '--artifact-path', '../x', '--run', run]), 1, '"../x"');
       expectError(mlx(dir, ['log', 'artifact', 'f.txt', '--artifact-path', abs, '--run', run]), 1, JSON.stringify(abs));
-      expect(snapshot(dir, run)).toEqual(before);
+      expect(snapshot(dir)).toEqual(before);
       expect(listFiles(path.join(dir, '.mlx'))).toEqual(storeFiles);
       expect(fs.existsSync(abs)).toBe(false);
     },
@@ -250,11 +245,11 @@ describe('search and experiments', () => {
     'filter syntax error names the position and the token',
     () => {
       const { dir, run } = project();
-      const before = snapshot(dir, run);
+      const before = snapshot(dir);
       expectError(mlx(dir, ['runs', 'list', '--filter', 'metrics.loss >> 1']), 1, /position \d+/, '">"');
       expectError(mlx(dir, ['runs', 'list', '--filter', "params.lr = 'a' AND AND"]), 1, /position \d+/, /AND/);
       expectError(mlx(dir, ['runs', 'list', '--filter', 'metrics.loss > 1 )']), 1, /position \d+/, '")"');
-      expect(snapshot(dir, run)).toEqual(before);
+      expect(snapshot(dir)).toEqual(before);
     },
     T,
   );
@@ -305,7 +300,7 @@ describe('store files', () => {
     'a database with a newer schema is refused, saying it is newer',
     () => {
       const { dir, run } = project();
-      const before = snapshot(dir, run);
+      const before = snapshot(dir);
       const db = new Database(dbFile(dir));
       db.pragma('user_version = 999');
       db.close();
@@ -320,7 +315,7 @@ describe('store files', () => {
       expect(check.pragma('user_version', { simple: true })).toBe(999);
       check.pragma(`user_version = ${SCHEMA_VERSION}`);
       check.close();
-      expect(snapshot(dir, run)).toEqual(before);
+      expect(snapshot(dir)).toEqual(before);
     },
     T,
   );
@@ -335,9 +330,9 @@ describe('batch files', () => {
       const { dir, run } = project();
       const lines = [line('a', 1), line('a', 2), '{"type":"metric","key":"a",value:3}', line('a', 4), line('a', 5)];
       fs.writeFileSync(path.join(dir, 'bad.jsonl'), `${lines.join('\n')}\n`);
-      const before = snapshot(dir, run);
+      const before = snapshot(dir);
       expectError(mlx(dir, ['log', 'batch', 'bad.jsonl', '--run', run]), 1, /line 3\b/, 'bad.jsonl');
-      expect(snapshot(dir, run)).toEqual(before);
+      expect(snapshot(dir)).toEqual(before);
       expect(metricCount(dir)).toBe(1);
     },
     T,
@@ -350,10 +345,10 @@ describe('batch files', () => {
       const lines = [line('a', 1), JSON.stringify({ type: 'param', key: 'p', value: 'x' }), line('a', 3), line('a$b', 4), line('a', 5)];
       const text = `${lines.join('\n')}\n`;
       fs.writeFileSync(path.join(dir, 'badkey.jsonl'), text);
-      const before = snapshot(dir, run);
+      const before = snapshot(dir);
       expectError(mlx(dir, ['log', 'batch', 'badkey.jsonl', '--run', run]), 1, /line 4\b/, '"a$b"');
       expectError(mlx(dir, ['log', 'batch', '-', '--run', run], { input: text }), 1, /line 4\b/, '"a$b"');
-      expect(snapshot(dir, run)).toEqual(before);
+      expect(snapshot(dir)).toEqual(before);
       expect(metricCount(dir)).toBe(1);
     },
     T,

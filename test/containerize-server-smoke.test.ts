@@ -3,7 +3,8 @@
 // temporary folder), then run as the Kubernetes manifests run it: the initContainer's `mlx db upgrade`
 // on a fresh PostgreSQL database, and two replicas of ENTRYPOINT + CMD sharing that database and one
 // artifacts folder. What one replica records, the other serves. Left out: the apt-get line (this
-// machine has python3, make and g++) and the mkdir of the artifacts folder (made here, inside the
+// machine has python3, make and g++; better-sqlite3 gets this checkout's binary as its prebuild, as
+// the image gets one from GitHub) and the mkdir of the artifacts folder (made here, inside the
 // image's folder). Without PostgreSQL, the replicas share a SQLite store folder instead.
 // It takes 60-100 s (the npm install, a PostgreSQL cluster): a slow e2e, as its name says, run by
 // `npm test` like the model image's smoke test.
@@ -14,7 +15,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempProject } from './helpers/cli.js';
 import { freePort, waitUntil } from './helpers/net.js';
-import { cleanHostEnv, copiesIgnored, emulateBuild, hostPath, inRoot, which, type Stage } from './helpers/dockerfile.js';
+import { cleanHostEnv, copiesIgnored, emulateBuild, hostPath, inRoot, npmInstallEnv, which, type Stage } from './helpers/dockerfile.js';
 import { ok } from './helpers/models.js';
 import { postgresForTests } from './helpers/postgres.js';
 
@@ -58,7 +59,7 @@ describe('slow e2e: the tracking server image, built without Docker, as two repl
       const basePath = `${path.dirname(process.execPath)}:${process.env.PATH}`;
       const stages = emulateBuild(dockerfile, ctx, root, {
         skipRun: /^(apt-get |mkdir -p \/var\/lib\/mlx)/,
-        runEnv: { npm_config_prefer_offline: 'true' },
+        runEnv: npmInstallEnv(),
         basePath,
       });
       const image = stages[1];

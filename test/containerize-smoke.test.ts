@@ -1,17 +1,18 @@
-// Slow (a real `npm install` of the packed mlx, which may compile better-sqlite3): the image of
+// Slow (a real `npm install` of the packed mlx): the image of
 // `mlx containerize`, built without Docker. The generated Dockerfile's own instructions are carried
 // out in a temporary folder (test/helpers/dockerfile.ts): the same npm install of the packed tarball,
 // the same COPY of node_modules and the model into the runtime stage, the same ENTRYPOINT + CMD
 // command line with the model path the image uses. Then /health, /ready, a real prediction, the
 // HEALTHCHECK command and a clean SIGTERM. Only the apt-get line is left out (this machine has
-// python3, make and g++); npm is told to prefer its cache.
+// python3, make and g++); npm is told to prefer its cache, and better-sqlite3 gets this checkout's
+// binary as its prebuild, as the image gets one from GitHub (npmInstallEnv in test/helpers/dockerfile.ts).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempProject } from './helpers/cli.js';
 import { freePort, waitUntil } from './helpers/net.js';
-import { cleanHostEnv, copiesIgnored, emulateBuild, hostPath, inRoot, which } from './helpers/dockerfile.js';
+import { cleanHostEnv, copiesIgnored, emulateBuild, hostPath, inRoot, npmInstallEnv, which } from './helpers/dockerfile.js';
 import { ok } from './helpers/models.js';
 import { servingProject } from './helpers/serve.js';
 import { IMAGE_LABELS, encodedImage, imageForm, json } from './helpers/serving-fixtures.js';
@@ -37,7 +38,7 @@ describe('slow e2e: the containerized model, built and started without Docker', 
       expect(copiesIgnored(ctx, dockerfile), 'the context has what the Dockerfile copies').toEqual([]);
 
       const basePath = `${path.dirname(process.execPath)}:${process.env.PATH}`;
-      const stages = emulateBuild(dockerfile, ctx, root, { skipRun: /^apt-get /, runEnv: { npm_config_prefer_offline: 'true' }, basePath });
+      const stages = emulateBuild(dockerfile, ctx, root, { skipRun: /^apt-get /, runEnv: npmInstallEnv(), basePath });
       expect(stages).toHaveLength(2);
       const [build, image] = stages;
       expect(build.ran).toEqual(['npm install --omit=dev --no-audit --no-fund']);

@@ -364,5 +364,5 @@ function refusedFresh(args: string[], files: Record<string, Uint8Array | string>
   expectError(mlx(dir, args), 1, ...mentions);
   // Soft, so one run lists every command that leaves a store behind.
   expect.soft(fs.existsSync(path.join(dir, '.mlx')), `.mlx created by refused: mlx ${args.join(' ')}`).toBe(false);
-  expect(registrySnapshot(dir).list).toEqual([]);
+  expect(registrySnapshot(dir).rows?.registered_models ?? [], 'nothing registered').toEqual([]);
 }

@@ -35,6 +35,7 @@ export interface S3ObjectInfo {
   etag: string;
   /** The sha256 mlx recorded when it uploaded the object; null for objects other tools wrote. */
   sha256: string | null;
+  modified?: Date;
 }
 
 /**
@@ -170,7 +171,7 @@ export class S3ArtifactRepository implements ArtifactRepository {
   async info(rel: string): Promise<S3ObjectInfo> {
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(rel) }));
-      return { size: Number(head.ContentLength ?? 0), etag: head.ETag ?? '', sha256: head.Metadata?.[SHA256_METADATA] ?? null };
+      return { size: Number(head.ContentLength ?? 0), etag: head.ETag ?? '', sha256: head.Metadata?.[SHA256_METADATA] ?? null, modified: head.LastModified };
     } catch (err) {
       throw this.fail(err, rel);
     }
@@ -193,16 +194,20 @@ export class S3ArtifactRepository implements ArtifactRepository {
 
   /**
    * Opens one object for streaming (the tracking server's proxy sends it on as it arrives). The
-   * bytes are checked against the recorded sha256 as they pass: a mismatch ends the stream with an
-   * error, so a client never receives a damaged object as complete.
+   * bytes of a whole object are checked against the recorded sha256 as they pass: a mismatch ends
+   * the stream with an error, so a client never receives a damaged object as complete. A byte range
+   * (start and end included) cannot be checked; `ifMatch` (an ETag from info()) makes S3 refuse an
+   * object replaced since.
    */
-  async openRead(rel: string): Promise<{ body: Readable; size: number }> {
+  async openRead(rel: string, opts: { range?: { start: number; end: number }; ifMatch?: string } = {}): Promise<{ body: Readable; size: number }> {
     let res;
     try {
-      res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(rel) }));
+      const range = opts.range ? `bytes=${opts.range.start}-${opts.range.end}` : undefined;
+      res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(rel), Range: range, IfMatch: opts.ifMatch }));
     } catch (err) {
       throw this.fail(err, rel);
     }
+    if (opts.range) return { body: res.Body as Readable, size: Number(res.ContentLength ?? 0) };
     const expected = res.Metadata?.[SHA256_METADATA] ?? null;
     const size = Number(res.ContentLength ?? 0);
     const sha = createHash('sha256');

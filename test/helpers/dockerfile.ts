@@ -4,7 +4,9 @@
 // What it proves: the context holds everything the Dockerfile copies, and its commands work.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { ROOT } from './cli.js';
 
 export interface Instruction {
   op: string;
@@ -160,6 +162,29 @@ export function emulateBuild(dockerfile: string, contextDir: string, root: strin
     }
   }
   return stages;
+}
+
+let prebuilds: string | undefined;
+
+/**
+ * The environment for a RUN's `npm install`: npm prefers its cache, and better-sqlite3's install script
+ * (prebuild-install) finds the binary this checkout already built as a local prebuild. A Docker build
+ * on node:20 downloads that same prebuild from GitHub; this machine cannot reach GitHub, and compiling
+ * SQLite again (a minute or more of both cores) tests nothing of ours. The folder is removed at exit.
+ */
+export function npmInstallEnv(): Record<string, string> {
+  if (!prebuilds) {
+    const pkg = path.join(ROOT, 'node_modules/better-sqlite3');
+    const { version } = JSON.parse(fs.readFileSync(path.join(pkg, 'package.json'), 'utf8')) as { version: string };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlx-prebuilds-'));
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    // prebuild-install's name for it: {name}-v{version}-{runtime}-v{abi}-{platform}{libc}-{arch}.tar.gz (libc empty for glibc).
+    const tarball = path.join(dir, `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`);
+    const r = spawnSync('tar', ['-czf', tarball, '-C', pkg, 'build/Release/better_sqlite3.node'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`could not pack better-sqlite3's binary as a prebuild: ${r.stderr || r.error?.message}`);
+    prebuilds = dir;
+  }
+  return { npm_config_prefer_offline: 'true', npm_config_better_sqlite3_local_prebuilds: prebuilds };
 }
 
 /** This process's environment without what npm, vitest or mlx put there, so a RUN sees a plain shell's. */

@@ -14,6 +14,7 @@ import {
   trainTabularClassifier,
 } from '../../src/models/onnx/sample-models.js';
 import { expectError, mlx, mlxJson, tempProject, type CliResult } from './cli.js';
+import { storeRows } from './store-rows.js';
 
 export { expectError };
 
@@ -110,14 +111,9 @@ export function runWithModel(dir: string, file: string, artifactPath = 'model'):
   return run;
 }
 
-/** Everything a user can see of the registry: models, their versions, the files under .mlx/models. */
+/** Everything a refused registry command could have changed: every row of the store, the files under .mlx/models. */
 export function registrySnapshot(dir: string) {
-  const list = mlxJson(dir, ['models', 'list']).registered_models as { name: string }[];
-  return {
-    list,
-    models: list.map((m) => mlxJson(dir, ['models', 'show', m.name])),
-    files: modelFiles(dir),
-  };
+  return { rows: storeRows(dir), files: modelFiles(dir) };
 }
 
 /** Runs a command that must be refused, and checks that the registry did not change. */

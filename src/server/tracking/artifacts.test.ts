@@ -154,3 +154,61 @@ describe('artifacts/list for runs', () => {
     expectError(await f.get(`${API}/artifacts/list`, { run_id: '78'.repeat(16) }), 404, 'RESOURCE_DOES_NOT_EXIST');
   });
 });
+
+describe('downloads: validators, byte ranges and HEAD, as Flask send_file gives MLflow', () => {
+  const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7) % 256));
+  const get = (rel: string, headers: Record<string, string> = {}, method = 'GET') => f.app.request(`${PROXY}/${rel}`, { method, headers });
+
+  it('a whole download carries ETag, Last-Modified and Accept-Ranges; If-None-Match and If-Modified-Since answer 304', async () => {
+    ok(await upload(f, 'ranges/blob.bin', bytes));
+    const whole = await get('ranges/blob.bin');
+    expect(whole.status).toBe(200);
+    expect(Buffer.from(await whole.arrayBuffer()).equals(bytes)).toBe(true);
+    const etag = whole.headers.get('etag')!;
+    expect(etag).toMatch(/^"[0-9a-z-]+"$/);
+    expect(whole.headers.get('accept-ranges')).toBe('bytes');
+    const modified = whole.headers.get('last-modified')!;
+    expect(new Date(modified).getTime()).toBe(Math.floor(fs.statSync(path.join(root(), 'ranges/blob.bin')).mtimeMs / 1000) * 1000);
+    const current = await get('ranges/blob.bin', { 'If-None-Match': etag });
+    expect(current.status).toBe(304);
+    expect(await current.text()).toBe('');
+    expect(current.headers.get('etag')).toBe(etag);
+    expect((await get('ranges/blob.bin', { 'If-Modified-Since': modified })).status).toBe(304);
+    expect((await get('ranges/blob.bin', { 'If-None-Match': '"other"' })).status).toBe(200);
+    // A new upload is a new tag: the old copy is not current any more.
+    ok(await upload(f, 'ranges/blob.bin', bytes.subarray(0, 999)));
+    const changed = await get('ranges/blob.bin', { 'If-None-Match': etag });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+    ok(await upload(f, 'ranges/blob.bin', bytes));
+  });
+
+  it('Range: 206 with Content-Range and the bytes asked for; past the end 416; If-Range with an old tag sends it whole', async () => {
+    const part = await get('ranges/blob.bin', { Range: 'bytes=100-199' });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe('bytes 100-199/1000');
+    expect(part.headers.get('content-length')).toBe('100');
+    expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(100, 200))).toBe(true);
+    const tail = await get('ranges/blob.bin', { Range: 'bytes=-10' });
+    expect(Buffer.from(await tail.arrayBuffer()).equals(bytes.subarray(990))).toBe(true);
+    const past = await get('ranges/blob.bin', { Range: 'bytes=1000-' });
+    expect(past.status).toBe(416);
+    expect(past.headers.get('content-range')).toBe('bytes */1000');
+    const etag = (await get('ranges/blob.bin')).headers.get('etag')!;
+    expect((await get('ranges/blob.bin', { Range: 'bytes=10-', 'If-Range': etag })).status).toBe(206);
+    const stale = await get('ranges/blob.bin', { Range: 'bytes=10-', 'If-Range': '"old"' });
+    expect(stale.status).toBe(200);
+    expect((await stale.arrayBuffer()).byteLength).toBe(1000);
+  });
+
+  it('HEAD gives the headers of the download and no body; a missing file is 404 either way', async () => {
+    const head = await get('ranges/blob.bin', {}, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe('1000');
+    expect(head.headers.get('etag')).toMatch(/^"/);
+    expect(await head.text()).toBe('');
+    expect((await get('ranges/blob.bin', { Range: 'bytes=0-9' }, 'HEAD')).headers.get('content-range')).toBe('bytes 0-9/1000');
+    expect((await get('ranges/missing.bin', {}, 'HEAD')).status).toBe(404);
+    expect((await get('ranges/missing.bin', { Range: 'bytes=0-9' })).status).toBe(404);
+  });
+});

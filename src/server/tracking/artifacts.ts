@@ -14,6 +14,7 @@ import type { S3ArtifactRepository } from '../../artifacts/s3-repository.js';
 import { artifactTree, REGISTRY_PREFIX, RESERVED_NAMES, UPLOAD_TMP, type TrackingContext } from './context.js';
 import { sizeText } from './request.js';
 import { TooLarge } from '../http-errors.js';
+import { answerGet, fileEtag, rangeHeaders, validatorHeaders, type FileValidators } from '../conditional-get.js';
 
 const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
@@ -155,6 +156,52 @@ async function uploadObject(c: Context, ctx: TrackingContext, repo: S3ArtifactRe
   return {};
 }
 
+type ByteRange = { start: number; end: number };
+
+/**
+ * Answers a GET or HEAD of a download of `size` bytes: whole, one byte range, 304 for a current copy
+ * or 416 for a range past its end (conditional-get.ts), with its validators. `open` gives the body
+ * (all of it, or the range) and is called only when one is sent; `release` is called otherwise.
+ */
+async function sendDownload(
+  c: Context,
+  download: { size: number; type: string; validators: FileValidators; open: (range?: ByteRange) => Promise<Readable> | Readable; release?: () => void },
+): Promise<Response> {
+  const { size, validators } = download;
+  const answer = answerGet(
+    {
+      ifNoneMatch: c.req.header('if-none-match'),
+      ifModifiedSince: c.req.header('if-modified-since'),
+      range: c.req.header('range'),
+      ifRange: c.req.header('if-range'),
+    },
+    size,
+    validators,
+  );
+  const headers: Record<string, string> = { ...validatorHeaders(validators), ...SAFE_HEADERS };
+  if (answer.status === 304 || answer.status === 416 || c.req.method === 'HEAD') {
+    download.release?.();
+    if (answer.status === 304) return c.body(null, 304, headers);
+    if (answer.status === 416) return c.body(null, 416, { ...headers, ...rangeHeaders(answer, size) });
+  }
+  const content = { 'Content-Type': download.type, 'Content-Length': String(size), ...headers, ...rangeHeaders(answer, size) };
+  if (c.req.method === 'HEAD') return c.body(null, answer.status, content);
+  const body = await download.open(answer.status === 206 ? { start: answer.start, end: answer.end } : undefined);
+  return c.body(Readable.toWeb(body) as ReadableStream, answer.status, content);
+}
+
+/** A download of a file opened as fd: its validators from the open file, read by position. */
+function fileDownload(fd: number, type: string, etag: (stat: fs.Stats) => string) {
+  const stat = fs.fstatSync(fd);
+  return {
+    size: stat.size,
+    type,
+    validators: { etag: etag(stat), modified: stat.mtime },
+    open: (range?: ByteRange) => fs.createReadStream('', { fd, ...range }),
+    release: () => fs.closeSync(fd),
+  };
+}
+
 /** The artifact proxy (`mlflow-artifacts`): uploads, downloads, listings and deletes under the artifact root. */
 export function artifactProxyRoutes(app: Hono, ctx: TrackingContext, opts: { maxUploadBytes: number }): void {
   const tree = artifactTree(ctx);
@@ -178,31 +225,25 @@ export function artifactProxyRoutes(app: Hono, ctx: TrackingContext, opts: { max
         if (v.sha256 === '') throw notFound(`version ${v.version} of ${v.name} has no model file in the registry (its source is ${v.source})`);
         // Checked against the version's sha256 before the first byte is sent (an object in a bucket: downloaded into the model cache first).
         const file = await (await modelFiles(ctx.store)).verifiedFile(v);
-        const size = fs.statSync(file).size;
-        return c.body(Readable.toWeb(fs.createReadStream(file)) as ReadableStream, 200, {
-          'Content-Type': 'application/octet-stream',
-          'Content-Length': String(size),
-          ...SAFE_HEADERS,
-        });
+        // The version's sha256 is the strongest tag there is: the same bytes under every path and server.
+        return sendDownload(
+          c,
+          fileDownload(fs.openSync(file, 'r'), 'application/octet-stream', () => `"${v.sha256}"`),
+        );
       }
       refuseReserved(names, false);
       const rel = names.join('/');
+      const type = TYPES[path.extname(rel).toLowerCase()] ?? 'application/octet-stream';
       if (ctx.objectStore) {
-        const { body, size } = await ctx.objectStore.openRead(rel);
-        return c.body(Readable.toWeb(body) as ReadableStream, 200, {
-          'Content-Type': TYPES[path.extname(rel).toLowerCase()] ?? 'application/octet-stream',
-          'Content-Length': String(size),
-          ...SAFE_HEADERS,
-        });
+        const store = ctx.objectStore;
+        const info = await store.info(rel);
+        // Tagged by the sha256 mlx recorded at upload, else by S3's own ETag; read only if it is still that object.
+        const validators = { etag: info.sha256 ? `"${info.sha256}"` : info.etag, modified: info.modified };
+        return sendDownload(c, { size: info.size, type, validators, open: async (range) => (await store.openRead(rel, { range, ifMatch: info.etag })).body });
       }
       const file = tree.openFile(names);
       if (!file) throw notFound(`artifact ${JSON.stringify(rel)} does not exist`);
-      const stream = Readable.toWeb(fs.createReadStream('', { fd: file.fd })) as ReadableStream;
-      return c.body(stream, 200, {
-        'Content-Type': TYPES[path.extname(rel).toLowerCase()] ?? 'application/octet-stream',
-        'Content-Length': String(file.size),
-        ...SAFE_HEADERS,
-      });
+      return sendDownload(c, fileDownload(file.fd, type, fileEtag));
     });
     app.put(`${base}/*`, async (c) => {
       const text = relPathOf(c, base);
