@@ -5,9 +5,11 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempProjects } from './helpers/cli.js';
+import { mlx, mlxAsync, tempProjects } from './helpers/cli.js';
 import { startTrackingServer, stopServers, type TrackingServer } from './helpers/mlx-server.js';
 import { register, sampleModels, writeFile } from './helpers/models.js';
 import { startS3, type TestS3 } from './helpers/s3.js';
@@ -98,5 +100,60 @@ describe('mlx server registry downloads with curl', () => {
     const first = curl(['-r', '16-47', '-o', 'part.bin', url]);
     expect(first.code, first.stderr).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'part.bin')).equals(model.subarray(16, 48))).toBe(true);
+  });
+});
+
+/** An HTTP proxy in front of a server that cuts the first download of a path ending in `name` after `cutAt` bytes. */
+async function cuttingProxy(target: TrackingServer, name: string, cutAt: number) {
+  const seen: { range?: string; ifRange?: string; status?: number }[] = [];
+  let cut = true;
+  const proxy = http.createServer((req, res) => {
+    const up = http.request({ host: '127.0.0.1', port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode!, answer.headers);
+      if (req.method !== 'GET' || !req.url!.endsWith(name)) return void answer.pipe(res);
+      seen.push({ range: req.headers.range, ifRange: req.headers['if-range'] as string | undefined, status: answer.statusCode });
+      if (!cut) return void answer.pipe(res);
+      cut = false;
+      let sent = 0;
+      answer.on('data', (d: Buffer) => {
+        if (sent >= cutAt) return;
+        res.write(d);
+        sent += d.length;
+        if (sent >= cutAt) {
+          res.socket?.destroy();
+          answer.destroy();
+        }
+      });
+    });
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return { base: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, seen, close: () => new Promise((resolve) => proxy.close(resolve)) };
+}
+
+describe('mlx as the client of mlx server', () => {
+  it('mlx artifacts download resumes a download cut midway with a ranged GET (If-Range: the ETag), not from the start', async () => {
+    const env = { MLX_TRACKING_URI: server.base };
+    const bytes = Buffer.from(Array.from({ length: 4_000_000 }, (_, i) => (i * 40503) >>> 8));
+    fs.writeFileSync(path.join(dir, 'weights.bin'), bytes);
+    const run = mlx(dir, ['runs', 'start', '--name', 'resume'], { env }).stdout.trim();
+    expect(run).toMatch(/^[0-9a-f]{32}$/);
+    const logged = mlx(dir, ['log', 'artifact', 'weights.bin', '--run', run], { env });
+    expect(logged.code, logged.stderr).toBe(0);
+    const proxy = await cuttingProxy(server, '/weights.bin', 1_500_000);
+    try {
+      const r = await mlxAsync(dir, ['artifacts', 'download', run, 'weights.bin', '--dst', 'got'], { MLX_TRACKING_URI: proxy.base }).done;
+      expect(r.code, r.stderr).toBe(0);
+      expect(fs.readFileSync(path.join(dir, 'got', 'weights.bin')).equals(bytes)).toBe(true);
+      expect(proxy.seen).toHaveLength(2);
+      const [first, second] = proxy.seen;
+      expect(first).toMatchObject({ range: undefined, status: 200 });
+      expect(second.range).toMatch(/^bytes=\d+-$/);
+      expect(Number(/\d+/.exec(second.range!)![0])).toBeGreaterThan(0);
+      expect(second.ifRange).toMatch(/^"[^"]+"$/);
+      expect(second.status).toBe(206);
+    } finally {
+      await proxy.close();
+    }
   });
 });

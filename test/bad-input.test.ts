@@ -86,7 +86,7 @@ describe('run ids', () => {
   it(
     'ambiguous run id prefix',
     () => {
-      const { dir, run } = project();
+      const { dir } = project();
       const db = new Database(dbFile(dir));
       for (const tail of ['0'.repeat(26), '1'.repeat(26)]) {
         const id = `abcdef${tail}`;
@@ -244,7 +244,7 @@ describe('search and experiments', () => {
   it(
     'filter syntax error names the position and the token',
     () => {
-      const { dir, run } = project();
+      const { dir } = project();
       const before = snapshot(dir);
       expectError(mlx(dir, ['runs', 'list', '--filter', 'metrics.loss >> 1']), 1, /position \d+/, '">"');
       expectError(mlx(dir, ['runs', 'list', '--filter', "params.lr = 'a' AND AND"]), 1, /position \d+/, /AND/);

@@ -3,11 +3,10 @@
 // exits 1; the tracking server answers that request 503 in MLflow's shape and serves the next one.
 // The loss is made for real: an admin session locks the runs table, the command's query waits on the
 // lock, and pg_terminate_backend ends the waiting session.
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mlx, mlxSpawn, tempProject } from './helpers/cli.js';
+import { mlx, mlxAsync, tempProject } from './helpers/cli.js';
 import { call, startTrackingServer, stopServers } from './helpers/mlx-server.js';
 import { postgresForTests } from './helpers/postgres.js';
 
@@ -61,21 +60,11 @@ async function whileLocked<T>(start: () => T, waitingFor: () => Promise<unknown>
   }
 }
 
-/** The exit code and the whole output of a spawned command, listened for from the start. */
-function outcomeOf(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
-
 describePg('a PostgreSQL connection lost mid-command', () => {
   it('the CLI prints one line saying so and what to do, and exits 1', async () => {
-    // The exit and the output are awaited from the moment of spawning: the command can end while the lock is
-    // still being released, and an 'exit' listener added after that would never be called.
-    const { ended } = await whileLocked(() => ({ ended: outcomeOf(mlxSpawn(dir, ['runs', 'list', '--tracking-uri', url])) }));
-    const { code, stdout, stderr } = await ended;
+    // Awaited from the moment of spawning: the command can end while the lock is still being released.
+    const { done } = await whileLocked(() => mlxAsync(dir, ['runs', 'list', '--tracking-uri', url]));
+    const { code, stdout, stderr } = await done;
     const lines = stderr.split('\n').filter((l) => l.trim() !== '');
     expect(lines, stderr).toHaveLength(1);
     expect(lines[0]).toMatch(

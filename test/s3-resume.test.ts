@@ -8,25 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AbortMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mlx, mlxJson, mlxSpawn, tempProject } from './helpers/cli.js';
+import { mlx, mlxAsync, mlxJson, tempProject } from './helpers/cli.js';
 import { motoServer, s3Client, startMoto, startS3, type TestS3 } from './helpers/s3.js';
 import { startCountingProxy, type CountingProxy } from './helpers/s3-proxy.js';
 
 const MIB = 1024 * 1024;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** A spawned mlx, awaited without blocking this process (the proxy lives in it). */
-function mlxAsync(cwd: string, args: string[], env: Record<string, string | undefined>) {
-  const proc = mlxSpawn(cwd, args, env);
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    proc.once('close', (code) => resolve({ code, stdout, stderr })),
-  );
-  return { proc, done };
-}
 
 const servers: [string, () => Promise<TestS3>, boolean][] = [
   ['s3rver (no ListParts: the parts this machine recorded)', () => startS3(['mlx']), true],

@@ -72,6 +72,22 @@ export function mlxSpawn(cwd: string, args: string[], env: Record<string, string
   return spawn(process.execPath, [MLX_BIN, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/**
+ * A spawned mlx awaited without blocking this process (for tests that serve it from here, or act while
+ * it runs): `done` is listened for from the spawn, so an exit while the test awaits something else is kept.
+ */
+export function mlxAsync(cwd: string, args: string[], env: Record<string, string | undefined> = {}) {
+  const proc = mlxSpawn(cwd, args, env);
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    proc.once('close', (code) => resolve({ code, stdout, stderr })),
+  );
+  return { proc, done };
+}
+
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The house style of a refusal: exactly one `mlx: ` line on stderr naming what was wrong, the exit code, empty stdout. */
