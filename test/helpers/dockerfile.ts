@@ -164,27 +164,27 @@ export function emulateBuild(dockerfile: string, contextDir: string, root: strin
   return stages;
 }
 
-let prebuilds: string | undefined;
-
 /**
  * The environment for a RUN's `npm install`: npm prefers its cache, and better-sqlite3's install script
  * (prebuild-install) finds the binary this checkout already built as a local prebuild. A Docker build
  * on node:20 downloads that same prebuild from GitHub; this machine cannot reach GitHub, and compiling
- * SQLite again (a minute or more of both cores) tests nothing of ours. The folder is removed at exit.
+ * SQLite again (a minute or more of both cores) tests nothing of ours. The folder is one per version
+ * and Node ABI, so runs reuse it; the tarball is renamed into place, so two test files can make it at once.
  */
 export function npmInstallEnv(): Record<string, string> {
-  if (!prebuilds) {
-    const pkg = path.join(ROOT, 'node_modules/better-sqlite3');
-    const { version } = JSON.parse(fs.readFileSync(path.join(pkg, 'package.json'), 'utf8')) as { version: string };
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlx-prebuilds-'));
-    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-    // prebuild-install's name for it: {name}-v{version}-{runtime}-v{abi}-{platform}{libc}-{arch}.tar.gz (libc empty for glibc).
-    const tarball = path.join(dir, `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`);
-    const r = spawnSync('tar', ['-czf', tarball, '-C', pkg, 'build/Release/better_sqlite3.node'], { encoding: 'utf8' });
+  const pkg = path.join(ROOT, 'node_modules/better-sqlite3');
+  const { version } = JSON.parse(fs.readFileSync(path.join(pkg, 'package.json'), 'utf8')) as { version: string };
+  const dir = path.join(os.tmpdir(), `mlx-test-prebuilds-${version}-${process.versions.modules}`);
+  // prebuild-install's name for it: {name}-v{version}-{runtime}-v{abi}-{platform}{libc}-{arch}.tar.gz (libc empty for glibc).
+  const tarball = path.join(dir, `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`);
+  if (!fs.existsSync(tarball)) {
+    fs.mkdirSync(dir, { recursive: true });
+    const tmp = `${tarball}.${process.pid}.tmp`;
+    const r = spawnSync('tar', ['-czf', tmp, '-C', pkg, 'build/Release/better_sqlite3.node'], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`could not pack better-sqlite3's binary as a prebuild: ${r.stderr || r.error?.message}`);
-    prebuilds = dir;
+    fs.renameSync(tmp, tarball);
   }
-  return { npm_config_prefer_offline: 'true', npm_config_better_sqlite3_local_prebuilds: prebuilds };
+  return { npm_config_prefer_offline: 'true', npm_config_better_sqlite3_local_prebuilds: dir };
 }
 
 /** This process's environment without what npm, vitest or mlx put there, so a RUN sees a plain shell's. */
